@@ -1,0 +1,36 @@
+// Bundles the extension, the CLI, the core library and the extension-host test entry.
+// CommonJS, Node 20; `vscode` is the only external (the extension host provides it).
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  external: ['vscode'],
+  logLevel: 'warning',
+};
+
+const builds = [
+  { entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
+  { entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: { core: 'src/core/index.ts' }, outdir: 'dist' },
+];
+// The integration suite runs inside the extension host; it never ships in the .vsix.
+if (!production) {
+  builds.push({ entryPoints: { 'integration': 'test/integration/index.ts' }, outdir: 'dist/test', external: ['vscode', 'mocha'] });
+}
+
+const contexts = await Promise.all(builds.map((b) => esbuild.context({ ...common, ...b, external: b.external ?? common.external })));
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('[esbuild] watching…');
+} else {
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}
