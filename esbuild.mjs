@@ -1,6 +1,9 @@
 // Bundles the extension, the CLI, the core library and the extension-host test entry.
 // CommonJS, Node 20; `vscode` is the only external (the extension host provides it).
 import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -14,6 +17,7 @@ const common = {
   minify: production,
   external: ['vscode'],
   logLevel: 'warning',
+  define: { __VERSION__: JSON.stringify(version) },
 };
 
 const builds = [

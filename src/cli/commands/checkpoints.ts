@@ -1,0 +1,28 @@
+import type { SessionManager } from '../../core';
+import { relativeTime, table, truncate } from '../format';
+import { printJson, type Io } from '../io';
+import { requireId } from './sessions';
+
+export async function checkpointsList(manager: SessionManager, io: Io, id: string, opts: { json: boolean }): Promise<void> {
+  const { checkpoints, unreadable } = await manager.listCheckpoints(requireId(id));
+  if (opts.json) {
+    printJson(io, { session_id: id, checkpoints, unreadable });
+    return;
+  }
+  if (checkpoints.length === 0) io.out(`Session ${id} has no checkpoints.`);
+  else
+    io.out(
+      table(
+        ['ID', 'KIND', 'STEP', 'NAME', 'COMMIT', 'CREATED'],
+        checkpoints.map((c) => [
+          c.id,
+          c.kind === 'session' ? 'session' : `workflow file (${c.status})`,
+          c.step_index === null ? '-' : c.total_steps ? `${c.step_index}/${c.total_steps}` : String(c.step_index),
+          truncate(c.step_name ?? c.label ?? '-', 40),
+          c.commit ? c.commit.slice(0, 10) : '-',
+          relativeTime(c.created_at),
+        ]),
+      ),
+    );
+  for (const u of unreadable) io.out(`Unreadable checkpoint file ${u.file}: ${u.reason}`);
+}

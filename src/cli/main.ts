@@ -1,0 +1,114 @@
+// `prodigy-vscode`: a thin command line over the session core.
+import { parseArgs } from 'node:util';
+import { ProdigyError, SessionManager, errorMessage } from '../core';
+import { checkpointsList } from './commands/checkpoints';
+import { migrateCommand } from './commands/migrate';
+import { sessionsDelete, sessionsList, sessionsQuarantine, sessionsShow } from './commands/sessions';
+import { processIo, UsageError, type Io } from './io';
+
+const USAGE = `Usage: prodigy-vscode [--home DIR] <command>
+
+Sessions live in the Prodigy home: --home DIR, else $PRODIGY_HOME, else ~/.prodigy.
+
+Commands:
+  sessions list [--json] [--status S] [--limit N]   List sessions, newest first
+  sessions show <id> [--json]                       Show one session
+  sessions delete <id> [--force]                    Move a session's files aside
+  sessions quarantine [--json]                      Move unreadable session files aside
+  checkpoints list <session-id> [--json]            List a session's checkpoints
+  migrate [--path DIR] [--dry-run] [--json]         Import legacy and record-less sessions
+  help                                              Show this help`;
+
+const OPTIONS = {
+  home: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  status: { type: 'string' },
+  limit: { type: 'string' },
+  path: { type: 'string' },
+  force: { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', default: false },
+} as const;
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    io.err(`prodigy-vscode: ${errorMessage(err)}\nRun \`prodigy-vscode help\` for usage.`);
+    return 2;
+  }
+  const { values: v, positionals: [cmd, sub, arg, ...extra] } = parsed;
+  if (v.version) {
+    io.out(VERSION);
+    return 0;
+  }
+  if (v.help || !cmd || cmd === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  const manager = new SessionManager({ home: v.home });
+  try {
+    const key = `${cmd} ${sub ?? ''}`.trim();
+    const positionalsAfter = (n: number) => [cmd, sub, arg, ...extra].slice(n).filter((p) => p !== undefined);
+    const expect = (count: number) => {
+      const rest = positionalsAfter(count);
+      if (rest.length) throw new UsageError(`Unexpected argument "${rest[0]}" for \`${key}\``);
+    };
+    switch (key) {
+      case 'sessions list':
+      case 'sessions ls':
+        expect(2);
+        await sessionsList(manager, io, { json: v.json, status: v.status, limit: v.limit });
+        return 0;
+      case 'sessions show':
+        expect(3);
+        await sessionsShow(manager, io, arg, { json: v.json });
+        return 0;
+      case 'sessions delete':
+        expect(3);
+        await sessionsDelete(manager, io, arg, { force: v.force });
+        return 0;
+      case 'sessions quarantine':
+        expect(2);
+        await sessionsQuarantine(manager, io, { json: v.json });
+        return 0;
+      case 'checkpoints list':
+      case 'checkpoints ls':
+        expect(3);
+        await checkpointsList(manager, io, arg, { json: v.json });
+        return 0;
+      default:
+        if (cmd === 'migrate') {
+          expect(1);
+          return await migrateCommand(manager, io, { json: v.json, path: v.path, dryRun: v['dry-run'] });
+        }
+        throw new UsageError(`Unknown command \`${key}\``);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`prodigy-vscode: ${err.message}\nRun \`prodigy-vscode help\` for usage.`);
+      return 2;
+    }
+    // Known problems are one line; anything else too, with the stack only on request.
+    io.err(`prodigy-vscode: ${errorMessage(err)}`);
+    if (!(err instanceof ProdigyError) && process.env.PRODIGY_DEBUG) io.err(String((err as Error).stack));
+    return 1;
+  } finally {
+    manager.close();
+  }
+}
+
+declare const __VERSION__: string | undefined;
+const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`prodigy-vscode: ${errorMessage(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,34 @@
+// The public surface of the session core (`dist/core.js`): plain Node, no VS Code.
+export { SessionManager } from './sessions/sessionManager';
+export type {
+  SessionManagerOptions,
+  CreateSessionInput,
+  SessionPatch,
+  SessionUpdate,
+  SessionListing,
+  SessionChange,
+  CompletionResult,
+  QuarantineResult,
+  CheckpointSnapshot,
+} from './sessions/sessionManager';
+export type { SessionFilter } from './sessions/filter';
+export { displayName, type SessionSummary, type UnreadableFile, type MapReduceProgress } from './sessions/summary';
+export { relativeTime, progressText } from './sessions/describe';
+export type { CheckpointSummary, CheckpointInfo } from './sessions/checkpoints';
+export { migrate, type MigrationReport, type MigrateOptions } from './migration/migrate';
+export { resolveHome, HomePaths } from './storage/paths';
+export { isSafeId } from './storage/ids';
+export { TRANSITIONS, RESTORABLE_FROM, canTransition, isTerminal, isResumable, ACTIVE_STATUSES } from './lifecycle/transitions';
+export {
+  UnifiedSession,
+  SessionStatus,
+  SessionType,
+  SESSION_STATUSES,
+  effectiveType,
+  type WorkflowSessionData,
+  type MapReduceSessionData,
+  type EmbeddedCheckpoint,
+} from './model/session';
+export { WorkflowCheckpoint } from './model/workflowCheckpoint';
+export { LegacySessionState } from './model/legacySession';
+export * from './errors';

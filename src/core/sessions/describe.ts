@@ -1,0 +1,33 @@
+// Short human descriptions of sessions, shared by the CLI table and the tree.
+import type { SessionSummary } from './summary';
+
+export function relativeTime(iso: string | null, now = Date.now()): string {
+  if (!iso) return '-';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  const s = Math.round((now - t) / 1000);
+  if (s < 0) return 'in the future';
+  if (s < 45) return 'just now';
+  const units: [number, string][] = [[60, 'min'], [3600, 'h'], [86400, 'd'], [86400 * 30, 'mo'], [86400 * 365, 'y']];
+  let label = `${Math.round(s / 60)} min ago`;
+  for (let i = units.length - 1; i >= 0; i--) {
+    if (s >= units[i][0]) {
+      label = `${Math.floor(s / units[i][0])} ${units[i][1]} ago`;
+      break;
+    }
+  }
+  return label;
+}
+
+export function progressText(s: SessionSummary): string {
+  if (s.mapreduce) {
+    const m = s.mapreduce;
+    return `${m.phase} ${m.processed_items}/${m.total_items}${m.failed_items ? ` (${m.failed_items} failed)` : ''}`;
+  }
+  if (s.total_steps > 0) {
+    // Prodigy never advances its step counters (§2.2): a completed run did every step.
+    const done = s.status === 'Completed' ? s.total_steps : Math.min(s.completed_steps || s.current_step, s.total_steps);
+    return `step ${done}/${s.total_steps}`;
+  }
+  return '-';
+}

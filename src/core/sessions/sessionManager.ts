@@ -1,0 +1,508 @@
+// The single API through which every session is read and written: by the CLI, the
+// extension, the workflow engine and migration. One model, one storage layout, one
+// transition table, one lock per session.
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import {
+  CheckpointNotFoundError,
+  CorruptFileError,
+  IllegalTransitionError,
+  ProdigyError,
+  SessionExistsError,
+  SessionNotFoundError,
+} from '../errors';
+import { ACTIVE_STATUSES, RESTORABLE_FROM, assertTransition, isTerminal } from '../lifecycle/transitions';
+import {
+  UnifiedSession,
+  type EmbeddedCheckpoint,
+  type MapReduceSessionData,
+  type SessionStatus,
+  type SessionType,
+  type WorkflowSessionData,
+} from '../model/session';
+import { nowTimestamp, rfc3339PlusZero, toPrettyJson, type StdDuration } from '../model/serde';
+import { writeFileAtomicSync } from '../storage/atomicFile';
+import { withFileLock } from '../storage/fileLock';
+import { assertSafeId } from '../storage/ids';
+import { HomePaths, resolveHome, type HomeOptions } from '../storage/paths';
+import { parseJsonText, readJsonFile } from '../storage/readJson';
+import { SessionIndex } from '../storage/sessionIndex';
+import { listWorkflowCheckpointFiles, summarizeEmbedded, type CheckpointInfo, type CheckpointSummary } from './checkpoints';
+import { matchesFilter, type SessionFilter } from './filter';
+import { compareNewestFirst, summarize, type SessionSummary, type UnreadableFile } from './summary';
+import { z } from 'zod';
+
+export type SessionManagerOptions = HomeOptions;
+
+export interface CreateSessionInput {
+  id?: string;
+  type: SessionType;
+  workflowName?: string;
+  workflowId?: string;
+  totalSteps?: number;
+  worktreeName?: string | null;
+  jobId?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** Field-wise changes; nested `workflow_data`/`mapreduce_data`, `metadata` and `timings` are merged. */
+export interface SessionPatch {
+  status?: SessionStatus;
+  error?: string | null;
+  metadata?: Record<string, unknown>;
+  timings?: Record<string, StdDuration>;
+  workflow_data?: Partial<WorkflowSessionData>;
+  mapreduce_data?: Partial<MapReduceSessionData>;
+}
+
+export type SessionUpdate = SessionPatch | ((current: UnifiedSession) => UnifiedSession);
+
+export type CompletionResult = { success: true } | { success: false; error: string };
+
+export interface SessionListing {
+  sessions: SessionSummary[];
+  /** Sessions matching the filter before `limit`/`offset` were applied. */
+  total: number;
+  unreadable: UnreadableFile[];
+}
+
+export type SessionChange =
+  | { kind: 'upsert'; id: string; summary: SessionSummary; external: boolean }
+  | { kind: 'delete'; id: string; external: boolean };
+
+export interface QuarantineResult {
+  folder: string;
+  moved: { from: string; to: string; reason: string }[];
+  skipped: { file: string; reason: string }[];
+}
+
+/** What our embedded checkpoints point at: the state needed to rewind the session. */
+export const CheckpointSnapshot = z.looseObject({
+  session_id: z.string(),
+  checkpoint_id: z.string(),
+  created_at: z.string(),
+  workflow_data: z.unknown().nullable().optional(),
+  mapreduce_data: z.unknown().nullable().optional(),
+  state: z.unknown().optional(),
+});
+export type CheckpointSnapshot = z.infer<typeof CheckpointSnapshot>;
+
+interface CachedSession {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  session: UnifiedSession;
+}
+
+const CACHE_LIMIT = 256;
+const INDEX_PERSIST_INTERVAL_MS = 2_000;
+
+export class SessionManager {
+  readonly home: string;
+  readonly paths: HomePaths;
+  private readonly index: SessionIndex;
+  private readonly cache = new Map<string, CachedSession>();
+  private readonly events = new EventEmitter();
+  private persistTimer: NodeJS.Timeout | undefined;
+  private lastPersist = 0;
+
+  /** Does no I/O: the extension constructs it during activation. */
+  constructor(options: SessionManagerOptions = {}) {
+    this.home = resolveHome(options);
+    this.paths = new HomePaths(this.home);
+    this.index = new SessionIndex(this.paths.sessionsDir, this.paths.indexFile);
+    this.events.setMaxListeners(50);
+  }
+
+  onDidChange(listener: (change: SessionChange) => void): () => void {
+    this.events.on('change', listener);
+    return () => this.events.off('change', listener);
+  }
+
+  // ---- records -------------------------------------------------------------------------
+
+  async createSession(input: CreateSessionInput): Promise<UnifiedSession> {
+    const id = assertSafeId(input.id ?? this.freshId(input.type), 'session id');
+    const now = new Date();
+    const session: UnifiedSession = {
+      id,
+      session_type: input.type,
+      status: 'Initializing',
+      started_at: nowTimestamp(now),
+      updated_at: nowTimestamp(now),
+      completed_at: null,
+      metadata: { execution_start_time: rfc3339PlusZero(now), ...input.metadata },
+      checkpoints: [],
+      timings: {},
+      error: null,
+      workflow_data:
+        input.type === 'Workflow'
+          ? {
+              workflow_id: input.workflowId ?? id,
+              workflow_name: input.workflowName ?? '',
+              current_step: 0,
+              total_steps: input.totalSteps ?? 0,
+              completed_steps: [],
+              variables: {},
+              iterations_completed: 0,
+              files_changed: 0,
+              worktree_name: input.worktreeName ?? null,
+            }
+          : null,
+      mapreduce_data:
+        input.type === 'MapReduce'
+          ? {
+              job_id: input.jobId ?? `mapreduce-${Date.now()}`,
+              total_items: 0,
+              processed_items: 0,
+              failed_items: 0,
+              agent_count: 0,
+              phase: 'Setup',
+              reduce_results: null,
+            }
+          : null,
+    };
+    if (input.type === 'MapReduce' && input.workflowName) session.metadata.workflow_name = input.workflowName;
+    if (input.totalSteps !== undefined) session.metadata.total_steps = input.totalSteps;
+    return this.withSessionLock(id, () => {
+      if (fs.existsSync(this.paths.sessionFile(id))) throw new SessionExistsError(id);
+      return this.write(session);
+    });
+  }
+
+  /**
+   * Writes a complete record of a run that already happened elsewhere (migration,
+   * synthesized from checkpoint files). Never overwrites an existing session.
+   */
+  async importSession(session: UnifiedSession): Promise<UnifiedSession> {
+    assertSafeId(session.id, 'session id');
+    return this.withSessionLock(session.id, () => {
+      if (fs.existsSync(this.paths.sessionFile(session.id))) throw new SessionExistsError(session.id);
+      return this.write(session);
+    });
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return fs.existsSync(this.paths.sessionFile(id));
+  }
+
+  async getSession(id: string): Promise<UnifiedSession> {
+    return structuredClone(this.readFresh(id));
+  }
+
+  /**
+   * Applies `update` to the freshest copy on disk, under the session's cross-process lock,
+   * so concurrent read-modify-writes from several processes never lose one another's changes.
+   */
+  async updateSession(id: string, update: SessionUpdate): Promise<UnifiedSession> {
+    return this.withSessionLock(id, () => {
+      const current = this.readFresh(id);
+      const next = typeof update === 'function' ? update(structuredClone(current)) : applyPatch(current, update);
+      return this.write(applyLifecycle(current, next));
+    });
+  }
+
+  /** Moves the record and its state folder aside (to H/vscode/deleted), so a mistake can be undone. */
+  async deleteSession(id: string): Promise<{ movedTo: string }> {
+    return this.withSessionLock(id, () => {
+      const file = this.paths.sessionFile(id);
+      const stateDir = this.paths.sessionStateDir(id);
+      if (!fs.existsSync(file) && !fs.existsSync(stateDir)) throw new SessionNotFoundError(id, file);
+      const target = path.join(this.paths.trashDir, `${id}-${stamp()}`);
+      fs.mkdirSync(target, { recursive: true });
+      if (fs.existsSync(file)) fs.renameSync(file, path.join(target, `${id}.json`));
+      if (fs.existsSync(stateDir)) fs.renameSync(stateDir, path.join(target, 'state'));
+      this.cache.delete(id);
+      this.index.forget(`${id}.json`);
+      this.events.emit('change', { kind: 'delete', id, external: false } satisfies SessionChange);
+      return { movedTo: target };
+    });
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------
+
+  startSession(id: string): Promise<UnifiedSession> {
+    return this.updateSession(id, { status: 'Running' });
+  }
+
+  pauseSession(id: string): Promise<UnifiedSession> {
+    return this.updateSession(id, (s) => (s.status === 'Paused' ? s : { ...s, status: 'Paused' }));
+  }
+
+  resumeSession(id: string): Promise<UnifiedSession> {
+    return this.updateSession(id, { status: 'Running', error: null });
+  }
+
+  completeSession(id: string, result: CompletionResult = { success: true }): Promise<UnifiedSession> {
+    return this.updateSession(id, result.success ? { status: 'Completed' } : { status: 'Failed', error: result.error });
+  }
+
+  cancelSession(id: string): Promise<UnifiedSession> {
+    return this.updateSession(id, { status: 'Cancelled' });
+  }
+
+  // ---- checkpoints ---------------------------------------------------------------------
+
+  /**
+   * Records a checkpoint: the state to rewind to goes to a snapshot file under
+   * H/state/{id}/snapshots, the record keeps a small entry pointing at it.
+   */
+  async createCheckpoint(id: string, info: CheckpointInfo & { state?: unknown } = {}): Promise<CheckpointSummary> {
+    return this.withSessionLock(id, () => {
+      const current = this.readFresh(id);
+      const checkpointId = `checkpoint-${randomUUID()}`;
+      const createdAt = nowTimestamp();
+      const snapshot: CheckpointSnapshot = {
+        session_id: id,
+        checkpoint_id: checkpointId,
+        created_at: createdAt,
+        workflow_data: current.workflow_data,
+        mapreduce_data: current.mapreduce_data,
+        ...(info.state !== undefined ? { state: info.state } : {}),
+      };
+      const snapshotFile = this.paths.snapshotFile(id, checkpointId);
+      fs.mkdirSync(path.dirname(snapshotFile), { recursive: true });
+      writeFileAtomicSync(snapshotFile, toPrettyJson(snapshot));
+      const { state: _state, ...meta } = info;
+      const entry: EmbeddedCheckpoint = {
+        id: checkpointId,
+        created_at: createdAt,
+        state: { snapshot: path.relative(this.home, snapshotFile) },
+        metadata: { ...meta },
+      };
+      this.write({ ...current, checkpoints: [...current.checkpoints, entry], updated_at: nowTimestamp() });
+      return summarizeEmbedded(entry);
+    });
+  }
+
+  async listCheckpoints(id: string): Promise<{ checkpoints: CheckpointSummary[]; unreadable: UnreadableFile[] }> {
+    assertSafeId(id, 'session id');
+    let embedded: CheckpointSummary[] = [];
+    let recordMissing = false;
+    try {
+      embedded = this.readFresh(id).checkpoints.map(summarizeEmbedded);
+    } catch (err) {
+      if (!(err instanceof SessionNotFoundError)) throw err;
+      recordMissing = true;
+    }
+    const files = listWorkflowCheckpointFiles(this.paths.workflowCheckpointsDir(id));
+    if (recordMissing && files.checkpoints.length === 0 && files.unreadable.length === 0) {
+      throw new SessionNotFoundError(id, this.paths.sessionFile(id));
+    }
+    const checkpoints = [...embedded, ...files.checkpoints].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+    return { checkpoints, unreadable: files.unreadable };
+  }
+
+  /** Loads a checkpoint's saved state on demand (never during listings). */
+  async loadCheckpointSnapshot(id: string, checkpointId: string): Promise<CheckpointSnapshot> {
+    const session = this.readFresh(id);
+    return this.readSnapshot(session, checkpointId);
+  }
+
+  /**
+   * Rewinds the session to a checkpoint: step pointer, variables and progress come back,
+   * status becomes Paused, ready to resume. (Files in a worktree are the engine's business.)
+   */
+  async restoreCheckpoint(id: string, checkpointId: string): Promise<UnifiedSession> {
+    return this.withSessionLock(id, () => {
+      const current = this.readFresh(id);
+      if (!RESTORABLE_FROM.includes(current.status)) throw new IllegalTransitionError(id, current.status, 'Paused');
+      const snapshot = this.readSnapshot(current, checkpointId);
+      const next: UnifiedSession = {
+        ...current,
+        status: 'Paused',
+        completed_at: null,
+        error: null,
+        workflow_data: (snapshot.workflow_data as WorkflowSessionData | null | undefined) ?? current.workflow_data,
+        mapreduce_data: (snapshot.mapreduce_data as MapReduceSessionData | null | undefined) ?? current.mapreduce_data,
+        metadata: { ...current.metadata, restored_from_checkpoint: checkpointId, restored_at: rfc3339PlusZero() },
+        updated_at: nowTimestamp(),
+      };
+      return this.write(next);
+    });
+  }
+
+  // ---- listing -------------------------------------------------------------------------
+
+  async listSessions(filter: SessionFilter = {}): Promise<SessionListing> {
+    const scan = this.index.scan();
+    this.emitExternalChanges(scan.changed, scan.removed, scan.sessions);
+    this.schedulePersist();
+    const matching = scan.sessions.filter((s) => matchesFilter(s, filter)).sort(compareNewestFirst);
+    const offset = filter.offset ?? 0;
+    const end = filter.limit !== undefined ? offset + filter.limit : undefined;
+    return { sessions: matching.slice(offset, end), total: matching.length, unreadable: scan.unreadable };
+  }
+
+  async getActiveSessions(): Promise<SessionSummary[]> {
+    return (await this.listSessions({ status: ACTIVE_STATUSES })).sessions;
+  }
+
+  /**
+   * Moves session files that cannot be read into H/quarantine/{time}/sessions, after checking
+   * each once more under its lock. Files written in the last seconds are left alone: a writer
+   * (real prodigy writes in place) may be half-way through.
+   */
+  async quarantineUnreadable(options: { minAgeMs?: number } = {}): Promise<QuarantineResult> {
+    const minAge = options.minAgeMs ?? 2_000;
+    const { unreadable } = await this.listSessions();
+    const folder = path.join(this.paths.quarantineDir, stamp(), 'sessions');
+    const result: QuarantineResult = { folder, moved: [], skipped: [] };
+    for (const bad of unreadable) {
+      const id = bad.name.slice(0, -'.json'.length);
+      const check = () => {
+        const stat = fs.statSync(bad.file, { throwIfNoEntry: false });
+        if (!stat) return result.skipped.push({ file: bad.file, reason: 'already gone' });
+        if (Date.now() - stat.mtimeMs < minAge) return result.skipped.push({ file: bad.file, reason: 'modified just now; try again shortly' });
+        const reason = readProblem(bad.file, id);
+        if (!reason) return result.skipped.push({ file: bad.file, reason: 'readable now' });
+        fs.mkdirSync(folder, { recursive: true });
+        const to = path.join(folder, bad.name);
+        fs.renameSync(bad.file, to);
+        result.moved.push({ from: bad.file, to, reason });
+        return undefined;
+      };
+      await withFileLock(path.join(this.paths.locksDir, `quarantine-${bad.name}.lock`), check);
+    }
+    if (result.moved.length) {
+      fs.writeFileSync(
+        path.join(path.dirname(folder), 'README.txt'),
+        `Files moved here by Prodigy for VS Code because they could not be read as sessions.\n` +
+          `To put one back after repairing it, move it into ${this.paths.sessionsDir}.\n\n` +
+          result.moved.map((m) => `${path.basename(m.to)}: ${m.reason}`).join('\n') + '\n',
+      );
+      await this.listSessions();
+    }
+    return result;
+  }
+
+  /** Persists the listing cache now (the CLI calls this before it exits). */
+  close(): void {
+    if (this.persistTimer) clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
+    this.index.persist();
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private freshId(type: SessionType): string {
+    if (type === 'MapReduce') return `session-${randomUUID()}`;
+    // Prodigy's spelling for workflow runs (§2.1), moved on a millisecond if taken.
+    let ms = Date.now();
+    while (fs.existsSync(this.paths.sessionFile(`workflow-${ms}`))) ms++;
+    return `workflow-${ms}`;
+  }
+
+  private withSessionLock<T>(id: string, fn: () => T | Promise<T>): Promise<T> {
+    return withFileLock(this.paths.sessionLock(id), fn);
+  }
+
+  /** The current record, from cache only when the file is provably unchanged. */
+  private readFresh(id: string): UnifiedSession {
+    const file = this.paths.sessionFile(id);
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat) throw new SessionNotFoundError(id, file);
+    const cached = this.cache.get(id);
+    if (cached && cached.ino === stat.ino && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs) {
+      return cached.session;
+    }
+    const session = parseJsonText(file, fs.readFileSync(file, 'utf8'), UnifiedSession);
+    if (session.id !== id) throw new CorruptFileError(file, `its id "${session.id}" does not match the file name`);
+    this.remember(id, stat, session);
+    return session;
+  }
+
+  private write(next: UnifiedSession): UnifiedSession {
+    // Validating what we write keeps every key Prodigy needs and serde's key order.
+    const session = UnifiedSession.parse(next);
+    const file = this.paths.sessionFile(session.id);
+    const stat = writeFileAtomicSync(file, toPrettyJson(session));
+    this.remember(session.id, stat, session);
+    this.index.remember(`${session.id}.json`, stat, session);
+    this.events.emit('change', { kind: 'upsert', id: session.id, summary: summarize(session, file), external: false } satisfies SessionChange);
+    return structuredClone(session);
+  }
+
+  private remember(id: string, stat: fs.Stats, session: UnifiedSession): void {
+    this.cache.delete(id);
+    this.cache.set(id, { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, session });
+    if (this.cache.size > CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
+  }
+
+  private readSnapshot(session: UnifiedSession, checkpointId: string): CheckpointSnapshot {
+    assertSafeId(checkpointId, 'checkpoint id');
+    const entry = session.checkpoints.find((c) => c.id === checkpointId);
+    if (!entry) throw new CheckpointNotFoundError(session.id, checkpointId);
+    const file = this.paths.snapshotFile(session.id, checkpointId);
+    if (!fs.existsSync(file)) {
+      throw new ProdigyError(`Checkpoint ${checkpointId} of session ${session.id} was written by another tool and holds no snapshot to restore (${file} is missing)`);
+    }
+    return readJsonFile(file, CheckpointSnapshot);
+  }
+
+  private emitExternalChanges(changed: string[], removed: string[], sessions: SessionSummary[]): void {
+    if (changed.length === 0 && removed.length === 0) return;
+    const byId = new Map(sessions.map((s) => [s.id, s]));
+    for (const id of changed) {
+      const summary = byId.get(id);
+      if (summary) this.events.emit('change', { kind: 'upsert', id, summary, external: true } satisfies SessionChange);
+    }
+    for (const id of removed) this.events.emit('change', { kind: 'delete', id, external: true } satisfies SessionChange);
+  }
+
+  private schedulePersist(): void {
+    if (this.persistTimer) return;
+    const wait = Math.max(0, this.lastPersist + INDEX_PERSIST_INTERVAL_MS - Date.now());
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = undefined;
+      this.lastPersist = Date.now();
+      this.index.persist();
+    }, wait);
+    this.persistTimer.unref();
+  }
+}
+
+function readProblem(file: string, id: string): string | undefined {
+  try {
+    const s = parseJsonText(file, fs.readFileSync(file, 'utf8'), UnifiedSession);
+    return s.id === id ? undefined : `its id "${s.id}" does not match the file name`;
+  } catch (err) {
+    return err instanceof CorruptFileError ? err.reason : String(err);
+  }
+}
+
+function applyPatch(current: UnifiedSession, patch: SessionPatch): UnifiedSession {
+  const next: UnifiedSession = { ...current };
+  if (patch.status !== undefined) next.status = patch.status;
+  if (patch.error !== undefined) next.error = patch.error;
+  if (patch.metadata) next.metadata = { ...current.metadata, ...patch.metadata };
+  if (patch.timings) next.timings = { ...current.timings, ...patch.timings };
+  if (patch.workflow_data) {
+    if (!current.workflow_data) throw new ProdigyError(`Session ${current.id} has no workflow data to update`);
+    next.workflow_data = { ...current.workflow_data, ...patch.workflow_data };
+  }
+  if (patch.mapreduce_data) {
+    if (!current.mapreduce_data) throw new ProdigyError(`Session ${current.id} has no MapReduce data to update`);
+    next.mapreduce_data = { ...current.mapreduce_data, ...patch.mapreduce_data };
+  }
+  return next;
+}
+
+/** The side effects of the transition table, applied to every write. */
+function applyLifecycle(current: UnifiedSession, next: UnifiedSession): UnifiedSession {
+  if (next.id !== current.id) throw new ProdigyError(`An update may not change a session's id (${current.id} → ${next.id})`);
+  const now = nowTimestamp();
+  const out: UnifiedSession = { ...next, updated_at: now };
+  if (next.status !== current.status) {
+    assertTransition(current.id, current.status, next.status);
+    if (isTerminal(next.status)) out.completed_at = now;
+    else out.completed_at = null;
+  }
+  return out;
+}
+
+function stamp(date = new Date()): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+}

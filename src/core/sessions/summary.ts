@@ -1,0 +1,94 @@
+// The small view of a session that listings, the tree and `sessions list --json` use.
+import { effectiveType, type SessionStatus, type SessionType, type UnifiedSession, type MapReducePhase } from '../model/session';
+
+export interface MapReduceProgress {
+  job_id: string;
+  phase: MapReducePhase;
+  total_items: number;
+  processed_items: number;
+  failed_items: number;
+  agent_count: number;
+}
+
+export interface SessionSummary {
+  id: string;
+  file: string;
+  /** What the run is, from the data it carries (Prodigy types MapReduce runs "Workflow"). */
+  session_type: SessionType;
+  /** The `session_type` key as written in the file. */
+  recorded_type: SessionType;
+  status: SessionStatus;
+  started_at: string;
+  updated_at: string;
+  completed_at: string | null;
+  workflow_name: string;
+  workflow_path: string | null;
+  current_step: number;
+  total_steps: number;
+  completed_steps: number;
+  checkpoints: number;
+  error: string | null;
+  worktree_name: string | null;
+  mapreduce: MapReduceProgress | null;
+}
+
+export interface UnreadableFile {
+  file: string;
+  name: string;
+  reason: string;
+}
+
+function metaNumber(meta: Record<string, unknown>, key: string): number {
+  const v = meta[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+export function summarize(session: UnifiedSession, file: string): SessionSummary {
+  const wf = session.workflow_data;
+  const meta = session.metadata;
+  const workflowPath = typeof meta.workflow_path === 'string' ? meta.workflow_path : null;
+  const mr = session.mapreduce_data;
+  return {
+    id: session.id,
+    file,
+    session_type: effectiveType(session),
+    recorded_type: session.session_type,
+    status: session.status,
+    started_at: session.started_at,
+    updated_at: session.updated_at,
+    completed_at: session.completed_at,
+    workflow_name: wf?.workflow_name || (typeof meta.workflow_name === 'string' ? meta.workflow_name : ''),
+    workflow_path: workflowPath,
+    // Prodigy never advances these in workflow_data (§2.2); its metadata has the step count.
+    current_step: wf?.current_step || metaNumber(meta, 'current_step'),
+    total_steps: wf?.total_steps || metaNumber(meta, 'total_steps'),
+    completed_steps: wf?.completed_steps.length ?? 0,
+    checkpoints: session.checkpoints.length,
+    error: session.error,
+    worktree_name: wf?.worktree_name ?? (typeof meta.worktree_name === 'string' ? meta.worktree_name : null),
+    mapreduce: mr
+      ? {
+          job_id: mr.job_id,
+          phase: mr.phase,
+          total_items: mr.total_items,
+          processed_items: mr.processed_items,
+          failed_items: mr.failed_items,
+          agent_count: mr.agent_count,
+        }
+      : null,
+  };
+}
+
+export function displayName(s: Pick<SessionSummary, 'workflow_name' | 'id'>): string {
+  return s.workflow_name || s.id;
+}
+
+export function startedAtMs(s: Pick<SessionSummary, 'started_at'>): number {
+  const t = Date.parse(s.started_at);
+  return Number.isNaN(t) ? 0 : t;
+}
+
+/** Newest first; ties broken by id so the order is stable. */
+export function compareNewestFirst(a: SessionSummary, b: SessionSummary): number {
+  return startedAtMs(b) - startedAtMs(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}

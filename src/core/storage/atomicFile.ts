@@ -1,0 +1,34 @@
+// Crash-safe writes: temp file in the same folder, fsync, rename. A crash at any instant
+// leaves either the old or the new file, never a torn one.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export function tempPathFor(file: string): string {
+  // Starts with '.' and ends in '.tmp': never read as a session (`*.json`) by us or Prodigy.
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** Sync I/O on purpose: small files, and it avoids a thread-pool hop per call on the hot path. */
+export function writeFileAtomicSync(file: string, data: string | Buffer): fs.Stats {
+  const tmp = tempPathFor(file);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o644);
+    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    fs.fsyncSync(fd);
+    const stat = fs.fstatSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, file);
+    return stat;
+  } catch (err) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !fs.existsSync(path.dirname(file))) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      return writeFileAtomicSync(file, data);
+    }
+    throw err;
+  }
+}

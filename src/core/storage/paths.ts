@@ -1,0 +1,79 @@
+// Where everything lives under the Prodigy home `H` (prodigy-formats.md §1).
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { assertSafeId } from './ids';
+
+export interface HomeOptions {
+  /** Explicit root (the `--home` flag or the `prodigy.home` setting). */
+  home?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Explicit option, else `PRODIGY_HOME`, else `~/.prodigy`. */
+export function resolveHome(options: HomeOptions = {}): string {
+  const env = options.env ?? process.env;
+  const chosen = options.home?.trim() || env.PRODIGY_HOME?.trim() || path.join(os.homedir(), '.prodigy');
+  return path.resolve(expandTilde(chosen));
+}
+
+function expandTilde(p: string): string {
+  if (p === '~') return os.homedir();
+  if (p.startsWith('~/')) return path.join(os.homedir(), p.slice(2));
+  return p;
+}
+
+/** Our own files live in one folder beside Prodigy's, never as `*.json` in `H/sessions`. */
+export const OWN_DIR = 'vscode';
+
+export class HomePaths {
+  readonly sessionsDir: string;
+  readonly stateDir: string;
+  readonly ownDir: string;
+  readonly locksDir: string;
+  readonly indexFile: string;
+  readonly quarantineDir: string;
+  readonly trashDir: string;
+  readonly resumeLocksDir: string;
+
+  constructor(readonly home: string) {
+    this.sessionsDir = path.join(home, 'sessions');
+    this.stateDir = path.join(home, 'state');
+    this.ownDir = path.join(home, OWN_DIR);
+    this.locksDir = path.join(this.ownDir, 'locks');
+    this.indexFile = path.join(this.ownDir, 'session-index.json');
+    this.quarantineDir = path.join(home, 'quarantine');
+    this.trashDir = path.join(this.ownDir, 'deleted');
+    this.resumeLocksDir = path.join(home, 'resume_locks');
+  }
+
+  sessionFile(id: string): string {
+    return path.join(this.sessionsDir, `${assertSafeId(id, 'session id')}.json`);
+  }
+
+  sessionLock(id: string): string {
+    return path.join(this.locksDir, `${assertSafeId(id, 'session id')}.lock`);
+  }
+
+  /** `H/state/{id}`: Prodigy's per-session state folder. */
+  sessionStateDir(id: string): string {
+    return path.join(this.stateDir, assertSafeId(id, 'session id'));
+  }
+
+  /** Prodigy's workflow checkpoint files for a session (§5). */
+  workflowCheckpointsDir(id: string): string {
+    return path.join(this.sessionStateDir(id), 'checkpoints');
+  }
+
+  /** Our checkpoint snapshots: a suffix Prodigy's `*.checkpoint.json` glob never matches. */
+  snapshotsDir(id: string): string {
+    return path.join(this.sessionStateDir(id), 'snapshots');
+  }
+
+  snapshotFile(id: string, checkpointId: string): string {
+    return path.join(this.snapshotsDir(id), `${assertSafeId(checkpointId, 'checkpoint id')}.snapshot.json`);
+  }
+
+  snapshotLock(id: string): string {
+    return path.join(this.locksDir, `${assertSafeId(id, 'session id')}.state.lock`);
+  }
+}

@@ -1,0 +1,64 @@
+// Composition root: builds the services, registers views and commands, wires events.
+// Activation does no disk I/O before the view is registered; the first listing happens
+// when VS Code asks the tree for its children.
+import * as vscode from 'vscode';
+import { SessionManager } from '../core';
+import { sessionCommands } from './commands/sessionCommands';
+import { readSettings, SECTION } from './config';
+import { createLog } from './log';
+import type { ExtensionServices } from './services';
+import { watchSessionsFolder } from './sessionsWatcher';
+import { SessionsTreeProvider } from './sessionsTree/sessionsTreeProvider';
+import type { TreeNode } from './sessionsTree/nodes';
+
+export interface ProdigyExtensionApi {
+  readonly services: ExtensionServices;
+  /** Milliseconds spent in activate(), measured by the extension itself. */
+  readonly activationMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi {
+  const started = performance.now();
+  const log = createLog();
+  context.subscriptions.push(log);
+
+  let settings = readSettings();
+  let manager = new SessionManager({ home: settings.home });
+  const tree = new SessionsTreeProvider(manager, settings.pageSize, log);
+  const view = vscode.window.createTreeView<TreeNode>('prodigy.sessions', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  context.subscriptions.push(tree, view);
+
+  const services: ExtensionServices = { manager: () => manager, tree, view: view as vscode.TreeView<unknown>, log };
+  for (const [id, handler] of Object.entries(sessionCommands(services))) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, handler));
+  }
+
+  let watcher = watchSessionsFolder(manager.paths.sessionsDir, () => tree.rescan());
+  context.subscriptions.push({ dispose: () => watcher.dispose() });
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      const next = readSettings();
+      if (next.home !== settings.home) {
+        manager.close();
+        manager = new SessionManager({ home: next.home });
+        watcher.dispose();
+        watcher = watchSessionsFolder(manager.paths.sessionsDir, () => tree.rescan());
+        tree.setManager(manager);
+        log.info(`Prodigy home is now ${manager.home}`);
+      }
+      if (next.pageSize !== settings.pageSize) tree.setPageSize(next.pageSize);
+      settings = next;
+    }),
+    { dispose: () => manager.close() },
+  );
+
+  const activationMs = performance.now() - started;
+  log.info(`Activated in ${activationMs.toFixed(1)} ms; sessions from ${manager.home}`);
+  return { services, activationMs };
+}
+
+export function deactivate(): void {
+  // Disposables registered on the context do the work.
+}

@@ -1,0 +1,12 @@
+import type * as vscode from 'vscode';
+import type { SessionManager } from '../core';
+import type { SessionsTreeProvider } from './sessionsTree/sessionsTreeProvider';
+
+/** What commands need, handed over by the composition root. */
+export interface ExtensionServices {
+  /** The current manager (it is replaced when `prodigy.home` changes). */
+  manager(): SessionManager;
+  tree: SessionsTreeProvider;
+  view: vscode.TreeView<unknown>;
+  log: vscode.LogOutputChannel;
+}

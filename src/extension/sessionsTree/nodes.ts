@@ -1,0 +1,126 @@
+// One class per kind of row. Ids are stable across refreshes so expansion and
+// selection survive, and `reveal` can find a session by id.
+import * as vscode from 'vscode';
+import { displayName, progressText, relativeTime, type CheckpointSummary, type SessionSummary, type UnreadableFile } from '../../core';
+import { CHECKPOINT_CONTEXT, LOAD_MORE_CONTEXT, MESSAGE_CONTEXT, UNREADABLE_CONTEXT, sessionContextValue } from './contextValues';
+import { statusIcon } from './icons';
+import { checkpointTooltip, sessionTooltip } from './tooltips';
+
+export class SessionNode {
+  readonly kind = 'session';
+  constructor(public summary: SessionSummary) {}
+
+  get id(): string {
+    return `session:${this.summary.id}`;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const s = this.summary;
+    const item = new vscode.TreeItem(displayName(s), vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    const progress = progressText(s);
+    item.description = [s.status, progress !== '-' ? progress : undefined, relativeTime(s.updated_at)].filter(Boolean).join(' · ');
+    item.iconPath = statusIcon(s.status);
+    item.contextValue = sessionContextValue(s);
+    item.resourceUri = undefined;
+    item.accessibilityInformation = { label: `${displayName(s)}, ${item.description}` };
+    return item;
+  }
+
+  tooltip(): vscode.MarkdownString {
+    return sessionTooltip(this.summary);
+  }
+}
+
+export class CheckpointNode {
+  readonly kind = 'checkpoint';
+  constructor(readonly parent: SessionNode, readonly checkpoint: CheckpointSummary, readonly ordinal: number) {}
+
+  get id(): string {
+    return `checkpoint:${this.parent.summary.id}:${this.checkpoint.id}`;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const c = this.checkpoint;
+    const step = c.step_index !== null ? `Step ${c.step_index}${c.total_steps ? `/${c.total_steps}` : ''}` : `Checkpoint ${this.ordinal}`;
+    const label = c.step_name ? `${step}: ${c.step_name}` : c.label && c.kind === 'session' ? `${step}: ${c.label}` : step;
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = [c.kind === 'workflow-file' ? `prodigy checkpoint · ${c.status}` : undefined, c.commit?.slice(0, 7), relativeTime(c.created_at)]
+      .filter(Boolean)
+      .join(' · ');
+    item.iconPath = new vscode.ThemeIcon(c.kind === 'workflow-file' ? 'file-code' : 'bookmark');
+    item.contextValue = c.kind === 'session' ? CHECKPOINT_CONTEXT.session : CHECKPOINT_CONTEXT.workflowFile;
+    return item;
+  }
+
+  tooltip(): vscode.MarkdownString {
+    return checkpointTooltip(this.checkpoint);
+  }
+}
+
+export class UnreadableNode {
+  readonly kind = 'unreadable';
+  constructor(readonly file: UnreadableFile) {}
+
+  get id(): string {
+    return `unreadable:${this.file.name}`;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.file.name, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = `unreadable: ${this.file.reason}`;
+    item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    item.contextValue = UNREADABLE_CONTEXT;
+    item.resourceUri = vscode.Uri.file(this.file.file);
+    return item;
+  }
+
+  tooltip(): vscode.MarkdownString {
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**Unreadable session file**\n\n`);
+    md.appendText(`${this.file.file}\n\n${this.file.reason}\n\n`);
+    md.appendMarkdown(`The file was left untouched. *Quarantine Unreadable Files* moves it aside.`);
+    return md;
+  }
+}
+
+export class LoadMoreNode {
+  readonly kind = 'loadMore';
+  readonly id = 'loadMore';
+  constructor(readonly shown: number, readonly total: number) {}
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Load more…', vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = `${this.shown} of ${this.total} shown`;
+    item.iconPath = new vscode.ThemeIcon('ellipsis');
+    item.contextValue = LOAD_MORE_CONTEXT;
+    item.command = { command: 'prodigy.loadMoreSessions', title: 'Load More Sessions' };
+    return item;
+  }
+
+  tooltip(): undefined {
+    return undefined;
+  }
+}
+
+export class MessageNode {
+  readonly kind = 'message';
+  constructor(readonly id: string, readonly text: string, readonly icon = 'info') {}
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.text, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.iconPath = new vscode.ThemeIcon(this.icon);
+    item.contextValue = MESSAGE_CONTEXT;
+    return item;
+  }
+
+  tooltip(): undefined {
+    return undefined;
+  }
+}
+
+export type TreeNode = SessionNode | CheckpointNode | UnreadableNode | LoadMoreNode | MessageNode;

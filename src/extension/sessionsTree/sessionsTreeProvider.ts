@@ -1,0 +1,164 @@
+// The Sessions tree. Rows come from the session core's summaries; changes arrive as core
+// events (our own writes, and other processes' writes found by a rescan) and update only
+// the affected row. The root is paged so 10,000 sessions render as fast as 50.
+import * as vscode from 'vscode';
+import { errorMessage, type SessionChange, type SessionFilter, type SessionManager } from '../../core';
+import { ContextKeys, setContext } from '../contextKeys';
+import { CheckpointNode, LoadMoreNode, MessageNode, SessionNode, UnreadableNode, type TreeNode } from './nodes';
+
+export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly nodes = new Map<string, SessionNode>();
+  private shownIds = new Set<string>();
+  private limit: number;
+  private filter: SessionFilter = {};
+  private unsubscribe: () => void = () => undefined;
+  /** Resolves after the next root listing, so commands and tests can wait for a render. */
+  private rootListed: Promise<void> = Promise.resolve();
+  private resolveRootListed: (() => void) | undefined;
+
+  constructor(private manager: SessionManager, private pageSize: number, private readonly log: vscode.LogOutputChannel) {
+    this.limit = pageSize;
+    this.subscribe();
+  }
+
+  setManager(manager: SessionManager): void {
+    this.unsubscribe();
+    this.manager = manager;
+    this.nodes.clear();
+    this.subscribe();
+    this.refresh();
+  }
+
+  setPageSize(pageSize: number): void {
+    this.pageSize = pageSize;
+    this.limit = pageSize;
+    this.refresh();
+  }
+
+  setFilter(filter: SessionFilter): void {
+    this.filter = filter;
+    this.limit = this.pageSize;
+    setContext(ContextKeys.filterActive, Boolean(filter.text || filter.status || filter.type));
+    this.refresh();
+  }
+
+  getFilter(): SessionFilter {
+    return this.filter;
+  }
+
+  loadMore(): void {
+    this.limit += this.pageSize;
+    this.refresh();
+  }
+
+  /** Re-list the root (for a new or removed session, or a manual refresh). */
+  refresh(): Promise<void> {
+    this.rootListed = new Promise((resolve) => (this.resolveRootListed = resolve));
+    this.changed.fire(undefined);
+    return this.rootListed;
+  }
+
+  /** Ask the core to rescan the folder; changes come back as events. */
+  rescan(): void {
+    void this.manager.listSessions({ limit: 0 }).catch((err) => this.log.error(`Rescan failed: ${errorMessage(err)}`));
+  }
+
+  whenRendered(): Promise<void> {
+    return this.rootListed;
+  }
+
+  findSession(id: string): SessionNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    return node.toTreeItem();
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+    item.tooltip = node.tooltip();
+    return item;
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    return node instanceof CheckpointNode ? node.parent : undefined;
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) return this.rootChildren();
+    if (node instanceof SessionNode) return this.checkpointChildren(node);
+    return [];
+  }
+
+  private async rootChildren(): Promise<TreeNode[]> {
+    const started = performance.now();
+    try {
+      const listing = await this.manager.listSessions({ ...this.filter, limit: this.limit });
+      const children: TreeNode[] = [];
+      const shown = new Set<string>();
+      for (const summary of listing.sessions) {
+        let n = this.nodes.get(summary.id);
+        if (n) n.summary = summary;
+        else this.nodes.set(summary.id, (n = new SessionNode(summary)));
+        children.push(n);
+        shown.add(summary.id);
+      }
+      this.shownIds = shown;
+      for (const u of listing.unreadable) children.push(new UnreadableNode(u));
+      if (listing.total > listing.sessions.length) children.push(new LoadMoreNode(listing.sessions.length, listing.total));
+      const filtered = Boolean(this.filter.text || this.filter.status || this.filter.type);
+      if (filtered && listing.total === 0) children.push(new MessageNode('message:noMatch', 'No sessions match the filter', 'filter'));
+      setContext(ContextKeys.storeError, false);
+      setContext(ContextKeys.hasSessions, listing.total > 0 || listing.unreadable.length > 0 || filtered);
+      setContext(ContextKeys.hasUnreadable, listing.unreadable.length > 0);
+      this.log.debug(`Listed ${listing.sessions.length} of ${listing.total} sessions in ${(performance.now() - started).toFixed(1)} ms`);
+      return children;
+    } catch (err) {
+      this.log.error(`Could not list sessions in ${this.manager.paths.sessionsDir}: ${errorMessage(err)}`);
+      setContext(ContextKeys.storeError, true);
+      return [];
+    } finally {
+      setContext(ContextKeys.sessionsLoaded, true);
+      this.resolveRootListed?.();
+      this.resolveRootListed = undefined;
+    }
+  }
+
+  private async checkpointChildren(node: SessionNode): Promise<TreeNode[]> {
+    try {
+      const { checkpoints, unreadable } = await this.manager.listCheckpoints(node.summary.id);
+      const children: TreeNode[] = checkpoints.map((c, i) => new CheckpointNode(node, c, i + 1));
+      for (const u of unreadable) children.push(new MessageNode(`message:${node.summary.id}:${u.name}`, `${u.name}: ${u.reason}`, 'warning'));
+      if (children.length === 0) children.push(new MessageNode(`message:${node.summary.id}:none`, 'No checkpoints yet', 'circle-outline'));
+      return children;
+    } catch (err) {
+      return [new MessageNode(`message:${node.summary.id}:error`, `Could not read checkpoints: ${errorMessage(err)}`, 'warning')];
+    }
+  }
+
+  private subscribe(): void {
+    this.unsubscribe = this.manager.onDidChange((change) => this.onSessionChange(change));
+  }
+
+  private onSessionChange(change: SessionChange): void {
+    const node = this.nodes.get(change.id);
+    if (change.kind === 'upsert' && node && this.shownIds.has(change.id)) {
+      const orderChanged = node.summary.started_at !== change.summary.started_at;
+      node.summary = change.summary;
+      if (!orderChanged) {
+        this.changed.fire(node);
+        return;
+      }
+    }
+    if (change.kind === 'delete') this.nodes.delete(change.id);
+    // A session appeared, disappeared or moved: the root's membership changed.
+    void this.refresh();
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+    this.changed.dispose();
+  }
+}

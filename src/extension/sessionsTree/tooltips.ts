@@ -1,0 +1,60 @@
+// Tooltips are built on hover (resolveTreeItem), never while the tree renders.
+import * as vscode from 'vscode';
+import { displayName, progressText, type CheckpointSummary, type SessionSummary } from '../../core';
+
+function when(iso: string | null): string {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+export function sessionTooltip(s: SessionSummary): vscode.MarkdownString {
+  const md = new vscode.MarkdownString('', true);
+  md.appendMarkdown(`$(${s.session_type === 'MapReduce' ? 'server-process' : 'list-ordered'}) **`);
+  md.appendText(displayName(s));
+  md.appendMarkdown(`** · ${s.status}\n\n`);
+  const rows: [string, string][] = [
+    ['Session', s.id],
+    ['Type', s.session_type + (s.recorded_type !== s.session_type ? ` (recorded as ${s.recorded_type})` : '')],
+    ['Progress', progressText(s)],
+    ['Started', when(s.started_at)],
+    ['Updated', when(s.updated_at)],
+  ];
+  if (s.completed_at) rows.push(['Finished', when(s.completed_at)]);
+  if (s.workflow_path) rows.push(['Workflow file', s.workflow_path]);
+  if (s.worktree_name) rows.push(['Worktree', s.worktree_name]);
+  rows.push(['Checkpoints', String(s.checkpoints)]);
+  for (const [k, v] of rows) {
+    md.appendMarkdown(`**${k}:** `);
+    md.appendText(v);
+    md.appendMarkdown('  \n');
+  }
+  if (s.error) {
+    md.appendMarkdown('\n---\n\n$(error) ');
+    md.appendText(s.error);
+  }
+  return md;
+}
+
+export function checkpointTooltip(c: CheckpointSummary): vscode.MarkdownString {
+  const md = new vscode.MarkdownString('', true);
+  md.appendMarkdown(`$(bookmark) **Checkpoint** `);
+  md.appendText(c.id);
+  md.appendMarkdown('\n\n');
+  const rows: [string, string | null][] = [
+    ['Created', when(c.created_at)],
+    ['Step', c.step_index !== null ? String(c.step_index) : null],
+    ['Step name', c.step_name],
+    ['Commit', c.commit],
+    ['Status', c.status],
+    ['File', c.file],
+  ];
+  for (const [k, v] of rows) {
+    if (v === null) continue;
+    md.appendMarkdown(`**${k}:** `);
+    md.appendText(v);
+    md.appendMarkdown('  \n');
+  }
+  if (c.kind === 'workflow-file') md.appendMarkdown('\n*Written by the `prodigy` CLI; `prodigy resume` reads it.*');
+  return md;
+}
