@@ -5,6 +5,31 @@ import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
 
 const STALE_MS = 10_000;
+
+type Callback<T = void> = (err: NodeJS.ErrnoException | null, value?: T) => void;
+function syncCall<T>(fn: () => T, cb: Callback<T>): void {
+  let value: T;
+  try {
+    value = fn();
+  } catch (err) {
+    cb(err as NodeJS.ErrnoException);
+    return;
+  }
+  cb(null, value);
+}
+
+/**
+ * proper-lockfile takes an `fs` option. The lock lives on local disk and each of its calls
+ * is a single metadata syscall, so running them synchronously saves a thread-pool round
+ * trip per call, which is most of a lock's cost next to the write it protects.
+ */
+const syncFs = {
+  mkdir: (p: string, cb: Callback) => syncCall(() => void fs.mkdirSync(p), cb),
+  rmdir: (p: string, cb: Callback) => syncCall(() => fs.rmdirSync(p), cb),
+  stat: (p: string, cb: Callback<fs.Stats>) => syncCall(() => fs.statSync(p), cb),
+  utimes: (p: string, a: Date, m: Date, cb: Callback) => syncCall(() => fs.utimesSync(p, a, m), cb),
+  realpath: (p: string, cb: Callback<string>) => syncCall(() => fs.realpathSync(p), cb),
+};
 const queues = new Map<string, Promise<unknown>>();
 
 export interface LockOptions {
@@ -14,28 +39,57 @@ export interface LockOptions {
 
 export async function withFileLock<T>(lockPath: string, fn: () => T | Promise<T>, options: LockOptions = {}): Promise<T> {
   const previous = queues.get(lockPath) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(() => lockAndRun(lockPath, fn, options));
-  queues.set(lockPath, run);
+  let released: Promise<void> = Promise.resolve();
+  const run = previous.then(async () => {
+    const release = await acquire(lockPath, options);
+    try {
+      return await fn();
+    } finally {
+      // The write is complete and visible before this point; removing the lock directory
+      // happens on the next turn so the caller does not wait for it. The next holder
+      // in this process waits for it through the queue below.
+      released = new Promise<void>((resolve) => setImmediate(() => release().then(resolve, () => resolve())));
+    }
+  });
+  const tail = run.then(
+    () => released,
+    () => released,
+  );
+  queues.set(lockPath, tail);
+  void tail.then(() => {
+    if (queues.get(lockPath) === tail) queues.delete(lockPath);
+  });
+  return run;
+}
+
+const FAST = { retries: 0 };
+const PATIENT = { retries: 400, factor: 1.3, minTimeout: 1, maxTimeout: 60, randomize: true };
+
+async function acquire(lockPath: string, options: LockOptions): Promise<() => Promise<void>> {
+  ensureDir(path.dirname(lockPath));
+  const base = {
+    realpath: false,
+    lockfilePath: lockPath,
+    fs: syncFs,
+    stale: STALE_MS,
+    // The default throws from a timer, which would take the whole extension host down.
+    onCompromised: options.onCompromised ?? (() => undefined),
+  };
   try {
-    return await run;
-  } finally {
-    if (queues.get(lockPath) === run) queues.delete(lockPath);
+    // Uncontended: one attempt, without building a retry schedule.
+    return await lockfile.lock(lockPath, { ...base, retries: FAST });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') knownDirs.delete(path.dirname(lockPath));
+    if (code !== 'ELOCKED' && code !== 'ENOENT') throw err;
+    ensureDir(path.dirname(lockPath));
+    return lockfile.lock(lockPath, { ...base, retries: PATIENT });
   }
 }
 
-async function lockAndRun<T>(lockPath: string, fn: () => T | Promise<T>, options: LockOptions): Promise<T> {
-  fs.mkdirSync(path.dirname(lockPath), { recursive: true });
-  const release = await lockfile.lock(lockPath, {
-    realpath: false,
-    lockfilePath: lockPath,
-    stale: STALE_MS,
-    retries: { retries: 400, factor: 1.3, minTimeout: 1, maxTimeout: 60, randomize: true },
-    // The default throws from a timer, which would take the whole extension host down.
-    onCompromised: options.onCompromised ?? (() => undefined),
-  });
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => undefined);
-  }
+const knownDirs = new Set<string>();
+function ensureDir(dir: string): void {
+  if (knownDirs.has(dir)) return;
+  fs.mkdirSync(dir, { recursive: true });
+  knownDirs.add(dir);
 }
