@@ -123,15 +123,20 @@ export function freePort() {
  * @param {Record<string,string>} [opts.env]  extra environment (the extension host inherits it)
  * @param {string} [opts.extensionsDir]  defaults to a fresh temp dir
  * @param {boolean} [opts.workspaceTrust=false]  true = do not pass --disable-workspace-trust
+ * @param {Record<string, unknown>} [opts.settings]  written to <user-data-dir>/User/settings.json
  * @returns {Promise<{ url: string, port: number, userDataDir: string, extensionsDir: string, output: () => string, stop: () => Promise<void> }>}
  */
-export async function startCodeServer({ folder, env = {}, extensionsDir, workspaceTrust = false }) {
+export async function startCodeServer({ folder, env = {}, extensionsDir, workspaceTrust = false, settings }) {
   const log = logger('code-server');
   const root = makeTempDir('prodigy-cs-');
   const userDataDir = path.join(root, 'user');
   extensionsDir ??= path.join(root, 'exts');
   const xdg = { XDG_CONFIG_HOME: path.join(root, 'xdg-config'), XDG_DATA_HOME: path.join(root, 'xdg-data'), XDG_CACHE_HOME: path.join(root, 'xdg-cache') };
   for (const d of [userDataDir, extensionsDir, ...Object.values(xdg)]) fs.mkdirSync(d, { recursive: true });
+  if (settings) {
+    fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+    fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  }
 
   const port = await freePort();
   const args = [

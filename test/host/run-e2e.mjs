@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// Runs the real-UI end-to-end tests: every test/e2e/*.e2e.mjs file, with node's test runner, one file at a
+// time. Each file opens its own code-server + headless Chromium through test/host/workbench.mjs
+// (extension copied into a fresh extensions dir, PRODIGY_HOME = a seeded temp dir).
+// Screenshots and failure logs go to test-results/.
+//
+// Usage: node test/host/run-e2e.mjs [file-or-name-filter...]
+// Environment: PRODIGY_TEST_TIMEOUT_MS (whole run, default 600000), PRODIGY_TEST_VERBOSE=1.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT, TEST_RESULTS_DIR } from './config.mjs';
+import { assertHostInstalled } from './codeServer.mjs';
+
+const log = (msg) => console.log(`[e2e] ${msg}`);
+const TIMEOUT_MS = Number(process.env.PRODIGY_TEST_TIMEOUT_MS || 10 * 60_000);
+const E2E_DIR = path.join(REPO_ROOT, 'test', 'e2e');
+
+function main() {
+  try {
+    assertHostInstalled();
+  } catch (err) {
+    console.error(`[e2e] ${err.message}`);
+    process.exit(1);
+  }
+  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'extension.js'))) {
+    console.error('[e2e] dist/extension.js is missing; run `npm run build` first.');
+    process.exit(1);
+  }
+  const filters = process.argv.slice(2);
+  const files = fs.readdirSync(E2E_DIR)
+    .filter((f) => f.endsWith('.e2e.mjs'))
+    .filter((f) => filters.length === 0 || filters.some((x) => f.includes(path.basename(x))))
+    .sort()
+    .map((f) => path.join(E2E_DIR, f));
+  if (files.length === 0) {
+    console.error(`[e2e] no test/e2e/*.e2e.mjs files${filters.length ? ` match ${filters.join(' ')}` : ''}`);
+    process.exit(1);
+  }
+  fs.mkdirSync(TEST_RESULTS_DIR, { recursive: true });
+  log(`running ${files.map((f) => path.relative(REPO_ROOT, f)).join(', ')}`);
+
+  const t0 = Date.now();
+  // Own process group, so a timeout can signal the runner and every test file process at once.
+  const child = spawn(process.execPath,
+    ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+    { cwd: REPO_ROOT, stdio: 'inherit', detached: true });
+
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    console.error(`\n[e2e] TIMEOUT after ${Math.round(TIMEOUT_MS / 1000)} s; stopping the tests ` +
+      `(set PRODIGY_TEST_TIMEOUT_MS to change the limit).`);
+    // SIGTERM lets each test process run its cleanup (kills code-server + Chromium, removes temp dirs).
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+    setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 15_000).unref();
+  }, TIMEOUT_MS);
+
+  const forward = (sig) => { try { process.kill(-child.pid, sig); } catch { /* gone */ } };
+  process.on('SIGINT', () => forward('SIGINT'));
+  process.on('SIGTERM', () => forward('SIGTERM'));
+
+  child.on('exit', (code, signal) => {
+    clearTimeout(timer);
+    const secs = ((Date.now() - t0) / 1000).toFixed(1);
+    const ok = code === 0 && !timedOut;
+    log(`${ok ? 'PASSED' : 'FAILED'} in ${secs} s${ok ? '' : ` (exit ${code ?? signal}${timedOut ? ', timed out' : ''})`}; ` +
+      `screenshots in ${path.relative(REPO_ROOT, TEST_RESULTS_DIR)}/`);
+    process.exit(ok ? 0 : 1);
+  });
+}
+
+main();
