@@ -11,6 +11,8 @@ import Mocha from 'mocha';
 function loadTestFiles(): void {
   // Evaluated after 'pre-require', so describe/it/before/after exist as globals.
   require('./activation.test');
+  require('./sessionsTree.test');
+  require('./commands.test');
 }
 
 export function run(): Promise<void> {

@@ -21,7 +21,7 @@ export function sessionCommands(services: ExtensionServices): Record<string, (..
     'prodigy.filterSessions': async (args?: FilterArgs) => {
       if (args) {
         tree.setFilter({ status: args.status?.length ? args.status : undefined, text: args.text || undefined });
-        return tree.whenRendered();
+        return undefined;
       }
       const current = tree.getFilter();
       const currentStatuses = new Set(Array.isArray(current.status) ? current.status : current.status ? [current.status] : []);
@@ -37,7 +37,7 @@ export function sessionCommands(services: ExtensionServices): Record<string, (..
       });
       if (text === undefined) return undefined;
       tree.setFilter({ status: picked.length ? picked.map((p) => p.label as SessionStatus) : undefined, text: text || undefined });
-      return tree.whenRendered();
+      return undefined;
     },
 
     'prodigy.openSessionFile': async (node?: SessionNode | UnreadableNode) => {
@@ -75,7 +75,7 @@ export function sessionCommands(services: ExtensionServices): Record<string, (..
             if (c === reveal) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.folder));
           });
         }
-        await tree.refresh();
+        tree.refresh();
         return result;
       } catch (err) {
         log.error(`Quarantine failed: ${errorMessage(err)}`);

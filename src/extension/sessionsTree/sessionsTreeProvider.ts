@@ -14,9 +14,6 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   private limit: number;
   private filter: SessionFilter = {};
   private unsubscribe: () => void = () => undefined;
-  /** Resolves after the next root listing, so commands and tests can wait for a render. */
-  private rootListed: Promise<void> = Promise.resolve();
-  private resolveRootListed: (() => void) | undefined;
 
   constructor(private manager: SessionManager, private pageSize: number, private readonly log: vscode.LogOutputChannel) {
     this.limit = pageSize;
@@ -54,19 +51,13 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   }
 
   /** Re-list the root (for a new or removed session, or a manual refresh). */
-  refresh(): Promise<void> {
-    this.rootListed = new Promise((resolve) => (this.resolveRootListed = resolve));
+  refresh(): void {
     this.changed.fire(undefined);
-    return this.rootListed;
   }
 
   /** Ask the core to rescan the folder; changes come back as events. */
   rescan(): void {
     void this.manager.listSessions({ limit: 0 }).catch((err) => this.log.error(`Rescan failed: ${errorMessage(err)}`));
-  }
-
-  whenRendered(): Promise<void> {
-    return this.rootListed;
   }
 
   findSession(id: string): SessionNode | undefined {
@@ -121,8 +112,6 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
       return [];
     } finally {
       setContext(ContextKeys.sessionsLoaded, true);
-      this.resolveRootListed?.();
-      this.resolveRootListed = undefined;
     }
   }
 
@@ -154,7 +143,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     }
     if (change.kind === 'delete') this.nodes.delete(change.id);
     // A session appeared, disappeared or moved: the root's membership changed.
-    void this.refresh();
+    this.refresh();
   }
 
   dispose(): void {

@@ -1,0 +1,195 @@
+// The Sessions tree in a real extension host, against the temporary Prodigy home the
+// runner seeded (test/host/seedHome.mjs): what it shows, and that it follows other processes.
+import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { ProdigyExtensionApi } from '../../src/extension/extension';
+import type { TreeNode } from '../../src/extension/sessionsTree/nodes';
+
+const EXTENSION_ID = 'prodigy-vscode.prodigy-vscode';
+
+async function api(): Promise<ProdigyExtensionApi> {
+  const ext = vscode.extensions.getExtension<ProdigyExtensionApi>(EXTENSION_ID);
+  assert.ok(ext, 'extension not found');
+  return ext.activate();
+}
+
+function home(): string {
+  const h = process.env.PRODIGY_TEST_HOME;
+  assert.ok(h, 'PRODIGY_TEST_HOME is not set');
+  return h;
+}
+
+async function rootItems(a: ProdigyExtensionApi): Promise<{ node: TreeNode; item: vscode.TreeItem }[]> {
+  const nodes = await a.services.tree.getChildren();
+  return nodes.map((node) => ({ node, item: a.services.tree.getTreeItem(node) }));
+}
+
+function label(item: vscode.TreeItem): string {
+  return typeof item.label === 'string' ? item.label : item.label?.label ?? '';
+}
+
+/** Runs a script with the core in a separate OS process, as the CLI or another window would. */
+function inOtherProcess(script: string): void {
+  const core = path.resolve(__dirname, '..', 'core.js');
+  execFileSync(process.execPath, ['-e', `const core = require(${JSON.stringify(core)}); (async () => { ${script} })().catch((e) => { console.error(e); process.exit(1); });`], {
+    env: { ...process.env, PRODIGY_HOME: home(), ELECTRON_RUN_AS_NODE: '1' },
+  });
+}
+
+function nextTreeChange(a: ProdigyExtensionApi, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`the tree did not change within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const sub = a.services.tree.onDidChangeTreeData(() => {
+      clearTimeout(timer);
+      sub.dispose();
+      resolve();
+    });
+  });
+}
+
+describe('Sessions tree', () => {
+  it('activates quickly and reports its own activation time', async () => {
+    const a = await api();
+    console.log(`[perf] activation took ${a.activationMs.toFixed(1)} ms`);
+    assert.ok(a.activationMs >= 0);
+  });
+
+  it('lists the seeded sessions newest first, with status, icon and context tokens', async () => {
+    const items = await rootItems(await api());
+    const sessions = items.filter(({ item }) => item.contextValue?.startsWith('session;'));
+    assert.deepStrictEqual(
+      sessions.map(({ item }) => item.id),
+      ['session:session-0d3f7e21-44b9-4a8e-8c61-93b7f0a2c5d4', 'session:workflow-1736937999999', 'session:workflow-1736937000123'],
+    );
+    const running = sessions.find(({ item }) => item.id === 'session:workflow-1736937000123')!.item;
+    assert.strictEqual(label(running), 'implement-feature');
+    assert.match(String(running.description), /^Running · step 0\/3 · /);
+    assert.strictEqual((running.iconPath as vscode.ThemeIcon).id, 'sync~spin');
+    assert.match(running.contextValue ?? '', /;running;/);
+    assert.match(running.contextValue ?? '', /;resumable;/);
+
+    const completed = sessions.find(({ item }) => item.id === 'session:workflow-1736937999999')!.item;
+    assert.match(String(completed.description), /^Completed · step 3\/3/);
+    assert.strictEqual((completed.iconPath as vscode.ThemeIcon).id, 'pass');
+    assert.doesNotMatch(completed.contextValue ?? '', /;resumable;/);
+
+    // Prodigy left this one's name empty: the id stands in, and its data makes it MapReduce.
+    const mapreduce = sessions.find(({ item }) => item.id?.startsWith('session:session-'))!.item;
+    assert.strictEqual(label(mapreduce), 'session-0d3f7e21-44b9-4a8e-8c61-93b7f0a2c5d4');
+    assert.match(String(mapreduce.description), /Setup 4\/10/);
+  });
+
+  it('shows an unreadable file as such, with its reason, without touching it', async () => {
+    const file = path.join(home(), 'sessions', 'workflow-broken.json');
+    const before = fs.readFileSync(file, 'utf8');
+    const items = await rootItems(await api());
+    const bad = items.find(({ item }) => item.contextValue === 'unreadable;');
+    assert.ok(bad, 'no unreadable row');
+    assert.strictEqual(label(bad.item), 'workflow-broken.json');
+    assert.match(String(bad.item.description), /not valid JSON/);
+    assert.strictEqual(fs.readFileSync(file, 'utf8'), before);
+  });
+
+  it('shows a session\'s checkpoints as its children, including Prodigy\'s checkpoint files', async () => {
+    const a = await api();
+    const node = a.services.tree.findSession('workflow-1736937000123');
+    assert.ok(node);
+    const children = await a.services.tree.getChildren(node);
+    const items = children.map((c) => a.services.tree.getTreeItem(c));
+    const cp = items.find((i) => i.id === 'checkpoint:workflow-1736937000123:workflow-1736937000456');
+    assert.ok(cp, `checkpoint missing; got ${items.map((i) => i.id).join(', ')}`);
+    assert.match(label(cp), /^Step 2\/3: shell: cargo test$/);
+    const resolved = a.services.tree.resolveTreeItem(cp, children[items.indexOf(cp)]);
+    assert.match((resolved.tooltip as vscode.MarkdownString).value, /prodigy resume/);
+  });
+
+  it('shows a session written by another process without a manual refresh', async () => {
+    const a = await api();
+    await a.services.tree.getChildren();
+    const changed = nextTreeChange(a);
+    inOtherProcess(`
+      const m = new core.SessionManager();
+      await m.createSession({ id: 'workflow-2000000000000', type: 'Workflow', workflowName: 'from-another-process', totalSteps: 4 });
+      await m.startSession('workflow-2000000000000');
+    `);
+    await changed;
+    const items = await rootItems(a);
+    const created = items.find(({ item }) => item.id === 'session:workflow-2000000000000');
+    assert.ok(created, 'the new session is not in the tree');
+    assert.strictEqual(label(created.item), 'from-another-process');
+    assert.match(String(created.item.description), /^Running/);
+  });
+
+  it('updates a row when another process changes that session', async () => {
+    const a = await api();
+    await a.services.tree.getChildren();
+    const changed = nextTreeChange(a);
+    inOtherProcess(`
+      const m = new core.SessionManager();
+      await m.completeSession('workflow-2000000000000', { success: false, error: 'step 2 failed: exit code 1' });
+    `);
+    await changed;
+    const node = a.services.tree.findSession('workflow-2000000000000');
+    assert.ok(node);
+    const item = a.services.tree.getTreeItem(node);
+    assert.match(String(item.description), /^Failed/);
+    assert.strictEqual((item.iconPath as vscode.ThemeIcon).id, 'error');
+    const tooltip = a.services.tree.resolveTreeItem(item, node).tooltip as vscode.MarkdownString;
+    assert.match(tooltip.value.replace(/&nbsp;/g, ' '), /step 2 failed: exit code 1/);
+  });
+
+  it('filters by status and text, and clears the filter', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('prodigy.filterSessions', { status: ['Completed'] });
+    let ids = (await rootItems(a)).filter(({ item }) => item.contextValue?.startsWith('session;')).map(({ item }) => item.id);
+    assert.deepStrictEqual(ids, ['session:workflow-1736937999999']);
+    await vscode.commands.executeCommand('prodigy.filterSessions', { text: 'another-PROCESS' });
+    ids = (await rootItems(a)).filter(({ item }) => item.contextValue?.startsWith('session;')).map(({ item }) => item.id);
+    assert.deepStrictEqual(ids, ['session:workflow-2000000000000']);
+    await vscode.commands.executeCommand('prodigy.clearFilter');
+    ids = (await rootItems(a)).filter(({ item }) => item.contextValue?.startsWith('session;')).map(({ item }) => item.id);
+    assert.strictEqual(ids.length, 4);
+  });
+
+  it('pages the root with a "Load more" row', async () => {
+    const a = await api();
+    await vscode.workspace.getConfiguration('prodigy').update('sessions.pageSize', 10, vscode.ConfigurationTarget.Global);
+    try {
+      inOtherProcess(`
+        const m = new core.SessionManager();
+        for (let i = 0; i < 12; i++) await m.createSession({ id: 'workflow-30000000000' + String(i).padStart(2, '0'), type: 'Workflow', workflowName: 'paged-' + i });
+      `);
+      a.services.tree.refresh();
+      let items = await rootItems(a);
+      const more = items.find(({ item }) => item.contextValue === 'loadMore;');
+      assert.ok(more, 'no Load more row');
+      assert.match(String(more.item.description), /^10 of 16 shown$/);
+      await vscode.commands.executeCommand('prodigy.loadMoreSessions');
+      items = await rootItems(a);
+      assert.strictEqual(items.filter(({ item }) => item.contextValue?.startsWith('session;')).length, 16);
+      assert.ok(!items.some(({ item }) => item.contextValue === 'loadMore;'));
+    } finally {
+      await vscode.workspace.getConfiguration('prodigy').update('sessions.pageSize', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('quarantines unreadable files into a folder the user can find', async () => {
+    const a = await api();
+    const bad = path.join(home(), 'sessions', 'workflow-broken.json');
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(bad, old, old);
+    await vscode.commands.executeCommand('prodigy.quarantineUnreadable', { confirm: true });
+    assert.ok(!fs.existsSync(bad), 'the unreadable file is still in sessions/');
+    const quarantine = path.join(home(), 'quarantine');
+    const moved = fs.readdirSync(quarantine).map((d) => path.join(quarantine, d, 'sessions', 'workflow-broken.json'));
+    assert.ok(moved.some((f) => fs.existsSync(f)), 'the file was not moved into quarantine/');
+    const items = await rootItems(a);
+    assert.ok(!items.some(({ item }) => item.contextValue === 'unreadable;'));
+  });
+});
