@@ -140,7 +140,7 @@ function fromLegacy(legacy: LegacySessionState, type: SessionType, file: string,
     iterations_completed: legacy.iterations_completed,
     files_changed: legacy.files_changed,
     ...(legacy.errors.length ? { errors: legacy.errors } : {}),
-    ...(ws ? { workflow_path: ws.workflow_path, total_steps: Math.max(ws.current_step, ws.completed_steps.length) } : {}),
+    ...(ws ? { workflow_path: ws.workflow_path } : {}),
   };
   s.error = status === 'Failed' ? legacy.errors[legacy.errors.length - 1] ?? null : null;
   const timings: Record<string, StdDuration> = {};

@@ -18,13 +18,31 @@ export function optionOf<T extends z.ZodType>(schema: T) {
   return schema.nullable().default(null);
 }
 
-export function nowTimestamp(date: Date = new Date()): string {
-  return date.toISOString();
+// Nanosecond timestamps, as `Utc::now()` gives on Linux: two writes in one millisecond
+// still get different, ordered `updated_at` values.
+let originNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+
+function nowNs(): bigint {
+  let ns = originNs + process.hrtime.bigint();
+  // Follow wall-clock adjustments (NTP, suspend) instead of drifting away from them.
+  if (Math.abs(Number(ns / 1_000_000n) - Date.now()) > 1_000) {
+    originNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+    ns = originNs + process.hrtime.bigint();
+  }
+  return ns;
+}
+
+/** RFC 3339 in UTC with nine fraction digits (serde's `DateTime<Utc>` spelling). */
+export function nowTimestamp(date?: Date): string {
+  if (date) return date.toISOString();
+  const ns = nowNs();
+  const whole = new Date(Number(ns / 1_000_000_000n) * 1000).toISOString().slice(0, 19);
+  return `${whole}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}Z`;
 }
 
 /** chrono's `to_rfc3339()` spelling, used for timestamps stored as strings in metadata. */
-export function rfc3339PlusZero(date: Date = new Date()): string {
-  return date.toISOString().replace('Z', '+00:00');
+export function rfc3339PlusZero(date?: Date): string {
+  return nowTimestamp(date).replace('Z', '+00:00');
 }
 
 export function durationFromMs(ms: number): StdDuration {

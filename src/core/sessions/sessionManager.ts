@@ -125,15 +125,15 @@ export class SessionManager {
 
   async createSession(input: CreateSessionInput): Promise<UnifiedSession> {
     const id = assertSafeId(input.id ?? this.freshId(input.type), 'session id');
-    const now = new Date();
+    const now = nowTimestamp();
     const session: UnifiedSession = {
       id,
       session_type: input.type,
       status: 'Initializing',
-      started_at: nowTimestamp(now),
-      updated_at: nowTimestamp(now),
+      started_at: now,
+      updated_at: now,
       completed_at: null,
-      metadata: { execution_start_time: rfc3339PlusZero(now), ...input.metadata },
+      metadata: { execution_start_time: now.replace('Z', '+00:00'), ...input.metadata },
       checkpoints: [],
       timings: {},
       error: null,
