@@ -4,7 +4,7 @@
 // the user's files are read, never moved, renamed or deleted.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CorruptFileError, SessionExistsError, errorMessage } from '../errors';
 import { LegacySessionState } from '../model/legacySession';
 import { nowTimestamp, type StdDuration } from '../model/serde';

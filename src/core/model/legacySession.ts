@@ -1,6 +1,6 @@
 // Prodigy's legacy cook `SessionState` (prodigy-formats.md §4), read only for migration.
 // Required keys are those migration requires; the rest is optional and loose.
-import { z } from 'zod';
+import * as z from 'zod';
 import { StdDuration, Timestamp, Uint } from './serde';
 
 export const LegacyStepResult = z.looseObject({

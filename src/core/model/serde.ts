@@ -1,5 +1,5 @@
 // Encodings serde uses in Prodigy's files (prodigy-formats.md §0).
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** RFC 3339 with any offset (`Z` from serde, `+00:00` from `to_rfc3339`) and any precision. */
 export const Timestamp = z.iso.datetime({ offset: true });

@@ -1,7 +1,7 @@
 // The one session model: Prodigy's `UnifiedSession` (prodigy-formats.md §2).
 // Schemas are loose (unknown keys survive a round trip) and list fields in serde's
 // declaration order, so parsing then stringifying writes keys the way Prodigy does.
-import { z } from 'zod';
+import * as z from 'zod';
 import { StdDuration, Timestamp, Uint, optionOf } from './serde';
 
 export const SESSION_STATUSES = ['Initializing', 'Running', 'Paused', 'Completed', 'Failed', 'Cancelled'] as const;

@@ -1,5 +1,5 @@
 // Prodigy's `WorkflowCheckpoint` (prodigy-formats.md §5): the file `prodigy resume` reads.
-import { z } from 'zod';
+import * as z from 'zod';
 import { StdDuration, Timestamp, Uint, optionOf } from './serde';
 
 export const CHECKPOINT_VERSION = 1;

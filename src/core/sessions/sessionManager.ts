@@ -32,7 +32,7 @@ import { SessionIndex } from '../storage/sessionIndex';
 import { listWorkflowCheckpointFiles, summarizeEmbedded, type CheckpointInfo, type CheckpointSummary } from './checkpoints';
 import { matchesFilter, type SessionFilter } from './filter';
 import { compareNewestFirst, summarize, type SessionSummary, type UnreadableFile } from './summary';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export type SessionManagerOptions = HomeOptions;
 

@@ -1,6 +1,6 @@
 // Read a JSON file against a schema, turning every way it can be bad into one reason.
 import * as fs from 'node:fs';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { CorruptFileError } from '../errors';
 
 export function describeZodError(error: z.ZodError, max = 3): string {

@@ -4,7 +4,7 @@
 // The cache is persisted under H/vscode so a fresh process starts warm.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorMessage, CorruptFileError } from '../errors';
 import { UnifiedSession } from '../model/session';
 import { summarize, type SessionSummary, type UnreadableFile } from '../sessions/summary';
