@@ -1,5 +1,6 @@
 // Shared helpers for the unit tests: the built core, fixtures, throwaway Prodigy homes.
 // Not a test file (node --test only runs *.test.mjs here).
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -122,4 +123,43 @@ export function listTree(dir) {
   };
   if (fs.existsSync(dir)) walk(dir, '');
   return out.sort();
+}
+
+
+/** Starts the worker (helpers/worker.mjs) with `args`; tracked so the test kills it on exit. */
+export function spawnWorker(h, args) {
+  const child = spawn(process.execPath, [WORKER, JSON.stringify({ home: h.home, ...args })], { stdio: ['pipe', 'pipe', 'pipe'] });
+  h.track(child);
+  child.stdoutText = '';
+  child.stderrText = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (d) => (child.stdoutText += d));
+  child.stderr.on('data', (d) => (child.stderrText += d));
+  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return child;
+}
+
+/** Resolves once the child has printed `line` on stdout (rejects if it exits first). */
+export function waitForLine(child, line) {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (child.stdoutText.split('\n').includes(line)) {
+        child.stdout.off('data', check);
+        resolve();
+      }
+    };
+    child.stdout.on('data', check);
+    child.exited.then(({ code, signal }) => reject(new Error(`worker exited (${code ?? signal}) before "${line}": ${child.stderrText}`)));
+    check();
+  });
+}
+
+/** Runs one worker to completion; rejects with its stderr if it fails. */
+export async function runWorker(h, args) {
+  const child = spawnWorker(h, args);
+  child.stdin.end();
+  const { code, signal } = await child.exited;
+  if (code !== 0) throw new Error(`worker ${args.mode} failed (${code ?? signal}): ${child.stderrText}`);
+  return child.stdoutText;
 }
