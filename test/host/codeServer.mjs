@@ -124,7 +124,8 @@ export function freePort() {
  * @param {string} [opts.extensionsDir]  defaults to a fresh temp dir
  * @param {boolean} [opts.workspaceTrust=false]  true = do not pass --disable-workspace-trust
  * @param {Record<string, unknown>} [opts.settings]  written to <user-data-dir>/User/settings.json
- * @returns {Promise<{ url: string, port: number, userDataDir: string, extensionsDir: string, output: () => string, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, port: number, userDataDir: string, extensionsDir: string, output: () => string,
+ *   stop: () => Promise<void>, exited: Promise<{ code: number|null, signal: string|null }> }>}
  */
 export async function startCodeServer({ folder, env = {}, extensionsDir, workspaceTrust = false, settings }) {
   const log = logger('code-server');
@@ -152,7 +153,8 @@ export async function startCodeServer({ folder, env = {}, extensionsDir, workspa
   ];
   // Do not leak an outer VS Code's IPC variables into the server.
   const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) =>
-    !k.startsWith('VSCODE_') && k !== 'ELECTRON_RUN_AS_NODE' && !k.startsWith('npm_')));
+    !k.startsWith('VSCODE_') && !k.startsWith('npm_') &&
+    !['ELECTRON_RUN_AS_NODE', 'NODE_TEST_CONTEXT'].includes(k)));
   const childEnv = { ...baseEnv, ...xdg, EXTENSIONS_GALLERY: '{"serviceUrl":""}', ...env };
 
   const lines = [];
@@ -196,7 +198,12 @@ export async function startCodeServer({ folder, env = {}, extensionsDir, workspa
     await sleep(200);
   }
   log(`listening on ${url} (pid ${child.pid}, ready in ${Date.now() - t0} ms)`);
-  return { url, port, userDataDir, extensionsDir, output: () => lines.join('\n'), stop };
+  return {
+    url, port, userDataDir, extensionsDir, stop,
+    output: () => lines.join('\n'),
+    /** Resolves with { code, signal } when the server process exits (for whatever reason). */
+    exited: exitPromise.then(() => exited),
+  };
 }
 
 // ------------------------------------------------------------------------------------------------ browser

@@ -52,6 +52,12 @@ function prepare() {
 async function findDesktopVSCode() {
   if (process.env.VSCODE_EXECUTABLE) return process.env.VSCODE_EXECUTABLE;
   if (process.env.PRODIGY_TEST_HOST === 'code-server') return null;
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY &&
+      process.env.PRODIGY_TEST_HOST !== 'electron') {
+    // Desktop VS Code cannot open a window here; run under xvfb-run (or set PRODIGY_TEST_HOST=electron) for it.
+    log('no DISPLAY: skipping desktop VS Code; using code-server.');
+    return null;
+  }
   const { downloadAndUnzipVSCode } = await import('@vscode/test-electron');
   const version = process.env.VSCODE_VERSION || 'stable';
   try {
@@ -78,7 +84,9 @@ async function runElectron(executable, { workspace, env }) {
       extensionTestsPath: TESTS_PATH,
       extensionTestsEnv: env,
       launchArgs: [workspace, '--disable-workspace-trust', '--disable-extensions',
-        `--user-data-dir=${userDataDir}`, `--extensions-dir=${extensionsDir}`],
+        `--user-data-dir=${userDataDir}`, `--extensions-dir=${extensionsDir}`,
+        // VS Code refuses to start as root without it.
+        ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])],
     });
   } catch (err) {
     log(`VS Code test run failed: ${err?.message ?? err}`);
@@ -104,13 +112,24 @@ async function runCodeServer({ workspace, env }) {
   });
 
   let resolveExit;
+  let finished = false;
   const exited = new Promise((r) => { resolveExit = r; });
+  const finish = (result, why) => {
+    if (finished) return;
+    finished = true;
+    if (why) log(why);
+    resolveExit(result);
+  };
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     const text = formatAutomationLog(args);
     if (isWorkbenchNoise(text)) return;
     for (const line of text.split('\n')) console.log(type === 'error' ? `[exthost:error] ${line}` : line);
   });
-  await page.exposeFunction('codeAutomationExit', (code, logs) => resolveExit({ code, logs }));
+  await page.exposeFunction('codeAutomationExit', (code, logs) => finish({ code, logs }));
+  // Fail fast instead of waiting for the global timeout when the browser or the server dies.
+  page.on('crash', () => finish({ code: 1 }, 'the workbench page crashed'));
+  page.on('close', () => finish({ code: 1 }, 'the workbench page closed before the tests finished'));
+  server.exited.then(({ code, signal }) => finish({ code: 1 }, `code-server exited unexpectedly (${code ?? signal})`));
 
   const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
   const payload = [
