@@ -397,7 +397,9 @@ describe('schemas: on-disk round trip through updateSession', () => {
     assert.deepEqual(Object.keys(parsed), SESSION_KEYS);
     assert.deepEqual(Object.keys(parsed.workflow_data), WORKFLOW_DATA_KEYS);
     assert.match(parsed.metadata.execution_start_time, /\+00:00$/, 'metadata timestamp uses the to_rfc3339 spelling');
-    assert.match(parsed.started_at, /Z$/);
+    // serde's DateTime<Utc>: UTC 'Z' with 0, 3, 6 or 9 fraction digits.
+    assert.match(parsed.started_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}|\.\d{6}|\.\d{9})?Z$/);
+    assert.match(parsed.updated_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}|\.\d{6}|\.\d{9})?Z$/);
     parseOk(UnifiedSession, parsed, 'created record');
     const mr = await m.createSession({ type: 'MapReduce' });
     const mrParsed = h.readSessionJson(mr.id);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { core, fixture, fixtureText, tempHome, makeSession, listTree, pretty, FIXTURE_WORKFLOW_ID, FIXTURE_MAPREDUCE_ID } from './helpers/env.mjs';
+import { core, fixture, fixtureText, tempHome, makeSession, listTree, pretty, withFrozenClock, FIXTURE_WORKFLOW_ID, FIXTURE_MAPREDUCE_ID } from './helpers/env.mjs';
 
 const { SessionNotFoundError, SessionExistsError, InvalidIdError, IllegalTransitionError, CheckpointNotFoundError, ProdigyError, UnifiedSession } = core;
 
@@ -189,18 +189,29 @@ describe('deleteSession', () => {
     assert.deepEqual((await h.manager().listSessions()).sessions.map((x) => x.id), ['wf-keep']);
   });
 
-  it('deleting a re-created id twice in a row keeps both deleted copies', async (t) => {
+  it('deleting a re-created id twice within one second keeps both deleted copies', async (t) => {
     // Deleted copies go to H/vscode/deleted/{id}-{stamp}; the stamp has one-second resolution.
+    // The clock is frozen so both deletions happen "in the same second" deterministically.
     const h = tempHome(t);
     const m = h.manager();
     const moved = [];
-    for (const round of [1, 2]) {
-      await m.createSession({ id: 'wf-again', type: 'Workflow', metadata: { round } });
-      await m.createCheckpoint('wf-again', { step_index: round });
-      moved.push((await m.deleteSession('wf-again')).movedTo);
-      assert.equal(fs.existsSync(h.sessionFile('wf-again')), false, `round ${round}: record moved away`);
-      assert.equal(fs.existsSync(path.join(h.stateDir, 'wf-again')), false, `round ${round}: state moved away`);
-    }
+    const errors = [];
+    await withFrozenClock(async () => {
+      for (const round of [1, 2]) {
+        await m.createSession({ id: 'wf-again', type: 'Workflow', metadata: { round } });
+        await m.createCheckpoint('wf-again', { step_index: round });
+        try {
+          moved.push((await m.deleteSession('wf-again')).movedTo);
+        } catch (err) {
+          errors.push(`round ${round}: ${err.message}`);
+          break;
+        }
+      }
+    });
+    assert.deepEqual(errors, [], 'both deletions succeed');
+    assert.equal(fs.existsSync(h.sessionFile('wf-again')), false, 'record moved away');
+    assert.equal(fs.existsSync(path.join(h.stateDir, 'wf-again')), false, 'state moved away');
+    assert.notEqual(moved[0], moved[1], 'two different trash folders');
     const rounds = moved.map((dir) => JSON.parse(fs.readFileSync(path.join(dir, 'wf-again.json'), 'utf8')).metadata.round);
     assert.deepEqual(rounds, [1, 2], 'each deletion kept its own copy');
   });

@@ -163,3 +163,28 @@ export async function runWorker(h, args) {
   if (code !== 0) throw new Error(`worker ${args.mode} failed (${code ?? signal}): ${child.stderrText}`);
   return child.stdoutText;
 }
+
+/**
+ * Runs `fn` with the global clock stopped at the current instant (`new Date()` and `Date.now()`
+ * return it), to make "two things within one clock tick" deterministic. The core bundle reads
+ * the global `Date` at call time, so it sees the frozen clock too.
+ */
+export async function withFrozenClock(fn) {
+  const RealDate = globalThis.Date;
+  const frozen = RealDate.now();
+  class FrozenDate extends RealDate {
+    constructor(...args) {
+      if (args.length === 0) super(frozen);
+      else super(...args);
+    }
+    static now() {
+      return frozen;
+    }
+  }
+  globalThis.Date = FrozenDate;
+  try {
+    return await fn(frozen);
+  } finally {
+    globalThis.Date = RealDate;
+  }
+}
