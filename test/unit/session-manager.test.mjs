@@ -189,6 +189,18 @@ describe('deleteSession', () => {
     assert.deepEqual((await h.manager().listSessions()).sessions.map((x) => x.id), ['wf-keep']);
   });
 
+  it('deletes Prodigy checkpoint files that have no session record (state folder only)', async (t) => {
+    const h = tempHome(t);
+    const dir = path.join(h.stateDir, 'workflow-123', 'checkpoints');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'workflow-456.checkpoint.json'), fixtureText('workflow-checkpoint.running.json'));
+    const m = h.manager();
+    const { movedTo } = await m.deleteSession('workflow-123');
+    assert.ok(fs.existsSync(path.join(movedTo, 'state', 'checkpoints', 'workflow-456.checkpoint.json')));
+    assert.equal(fs.existsSync(path.join(h.stateDir, 'workflow-123')), false);
+    await assert.rejects(m.listCheckpoints('workflow-123'), SessionNotFoundError);
+  });
+
   it('deleting a re-created id twice within one second keeps both deleted copies', async (t) => {
     // Deleted copies go to H/vscode/deleted/{id}-{stamp}; the stamp has one-second resolution.
     // The clock is frozen so both deletions happen "in the same second" deterministically.
@@ -333,6 +345,22 @@ describe('checkpoints', () => {
 
     await assert.rejects(m.restoreCheckpoint(id, 'checkpoint-does-not-exist'), (err) => err instanceof CheckpointNotFoundError && err.message.includes('checkpoint-does-not-exist'));
     await assert.rejects(m.restoreCheckpoint(id, '../../sessions/x'), InvalidIdError);
+  });
+
+  it('restoreCheckpoint rewinds MapReduce progress too', async (t) => {
+    const h = tempHome(t);
+    const m = h.manager();
+    const s = await m.createSession({ type: 'MapReduce', jobId: 'mapreduce-1' });
+    await m.startSession(s.id);
+    const at = await m.updateSession(s.id, { mapreduce_data: { phase: 'Map', total_items: 10, processed_items: 4 } });
+    const cp = await m.createCheckpoint(s.id, { label: 'map 4/10' });
+    await m.updateSession(s.id, { mapreduce_data: { phase: 'Reduce', processed_items: 10, failed_items: 2 } });
+    await m.completeSession(s.id, { success: false, error: 'reduce failed' });
+    const restored = await m.restoreCheckpoint(s.id, cp.id);
+    assert.equal(restored.status, 'Paused');
+    assert.equal(restored.error, null);
+    assert.deepEqual(restored.mapreduce_data, at.mapreduce_data);
+    assert.equal(restored.workflow_data, null);
   });
 
   it('restoring an embedded checkpoint written by Prodigy (no snapshot) fails with a clear message', async (t) => {
