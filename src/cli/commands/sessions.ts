@@ -124,6 +124,7 @@ export async function sessionsQuarantine(manager: SessionManager, io: Io, opts: 
     printJson(io, result);
     return;
   }
+  if (result.removedTempFiles.length) io.out(`Removed ${result.removedTempFiles.length} temp file(s) left by writers that died mid-write.`);
   if (result.moved.length === 0 && result.skipped.length === 0) {
     io.out('No unreadable session files.');
     return;

@@ -59,3 +59,25 @@ export function durationToMs(d: StdDuration): number {
 export function toPrettyJson(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
+
+/** Nanoseconds since the epoch of an RFC 3339 timestamp (any offset, any precision). */
+export function timestampNs(ts: string): bigint | undefined {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/i.exec(ts);
+  if (!m) return undefined;
+  const secs = Date.parse(`${m[1]}${m[3]}`);
+  if (Number.isNaN(secs)) return undefined;
+  return BigInt(secs) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0').slice(0, 9));
+}
+
+/**
+ * `candidate`, or one nanosecond after `previous` when clocks of different processes
+ * (each only millisecond-accurate) would make time run backwards.
+ */
+export function after(candidate: string, previous: string): string {
+  const c = timestampNs(candidate);
+  const p = timestampNs(previous);
+  if (c === undefined || p === undefined || c > p) return candidate;
+  const ns = p + 1n;
+  const whole = new Date(Number(ns / 1_000_000_000n) * 1000).toISOString().slice(0, 19);
+  return `${whole}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}Z`;
+}

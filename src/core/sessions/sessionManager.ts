@@ -22,9 +22,10 @@ import {
   type SessionType,
   type WorkflowSessionData,
 } from '../model/session';
-import { nowTimestamp, rfc3339PlusZero, toPrettyJson, type StdDuration } from '../model/serde';
+import { after, nowTimestamp, rfc3339PlusZero, toPrettyJson, type StdDuration } from '../model/serde';
 import { writeFileAtomicSync } from '../storage/atomicFile';
 import { withFileLock } from '../storage/fileLock';
+import { canReuse, identityOf, type FileIdentity } from '../storage/fileIdentity';
 import { assertSafeId } from '../storage/ids';
 import { HomePaths, resolveHome, type HomeOptions } from '../storage/paths';
 import { parseJsonText, readJsonFile } from '../storage/readJson';
@@ -76,6 +77,8 @@ export interface QuarantineResult {
   folder: string;
   moved: { from: string; to: string; reason: string }[];
   skipped: { file: string; reason: string }[];
+  /** Temp files of writers that died mid-write (never sessions, never listed), removed. */
+  removedTempFiles: string[];
 }
 
 /** What our embedded checkpoints point at: the state needed to rewind the session. */
@@ -89,10 +92,7 @@ export const CheckpointSnapshot = z.looseObject({
 });
 export type CheckpointSnapshot = z.infer<typeof CheckpointSnapshot>;
 
-interface CachedSession {
-  ino: number;
-  size: number;
-  mtimeMs: number;
+interface CachedSession extends FileIdentity {
   session: UnifiedSession;
 }
 
@@ -210,8 +210,8 @@ export class SessionManager {
       const file = this.paths.sessionFile(id);
       const stateDir = this.paths.sessionStateDir(id);
       if (!fs.existsSync(file) && !fs.existsSync(stateDir)) throw new SessionNotFoundError(id, file);
-      const target = path.join(this.paths.trashDir, `${id}-${stamp()}`);
-      fs.mkdirSync(target, { recursive: true });
+      fs.mkdirSync(this.paths.trashDir, { recursive: true });
+      const target = fs.mkdtempSync(path.join(this.paths.trashDir, `${id}-${stamp()}-`));
       if (fs.existsSync(file)) fs.renameSync(file, path.join(target, `${id}.json`));
       if (fs.existsSync(stateDir)) fs.renameSync(stateDir, path.join(target, 'state'));
       this.cache.delete(id);
@@ -349,7 +349,7 @@ export class SessionManager {
     const minAge = options.minAgeMs ?? 2_000;
     const { unreadable } = await this.listSessions();
     const folder = path.join(this.paths.quarantineDir, stamp(), 'sessions');
-    const result: QuarantineResult = { folder, moved: [], skipped: [] };
+    const result: QuarantineResult = { folder, moved: [], skipped: [], removedTempFiles: sweepDeadTempFiles(this.paths.sessionsDir) };
     for (const bad of unreadable) {
       const id = bad.name.slice(0, -'.json'.length);
       const check = () => {
@@ -404,10 +404,9 @@ export class SessionManager {
     const file = this.paths.sessionFile(id);
     const stat = fs.statSync(file, { throwIfNoEntry: false });
     if (!stat) throw new SessionNotFoundError(id, file);
+    if (stat.isDirectory()) throw new CorruptFileError(file, 'is a directory, not a session file');
     const cached = this.cache.get(id);
-    if (cached && cached.ino === stat.ino && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs) {
-      return cached.session;
-    }
+    if (cached && canReuse(cached, stat)) return cached.session;
     const session = parseJsonText(file, fs.readFileSync(file, 'utf8'), UnifiedSession);
     if (session.id !== id) throw new CorruptFileError(file, `its id "${session.id}" does not match the file name`);
     this.remember(id, stat, session);
@@ -427,7 +426,7 @@ export class SessionManager {
 
   private remember(id: string, stat: fs.Stats, session: UnifiedSession): void {
     this.cache.delete(id);
-    this.cache.set(id, { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, session });
+    this.cache.set(id, { ...identityOf(stat), session });
     if (this.cache.size > CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
   }
 
@@ -464,6 +463,39 @@ export class SessionManager {
   }
 }
 
+const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+const TEMP_MAX_AGE_MS = 10 * 60_000;
+
+function sweepDeadTempFiles(dir: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = TEMP_FILE.exec(name);
+    if (!m) continue;
+    const file = path.join(dir, name);
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat || Date.now() - stat.mtimeMs < TEMP_MAX_AGE_MS || processAlive(Number(m[1]))) continue;
+    fs.rmSync(file, { force: true });
+    removed.push(file);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function readProblem(file: string, id: string): string | undefined {
   try {
     const s = parseJsonText(file, fs.readFileSync(file, 'utf8'), UnifiedSession);
@@ -493,7 +525,7 @@ function applyPatch(current: UnifiedSession, patch: SessionPatch): UnifiedSessio
 /** The side effects of the transition table, applied to every write. */
 function applyLifecycle(current: UnifiedSession, next: UnifiedSession): UnifiedSession {
   if (next.id !== current.id) throw new ProdigyError(`An update may not change a session's id (${current.id} → ${next.id})`);
-  const now = nowTimestamp();
+  const now = after(nowTimestamp(), current.updated_at);
   const out: UnifiedSession = { ...next, updated_at: now };
   if (next.status !== current.status) {
     assertTransition(current.id, current.status, next.status);

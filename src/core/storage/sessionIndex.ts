@@ -9,16 +9,11 @@ import { errorMessage, CorruptFileError } from '../errors';
 import { UnifiedSession } from '../model/session';
 import { summarize, type SessionSummary, type UnreadableFile } from '../sessions/summary';
 import { writeFileAtomicSync } from './atomicFile';
+import { canReuse, identityOf, type FileIdentity } from './fileIdentity';
 import { idFromSessionFileName } from './ids';
 import { parseJsonText } from './readJson';
 
 const INDEX_VERSION = 1;
-
-interface FileIdentity {
-  ino: number;
-  size: number;
-  mtimeMs: number;
-}
 
 interface IndexEntry extends FileIdentity {
   summary?: SessionSummary;
@@ -39,10 +34,6 @@ export interface ScanResult {
   removed: string[];
 }
 
-function sameIdentity(a: FileIdentity, b: fs.Stats): boolean {
-  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
-}
-
 export class SessionIndex {
   private entries = new Map<string, IndexEntry>();
   private loaded = false;
@@ -54,7 +45,7 @@ export class SessionIndex {
   /** Record a session we just wrote, so the next scan need not read it again. */
   remember(name: string, stat: fs.Stats, session: UnifiedSession): void {
     const file = path.join(this.sessionsDir, name);
-    this.entries.set(name, { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, summary: summarize(session, file) });
+    this.entries.set(name, { ...identityOf(stat), summary: summarize(session, file) });
     this.dirty = true;
   }
 
@@ -67,7 +58,7 @@ export class SessionIndex {
     let names: string[];
     try {
       names = fs.readdirSync(this.sessionsDir, { withFileTypes: true })
-        .filter((d) => (d.isFile() || d.isSymbolicLink()) && d.name.endsWith('.json'))
+        .filter((d) => d.name.endsWith('.json'))
         .map((d) => d.name);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -86,12 +77,15 @@ export class SessionIndex {
         present.delete(name);
         continue;
       }
-      let entry = this.entries.get(name);
-      if (!entry || !sameIdentity(entry, stat)) {
+      const known = this.entries.get(name);
+      let entry: IndexEntry;
+      if (known && canReuse(known, stat)) {
+        entry = known;
+      } else {
         entry = this.readEntry(name, file, stat);
+        if (!known || !sameContent(known, entry)) changed.push(entry.summary?.id ?? idFromSessionFileName(name) ?? name);
         this.entries.set(name, entry);
         this.dirty = true;
-        changed.push(entry.summary?.id ?? idFromSessionFileName(name) ?? name);
       }
       if (entry.summary) sessions.push(entry.summary);
       else unreadable.push({ file, name, reason: entry.problem ?? 'unreadable' });
@@ -111,7 +105,8 @@ export class SessionIndex {
   }
 
   private readEntry(name: string, file: string, stat: fs.Stats): IndexEntry {
-    const identity = { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
+    const identity = identityOf(stat);
+    if (stat.isDirectory()) return { ...identity, problem: 'is a directory, not a session file' };
     try {
       const session = parseJsonText(file, fs.readFileSync(file, 'utf8'), UnifiedSession);
       const expectedId = idFromSessionFileName(name);
@@ -145,14 +140,26 @@ export class SessionIndex {
   /** Write the cache if it changed. Only a cache: any complete version of it is valid. */
   persist(): void {
     if (!this.dirty) return;
+    // Never bring back a home that was deleted or moved meanwhile.
+    if (!fs.existsSync(this.sessionsDir)) return;
     const entries: Record<string, IndexEntry> = {};
     for (const [name, e] of this.entries) entries[name] = e;
     try {
-      fs.mkdirSync(path.dirname(this.indexFile), { recursive: true });
+      fs.mkdirSync(path.dirname(this.indexFile), { recursive: false });
+    } catch {
+      // Already there (or the home is read-only: the write below fails quietly too).
+    }
+    try {
       writeFileAtomicSync(this.indexFile, JSON.stringify({ version: INDEX_VERSION, entries }));
       this.dirty = false;
     } catch {
       // A read-only home still lists; it just starts cold next time.
     }
   }
+}
+
+/** A re-read that found the same summary (or the same problem) is not a change. */
+function sameContent(a: IndexEntry, b: IndexEntry): boolean {
+  if (a.problem !== undefined || b.problem !== undefined) return a.problem === b.problem;
+  return a.summary?.updated_at === b.summary?.updated_at && a.summary?.status === b.summary?.status && a.size === b.size && a.ino === b.ino;
 }
