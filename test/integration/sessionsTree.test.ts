@@ -65,7 +65,14 @@ describe('Sessions tree', () => {
     const sessions = items.filter(({ item }) => item.contextValue?.startsWith('session;'));
     assert.deepStrictEqual(
       sessions.map(({ item }) => item.id),
-      ['session:session-0d3f7e21-44b9-4a8e-8c61-93b7f0a2c5d4', 'session:workflow-1736937999999', 'session:workflow-1736937000123'],
+      [
+        'session:session-7a1e9c3b-5d2f-4b8a-9e61-0c4d8f2a7b13',
+        'session:workflow-1736937666666',
+        'session:session-0d3f7e21-44b9-4a8e-8c61-93b7f0a2c5d4',
+        'session:workflow-1736937999999',
+        'session:workflow-1736937555555',
+        'session:workflow-1736937000123',
+      ],
     );
     const running = sessions.find(({ item }) => item.id === 'session:workflow-1736937000123')!.item;
     assert.strictEqual(label(running), 'implement-feature');
@@ -80,9 +87,33 @@ describe('Sessions tree', () => {
     assert.doesNotMatch(completed.contextValue ?? '', /;resumable;/);
 
     // Prodigy left this one's name empty: the id stands in, and its data makes it MapReduce.
-    const mapreduce = sessions.find(({ item }) => item.id?.startsWith('session:session-'))!.item;
+    const mapreduce = sessions.find(({ item }) => item.id === 'session:session-0d3f7e21-44b9-4a8e-8c61-93b7f0a2c5d4')!.item;
     assert.strictEqual(label(mapreduce), 'session-0d3f7e21-44b9-4a8e-8c61-93b7f0a2c5d4');
     assert.match(String(mapreduce.description), /Setup 4\/10/);
+
+    const paused = sessions.find(({ item }) => item.id === 'session:workflow-1736937555555')!.item;
+    assert.strictEqual((paused.iconPath as vscode.ThemeIcon).id, 'debug-pause');
+    assert.match(paused.contextValue ?? '', /;paused;.*;resumable;/);
+
+    const failed = sessions.find(({ item }) => item.id === 'session:workflow-1736937666666')!.item;
+    assert.strictEqual(label(failed), 'fix-tests');
+    assert.match(String(failed.description), /^Failed · step 0\/2/);
+    assert.match(failed.contextValue ?? '', /;failed;.*;resumable;/);
+  });
+
+  it('shows Prodigy\'s failure checkpoints: the embedded legacy one and the workflow file with total_steps 0', async () => {
+    const a = await api();
+    const node = a.services.tree.findSession('workflow-1736937666666');
+    assert.ok(node);
+    const items = (await a.services.tree.getChildren(node)).map((c) => a.services.tree.getTreeItem(c));
+    // Oldest first: the workflow file's timestamp (copied from the fixture) predates the failure.
+    assert.deepStrictEqual(items.map((i) => i.id), [
+      'checkpoint:workflow-1736937666666:workflow-1736937666777',
+      'checkpoint:workflow-1736937666666:checkpoint-3c1f5a7e-9b2d-4e8f-a6c0-1d7b9e3f5a21',
+    ]);
+    assert.match(label(items[0]), /^Step 1: claude: \/prodigy-implement-spec/);
+    assert.match(String(items[0].description), /Failed/);
+    assert.match(label(items[1]), /^Step 0/);
   });
 
   it('shows an unreadable file as such, with its reason, without touching it', async () => {
@@ -154,7 +185,7 @@ describe('Sessions tree', () => {
     assert.deepStrictEqual(ids, ['session:workflow-2000000000000']);
     await vscode.commands.executeCommand('prodigy.clearFilter');
     ids = (await rootItems(a)).filter(({ item }) => item.contextValue?.startsWith('session;')).map(({ item }) => item.id);
-    assert.strictEqual(ids.length, 4);
+    assert.strictEqual(ids.length, 7);
   });
 
   it('pages the root with a "Load more" row', async () => {
@@ -169,10 +200,10 @@ describe('Sessions tree', () => {
       let items = await rootItems(a);
       const more = items.find(({ item }) => item.contextValue === 'loadMore;');
       assert.ok(more, 'no Load more row');
-      assert.match(String(more.item.description), /^10 of 16 shown$/);
+      assert.match(String(more.item.description), /^10 of 19 shown$/);
       await vscode.commands.executeCommand('prodigy.loadMoreSessions');
       items = await rootItems(a);
-      assert.strictEqual(items.filter(({ item }) => item.contextValue?.startsWith('session;')).length, 16);
+      assert.strictEqual(items.filter(({ item }) => item.contextValue?.startsWith('session;')).length, 19);
       assert.ok(!items.some(({ item }) => item.contextValue === 'loadMore;'));
     } finally {
       await vscode.workspace.getConfiguration('prodigy').update('sessions.pageSize', undefined, vscode.ConfigurationTarget.Global);
