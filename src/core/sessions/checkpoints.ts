@@ -52,7 +52,8 @@ export function summarizeEmbedded(cp: EmbeddedCheckpoint): CheckpointSummary {
     step_name: str(meta.step_name),
     total_steps: num(meta.total_steps),
     commit: str(meta.commit),
-    label: str(meta.label),
+    // Prodigy embeds these only when a run fails (§2, payload kind 1).
+    label: str(meta.label) ?? (legacyStep !== null ? 'session state when the run failed' : null),
     status: null,
     file: null,
   };
