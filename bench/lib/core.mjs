@@ -1,0 +1,6 @@
+// The bench measures the built bundle (`npm run build` → dist/core.js), the same code the
+// CLI and the extension ship, not the TypeScript sources.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+export const core = require('../../dist/core.js');

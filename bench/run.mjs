@@ -1,0 +1,156 @@
+// `npm run bench`: builds, then measures the session core against its baselines in one run
+// and prints medians, ratios and PASS/MISS against each target. Results also go to
+// bench/results/latest.json. Options: --quick (smaller, for trying the bench itself),
+// --only=listing,update,throughput.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { benchListing } from './listing.mjs';
+import { benchUpdateLatency } from './updateLatency.mjs';
+import { benchThroughput } from './throughput.mjs';
+import { ms, times, verdict } from './lib/stats.mjs';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const wanted = (name) => !only || only.includes(name);
+
+const config = {
+  listing: quick
+    ? { count: 2_000, freshSamples: 3, noIndexSamples: 1, warmRounds: 4 }
+    : { count: 10_000, freshSamples: 15, noIndexSamples: 3, warmRounds: 12 },
+  update: quick ? { iterations: 100, warmup: 20 } : { iterations: 500, warmup: 50 },
+  throughput: quick
+    ? { perProcess: 50, rounds: 1, processCounts: [1, 4] }
+    : { perProcess: 250, rounds: 3, processCounts: [1, 4] },
+};
+
+const log = (line = '') => console.log(line);
+
+const git = (...argv) => {
+  try {
+    return execFileSync('git', argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+};
+
+function printListing(l) {
+  log(`  naive, fresh process     median ${ms(l.naiveFresh.median)}  (p10 ${ms(l.naiveFresh.p10)}, p90 ${ms(l.naiveFresh.p90)}, n=${l.naiveFresh.n})`);
+  log(`  ours cold, fresh process median ${ms(l.cold.median)}  (p10 ${ms(l.cold.p10)}, p90 ${ms(l.cold.p90)}, n=${l.cold.n})`);
+  log(`  ours, no index (info)    median ${ms(l.noIndex.median)}  (n=${l.noIndex.n})`);
+  log(`  naive, in-process        median ${ms(l.naiveWarm.median)}  (p10 ${ms(l.naiveWarm.p10)}, p90 ${ms(l.naiveWarm.p90)}, n=${l.naiveWarm.n})`);
+  log(`  ours, first call in-process (info) ${ms(l.firstInProcessMs)}  (index present, 1 sample)`);
+  log(`  ours warm, in-process    median ${ms(l.warm.median)}  (p10 ${ms(l.warm.p10)}, p90 ${ms(l.warm.p90)}, n=${l.warm.n})`);
+  log(`  ours warm, limit 50      median ${ms(l.warmPage50.median)}  (n=${l.warmPage50.n})`);
+  log(`  → cold: naive/ours = ${times(l.ratios.coldSpeedup)} (paired: ${times(l.ratios.coldPairedMedian)})  target ≥ ${l.target}×  ${verdict(l.pass.cold)}`);
+  log(`  → warm: naive/ours = ${times(l.ratios.warmSpeedup)} (paired: ${times(l.ratios.warmPairedMedian)})  target ≥ ${l.target}×  ${verdict(l.pass.warm)}`);
+  log(`  → no index (info): naive/ours = ${times(l.ratios.noIndexSpeedup)}`);
+}
+
+function printUpdate(u) {
+  log(`  updateSession()  median ${ms(u.update.median, 3)}  p90 ${ms(u.update.p90, 3)}`);
+  log(`  floor write      median ${ms(u.floor.median, 3)}  p90 ${ms(u.floor.p90, 3)}`);
+  log(`  → median ratio ${times(u.ratio)} (+${ms(u.extraMs, 3)}), p90 ratio ${times(u.p90Ratio)}, ` +
+    `median of paired ratios ${times(u.pairedRatioMedian)}`);
+  log(`  → target ≤ ${u.target}× floor  ${verdict(u.pass)}`);
+}
+
+function printThroughput(t) {
+  for (const b of Object.values(t.byProcesses)) {
+    log(`  ${b.processes} process(es): median ${b.updatesPerSecMedian.toFixed(0)} updates/s ` +
+      `(${ms(1000 / b.updatesPerSecMedian, 2)} per update, wall ${ms(b.wallMsMedian, 0)}), ` +
+      `lost ${b.lost}, errors ${b.errors}`);
+  }
+  log(`  → lost updates ${t.lost}  target ${t.target}  ${verdict(t.pass)}`);
+  const e = t.exitCheck;
+  log(`  → added check: a process exiting right after updateSession() (as the CLI does) leaves no lock: ` +
+    `${verdict(e.pass)}${e.pass ? '' : ` (next writer waited ${ms(e.nextWriterMs, 0)})`}`);
+}
+
+function summaryRows(r) {
+  const rows = [];
+  if (r.listing) {
+    const l = r.listing;
+    rows.push([`Listing ${l.count}, cold (fresh process)`, ms(l.cold.median), `naive ${ms(l.naiveFresh.median)}`, times(l.ratios.coldSpeedup), `≥ ${l.target}×`, verdict(l.pass.cold)]);
+    rows.push([`Listing ${l.count}, warm (in-process)`, ms(l.warm.median), `naive ${ms(l.naiveWarm.median)}`, times(l.ratios.warmSpeedup), `≥ ${l.target}×`, verdict(l.pass.warm)]);
+    rows.push([`Listing ${l.count}, no index (fresh)`, ms(l.noIndex.median), `naive ${ms(l.naiveFresh.median)}`, times(l.ratios.noIndexSpeedup), '—', 'info']);
+    rows.push(['Listing first page (limit 50), warm', ms(l.warmPage50.median), `naive ${ms(l.naiveWarm.median)}`, times(l.ratios.warmPage50Speedup), '—', 'info']);
+  }
+  if (r.update) {
+    const u = r.update;
+    rows.push(['Update latency, median', ms(u.update.median, 3), `floor ${ms(u.floor.median, 3)}`, times(u.ratio), `≤ ${u.target}×`, verdict(u.pass)]);
+    rows.push(['Update latency, p90', ms(u.update.p90, 3), `floor ${ms(u.floor.p90, 3)}`, times(u.p90Ratio), '—', 'info']);
+  }
+  if (r.throughput) {
+    const t = r.throughput;
+    for (const b of Object.values(t.byProcesses)) {
+      rows.push([`Throughput, ${b.processes} process(es), one session`, `${b.updatesPerSecMedian.toFixed(0)} /s`, '—', '—', '—', 'info']);
+    }
+    rows.push(['Lost updates (all runs)', String(t.lost), `of ${t.runs.reduce((s, x) => s + x.expected, 0)}`, '—', '= 0', verdict(t.pass)]);
+    rows.push(['Next writer after an exiting writer (added)', ms(t.exitCheck.nextWriterMs, 1), '—', '—', 'no lock left', verdict(t.exitCheck.pass)]);
+  }
+  return rows;
+}
+
+function printTable(rows) {
+  const head = ['Measure', 'Ours', 'Baseline', 'Ratio', 'Target', 'Result'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join(' │ ');
+  log(line(head));
+  log(widths.map((w) => '─'.repeat(w)).join('─┼─'));
+  for (const row of rows) log(line(row));
+}
+
+const started = performance.now();
+const results = {
+  when: new Date().toISOString(),
+  commit: git('rev-parse', '--short', 'HEAD'),
+  // The checkout is shared: the build measured may include others' uncommitted edits.
+  srcChanges: git('status', '--porcelain', '--', 'src').split('\n').filter(Boolean),
+  node: process.version,
+  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  cpus: os.cpus().length,
+  tmpdir: os.tmpdir(),
+  quick,
+  config,
+};
+log(`Prodigy session core benchmark — ${results.commit}, Node ${results.node}, ${results.cpus} CPUs, temp homes in ${results.tmpdir}${quick ? ' (QUICK)' : ''}`);
+if (results.srcChanges.length) log(`Note: src/ has uncommitted changes; measured the working tree (${results.srcChanges.join(', ')})`);
+
+if (wanted('listing')) {
+  log(`\n1. Listing ${config.listing.count} sessions`);
+  results.listing = await benchListing(config.listing, log);
+  printListing(results.listing);
+}
+// Writeback of the listing section's 10,000 files would otherwise land inside the fsync
+// measurements that follow.
+function settleDisk() {
+  try {
+    execFileSync('sync');
+  } catch {
+    // No `sync` binary: the figures are only noisier.
+  }
+}
+
+if (wanted('update')) {
+  settleDisk();
+  log('\n2. One update vs the floor (write + fsync + rename of the same bytes)');
+  results.update = await benchUpdateLatency(config.update);
+  printUpdate(results.update);
+}
+if (wanted('throughput')) {
+  settleDisk();
+  log('\n3. Read-modify-write throughput on one session');
+  results.throughput = await benchThroughput(config.throughput, log);
+  printThroughput(results.throughput);
+}
+
+results.durationSec = (performance.now() - started) / 1000;
+log(`\nSummary (medians; ratio = baseline/ours for listings, ours/floor for updates; ${results.durationSec.toFixed(0)} s)`);
+printTable(summaryRows(results));
+
+fs.mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+const out = new URL('./results/latest.json', import.meta.url);
+fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+log(`\nWrote ${out.pathname}`);
