@@ -25,14 +25,14 @@ import {
 import { after, nowTimestamp, rfc3339PlusZero, toPrettyJson, type StdDuration } from '../model/serde';
 import { writeFileAtomicSync } from '../storage/atomicFile';
 import { withFileLock } from '../storage/fileLock';
-import { canReuse, identityOf, type FileIdentity } from '../storage/fileIdentity';
+import { canReuse, identityOf, racyWindowFor, type FileIdentity } from '../storage/fileIdentity';
 import { assertSafeId } from '../storage/ids';
 import { HomePaths, resolveHome, type HomeOptions } from '../storage/paths';
 import { parseJsonText, readJsonFile } from '../storage/readJson';
 import { SessionIndex } from '../storage/sessionIndex';
 import { listWorkflowCheckpointFiles, summarizeEmbedded, type CheckpointInfo, type CheckpointSummary } from './checkpoints';
 import { matchesFilter, type SessionFilter } from './filter';
-import { compareNewestFirst, summarize, type SessionSummary, type UnreadableFile } from './summary';
+import { sortNewestFirst, summarize, type SessionSummary, type UnreadableFile } from './summary';
 import * as z from 'zod';
 
 export type SessionManagerOptions = HomeOptions;
@@ -330,7 +330,7 @@ export class SessionManager {
     const scan = this.index.scan();
     this.emitExternalChanges(scan.changed, scan.removed, scan.sessions);
     this.schedulePersist();
-    const matching = scan.sessions.filter((s) => matchesFilter(s, filter)).sort(compareNewestFirst);
+    const matching = sortNewestFirst(scan.sessions.filter((s) => matchesFilter(s, filter)));
     const offset = filter.offset ?? 0;
     const end = filter.limit !== undefined ? offset + filter.limit : undefined;
     return { sessions: matching.slice(offset, end), total: matching.length, unreadable: scan.unreadable };
@@ -406,7 +406,7 @@ export class SessionManager {
     if (!stat) throw new SessionNotFoundError(id, file);
     if (stat.isDirectory()) throw new CorruptFileError(file, 'is a directory, not a session file');
     const cached = this.cache.get(id);
-    if (cached && canReuse(cached, stat)) return cached.session;
+    if (cached && canReuse(cached, stat, racyWindowFor(this.paths.sessionsDir))) return cached.session;
     const session = parseJsonText(file, fs.readFileSync(file, 'utf8'), UnifiedSession);
     if (session.id !== id) throw new CorruptFileError(file, `its id "${session.id}" does not match the file name`);
     this.remember(id, stat, session);

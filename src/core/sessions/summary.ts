@@ -32,6 +32,22 @@ export interface SessionSummary {
   mapreduce: MapReduceProgress | null;
 }
 
+/** Field order of a packed summary (the persisted index stores arrays, not objects). */
+const PACKED_FIELDS = [
+  'id', 'session_type', 'recorded_type', 'status', 'started_at', 'updated_at', 'completed_at', 'workflow_name',
+  'workflow_path', 'current_step', 'total_steps', 'completed_steps', 'checkpoints', 'error', 'worktree_name', 'mapreduce',
+] as const satisfies readonly (keyof SessionSummary)[];
+
+export function packSummary(s: SessionSummary): unknown[] {
+  return PACKED_FIELDS.map((k) => s[k]);
+}
+
+export function unpackSummary(values: unknown[], file: string): SessionSummary {
+  const s: Record<string, unknown> = { file };
+  PACKED_FIELDS.forEach((k, i) => (s[k] = values[i]));
+  return s as unknown as SessionSummary;
+}
+
 export interface UnreadableFile {
   file: string;
   name: string;
@@ -88,7 +104,9 @@ export function startedAtMs(s: Pick<SessionSummary, 'started_at'>): number {
   return Number.isNaN(t) ? 0 : t;
 }
 
-/** Newest first; ties broken by id so the order is stable. */
-export function compareNewestFirst(a: SessionSummary, b: SessionSummary): number {
-  return startedAtMs(b) - startedAtMs(a) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+/** Newest first; ties broken by id so the order is stable. Parses each timestamp once. */
+export function sortNewestFirst(sessions: SessionSummary[]): SessionSummary[] {
+  const keyed = sessions.map((s) => ({ s, t: startedAtMs(s) }));
+  keyed.sort((a, b) => b.t - a.t || (a.s.id < b.s.id ? 1 : a.s.id > b.s.id ? -1 : 0));
+  return keyed.map((k) => k.s);
 }

@@ -26,6 +26,8 @@ function syncCall<T>(fn: () => T, cb: Callback<T>): void {
 const syncFs = {
   mkdir: (p: string, cb: Callback) => syncCall(() => void fs.mkdirSync(p), cb),
   rmdir: (p: string, cb: Callback) => syncCall(() => fs.rmdirSync(p), cb),
+  // proper-lockfile's exit handler removes held locks with this one.
+  rmdirSync: (p: string) => fs.rmdirSync(p),
   stat: (p: string, cb: Callback<fs.Stats>) => syncCall(() => fs.statSync(p), cb),
   utimes: (p: string, a: Date, m: Date, cb: Callback) => syncCall(() => fs.utimesSync(p, a, m), cb),
   realpath: (p: string, cb: Callback<string>) => syncCall(() => fs.realpathSync(p), cb),

@@ -1,28 +1,30 @@
 // A cache of session summaries keyed by file identity (inode, size, mtime). The files stay
 // the source of truth: every listing stats each file and re-reads only the ones that changed,
 // so writes by other processes (the CLI, another window, real prodigy) are never missed.
-// The cache is persisted under H/vscode so a fresh process starts warm.
+// The cache is persisted under H/vscode, compactly, so a fresh process starts warm.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
 import { errorMessage, CorruptFileError } from '../errors';
 import { UnifiedSession } from '../model/session';
-import { summarize, type SessionSummary, type UnreadableFile } from '../sessions/summary';
+import { packSummary, summarize, unpackSummary, type SessionSummary, type UnreadableFile } from '../sessions/summary';
 import { writeFileAtomicSync } from './atomicFile';
-import { canReuse, identityOf, type FileIdentity } from './fileIdentity';
+import { canReuse, identityOf, racyWindowFor, type FileIdentity } from './fileIdentity';
 import { idFromSessionFileName } from './ids';
 import { parseJsonText } from './readJson';
 
-const INDEX_VERSION = 1;
+const INDEX_VERSION = 2;
 
 interface IndexEntry extends FileIdentity {
   summary?: SessionSummary;
   problem?: string;
 }
 
+/** One entry: [file name, ino, size, mtimeMs, seenAt, packed summary or null, problem or null]. */
 const PersistedIndex = z.object({
   version: z.literal(INDEX_VERSION),
-  entries: z.record(z.string(), z.any()),
+  sessionsDir: z.string(),
+  entries: z.array(z.tuple([z.string(), z.number(), z.number(), z.number(), z.number(), z.array(z.unknown()).nullable(), z.string().nullable()])),
 });
 
 export interface ScanResult {
@@ -65,6 +67,7 @@ export class SessionIndex {
       names = [];
     }
     const firstScan = !this.scanned;
+    const racyWindow = racyWindowFor(this.sessionsDir);
     const changed: string[] = [];
     const present = new Set(names);
     const sessions: SessionSummary[] = [];
@@ -79,7 +82,7 @@ export class SessionIndex {
       }
       const known = this.entries.get(name);
       let entry: IndexEntry;
-      if (known && canReuse(known, stat)) {
+      if (known && canReuse(known, stat, racyWindow)) {
         entry = known;
       } else {
         entry = this.readEntry(name, file, stat);
@@ -123,17 +126,23 @@ export class SessionIndex {
   private loadPersisted(): void {
     if (this.loaded) return;
     this.loaded = true;
+    let text: string;
     try {
-      const parsed = PersistedIndex.safeParse(JSON.parse(fs.readFileSync(this.indexFile, 'utf8')));
-      if (!parsed.success) return;
-      for (const [name, entry] of Object.entries(parsed.data.entries)) {
-        // Paths are recomputed so a moved home never points at another folder.
-        const e = entry as IndexEntry;
-        if (e.summary) e.summary.file = path.join(this.sessionsDir, name);
-        this.entries.set(name, e);
+      text = fs.readFileSync(this.indexFile, 'utf8');
+    } catch {
+      return; // No cache yet: the first listing reads every file once.
+    }
+    try {
+      // The tuple check is the expensive part of loading; the shape of each summary is ours.
+      const parsed = PersistedIndex.safeParse(JSON.parse(text));
+      // A home copied or moved elsewhere keeps inodes meaningless: start cold.
+      if (!parsed.success || parsed.data.sessionsDir !== this.sessionsDir) return;
+      for (const [name, ino, size, mtimeMs, seenAt, packed, problem] of parsed.data.entries) {
+        const summary = packed ? unpackSummary(packed, path.join(this.sessionsDir, name)) : undefined;
+        this.entries.set(name, { ino, size, mtimeMs, seenAt, summary, problem: problem ?? undefined });
       }
     } catch {
-      // A missing or damaged cache only costs one full read.
+      // A damaged cache only costs one full read.
     }
   }
 
@@ -142,15 +151,14 @@ export class SessionIndex {
     if (!this.dirty) return;
     // Never bring back a home that was deleted or moved meanwhile.
     if (!fs.existsSync(this.sessionsDir)) return;
-    const entries: Record<string, IndexEntry> = {};
-    for (const [name, e] of this.entries) entries[name] = e;
+    const entries = [...this.entries].map(([name, e]) => [name, e.ino, e.size, e.mtimeMs, e.seenAt, e.summary ? packSummary(e.summary) : null, e.problem ?? null]);
     try {
       fs.mkdirSync(path.dirname(this.indexFile), { recursive: false });
     } catch {
       // Already there (or the home is read-only: the write below fails quietly too).
     }
     try {
-      writeFileAtomicSync(this.indexFile, JSON.stringify({ version: INDEX_VERSION, entries }));
+      writeFileAtomicSync(this.indexFile, JSON.stringify({ version: INDEX_VERSION, sessionsDir: this.sessionsDir, entries }));
       this.dirty = false;
     } catch {
       // A read-only home still lists; it just starts cold next time.
