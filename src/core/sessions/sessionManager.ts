@@ -92,8 +92,9 @@ export const CheckpointSnapshot = z.looseObject({
 });
 export type CheckpointSnapshot = z.infer<typeof CheckpointSnapshot>;
 
+/** The text last read or written: parsing it gives every caller its own copy, already valid. */
 interface CachedSession extends FileIdentity {
-  session: UnifiedSession;
+  text: string;
 }
 
 const CACHE_LIMIT = 256;
@@ -189,7 +190,7 @@ export class SessionManager {
   }
 
   async getSession(id: string): Promise<UnifiedSession> {
-    return structuredClone(this.readFresh(id));
+    return this.readFresh(id);
   }
 
   /**
@@ -199,7 +200,7 @@ export class SessionManager {
   async updateSession(id: string, update: SessionUpdate): Promise<UnifiedSession> {
     return this.withSessionLock(id, () => {
       const current = this.readFresh(id);
-      const next = typeof update === 'function' ? update(structuredClone(current)) : applyPatch(current, update);
+      const next = typeof update === 'function' ? update(current) : applyPatch(current, update);
       return this.write(applyLifecycle(current, next));
     });
   }
@@ -406,10 +407,11 @@ export class SessionManager {
     if (!stat) throw new SessionNotFoundError(id, file);
     if (stat.isDirectory()) throw new CorruptFileError(file, 'is a directory, not a session file');
     const cached = this.cache.get(id);
-    if (cached && canReuse(cached, stat, racyWindowFor(this.paths.sessionsDir))) return cached.session;
-    const session = parseJsonText(file, fs.readFileSync(file, 'utf8'), UnifiedSession);
+    if (cached && canReuse(cached, stat, racyWindowFor(this.paths.sessionsDir))) return JSON.parse(cached.text) as UnifiedSession;
+    const text = fs.readFileSync(file, 'utf8');
+    const session = parseJsonText(file, text, UnifiedSession);
     if (session.id !== id) throw new CorruptFileError(file, `its id "${session.id}" does not match the file name`);
-    this.remember(id, stat, session);
+    this.remember(id, stat, text);
     return session;
   }
 
@@ -417,16 +419,21 @@ export class SessionManager {
     // Validating what we write keeps every key Prodigy needs and serde's key order.
     const session = UnifiedSession.parse(next);
     const file = this.paths.sessionFile(session.id);
-    const stat = writeFileAtomicSync(file, toPrettyJson(session));
-    this.remember(session.id, stat, session);
-    this.index.remember(`${session.id}.json`, stat, session);
-    this.events.emit('change', { kind: 'upsert', id: session.id, summary: summarize(session, file), external: false } satisfies SessionChange);
-    return structuredClone(session);
+    const text = toPrettyJson(session);
+    const stat = writeFileAtomicSync(file, text);
+    this.remember(session.id, stat, text);
+    const summary = summarize(session, file);
+    this.index.remember(`${session.id}.json`, stat, summary);
+    if (this.events.listenerCount('change') > 0) {
+      this.events.emit('change', { kind: 'upsert', id: session.id, summary, external: false } satisfies SessionChange);
+    }
+    // The cache keeps text, not this object, so the caller may change it freely.
+    return session;
   }
 
-  private remember(id: string, stat: fs.Stats, session: UnifiedSession): void {
+  private remember(id: string, stat: fs.Stats, text: string): void {
     this.cache.delete(id);
-    this.cache.set(id, { ...identityOf(stat), session });
+    this.cache.set(id, { ...identityOf(stat), text });
     if (this.cache.size > CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
   }
 

@@ -42,10 +42,13 @@ export function packSummary(s: SessionSummary): unknown[] {
   return PACKED_FIELDS.map((k) => s[k]);
 }
 
-export function unpackSummary(values: unknown[], file: string): SessionSummary {
-  const s: Record<string, unknown> = { file };
-  PACKED_FIELDS.forEach((k, i) => (s[k] = values[i]));
-  return s as unknown as SessionSummary;
+export function unpackSummary(v: unknown[], file: string): SessionSummary {
+  // A literal, not a loop: one object shape for all 10,000, which V8 handles much faster.
+  return {
+    id: v[0], session_type: v[1], recorded_type: v[2], status: v[3], started_at: v[4], updated_at: v[5],
+    completed_at: v[6], workflow_name: v[7], workflow_path: v[8], current_step: v[9], total_steps: v[10],
+    completed_steps: v[11], checkpoints: v[12], error: v[13], worktree_name: v[14], mapreduce: v[15], file,
+  } as SessionSummary;
 }
 
 export interface UnreadableFile {

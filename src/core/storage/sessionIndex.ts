@@ -20,12 +20,21 @@ interface IndexEntry extends FileIdentity {
   problem?: string;
 }
 
-/** One entry: [file name, ino, size, mtimeMs, seenAt, packed summary or null, problem or null]. */
+/**
+ * Entries are `[file name, ino, size, mtimeMs, seenAt, packed summary | null, problem | null]`.
+ * Only the envelope is checked with the schema: the cache is ours, every entry is verified
+ * against its file's identity anyway, and checking 10,000 tuples would cost a third of a load.
+ */
 const PersistedIndex = z.object({
   version: z.literal(INDEX_VERSION),
   sessionsDir: z.string(),
-  entries: z.array(z.tuple([z.string(), z.number(), z.number(), z.number(), z.number(), z.array(z.unknown()).nullable(), z.string().nullable()])),
+  entries: z.array(z.unknown()),
 });
+type PersistedEntry = [string, number, number, number, number, unknown[] | null, string | null];
+
+function isEntry(e: unknown): e is PersistedEntry {
+  return Array.isArray(e) && e.length === 7 && typeof e[0] === 'string' && (e[5] === null || Array.isArray(e[5]));
+}
 
 export interface ScanResult {
   sessions: SessionSummary[];
@@ -45,9 +54,8 @@ export class SessionIndex {
   constructor(private readonly sessionsDir: string, private readonly indexFile: string) {}
 
   /** Record a session we just wrote, so the next scan need not read it again. */
-  remember(name: string, stat: fs.Stats, session: UnifiedSession): void {
-    const file = path.join(this.sessionsDir, name);
-    this.entries.set(name, { ...identityOf(stat), summary: summarize(session, file) });
+  remember(name: string, stat: fs.Stats, summary: SessionSummary): void {
+    this.entries.set(name, { ...identityOf(stat), summary });
     this.dirty = true;
   }
 
@@ -74,7 +82,7 @@ export class SessionIndex {
     const unreadable: UnreadableFile[] = [];
 
     for (const name of names) {
-      const file = path.join(this.sessionsDir, name);
+      const file = this.sessionsDir + path.sep + name;
       const stat = fs.statSync(file, { throwIfNoEntry: false });
       if (!stat) {
         present.delete(name);
@@ -137,8 +145,10 @@ export class SessionIndex {
       const parsed = PersistedIndex.safeParse(JSON.parse(text));
       // A home copied or moved elsewhere keeps inodes meaningless: start cold.
       if (!parsed.success || parsed.data.sessionsDir !== this.sessionsDir) return;
-      for (const [name, ino, size, mtimeMs, seenAt, packed, problem] of parsed.data.entries) {
-        const summary = packed ? unpackSummary(packed, path.join(this.sessionsDir, name)) : undefined;
+      for (const e of parsed.data.entries) {
+        if (!isEntry(e)) continue;
+        const [name, ino, size, mtimeMs, seenAt, packed, problem] = e;
+        const summary = packed ? unpackSummary(packed, this.sessionsDir + path.sep + name) : undefined;
         this.entries.set(name, { ino, size, mtimeMs, seenAt, summary, problem: problem ?? undefined });
       }
     } catch {
