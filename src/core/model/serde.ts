@@ -74,6 +74,10 @@ export function timestampNs(ts: string): bigint | undefined {
  * (each only millisecond-accurate) would make time run backwards.
  */
 export function after(candidate: string, previous: string): string {
+  // Same spelling (ours: nine digits and Z) compares as text.
+  if (candidate.length === previous.length && candidate.endsWith('Z') && previous.endsWith('Z')) {
+    if (candidate > previous) return candidate;
+  }
   const c = timestampNs(candidate);
   const p = timestampNs(previous);
   if (c === undefined || p === undefined || c > p) return candidate;

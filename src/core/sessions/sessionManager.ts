@@ -15,20 +15,20 @@ import {
 } from '../errors';
 import { ACTIVE_STATUSES, RESTORABLE_FROM, assertTransition, isTerminal } from '../lifecycle/transitions';
 import {
+  MapReduceSessionData,
+  SessionStatus,
   UnifiedSession,
+  WorkflowSessionData,
   type EmbeddedCheckpoint,
-  type MapReduceSessionData,
-  type SessionStatus,
   type SessionType,
-  type WorkflowSessionData,
 } from '../model/session';
-import { after, nowTimestamp, rfc3339PlusZero, toPrettyJson, type StdDuration } from '../model/serde';
+import { StdDuration, after, nowTimestamp, rfc3339PlusZero, toPrettyJson } from '../model/serde';
 import { writeFileAtomicSync } from '../storage/atomicFile';
 import { withFileLock } from '../storage/fileLock';
 import { canReuse, identityOf, racyWindowFor, type FileIdentity } from '../storage/fileIdentity';
 import { assertSafeId } from '../storage/ids';
 import { HomePaths, resolveHome, type HomeOptions } from '../storage/paths';
-import { parseJsonText, readJsonFile } from '../storage/readJson';
+import { describeZodError, parseJsonText, readJsonFile } from '../storage/readJson';
 import { SessionIndex } from '../storage/sessionIndex';
 import { listWorkflowCheckpointFiles, summarizeEmbedded, type CheckpointInfo, type CheckpointSummary } from './checkpoints';
 import { matchesFilter, type SessionFilter } from './filter';
@@ -200,8 +200,9 @@ export class SessionManager {
   async updateSession(id: string, update: SessionUpdate): Promise<UnifiedSession> {
     return this.withSessionLock(id, () => {
       const current = this.readFresh(id);
-      const next = typeof update === 'function' ? update(current) : applyPatch(current, update);
-      return this.write(applyLifecycle(current, next));
+      if (typeof update === 'function') return this.write(applyLifecycle(current, update(current)));
+      // A patch only touches the fields it names: those are checked, the rest was valid already.
+      return this.write(applyLifecycle(current, applyPatch(current, validPatch(update))), { validated: true });
     });
   }
 
@@ -415,9 +416,9 @@ export class SessionManager {
     return session;
   }
 
-  private write(next: UnifiedSession): UnifiedSession {
+  private write(next: UnifiedSession, options: { validated?: boolean } = {}): UnifiedSession {
     // Validating what we write keeps every key Prodigy needs and serde's key order.
-    const session = UnifiedSession.parse(next);
+    const session = options.validated ? next : UnifiedSession.parse(next);
     const file = this.paths.sessionFile(session.id);
     const text = toPrettyJson(session);
     const stat = writeFileAtomicSync(file, text);
@@ -510,6 +511,21 @@ function readProblem(file: string, id: string): string | undefined {
   } catch (err) {
     return err instanceof CorruptFileError ? err.reason : String(err);
   }
+}
+
+const PatchSchema = z.object({
+  status: SessionStatus.optional(),
+  error: z.string().nullable().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  timings: z.record(z.string(), StdDuration).optional(),
+  workflow_data: WorkflowSessionData.partial().optional(),
+  mapreduce_data: MapReduceSessionData.partial().optional(),
+});
+
+function validPatch(patch: SessionPatch): SessionPatch {
+  const parsed = PatchSchema.safeParse(patch);
+  if (!parsed.success) throw new ProdigyError(`Invalid session update: ${describeZodError(parsed.error).replace(/^wrongly shaped: /, '')}`);
+  return patch;
 }
 
 function applyPatch(current: UnifiedSession, patch: SessionPatch): UnifiedSession {

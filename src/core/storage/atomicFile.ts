@@ -2,11 +2,14 @@
 // leaves either the old or the new file, never a torn one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 
+let counter = Math.floor(Math.random() * 0x7fffffff);
+
+/** Starts with '.' and ends in '.tmp': never read as a session (`*.json`) by us or Prodigy. */
 export function tempPathFor(file: string): string {
-  // Starts with '.' and ends in '.tmp': never read as a session (`*.json`) by us or Prodigy.
-  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // pid + a counter is unique among live writers; 'wx' below refuses a leftover of a dead one.
+  counter = (counter + 1) & 0x7fffffff;
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${counter.toString(16).padStart(8, '0')}.tmp`);
 }
 
 /** Sync I/O on purpose: small files, and it avoids a thread-pool hop per call on the hot path. */
@@ -25,6 +28,7 @@ export function writeFileAtomicSync(file: string, data: string | Buffer): fs.Sta
   } catch (err) {
     if (fd !== undefined) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return writeFileAtomicSync(file, data);
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !fs.existsSync(path.dirname(file))) {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       return writeFileAtomicSync(file, data);
