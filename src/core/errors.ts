@@ -48,3 +48,8 @@ export class SessionExistsError extends ProdigyError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** Why a file could not be read, without repeating its path (listings show the path beside it). */
+export function reasonOf(err: unknown): string {
+  return err instanceof CorruptFileError ? err.reason : errorMessage(err);
+}

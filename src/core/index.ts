@@ -15,7 +15,7 @@ export type { SessionFilter } from './sessions/filter';
 export { displayName, type SessionSummary, type UnreadableFile, type MapReduceProgress } from './sessions/summary';
 export { relativeTime, progressText } from './sessions/describe';
 export type { CheckpointSummary, CheckpointInfo } from './sessions/checkpoints';
-export { migrate, type MigrationReport, type MigrateOptions } from './migration/migrate';
+export { migrate, countUnimported, type MigrationReport, type MigrateOptions } from './migration/migrate';
 export { resolveHome, HomePaths } from './storage/paths';
 export { isSafeId } from './storage/ids';
 export { TRANSITIONS, RESTORABLE_FROM, canTransition, isTerminal, isResumable, ACTIVE_STATUSES } from './lifecycle/transitions';

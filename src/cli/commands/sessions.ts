@@ -1,5 +1,4 @@
-import * as fs from 'node:fs';
-import { displayName, isSafeId, SESSION_STATUSES, type SessionManager, type SessionStatus, ProdigyError } from '../../core';
+import { countUnimported, displayName, isSafeId, SESSION_STATUSES, type SessionManager, type SessionStatus, ProdigyError } from '../../core';
 import { progress, relativeTime, table, truncate } from '../format';
 import { printJson, UsageError, type Io } from '../io';
 
@@ -144,20 +143,4 @@ export function requireId(id: string | undefined, kind = 'session id'): string {
   if (!id) throw new UsageError(`Missing ${kind}`);
   if (!isSafeId(id)) throw new UsageError(`Invalid ${kind} "${id}": use letters, digits, '.', '_' and '-' only`);
   return id;
-}
-
-function countUnimported(manager: SessionManager): number {
-  let names: string[];
-  try {
-    names = fs.readdirSync(manager.paths.stateDir);
-  } catch {
-    return 0;
-  }
-  return names.filter(
-    (n) =>
-      /^(workflow|session)-/.test(n) &&
-      isSafeId(n) &&
-      !fs.existsSync(manager.paths.sessionFile(n)) &&
-      fs.existsSync(manager.paths.workflowCheckpointsDir(n)),
-  ).length;
 }

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
-import { CorruptFileError, SessionExistsError, errorMessage } from '../errors';
+import { SessionExistsError, errorMessage, reasonOf } from '../errors';
 import { LegacySessionState } from '../model/legacySession';
 import { nowTimestamp, type StdDuration } from '../model/serde';
 import type { SessionStatus, SessionType, UnifiedSession } from '../model/session';
@@ -109,7 +109,7 @@ function findLegacySessions(projectDir: string, report: MigrationReport): Migrat
     try {
       legacy = readJsonFile(file, LegacySessionState);
     } catch (err) {
-      report.failed.push({ file, reason: err instanceof CorruptFileError ? err.reason : errorMessage(err) });
+      report.failed.push({ file, reason: reasonOf(err) });
       continue;
     }
     if (!isSafeId(legacy.session_id)) {
@@ -189,6 +189,13 @@ function stateSessionDirs(manager: SessionManager): string[] {
   }
 }
 
+/** Runs that have workflow checkpoint files but no session record: what `migrate` would recover. */
+export function countUnimported(manager: SessionManager): number {
+  return stateSessionDirs(manager).filter(
+    (id) => !fs.existsSync(manager.paths.sessionFile(id)) && fs.existsSync(manager.paths.workflowCheckpointsDir(id)),
+  ).length;
+}
+
 function findOrphanWorkflowCheckpoints(manager: SessionManager, report: MigrationReport): MigrationCandidate[] {
   const out: MigrationCandidate[] = [];
   for (const id of stateSessionDirs(manager)) {
@@ -210,7 +217,7 @@ function findOrphanWorkflowCheckpoints(manager: SessionManager, report: Migratio
     try {
       cp = readJsonFile(newest, WorkflowCheckpoint);
     } catch (err) {
-      report.failed.push({ file: newest, reason: err instanceof CorruptFileError ? err.reason : errorMessage(err) });
+      report.failed.push({ file: newest, reason: reasonOf(err) });
       continue;
     }
     out.push({ id, type: 'Workflow', source: newest, build: () => fromWorkflowCheckpoint(id, cp, newest) });
@@ -291,7 +298,7 @@ function findMapReduceJobs(manager: SessionManager, report: MigrationReport): Mi
       try {
         job = readJsonFile(file, JobState);
       } catch (err) {
-        report.failed.push({ file, reason: err instanceof CorruptFileError ? err.reason : errorMessage(err) });
+        report.failed.push({ file, reason: reasonOf(err) });
         continue;
       }
       // The parent worktree is named after the session (§1.2); without one the job id stands in.

@@ -35,7 +35,10 @@ function nowNs(): bigint {
 /** RFC 3339 in UTC with nine fraction digits (serde's `DateTime<Utc>` spelling). */
 export function nowTimestamp(date?: Date): string {
   if (date) return date.toISOString();
-  const ns = nowNs();
+  return formatNs(nowNs());
+}
+
+function formatNs(ns: bigint): string {
   const whole = new Date(Number(ns / 1_000_000_000n) * 1000).toISOString().slice(0, 19);
   return `${whole}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}Z`;
 }
@@ -43,16 +46,6 @@ export function nowTimestamp(date?: Date): string {
 /** chrono's `to_rfc3339()` spelling, used for timestamps stored as strings in metadata. */
 export function rfc3339PlusZero(date?: Date): string {
   return nowTimestamp(date).replace('Z', '+00:00');
-}
-
-export function durationFromMs(ms: number): StdDuration {
-  const whole = Math.max(0, ms);
-  const secs = Math.floor(whole / 1000);
-  return { secs, nanos: Math.round((whole - secs * 1000) * 1e6) };
-}
-
-export function durationToMs(d: StdDuration): number {
-  return d.secs * 1000 + d.nanos / 1e6;
 }
 
 /** `serde_json::to_string_pretty`: two-space indent, no trailing newline. */
@@ -81,7 +74,5 @@ export function after(candidate: string, previous: string): string {
   const c = timestampNs(candidate);
   const p = timestampNs(previous);
   if (c === undefined || p === undefined || c > p) return candidate;
-  const ns = p + 1n;
-  const whole = new Date(Number(ns / 1_000_000_000n) * 1000).toISOString().slice(0, 19);
-  return `${whole}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}Z`;
+  return formatNs(p + 1n);
 }

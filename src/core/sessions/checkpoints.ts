@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EmbeddedCheckpoint } from '../model/session';
 import { WorkflowCheckpoint } from '../model/workflowCheckpoint';
-import { CorruptFileError, errorMessage } from '../errors';
+import { reasonOf } from '../errors';
 import { readJsonFile } from '../storage/readJson';
 import type { UnreadableFile } from './summary';
 
@@ -87,7 +87,7 @@ export function listWorkflowCheckpointFiles(dir: string): { checkpoints: Checkpo
         file,
       });
     } catch (err) {
-      unreadable.push({ file, name, reason: err instanceof CorruptFileError ? err.reason : errorMessage(err) });
+      unreadable.push({ file, name, reason: reasonOf(err) });
     }
   }
   return { checkpoints, unreadable };

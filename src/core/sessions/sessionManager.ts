@@ -12,6 +12,7 @@ import {
   ProdigyError,
   SessionExistsError,
   SessionNotFoundError,
+  reasonOf,
 } from '../errors';
 import { ACTIVE_STATUSES, RESTORABLE_FROM, assertTransition, isTerminal } from '../lifecycle/transitions';
 import {
@@ -28,7 +29,7 @@ import { withFileLock } from '../storage/fileLock';
 import { canReuse, identityOf, racyWindowFor, type FileIdentity } from '../storage/fileIdentity';
 import { assertSafeId } from '../storage/ids';
 import { HomePaths, resolveHome, type HomeOptions } from '../storage/paths';
-import { describeZodError, parseJsonText, readJsonFile } from '../storage/readJson';
+import { describeZodError, parseSessionText, readJsonFile } from '../storage/readJson';
 import { SessionIndex } from '../storage/sessionIndex';
 import { listWorkflowCheckpointFiles, summarizeEmbedded, type CheckpointInfo, type CheckpointSummary } from './checkpoints';
 import { matchesFilter, type SessionFilter } from './filter';
@@ -410,8 +411,7 @@ export class SessionManager {
     const cached = this.cache.get(id);
     if (cached && canReuse(cached, stat, racyWindowFor(this.paths.sessionsDir))) return JSON.parse(cached.text) as UnifiedSession;
     const text = fs.readFileSync(file, 'utf8');
-    const session = parseJsonText(file, text, UnifiedSession);
-    if (session.id !== id) throw new CorruptFileError(file, `its id "${session.id}" does not match the file name`);
+    const session = parseSessionText(file, text, id);
     this.remember(id, stat, text);
     return session;
   }
@@ -506,10 +506,10 @@ function processAlive(pid: number): boolean {
 
 function readProblem(file: string, id: string): string | undefined {
   try {
-    const s = parseJsonText(file, fs.readFileSync(file, 'utf8'), UnifiedSession);
-    return s.id === id ? undefined : `its id "${s.id}" does not match the file name`;
+    parseSessionText(file, fs.readFileSync(file, 'utf8'), id);
+    return undefined;
   } catch (err) {
-    return err instanceof CorruptFileError ? err.reason : String(err);
+    return reasonOf(err);
   }
 }
 

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import type * as z from 'zod';
 import { CorruptFileError } from '../errors';
+import { UnifiedSession } from '../model/session';
 
 export function describeZodError(error: z.ZodError, max = 3): string {
   const parts = error.issues.slice(0, max).map((issue) => {
@@ -24,6 +25,13 @@ export function parseJsonText<S extends z.ZodType>(file: string, text: string, s
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new CorruptFileError(file, describeZodError(parsed.error));
   return parsed.data;
+}
+
+/** A session record, which must also carry the id its file is named after. */
+export function parseSessionText(file: string, text: string, expectedId: string | undefined): UnifiedSession {
+  const session = parseJsonText(file, text, UnifiedSession);
+  if (session.id !== expectedId) throw new CorruptFileError(file, `its id "${session.id}" does not match the file name`);
+  return session;
 }
 
 export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.infer<S> {

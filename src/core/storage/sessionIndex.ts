@@ -5,13 +5,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
-import { errorMessage, CorruptFileError } from '../errors';
-import { UnifiedSession } from '../model/session';
+import { reasonOf } from '../errors';
 import { packSummary, summarize, unpackSummary, type SessionSummary, type UnreadableFile } from '../sessions/summary';
 import { writeFileAtomicSync } from './atomicFile';
 import { canReuse, identityOf, racyWindowFor, type FileIdentity } from './fileIdentity';
 import { idFromSessionFileName } from './ids';
-import { parseJsonText } from './readJson';
+import { parseSessionText } from './readJson';
 
 const INDEX_VERSION = 2;
 
@@ -119,15 +118,10 @@ export class SessionIndex {
     const identity = identityOf(stat);
     if (stat.isDirectory()) return { ...identity, problem: 'is a directory, not a session file' };
     try {
-      const session = parseJsonText(file, fs.readFileSync(file, 'utf8'), UnifiedSession);
-      const expectedId = idFromSessionFileName(name);
-      if (expectedId !== session.id) {
-        return { ...identity, problem: `its id "${session.id}" does not match the file name` };
-      }
+      const session = parseSessionText(file, fs.readFileSync(file, 'utf8'), idFromSessionFileName(name));
       return { ...identity, summary: summarize(session, file) };
     } catch (err) {
-      const problem = err instanceof CorruptFileError ? err.reason : errorMessage(err);
-      return { ...identity, problem };
+      return { ...identity, problem: reasonOf(err) };
     }
   }
 
