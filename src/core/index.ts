@@ -32,3 +32,7 @@ export {
 export { WorkflowCheckpoint } from './model/workflowCheckpoint';
 export { LegacySessionState } from './model/legacySession';
 export * from './errors';
+export type * from './workflow/model';
+export { loadWorkflowFile, loadWorkflowText, WorkflowLoadError } from './workflow/loader';
+export { interpolate, renderValue, resolveVariable, type Variables } from './workflow/interpolation';
+export * as git from './git';

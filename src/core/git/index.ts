@@ -1,0 +1,2 @@
+// STUB: being implemented.
+export {};

@@ -1,0 +1,132 @@
+// A workflow file after loading: one step schema (the union of Prodigy's two), with the
+// documented meaning of every option (prodigy-workflows.md §3, §9). The loader builds it;
+// the engine only ever sees this shape.
+
+export type StepKind = 'claude' | 'shell' | 'write_file';
+export type CaptureFormat = 'string' | 'json' | 'lines' | 'number' | 'boolean';
+
+/** Where something was written in the workflow file (1-based), for messages. */
+export interface SourcePosition {
+  line: number;
+  col: number;
+}
+
+export interface WriteFileSpec {
+  /** Interpolated at run time; relative to the step's working directory; `..` is refused. */
+  path: string;
+  content: string;
+  format: 'text' | 'json' | 'yaml';
+  /** Octal string such as "0644". */
+  mode?: string;
+  create_dirs: boolean;
+}
+
+export interface OnFailure {
+  /** `on_failure: true`: a failure is noted and the workflow goes on. */
+  ignore: boolean;
+  /** Run after each failed attempt (claude or shell steps). */
+  handlers: WorkflowStep[];
+  /** Total runs of the failing step, the first included (string/list forms: 1). */
+  max_attempts: number;
+  /** When the attempts are used up: fail the workflow (true) or note it and go on (false). */
+  fail_workflow: boolean;
+}
+
+export interface OnIncomplete {
+  commands: WorkflowStep[];
+  max_attempts: number;
+  fail_workflow: boolean;
+  prompt?: string;
+}
+
+export interface ValidationSpec {
+  commands: WorkflowStep[];
+  result_file?: string;
+  /** Percent, default 100. */
+  threshold: number;
+  timeout?: number;
+  on_incomplete?: OnIncomplete;
+}
+
+export interface WorkflowStep {
+  kind: StepKind;
+  /** The claude prompt or shell command before interpolation ('' for write_file). */
+  command: string;
+  write_file?: WriteFileSpec;
+  /** A `name:` label given next to a command key. */
+  name?: string;
+  /** Prodigy's display name: "shell: cargo test", "claude: /lint", "write_file: out.json". */
+  display: string;
+  commit_required: boolean;
+  /** Seconds. */
+  timeout?: number;
+  /** false, true (→ claude.output / shell.output / write_file.output), or a variable name. */
+  capture_output: boolean | string;
+  capture?: string;
+  capture_format: CaptureFormat;
+  output_file?: string;
+  env: Record<string, string>;
+  working_dir?: string;
+  on_failure?: OnFailure;
+  on_success?: WorkflowStep;
+  validate?: ValidationSpec;
+  position?: SourcePosition;
+}
+
+/** `NAME: "ENV_VAR"` or `{provider, key}`: where a secret's value comes from. */
+export interface SecretRef {
+  provider: string;
+  key: string;
+}
+
+export interface MergeSpec {
+  steps: WorkflowStep[];
+  timeout?: number;
+}
+
+export interface MapSpec {
+  /** A JSON file (relative to the worktree) or a shell command printing items. */
+  input: string;
+  json_path: string;
+  agent_template: WorkflowStep[];
+  /** A number, or "$VAR"/"${VAR}" resolved from env at run time. */
+  max_parallel: number | string;
+  filter?: string;
+  sort_by?: string;
+  max_items?: number;
+  offset?: number;
+  distinct?: string;
+  agent_timeout_secs?: number | string;
+}
+
+export interface MapReduceSpec {
+  setup: { steps: WorkflowStep[]; timeout?: number | string; capture_outputs: Record<string, unknown> };
+  map: MapSpec;
+  reduce: WorkflowStep[];
+  /** Parsed and kept; see the MapReduce engine for what is honoured. */
+  error_policy: Record<string, unknown>;
+}
+
+export type WorkflowShape = 'list' | 'commands' | 'mapreduce';
+
+export interface LoadWarning extends SourcePosition {
+  message: string;
+}
+
+export interface Workflow {
+  /** Absolute path of the file. */
+  path: string;
+  format: 'yaml' | 'json';
+  shape: WorkflowShape;
+  /** The `name:` key, '' when absent (Prodigy shows "default"). */
+  name: string;
+  env: Record<string, string>;
+  secrets: Record<string, SecretRef>;
+  /** Standard workflows: the steps. MapReduce: empty (see `mapreduce`). */
+  steps: WorkflowStep[];
+  merge?: MergeSpec;
+  mapreduce?: MapReduceSpec;
+  warnings: LoadWarning[];
+  /** sha256 (hex) of the file's bytes: tells a resume whether the file changed. */
+  hash: string;
+}
