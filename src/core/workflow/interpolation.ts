@@ -1,11 +1,128 @@
-// STUB: being implemented (prodigy-workflows.md §4.1).
+// Prodigy's variable interpolation (prodigy-workflows.md §4.1, §4.2): `${path}`, `${path:-default}`,
+// `$NAME` and `$1` placeholders, resolved against one flat map of JSON values, rendered as Prodigy does.
+// Plain Node: never imports vscode.
+
+/** Variables in scope for one interpolation. Values are JSON values; keys may contain dots (`map.successful`). */
 export type Variables = Record<string, unknown>;
-export function interpolate(template: string, _vars: Variables): string {
-  return template;
+
+// §4.1's regex, verbatim. `[^}]+` means `${}` and `${unclosed` are not placeholders and stay as text.
+const PLACEHOLDER = /\$\{([^}]+)\}|\$([A-Za-z_][A-Za-z0-9_]*|\d+)/g;
+
+// A walkable path: a name, then `.name` or `[n]` segments. Anything else only resolves as a flat key.
+const PATH_SHAPE = /^[^.[\]]+(?:\.[^.[\]]+|\[\d+\])*$/;
+const PATH_SEGMENT = /\.?([^.[\]]+)|\[(\d+)\]/g;
+
+interface Segment {
+  /** Object field name, or array index. */
+  key: string | number;
+  /** Offset just past this segment in the path text, so a prefix can be tried as a flat key. */
+  end: number;
 }
+
+/**
+ * Replaces every placeholder in one pass (a value containing `${...}` is inserted as is, not re-read).
+ * `${x:-d}` gives `d` when `x` is unresolved or renders empty (bash's `:-`; Prodigy itself only uses the default
+ * when unresolved). An unresolved placeholder without default is kept, re-rendered as `${path}`, so `$FOO`
+ * becomes `${FOO}`: a shell may still expand it, a prompt sees it literally. No `$$` escape exists.
+ */
+export function interpolate(template: string, vars: Variables): string {
+  return template.replace(PLACEHOLDER, (_match, braced: string | undefined, bare: string | undefined) => {
+    const { path, fallback } = splitDefault(braced ?? bare ?? '');
+    const hit = path ? resolveVariable(path, vars) : { found: false };
+    const text = hit.found ? renderValue(hit.value) : undefined;
+    if (fallback !== undefined && (text === undefined || text === '')) return fallback;
+    return text ?? `\${${path}}`;
+  });
+}
+
+/**
+ * Prodigy's rendering of a value: string as is; number as JSON number text; true/false; null → '';
+ * an array of strings (including an empty one) joined with ", "; any other array or object as compact JSON.
+ * Numbers are JS numbers, so `8` renders `8`: we do not mimic Prodigy's f64 captures rendering as `8.0`.
+ */
 export function renderValue(value: unknown): string {
-  return String(value);
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join(', ');
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value); // number, boolean (and, defensively, bigint)
 }
-export function resolveVariable(_path: string, _vars: Variables): { found: boolean; value?: unknown } {
+
+/**
+ * Looks a path up: first the whole path as a flat key (`map.successful`), then the longest flat-key prefix
+ * with the rest walked as `.field` (objects) and `[n]` (arrays), e.g. `item.a.b` or `map.results[0].output`.
+ * A walk that meets a string holding a JSON object/array (captured JSON kept as text) parses it to go on;
+ * a string is never parsed when it is the final value. A missing field or out-of-range index is unresolved.
+ */
+export function resolveVariable(path: string, vars: Variables): { found: boolean; value?: unknown } {
+  if (hasOwn(vars, path) && vars[path] !== undefined) return { found: true, value: vars[path] };
+  const segments = parsePath(path);
+  if (!segments) return { found: false };
+  // Longest prefix first: a flat `map.results` wins over a nested `map` → `results`.
+  for (let n = segments.length - 1; n >= 1; n--) {
+    const key = path.slice(0, segments[n - 1].end);
+    if (!hasOwn(vars, key)) continue;
+    const hit = walk(vars[key], segments.slice(n));
+    if (hit.found) return hit;
+  }
   return { found: false };
+}
+
+/** The variable paths a template references (defaults stripped), in order of first use, without duplicates. */
+export function referencedVariables(template: string): string[] {
+  const seen = new Set<string>();
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    const { path } = splitDefault(m[1] ?? m[2]);
+    if (path) seen.add(path);
+  }
+  return [...seen];
+}
+
+// `${x:-a:-b}` → path `x`, default `a:-b` (split at the first `:-`, as Prodigy does).
+function splitDefault(expr: string): { path: string; fallback?: string } {
+  const at = expr.indexOf(':-');
+  return at < 0 ? { path: expr } : { path: expr.slice(0, at), fallback: expr.slice(at + 2) };
+}
+
+function parsePath(path: string): Segment[] | null {
+  if (!PATH_SHAPE.test(path)) return null;
+  return [...path.matchAll(PATH_SEGMENT)].map((m) => ({
+    key: m[1] !== undefined ? m[1] : Number(m[2]),
+    end: m.index! + m[0].length,
+  }));
+}
+
+function walk(value: unknown, segments: Segment[]): { found: boolean; value?: unknown } {
+  let current = value;
+  for (const { key } of segments) {
+    current = parseJsonText(current);
+    if (typeof key === 'number') {
+      if (!Array.isArray(current) || key >= current.length) return { found: false };
+      current = current[key];
+    } else {
+      if (!isPlainObject(current) || !hasOwn(current, key)) return { found: false };
+      current = current[key];
+    }
+    if (current === undefined) return { found: false };
+  }
+  return { found: true, value: current };
+}
+
+// Only for walking into a value: a string that holds a JSON object or array becomes that value.
+function parseJsonText(value: unknown): unknown {
+  if (typeof value !== 'string' || !/^\s*[[{]/.test(value)) return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// Own keys only, so `${constructor}` or `${toString}` never resolve to prototype members.
+function hasOwn(obj: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(obj, key);
 }
