@@ -31,6 +31,8 @@ export interface CheckpointInfo {
   total_steps?: number;
   commit?: string;
   label?: string;
+  /** A forced restore saved uncommitted changes in this stash commit before it reset the files. */
+  saved_changes?: string;
 }
 
 function str(v: unknown): string | null {

@@ -24,12 +24,14 @@ import {
   type SessionType,
 } from '../model/session';
 import { StdDuration, after, nowTimestamp, rfc3339PlusZero, toPrettyJson } from '../model/serde';
-import { writeFileAtomicSync } from '../storage/atomicFile';
+import { tempPathFor, writeFileAtomicSync, writeTempFileSync } from '../storage/atomicFile';
 import { withFileLock } from '../storage/fileLock';
 import { canReuse, identityOf, racyWindowFor, type FileIdentity } from '../storage/fileIdentity';
 import { assertSafeId } from '../storage/ids';
 import { HomePaths, resolveHome, type HomeOptions } from '../storage/paths';
 import { describeZodError, parseSessionText, readJsonFile } from '../storage/readJson';
+import { WorkflowCheckpoint } from '../model/workflowCheckpoint';
+import { processAlive } from '../process/alive';
 import { SessionIndex } from '../storage/sessionIndex';
 import { listWorkflowCheckpointFiles, summarizeEmbedded, type CheckpointInfo, type CheckpointSummary } from './checkpoints';
 import { matchesFilter, type SessionFilter } from './filter';
@@ -253,30 +255,59 @@ export class SessionManager {
    * H/state/{id}/snapshots, the record keeps a small entry pointing at it.
    */
   async createCheckpoint(id: string, info: CheckpointInfo & { state?: unknown } = {}): Promise<CheckpointSummary> {
+    const { state, ...meta } = info;
+    const { summary } = await this.recordCheckpoint(id, { info: meta, snapshot: state !== undefined ? { state } : {} });
+    return summary;
+  }
+
+  /**
+   * One checkpoint in one durable write: `patch` (the progress the checkpoint marks) and the
+   * new entry land in the record together. The snapshot holds `snapshot`'s fields plus the
+   * session data after the patch; with `checkpointFile`, the same bytes also become the
+   * session's Prodigy workflow checkpoint file (a hard link, so no second copy is written).
+   */
+  async recordCheckpoint(
+    id: string,
+    input: { info: CheckpointInfo; snapshot?: Record<string, unknown>; checkpointFile?: string; patch?: SessionPatch },
+  ): Promise<{ summary: CheckpointSummary; session: UnifiedSession }> {
+    const patch = input.patch ? validPatch(input.patch) : undefined;
     return this.withSessionLock(id, () => {
       const current = this.readFresh(id);
+      const next = patch ? applyLifecycle(current, applyPatch(current, patch)) : { ...current, updated_at: after(nowTimestamp(), current.updated_at) };
       const checkpointId = `checkpoint-${randomUUID()}`;
       const createdAt = nowTimestamp();
       const snapshot: CheckpointSnapshot = {
+        ...input.snapshot,
         session_id: id,
         checkpoint_id: checkpointId,
         created_at: createdAt,
-        workflow_data: current.workflow_data,
-        mapreduce_data: current.mapreduce_data,
-        ...(info.state !== undefined ? { state: info.state } : {}),
+        workflow_data: next.workflow_data,
+        mapreduce_data: next.mapreduce_data,
       };
       const snapshotFile = this.paths.snapshotFile(id, checkpointId);
-      fs.mkdirSync(path.dirname(snapshotFile), { recursive: true });
-      writeFileAtomicSync(snapshotFile, toPrettyJson(snapshot));
-      const { state: _state, ...meta } = info;
+      const tmp = writeTempFileSync(snapshotFile, toPrettyJson(snapshot));
+      try {
+        if (input.checkpointFile) {
+          assertSafeId(input.checkpointFile.replace(/\.checkpoint\.json$/, ''), 'checkpoint file name');
+          const target = path.join(this.paths.workflowCheckpointsDir(id), input.checkpointFile);
+          const linked = tempPathFor(target);
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          fs.linkSync(tmp, linked);
+          fs.renameSync(linked, target);
+        }
+        fs.renameSync(tmp, snapshotFile);
+      } finally {
+        fs.rmSync(tmp, { force: true });
+      }
       const entry: EmbeddedCheckpoint = {
         id: checkpointId,
         created_at: createdAt,
         state: { snapshot: path.relative(this.home, snapshotFile) },
-        metadata: { ...meta },
+        metadata: { ...input.info },
       };
-      this.write({ ...current, checkpoints: [...current.checkpoints, entry], updated_at: nowTimestamp() });
-      return summarizeEmbedded(entry);
+      // The patch was validated above and the entry is ours: the rest of the record was valid already.
+      const session = this.write({ ...next, checkpoints: [...next.checkpoints, entry] }, { validated: true });
+      return { summary: summarizeEmbedded(entry), session };
     });
   }
 
@@ -296,6 +327,29 @@ export class SessionManager {
     }
     const checkpoints = [...embedded, ...files.checkpoints].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
     return { checkpoints, unreadable: files.unreadable };
+  }
+
+  /** The session's newest Prodigy workflow checkpoint file (by mtime, as `prodigy resume` picks), if any. */
+  async latestWorkflowCheckpoint(id: string): Promise<{ file: string; checkpoint: WorkflowCheckpoint } | null> {
+    const dir = this.paths.workflowCheckpointsDir(id);
+    let newest: { file: string; mtime: number } | null = null;
+    for (const name of safeReaddir(dir)) {
+      if (!name.endsWith('.checkpoint.json')) continue;
+      const file = path.join(dir, name);
+      const mtime = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+      if (!newest || mtime > newest.mtime) newest = { file, mtime };
+    }
+    return newest ? { file: newest.file, checkpoint: readJsonFile(newest.file, WorkflowCheckpoint) } : null;
+  }
+
+  /** Replaces a Prodigy workflow checkpoint file of the session (atomic, durable, under the session's lock). */
+  async writeWorkflowCheckpoint(id: string, fileName: string, checkpoint: Record<string, unknown>): Promise<string> {
+    assertSafeId(fileName.replace(/\.checkpoint\.json$/, ''), 'checkpoint file name');
+    return this.withSessionLock(id, () => {
+      const file = path.join(this.paths.workflowCheckpointsDir(id), fileName);
+      writeFileAtomicSync(file, toPrettyJson(checkpoint));
+      return file;
+    });
   }
 
   /** Loads a checkpoint's saved state on demand (never during listings). */
@@ -494,15 +548,15 @@ function sweepDeadTempFiles(dir: string): string[] {
   return removed;
 }
 
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
+function safeReaddir(dir: string): string[] {
   try {
-    process.kill(pid, 0);
-    return true;
+    return fs.readdirSync(dir);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
 }
+
 
 function readProblem(file: string, id: string): string | undefined {
   try {

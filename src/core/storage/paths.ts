@@ -34,6 +34,9 @@ export class HomePaths {
   readonly quarantineDir: string;
   readonly trashDir: string;
   readonly resumeLocksDir: string;
+  readonly logsDir: string;
+  /** Session worktrees: `H/worktrees/{repo}/{id}` (where `prodigy resume` looks for them). */
+  readonly worktreesDir: string;
 
   constructor(readonly home: string) {
     this.sessionsDir = path.join(home, 'sessions');
@@ -44,10 +47,17 @@ export class HomePaths {
     this.quarantineDir = path.join(home, 'quarantine');
     this.trashDir = path.join(this.ownDir, 'deleted');
     this.resumeLocksDir = path.join(home, 'resume_locks');
+    this.logsDir = path.join(this.ownDir, 'logs');
+    this.worktreesDir = path.join(home, 'worktrees');
   }
 
   sessionFile(id: string): string {
     return path.join(this.sessionsDir, `${assertSafeId(id, 'session id')}.json`);
+  }
+
+  /** Everything a session's steps printed, kept so its log can be reopened later. */
+  sessionLogFile(id: string): string {
+    return path.join(this.logsDir, `${assertSafeId(id, 'session id')}.log`);
   }
 
   sessionLock(id: string): string {

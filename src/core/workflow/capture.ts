@@ -1,0 +1,63 @@
+// Turning a step's output into variables (prodigy-workflows.md §3.9).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ProdigyError, errorMessage } from '../errors';
+import type { CommandResult } from './commands';
+import type { CaptureFormat, WorkflowStep } from './model';
+import type { Variables } from './interpolation';
+import { interpolate } from './interpolation';
+
+/** Output without its trailing newline(s): `echo 42` captures "42". */
+export function outputText(stdout: string): string {
+  return stdout.replace(/\n+$/, '');
+}
+
+export function formatCapture(text: string, format: CaptureFormat, success: boolean, what: string): unknown {
+  switch (format) {
+    case 'json':
+      try {
+        return JSON.parse(text);
+      } catch (err) {
+        throw new ProdigyError(`${what}: output is not JSON (capture_format: json): ${errorMessage(err)}`);
+      }
+    case 'lines':
+      return text.split('\n').filter((l) => l.length > 0);
+    case 'number': {
+      const n = Number(text.trim());
+      if (text.trim() === '' || Number.isNaN(n)) throw new ProdigyError(`${what}: output "${text.slice(0, 40)}" is not a number (capture_format: number)`);
+      return n;
+    }
+    case 'boolean': {
+      const t = text.trim().toLowerCase();
+      return t === 'true' ? true : t === 'false' ? false : success;
+    }
+    default:
+      return text;
+  }
+}
+
+/** The variables a finished step sets, by its capture options. Throws when a format does not fit. */
+export function captureVariables(step: WorkflowStep, res: CommandResult): Variables {
+  const out: Variables = {};
+  const text = outputText(res.stdout);
+  if (step.capture_output !== false) {
+    out[step.capture_output === true ? `${step.kind}.output` : step.capture_output] = text;
+    out.CAPTURED_OUTPUT = text;
+  }
+  if (step.capture) {
+    const name = step.capture;
+    out[name] = formatCapture(text, step.capture_format, res.success, `Step '${step.display}'`);
+    out[`${name}.exit_code`] = res.exitCode;
+    out[`${name}.success`] = res.success;
+    out[`${name}.duration`] = Math.round(res.durationMs) / 1000;
+    if (res.stderr) out[`${name}.stderr`] = outputText(res.stderr);
+  }
+  return out;
+}
+
+export function writeOutputFile(step: WorkflowStep, cwd: string, vars: Variables, stdout: string): void {
+  if (!step.output_file) return;
+  const file = path.resolve(cwd, interpolate(step.output_file, vars));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, stdout);
+}

@@ -1,0 +1,130 @@
+// The three step kinds: a shell command, a Claude call, a file write. Each returns what
+// happened; deciding what that means for the workflow is the step executor's job.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as YAML from 'yaml';
+import { ProdigyError, errorMessage } from '../errors';
+import { runProcess, SpawnError, type ProcessResult } from '../process/runProcess';
+import { writeFileAtomicSync } from '../storage/atomicFile';
+import { interpolate } from './interpolation';
+import type { WorkflowStep } from './model';
+import type { RunContext } from './runContext';
+
+export interface CommandResult {
+  success: boolean;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  aborted: boolean;
+  timedOut: boolean;
+  /** Why it failed, in one message (already specific to the step kind). */
+  error?: string;
+}
+
+export class ClaudeNotFoundError extends ProdigyError {
+  constructor(command: string) {
+    super(
+      `The Claude CLI could not be started: \`${command}\` was not found. Install Claude Code, or point the ` +
+        `\`prodigy.claude.command\` setting (CLI: --claude-command or PRODIGY_CLAUDE_COMMAND) at it.`,
+    );
+  }
+}
+
+export function stepEnv(step: WorkflowStep, ctx: RunContext): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...ctx.env };
+  for (const [k, v] of Object.entries(step.env)) env[k] = interpolate(v, ctx.vars);
+  if (step.timeout) env.PRODIGY_COMMAND_TIMEOUT = String(step.timeout);
+  return env;
+}
+
+export function stepCwd(step: WorkflowStep, ctx: RunContext): string {
+  return step.working_dir ? path.resolve(ctx.cwd, interpolate(step.working_dir, ctx.vars)) : ctx.cwd;
+}
+
+export async function runStepCommand(step: WorkflowStep, ctx: RunContext): Promise<CommandResult> {
+  if (step.kind === 'write_file') return writeFileStep(step, ctx);
+  const cwd = stepCwd(step, ctx);
+  const env = stepEnv(step, ctx);
+  const text = interpolate(step.command, ctx.vars);
+  const opts = {
+    cwd,
+    env,
+    timeoutMs: step.timeout ? step.timeout * 1000 : undefined,
+    signal: ctx.signal,
+    onLine: (stream: 'stdout' | 'stderr', line: string) => ctx.log.output(stream, line),
+  };
+  if (step.kind === 'shell') {
+    const res = await runProcess('sh', ['-c', text], opts);
+    return fromProcess(res, res.code === 0 ? undefined : `Step '${step.display}' failed with exit code ${res.code}${detail(res)}`);
+  }
+  const { command, args } = ctx.claude;
+  const argv = args.some((a) => a.includes('{prompt}')) ? args.map((a) => a.split('{prompt}').join(text)) : [...args, text];
+  let res: ProcessResult;
+  try {
+    res = await runProcess(command, argv, { ...opts, env: { ...env, PRODIGY_AUTOMATION: 'true' } });
+  } catch (err) {
+    if (err instanceof SpawnError && err.code === 'ENOENT') throw new ClaudeNotFoundError(command);
+    throw err;
+  }
+  return fromProcess(res, res.code === 0 ? undefined : `Claude command '${text}' failed with exit code ${res.code}${detail(res)}`);
+}
+
+function fromProcess(res: ProcessResult, error: string | undefined): CommandResult {
+  const success = res.code === 0 && !res.aborted;
+  return {
+    success,
+    exitCode: res.code,
+    stdout: res.stdout,
+    stderr: res.stderr,
+    durationMs: res.durationMs,
+    aborted: res.aborted,
+    timedOut: res.timedOut,
+    error: success ? undefined : res.aborted ? 'stopped' : error,
+  };
+}
+
+/** stderr (or stdout), the first and last 25 lines when longer than 50 (as Prodigy shows it). */
+function detail(res: ProcessResult): string {
+  const text = (res.stderr.trim() || res.stdout.trim()).split('\n');
+  if (text.length === 1 && text[0] === '') return '';
+  const shown = text.length > 50 ? [...text.slice(0, 25), `… ${text.length - 50} lines …`, ...text.slice(-25)] : text;
+  return `: ${shown.join('\n')}`;
+}
+
+function writeFileStep(step: WorkflowStep, ctx: RunContext): CommandResult {
+  const started = performance.now();
+  const spec = step.write_file!;
+  const fail = (error: string): CommandResult => ({
+    success: false,
+    exitCode: 1,
+    stdout: '',
+    stderr: error,
+    durationMs: performance.now() - started,
+    aborted: false,
+    timedOut: false,
+    error: `Step '${step.display}' failed: ${error}`,
+  });
+  const rel = interpolate(spec.path, ctx.vars);
+  if (rel.split(/[\\/]/).includes('..')) return fail(`path ${rel} contains '..'`);
+  const file = path.resolve(stepCwd(step, ctx), rel);
+  let content = interpolate(spec.content, ctx.vars);
+  try {
+    if (spec.format === 'json') content = `${JSON.stringify(JSON.parse(content), null, 2)}\n`;
+    else if (spec.format === 'yaml') content = YAML.stringify(YAML.parse(content));
+  } catch (err) {
+    return fail(`content is not valid ${spec.format}: ${errorMessage(err).split('\n')[0]}`);
+  }
+  try {
+    if (spec.create_dirs) fs.mkdirSync(path.dirname(file), { recursive: true });
+    else if (!fs.existsSync(path.dirname(file))) return fail(`folder ${path.dirname(rel) || '.'} does not exist (set create_dirs: true)`);
+    writeFileAtomicSync(file, content);
+    if (spec.mode) fs.chmodSync(file, parseInt(spec.mode, 8));
+  } catch (err) {
+    return fail(errorMessage(err));
+  }
+  const bytes = Buffer.byteLength(content);
+  const stdout = `Wrote ${bytes} bytes to ${rel}`;
+  ctx.log.output('stdout', stdout);
+  return { success: true, exitCode: 0, stdout, stderr: '', durationMs: performance.now() - started, aborted: false, timedOut: false };
+}

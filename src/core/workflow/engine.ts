@@ -1,0 +1,279 @@
+// The workflow engine's public face: run a workflow file as a session, resume a session,
+// preview a run. Loader → engine → session core (records, checkpoints) and logs.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ProdigyError, SessionNotFoundError } from '../errors';
+import { createSessionWorktree, findSessionWorktree, isGitRepo, type SessionWorktree } from '../git';
+import { nowTimestamp } from '../model/serde';
+import type { SessionStatus, UnifiedSession } from '../model/session';
+import type { CompletedStep } from '../model/workflowCheckpoint';
+import type { SessionManager } from '../sessions/sessionManager';
+import { assertSafeId } from '../storage/ids';
+import type { EngineListener } from './events';
+import { interpolate, type Variables } from './interpolation';
+import { loadWorkflowFile } from './loader';
+import { mergeBack, type MergeDecision, type MergeOutcome, type MergePolicy } from './mergeBack';
+import type { Workflow } from './model';
+import { acquireResumeLock } from './resumeLock';
+import { DEFAULT_CLAUDE_CONFIG, type ClaudeConfig, type RunContext } from './runContext';
+import { resolveSecrets, SecretMasker } from './secrets';
+import { SessionLog } from './sessionLog';
+import { WorkflowRun, type RunProgress } from './workflowRun';
+
+export interface EngineOptions {
+  manager: SessionManager;
+  claude?: ClaudeConfig;
+  listener?: EngineListener;
+  /** Aborting stops the step in flight; the session is left Paused, ready to resume. */
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  /** After a successful run in a worktree: merge back always, never, or ask `confirmMerge` (default: ask). */
+  merge?: MergePolicy;
+  confirmMerge?: (question: { sessionId: string; branch: string; target: string; repo: string; commits: number }) => Promise<MergeDecision>;
+}
+
+export interface RunWorkflowOptions extends EngineOptions {
+  workflowFile: string;
+  /** The repository (or folder) to run in; default the current directory. */
+  projectDir?: string;
+  args?: string[];
+  /** Run in a session worktree (default) when the folder is in a git repository. */
+  worktree?: boolean;
+}
+
+export interface ResumeOptions extends EngineOptions {
+  sessionId: string;
+}
+
+export interface RunOutcome {
+  sessionId: string;
+  status: SessionStatus;
+  error: string | null;
+  worktree: string | null;
+  logFile: string;
+  merge?: MergeOutcome;
+}
+
+/** Workflow files whose meaning this engine runs today (MapReduce files load and validate). */
+function assertRunnable(workflow: Workflow): void {
+  if (workflow.shape === 'mapreduce') throw new ProdigyError(`${workflow.path}: MapReduce workflows can be validated but not run yet`);
+  if (workflow.steps.length === 0) throw new ProdigyError(`${workflow.path}: Workflow has no steps to execute`);
+}
+
+export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome> {
+  const env = opts.env ?? process.env;
+  const listener = opts.listener ?? (() => undefined);
+  const workflow = loadWorkflowFile(path.resolve(opts.workflowFile));
+  assertRunnable(workflow);
+  const secrets = resolveSecrets(workflow.secrets, env, workflow.path);
+  const projectDir = path.resolve(opts.projectDir ?? process.cwd());
+  if (!fs.statSync(projectDir, { throwIfNoEntry: false })?.isDirectory()) throw new ProdigyError(`${projectDir} is not a folder`);
+  const inGit = await isGitRepo(projectDir);
+  const useWorktree = opts.worktree !== false && inGit;
+  const { manager } = opts;
+
+  // The record exists before anything runs: if it cannot be written, nothing runs.
+  const session = await manager.createSession({
+    type: 'Workflow',
+    workflowName: workflow.name,
+    totalSteps: workflow.steps.length,
+    metadata: {
+      workflow_type: 'standard',
+      workflow_path: workflow.path,
+      current_step: 0,
+      project_dir: projectDir,
+      args: opts.args ?? [],
+      worktree: useWorktree,
+    },
+  });
+  const id = session.id;
+  const lock = acquireResumeLock(manager.paths.resumeLocksDir, id);
+  const masker = new SecretMasker(Object.values(secrets));
+  const log = new SessionLog(id, manager.paths.sessionLogFile(id), masker, listener);
+  try {
+    log.note(`=== ${new Date().toISOString()} run ${workflow.path} in ${projectDir}`);
+    for (const w of workflow.warnings) log.message('warning', `${workflow.path}:${w.line}:${w.col}: ${w.message}`);
+    if (opts.worktree !== false && !inGit) log.message('info', `${projectDir} is not a git repository: running in place`);
+    let worktree: SessionWorktree | null = null;
+    if (useWorktree) {
+      try {
+        worktree = await createSessionWorktree({ repo: projectDir, sessionId: id, worktreesRoot: manager.paths.worktreesDir });
+      } catch (err) {
+        await manager.completeSession(id, { success: false, error: `Could not create the worktree: ${(err as Error).message}` });
+        throw err;
+      }
+      log.message('info', `Created worktree at: ${worktree.path}`);
+    }
+    await manager.updateSession(id, {
+      status: 'Running',
+      workflow_data: { worktree_name: worktree ? id : null },
+      metadata: worktree ? { worktree_path: worktree.path, branch: worktree.branch, original_branch: worktree.originalBranch, repo: worktree.repoRoot } : {},
+    });
+    listener({ type: 'session-created', sessionId: id, workflowName: workflow.name || 'default', workflowPath: workflow.path, totalSteps: workflow.steps.length, worktree: worktree?.path ?? null });
+    log.message('info', `Starting session: ${id}`);
+    const cwd = worktree?.path ?? projectDir;
+    const ctx = buildContext({ id, workflow, cwd, git: inGit, secrets, masker, log, env, opts, args: opts.args ?? [], vars: {} });
+    return await finish(opts, ctx, worktree, { completed: [], startTime: nowTimestamp() });
+  } finally {
+    log.close();
+    lock.release();
+  }
+}
+
+export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
+  const { manager } = opts;
+  const env = opts.env ?? process.env;
+  const listener = opts.listener ?? (() => undefined);
+  const id = assertSafeId(opts.sessionId, 'session id');
+  const lock = acquireResumeLock(manager.paths.resumeLocksDir, id);
+  let log: SessionLog | undefined;
+  try {
+    let session: UnifiedSession;
+    try {
+      session = await manager.getSession(id);
+    } catch (err) {
+      if (err instanceof SessionNotFoundError) {
+        throw new ProdigyError(`${err.message}. If Prodigy left only checkpoint files, import it first: prodigy-vscode migrate`);
+      }
+      throw err;
+    }
+    if (session.status === 'Completed') throw new ProdigyError(`Session ${id} has already completed and cannot be resumed`);
+    if (session.status === 'Cancelled') throw new ProdigyError(`Session ${id} was cancelled and cannot be resumed`);
+    if (session.mapreduce_data) throw new ProdigyError(`Session ${id} is a MapReduce run; resuming those is not supported yet`);
+    const latest = await manager.latestWorkflowCheckpoint(id);
+    const workflowPath = latest?.checkpoint.workflow_path ?? (typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null);
+    if (!workflowPath) {
+      throw new ProdigyError(`Cannot resume session ${id}: no checkpoint names its workflow file (looked in ${manager.paths.workflowCheckpointsDir(id)})`);
+    }
+    const workflow = loadWorkflowFile(workflowPath);
+    assertRunnable(workflow);
+    const secrets = resolveSecrets(workflow.secrets, env, workflow.path);
+    const masker = new SecretMasker(Object.values(secrets));
+
+    const roots = [manager.paths.worktreesDir, path.join(os.homedir(), '.prodigy', 'worktrees')];
+    const worktree = await findSessionWorktree([...new Set(roots)], id);
+    const projectDir = typeof session.metadata.project_dir === 'string' ? session.metadata.project_dir : null;
+    let cwd: string;
+    if (worktree) cwd = worktree.path;
+    else if (session.metadata.worktree === false && projectDir) cwd = projectDir;
+    else throw new ProdigyError(`Cannot resume session ${id}: its worktree was not found under ${roots.join(' or ')}`);
+
+    const completed = completedSteps(latest?.checkpoint.completed_steps, session);
+    const vars = restoredVariables(latest?.checkpoint.variable_state ?? {});
+    if (session.status === 'Running' || session.status === 'Initializing') {
+      // Its process is gone (we hold the lock): the run was interrupted.
+      if (session.status === 'Running') await manager.pauseSession(id);
+    }
+    log = new SessionLog(id, manager.paths.sessionLogFile(id), masker, listener);
+    log.note(`=== ${new Date().toISOString()} resume ${workflow.path} in ${cwd}`);
+    if (latest && latest.checkpoint.workflow_hash !== workflow.hash && /^[0-9a-f]{64}$/.test(latest.checkpoint.workflow_hash)) {
+      log.message('warning', `${workflow.path} changed since the run started; finished steps are not run again`);
+    }
+    await manager.updateSession(id, { status: 'Running', error: null });
+    const total = workflow.steps.length;
+    const done = completed.filter((c) => c.step_index < total).length;
+    listener({ type: 'session-created', sessionId: id, workflowName: workflow.name || 'default', workflowPath: workflow.path, totalSteps: total, worktree: worktree?.path ?? null });
+    log.message('info', `Resuming session ${id}: ${done} of ${total} steps already done`);
+    const args = Array.isArray(session.metadata.args) ? session.metadata.args.map(String) : [];
+    const ctx = buildContext({ id, workflow, cwd, git: await isGitRepo(cwd), secrets, masker, log, env, opts, args, vars });
+    const startTime = latest?.checkpoint.execution_state.start_time ?? nowTimestamp();
+    return await finish(opts, ctx, worktree, { completed, startTime });
+  } finally {
+    log?.close();
+    lock.release();
+  }
+}
+
+async function finish(opts: EngineOptions, ctx: RunContext, worktree: SessionWorktree | null, progress: RunProgress): Promise<RunOutcome> {
+  const listener = opts.listener ?? (() => undefined);
+  const checkpointFile = `${ctx.sessionId}.checkpoint.json`;
+  const result = await new WorkflowRun(opts.manager, ctx, worktree, listener, checkpointFile).execute(progress);
+  let merge: MergeOutcome | undefined;
+  if (result.status === 'Completed') {
+    ctx.log.message('success', `Session ${ctx.sessionId} completed`);
+    if (worktree) merge = await mergeBack({ manager: opts.manager, ctx, worktree, policy: opts.merge ?? 'ask', confirm: opts.confirmMerge });
+  }
+  listener({ type: 'session-finished', sessionId: ctx.sessionId, status: result.status, error: result.error });
+  return { sessionId: ctx.sessionId, status: result.status, error: result.error, worktree: worktree?.path ?? null, logFile: ctx.log.file, merge };
+}
+
+function buildContext(a: {
+  id: string;
+  workflow: Workflow;
+  cwd: string;
+  git: boolean;
+  secrets: Record<string, string>;
+  masker: SecretMasker;
+  log: SessionLog;
+  env: NodeJS.ProcessEnv;
+  opts: EngineOptions;
+  args: string[];
+  vars: Variables;
+}): RunContext {
+  const vars: Variables = { ...a.vars };
+  const args = a.args;
+  if (args.length || a.env.PRODIGY_ARG) vars.ARG = args[0] ?? a.env.PRODIGY_ARG;
+  args.forEach((v, i) => (vars[`ARG_${i + 1}`] = v));
+  vars.PROJECT_ROOT = a.cwd;
+  vars.WORKTREE = a.cwd;
+  vars.ITERATION = 1;
+  const workflowEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(a.workflow.env)) {
+    workflowEnv[k] = interpolate(v, vars);
+    vars[k] = workflowEnv[k];
+  }
+  const env: NodeJS.ProcessEnv = {
+    ...a.env,
+    ...workflowEnv,
+    ...a.secrets,
+    PRODIGY_AUTOMATION: 'true',
+    PRODIGY_SESSION_ID: a.id,
+    PRODIGY_WORKTREE: a.cwd,
+  };
+  return {
+    sessionId: a.id,
+    workflow: a.workflow,
+    cwd: a.cwd,
+    vars,
+    env,
+    masker: a.masker,
+    log: a.log,
+    signal: a.opts.signal ?? new AbortController().signal,
+    claude: a.opts.claude ?? DEFAULT_CLAUDE_CONFIG,
+    git: a.git,
+  };
+}
+
+/** Steps done according to the newest checkpoint file; else the record's own list. */
+function completedSteps(fromFile: CompletedStep[] | undefined, session: UnifiedSession): CompletedStep[] {
+  if (fromFile) return fromFile;
+  return (session.workflow_data?.completed_steps ?? []).map((i) => ({
+    step_index: i,
+    command: '',
+    success: true,
+    output: null,
+    captured_variables: {},
+    duration: { secs: 0, nanos: 0 },
+    completed_at: session.updated_at,
+  }));
+}
+
+/** Variables saved with a checkpoint, minus Prodigy's internal `__*` keys. */
+function restoredVariables(state: Record<string, unknown>): Variables {
+  return Object.fromEntries(Object.entries(state).filter(([k]) => !k.startsWith('__')));
+}
+
+/** What a run would do, without a session, worktree or any command. */
+export function previewWorkflow(workflowFile: string, args: string[] = []): { workflow: Workflow; lines: string[] } {
+  const workflow = loadWorkflowFile(path.resolve(workflowFile));
+  const vars: Variables = { ...(args.length ? { ARG: args[0] } : {}) };
+  args.forEach((v, i) => (vars[`ARG_${i + 1}`] = v));
+  for (const [k, v] of Object.entries(workflow.env)) vars[k] = interpolate(v, vars);
+  const lines = [`[DRY RUN] Would create a worktree and a session for "${workflow.name || 'default'}" (${workflow.steps.length} steps)`];
+  workflow.steps.forEach((s, i) => {
+    const text = s.kind === 'write_file' ? `write_file: ${interpolate(s.write_file!.path, vars)}` : `${s.kind}: ${interpolate(s.command, vars)}`;
+    lines.push(`[DRY RUN] Would execute step ${i + 1}/${workflow.steps.length}: ${text}`);
+  });
+  return { workflow, lines };
+}

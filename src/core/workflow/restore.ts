@@ -1,0 +1,204 @@
+// Restoring a checkpoint: the session goes back to that step (pointer, variables; Paused, ready
+// to resume) and its worktree's files go back to the checkpoint's commit. Users of other tools
+// lost work this way, so every restore can be undone: the present state is recorded first as a
+// safety checkpoint, its commit is kept by a ref, uncommitted changes refuse the restore unless
+// forced (and are then saved as a stash entry), untracked files are never deleted, and nothing
+// but the session's own worktree is touched.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ProdigyError } from '../errors';
+import {
+  changedFiles,
+  commitExists,
+  filesInCommit,
+  findSessionWorktree,
+  headCommit,
+  keepCommit,
+  resetHard,
+  saveUncommittedChanges,
+  trackedChanges,
+  untrackedFiles,
+  updateWorktreeState,
+  type ChangedFile,
+} from '../git';
+import { RESTORABLE_FROM } from '../lifecycle/transitions';
+import { nowTimestamp } from '../model/serde';
+import type { UnifiedSession } from '../model/session';
+import type { CheckpointSummary } from '../sessions/checkpoints';
+import type { SessionManager } from '../sessions/sessionManager';
+import { acquireResumeLock } from './resumeLock';
+
+export interface RestorePlan {
+  sessionId: string;
+  checkpoint: CheckpointSummary;
+  /** The folder whose files the restore changes (the session's worktree, or its project when run in place); null: state only. */
+  cwd: string | null;
+  inPlace: boolean;
+  currentCommit: string | null;
+  targetCommit: string | null;
+  /** Committed differences between now and the checkpoint: what the restore changes. */
+  changes: ChangedFile[];
+  /** Tracked files with uncommitted changes (refuse unless forced; saved first when forced). */
+  uncommitted: string[];
+  /** Untracked files the checkpoint's commit has too (would be overwritten: refuse unless forced; copied aside first). */
+  untrackedInTheWay: string[];
+  /** Why it cannot go ahead without --force (null: it can). */
+  blocker: string | null;
+}
+
+export interface RestoreOutcome {
+  session: UnifiedSession;
+  plan: RestorePlan;
+  /** Restore to this checkpoint to undo the restore. */
+  safetyCheckpointId: string;
+  /** Stash commit holding uncommitted changes saved by a forced restore (`git stash apply <sha>`). */
+  savedChanges: string | null;
+  /** Where untracked files in the way were copied. */
+  backupDir: string | null;
+}
+
+export async function planRestore(manager: SessionManager, sessionId: string, checkpointId: string): Promise<RestorePlan> {
+  const session = await manager.getSession(sessionId);
+  const { checkpoints } = await manager.listCheckpoints(sessionId);
+  const checkpoint = checkpoints.find((c) => c.id === checkpointId);
+  if (!checkpoint) throw new ProdigyError(`Checkpoint ${checkpointId} not found in session ${sessionId}; list them with: prodigy-vscode checkpoints list ${sessionId}`);
+  if (checkpoint.kind !== 'session') {
+    throw new ProdigyError(`Checkpoint ${checkpointId} is Prodigy's workflow checkpoint file of session ${sessionId}; it is the session's latest state (resume it), not a point to go back to`);
+  }
+  const where = await sessionFolder(manager, session);
+  const plan: RestorePlan = {
+    sessionId,
+    checkpoint,
+    cwd: where?.cwd ?? null,
+    inPlace: where?.inPlace ?? false,
+    currentCommit: null,
+    targetCommit: checkpoint.commit,
+    changes: [],
+    uncommitted: [],
+    untrackedInTheWay: [],
+    blocker: null,
+  };
+  if (!plan.cwd || !plan.targetCommit) return plan;
+  if (!(await commitExists(plan.cwd, plan.targetCommit))) {
+    throw new ProdigyError(`Checkpoint ${checkpointId} points at commit ${plan.targetCommit}, which no longer exists in ${plan.cwd}`);
+  }
+  plan.currentCommit = await headCommit(plan.cwd);
+  plan.changes = await changedFiles(plan.cwd, plan.targetCommit, plan.currentCommit);
+  plan.uncommitted = await trackedChanges(plan.cwd);
+  const target = await filesInCommit(plan.cwd, plan.targetCommit);
+  plan.untrackedInTheWay = (await untrackedFiles(plan.cwd)).filter((f) => target.has(f));
+  const blockers: string[] = [];
+  if (plan.inPlace) {
+    const last = lastCommitOf(session);
+    if (last && last !== plan.currentCommit) blockers.push(`the branch in ${plan.cwd} moved since the session's last checkpoint (${short(last)} → ${short(plan.currentCommit)})`);
+  }
+  if (plan.uncommitted.length) blockers.push(`uncommitted changes in ${list(plan.uncommitted)}`);
+  if (plan.untrackedInTheWay.length) blockers.push(`untracked files the checkpoint would overwrite: ${list(plan.untrackedInTheWay)}`);
+  plan.blocker = blockers.length ? blockers.join('; ') : null;
+  return plan;
+}
+
+export async function restoreCheckpoint(
+  manager: SessionManager,
+  sessionId: string,
+  checkpointId: string,
+  opts: { force?: boolean } = {},
+): Promise<RestoreOutcome> {
+  const lock = acquireResumeLock(manager.paths.resumeLocksDir, sessionId);
+  try {
+    let session = await manager.getSession(sessionId);
+    if (session.status === 'Running') session = await manager.pauseSession(sessionId); // its process is gone: we hold the lock
+    if (!RESTORABLE_FROM.includes(session.status)) throw new ProdigyError(`Session ${sessionId} is ${session.status}; stop it before restoring a checkpoint`);
+    const snapshot = await manager.loadCheckpointSnapshot(sessionId, checkpointId);
+    const plan = await planRestore(manager, sessionId, checkpointId);
+    if (plan.blocker && !opts.force) throw new ProdigyError(`Not restoring ${checkpointId}: ${plan.blocker}. Nothing was changed. Use --force to save them aside and restore anyway.`);
+
+    const stamp = nowTimestamp().replace(/[-:.]/g, '').slice(0, 15);
+    let savedChanges: string | null = null;
+    let backupDir: string | null = null;
+    if (plan.cwd && plan.targetCommit && plan.currentCommit) {
+      if (plan.uncommitted.length) savedChanges = await saveUncommittedChanges(plan.cwd, `prodigy: before restoring ${checkpointId} of ${sessionId}`);
+      if (plan.untrackedInTheWay.length) backupDir = copyAside(manager, sessionId, stamp, plan.cwd, plan.untrackedInTheWay);
+      await keepCommit(plan.cwd, `refs/prodigy/${sessionId}/before-restore-${stamp}`, plan.currentCommit);
+    }
+    // The present, as a checkpoint of its own: restoring it undoes this restore.
+    const latest = await manager.latestWorkflowCheckpoint(sessionId).catch(() => null);
+    const { summary: safety } = await manager.recordCheckpoint(sessionId, {
+      info: {
+        label: `before restoring ${checkpoint(plan)}`,
+        ...(session.workflow_data && session.workflow_data.current_step > 0
+          ? { step_index: session.workflow_data.current_step - 1, total_steps: session.workflow_data.total_steps }
+          : {}),
+        ...(plan.currentCommit ? { commit: plan.currentCommit } : {}),
+        ...(savedChanges ? { saved_changes: savedChanges } : {}),
+      },
+      snapshot: latest ? { ...latest.checkpoint } : {},
+    });
+    if (plan.cwd && plan.targetCommit && plan.currentCommit) await resetHard(plan.cwd, plan.targetCommit);
+
+    // Prodigy's checkpoint file follows, so `prodigy resume` and ours start from the same step.
+    if (typeof snapshot.workflow_id === 'string' && Array.isArray(snapshot.completed_steps)) {
+      const { session_id: _s, checkpoint_id: _c, created_at: _t, workflow_data: _w, mapreduce_data: _m, ...file } = snapshot;
+      const state = (file.execution_state ?? {}) as Record<string, unknown>;
+      await manager.writeWorkflowCheckpoint(sessionId, `${sessionId}.checkpoint.json`, {
+        ...file,
+        execution_state: { ...state, status: 'Interrupted', last_checkpoint: nowTimestamp() },
+        timestamp: nowTimestamp(),
+      });
+    }
+    const restored = await manager.restoreCheckpoint(sessionId, checkpointId);
+    const wt = await findSessionWorktree([manager.paths.worktreesDir, path.join(os.homedir(), '.prodigy', 'worktrees')], sessionId);
+    if (wt && fs.existsSync(wt.metadataFile)) {
+      try {
+        updateWorktreeState(wt.metadataFile, { status: 'interrupted', resumable: true });
+      } catch {
+        // informational only
+      }
+    }
+    return { session: restored, plan, safetyCheckpointId: safety.id, savedChanges, backupDir };
+  } finally {
+    lock.release();
+  }
+}
+
+function checkpoint(plan: RestorePlan): string {
+  const c = plan.checkpoint;
+  return c.step_index !== null ? `step ${c.step_index + 1} (${c.id})` : c.id;
+}
+
+async function sessionFolder(manager: SessionManager, session: UnifiedSession): Promise<{ cwd: string; inPlace: boolean } | null> {
+  const wt = await findSessionWorktree([...new Set([manager.paths.worktreesDir, path.join(os.homedir(), '.prodigy', 'worktrees')])], session.id);
+  if (wt) return { cwd: wt.path, inPlace: false };
+  const project = session.metadata.project_dir;
+  if (session.metadata.worktree === false && typeof project === 'string' && fs.existsSync(project)) return { cwd: project, inPlace: true };
+  if (session.metadata.worktree === true) throw new ProdigyError(`The worktree of session ${session.id} is gone; its checkpoints can no longer be restored`);
+  return null;
+}
+
+function lastCommitOf(session: UnifiedSession): string | null {
+  for (let i = session.checkpoints.length - 1; i >= 0; i--) {
+    const c = session.checkpoints[i].metadata.commit;
+    if (typeof c === 'string') return c;
+  }
+  return null;
+}
+
+function copyAside(manager: SessionManager, id: string, stamp: string, cwd: string, files: string[]): string {
+  const dir = path.join(manager.paths.ownDir, 'restore-backups', id, stamp);
+  for (const f of files) {
+    const to = path.join(dir, f);
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(path.join(cwd, f), to);
+  }
+  return dir;
+}
+
+function short(sha: string | null): string {
+  return sha ? sha.slice(0, 10) : '?';
+}
+
+function list(files: string[]): string {
+  return files.length > 5 ? `${files.slice(0, 5).join(', ')} and ${files.length - 5} more` : files.join(', ');
+}
+

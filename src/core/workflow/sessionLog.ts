@@ -1,0 +1,53 @@
+// A session's log: every line a step printed and every message the run gave, masked, kept
+// in H/vscode/logs/{id}.log (so any session's log can be reopened) and passed to listeners.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EngineListener, MessageLevel, OutputStream } from './events';
+import type { SecretMasker } from './secrets';
+
+const ICONS: Record<MessageLevel, string> = { info: 'ℹ️', progress: '🔄', success: '✅', warning: '⚠️', error: '❌' };
+
+export class SessionLog {
+  private fd: number | undefined;
+
+  constructor(
+    readonly sessionId: string,
+    readonly file: string,
+    private readonly masker: SecretMasker,
+    private readonly listener: EngineListener,
+  ) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.fd = fs.openSync(file, 'a', 0o600);
+  }
+
+  output(stream: OutputStream, raw: string): void {
+    const line = this.masker.mask(raw);
+    this.append(`${stream === 'stderr' ? '  ! ' : '  | '}${line}`);
+    this.listener({ type: 'output', sessionId: this.sessionId, stream, line });
+  }
+
+  message(level: MessageLevel, raw: string): void {
+    const text = this.masker.mask(raw);
+    this.append(`${ICONS[level]} ${text}`);
+    this.listener({ type: 'message', sessionId: this.sessionId, level, text });
+  }
+
+  /** A line for the file only (headers, timestamps). */
+  note(raw: string): void {
+    this.append(this.masker.mask(raw));
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private append(line: string): void {
+    if (this.fd === undefined) return;
+    try {
+      fs.writeSync(this.fd, `${line}\n`);
+    } catch {
+      // A full disk must not stop the run; the record and checkpoints are written separately.
+    }
+  }
+}

@@ -1,0 +1,129 @@
+// One step with all its options: run it, check commit_required, capture, output_file,
+// validate; on failure the on_failure loop (handlers, retries, fail_workflow); on success
+// on_success. Nested steps (handlers, validation commands) go through the same function.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { errorMessage, ProdigyError } from '../errors';
+import { headCommit } from '../git';
+import { captureVariables, writeOutputFile } from './capture';
+import { runStepCommand, stepCwd, type CommandResult } from './commands';
+import type { WorkflowStep } from './model';
+import type { RunContext } from './runContext';
+import { validateStep } from './validation';
+
+export interface StepOutcome {
+  /** continued: it failed, and its on_failure lets the workflow go on. */
+  status: 'success' | 'failed' | 'continued' | 'stopped';
+  output: string;
+  error?: string;
+  durationMs: number;
+  attempts: number;
+}
+
+interface Attempt {
+  success: boolean;
+  stopped: boolean;
+  error?: string;
+  result?: CommandResult;
+}
+
+export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<StepOutcome> {
+  const started = performance.now();
+  const done = (status: StepOutcome['status'], attempts: number, a: Attempt, error?: string): StepOutcome => ({
+    status,
+    output: a.result?.stdout ?? '',
+    error,
+    durationMs: performance.now() - started,
+    attempts,
+  });
+  for (let attempt = 1; ; attempt++) {
+    const a = await attemptStep(step, ctx);
+    if (a.stopped) return done('stopped', attempt, a);
+    if (a.success) {
+      if (step.on_success) {
+        const after = await executeStep(step.on_success, ctx);
+        if (after.status === 'stopped') return done('stopped', attempt, a);
+        if (after.status === 'failed') return done('failed', attempt, a, `on_success of '${step.display}' failed: ${after.error}`);
+      }
+      return done('success', attempt, a);
+    }
+    const policy = step.on_failure;
+    if (!policy) return done('failed', attempt, a, a.error);
+    if (policy.ignore) {
+      ctx.log.message('warning', `${a.error} (on_failure: true, going on)`);
+      return done('continued', attempt, a, a.error);
+    }
+    setFailureVariables(ctx, step, a, attempt);
+    for (const handler of policy.handlers) {
+      ctx.log.message('progress', `on_failure: ${handler.display}`);
+      const h = await executeStep(handler, ctx);
+      if (h.status === 'stopped') return done('stopped', attempt, a);
+      if (h.status === 'failed') ctx.log.message('warning', `on_failure handler failed: ${h.error}`);
+    }
+    if (attempt < policy.max_attempts) {
+      ctx.log.message('progress', `Retrying '${step.display}' (attempt ${attempt + 1}/${policy.max_attempts})`);
+      continue;
+    }
+    const tries = policy.max_attempts > 1 ? ` after ${attempt} attempts` : '';
+    if (policy.fail_workflow) return done('failed', attempt, a, `${a.error}${tries}`);
+    ctx.log.message('warning', `'${step.display}' failed${tries}; going on (fail_workflow: false)`);
+    return done('continued', attempt, a, a.error);
+  }
+}
+
+async function attemptStep(step: WorkflowStep, ctx: RunContext): Promise<Attempt> {
+  const checkCommits = step.commit_required && process.env.PRODIGY_NO_COMMIT_VALIDATION !== 'true';
+  if (checkCommits && !ctx.git) {
+    return { success: false, stopped: false, error: `Step '${step.display}' has commit_required=true, which needs a git repository` };
+  }
+  const cwd = stepCwd(step, ctx);
+  const before = checkCommits ? await headCommit(cwd).catch(() => null) : null;
+  const result = await runStepCommand(step, ctx);
+  if (result.aborted) return { success: false, stopped: true, result };
+  if (!result.success) return { success: false, stopped: false, error: result.error, result };
+  if (checkCommits) {
+    const after = await headCommit(cwd).catch(() => null);
+    if (after === before) {
+      return { success: false, stopped: false, result, error: `Step '${step.display}' has commit_required=true but no commits were created` };
+    }
+  }
+  try {
+    Object.assign(ctx.vars, captureVariables(step, result));
+    writeOutputFile(step, cwd, ctx.vars, result.stdout);
+  } catch (err) {
+    return { success: false, stopped: false, result, error: err instanceof ProdigyError ? err.message : `Step '${step.display}': ${errorMessage(err)}` };
+  }
+  if (step.validate) {
+    const v = await validateStep(step, step.validate, ctx, executeStep);
+    if (v.stopped) return { success: false, stopped: true, result };
+    if (!v.complete) return { success: false, stopped: false, result, error: v.error };
+  }
+  return { success: true, stopped: false, result };
+}
+
+const INLINE_OUTPUT_LIMIT = 10_000;
+
+/** What a handler may read about the failure: shell.output (Prodigy's test.output), error.*. */
+function setFailureVariables(ctx: RunContext, step: WorkflowStep, a: Attempt, attempt: number): void {
+  const stdout = a.result?.stdout ?? '';
+  const stderr = a.result?.stderr ?? a.error ?? '';
+  let output = `STDOUT:\n${stdout}\n\nSTDERR:\n${stderr}`;
+  if (stdout.length + stderr.length > INLINE_OUTPUT_LIMIT) {
+    // Too long for a prompt: hand over a file, as Prodigy does.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'prodigy-output-')), 'output.txt');
+    fs.writeFileSync(file, `=== STDOUT ===\n${stdout}\n=== STDERR ===\n${stderr}\n`);
+    output = file;
+  }
+  const exitCode = a.result?.exitCode ?? 1;
+  for (const ns of ['shell', 'test']) {
+    ctx.vars[`${ns}.output`] = output;
+    ctx.vars[`${ns}.exit_code`] = exitCode;
+    ctx.vars[`${ns}.attempt`] = attempt;
+  }
+  ctx.vars['error.message'] = stderr;
+  ctx.vars['error.exit_code'] = exitCode;
+  ctx.vars['error.step'] = step.display;
+  ctx.vars['error.timestamp'] = new Date().toISOString();
+  ctx.env.TEST_ATTEMPT = String(attempt);
+}

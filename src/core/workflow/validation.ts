@@ -1,0 +1,117 @@
+// `validate:` and `on_incomplete:` (prodigy-workflows.md §3.10): after a step, check how
+// complete its work is; while below the threshold, run the completion commands and check again.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { interpolate, type Variables } from './interpolation';
+import type { ValidationSpec, WorkflowStep } from './model';
+import type { RunContext } from './runContext';
+import type { StepOutcome } from './stepExecutor';
+
+export type ExecuteStep = (step: WorkflowStep, ctx: RunContext) => Promise<StepOutcome>;
+
+export interface ValidationOutcome {
+  complete: boolean;
+  stopped: boolean;
+  error?: string;
+}
+
+interface Result {
+  percentage: number;
+  status: string;
+  missing: unknown[];
+  implemented: unknown[];
+  gaps: Record<string, unknown>;
+}
+
+export async function validateStep(step: WorkflowStep, spec: ValidationSpec, ctx: RunContext, execute: ExecuteStep): Promise<ValidationOutcome> {
+  let check = await checkOnce(spec, ctx, execute);
+  if (check === 'stopped') return { complete: false, stopped: true };
+  const attempts = spec.on_incomplete?.max_attempts ?? 0;
+  for (let attempt = 1; !isComplete(check, spec) && attempt <= attempts && spec.on_incomplete; attempt++) {
+    ctx.log.message('warning', `Validation incomplete: ${check.percentage}% complete (threshold: ${spec.threshold}%); completing (attempt ${attempt}/${attempts})`);
+    for (const cmd of spec.on_incomplete.commands) {
+      const r = await execute(cmd, ctx);
+      if (r.status === 'stopped') return { complete: false, stopped: true };
+    }
+    check = await checkOnce(spec, ctx, execute);
+    if (check === 'stopped') return { complete: false, stopped: true };
+  }
+  if (isComplete(check, spec)) {
+    ctx.log.message('success', `Validation passed: ${check.percentage}% complete (threshold: ${spec.threshold}%)`);
+    return { complete: true, stopped: false };
+  }
+  if (spec.on_incomplete?.prompt) ctx.log.message('warning', `Not asking "${spec.on_incomplete.prompt}": runs are not interactive`);
+  const message = `Validation of '${step.display}' incomplete: ${check.percentage}% complete (threshold: ${spec.threshold}%)`;
+  if (spec.on_incomplete && !spec.on_incomplete.fail_workflow) {
+    ctx.log.message('warning', `${message}; going on (fail_workflow: false)`);
+    return { complete: true, stopped: false };
+  }
+  return { complete: false, stopped: false, error: message };
+}
+
+function isComplete(r: Result, spec: ValidationSpec): boolean {
+  return r.percentage >= spec.threshold;
+}
+
+async function checkOnce(spec: ValidationSpec, ctx: RunContext, execute: ExecuteStep): Promise<Result | 'stopped'> {
+  let allSucceeded = true;
+  let lastOutput = '';
+  for (const cmd of spec.commands) {
+    const r = await execute(cmd, ctx);
+    if (r.status === 'stopped') return 'stopped';
+    if (r.status !== 'success') allSucceeded = false;
+    lastOutput = r.output;
+  }
+  let parsed: unknown;
+  if (spec.result_file) {
+    const file = path.resolve(ctx.cwd, interpolate(spec.result_file, ctx.vars));
+    parsed = readJson(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+  } else if (spec.commands.length === 1) {
+    parsed = readJson(lastOutput);
+  }
+  const result = toResult(parsed, allSucceeded);
+  Object.assign(ctx.vars, validationVariables(result));
+  return result;
+}
+
+function readJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Prodigy's result shape; the docs' `{complete, score}` too; otherwise success decides (100 or 0). */
+function toResult(value: unknown, succeeded: boolean): Result {
+  const v = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+  const pct =
+    typeof v.completion_percentage === 'number'
+      ? v.completion_percentage
+      : typeof v.score === 'number'
+        ? v.score
+        : typeof v.complete === 'boolean'
+          ? (v.complete ? 100 : 0)
+          : succeeded
+            ? 100
+            : 0;
+  const gaps = v.gaps && typeof v.gaps === 'object' && !Array.isArray(v.gaps) ? (v.gaps as Record<string, unknown>) : {};
+  return {
+    percentage: succeeded ? pct : Math.min(pct, 0),
+    status: typeof v.status === 'string' ? v.status : pct >= 100 ? 'complete' : 'incomplete',
+    missing: Array.isArray(v.missing) ? v.missing : Array.isArray(v.gaps) ? v.gaps : [],
+    implemented: Array.isArray(v.implemented) ? v.implemented : [],
+    gaps,
+  };
+}
+
+function validationVariables(r: Result): Variables {
+  return {
+    'validation.completion': r.percentage,
+    'validation.status': r.status,
+    'validation.missing': r.missing,
+    'validation.missing_count': r.missing.length,
+    'validation.implemented': r.implemented,
+    'validation.gaps': JSON.stringify(r.gaps),
+  };
+}

@@ -1,0 +1,204 @@
+// The step loop of one run or resume: skip what is done, run the rest, checkpoint after every
+// step, and leave the session Completed, Failed (with its error) or Paused (stopped; the step in
+// flight is not counted) — with Prodigy's workflow checkpoint file saying the same.
+import { headCommit, readHeadSync, updateWorktreeState, type SessionWorktree } from '../git';
+import type { SessionStatus } from '../model/session';
+import { nowTimestamp, rfc3339PlusZero } from '../model/serde';
+import type { CompletedStep } from '../model/workflowCheckpoint';
+import type { SessionManager } from '../sessions/sessionManager';
+import { buildCheckpointFile, completedIndices } from './checkpointFile';
+import type { EngineListener } from './events';
+import { interpolate, renderValue, type Variables } from './interpolation';
+import type { RunContext } from './runContext';
+import { executeStep } from './stepExecutor';
+
+export interface RunProgress {
+  completed: CompletedStep[];
+  startTime: string;
+}
+
+export interface LoopResult {
+  status: Extract<SessionStatus, 'Completed' | 'Failed' | 'Paused'>;
+  error: string | null;
+}
+
+const RECORD_VALUE_LIMIT = 2_000;
+const OUTPUT_LIMIT = 64 * 1024;
+
+export class WorkflowRun {
+  private readonly captured: Record<string, string> = {};
+
+  constructor(
+    private readonly manager: SessionManager,
+    private readonly ctx: RunContext,
+    private readonly worktree: SessionWorktree | null,
+    private readonly listener: EngineListener,
+    /** The checkpoint file's name in H/state/{id}/checkpoints (one per session). */
+    private readonly checkpointFileName: string,
+  ) {}
+
+  async execute(progress: RunProgress): Promise<LoopResult> {
+    const { ctx } = this;
+    const steps = ctx.workflow.steps;
+    const done = completedIndices(progress.completed);
+    const completed = [...progress.completed];
+    for (let i = 0; i < steps.length; i++) {
+      if (done.has(i)) continue;
+      if (ctx.signal.aborted) return this.pause(progress, completed, i);
+      const step = steps[i];
+      this.listener({ type: 'step-started', sessionId: ctx.sessionId, index: i, total: steps.length, display: step.display });
+      ctx.log.note(`--- ${new Date().toISOString()} step ${i + 1}/${steps.length}`);
+      ctx.log.message('progress', `Executing step ${i + 1}/${steps.length}: ${step.kind}: ${interpolate(step.command || step.write_file?.path || '', ctx.vars)}`);
+      const before = { ...ctx.vars };
+      const outcome = await executeStep(step, ctx);
+      if (outcome.status === 'stopped') return this.pause(progress, completed, i);
+      if (outcome.status === 'failed') return this.fail(progress, completed, i, outcome.error ?? `Step '${step.display}' failed`);
+      this.noteCaptures(before);
+      completed.push({
+        step_index: i,
+        command: step.display,
+        success: outcome.status === 'success',
+        output: ctx.masker.mask(outcome.output.slice(0, OUTPUT_LIMIT)),
+        captured_variables: { ...this.captured },
+        duration: duration(outcome.durationMs),
+        completed_at: nowTimestamp(),
+      });
+      const checkpointId = await this.checkpoint(progress, completed, i);
+      this.listener({
+        type: 'step-finished',
+        sessionId: ctx.sessionId,
+        index: i,
+        total: steps.length,
+        display: step.display,
+        success: outcome.status === 'success',
+        durationMs: outcome.durationMs,
+        checkpointId,
+      });
+    }
+    await this.writeFile(progress, completed, 'Completed', steps.length);
+    await this.manager.completeSession(ctx.sessionId);
+    this.markWorktree('completed');
+    return { status: 'Completed', error: null };
+  }
+
+  /** Captured outputs so far (strings, masked): Prodigy keeps them per completed step. */
+  private noteCaptures(before: Variables): void {
+    for (const [k, v] of Object.entries(this.ctx.vars)) {
+      if (before[k] !== v) this.captured[k] = this.ctx.masker.mask(renderValue(v));
+    }
+  }
+
+  private async checkpoint(progress: RunProgress, completed: CompletedStep[], index: number): Promise<string> {
+    const { ctx } = this;
+    const step = ctx.workflow.steps[index];
+    const file = buildCheckpointFile({
+      workflowId: this.workflowId(),
+      workflow: ctx.workflow,
+      status: 'Running',
+      currentStepIndex: index + 1,
+      completed,
+      variables: this.persistedVariables(),
+      startTime: progress.startTime,
+    });
+    const commit = ctx.git ? (readHeadSync(ctx.cwd) ?? (await headCommit(ctx.cwd).catch(() => null))) : null;
+    const last = completed[completed.length - 1];
+    const { summary } = await this.manager.recordCheckpoint(ctx.sessionId, {
+      info: { step_index: index, step_name: step.display, total_steps: ctx.workflow.steps.length, ...(commit ? { commit } : {}) },
+      snapshot: file,
+      checkpointFile: this.checkpointFileName,
+      patch: {
+        workflow_data: {
+          current_step: nextStep(completed, ctx.workflow.steps.length),
+          total_steps: ctx.workflow.steps.length,
+          completed_steps: completed.map((c) => c.step_index),
+          variables: this.recordVariables(),
+        },
+        metadata: { current_step: nextStep(completed, ctx.workflow.steps.length) },
+        timings: { [step.display]: last.duration },
+      },
+    });
+    return summary.id;
+  }
+
+  private async pause(progress: RunProgress, completed: CompletedStep[], index: number): Promise<LoopResult> {
+    const { ctx } = this;
+    await this.writeFile(progress, completed, 'Interrupted', index);
+    await this.manager.pauseSession(ctx.sessionId);
+    this.markWorktree('interrupted');
+    ctx.log.message('warning', `Stopped before step ${index + 1} finished. Resume with: prodigy-vscode resume ${ctx.sessionId}`);
+    return { status: 'Paused', error: null };
+  }
+
+  private async fail(progress: RunProgress, completed: CompletedStep[], index: number, rawError: string): Promise<LoopResult> {
+    const { ctx } = this;
+    const error = ctx.masker.mask(rawError);
+    await this.writeFile(progress, completed, 'Failed', index, {
+      __error_message: error,
+      __failed_step_index: index,
+      __error_timestamp: rfc3339PlusZero(),
+    });
+    await this.manager.completeSession(ctx.sessionId, { success: false, error });
+    this.markWorktree('failed', error);
+    ctx.log.message('error', `Session failed: ${error}`);
+    ctx.log.message('info', `Fix the cause, then resume with: prodigy-vscode resume ${ctx.sessionId}`);
+    return { status: 'Failed', error };
+  }
+
+  private async writeFile(progress: RunProgress, completed: CompletedStep[], status: 'Completed' | 'Failed' | 'Interrupted', index: number, extra: Variables = {}) {
+    const file = buildCheckpointFile({
+      workflowId: this.workflowId(),
+      workflow: this.ctx.workflow,
+      status,
+      currentStepIndex: index,
+      completed,
+      variables: { ...this.persistedVariables(), ...extra },
+      startTime: progress.startTime,
+    });
+    await this.manager.writeWorkflowCheckpoint(this.ctx.sessionId, this.checkpointFileName, file);
+  }
+
+  private workflowId(): string {
+    return this.checkpointFileName.replace(/\.checkpoint\.json$/, '');
+  }
+
+  /** Every variable as a JSON value, masked: what a resume restores. */
+  private persistedVariables(): Variables {
+    return this.ctx.masker.maskValue(this.ctx.vars);
+  }
+
+  /** The record's `workflow_data.variables` (strings; long values shortened, the checkpoint file has them whole). */
+  private recordVariables(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.ctx.vars)) {
+      const text = this.ctx.masker.mask(renderValue(v));
+      out[k] = text.length > RECORD_VALUE_LIMIT ? `${text.slice(0, RECORD_VALUE_LIMIT)}…` : text;
+    }
+    return out;
+  }
+
+  private markWorktree(status: 'completed' | 'failed' | 'interrupted', error?: string): void {
+    if (!this.worktree) return;
+    try {
+      updateWorktreeState(this.worktree.metadataFile, {
+        status,
+        ...(error ? { error } : {}),
+        ...(status === 'interrupted'
+          ? { interrupted_at: nowTimestamp(), interruption_type: 'user_interrupt' as const, resumable: true }
+          : { resumable: status === 'failed' }),
+      });
+    } catch (err) {
+      this.ctx.log.message('warning', `Could not update the worktree metadata ${this.worktree.metadataFile}: ${(err as Error).message}`);
+    }
+  }
+}
+
+function nextStep(completed: CompletedStep[], total: number): number {
+  const done = completedIndices(completed);
+  for (let i = 0; i < total; i++) if (!done.has(i)) return i;
+  return total;
+}
+
+function duration(ms: number): { secs: number; nanos: number } {
+  const secs = Math.floor(ms / 1000);
+  return { secs, nanos: Math.min(999_999_999, Math.round((ms - secs * 1000) * 1e6)) };
+}
