@@ -1,2 +1,40 @@
-// STUB: being implemented.
-export {};
+// The git layer of the workflow engine: plain Node over the real `git` (never imports vscode).
+export { GitError, NotAGitRepositoryError, WorktreeExistsError, WorktreeNotFoundError, MergeRefusedError } from './errors';
+export { runGit, type GitResult, type RunGitOptions } from './run';
+export {
+  isGitRepo,
+  mainWorktreeRoot,
+  currentBranch,
+  branchExists,
+  defaultBranch,
+  readHeadSync,
+  headCommit,
+  commitExists,
+  countCommits,
+} from './head';
+export {
+  WorktreeState,
+  WorktreeStatus,
+  InterruptionType,
+  WORKTREE_STATUSES,
+  newWorktreeState,
+  readWorktreeState,
+  writeWorktreeState,
+  updateWorktreeState,
+  appendCleanupLog,
+} from './worktreeState';
+export { createSessionWorktree, findSessionWorktree, removeSessionWorktree, sessionBranch, type SessionWorktree } from './worktree';
+export {
+  trackedStatus,
+  trackedChanges,
+  untrackedFiles,
+  saveUncommittedChanges,
+  filesInCommit,
+  changedFiles,
+  parseNameStatus,
+  keepCommit,
+  resetHard,
+  type StatusEntry,
+  type ChangedFile,
+} from './changes';
+export { mergeBranch, type MergeResult } from './merge';

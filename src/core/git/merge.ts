@@ -1,0 +1,63 @@
+// Merging a session's branch back (prodigy-workflows.md §6.9): a plain `git merge --no-ff` in the
+// main working tree, refused up front whenever it could disturb the user's checkout.
+import { GitError, MergeRefusedError } from './errors';
+import { branchExists, commitExists, countCommits, currentBranch, headCommit, mainWorktreeRoot } from './head';
+import { changedFiles, trackedStatus, untrackedFiles } from './changes';
+import { runGit } from './run';
+
+export type MergeResult =
+  | { status: 'up-to-date' }
+  | { status: 'merged'; commits: number; mergeCommit: string }
+  | { status: 'conflict'; conflicts: string[] };
+
+/** A short list of paths for a one-line message. */
+function names(paths: string[], max = 5): string {
+  const more = paths.length > max ? ` and ${paths.length - max} more` : '';
+  return paths.slice(0, max).join(', ') + more;
+}
+
+/**
+ * Merges `branch` into `target`, which must be checked out in the main working tree. On a conflict
+ * the merge is aborted (the checkout is exactly as before; branch and worktree untouched).
+ */
+export async function mergeBranch(opts: { repo: string; branch: string; target: string; message?: string }): Promise<MergeResult> {
+  const { branch, target } = opts;
+  const root = await mainWorktreeRoot(opts.repo);
+  const refuse = (reason: string) => new MergeRefusedError(root, branch, target, reason);
+
+  if (!(await branchExists(root, branch))) throw refuse(`branch ${branch} does not exist`);
+  const checkedOut = await currentBranch(root);
+  if (checkedOut !== target) {
+    const has = checkedOut ? `${checkedOut} is checked out` : 'HEAD is detached';
+    throw refuse(`${has}. Check out ${target} in ${root} to merge, or merge ${branch} yourself`);
+  }
+  // Our conflict handling runs `git merge --abort`: it must never abort a merge of the user's.
+  if (await commitExists(root, 'MERGE_HEAD')) throw refuse('a merge is already in progress there; finish or abort it first');
+
+  const commits = await countCommits(root, target, branch);
+  if (commits === 0) return { status: 'up-to-date' };
+
+  // git merges only when the index matches HEAD, and never over local edits to files it touches.
+  const status = await trackedStatus(root);
+  const staged = status.filter((e) => e.index !== ' ').map((e) => e.path);
+  if (staged.length) throw refuse(`staged changes in ${names(staged)}; commit or unstage them first`);
+  const touched = new Set((await changedFiles(root, `${target}...${branch}`)).flatMap((c) => (c.oldPath ? [c.path, c.oldPath] : [c.path])));
+  const dirty = status.map((e) => e.path).filter((p) => touched.has(p));
+  if (dirty.length) throw refuse(`uncommitted changes to ${names(dirty)}, which the merge changes; commit or stash them first`);
+  const inTheWay = (await untrackedFiles(root)).filter((p) => touched.has(p));
+  if (inTheWay.length) throw refuse(`untracked ${names(inTheWay)} would be overwritten; move them away first`);
+
+  const message = opts.message ?? `Merge branch '${branch}' into ${target}`;
+  const args = ['merge', '--no-ff', '--no-edit', '-m', message, branch];
+  const merge = await runGit(root, args, { allowFail: true });
+  if (merge.code === 0) return { status: 'merged', commits, mergeCommit: await headCommit(root) };
+
+  const inProgress = await commitExists(root, 'MERGE_HEAD');
+  const unmerged = await runGit(root, ['diff', '--name-only', '--diff-filter=U', '-z']);
+  const conflicts = unmerged.stdout.split('\0').filter(Boolean);
+  // Put the checkout back exactly as it was; the branch and its worktree are not touched.
+  if (inProgress) await runGit(root, ['merge', '--abort']);
+  // Anything but a conflict (a hook, a lock, git refusing to start) is git's own error.
+  if (!conflicts.length) throw new GitError(args, root, merge.stderr || merge.stdout, merge.code);
+  return { status: 'conflict', conflicts };
+}

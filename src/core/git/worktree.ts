@@ -1,0 +1,115 @@
+// One git worktree per session, laid out as Prodigy's WorktreeManager does (prodigy-workflows.md §6.1 step 4):
+// <root>/<repo>/<session-id> on branch prodigy-<session-id>, metadata in <root>/<repo>/.metadata/.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { assertSafeId, isSafeId } from '../storage/ids';
+import { WorktreeExistsError } from './errors';
+import { branchExists, currentBranch, defaultBranch, mainWorktreeRoot } from './head';
+import { runGit } from './run';
+import { appendCleanupLog, newWorktreeState, readWorktreeState, writeWorktreeState } from './worktreeState';
+
+export interface SessionWorktree {
+  /** The worktree's folder. */
+  path: string;
+  branch: string;
+  /** Where the work merges back to; '' when unknown (no metadata, or pre-spec-110 metadata). */
+  originalBranch: string;
+  /** Top level of the main working tree; '' when it could not be determined. */
+  repoRoot: string;
+  repoName: string;
+  metadataFile: string;
+}
+
+export function sessionBranch(sessionId: string): string {
+  return `prodigy-${sessionId}`;
+}
+
+function layout(worktreesRoot: string, repoName: string, sessionId: string) {
+  // Absolute: git resolves a relative path against its cwd (the repo), not ours.
+  const repoDir = path.resolve(worktreesRoot, repoName);
+  return {
+    repoDir,
+    path: path.join(repoDir, sessionId),
+    metadataDir: path.join(repoDir, '.metadata'),
+    metadataFile: path.join(repoDir, '.metadata', `${sessionId}.json`),
+  };
+}
+
+/** `git worktree add -b prodigy-<id> <root>/<repo>/<id>` from the repo's HEAD, plus its metadata. */
+export async function createSessionWorktree(opts: { repo: string; sessionId: string; worktreesRoot: string }): Promise<SessionWorktree> {
+  const sessionId = assertSafeId(opts.sessionId, 'session id');
+  const repoRoot = await mainWorktreeRoot(opts.repo);
+  const repoName = path.basename(repoRoot);
+  const where = layout(opts.worktreesRoot, repoName, sessionId);
+  const branch = sessionBranch(sessionId);
+  if (fs.existsSync(where.path)) throw new WorktreeExistsError(sessionId, `folder ${where.path}`);
+  if (await branchExists(opts.repo, branch)) throw new WorktreeExistsError(sessionId, `branch ${branch} in ${repoRoot}`);
+
+  const originalBranch = (await currentBranch(opts.repo)) ?? (await defaultBranch(opts.repo));
+  await runGit(opts.repo, ['worktree', 'add', '-b', branch, where.path]);
+
+  writeWorktreeState(where.metadataFile, newWorktreeState(sessionId, branch, originalBranch));
+  const gitignore = path.join(where.repoDir, '.gitignore');
+  // 'wx': written once, never replacing what a user or Prodigy put there.
+  try {
+    fs.writeFileSync(gitignore, '.metadata/\n', { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return { path: where.path, branch, originalBranch, repoRoot, repoName, metadataFile: where.metadataFile };
+}
+
+/** `<root>/<any repo>/<sessionId>` as `prodigy resume` looks it up; the first root that has it wins. */
+export async function findSessionWorktree(worktreesRoots: string[], sessionId: string): Promise<SessionWorktree | null> {
+  if (!isSafeId(sessionId)) return null;
+  for (const root of worktreesRoots) {
+    let repos: fs.Dirent[];
+    try {
+      repos = fs.readdirSync(root, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const repo of repos) {
+      if (!repo.isDirectory() || repo.name === '.metadata') continue;
+      const where = layout(root, repo.name, sessionId);
+      if (!fs.statSync(where.path, { throwIfNoEntry: false })?.isDirectory()) continue;
+      let branch = sessionBranch(sessionId);
+      let originalBranch = '';
+      if (fs.existsSync(where.metadataFile)) {
+        const state = readWorktreeState(where.metadataFile);
+        branch = state.branch;
+        originalBranch = state.original_branch;
+      }
+      const repoRoot = await mainWorktreeRoot(where.path).catch(() => '');
+      return { path: where.path, branch, originalBranch, repoRoot, repoName: repo.name, metadataFile: where.metadataFile };
+    }
+  }
+  return null;
+}
+
+/**
+ * `git worktree remove [--force]`, then optionally `git branch -D`, then the metadata file goes and a
+ * line is appended to `.metadata/cleanup.log`. A worktree folder already deleted by hand is pruned instead.
+ */
+export async function removeSessionWorktree(wt: SessionWorktree, opts: { deleteBranch?: boolean; force?: boolean } = {}): Promise<void> {
+  const repoRoot = wt.repoRoot || (await mainWorktreeRoot(wt.path));
+  if (fs.existsSync(wt.path)) {
+    await runGit(repoRoot, ['worktree', 'remove', ...(opts.force ? ['--force'] : []), wt.path]);
+  } else {
+    await runGit(repoRoot, ['worktree', 'prune']);
+  }
+  if (opts.deleteBranch && (await branchExists(repoRoot, wt.branch))) {
+    await runGit(repoRoot, ['branch', '-D', wt.branch]);
+  }
+  const name = path.basename(wt.path);
+  let merged = false;
+  try {
+    merged = readWorktreeState(wt.metadataFile).merged;
+  } catch {
+    // Missing or unreadable metadata: it is being deleted anyway.
+  }
+  fs.rmSync(wt.metadataFile, { force: true });
+  // Prodigy's exact line for merged sessions; anything else must not claim it was merged.
+  const what = merged ? 'Cleaned up merged worktree session' : 'Removed worktree session';
+  appendCleanupLog(path.dirname(wt.metadataFile), `${what}: ${name} (branch: ${wt.branch})`);
+}
