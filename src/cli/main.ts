@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 import { ProdigyError, SessionManager, errorMessage } from '../core';
 import { checkpointsList } from './commands/checkpoints';
 import { migrateCommand } from './commands/migrate';
+import { restoreCommand } from './commands/restore';
+import { mergeCommand, resumeCommand, runCommand } from './commands/run';
+import { validateCommand } from './commands/validate';
 import { sessionsDelete, sessionsList, sessionsQuarantine, sessionsShow } from './commands/sessions';
 import { processIo, UsageError, type Io } from './io';
 
@@ -11,13 +14,22 @@ const USAGE = `Usage: prodigy-vscode [--home DIR] <command>
 Sessions live in the Prodigy home: --home DIR, else $PRODIGY_HOME, else ~/.prodigy.
 
 Commands:
+  run <workflow> [--path DIR] [-y] [--no-worktree] [--args V]… [--dry-run] [--json]
+                                                    Run a workflow file as a new session
+  resume <id> [-y] [--json]                         Continue a Paused or Failed session where it stopped
+  restore <id> <checkpoint-id> [--force] [--json]   Take a session and its worktree back to a checkpoint
+  merge <id> [--json]                               Merge a completed session's branch back
+  validate <workflow> [--json]                      Check a workflow file and print what it contains
   sessions list [--json] [--status S] [--limit N]   List sessions, newest first
   sessions show <id> [--json]                       Show one session
   sessions delete <id> [--force]                    Move a session's files aside
   sessions quarantine [--json]                      Move unreadable session files aside
   checkpoints list <session-id> [--json]            List a session's checkpoints
   migrate [--path DIR] [--dry-run] [--json]         Import legacy and record-less sessions
-  help                                              Show this help`;
+  help                                              Show this help
+
+Claude steps run \`claude --print --dangerously-skip-permissions <prompt>\`; --claude-command CMD
+or PRODIGY_CLAUDE_COMMAND uses another program. -y merges without asking.`;
 
 const OPTIONS = {
   home: { type: 'string' },
@@ -27,6 +39,10 @@ const OPTIONS = {
   path: { type: 'string' },
   force: { type: 'boolean', default: false },
   'dry-run': { type: 'boolean', default: false },
+  yes: { type: 'boolean', short: 'y', default: false },
+  'no-worktree': { type: 'boolean', default: false },
+  args: { type: 'string', multiple: true },
+  'claude-command': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
 } as const;
@@ -80,6 +96,34 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         await checkpointsList(manager, io, arg, { json: v.json });
         return 0;
       default:
+        if (cmd === 'run') {
+          expect(2);
+          return await runCommand(manager, io, sub, {
+            path: v.path,
+            yes: v.yes,
+            noWorktree: v['no-worktree'],
+            args: v.args ?? [],
+            dryRun: v['dry-run'],
+            json: v.json,
+            claudeCommand: v['claude-command'],
+          });
+        }
+        if (cmd === 'resume') {
+          expect(2);
+          return await resumeCommand(manager, io, sub, { yes: v.yes, json: v.json, claudeCommand: v['claude-command'] });
+        }
+        if (cmd === 'merge') {
+          expect(2);
+          return await mergeCommand(manager, io, sub, { json: v.json, claudeCommand: v['claude-command'] });
+        }
+        if (cmd === 'restore') {
+          expect(3);
+          return await restoreCommand(manager, io, sub, arg, { force: v.force, json: v.json });
+        }
+        if (cmd === 'validate') {
+          expect(2);
+          return await validateCommand(io, sub, { json: v.json });
+        }
         if (cmd === 'migrate') {
           expect(1);
           return await migrateCommand(manager, io, { json: v.json, path: v.path, dryRun: v['dry-run'] });

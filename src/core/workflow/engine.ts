@@ -92,6 +92,7 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
   const masker = new SecretMasker(Object.values(secrets));
   const log = new SessionLog(id, manager.paths.sessionLogFile(id), masker, listener);
   try {
+    listener({ type: 'session-created', sessionId: id, workflowName: workflow.name || 'default', workflowPath: workflow.path, totalSteps: workflow.steps.length, worktree: null });
     log.note(`=== ${new Date().toISOString()} run ${workflow.path} in ${projectDir}`);
     for (const w of workflow.warnings) log.message('warning', `${workflow.path}:${w.line}:${w.col}: ${w.message}`);
     if (opts.worktree !== false && !inGit) log.message('info', `${projectDir} is not a git repository: running in place`);
@@ -110,7 +111,6 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
       workflow_data: { worktree_name: worktree ? id : null },
       metadata: worktree ? { worktree_path: worktree.path, branch: worktree.branch, original_branch: worktree.originalBranch, repo: worktree.repoRoot } : {},
     });
-    listener({ type: 'session-created', sessionId: id, workflowName: workflow.name || 'default', workflowPath: workflow.path, totalSteps: workflow.steps.length, worktree: worktree?.path ?? null });
     log.message('info', `Starting session: ${id}`);
     const cwd = worktree?.path ?? projectDir;
     const ctx = buildContext({ id, workflow, cwd, git: inGit, secrets, masker, log, env, opts, args: opts.args ?? [], vars: {} });
@@ -276,4 +276,32 @@ export function previewWorkflow(workflowFile: string, args: string[] = []): { wo
     lines.push(`[DRY RUN] Would execute step ${i + 1}/${workflow.steps.length}: ${text}`);
   });
   return { workflow, lines };
+}
+
+/** Merges a finished session's branch back now (after "keep branch", or after fixing a conflict). */
+export async function mergeSession(opts: EngineOptions & { sessionId: string }): Promise<MergeOutcome> {
+  const { manager } = opts;
+  const env = opts.env ?? process.env;
+  const id = assertSafeId(opts.sessionId, 'session id');
+  const lock = acquireResumeLock(manager.paths.resumeLocksDir, id);
+  let log: SessionLog | undefined;
+  try {
+    const session = await manager.getSession(id);
+    if (session.status !== 'Completed') throw new ProdigyError(`Session ${id} is ${session.status}; only a completed session is merged back`);
+    const worktree = await findSessionWorktree([...new Set([manager.paths.worktreesDir, path.join(os.homedir(), '.prodigy', 'worktrees')])], id);
+    if (!worktree) throw new ProdigyError(`Session ${id} has no worktree to merge (it ran in place, or its worktree was removed)`);
+    const workflowPath = typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null;
+    const workflow: Workflow = workflowPath && fs.existsSync(workflowPath)
+      ? loadWorkflowFile(workflowPath)
+      : { path: workflowPath ?? '', format: 'yaml', shape: 'list', name: '', env: {}, secrets: {}, steps: [], warnings: [], hash: '' };
+    const secrets = resolveSecrets(workflow.secrets, env, workflow.path);
+    const masker = new SecretMasker(Object.values(secrets));
+    log = new SessionLog(id, manager.paths.sessionLogFile(id), masker, opts.listener ?? (() => undefined));
+    const args = Array.isArray(session.metadata.args) ? session.metadata.args.map(String) : [];
+    const ctx = buildContext({ id, workflow, cwd: worktree.path, git: true, secrets, masker, log, env, opts, args, vars: {} });
+    return await mergeBack({ manager, ctx, worktree, policy: 'always' });
+  } finally {
+    log?.close();
+    lock.release();
+  }
 }

@@ -1,0 +1,102 @@
+// `run`, `resume` and `merge`: the workflow engine from a terminal.
+import * as fs from 'node:fs';
+import { mergeSession, previewWorkflow, resumeWorkflow, runWorkflow, type RunOutcome, type SessionManager } from '../../core';
+import { printJson, UsageError, type Io } from '../io';
+import { claudeConfig, describeMerge, exitCodeOf, mergeQuestion, printEvent, stopSignal } from './runOutput';
+
+export interface RunFlags {
+  path?: string;
+  yes: boolean;
+  noWorktree: boolean;
+  args: string[];
+  dryRun: boolean;
+  json: boolean;
+  claudeCommand?: string;
+}
+
+export async function runCommand(manager: SessionManager, io: Io, file: string | undefined, flags: RunFlags): Promise<number> {
+  if (!file) throw new UsageError('run needs a workflow file: prodigy-vscode run <workflow.yml>');
+  if (flags.dryRun) {
+    const { workflow, lines } = previewWorkflow(file, flags.args);
+    if (flags.json) printJson(io, { dry_run: true, workflow: workflow.path, steps: lines.slice(1) });
+    else {
+      for (const w of workflow.warnings) io.err(`⚠️  ${workflow.path}:${w.line}:${w.col}: ${w.message}`);
+      lines.forEach((l) => io.out(l));
+    }
+    return 0;
+  }
+  if (flags.path && !fs.existsSync(flags.path)) throw new UsageError(`--path ${flags.path} does not exist`);
+  const stop = stopSignal(io);
+  const merge = mergeQuestion(flags.yes);
+  try {
+    const outcome = await runWorkflow({
+      manager,
+      workflowFile: file,
+      projectDir: flags.path,
+      args: flags.args,
+      worktree: !flags.noWorktree,
+      signal: stop.signal,
+      claude: claudeConfig(flags.claudeCommand),
+      merge: merge.policy,
+      confirmMerge: merge.confirm,
+      listener: (e) => {
+        if (e.type === 'session-created' && !flags.json) io.out(`Session: ${e.sessionId}`);
+        if (!flags.json) printEvent(io, e);
+      },
+    });
+    return report(manager, io, outcome, flags.json, stop.received());
+  } finally {
+    stop.dispose();
+  }
+}
+
+export async function resumeCommand(manager: SessionManager, io: Io, id: string | undefined, flags: { yes: boolean; json: boolean; claudeCommand?: string }): Promise<number> {
+  if (!id) throw new UsageError('resume needs a session id: prodigy-vscode resume <session-id>');
+  const stop = stopSignal(io);
+  const merge = mergeQuestion(flags.yes);
+  try {
+    const outcome = await resumeWorkflow({
+      manager,
+      sessionId: id,
+      signal: stop.signal,
+      claude: claudeConfig(flags.claudeCommand),
+      merge: merge.policy,
+      confirmMerge: merge.confirm,
+      listener: (e) => {
+        if (!flags.json) printEvent(io, e);
+      },
+    });
+    return report(manager, io, outcome, flags.json, stop.received());
+  } finally {
+    stop.dispose();
+  }
+}
+
+export async function mergeCommand(manager: SessionManager, io: Io, id: string | undefined, flags: { json: boolean; claudeCommand?: string }): Promise<number> {
+  if (!id) throw new UsageError('merge needs a session id: prodigy-vscode merge <session-id>');
+  const outcome = await mergeSession({ manager, sessionId: id, claude: claudeConfig(flags.claudeCommand), listener: (e) => !flags.json && printEvent(io, e) });
+  if (flags.json) printJson(io, { session_id: id, merge: outcome });
+  else io.out(describeMerge(outcome) ?? '');
+  return outcome.status === 'conflict' || outcome.status === 'failed' ? 3 : 0;
+}
+
+async function report(manager: SessionManager, io: Io, outcome: RunOutcome, json: boolean, stoppedBy: NodeJS.Signals | null): Promise<number> {
+  const code = exitCodeOf(outcome, stoppedBy);
+  if (json) {
+    const { checkpoints } = await manager.listCheckpoints(outcome.sessionId);
+    printJson(io, {
+      session_id: outcome.sessionId,
+      status: outcome.status,
+      error: outcome.error,
+      worktree: outcome.worktree,
+      log: outcome.logFile,
+      merge: outcome.merge ?? null,
+      checkpoints: checkpoints.filter((c) => c.kind === 'session').map((c) => ({ id: c.id, step_index: c.step_index, step_name: c.step_name, commit: c.commit })),
+    });
+    return code;
+  }
+  io.out(`Session ${outcome.sessionId}: ${outcome.status}${outcome.error ? ` (${outcome.error.split('\n')[0]})` : ''}`);
+  if (outcome.status !== 'Completed') io.out(`Resume with: prodigy-vscode resume ${outcome.sessionId}`);
+  io.out(`Log: ${outcome.logFile}`);
+  return code;
+}

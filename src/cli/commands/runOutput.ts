@@ -1,0 +1,88 @@
+// How a run looks in a terminal: Prodigy's icon-prefixed messages, step output indented,
+// and the merge question. Ctrl-C stops the step in flight and leaves the session Paused.
+import * as readline from 'node:readline/promises';
+import { DEFAULT_CLAUDE_CONFIG, type ClaudeConfig, type EngineEvent, type MergeDecision, type MergeOutcome, type RunOutcome } from '../../core';
+import type { Io } from '../io';
+
+const ICONS = { info: 'ℹ️ ', progress: '🔄', success: '✅', warning: '⚠️ ', error: '❌' } as const;
+
+export function printEvent(io: Io, event: EngineEvent): void {
+  switch (event.type) {
+    case 'output':
+      io.out(`    ${event.line}`);
+      break;
+    case 'message':
+      if (event.level === 'warning' || event.level === 'error') io.err(`${ICONS[event.level]} ${event.text}`);
+      else io.out(`${ICONS[event.level]} ${event.text}`);
+      break;
+    default:
+      break;
+  }
+}
+
+/** The Claude command: --claude-command, else PRODIGY_CLAUDE_COMMAND, else `claude`. */
+export function claudeConfig(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): ClaudeConfig {
+  const command = flag?.trim() || env.PRODIGY_CLAUDE_COMMAND?.trim();
+  return command ? { ...DEFAULT_CLAUDE_CONFIG, command } : DEFAULT_CLAUDE_CONFIG;
+}
+
+/** Asks on the terminal; without one (scripts, CI) the branch is kept and the way to merge later printed. */
+export function mergeQuestion(yes: boolean): { policy: 'always' | 'ask'; confirm?: (q: { branch: string; target: string; commits: number }) => Promise<MergeDecision> } {
+  if (yes) return { policy: 'always' };
+  if (!process.stdin.isTTY) return { policy: 'ask' };
+  return {
+    policy: 'ask',
+    confirm: async (q) => {
+      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        const answer = (await rl.question(`Merge ${q.branch} (${q.commits} new commits) into ${q.target}? [Y/n] `)).trim().toLowerCase();
+        return answer === '' || answer === 'y' || answer === 'yes' ? 'merge' : 'keep';
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
+
+/** An AbortSignal fired by the first Ctrl-C or SIGTERM; a second one exits at once. */
+export function stopSignal(io: Io): { signal: AbortSignal; dispose: () => void; received: () => NodeJS.Signals | null } {
+  const controller = new AbortController();
+  let got: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (got) process.exit(sig === 'SIGINT' ? 130 : 143);
+    got = sig;
+    io.err(`\n⚠️  ${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping the running step; the session will be Paused (Ctrl-C again to quit at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    received: () => got,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+export function describeMerge(m: MergeOutcome | undefined): string | null {
+  if (!m) return null;
+  switch (m.status) {
+    case 'merged':
+      return `Merged ${m.commits} commit(s) into ${m.target}`;
+    case 'up-to-date':
+      return `Nothing to merge into ${m.target}`;
+    case 'kept':
+      return `Branch ${m.branch} kept (not merged into ${m.target})`;
+    default:
+      return m.message;
+  }
+}
+
+/** 0 completed (and merged or kept), 1 failed, 3 completed but the merge did not happen, 130/143 stopped. */
+export function exitCodeOf(outcome: RunOutcome, stoppedBy: NodeJS.Signals | null): number {
+  if (outcome.status === 'Paused') return stoppedBy === 'SIGTERM' ? 143 : 130;
+  if (outcome.status !== 'Completed') return 1;
+  return outcome.merge && (outcome.merge.status === 'conflict' || outcome.merge.status === 'failed') ? 3 : 0;
+}

@@ -1,0 +1,61 @@
+// `validate <file>`: load a workflow file the way `run` would, and say what it is or what is wrong.
+// Warnings are printed in the `file:line:col:` form editors and terminals link to.
+import { loadWorkflowFile, WorkflowLoadError, type Workflow } from '../../core';
+import { printJson, UsageError, type Io } from '../io';
+
+const SHAPES: Record<Workflow['shape'], string> = {
+  list: 'list-form',
+  commands: 'standard',
+  mapreduce: 'MapReduce',
+};
+
+export async function validateCommand(io: Io, file: string | undefined, opts: { json: boolean }): Promise<number> {
+  if (!file) throw new UsageError('validate needs a workflow file: prodigy-vscode validate <file>');
+  let workflow: Workflow;
+  try {
+    workflow = loadWorkflowFile(file);
+  } catch (err) {
+    if (!(err instanceof WorkflowLoadError)) throw err;
+    if (opts.json) printJson(io, { ok: false, file, shape: null, name: null, steps: null, warnings: [], error: err.message });
+    else io.err(`✗ ${err.message}`);
+    return 1;
+  }
+  const phases = phaseCounts(workflow);
+  if (opts.json) {
+    printJson(io, {
+      ok: true,
+      file,
+      path: workflow.path,
+      shape: workflow.shape,
+      name: workflow.name,
+      // Steps the run executes (merge runs only when merging back, so it is counted apart).
+      steps: Object.entries(phases).reduce((sum, [phase, n]) => (phase === 'merge' ? sum : sum + n), 0),
+      ...(workflow.mapreduce || workflow.merge ? { phases } : {}),
+      warnings: workflow.warnings.map(({ line, col, message }) => ({ line, col, message })),
+    });
+    return 0;
+  }
+  const counts = Object.entries(phases)
+    .map(([phase, n]) => (phase === 'steps' ? plural(n, 'step') : `${phase} ${plural(n, 'step')}`))
+    .join(', ');
+  io.out(`✓ ${file}: ${SHAPES[workflow.shape]} workflow "${workflow.name || 'default'}", ${counts}`);
+  for (const w of workflow.warnings) io.out(`  warning: ${file}:${w.line}:${w.col}: ${w.message}`);
+  return 0;
+}
+
+/** Step counts per phase: `steps` for a standard workflow; setup/agent/reduce for MapReduce; merge when present. */
+function phaseCounts(workflow: Workflow): Record<string, number> {
+  const counts: Record<string, number> = workflow.mapreduce
+    ? {
+        setup: workflow.mapreduce.setup.steps.length,
+        agent: workflow.mapreduce.map.agent_template.length,
+        reduce: workflow.mapreduce.reduce.length,
+      }
+    : { steps: workflow.steps.length };
+  if (workflow.merge) counts.merge = workflow.merge.steps.length;
+  return counts;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
