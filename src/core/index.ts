@@ -13,7 +13,7 @@ export type {
 } from './sessions/sessionManager';
 export type { SessionFilter } from './sessions/filter';
 export { displayName, type SessionSummary, type UnreadableFile, type MapReduceProgress } from './sessions/summary';
-export { relativeTime, progressText } from './sessions/describe';
+export { relativeTime, progressText, checkpointStepText } from './sessions/describe';
 export type { CheckpointSummary, CheckpointInfo } from './sessions/checkpoints';
 export { migrate, countUnimported, type MigrationReport, type MigrateOptions } from './migration/migrate';
 export { resolveHome, HomePaths } from './storage/paths';
@@ -36,7 +36,7 @@ export type * from './workflow/model';
 export { loadWorkflowFile, loadWorkflowText, WorkflowLoadError } from './workflow/loader';
 export { interpolate, renderValue, resolveVariable, referencedVariables, type Variables } from './workflow/interpolation';
 export * as git from './git';
-export { runWorkflow, resumeWorkflow, previewWorkflow, type EngineOptions, type RunWorkflowOptions, type ResumeOptions, type RunOutcome } from './workflow/engine';
+export { runWorkflow, resumeWorkflow, previewWorkflow, mergeSession, type EngineOptions, type RunWorkflowOptions, type ResumeOptions, type RunOutcome } from './workflow/engine';
 export { planRestore, restoreCheckpoint, type RestorePlan, type RestoreOutcome } from './workflow/restore';
 export type { MergeOutcome, MergePolicy, MergeDecision } from './workflow/mergeBack';
 export type { EngineEvent, EngineListener } from './workflow/events';

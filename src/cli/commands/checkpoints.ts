@@ -1,4 +1,4 @@
-import type { SessionManager } from '../../core';
+import { checkpointStepText, type SessionManager } from '../../core';
 import { relativeTime, table, truncate } from '../format';
 import { printJson, type Io } from '../io';
 import { requireId } from './sessions';
@@ -17,7 +17,7 @@ export async function checkpointsList(manager: SessionManager, io: Io, id: strin
         checkpoints.map((c) => [
           c.id,
           c.kind === 'session' ? 'session' : `workflow file (${c.status})`,
-          c.step_index === null ? '-' : c.total_steps ? `${c.step_index}/${c.total_steps}` : String(c.step_index),
+          checkpointStepText(c) ?? '-',
           truncate(c.step_name ?? c.label ?? '-', 40),
           c.commit ? c.commit.slice(0, 10) : '-',
           relativeTime(c.created_at),

@@ -1,4 +1,4 @@
-import { countUnimported, displayName, isSafeId, SESSION_STATUSES, type SessionManager, type SessionStatus, ProdigyError } from '../../core';
+import { checkpointStepText, countUnimported, displayName, isSafeId, SESSION_STATUSES, type SessionManager, type SessionStatus, ProdigyError } from '../../core';
 import { progress, relativeTime, table, truncate } from '../format';
 import { printJson, UsageError, type Io } from '../io';
 
@@ -97,7 +97,7 @@ export async function sessionsShow(manager: SessionManager, io: Io, id: string, 
     for (const [name, d] of timings) io.out(`  ${(d.secs + d.nanos / 1e9).toFixed(1).padStart(8)} s  ${name}`);
   }
   io.out(`\nCheckpoints (${checkpoints.length}):`);
-  for (const c of checkpoints) io.out(`  ${c.id}  ${c.step_index !== null ? `step ${c.step_index}` : ''} ${c.step_name ?? ''}  ${relativeTime(c.created_at)}`.trimEnd());
+  for (const c of checkpoints) io.out(`  ${c.id}  ${checkpointStepText(c) ?? ''} ${c.step_name ?? ''}  ${relativeTime(c.created_at)}`.trimEnd());
   for (const u of unreadable) io.out(`  unreadable ${u.file}: ${u.reason}`);
 }
 

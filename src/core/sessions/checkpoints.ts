@@ -50,12 +50,12 @@ export function summarizeEmbedded(cp: EmbeddedCheckpoint): CheckpointSummary {
     id: cp.id,
     kind: 'session',
     created_at: cp.created_at,
-    step_index: num(meta.step_index) ?? legacyStep,
+    step_index: num(meta.step_index),
     step_name: str(meta.step_name),
     total_steps: num(meta.total_steps),
     commit: str(meta.commit),
-    // Prodigy embeds these only when a run fails (§2, payload kind 1).
-    label: str(meta.label) ?? (legacyStep !== null ? 'session state when the run failed' : null),
+    // Prodigy embeds these only when a run fails (§2, payload kind 1), at the failing step.
+    label: str(meta.label) ?? (legacyStep !== null ? `session state when the run failed (at step ${legacyStep + 1})` : null),
     status: null,
     file: null,
   };

@@ -1,4 +1,5 @@
 // Short human descriptions of sessions, shared by the CLI table and the tree.
+import type { CheckpointSummary } from './checkpoints';
 import type { SessionSummary } from './summary';
 
 export function relativeTime(iso: string | null, now = Date.now()): string {
@@ -30,4 +31,15 @@ export function progressText(s: SessionSummary): string {
     return `step ${done}/${s.total_steps}`;
   }
   return '-';
+}
+
+/**
+ * Where a checkpoint stands, 1-based: ours are taken after a step ("after step 2/5"); Prodigy's
+ * checkpoint files record the next step to run, i.e. how many are done ("2/5 steps done").
+ */
+export function checkpointStepText(c: Pick<CheckpointSummary, 'kind' | 'step_index' | 'total_steps'>): string | null {
+  if (c.step_index === null) return null;
+  const total = c.total_steps ? `/${c.total_steps}` : '';
+  if (c.kind === 'session') return `after step ${c.step_index + 1}${total}`;
+  return `${c.step_index}${total} ${c.total_steps || c.step_index !== 1 ? 'steps' : 'step'} done`;
 }

@@ -362,7 +362,7 @@ export class SessionManager {
    * Rewinds the session to a checkpoint: step pointer, variables and progress come back,
    * status becomes Paused, ready to resume. (Files in a worktree are the engine's business.)
    */
-  async restoreCheckpoint(id: string, checkpointId: string): Promise<UnifiedSession> {
+  async restoreCheckpoint(id: string, checkpointId: string, metadata: Record<string, unknown> = {}): Promise<UnifiedSession> {
     return this.withSessionLock(id, () => {
       const current = this.readFresh(id);
       if (!RESTORABLE_FROM.includes(current.status)) throw new IllegalTransitionError(id, current.status, 'Paused');
@@ -374,7 +374,7 @@ export class SessionManager {
         error: null,
         workflow_data: (snapshot.workflow_data as WorkflowSessionData | null | undefined) ?? current.workflow_data,
         mapreduce_data: (snapshot.mapreduce_data as MapReduceSessionData | null | undefined) ?? current.mapreduce_data,
-        metadata: { ...current.metadata, restored_from_checkpoint: checkpointId, restored_at: rfc3339PlusZero() },
+        metadata: { ...current.metadata, ...metadata, restored_from_checkpoint: checkpointId, restored_at: rfc3339PlusZero() },
         updated_at: nowTimestamp(),
       };
       return this.write(next);

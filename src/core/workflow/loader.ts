@@ -1,10 +1,164 @@
-// STUB: being implemented.
-import { ProdigyError } from '../errors';
-import type { Workflow } from './model';
-export class WorkflowLoadError extends ProdigyError {}
+// Reads a workflow file into the normalized `Workflow` (model.ts). Lenient like Prodigy: unknown
+// keys and known-but-unsupported ones are warnings with a position; only what cannot be run the
+// way the author meant is an error, always one line `file:line:col: what is wrong`.
+// Shapes (prodigy-workflows.md §2): a list of steps; an object with `commands:` (or `steps:`);
+// an object whose parsed top-level `mode` is `mapreduce`.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { LoadContext, compact, isPlainMap, show, type PlainMap } from './loadContext';
+import { loadEnv, loadSecrets } from './loadEnv';
+import { WorkflowLoadError } from './loadError';
+import { MAPREDUCE_KEYS, loadMapReduce } from './loadMapReduce';
+import { Label, Seconds } from './loadSchemas';
+import { loadStepList } from './loadSteps';
+import type { MergeSpec, Workflow, WorkflowShape } from './model';
+
+export { WorkflowLoadError } from './loadError';
+
+const SHAPE_HINT = 'expected a list of steps, or an object with `commands:` (or `mode: mapreduce`)';
+const COMMON_KEYS = ['name', 'mode', 'env', 'secrets', 'env_files', 'profiles', 'merge'];
+const STANDARD_KEYS = new Set([...COMMON_KEYS, 'commands', 'steps']);
+const MAPREDUCE_TOP_KEYS = new Set([...COMMON_KEYS, ...MAPREDUCE_KEYS, 'commands', 'steps']);
+// Prodigy's composable workflows (§8.4): recognised so the warning can say what they are.
+const COMPOSABLE_KEYS = ['template', 'imports', 'extends', 'workflows', 'parameters'];
+
+/** Reads and loads a workflow file; the result's `path` is absolute. */
 export function loadWorkflowFile(file: string): Workflow {
-  throw new WorkflowLoadError(`${file}: not implemented`);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new WorkflowLoadError(file, readFailure(err));
+  }
+  return loadWorkflowText(text, file);
 }
+
+/** Loads workflow text; `file` decides the format (.yml/.yaml: YAML, else JSON) and names it in messages. */
 export function loadWorkflowText(text: string, file: string): Workflow {
-  throw new WorkflowLoadError(`${file}: not implemented ${text.length}`);
+  const format = /\.ya?ml$/i.test(file) ? 'yaml' : 'json';
+  const lines = new LineCounter();
+  // JSON is YAML 1.2, so one parser gives positions for both. `merge` honours `<<:` keys.
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    const first = doc.errors[0];
+    const { line, col } = lines.linePos(first.pos[0]);
+    throw new WorkflowLoadError(file, yamlReason(first.message, format), line, col);
+  }
+  const ctx = new LoadContext(file, doc, lines);
+  for (const w of doc.warnings) ctx.warnAt(lines.linePos(w.pos[0]), yamlReason(w.message, format));
+  if (format === 'json') checkStrictJson(ctx, text);
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    throw new WorkflowLoadError(file, `cannot read the document: ${err instanceof Error ? err.message : String(err)}`, 1, 1);
+  }
+
+  const workflow = loadDocument(ctx, data);
+  return {
+    path: path.resolve(file),
+    format,
+    ...workflow,
+    warnings: ctx.warnings.sort((a, b) => a.line - b.line || a.col - b.col),
+    hash: createHash('sha256').update(text, 'utf8').digest('hex'),
+  };
+}
+
+type Loaded = Omit<Workflow, 'path' | 'format' | 'warnings' | 'hash'>;
+
+function loadDocument(ctx: LoadContext, data: unknown): Loaded {
+  if (data === null || data === undefined) ctx.failAt({ line: 1, col: 1 }, `the file is empty: ${SHAPE_HINT}`);
+  if (Array.isArray(data)) {
+    const steps = loadStepList(ctx, data, []);
+    if (!steps.length) ctx.warnAt(ctx.position([]), 'the workflow has no steps: there is nothing to run');
+    return { shape: 'list', name: '', env: {}, secrets: {}, steps };
+  }
+  if (!isPlainMap(data)) ctx.fail([], `${SHAPE_HINT}, got ${show(data)}`);
+
+  const shape = shapeOf(ctx, data);
+  const base = {
+    shape,
+    name: data.name !== undefined && data.name !== null ? ctx.parse(Label, data.name, ['name']) : '',
+    env: loadEnv(ctx, data.env, ['env']),
+    secrets: loadSecrets(ctx, data.secrets, ['secrets']),
+  };
+  for (const key of ['env_files', 'profiles'])
+    if (key in data) ctx.warn([key], `${key}: is not supported, ignored${key === 'profiles' ? ' (Prodigy cannot activate a profile either)' : ''}`);
+  for (const key of COMPOSABLE_KEYS)
+    if (key in data) ctx.warn([key], `${key}: belongs to composable workflows (imports, extends, templates), which are not supported; ignored`);
+  const merge = loadMerge(ctx, data.merge);
+
+  if (shape === 'mapreduce') {
+    if (!base.name) ctx.fail([], 'a MapReduce workflow needs name:');
+    if ('commands' in data || 'steps' in data)
+      ctx.warn(['commands' in data ? 'commands' : 'steps'], 'a MapReduce workflow runs setup:, map.agent_template: and reduce:; this list is ignored');
+    warnUnknownTopKeys(ctx, data, MAPREDUCE_TOP_KEYS);
+    return compact({ ...base, steps: [], merge, mapreduce: loadMapReduce(ctx, data) });
+  }
+
+  const key = 'commands' in data ? 'commands' : 'steps';
+  const steps = loadStepList(ctx, data[key], [key]);
+  if (!steps.length) ctx.warn([key], 'the workflow has no steps: there is nothing to run');
+  for (const k of MAPREDUCE_KEYS)
+    if (k in data) ctx.warn([k], `${k}: is only read in a MapReduce workflow (mode: mapreduce), ignored`);
+  warnUnknownTopKeys(ctx, data, new Set([...STANDARD_KEYS, ...MAPREDUCE_KEYS]));
+  return compact({ ...base, steps, merge });
+}
+
+/** By the parsed top-level `mode` (Prodigy matches `mode: mapreduce` anywhere in the text, comments included). */
+function shapeOf(ctx: LoadContext, data: PlainMap): WorkflowShape {
+  const mode = typeof data.mode === 'string' ? data.mode.trim().toLowerCase() : data.mode;
+  if (mode === 'mapreduce') return 'mapreduce';
+  if (mode !== undefined && mode !== null && mode !== 'standard')
+    ctx.warn(['mode'], `mode must be standard or mapreduce, got ${show(data.mode)}; read as a standard workflow`, 'value');
+  if ('commands' in data && 'steps' in data) ctx.fail(['steps'], 'the workflow has both commands: and steps: (the same list); keep one', 'key');
+  if ('commands' in data || 'steps' in data) return 'commands';
+  const hint = 'map' in data ? ' (this file has map:; add mode: mapreduce?)' : '';
+  ctx.fail([], `${SHAPE_HINT}; found none of these keys${hint}`);
+}
+
+function warnUnknownTopKeys(ctx: LoadContext, data: PlainMap, known: ReadonlySet<string>): void {
+  const rest: PlainMap = {};
+  for (const [k, v] of Object.entries(data)) if (!COMPOSABLE_KEYS.includes(k)) rest[k] = v;
+  ctx.warnUnknownKeys(rest, [], known, 'the workflow');
+}
+
+/** `merge:` a list of steps, or `{commands: [...], timeout}`: the custom merge-back workflow (§6.9). */
+function loadMerge(ctx: LoadContext, value: unknown): MergeSpec | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return { steps: loadStepList(ctx, value, ['merge'], 'merge ') };
+  if (!isPlainMap(value)) ctx.fail(['merge'], `merge must be a list of steps or {commands: [...], timeout}, got ${show(value)}`);
+  if (!('commands' in value)) ctx.fail(['merge'], 'merge must be a list of steps or {commands: [...], timeout}; commands: is missing');
+  ctx.warnUnknownKeys(value, ['merge'], new Set(['commands', 'timeout']), 'merge');
+  return compact({
+    steps: loadStepList(ctx, value.commands, ['merge', 'commands'], 'merge '),
+    timeout: value.timeout !== undefined ? ctx.parse(Seconds, value.timeout, ['merge', 'timeout']) : undefined,
+  });
+}
+
+/** yaml's message without its " at line X, column Y" tail (our prefix says where). */
+function yamlReason(message: string, format: 'yaml' | 'json'): string {
+  const reason = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').trim();
+  return format === 'json' ? `invalid JSON: ${reason}` : reason;
+}
+
+/** JSON files are read by the YAML parser (for positions); say so when the text is not plain JSON. */
+function checkStrictJson(ctx: LoadContext, text: string): void {
+  try {
+    JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    ctx.warnAt({ line: 1, col: 1 }, `not strict JSON (${detail}); read leniently (JSON is a subset of YAML)`);
+  }
+}
+
+function readFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return 'workflow file not found';
+  if (code === 'EISDIR') return 'is a directory, not a workflow file';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot read the workflow file: permission denied';
+  return `cannot read the workflow file: ${err instanceof Error ? err.message : String(err)}`;
 }

@@ -147,7 +147,7 @@ export async function restoreCheckpoint(
         timestamp: nowTimestamp(),
       });
     }
-    const restored = await manager.restoreCheckpoint(sessionId, checkpointId);
+    const restored = await manager.restoreCheckpoint(sessionId, checkpointId, plan.targetCommit && plan.cwd ? { head_commit: plan.targetCommit } : {});
     const wt = await findSessionWorktree([manager.paths.worktreesDir, path.join(os.homedir(), '.prodigy', 'worktrees')], sessionId);
     if (wt && fs.existsSync(wt.metadataFile)) {
       try {
@@ -176,7 +176,9 @@ async function sessionFolder(manager: SessionManager, session: UnifiedSession): 
   return null;
 }
 
+/** The commit the session last left its folder at: its newest step checkpoint's, or the one a restore moved to. */
 function lastCommitOf(session: UnifiedSession): string | null {
+  if (typeof session.metadata.head_commit === 'string') return session.metadata.head_commit;
   for (let i = session.checkpoints.length - 1; i >= 0; i--) {
     const c = session.checkpoints[i].metadata.commit;
     if (typeof c === 'string') return c;

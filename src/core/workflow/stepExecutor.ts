@@ -38,7 +38,15 @@ export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<
     attempts,
   });
   for (let attempt = 1; ; attempt++) {
-    const a = await attemptStep(step, ctx);
+    let a: Attempt;
+    try {
+      a = await attemptStep(step, ctx);
+    } catch (err) {
+      // Not a failed command but a run that cannot go on (Claude CLI not found, an unreadable
+      // result file): no handler or retry fixes that. Failing the step leaves the session Failed
+      // with the reason, instead of thrown past the loop with the record stuck at Running.
+      return done('failed', attempt, { success: false, stopped: false }, `Step '${step.display}': ${errorMessage(err)}`);
+    }
     if (a.stopped) return done('stopped', attempt, a);
     if (a.success) {
       if (step.on_success) {

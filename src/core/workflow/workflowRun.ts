@@ -113,7 +113,7 @@ export class WorkflowRun {
           completed_steps: completed.map((c) => c.step_index),
           variables: this.recordVariables(),
         },
-        metadata: { current_step: nextStep(completed, ctx.workflow.steps.length) },
+        metadata: { current_step: nextStep(completed, ctx.workflow.steps.length), ...(commit ? { head_commit: commit } : {}) },
         timings: { [step.display]: last.duration },
       },
     });

@@ -1,7 +1,7 @@
 // One class per kind of row. Ids are stable across refreshes so expansion and
 // selection survive, and `reveal` can find a session by id.
 import * as vscode from 'vscode';
-import { displayName, progressText, relativeTime, type CheckpointSummary, type SessionSummary, type UnreadableFile } from '../../core';
+import { checkpointStepText, displayName, progressText, relativeTime, type CheckpointSummary, type SessionSummary, type UnreadableFile } from '../../core';
 import { CHECKPOINT_CONTEXT, LOAD_MORE_CONTEXT, MESSAGE_CONTEXT, UNREADABLE_CONTEXT, sessionContextValue } from './contextValues';
 import { statusIcon } from './icons';
 import { checkpointTooltip, sessionTooltip } from './tooltips';
@@ -42,7 +42,8 @@ export class CheckpointNode {
 
   toTreeItem(): vscode.TreeItem {
     const c = this.checkpoint;
-    const step = c.step_index !== null ? `Step ${c.step_index}${c.total_steps ? `/${c.total_steps}` : ''}` : `Checkpoint ${this.ordinal}`;
+    const stepText = checkpointStepText(c);
+    const step = stepText ? stepText[0].toUpperCase() + stepText.slice(1) : `Checkpoint ${this.ordinal}`;
     const label = c.step_name ? `${step}: ${c.step_name}` : c.label && c.kind === 'session' ? `${step}: ${c.label}` : step;
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;

@@ -1,6 +1,6 @@
 // Tooltips are built on hover (resolveTreeItem), never while the tree renders.
 import * as vscode from 'vscode';
-import { displayName, progressText, type CheckpointSummary, type SessionSummary } from '../../core';
+import { checkpointStepText, displayName, progressText, type CheckpointSummary, type SessionSummary } from '../../core';
 
 function when(iso: string | null): string {
   if (!iso) return '-';
@@ -43,7 +43,7 @@ export function checkpointTooltip(c: CheckpointSummary): vscode.MarkdownString {
   md.appendMarkdown('\n\n');
   const rows: [string, string | null][] = [
     ['Created', when(c.created_at)],
-    ['Step', c.step_index !== null ? String(c.step_index) : null],
+    ['Step', checkpointStepText(c)],
     ['Step name', c.step_name],
     ['Commit', c.commit],
     ['Status', c.status],

@@ -1,0 +1,181 @@
+// What every part of the loader shares while it reads one file: the parsed YAML document (for
+// positions), the warnings so far, and the helpers that turn "this path in the data is wrong" into
+// a `file:line:col:` error or warning. The loader works on plain JS values (`doc.toJS()`) and
+// carries the path of each value, so any value can be located in the text.
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import type * as z from 'zod';
+import { WorkflowLoadError } from './loadError';
+import type { LoadWarning, SourcePosition } from './model';
+
+export type Path = ReadonlyArray<string | number>;
+export type PlainMap = Record<string, unknown>;
+
+/** Point at a value, or at the key that holds it (unknown keys, "X is not supported"). */
+export type Anchor = 'value' | 'key';
+
+export class LoadContext {
+  readonly warnings: LoadWarning[] = [];
+
+  constructor(
+    readonly file: string,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  /** Where the value at `path` (or its key) starts; the nearest enclosing node if it is missing. */
+  position(path: Path, anchor: Anchor = 'value'): SourcePosition {
+    let node: unknown = this.doc.contents;
+    let best = this.rangeOf(node) ?? 0;
+    for (let i = 0; i < path.length; i++) {
+      node = this.resolve(node);
+      let next: unknown;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => keyText(p) === String(path[i]));
+        if (!pair) break;
+        const keyStart = this.rangeOf(pair.key);
+        if (keyStart !== undefined) best = keyStart;
+        if (i === path.length - 1 && anchor === 'key') return this.linePos(best);
+        // `key:` with nothing after it: point at the key, not at the end of the line.
+        if (isScalar(pair.value) && pair.value.value === null && !pair.value.source) return this.linePos(best);
+        next = pair.value;
+      } else if (isSeq(node) && typeof path[i] === 'number') {
+        next = node.items[path[i] as number];
+      } else break;
+      const start = this.rangeOf(next);
+      if (start === undefined) break;
+      best = start;
+      node = next;
+    }
+    return this.linePos(best);
+  }
+
+  warn(path: Path, message: string, anchor: Anchor = 'key'): void {
+    this.warnings.push({ ...this.position(path, anchor), message });
+  }
+
+  warnAt(position: SourcePosition, message: string): void {
+    this.warnings.push({ ...position, message });
+  }
+
+  fail(path: Path, reason: string, anchor: Anchor = 'value'): never {
+    const { line, col } = this.position(path, anchor);
+    throw new WorkflowLoadError(this.file, reason, line, col);
+  }
+
+  failAt(position: SourcePosition | undefined, reason: string): never {
+    throw new WorkflowLoadError(this.file, reason, position?.line, position?.col);
+  }
+
+  /**
+   * Checks `value` (found at `path`) against a schema built from `loadSchemas` leaves, and returns
+   * the parsed value. The first problem becomes an error at the offending value:
+   * `on_failure.max_attempts must be a number (1 or more), got "three"`. `base` is how much of
+   * the path to leave out of the key name (the path of the step the key belongs to).
+   */
+  parse<S extends z.ZodType>(schema: S, value: unknown, path: Path, base = 0): z.output<S> {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    const issue = result.error.issues[0];
+    const where = [...path, ...(issue.path as Array<string | number>)];
+    const found = valueAt(value, issue.path as Array<string | number>);
+    const name = describePath(where.slice(base)) || describePath(where);
+    if (found === undefined) this.fail(where.slice(0, -1), `${name} is required (${issue.message})`);
+    this.fail(where, `${name} must be ${issue.message}, got ${show(found)}`);
+  }
+
+  /** Warns once per key of `map` that is not in `known`, with a "did you mean" when one is close. */
+  warnUnknownKeys(map: PlainMap, path: Path, known: ReadonlySet<string>, where: string): void {
+    for (const key of Object.keys(map)) {
+      if (known.has(key)) continue;
+      const guess = closest(key, known);
+      this.warn([...path, key], `unknown key "${key}" in ${where}, ignored${guess ? ` (did you mean "${guess}"?)` : ''}`);
+    }
+  }
+
+  private resolve(node: unknown): unknown {
+    return isAlias(node) ? node.resolve(this.doc) : node;
+  }
+
+  private rangeOf(node: unknown): number | undefined {
+    const n = node as Node | null | undefined;
+    return n && typeof n === 'object' && 'range' in n && Array.isArray(n.range) ? n.range[0] : undefined;
+  }
+
+  private linePos(offset: number): SourcePosition {
+    const { line, col } = this.lines.linePos(offset);
+    return { line, col };
+  }
+}
+
+function keyText(pair: Pair): string | undefined {
+  if (!isPair(pair)) return undefined;
+  const key = pair.key as unknown;
+  if (isScalar(key)) return String(key.value);
+  return key === null || key === undefined ? undefined : String(key);
+}
+
+export function isPlainMap(value: unknown): value is PlainMap {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `on_failure.commands[0].timeout` */
+export function describePath(path: Path): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  return out;
+}
+
+/** A value as it reads in an error message: strings quoted, collections named. */
+export function show(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing (null)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  if (typeof value === 'string') {
+    const text = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+    return JSON.stringify(text);
+  }
+  return String(value);
+}
+
+export function valueAt(value: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v = value;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[seg];
+  }
+  return v;
+}
+
+/** The known key within edit distance 2 of `key` (typos such as `shel:` or `on_failur:`). */
+export function closest(key: string, known: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k);
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+/** Drops keys whose value is undefined, so results compare and print without `key: undefined`. */
+export function compact<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as Array<keyof T>) if (value[key] === undefined) delete value[key];
+  return value;
+}

@@ -1,0 +1,84 @@
+// The MapReduce parts of a workflow file (prodigy-workflows.md §2.3): setup, map, reduce and the
+// error policy. Each phase takes a list of steps or the older `{commands: [...]}` map.
+import { compact, describePath, isPlainMap, show, type LoadContext, type Path, type PlainMap } from './loadContext';
+import { ERROR_POLICY_KEYS, ERROR_POLICY_SHORTCUTS, ErrorPolicy, MapScalars, numberOrVar } from './loadSchemas';
+import { loadStepList } from './loadSteps';
+import type { MapReduceSpec, MapSpec, WorkflowStep } from './model';
+
+export const MAPREDUCE_KEYS = ['setup', 'map', 'reduce', 'error_policy', ...ERROR_POLICY_SHORTCUTS];
+
+const MAP_KEYS = new Set([...Object.keys(MapScalars.shape), 'agent_template', 'timeout_config']);
+const SETUP_KEYS = new Set(['commands', 'timeout', 'capture_outputs']);
+
+/** `doc` is the file's top-level map, already known to say `mode: mapreduce`. */
+export function loadMapReduce(ctx: LoadContext, doc: PlainMap): MapReduceSpec {
+  return {
+    setup: loadSetup(ctx, doc.setup),
+    map: loadMap(ctx, doc.map),
+    reduce: loadPhase(ctx, doc.reduce, ['reduce'], 'reduce '),
+    error_policy: loadErrorPolicy(ctx, doc),
+  };
+}
+
+function loadSetup(ctx: LoadContext, value: unknown): MapReduceSpec['setup'] {
+  if (!isPlainMap(value)) return { steps: loadStepList(ctx, value, ['setup'], 'setup '), capture_outputs: {} };
+  const capture = value.capture_outputs;
+  if (capture !== undefined && capture !== null && !isPlainMap(capture))
+    ctx.fail(['setup', 'capture_outputs'], `setup.capture_outputs must be a map of VAR: <step index or capture config>, got ${show(capture)}`);
+  ctx.warnUnknownKeys(value, ['setup'], SETUP_KEYS, 'setup');
+  return compact({
+    steps: loadStepList(ctx, value.commands, ['setup', 'commands'], 'setup '),
+    timeout: value.timeout !== undefined ? ctx.parse(numberOrVar(0), value.timeout, ['setup', 'timeout']) : undefined,
+    capture_outputs: isPlainMap(capture) ? capture : {},
+  });
+}
+
+function loadMap(ctx: LoadContext, value: unknown): MapSpec {
+  if (value === undefined) ctx.fail([], 'a MapReduce workflow needs map: (input: and agent_template:)');
+  if (!isPlainMap(value)) ctx.fail(['map'], `map must be a map {input, agent_template, ...}, got ${show(value)}`);
+  const scalars = ctx.parse(MapScalars, value, ['map']);
+  if (value.agent_template === undefined) ctx.fail(['map'], 'map.agent_template is required (the steps run for each item)');
+  const agent = loadPhase(ctx, value.agent_template, ['map', 'agent_template'], 'agent_template ');
+  if (!agent.length) ctx.warn(['map', 'agent_template'], 'map.agent_template has no steps: each item would run nothing');
+  if ('timeout_config' in value) ctx.warn(['map', 'timeout_config'], 'map.timeout_config: is not supported, ignored (use agent_timeout_secs)');
+  ctx.warnUnknownKeys(value, ['map'], MAP_KEYS, 'map');
+  return compact({
+    input: scalars.input,
+    json_path: scalars.json_path ?? '',
+    agent_template: agent,
+    max_parallel: scalars.max_parallel ?? 10,
+    filter: scalars.filter,
+    sort_by: scalars.sort_by,
+    max_items: scalars.max_items,
+    offset: scalars.offset,
+    distinct: scalars.distinct,
+    agent_timeout_secs: scalars.agent_timeout_secs,
+  });
+}
+
+/** A phase: a list of steps, or the older `{commands: [...]}` form. */
+function loadPhase(ctx: LoadContext, value: unknown, path: Path, labelPrefix: string): WorkflowStep[] {
+  if (!isPlainMap(value)) return loadStepList(ctx, value, path, labelPrefix);
+  const name = describePath(path);
+  if (!('commands' in value)) ctx.fail(path, `${name} must be a list of steps or {commands: [...]}, got a map without commands:`);
+  ctx.warnUnknownKeys(value, path, new Set(['commands']), name);
+  return loadStepList(ctx, value.commands, [...path, 'commands'], labelPrefix);
+}
+
+/** `error_policy:` with the top-level shortcut keys merged in (the shortcuts win). Kept as written. */
+function loadErrorPolicy(ctx: LoadContext, doc: PlainMap): Record<string, unknown> {
+  let policy: Record<string, unknown> = {};
+  const block = doc.error_policy;
+  if (block !== undefined && block !== null) {
+    if (!isPlainMap(block)) ctx.fail(['error_policy'], `error_policy must be a map, got ${show(block)}`);
+    policy = ctx.parse(ErrorPolicy, block, ['error_policy']);
+    ctx.warnUnknownKeys(block, ['error_policy'], ERROR_POLICY_KEYS, 'error_policy');
+  }
+  const shortcuts: PlainMap = {};
+  for (const key of ERROR_POLICY_SHORTCUTS) {
+    if (!(key in doc)) continue;
+    if (key in policy) ctx.warn([key], `${key} is set both at the top level and in error_policy; the top-level value is used`);
+    shortcuts[key] = doc[key];
+  }
+  return { ...policy, ...ctx.parse(ErrorPolicy, shortcuts, []) };
+}

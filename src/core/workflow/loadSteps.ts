@@ -1,0 +1,475 @@
+// Steps: every form a workflow file writes a step in, normalized to one `WorkflowStep`
+// (prodigy-workflows.md §2.2, §3). Prodigy has two step schemas with different field sets; this is
+// their union with the documented meaning, so a step means the same thing in every phase.
+import {
+  closest,
+  compact,
+  describePath,
+  isPlainMap,
+  show,
+  type LoadContext,
+  type Path,
+  type PlainMap,
+} from './loadContext';
+import { loadEnv } from './loadEnv';
+import {
+  Bool,
+  CaptureOutput,
+  Label,
+  NonEmptyStr,
+  PositiveInt,
+  Count,
+  Percent,
+  Seconds,
+  Str,
+  WRITE_FILE_KEYS,
+  WriteFileSpec as WriteFileSchema,
+} from './loadSchemas';
+import type { CaptureFormat, OnFailure, OnIncomplete, StepKind, ValidationSpec, WorkflowStep, WriteFileSpec } from './model';
+
+/**
+ * Where a step sits. `label` names it in messages ("step 3", "setup step 1",
+ * "step 3 on_failure.commands[0]"); key names in messages are relative to the top-level step
+ * (`on_failure.max_attempts`), so `base` is the length of that step's path.
+ */
+export interface StepSite {
+  path: Path;
+  label: string;
+  base: number;
+}
+
+/** Handlers (on_failure) run a command and nothing else: claude or shell. */
+type Role = 'step' | 'handler';
+
+const COMMAND_KEYS = ['claude', 'shell', 'write_file', 'test', 'command'] as const;
+const OPTION_KEYS = [
+  'name',
+  'commit_required',
+  'timeout',
+  'capture_output',
+  'capture',
+  'capture_format',
+  'capture_streams',
+  'output_file',
+  'env',
+  'working_dir',
+  'on_failure',
+  'on_success',
+  'validate',
+];
+
+// Keys Prodigy knows but this runner does not honour: each gets a warning saying what happens instead.
+const notSupported = (key: string, instead = 'ignored') => `${key}: is not supported, ${instead}`;
+const UNSUPPORTED_STEP_KEYS: Record<string, string> = {
+  when: 'when: is not evaluated (Prodigy does not evaluate it either); the step always runs',
+  retry: notSupported('retry', 'the step runs once (use on_failure with max_attempts to retry it)'),
+  on_exit_code: notSupported('on_exit_code', 'ignored (use on_failure or on_success)'),
+  id: 'id:/outputs: are not supported, ignored: ${id.output} variables are not set',
+  outputs: 'id:/outputs: are not supported, ignored: ${id.output} variables are not set',
+  analyze: 'analyze: was removed from Prodigy (v0.3.0), ignored',
+  analysis: 'analysis: was removed from Prodigy (v0.3.0), ignored',
+  auto_commit: notSupported('auto_commit', 'ignored (commit in the command itself)'),
+  commit_config: notSupported('commit_config'),
+  handler: notSupported('handler'),
+  step_validate: notSupported('step_validate'),
+  skip_validation: notSupported('skip_validation'),
+  validation_timeout: notSupported('validation_timeout'),
+  ignore_validation_failure: notSupported('ignore_validation_failure'),
+  continue_on_error: notSupported('continue_on_error', 'ignored (a failing command fails its step)'),
+  options: notSupported('options', 'ignored (legacy command options)'),
+  metadata: notSupported('metadata', 'ignored (legacy command metadata)'),
+};
+const STEP_KEYS = new Set<string>([...COMMAND_KEYS, ...OPTION_KEYS, ...Object.keys(UNSUPPORTED_STEP_KEYS), 'args']);
+
+const CAPTURE_FORMATS: readonly CaptureFormat[] = ['string', 'json', 'lines', 'number', 'boolean'];
+
+/** A top-level list of steps (`commands:`, `setup:`, `reduce:`, ...). Absent or null: no steps. */
+export function loadStepList(ctx: LoadContext, value: unknown, path: Path, labelPrefix = ''): WorkflowStep[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) ctx.fail(path, `${describePath(path)} must be a list of steps, got ${show(value)}`);
+  const steps: WorkflowStep[] = [];
+  value.forEach((item, i) => {
+    const step = loadStep(ctx, item, { path: [...path, i], label: `${labelPrefix}step ${i + 1}`, base: path.length + 1 });
+    if (step) steps.push(step);
+  });
+  return steps;
+}
+
+/** One step in any of its forms; undefined for a step that is skipped (`analyze:`). */
+export function loadStep(ctx: LoadContext, raw: unknown, site: StepSite, role: Role = 'step'): WorkflowStep | undefined {
+  const { path, label } = site;
+  const at = (key: string): Path => [...path, key];
+  if (typeof raw === 'string') return legacyString(ctx, raw, site);
+  if (raw === null || raw === undefined) ctx.fail(path, `${label} is empty: expected ${commandList(role)}`);
+  if (!isPlainMap(raw)) ctx.fail(path, `${label} must be a map with ${commandList(role)}, or a command string; got ${show(raw)}`);
+  const m: PlainMap = raw;
+
+  if ('foreach' in m)
+    ctx.fail(at('foreach'), `${label}: foreach: is not supported yet; use a MapReduce workflow (mode: mapreduce) or a loop in one shell: step`, 'key');
+  if ('goal_seek' in m)
+    ctx.fail(at('goal_seek'), `${label}: goal_seek: was removed from Prodigy; use a claude: step with validate: and on_incomplete: instead`, 'key');
+
+  const commandKeys = COMMAND_KEYS.filter((k) => k in m);
+  if (commandKeys.length > 1) {
+    const [first, second] = commandKeys;
+    ctx.fail(at(second), `${label} has both ${first}: and ${second}:; a step runs one command, so make them two steps`, 'key');
+  }
+
+  // The command, in whichever form the step gives it.
+  let step: WorkflowStep;
+  let legacy = false; // legacy commands default to commit_required: true
+  let onFailureRaw: { value: unknown; path: Path } | undefined = 'on_failure' in m ? { value: m.on_failure, path: at('on_failure') } : undefined;
+  switch (commandKeys[0]) {
+    case 'claude':
+    case 'shell':
+      step = newStep(commandKeys[0], ctx.parse(NonEmptyStr, m[commandKeys[0]], at(commandKeys[0]), site.base));
+      break;
+    case 'write_file': {
+      const spec = loadWriteFile(ctx, m.write_file, at('write_file'), site);
+      step = newStep('write_file', '', spec);
+      break;
+    }
+    case 'test': {
+      const test = loadTest(ctx, m.test, at('test'), site);
+      if (test.onFailure && onFailureRaw)
+        ctx.fail(at('on_failure'), `${label} has both test.on_failure and on_failure; keep one`, 'key');
+      onFailureRaw ??= test.onFailure;
+      step = newStep('shell', test.command);
+      break;
+    }
+    case 'command':
+      step = newStep('claude', slashCommand(ctx.parse(NonEmptyStr, m.command, at('command'), site.base)));
+      ctx.warn(at('command'), `${label}: command: is a legacy key, read as claude: ${show(step.command)}`);
+      legacy = true;
+      break;
+    default:
+      if ('analyze' in m || 'analysis' in m) {
+        const key = 'analyze' in m ? 'analyze' : 'analysis';
+        ctx.warn(at(key), `${label}: ${key}: was removed from Prodigy (v0.3.0); the step is skipped`);
+        return undefined;
+      }
+      if ('name' in m) {
+        step = legacyName(ctx, m, site);
+        legacy = true;
+        break;
+      }
+      ctx.fail(path, `${label} has no command (${commandList(role)})${typoHint(m, role)}`);
+  }
+  if (role === 'handler' && step.kind === 'write_file')
+    ctx.fail(at('write_file'), `${label}: an on_failure handler must be a claude: or shell: command`, 'key');
+
+  // A `name:` next to a command key is a label (Prodigy would run `/name` instead: a quirk not kept).
+  if (commandKeys.length && 'name' in m) step.name = ctx.parse(Label, m.name, at('name'), site.base);
+  if (m.commit_required !== undefined) step.commit_required = ctx.parse(Bool, m.commit_required, at('commit_required'), site.base);
+  else step.commit_required = legacy;
+  if (m.timeout !== undefined) step.timeout = ctx.parse(Seconds, m.timeout, at('timeout'), site.base);
+  if (m.capture_output !== undefined) step.capture_output = ctx.parse(CaptureOutput, m.capture_output, at('capture_output'), site.base);
+  if (m.capture !== undefined) step.capture = ctx.parse(NonEmptyStr, m.capture, at('capture'), site.base);
+  step.capture_format = captureFormat(ctx, m.capture_format, at('capture_format'), label);
+  if ('capture_streams' in m) captureStreams(ctx, m.capture_streams, at('capture_streams'), label);
+  if (m.output_file !== undefined) step.output_file = ctx.parse(NonEmptyStr, m.output_file, at('output_file'), site.base);
+  step.env = loadEnv(ctx, m.env, at('env'), site.base);
+  if (m.working_dir !== undefined) step.working_dir = ctx.parse(NonEmptyStr, m.working_dir, at('working_dir'), site.base);
+  if (onFailureRaw) step.on_failure = loadOnFailure(ctx, onFailureRaw.value, onFailureRaw.path, site);
+  if (m.on_success !== undefined && m.on_success !== null) step.on_success = loadOnSuccess(ctx, m.on_success, at('on_success'), site);
+  if (m.validate !== undefined && m.validate !== null) step.validate = loadValidate(ctx, m.validate, at('validate'), site);
+
+  for (const key of Object.keys(m)) {
+    if (key === 'outputs' && 'id' in m) continue; // one warning for the pair
+    if (UNSUPPORTED_STEP_KEYS[key]) ctx.warn(at(key), `${label}: ${UNSUPPORTED_STEP_KEYS[key]}`);
+    else if (key === 'args' && !(legacy && 'name' in m)) ctx.warn(at(key), `${label}: args: is only read with a legacy name: command, ignored`);
+  }
+  ctx.warnUnknownKeys(m, path, STEP_KEYS, label);
+  return finish(step, ctx.position(path));
+}
+
+function commandList(role: Role): string {
+  return role === 'handler' ? 'claude: or shell:' : 'claude:, shell: or write_file:';
+}
+
+/** `; did you mean shell: instead of shel:?` when the step has a misspelt command key. */
+function typoHint(m: PlainMap, role: Role): string {
+  const commands = role === 'handler' ? ['claude', 'shell'] : ['claude', 'shell', 'write_file'];
+  for (const key of Object.keys(m)) {
+    if (STEP_KEYS.has(key)) continue;
+    const guess = closest(key, commands);
+    if (guess) return `; did you mean ${guess}: instead of ${key}:?`;
+  }
+  return '';
+}
+
+function newStep(kind: StepKind, command: string, writeFile?: WriteFileSpec): WorkflowStep {
+  return {
+    kind,
+    command,
+    write_file: writeFile,
+    display: kind === 'write_file' ? `write_file: ${writeFile?.path}` : `${kind}: ${command}`,
+    commit_required: false,
+    capture_output: false,
+    capture_format: 'string',
+    env: {},
+  };
+}
+
+/** The step's fields in the model's order, with no `key: undefined`. */
+function finish(step: WorkflowStep, position: { line: number; col: number }): WorkflowStep {
+  return compact({
+    kind: step.kind,
+    command: step.command,
+    write_file: step.write_file,
+    name: step.name,
+    display: step.display,
+    commit_required: step.commit_required,
+    timeout: step.timeout,
+    capture_output: step.capture_output,
+    capture: step.capture,
+    capture_format: step.capture_format,
+    output_file: step.output_file,
+    env: step.env,
+    working_dir: step.working_dir,
+    on_failure: step.on_failure,
+    on_success: step.on_success,
+    validate: step.validate,
+    position,
+  });
+}
+
+function slashCommand(text: string): string {
+  const t = text.trim();
+  return t.startsWith('/') ? t : `/${t}`;
+}
+
+/**
+ * `- prodigy-lint` / `- "/prodigy-lint --fast"`: a legacy Claude slash command. The arguments are
+ * kept (Prodigy drops them, a quirk nobody relies on), and it must commit, as in Prodigy.
+ */
+function legacyString(ctx: LoadContext, text: string, site: StepSite): WorkflowStep {
+  if (!text.trim()) ctx.fail(site.path, `${site.label} is an empty string: expected a command such as /prodigy-lint`);
+  const step = newStep('claude', slashCommand(text));
+  step.commit_required = true;
+  return finish(step, ctx.position(site.path));
+}
+
+/** `{name: prodigy-lint, args: [...], commit_required?}`: the legacy object form of the same. */
+function legacyName(ctx: LoadContext, m: PlainMap, site: StepSite): WorkflowStep {
+  const name = ctx.parse(NonEmptyStr, m.name, [...site.path, 'name'], site.base);
+  let args = '';
+  if (m.args !== undefined && m.args !== null) {
+    const list = Array.isArray(m.args) ? m.args : [m.args];
+    args = list.map((a, i) => ctx.parse(Label, a, Array.isArray(m.args) ? [...site.path, 'args', i] : [...site.path, 'args'], site.base)).join(' ');
+  }
+  return newStep('claude', slashCommand(args ? `${name} ${args}` : name));
+}
+
+/** `test: {command, on_failure}`: deprecated, the same as shell: + on_failure. */
+function loadTest(ctx: LoadContext, value: unknown, path: Path, site: StepSite): { command: string; onFailure?: { value: unknown; path: Path } } {
+  if (!isPlainMap(value)) ctx.fail(path, `${describePath(path.slice(site.base))} must be a map {command, on_failure?}, got ${show(value)}`);
+  const command = ctx.parse(NonEmptyStr, value.command, [...path, 'command'], site.base);
+  ctx.warn(path, `${site.label}: test: is deprecated, read as shell: ${show(command)} with its on_failure`);
+  ctx.warnUnknownKeys(value, path, new Set(['command', 'on_failure']), within(site, path));
+  return { command, onFailure: 'on_failure' in value ? { value: value.on_failure, path: [...path, 'on_failure'] } : undefined };
+}
+
+function loadWriteFile(ctx: LoadContext, value: unknown, path: Path, site: StepSite): WriteFileSpec {
+  const name = describePath(path.slice(site.base));
+  if (!isPlainMap(value)) ctx.fail(path, `${name} must be a map {path, content, format?, mode?, create_dirs?}, got ${show(value)}`);
+  const spec = ctx.parse(WriteFileSchema, value, path, site.base);
+  ctx.warnUnknownKeys(value, path, WRITE_FILE_KEYS, within(site, path));
+  // Only a literal `..` can be refused here; the engine checks the path again after interpolation.
+  if (spec.path.split(/[\\/]/).includes('..'))
+    ctx.fail([...path, 'path'], `${name}.path must stay inside the working directory, got ${show(spec.path)} (a ".." segment)`);
+  return compact({ path: spec.path, content: spec.content, format: spec.format ?? 'text', mode: spec.mode, create_dirs: spec.create_dirs ?? false });
+}
+
+/** Prodigy's formats, plus the documented `text` (an alias of string). Anything else: string, with a warning. */
+function captureFormat(ctx: LoadContext, value: unknown, path: Path, label: string): CaptureFormat {
+  if (value === undefined || value === null) return 'string';
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  if ((CAPTURE_FORMATS as readonly string[]).includes(text)) return text as CaptureFormat;
+  if (text === 'text') return 'string';
+  ctx.warn(path, `${label}: capture_format must be one of ${CAPTURE_FORMATS.join(', ')}; got ${show(value)}, using string`, 'value');
+  return 'string';
+}
+
+/** Both Prodigy forms parse (`stdout|stderr|both`, or a map of booleans); neither is honoured yet. */
+function captureStreams(ctx: LoadContext, value: unknown, path: Path, label: string): void {
+  const known = (typeof value === 'string' && ['stdout', 'stderr', 'both'].includes(value)) || (isPlainMap(value) && Object.values(value).every((v) => typeof v === 'boolean'));
+  ctx.warn(
+    path,
+    known
+      ? `${label}: capture_streams: is not supported yet; the captured value is stdout`
+      : `${label}: capture_streams must be stdout, stderr, both or a map of booleans, got ${show(value)}; ignored`,
+  );
+}
+
+// ---- on_failure (§3.6) ----------------------------------------------------------------------
+
+const ON_FAILURE_KEYS = new Set([
+  'claude',
+  'shell',
+  'commands',
+  'max_attempts',
+  'max_retries',
+  'fail_workflow',
+  'retry_original',
+  'commit_required',
+  'strategy',
+  'timeout',
+  'capture',
+  'handler_failure_fatal',
+]);
+const ON_FAILURE_UNSUPPORTED = ['strategy', 'timeout', 'capture', 'handler_failure_fatal'];
+
+/**
+ * Every on_failure form, one meaning: `handlers` run after each failed attempt, the step runs up
+ * to `max_attempts` times in all, then fails the workflow only if `fail_workflow`.
+ */
+export function loadOnFailure(ctx: LoadContext, value: unknown, path: Path, site: StepSite): OnFailure | undefined {
+  const name = describePath(path.slice(site.base));
+  if (value === undefined || value === null || value === false) return undefined;
+  if (value === true) return { ignore: true, handlers: [], max_attempts: 1, fail_workflow: false };
+  if (typeof value === 'string') return { ignore: false, handlers: [handlerFromString(ctx, value, path, site)], max_attempts: 1, fail_workflow: false };
+  if (Array.isArray(value)) {
+    // Strings (Prodigy's form) and maps (the docs' form, which Prodigy fails to parse) alike.
+    const handlers = value.map((h, i) => handler(ctx, h, [...path, i], site));
+    return { ignore: false, handlers, max_attempts: 1, fail_workflow: false };
+  }
+  if (!isPlainMap(value))
+    ctx.fail(path, `${name} must be true/false, a command, a list of commands or a map with claude:/shell:/commands:, got ${show(value)}`);
+
+  const m = value;
+  const commitRequired = m.commit_required !== undefined ? ctx.parse(Bool, m.commit_required, [...path, 'commit_required'], site.base) : undefined;
+  const handlers: WorkflowStep[] = [];
+  // claude:/shell: run in the order they are written, before any commands: list.
+  for (const key of Object.keys(m)) {
+    if (key !== 'claude' && key !== 'shell') continue;
+    const command = ctx.parse(NonEmptyStr, m[key], [...path, key], site.base);
+    const step = newStep(key, command);
+    if (commitRequired !== undefined) step.commit_required = commitRequired;
+    handlers.push(finish(step, ctx.position([...path, key], 'key')));
+  }
+  if (m.commands !== undefined && m.commands !== null) {
+    if (!Array.isArray(m.commands)) ctx.fail([...path, 'commands'], `${name}.commands must be a list of commands, got ${show(m.commands)}`);
+    m.commands.forEach((h, i) => handlers.push(handler(ctx, h, [...path, 'commands', i], site)));
+  }
+  const maxAttempts = m.max_attempts !== undefined ? ctx.parse(PositiveInt, m.max_attempts, [...path, 'max_attempts'], site.base) : undefined;
+  const maxRetries = m.max_retries !== undefined ? ctx.parse(Count, m.max_retries, [...path, 'max_retries'], site.base) : undefined;
+  if (maxAttempts !== undefined && maxRetries !== undefined)
+    ctx.warn([...path, 'max_retries'], `${within(site, path)} has both max_attempts and max_retries; max_attempts (${maxAttempts}) is used`);
+  const failWorkflow = m.fail_workflow !== undefined ? ctx.parse(Bool, m.fail_workflow, [...path, 'fail_workflow'], site.base) : false;
+  if (m.retry_original !== undefined) ctx.parse(Bool, m.retry_original, [...path, 'retry_original'], site.base);
+  for (const key of ON_FAILURE_UNSUPPORTED) if (key in m) ctx.warn([...path, key], `${site.label}: ${relative(site, path)}.${notSupported(key)}`);
+  ctx.warnUnknownKeys(m, path, ON_FAILURE_KEYS, within(site, path));
+  return {
+    ignore: false,
+    handlers,
+    // max_attempts counts runs of the step; max_retries (Prodigy's map form) counts re-runs.
+    max_attempts: maxAttempts ?? (maxRetries !== undefined ? maxRetries + 1 : handlers.length ? 3 : 1),
+    fail_workflow: failWorkflow,
+  };
+}
+
+function handler(ctx: LoadContext, raw: unknown, path: Path, site: StepSite): WorkflowStep {
+  if (typeof raw === 'string') return handlerFromString(ctx, raw, path, site);
+  // loadStep returns undefined only for analyze: steps, which are no command at all here.
+  const step = loadStep(ctx, raw, nested(site, path), 'handler');
+  if (!step) ctx.fail(path, `${nested(site, path).label} has no command (claude: or shell:)`);
+  return step;
+}
+
+/** "/fix-it" is a Claude command, anything else a shell command (Prodigy's rule). */
+function handlerFromString(ctx: LoadContext, text: string, path: Path, site: StepSite): WorkflowStep {
+  const command = ctx.parse(NonEmptyStr, text, path, site.base).trim();
+  return finish(newStep(command.startsWith('/') ? 'claude' : 'shell', command), ctx.position(path));
+}
+
+/** A key path from the step itself (not from the top-level step): for warnings next to the step's label. */
+function relative(site: StepSite, path: Path): string {
+  return describePath(path.slice(site.path.length));
+}
+
+/** "step 4 on_failure": a map inside a step, named for warnings. */
+function within(site: StepSite, path: Path): string {
+  const rest = relative(site, path);
+  return rest ? `${site.label} ${rest}` : site.label;
+}
+
+function nested(site: StepSite, path: Path): StepSite {
+  return { path, label: `${site.label} ${describePath(path.slice(site.base))}`, base: site.base };
+}
+
+// ---- on_success (§3.7) ----------------------------------------------------------------------
+
+function loadOnSuccess(ctx: LoadContext, value: unknown, path: Path, site: StepSite): WorkflowStep | undefined {
+  if (typeof value === 'string') return handlerFromString(ctx, value, path, site);
+  return loadStep(ctx, value, nested(site, path));
+}
+
+// ---- validate / on_incomplete (§3.10) ---------------------------------------------------------
+
+const VALIDATE_KEYS = new Set(['claude', 'shell', 'command', 'commands', 'result_file', 'threshold', 'timeout', 'on_incomplete', 'expected_schema']);
+const ON_INCOMPLETE_KEYS = new Set(['claude', 'shell', 'commands', 'max_attempts', 'fail_workflow', 'prompt', 'commit_required']);
+
+function loadValidate(ctx: LoadContext, value: unknown, path: Path, site: StepSite): ValidationSpec {
+  const name = describePath(path.slice(site.base));
+  if (Array.isArray(value) || typeof value === 'string') return { commands: commandsOf(ctx, value, path, site), threshold: 100 };
+  if (!isPlainMap(value)) ctx.fail(path, `${name} must be a map with claude:, shell: or commands:, or a list of steps; got ${show(value)}`);
+  const m = value;
+  // `command:` is Prodigy's deprecated spelling of `shell:` here.
+  const commands = oneCommandSource(ctx, m, path, site, ['claude', 'shell', 'command', 'commands'], undefined);
+  if (!commands.length) ctx.fail(path, `${name} needs claude:, shell: or commands: (the check to run)`);
+  if ('expected_schema' in m) ctx.warn([...path, 'expected_schema'], `${site.label}: ${relative(site, path)}.${notSupported('expected_schema')}`);
+  ctx.warnUnknownKeys(m, path, VALIDATE_KEYS, within(site, path));
+  return compact({
+    commands,
+    result_file: m.result_file !== undefined ? ctx.parse(NonEmptyStr, m.result_file, [...path, 'result_file'], site.base) : undefined,
+    threshold: m.threshold !== undefined ? ctx.parse(Percent, m.threshold, [...path, 'threshold'], site.base) : 100,
+    timeout: m.timeout !== undefined ? ctx.parse(Seconds, m.timeout, [...path, 'timeout'], site.base) : undefined,
+    on_incomplete:
+      m.on_incomplete !== undefined && m.on_incomplete !== null ? loadOnIncomplete(ctx, m.on_incomplete, [...path, 'on_incomplete'], site) : undefined,
+  });
+}
+
+function loadOnIncomplete(ctx: LoadContext, value: unknown, path: Path, site: StepSite): OnIncomplete {
+  const name = describePath(path.slice(site.base));
+  if (Array.isArray(value) || typeof value === 'string') return { commands: commandsOf(ctx, value, path, site), max_attempts: 2, fail_workflow: true };
+  if (!isPlainMap(value)) ctx.fail(path, `${name} must be a map with claude:, shell: or commands:, or a list of steps; got ${show(value)}`);
+  const m = value;
+  const commitRequired = m.commit_required !== undefined ? ctx.parse(Bool, m.commit_required, [...path, 'commit_required'], site.base) : undefined;
+  const commands = oneCommandSource(ctx, m, path, site, ['claude', 'shell', 'commands'], commitRequired);
+  const prompt = m.prompt !== undefined ? ctx.parse(Str, m.prompt, [...path, 'prompt'], site.base) : undefined;
+  if (!commands.length && prompt === undefined) ctx.fail(path, `${name} needs claude:, shell:, commands: or prompt:`);
+  ctx.warnUnknownKeys(m, path, ON_INCOMPLETE_KEYS, within(site, path));
+  return compact({
+    commands,
+    max_attempts: m.max_attempts !== undefined ? ctx.parse(PositiveInt, m.max_attempts, [...path, 'max_attempts'], site.base) : 2,
+    fail_workflow: m.fail_workflow !== undefined ? ctx.parse(Bool, m.fail_workflow, [...path, 'fail_workflow'], site.base) : true,
+    prompt,
+  });
+}
+
+/** The commands of validate/on_incomplete: exactly one of claude:, shell: (command:) or commands:. */
+function oneCommandSource(ctx: LoadContext, m: PlainMap, path: Path, site: StepSite, keys: string[], commitRequired: boolean | undefined): WorkflowStep[] {
+  const present = keys.filter((k) => k in m && m[k] !== null);
+  if (present.length > 1)
+    ctx.fail([...path, present[1]], `${describePath(path.slice(site.base))} has both ${present[0]}: and ${present[1]}:; use commands: [...] to run several`, 'key');
+  const key = present[0];
+  if (key === undefined) return [];
+  if (key === 'commands') return commandsOf(ctx, m.commands, [...path, 'commands'], site);
+  const command = ctx.parse(NonEmptyStr, m[key], [...path, key], site.base);
+  const step = newStep(key === 'claude' ? 'claude' : 'shell', command);
+  if (commitRequired !== undefined) step.commit_required = commitRequired;
+  return [finish(step, ctx.position([...path, key], 'key'))];
+}
+
+/** A nested list of steps (strings are commands: `/x` Claude, else shell), or one such string. */
+function commandsOf(ctx: LoadContext, value: unknown, path: Path, site: StepSite): WorkflowStep[] {
+  if (typeof value === 'string') return [handlerFromString(ctx, value, path, site)];
+  if (!Array.isArray(value)) ctx.fail(path, `${describePath(path.slice(site.base))} must be a list of steps, got ${show(value)}`);
+  const steps: WorkflowStep[] = [];
+  value.forEach((raw, i) => {
+    const step = typeof raw === 'string' ? handlerFromString(ctx, raw, [...path, i], site) : loadStep(ctx, raw, nested(site, [...path, i]));
+    if (step) steps.push(step);
+  });
+  return steps;
+}
