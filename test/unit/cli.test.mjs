@@ -143,7 +143,7 @@ describe('sessions show / delete / quarantine, checkpoints list', () => {
     assert.match(r.stdout, /^Workflow\s+nightly-fixes$/m);
     assert.match(r.stdout, /^Status\s+Paused$/m);
     assert.match(r.stdout, /^Checkpoints \(2\):$/m);
-    assert.match(r.stdout, /step 2 shell: cargo test/);
+    assert.match(r.stdout, /after step 3\/5 shell: cargo test/);
     assert.ok(r.stdout.includes(h.sessionFile(PAUSED_ID)));
     const j = await run(['--home', h.home, 'sessions', 'show', PAUSED_ID, '--json']);
     assert.equal(j.code, 0);
@@ -209,7 +209,7 @@ describe('sessions show / delete / quarantine, checkpoints list', () => {
     ]);
     const human = await run(['--home', h.home, 'checkpoints', 'list', PAUSED_ID]);
     assert.match(human.stdout, /^ID\s+KIND\s+STEP\s+NAME\s+COMMIT\s+CREATED$/m);
-    assert.match(human.stdout, /session\s+2\/5\s+shell: cargo test/);
+    assert.match(human.stdout, /session\s+after step 3\/5\s+shell: cargo test/);
     const empty = await run(['--home', h.home, 'checkpoints', 'list', FIXTURE_WORKFLOW_ID]);
     assert.match(empty.stdout, /has no checkpoints/);
   });

@@ -373,7 +373,7 @@ describe('checkpoints', () => {
     }));
     const m = h.manager();
     const { checkpoints } = await m.listCheckpoints(id);
-    assert.equal(checkpoints[0].step_index, 1, 'step read from the legacy state');
+    assert.equal(checkpoints[0].label, 'session state when the run failed (at step 2)', 'step read from the legacy state');
     const bytes = h.readSessionText(id);
     await assert.rejects(m.restoreCheckpoint(id, cpId), (err) => err instanceof ProdigyError && /snapshot/.test(err.message));
     assert.equal(h.readSessionText(id), bytes);
