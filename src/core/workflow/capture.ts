@@ -47,11 +47,19 @@ export function captureVariables(step: WorkflowStep, res: CommandResult): Variab
   if (step.capture) {
     const name = step.capture;
     out[name] = formatCapture(text, step.capture_format, res.success, `Step '${step.display}'`);
-    out[`${name}.exit_code`] = res.exitCode;
-    out[`${name}.success`] = res.success;
-    out[`${name}.duration`] = Math.round(res.durationMs) / 1000;
-    if (res.stderr) out[`${name}.stderr`] = outputText(res.stderr);
+    Object.assign(out, captureStatus(name, res));
   }
+  return out;
+}
+
+/** `${name.exit_code}`, `.success`, `.duration`, `.stderr`: set after a failed run too (that is what they are for). */
+export function captureStatus(name: string, res: CommandResult): Variables {
+  const out: Variables = {
+    [`${name}.exit_code`]: res.exitCode,
+    [`${name}.success`]: res.success,
+    [`${name}.duration`]: Math.round(res.durationMs) / 1000,
+  };
+  if (res.stderr) out[`${name}.stderr`] = outputText(res.stderr);
   return out;
 }
 

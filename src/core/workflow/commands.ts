@@ -46,7 +46,10 @@ export async function runStepCommand(step: WorkflowStep, ctx: RunContext): Promi
   if (step.kind === 'write_file') return writeFileStep(step, ctx);
   const cwd = stepCwd(step, ctx);
   const env = stepEnv(step, ctx);
-  const text = interpolate(step.command, ctx.vars);
+  // Step env values are variables in the step's own command, as workflow env values are in every
+  // command: `$NAME` renders what the process sees, not the workflow-level value it overrides.
+  const vars = Object.keys(step.env).length ? { ...ctx.vars, ...Object.fromEntries(Object.keys(step.env).map((k) => [k, env[k]])) } : ctx.vars;
+  const text = interpolate(step.command, vars);
   const opts = {
     cwd,
     env,

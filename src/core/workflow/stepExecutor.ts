@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { errorMessage, ProdigyError } from '../errors';
 import { headCommit } from '../git';
-import { captureVariables, writeOutputFile } from './capture';
+import { captureStatus, captureVariables, writeOutputFile } from './capture';
 import { runStepCommand, stepCwd, type CommandResult } from './commands';
 import type { WorkflowStep } from './model';
 import type { RunContext } from './runContext';
@@ -89,7 +89,10 @@ async function attemptStep(step: WorkflowStep, ctx: RunContext): Promise<Attempt
   const before = checkCommits ? await headCommit(cwd).catch(() => null) : null;
   const result = await runStepCommand(step, ctx);
   if (result.aborted) return { success: false, stopped: true, result };
-  if (!result.success) return { success: false, stopped: false, error: result.error, result };
+  if (!result.success) {
+    if (step.capture) Object.assign(ctx.vars, captureStatus(step.capture, result));
+    return { success: false, stopped: false, error: result.error, result };
+  }
   if (checkCommits) {
     const after = await headCommit(cwd).catch(() => null);
     if (after === before) {
