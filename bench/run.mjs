@@ -1,13 +1,14 @@
 // `npm run bench`: builds, then measures the session core against its baselines in one run
 // and prints medians, ratios and PASS/MISS against each target. Results also go to
 // bench/results/latest.json. Options: --quick (smaller, for trying the bench itself),
-// --only=listing,update,throughput.
+// --only=listing,update,throughput,engine.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { benchListing } from './listing.mjs';
 import { benchUpdateLatency } from './updateLatency.mjs';
 import { benchThroughput } from './throughput.mjs';
+import { benchEngine } from './engine.mjs';
 import { ms, times, verdict } from './lib/stats.mjs';
 
 const args = process.argv.slice(2);
@@ -23,6 +24,7 @@ const config = {
   throughput: quick
     ? { perProcess: 50, rounds: 1, processCounts: [1, 4] }
     : { perProcess: 250, rounds: 3, processCounts: [1, 4] },
+  engine: quick ? { steps: 50, rounds: 2 } : { steps: 200, rounds: 7 },
 };
 
 const log = (line = '') => console.log(line);
@@ -68,6 +70,13 @@ function printThroughput(t) {
     `${verdict(e.pass)}${e.pass ? '' : ` (next writer waited ${ms(e.nextWriterMs, 0)})`}`);
 }
 
+function printEngine(e) {
+  log(`  ${e.steps} bare spawns        median ${ms(e.bare.median, 0)}  (p10 ${ms(e.bare.p10, 0)}, p90 ${ms(e.bare.p90, 0)}, n=${e.bare.n})`);
+  log(`  engine, ${e.steps} steps       median ${ms(e.engine.median, 0)}  (p10 ${ms(e.engine.p10, 0)}, p90 ${ms(e.engine.p90, 0)}; ${e.checkpointsPerRun} checkpoints per run, in place)`);
+  log(`  engine + worktree (info) median ${ms(e.withWorktree.median, 0)}  (adds git worktree add and the session branch)`);
+  log(`  → engine/bare = ${times(e.ratio)} (paired: ${times(e.pairedRatioMedian)}), +${ms(e.perStepOverheadMs, 3)} per step  target ≤ ${e.target}×  ${verdict(e.pass)}`);
+}
+
 function summaryRows(r) {
   const rows = [];
   if (r.listing) {
@@ -89,6 +98,11 @@ function summaryRows(r) {
     }
     rows.push(['Lost updates (all runs)', String(t.lost), `of ${t.runs.reduce((s, x) => s + x.expected, 0)}`, '—', '= 0', verdict(t.pass)]);
     rows.push(['Next writer after an exiting writer (added)', ms(t.exitCheck.nextWriterMs, 1), '—', '—', 'no lock left', verdict(t.exitCheck.pass)]);
+  }
+  if (r.engine) {
+    const e = r.engine;
+    rows.push([`Workflow of ${e.steps} shell steps (checkpointed)`, ms(e.engine.median, 0), `${e.steps} spawns ${ms(e.bare.median, 0)}`, times(e.ratio), `≤ ${e.target}×`, verdict(e.pass)]);
+    rows.push([`Same, in a session worktree`, ms(e.withWorktree.median, 0), `${e.steps} spawns ${ms(e.bare.median, 0)}`, times(e.withWorktree.median / e.bare.median), '—', 'info']);
   }
   return rows;
 }
@@ -144,6 +158,13 @@ if (wanted('throughput')) {
   log('\n3. Read-modify-write throughput on one session');
   results.throughput = await benchThroughput(config.throughput, log);
   printThroughput(results.throughput);
+}
+
+if (wanted('engine')) {
+  settleDisk();
+  log(`\n4. A workflow of ${config.engine.steps} trivial shell steps vs ${config.engine.steps} bare spawns`);
+  results.engine = await benchEngine(config.engine, log);
+  printEngine(results.engine);
 }
 
 results.durationSec = (performance.now() - started) / 1000;

@@ -127,6 +127,31 @@ commands:
     assert.equal(readIn(e.worktreePath(id), 'two.txt'), 'two\n');
   });
 
+  it('kill -9 of the runner after many quick steps: resume runs none of the finished steps again', async (t) => {
+    const e = engineEnv(t);
+    const side = path.join(e.root, 'side.txt');
+    const gate = path.join(e.root, 'go');
+    const quick = Array.from({ length: 12 }, (_, i) => `  - shell: "echo ${i} >> ${side}"`).join('\n');
+    const wf = e.writeWorkflow(`commands:\n${quick}\n  - shell: "echo wait >> ${side}; while [ ! -f ${gate} ]; do sleep 0.05; done"\n  - shell: "echo last >> ${side}"\n`);
+    const child = spawn(process.execPath, [DIST_CLI, '--home', e.home, 'run', wf, '--path', e.repo], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    const exited = new Promise((r) => child.on('exit', r));
+    t.after(() => child.kill('SIGKILL'));
+    while (!lines(side).includes('wait')) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    await exited;
+    const id = /^Session: (\S+)$/m.exec(out)[1];
+    assert.equal(e.record(id).status, 'Running', 'a killed run cannot say anything else');
+    fs.writeFileSync(gate, '');
+    const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: id, merge: 'never' });
+    assert.equal(resumed.status, 'Completed', resumed.error ?? '');
+    assert.deepEqual(lines(side), [...Array.from({ length: 12 }, (_, i) => String(i)), 'wait', 'wait', 'last']);
+    const rec = e.record(id);
+    assert.deepEqual(rec.workflow_data.completed_steps, Array.from({ length: 14 }, (_, i) => i));
+    assert.equal(rec.checkpoints.length, 14, 'one checkpoint per step, none lost to the kill');
+  });
+
   it('aborting through the API stops the running process group promptly', async (t) => {
     const e = engineEnv(t);
     const marker = path.join(e.root, 'grandchild-alive');

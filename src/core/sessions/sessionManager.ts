@@ -24,7 +24,7 @@ import {
   type SessionType,
 } from '../model/session';
 import { StdDuration, after, nowTimestamp, rfc3339PlusZero, toPrettyJson } from '../model/serde';
-import { tempPathFor, writeFileAtomicSync, writeTempFileSync } from '../storage/atomicFile';
+import { writeFileAtomicSync, writeTempFileSync } from '../storage/atomicFile';
 import { withFileLock } from '../storage/fileLock';
 import { canReuse, identityOf, racyWindowFor, type FileIdentity } from '../storage/fileIdentity';
 import { assertSafeId } from '../storage/ids';
@@ -33,6 +33,7 @@ import { describeZodError, parseSessionText, readJsonFile } from '../storage/rea
 import { WorkflowCheckpoint } from '../model/workflowCheckpoint';
 import { processAlive } from '../process/alive';
 import { SessionIndex } from '../storage/sessionIndex';
+import { CheckpointJournal, journalHead, rebuildFromJournal, type JournalLine, type JournalStepLine } from './checkpointJournal';
 import { listWorkflowCheckpointFiles, summarizeEmbedded, type CheckpointInfo, type CheckpointSummary } from './checkpoints';
 import { matchesFilter, type SessionFilter } from './filter';
 import { sortNewestFirst, summarize, type SessionSummary, type UnreadableFile } from './summary';
@@ -276,39 +277,92 @@ export class SessionManager {
       const next = patch ? applyLifecycle(current, applyPatch(current, patch)) : { ...current, updated_at: after(nowTimestamp(), current.updated_at) };
       const checkpointId = `checkpoint-${randomUUID()}`;
       const createdAt = nowTimestamp();
-      const snapshot: CheckpointSnapshot = {
-        ...input.snapshot,
-        session_id: id,
-        checkpoint_id: checkpointId,
-        created_at: createdAt,
-        workflow_data: next.workflow_data,
-        mapreduce_data: next.mapreduce_data,
-      };
-      const snapshotFile = this.paths.snapshotFile(id, checkpointId);
-      const tmp = writeTempFileSync(snapshotFile, toPrettyJson(snapshot));
-      try {
-        if (input.checkpointFile) {
-          assertSafeId(input.checkpointFile.replace(/\.checkpoint\.json$/, ''), 'checkpoint file name');
-          const target = path.join(this.paths.workflowCheckpointsDir(id), input.checkpointFile);
-          const linked = tempPathFor(target);
-          fs.mkdirSync(path.dirname(target), { recursive: true });
-          fs.linkSync(tmp, linked);
-          fs.renameSync(linked, target);
-        }
-        fs.renameSync(tmp, snapshotFile);
-      } finally {
-        fs.rmSync(tmp, { force: true });
-      }
-      const entry: EmbeddedCheckpoint = {
-        id: checkpointId,
-        created_at: createdAt,
-        state: { snapshot: path.relative(this.home, snapshotFile) },
-        metadata: { ...input.info },
-      };
+      this.writeCheckpointSnapshot(id, checkpointId, { ...input.snapshot, created_at: createdAt, workflow_data: next.workflow_data, mapreduce_data: next.mapreduce_data }, input.checkpointFile);
+      const entry = checkpointEntry(checkpointId, createdAt, input.info);
       // The patch was validated above and the entry is ours: the rest of the record was valid already.
       const session = this.write({ ...next, checkpoints: [...next.checkpoints, entry] }, { validated: true });
       return { summary: summarizeEmbedded(entry), session };
     });
+  }
+
+  /**
+   * Writes a checkpoint's snapshot and, with `checkpointFile`, the same bytes as the session's
+   * Prodigy checkpoint file: one write under two names (a hard link, then a rename). The caller
+   * holds the session's resume lock (no one else writes these files) and adds the entry to the
+   * record with `addCheckpoints`. Atomic but not fsynced: the record write that follows is the
+   * durable one (see ARCHITECTURE.md, "Checkpoints").
+   */
+  writeCheckpointSnapshot(id: string, checkpointId: string, content: Record<string, unknown>, checkpointFile?: string): void {
+    const snapshot = { ...content, session_id: id, checkpoint_id: checkpointId };
+    const snapshotFile = this.paths.snapshotFile(id, checkpointId);
+    const target = checkpointFile ? path.join(this.paths.workflowCheckpointsDir(id), checkpointFileName(checkpointFile)) : snapshotFile;
+    const tmp = writeTempFileSync(target, toPrettyJson(snapshot));
+    try {
+      if (checkpointFile) {
+        fs.mkdirSync(path.dirname(snapshotFile), { recursive: true });
+        fs.linkSync(tmp, snapshotFile); // a new name: link is atomic
+      }
+      fs.renameSync(tmp, target);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** Adds checkpoint entries (snapshots already written) and the progress they mark, in one locked write. */
+  async addCheckpoints(id: string, entries: { id: string; created_at: string; info: CheckpointInfo }[], patch: SessionPatch = {}): Promise<UnifiedSession> {
+    const valid = validPatch(patch);
+    return this.withSessionLock(id, () => {
+      const current = this.readFresh(id);
+      const next = applyLifecycle(current, applyPatch(current, valid));
+      const added = entries.map((e) => checkpointEntry(e.id, e.created_at, e.info));
+      return this.write({ ...next, checkpoints: [...next.checkpoints, ...added] }, { validated: true });
+    });
+  }
+
+  /** The session's checkpoint journal, for the run that holds its resume lock to append to. */
+  openCheckpointJournal(id: string): CheckpointJournal {
+    return new CheckpointJournal(this.paths.journalFile(id));
+  }
+
+  /**
+   * Where the journal says the session stands: its head checkpoint rebuilt as Prodigy checkpoint
+   * content (with `checkpoint_id`), or null without a journal.
+   */
+  async journalHead(id: string): Promise<CheckpointSnapshot | null> {
+    const lines = CheckpointJournal.read(this.paths.journalFile(id));
+    const head = journalHead(lines);
+    return head ? this.snapshotOf(id, head, lines) : null;
+  }
+
+  /**
+   * Adds to the record the journal's checkpoints it does not list yet: a run killed between its
+   * coalesced record writes leaves some only in the journal. Returns how many were added.
+   */
+  async reconcileJournal(id: string): Promise<number> {
+    const lines = CheckpointJournal.read(this.paths.journalFile(id));
+    const known = new Set((await this.getSession(id)).checkpoints.map((c) => c.id));
+    const missing = lines.filter((l): l is JournalStepLine => l.type === 'step' && !known.has(l.checkpoint_id));
+    if (missing.length === 0) return 0;
+    await this.addCheckpoints(
+      id,
+      missing.map((l) => ({
+        id: l.checkpoint_id,
+        created_at: l.created_at,
+        info: { step_index: l.step.step_index, step_name: l.step.command, total_steps: l.base.total_steps, ...(l.commit ? { commit: l.commit } : {}) },
+      })),
+    );
+    return missing.length;
+  }
+
+  /** Records that the session now continues from `checkpointId` (after a restore). */
+  moveJournalHead(id: string, checkpointId: string): void {
+    const journal = this.openCheckpointJournal(id);
+    try {
+      journal.append({ type: 'head', checkpoint_id: checkpointId, created_at: nowTimestamp() });
+    } finally {
+      journal.close();
+    }
   }
 
   async listCheckpoints(id: string): Promise<{ checkpoints: CheckpointSummary[]; unreadable: UnreadableFile[] }> {
@@ -496,11 +550,22 @@ export class SessionManager {
     assertSafeId(checkpointId, 'checkpoint id');
     const entry = session.checkpoints.find((c) => c.id === checkpointId);
     if (!entry) throw new CheckpointNotFoundError(session.id, checkpointId);
-    const file = this.paths.snapshotFile(session.id, checkpointId);
-    if (!fs.existsSync(file)) {
-      throw new ProdigyError(`Checkpoint ${checkpointId} of session ${session.id} was written by another tool and holds no snapshot to restore (${file} is missing)`);
+    const snapshot = this.snapshotOf(session.id, checkpointId, CheckpointJournal.read(this.paths.journalFile(session.id)));
+    if (!snapshot) {
+      throw new ProdigyError(`Checkpoint ${checkpointId} of session ${session.id} was written by another tool and holds no snapshot to restore`);
     }
-    return readJsonFile(file, CheckpointSnapshot);
+    return snapshot;
+  }
+
+  /** A checkpoint's state: its snapshot file, else rebuilt from the session's journal. */
+  private snapshotOf(id: string, checkpointId: string, lines: JournalLine[]): CheckpointSnapshot | null {
+    const file = this.paths.snapshotFile(id, checkpointId);
+    if (fs.existsSync(file)) return readJsonFile(file, CheckpointSnapshot);
+    const rebuilt = rebuildFromJournal(lines, checkpointId, (cp) => {
+      const f = this.paths.snapshotFile(id, cp);
+      return fs.existsSync(f) ? readJsonFile(f, CheckpointSnapshot) : null;
+    });
+    return rebuilt ? CheckpointSnapshot.parse({ ...rebuilt, session_id: id }) : null;
   }
 
   private emitExternalChanges(changed: string[], removed: string[], sessions: SessionSummary[]): void {
@@ -546,6 +611,15 @@ function sweepDeadTempFiles(dir: string): string[] {
     removed.push(file);
   }
   return removed;
+}
+
+function checkpointEntry(id: string, createdAt: string, info: CheckpointInfo): EmbeddedCheckpoint {
+  return { id, created_at: createdAt, state: { snapshot: `${id}.snapshot.json` }, metadata: { ...info } };
+}
+
+function checkpointFileName(name: string): string {
+  assertSafeId(name.replace(/\.checkpoint\.json$/, ''), 'checkpoint file name');
+  return name;
 }
 
 function safeReaddir(dir: string): string[] {

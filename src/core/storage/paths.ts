@@ -83,6 +83,11 @@ export class HomePaths {
     return path.join(this.snapshotsDir(id), `${assertSafeId(checkpointId, 'checkpoint id')}.snapshot.json`);
   }
 
+  /** The session's checkpoint journal (one line per step checkpoint). */
+  journalFile(id: string): string {
+    return path.join(this.snapshotsDir(id), 'journal.jsonl');
+  }
+
   snapshotLock(id: string): string {
     return path.join(this.locksDir, `${assertSafeId(id, 'session id')}.state.lock`);
   }

@@ -5,9 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ProdigyError, SessionNotFoundError } from '../errors';
 import { createSessionWorktree, findSessionWorktree, isGitRepo, type SessionWorktree } from '../git';
-import { nowTimestamp } from '../model/serde';
+import { randomUUID } from 'node:crypto';
+import { nowTimestamp, timestampNs } from '../model/serde';
 import type { SessionStatus, UnifiedSession } from '../model/session';
-import type { CompletedStep } from '../model/workflowCheckpoint';
+import { WorkflowCheckpoint, type CompletedStep } from '../model/workflowCheckpoint';
 import type { SessionManager } from '../sessions/sessionManager';
 import { assertSafeId } from '../storage/ids';
 import type { EngineListener } from './events';
@@ -114,7 +115,7 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
     log.message('info', `Starting session: ${id}`);
     const cwd = worktree?.path ?? projectDir;
     const ctx = buildContext({ id, workflow, cwd, git: inGit, secrets, masker, log, env, opts, args: opts.args ?? [], vars: {} });
-    return await finish(opts, ctx, worktree, { completed: [], startTime: nowTimestamp() });
+    return await finish(opts, ctx, worktree, { completed: [], startTime: nowTimestamp(), parent: null });
   } finally {
     log.close();
     lock.release();
@@ -141,7 +142,7 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
     if (session.status === 'Completed') throw new ProdigyError(`Session ${id} has already completed and cannot be resumed`);
     if (session.status === 'Cancelled') throw new ProdigyError(`Session ${id} was cancelled and cannot be resumed`);
     if (session.mapreduce_data) throw new ProdigyError(`Session ${id} is a MapReduce run; resuming those is not supported yet`);
-    const latest = await manager.latestWorkflowCheckpoint(id);
+    const latest = await resumePoint(manager, id);
     const workflowPath = latest?.checkpoint.workflow_path ?? (typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null);
     if (!workflowPath) {
       throw new ProdigyError(`Cannot resume session ${id}: no checkpoint names its workflow file (looked in ${manager.paths.workflowCheckpointsDir(id)})`);
@@ -178,7 +179,7 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
     const args = Array.isArray(session.metadata.args) ? session.metadata.args.map(String) : [];
     const ctx = buildContext({ id, workflow, cwd, git: await isGitRepo(cwd), secrets, masker, log, env, opts, args, vars });
     const startTime = latest?.checkpoint.execution_state.start_time ?? nowTimestamp();
-    return await finish(opts, ctx, worktree, { completed, startTime });
+    return await finish(opts, ctx, worktree, { completed, startTime, parent: latest?.journalCheckpoint ?? null });
   } finally {
     log?.close();
     lock.release();
@@ -243,6 +244,28 @@ function buildContext(a: {
     claude: a.opts.claude ?? DEFAULT_CLAUDE_CONFIG,
     git: a.git,
   };
+}
+
+/**
+ * Where a resume starts: the newest of Prodigy's checkpoint files and our journal's head (the
+ * journal is ahead when a run died between its coalesced file writes). `journalCheckpoint` is the
+ * checkpoint the next step continues from in the journal.
+ */
+async function resumePoint(manager: SessionManager, id: string): Promise<{ checkpoint: WorkflowCheckpoint; journalCheckpoint: string | null } | null> {
+  await manager.reconcileJournal(id);
+  const file = await manager.latestWorkflowCheckpoint(id);
+  const head = await manager.journalHead(id);
+  const headCheckpoint = head ? WorkflowCheckpoint.safeParse(head) : null;
+  const newer = (a: string, b: string) => (timestampNs(a) ?? 0n) > (timestampNs(b) ?? 0n);
+  if (headCheckpoint?.success && (!file || !newer(file.checkpoint.timestamp, headCheckpoint.data.timestamp))) {
+    return { checkpoint: headCheckpoint.data, journalCheckpoint: head!.checkpoint_id };
+  }
+  if (!file) return null;
+  // Continuing from a file the journal does not describe (Prodigy's, or one written after the
+  // journal's head): keep it as a snapshot, so later checkpoints can be rebuilt on top of it.
+  const base = `checkpoint-${randomUUID()}`;
+  manager.writeCheckpointSnapshot(id, base, { ...file.checkpoint, created_at: nowTimestamp() });
+  return { checkpoint: file.checkpoint, journalCheckpoint: base };
 }
 
 /** Steps done according to the newest checkpoint file; else the record's own list. */

@@ -137,6 +137,7 @@ export async function restoreCheckpoint(
     });
     if (plan.cwd && plan.targetCommit && plan.currentCommit) await resetHard(plan.cwd, plan.targetCommit);
 
+    manager.moveJournalHead(sessionId, checkpointId);
     // Prodigy's checkpoint file follows, so `prodigy resume` and ours start from the same step.
     if (typeof snapshot.workflow_id === 'string' && Array.isArray(snapshot.completed_steps)) {
       const { session_id: _s, checkpoint_id: _c, created_at: _t, workflow_data: _w, mapreduce_data: _m, ...file } = snapshot;

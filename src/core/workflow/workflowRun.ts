@@ -2,10 +2,13 @@
 // step, and leave the session Completed, Failed (with its error) or Paused (stopped; the step in
 // flight is not counted) — with Prodigy's workflow checkpoint file saying the same.
 import { headCommit, readHeadSync, updateWorktreeState, type SessionWorktree } from '../git';
-import type { SessionStatus } from '../model/session';
+import { randomUUID } from 'node:crypto';
+import type { SessionStatus, WorkflowSessionData } from '../model/session';
 import { nowTimestamp, rfc3339PlusZero } from '../model/serde';
 import type { CompletedStep } from '../model/workflowCheckpoint';
 import type { SessionManager } from '../sessions/sessionManager';
+import { ProgressRecorder } from './progressRecorder';
+import type { CheckpointJournal } from '../sessions/checkpointJournal';
 import { buildCheckpointFile, completedIndices } from './checkpointFile';
 import type { EngineListener } from './events';
 import { interpolate, renderValue, type Variables } from './interpolation';
@@ -15,6 +18,8 @@ import { executeStep } from './stepExecutor';
 export interface RunProgress {
   completed: CompletedStep[];
   startTime: string;
+  /** The checkpoint the first new step continues from, in the session's journal. */
+  parent: string | null;
 }
 
 export interface LoopResult {
@@ -27,6 +32,11 @@ const OUTPUT_LIMIT = 64 * 1024;
 
 export class WorkflowRun {
   private readonly captured: Record<string, string> = {};
+  private readonly recorder: ProgressRecorder;
+  private readonly journal: CheckpointJournal;
+  private parent: string | null = null;
+  /** The record's workflow_data as of the last checkpoint (what a snapshot restores). */
+  private recordData: WorkflowSessionData | null = null;
 
   constructor(
     private readonly manager: SessionManager,
@@ -35,9 +45,21 @@ export class WorkflowRun {
     private readonly listener: EngineListener,
     /** The checkpoint file's name in H/state/{id}/checkpoints (one per session). */
     private readonly checkpointFileName: string,
-  ) {}
+  ) {
+    this.recorder = new ProgressRecorder(manager, ctx.sessionId, checkpointFileName);
+    this.journal = manager.openCheckpointJournal(ctx.sessionId);
+  }
 
   async execute(progress: RunProgress): Promise<LoopResult> {
+    this.parent = progress.parent;
+    try {
+      return await this.loop(progress);
+    } finally {
+      this.journal.close();
+    }
+  }
+
+  private async loop(progress: RunProgress): Promise<LoopResult> {
     const { ctx } = this;
     const steps = ctx.workflow.steps;
     const done = completedIndices(progress.completed);
@@ -75,6 +97,7 @@ export class WorkflowRun {
         checkpointId,
       });
     }
+    await this.recorder.flush();
     await this.writeFile(progress, completed, 'Completed', steps.length);
     await this.manager.completeSession(ctx.sessionId);
     this.markWorktree('completed');
@@ -91,37 +114,64 @@ export class WorkflowRun {
   private async checkpoint(progress: RunProgress, completed: CompletedStep[], index: number): Promise<string> {
     const { ctx } = this;
     const step = ctx.workflow.steps[index];
-    const file = buildCheckpointFile({
-      workflowId: this.workflowId(),
-      workflow: ctx.workflow,
-      status: 'Running',
-      currentStepIndex: index + 1,
-      completed,
-      variables: this.persistedVariables(),
-      startTime: progress.startTime,
-    });
+    const total = ctx.workflow.steps.length;
     const commit = ctx.git ? (readHeadSync(ctx.cwd) ?? (await headCommit(ctx.cwd).catch(() => null))) : null;
-    const last = completed[completed.length - 1];
-    const { summary } = await this.manager.recordCheckpoint(ctx.sessionId, {
-      info: { step_index: index, step_name: step.display, total_steps: ctx.workflow.steps.length, ...(commit ? { commit } : {}) },
-      snapshot: file,
-      checkpointFile: this.checkpointFileName,
-      patch: {
-        workflow_data: {
-          current_step: nextStep(completed, ctx.workflow.steps.length),
-          total_steps: ctx.workflow.steps.length,
-          completed_steps: completed.map((c) => c.step_index),
-          variables: this.recordVariables(),
-        },
-        metadata: { current_step: nextStep(completed, ctx.workflow.steps.length), ...(commit ? { head_commit: commit } : {}) },
-        timings: { [step.display]: last.duration },
+    const done = nextStep(completed, total);
+    const workflowData = {
+      current_step: done,
+      total_steps: total,
+      completed_steps: completed.map((c) => c.step_index),
+      variables: this.recordVariables(),
+    };
+    const current = this.recordData ?? (await this.manager.getSession(ctx.sessionId)).workflow_data;
+    this.recordData = current ? { ...current, ...workflowData } : null;
+    const checkpointId = `checkpoint-${randomUUID()}`;
+    const createdAt = nowTimestamp();
+    const variables = this.persistedVariables();
+    // The resume point is on disk before the next step starts: one journal line.
+    this.journal.append({
+      type: 'step',
+      checkpoint_id: checkpointId,
+      parent: this.parent,
+      created_at: createdAt,
+      step: completed[completed.length - 1],
+      commit,
+      variables,
+      workflow_data: this.recordData,
+      base: {
+        workflow_id: this.workflowId(),
+        workflow_hash: ctx.workflow.hash,
+        total_steps: total,
+        workflow_name: ctx.workflow.name || 'default',
+        workflow_path: ctx.workflow.path,
+        start_time: progress.startTime,
       },
     });
-    return summary.id;
+    this.parent = checkpointId;
+    // The record and Prodigy's checkpoint file follow (coalesced when steps are very short).
+    await this.recorder.add(
+      { id: checkpointId, created_at: createdAt, info: { step_index: index, step_name: step.display, total_steps: total, ...(commit ? { commit } : {}) } },
+      {
+        workflow_data: workflowData,
+        metadata: { current_step: done, ...(commit ? { head_commit: commit } : {}) },
+        timings: { [step.display]: completed[completed.length - 1].duration },
+      },
+      () => buildCheckpointFile({
+        workflowId: this.workflowId(),
+        workflow: ctx.workflow,
+        status: 'Running',
+        currentStepIndex: index + 1,
+        completed: completed.slice(),
+        variables,
+        startTime: progress.startTime,
+      }),
+    );
+    return checkpointId;
   }
 
   private async pause(progress: RunProgress, completed: CompletedStep[], index: number): Promise<LoopResult> {
     const { ctx } = this;
+    await this.recorder.flush();
     await this.writeFile(progress, completed, 'Interrupted', index);
     await this.manager.pauseSession(ctx.sessionId);
     this.markWorktree('interrupted');
@@ -132,6 +182,7 @@ export class WorkflowRun {
   private async fail(progress: RunProgress, completed: CompletedStep[], index: number, rawError: string): Promise<LoopResult> {
     const { ctx } = this;
     const error = ctx.masker.mask(rawError);
+    await this.recorder.flush();
     await this.writeFile(progress, completed, 'Failed', index, {
       __error_message: error,
       __failed_step_index: index,

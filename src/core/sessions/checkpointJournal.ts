@@ -1,0 +1,147 @@
+// A session's checkpoint history as an append-only journal (H/state/{id}/snapshots/journal.jsonl):
+// one line per step checkpoint, pointing at its parent, so the state at any checkpoint can be
+// rebuilt (a restore) without writing a whole snapshot file per step. Appending a line is far
+// cheaper than creating a file (see bench/engine.mjs). Only the run holding the session's resume
+// lock appends. A crash can leave a partial last line: it is the update in flight and is ignored.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CompletedStep } from '../model/workflowCheckpoint';
+
+/** What a Prodigy checkpoint file repeats on every save; carried per line so any line rebuilds one. */
+export interface JournalBase {
+  workflow_id: string;
+  workflow_hash: string;
+  total_steps: number;
+  workflow_name: string | null;
+  workflow_path: string | null;
+  start_time: string;
+}
+
+export interface JournalStepLine {
+  type: 'step';
+  checkpoint_id: string;
+  /** The checkpoint this one continues from (null: the start of the session). */
+  parent: string | null;
+  created_at: string;
+  step: CompletedStep;
+  /** The worktree's commit after the step. */
+  commit: string | null;
+  /** All variables after the step, masked. */
+  variables: Record<string, unknown>;
+  workflow_data: unknown;
+  base: JournalBase;
+}
+
+/** A restore moved the session to `checkpoint_id`: the next step continues from there. */
+export interface JournalHeadLine {
+  type: 'head';
+  checkpoint_id: string;
+  created_at: string;
+}
+
+export type JournalLine = JournalStepLine | JournalHeadLine;
+
+export class CheckpointJournal {
+  private fd: number | undefined;
+
+  constructor(readonly file: string) {}
+
+  append(line: JournalLine): void {
+    if (this.fd === undefined) {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      this.fd = fs.openSync(this.file, 'a', 0o644);
+    }
+    fs.writeSync(this.fd, `${JSON.stringify(line)}\n`);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  static read(file: string): JournalLine[] {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const lines: JournalLine[] = [];
+    for (const raw of text.split('\n')) {
+      if (!raw) continue;
+      try {
+        lines.push(JSON.parse(raw) as JournalLine);
+      } catch {
+        // A line cut short by a crash: the update that was in flight.
+      }
+    }
+    return lines;
+  }
+}
+
+/** Where the next step continues from: the last line's checkpoint. */
+export function journalHead(lines: JournalLine[]): string | null {
+  return lines.length ? lines[lines.length - 1].checkpoint_id : null;
+}
+
+/**
+ * The Prodigy checkpoint content at `checkpointId`: its line's variables and data, and the
+ * completed steps along its chain of parents (a chain may start at a checkpoint saved as a
+ * snapshot file, e.g. the safety checkpoint of a restore: `fromFile` supplies it).
+ */
+export function rebuildFromJournal(
+  lines: JournalLine[],
+  checkpointId: string,
+  fromFile: (id: string) => Record<string, unknown> | null,
+): Record<string, unknown> | null {
+  const byId = new Map<string, JournalStepLine>();
+  for (const l of lines) if (l.type === 'step') byId.set(l.checkpoint_id, l);
+  const target = byId.get(checkpointId);
+  if (!target) return null;
+  const steps: CompletedStep[] = [];
+  const seen = new Set<string>();
+  let cur: string | null = checkpointId;
+  while (cur && !seen.has(cur)) {
+    seen.add(cur);
+    const line = byId.get(cur);
+    if (!line) {
+      const base = fromFile(cur);
+      if (Array.isArray(base?.completed_steps)) steps.unshift(...(base.completed_steps as CompletedStep[]));
+      break;
+    }
+    steps.unshift(line.step);
+    cur = line.parent;
+  }
+  // A step re-run after a restore appears once, at its latest run.
+  const completed = [...new Map(steps.map((s) => [s.step_index, s])).values()].sort((a, b) => a.step_index - b.step_index);
+  const { base } = target;
+  return {
+    workflow_id: base.workflow_id,
+    execution_state: {
+      current_step_index: target.step.step_index + 1,
+      total_steps: base.total_steps,
+      status: 'Running',
+      start_time: base.start_time,
+      last_checkpoint: target.created_at,
+      current_iteration: 1,
+      total_iterations: 1,
+    },
+    completed_steps: completed,
+    variable_state: target.variables,
+    mapreduce_state: null,
+    timestamp: target.created_at,
+    version: 1,
+    workflow_hash: base.workflow_hash,
+    total_steps: base.total_steps,
+    workflow_name: base.workflow_name,
+    workflow_path: base.workflow_path,
+    retry_checkpoint_state: null,
+    variable_checkpoint_state: null,
+    session_id: null,
+    checkpoint_id: target.checkpoint_id,
+    created_at: target.created_at,
+    workflow_data: target.workflow_data,
+    mapreduce_data: null,
+  };
+}
