@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The main job on a built-in demo home: a Prodigy home holding sessions written by the real
-// `prodigy` CLI (the shared fixtures), sessions written through our own core, a damaged file and
-// a legacy project, then the CLI shows them, migrates the legacy session and quarantines the
-// damaged file. Everything lands in .demo/ (git-ignored); nothing outside it is touched.
-import { execFileSync } from 'node:child_process';
+// The main job, on a throwaway home and git repository in .demo/ (git-ignored; nothing outside it
+// is touched): the bundled shell-only workflow (examples/demo-workflow.yml) runs as a session,
+// fails at a step waiting for approval, is resumed after the fix, merged back, restored to an
+// earlier checkpoint and resumed again. Then the same home shows sessions written by the real
+// `prodigy` CLI (the shared fixtures), a legacy project to migrate and a damaged file.
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -18,12 +19,67 @@ const cli = path.join(root, 'dist', 'cli.js');
 const demo = path.join(root, '.demo');
 const home = path.join(demo, 'home');
 const project = path.join(demo, 'legacy-project');
+const repo = path.join(demo, 'demo-repo');
+const approval = path.join(demo, 'approved');
+const workflow = path.join(root, 'examples', 'demo-workflow.yml');
 fs.rmSync(demo, { recursive: true, force: true });
 
-// 1. What the `prodigy` CLI leaves behind (prodigy-formats.md §2–§5), including a truncated file.
+/** Runs the CLI with stderr merged into stdout by the OS, so messages keep their order. */
+function cliRun(args, env = {}) {
+  const r = spawnSync('sh', ['-c', 'exec "$0" "$@" 2>&1', process.execPath, cli, '--home', home, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status ?? 1, out: r.stdout ?? '' };
+}
+
+function show(...args) {
+  const env = typeof args[args.length - 1] === 'object' ? args.pop() : {};
+  const shown = ['prodigy-vscode', ...args].map((a) => (a.startsWith(root) ? path.relative(process.cwd(), a) || '.' : a)).join(' ');
+  console.log(`\n\x1b[1m$ ${shown}\x1b[0m`);
+  const r = cliRun(args, env);
+  process.stdout.write(r.out);
+  return r;
+}
+
+function heading(text) {
+  console.log(`\n\x1b[1;36m## ${text}\x1b[0m`);
+}
+
+// A. The workflow engine on a throwaway repository.
+fs.mkdirSync(repo, { recursive: true });
+const git = (...args) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+git('init', '-q', '-b', 'main');
+git('config', 'user.name', 'Demo User');
+git('config', 'user.email', 'demo@example.com');
+fs.writeFileSync(path.join(repo, 'README.md'), '# demo repository\n');
+git('add', '.');
+git('commit', '-qm', 'Initial commit');
+const env = { DEMO_APPROVAL: approval };
+
+console.log(`Demo home: ${home}\nDemo repository: ${repo}`);
+heading('1. Check the workflow file');
+show('validate', workflow);
+heading('2. Run it: each step is checkpointed; step 4 fails (no approval yet)');
+const first = show('run', workflow, '--path', repo, env);
+const id = /^Session: (\S+)$/m.exec(first.out)?.[1];
+if (!id) throw new Error('the run printed no session id');
+show('sessions', 'show', id);
+heading('3. Fix the cause, then resume: only the steps not done run');
+fs.writeFileSync(approval, 'ok\n');
+console.log(`(created ${path.relative(process.cwd(), approval)})`);
+show('resume', id, '-y', env);
+show('checkpoints', 'list', id);
+heading('4. Restore the checkpoint after step 2: the worktree goes back, the session is Paused');
+const { checkpoints } = JSON.parse(execFileSync(process.execPath, [cli, '--home', home, 'checkpoints', 'list', id, '--json'], { encoding: 'utf8' }));
+const afterStep2 = checkpoints.find((c) => c.kind === 'session' && c.step_index === 1);
+show('restore', id, afterStep2.id);
+heading('5. Resume again: steps 3 to 5 run once more');
+show('resume', id, '-y', env);
+console.log(`\n\x1b[1m$ git -C ${path.relative(process.cwd(), repo)} log --oneline\x1b[0m`);
+process.stdout.write(git('log', '--oneline'));
+
+// B. What the `prodigy` CLI leaves behind (prodigy-formats.md §2–§5), including a truncated file.
 seedHome(home);
 
-// 2. Runs recorded through our one SessionManager, the way the workflow engine records them.
+// Runs recorded directly through the one SessionManager (a library user's view).
 const manager = new SessionManager({ home });
 const steps = ['shell: cargo fmt --check', 'claude: /prodigy-lint', 'shell: cargo test'];
 async function run(name, stopAfter, end) {
@@ -45,7 +101,7 @@ const failed = await run('fix-flaky-tests', 2, (id) => manager.completeSession(i
 await run('refactor-db-pool', 1, (id) => manager.pauseSession(id));
 manager.close();
 
-// 3. A project with Prodigy's legacy session file (§4), for `migrate`.
+// A project with Prodigy's legacy session file (§4), for `migrate`.
 const fixtures = path.join(root, 'test', 'fixtures', 'prodigy');
 fs.mkdirSync(path.join(project, '.prodigy'), { recursive: true });
 fs.copyFileSync(path.join(fixtures, 'legacy-session_state.json'), path.join(project, '.prodigy', 'session_state.json'));
@@ -60,18 +116,7 @@ fs.copyFileSync(path.join(fixtures, 'mapreduce-job.checkpoint-v2.json'), path.jo
 const old = new Date(Date.now() - 60_000);
 fs.utimesSync(path.join(home, 'sessions', 'workflow-broken.json'), old, old);
 
-function show(...args) {
-  const shown = ['prodigy-vscode', '--home', path.relative(process.cwd(), home) || '.', ...args].join(' ');
-  console.log(`\n\x1b[1m$ ${shown}\x1b[0m`);
-  try {
-    process.stdout.write(execFileSync(process.execPath, [cli, '--home', home, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
-  } catch (err) {
-    process.stdout.write(String(err.stdout ?? ''));
-    process.stdout.write(String(err.stderr ?? ''));
-  }
-}
-
-console.log(`Demo Prodigy home: ${home}`);
+heading('6. The same home also holds sessions written by the real prodigy CLI, a legacy project and a damaged file');
 show('sessions', 'list');
 show('sessions', 'show', failed);
 show('checkpoints', 'list', failed);
