@@ -57,7 +57,7 @@ test('Expanding a session shows its checkpoints, including Prodigy\'s checkpoint
     const row = sessionRows(wb.page).filter({ hasText: 'fix-tests' }).first();
     await row.click();
     await wb.page.keyboard.press('ArrowRight');
-    const texts = await waitForSessionRows(wb.page, [/Step 1: claude: \/prodigy-implement-spec/, /Step 0/]);
+    const texts = await waitForSessionRows(wb.page, [/1 step done: claude: \/prodigy-implement-spec/, /Checkpoint 2: session state when the run failed/]);
     assert.ok(texts.some((t) => /prodigy checkpoint · Failed/.test(t)), `no Prodigy checkpoint row:\n${texts.join('\n')}`);
     await wb.screenshot('e2e-checkpoints');
   });

@@ -111,9 +111,9 @@ describe('Sessions tree', () => {
       'checkpoint:workflow-1736937666666:workflow-1736937666777',
       'checkpoint:workflow-1736937666666:checkpoint-3c1f5a7e-9b2d-4e8f-a6c0-1d7b9e3f5a21',
     ]);
-    assert.match(label(items[0]), /^Step 1: claude: \/prodigy-implement-spec/);
+    assert.match(label(items[0]), /^1 step done: claude: \/prodigy-implement-spec/);
     assert.match(String(items[0].description), /Failed/);
-    assert.match(label(items[1]), /^Step 0/);
+    assert.match(label(items[1]), /^Checkpoint 2: session state when the run failed \(at step 1\)/);
   });
 
   it('shows an unreadable file as such, with its reason, without touching it', async () => {
@@ -135,7 +135,7 @@ describe('Sessions tree', () => {
     const items = children.map((c) => a.services.tree.getTreeItem(c));
     const cp = items.find((i) => i.id === 'checkpoint:workflow-1736937000123:workflow-1736937000456');
     assert.ok(cp, `checkpoint missing; got ${items.map((i) => i.id).join(', ')}`);
-    assert.match(label(cp), /^Step 2\/3: shell: cargo test$/);
+    assert.match(label(cp), /^2\/3 steps done: shell: cargo test$/);
     const resolved = a.services.tree.resolveTreeItem(cp, children[items.indexOf(cp)]);
     assert.match((resolved.tooltip as vscode.MarkdownString).value, /prodigy resume/);
   });
