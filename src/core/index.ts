@@ -43,3 +43,6 @@ export type { EngineEvent, EngineListener } from './workflow/events';
 export { DEFAULT_CLAUDE_CONFIG, type ClaudeConfig } from './workflow/runContext';
 export { ClaudeNotFoundError } from './workflow/commands';
 export { ResumeLockedError, liveLockHolder } from './workflow/resumeLock';
+export { findExecutable } from './process/which';
+export { changedFiles, findSessionWorktree, removeSessionWorktree, runGit, type ChangedFile, type SessionWorktree } from './git';
+export { deleteSessionAndWorktree, removeWorktreeOf, sessionsToCleanUp, worktreeRoots } from './workflow/cleanup';
