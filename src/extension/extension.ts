@@ -3,6 +3,7 @@
 // when VS Code asks the tree for its children.
 import * as vscode from 'vscode';
 import { SessionManager } from '../core';
+import { registerAuthoring } from './authoring';
 import { sessionCommands } from './commands/sessionCommands';
 import { readSettings, SECTION } from './config';
 import { createLog } from './log';
@@ -32,6 +33,8 @@ export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi 
   for (const [id, handler] of Object.entries(sessionCommands(services))) {
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
   }
+
+  registerAuthoring(context, services);
 
   let watcher = watchSessionsFolder(manager.paths.sessionsDir, () => tree.rescan());
   context.subscriptions.push({ dispose: () => watcher.dispose() });

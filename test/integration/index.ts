@@ -13,6 +13,7 @@ function loadTestFiles(): void {
   require('./activation.test');
   require('./sessionsTree.test');
   require('./commands.test');
+  require('./authoring.test');
 }
 
 export function run(): Promise<void> {

@@ -1,0 +1,4 @@
+// STUB: being written (authoring: diagnostics, CodeLens, schema contribution).
+describe('Authoring', () => {
+  it('is registered', () => undefined);
+});
