@@ -12,7 +12,7 @@ export type {
   CheckpointSnapshot,
 } from './sessions/sessionManager';
 export type { SessionFilter } from './sessions/filter';
-export { displayName, type SessionSummary, type UnreadableFile, type MapReduceProgress } from './sessions/summary';
+export { displayName, summarize, type SessionSummary, type UnreadableFile, type MapReduceProgress } from './sessions/summary';
 export { relativeTime, progressText, checkpointStepText } from './sessions/describe';
 export type { CheckpointSummary, CheckpointInfo } from './sessions/checkpoints';
 export { migrate, countUnimported, type MigrationReport, type MigrateOptions } from './migration/migrate';

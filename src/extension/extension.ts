@@ -4,7 +4,12 @@
 import * as vscode from 'vscode';
 import { SessionManager } from '../core';
 import { registerAuthoring } from './authoring';
+import { runCommands } from './commands/runCommands';
 import { sessionCommands } from './commands/sessionCommands';
+import { GIT_SCHEME, GitContentDocuments } from './documents/gitContentDocuments';
+import { LOG_SCHEME, SessionLogDocuments } from './documents/sessionLogDocuments';
+import { RunController } from './runs/runController';
+import { StatusBarController } from './statusBar';
 import { readSettings, SECTION } from './config';
 import { createLog } from './log';
 import type { ExtensionServices } from './services';
@@ -29,8 +34,25 @@ export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi 
   const view = vscode.window.createTreeView<TreeNode>('prodigy.sessions', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
   context.subscriptions.push(tree, view);
 
-  const services: ExtensionServices = { manager: () => manager, tree, view: view as vscode.TreeView<unknown>, log };
-  for (const [id, handler] of Object.entries(sessionCommands(services))) {
+  const runs = new RunController(() => manager, readSettings, log);
+  tree.setLiveness((id) => runs.liveness(id));
+  const statusBar = new StatusBarController(runs, () => manager);
+  let unwatchStatus = statusBar.watch(manager);
+  const logDocuments = new SessionLogDocuments(() => manager, runs);
+  context.subscriptions.push(
+    runs,
+    statusBar,
+    logDocuments,
+    { dispose: () => unwatchStatus() },
+    vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logDocuments),
+    vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitContentDocuments()),
+    // A run starting or ending changes whether its row is live, stoppable, resumable.
+    runs.onDidChangeRuns(() => tree.refreshSessions([...runs.active().map((r) => r.sessionId), ...(runs.lastSessionId ? [runs.lastSessionId] : [])])),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
+  );
+
+  const services: ExtensionServices = { manager: () => manager, settings: readSettings, tree, view: view as vscode.TreeView<unknown>, log, runs };
+  for (const [id, handler] of Object.entries({ ...sessionCommands(services), ...runCommands(services) })) {
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
   }
 
@@ -49,6 +71,8 @@ export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi 
         watcher.dispose();
         watcher = watchSessionsFolder(manager.paths.sessionsDir, () => tree.rescan());
         tree.setManager(manager);
+        unwatchStatus();
+        unwatchStatus = statusBar.watch(manager);
         log.info(`Prodigy home is now ${manager.home}`);
       }
       if (next.pageSize !== settings.pageSize) tree.setPageSize(next.pageSize);

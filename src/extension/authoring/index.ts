@@ -1,7 +1,44 @@
-// STUB: being implemented (diagnostics from our loader, Run CodeLens, the workflow-file context key).
-import type * as vscode from 'vscode';
+// Authoring workflow files: which documents are workflow files (workflowFiles.ts), their problems from our
+// loader (workflowDiagnostics.ts), the Run/summary lenses (runCodeLens.ts) and the `prodigy.isWorkflowFile`
+// context key (workflowContextKey.ts). Registering does no I/O and reads no document; documents already
+// open are looked at just after activation returns, others when they open.
+import * as vscode from 'vscode';
 import type { ExtensionServices } from '../services';
+import { CODELENS_SELECTOR, RunWorkflowCodeLensProvider } from './runCodeLens';
+import { WorkflowContextKey } from './workflowContextKey';
+import { WorkflowDiagnostics } from './workflowDiagnostics';
+import { WorkflowFileDetector } from './workflowFiles';
 
-export function registerAuthoring(_context: vscode.ExtensionContext, _services: ExtensionServices): void {
-  // filled in by the authoring module
+export function registerAuthoring(context: vscode.ExtensionContext, services: ExtensionServices): void {
+  const detector = new WorkflowFileDetector();
+  const diagnostics = new WorkflowDiagnostics(detector, services.log);
+  const lenses = new RunWorkflowCodeLensProvider(detector, diagnostics);
+  const contextKey = new WorkflowContextKey(detector, diagnostics);
+
+  context.subscriptions.push(
+    diagnostics,
+    lenses,
+    contextKey,
+    vscode.languages.registerCodeLensProvider(CODELENS_SELECTOR, lenses),
+    vscode.workspace.onDidOpenTextDocument((doc) => {
+      if (detector.isCandidate(doc)) diagnostics.validate(doc);
+    }),
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length && detector.isCandidate(e.document)) diagnostics.schedule(e.document);
+    }),
+    vscode.workspace.onDidSaveTextDocument((doc) => {
+      if (detector.isCandidate(doc)) diagnostics.validate(doc);
+    }),
+    vscode.workspace.onDidCloseTextDocument((doc) => {
+      detector.forget(doc.uri);
+      diagnostics.forget(doc.uri);
+    }),
+  );
+
+  // Activation on `onLanguage:yaml` means a YAML document is already open: look at those after activate().
+  const initial = setTimeout(() => {
+    for (const doc of vscode.workspace.textDocuments) if (detector.isCandidate(doc)) diagnostics.validate(doc);
+    contextKey.update();
+  }, 0);
+  context.subscriptions.push({ dispose: () => clearTimeout(initial) });
 }

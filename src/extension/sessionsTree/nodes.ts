@@ -2,13 +2,22 @@
 // selection survive, and `reveal` can find a session by id.
 import * as vscode from 'vscode';
 import { checkpointStepText, displayName, progressText, relativeTime, type CheckpointSummary, type SessionSummary, type UnreadableFile } from '../../core';
-import { CHECKPOINT_CONTEXT, LOAD_MORE_CONTEXT, MESSAGE_CONTEXT, UNREADABLE_CONTEXT, sessionContextValue } from './contextValues';
+import { LOAD_MORE_CONTEXT, MESSAGE_CONTEXT, UNREADABLE_CONTEXT, checkpointContextValue, sessionContextValue, type Liveness } from './contextValues';
+
+export type { Liveness };
 import { statusIcon } from './icons';
 import { checkpointTooltip, sessionTooltip } from './tooltips';
 
 export class SessionNode {
   readonly kind = 'session';
+  /** Set for Running sessions by the provider. */
+  liveness: Liveness | undefined;
   constructor(public summary: SessionSummary) {}
+
+  /** Running with no process behind it (a crash, a closed window): shown as Interrupted, resumable. */
+  get interrupted(): boolean {
+    return this.liveness === 'interrupted';
+  }
 
   get id(): string {
     return `session:${this.summary.id}`;
@@ -19,16 +28,17 @@ export class SessionNode {
     const item = new vscode.TreeItem(displayName(s), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     const progress = progressText(s);
-    item.description = [s.status, progress !== '-' ? progress : undefined, relativeTime(s.updated_at)].filter(Boolean).join(' · ');
-    item.iconPath = statusIcon(s.status);
-    item.contextValue = sessionContextValue(s);
+    const status = this.interrupted ? 'Interrupted' : this.liveness === 'elsewhere' && s.status === 'Running' ? 'Running (another process)' : s.status;
+    item.description = [status, progress !== '-' ? progress : undefined, relativeTime(s.updated_at)].filter(Boolean).join(' · ');
+    item.iconPath = this.interrupted ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.orange')) : statusIcon(s.status);
+    item.contextValue = sessionContextValue(s, this.liveness);
     item.resourceUri = undefined;
     item.accessibilityInformation = { label: `${displayName(s)}, ${item.description}` };
     return item;
   }
 
   tooltip(): vscode.MarkdownString {
-    return sessionTooltip(this.summary);
+    return sessionTooltip(this.summary, this.interrupted);
   }
 }
 
@@ -51,7 +61,7 @@ export class CheckpointNode {
       .filter(Boolean)
       .join(' · ');
     item.iconPath = new vscode.ThemeIcon(c.kind === 'workflow-file' ? 'file-code' : 'bookmark');
-    item.contextValue = c.kind === 'session' ? CHECKPOINT_CONTEXT.session : CHECKPOINT_CONTEXT.workflowFile;
+    item.contextValue = checkpointContextValue(c);
     return item;
   }
 
@@ -109,13 +119,14 @@ export class LoadMoreNode {
 
 export class MessageNode {
   readonly kind = 'message';
-  constructor(readonly id: string, readonly text: string, readonly icon = 'info') {}
+  constructor(readonly id: string, readonly text: string, readonly icon = 'info', readonly command?: vscode.Command) {}
 
   toTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.text, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon(this.icon);
     item.contextValue = MESSAGE_CONTEXT;
+    item.command = this.command;
     return item;
   }
 

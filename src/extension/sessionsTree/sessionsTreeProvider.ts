@@ -2,9 +2,9 @@
 // events (our own writes, and other processes' writes found by a rescan) and update only
 // the affected row. The root is paged so 10,000 sessions render as fast as 50.
 import * as vscode from 'vscode';
-import { errorMessage, type SessionChange, type SessionFilter, type SessionManager } from '../../core';
+import { errorMessage, type SessionChange, type SessionFilter, type SessionManager, type SessionSummary } from '../../core';
 import { ContextKeys, setContext } from '../contextKeys';
-import { CheckpointNode, LoadMoreNode, MessageNode, SessionNode, UnreadableNode, type TreeNode } from './nodes';
+import { CheckpointNode, LoadMoreNode, MessageNode, SessionNode, UnreadableNode, type Liveness, type TreeNode } from './nodes';
 
 export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
@@ -14,6 +14,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   private limit: number;
   private filter: SessionFilter = {};
   private unsubscribe: () => void = () => undefined;
+  private liveness: (id: string) => Liveness = () => 'elsewhere';
 
   constructor(private manager: SessionManager, private pageSize: number, private readonly log: vscode.LogOutputChannel) {
     this.limit = pageSize;
@@ -64,6 +65,39 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     return this.nodes.get(id);
   }
 
+  /** Pages in until `id` is shown (for Reveal Session on an older session); undefined if it is not listed at all. */
+  async loadUntil(id: string): Promise<SessionNode | undefined> {
+    const { sessions } = await this.manager.listSessions(this.filter);
+    const index = sessions.findIndex((s) => s.id === id);
+    if (index < 0) return undefined;
+    if (index >= this.limit) {
+      this.limit = Math.ceil((index + 1) / this.pageSize) * this.pageSize;
+      this.refresh();
+    }
+    await this.rootChildren();
+    return this.nodes.get(id);
+  }
+
+  /** How a Running session's process is doing (set by the composition root). */
+  setLiveness(liveness: (id: string) => Liveness): void {
+    this.liveness = liveness;
+  }
+
+  /** Re-render the rows of these sessions (their liveness changed). */
+  refreshSessions(ids: string[]): void {
+    for (const id of ids) {
+      const node = this.nodes.get(id);
+      if (node) {
+        node.liveness = this.livenessOf(node.summary);
+        this.changed.fire(node);
+      }
+    }
+  }
+
+  private livenessOf(summary: SessionSummary): Liveness | undefined {
+    return summary.status === 'Running' || summary.status === 'Initializing' ? this.liveness(summary.id) : undefined;
+  }
+
   getTreeItem(node: TreeNode): vscode.TreeItem {
     return node.toTreeItem();
   }
@@ -88,11 +122,15 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     try {
       const listing = await this.manager.listSessions({ ...this.filter, limit: this.limit });
       const children: TreeNode[] = [];
+      if (!vscode.workspace.isTrusted) {
+        children.push(new MessageNode('message:untrusted', 'Restricted Mode: sessions can be viewed; workflows do not run', 'shield', { command: 'workbench.trust.manage', title: 'Manage Workspace Trust' }));
+      }
       const shown = new Set<string>();
       for (const summary of listing.sessions) {
         let n = this.nodes.get(summary.id);
         if (n) n.summary = summary;
         else this.nodes.set(summary.id, (n = new SessionNode(summary)));
+        n.liveness = this.livenessOf(summary);
         children.push(n);
         shown.add(summary.id);
       }
@@ -136,6 +174,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     if (change.kind === 'upsert' && node && this.shownIds.has(change.id)) {
       const orderChanged = node.summary.started_at !== change.summary.started_at;
       node.summary = change.summary;
+      node.liveness = this.livenessOf(change.summary);
       if (!orderChanged) {
         this.changed.fire(node);
         return;

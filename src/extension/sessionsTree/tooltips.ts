@@ -8,7 +8,7 @@ function when(iso: string | null): string {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 }
 
-export function sessionTooltip(s: SessionSummary): vscode.MarkdownString {
+export function sessionTooltip(s: SessionSummary, interrupted = false): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
   md.appendMarkdown(`$(${s.session_type === 'MapReduce' ? 'server-process' : 'list-ordered'}) **`);
   md.appendText(displayName(s));
@@ -28,6 +28,9 @@ export function sessionTooltip(s: SessionSummary): vscode.MarkdownString {
     md.appendMarkdown(`**${k}:** `);
     md.appendText(v);
     md.appendMarkdown('  \n');
+  }
+  if (interrupted) {
+    md.appendMarkdown('\n---\n\n$(debug-disconnect) The process running this session is gone (a crash or a closed window). Nothing is lost: resume it where it stopped.\n');
   }
   if (s.error) {
     md.appendMarkdown('\n---\n\n$(error) ');

@@ -1,0 +1,97 @@
+// Lenses on the first line of a workflow file: `▶ Run Workflow` (trusted workspaces, files on disk) and
+// what the file is (`5 steps · standard`), or why it cannot run (`✗ cannot run: <reason>`, opening the
+// Problems panel). In an untrusted workspace the Run lens is replaced by a link to the trust settings.
+import * as vscode from 'vscode';
+import type { Workflow } from '../../core';
+import type { Analysis, WorkflowDiagnostics } from './workflowDiagnostics';
+import type { WorkflowFileDetector } from './workflowFiles';
+
+export const RUN_COMMAND = 'prodigy.runWorkflowFile';
+export const PROBLEMS_COMMAND = 'workbench.actions.view.problems';
+export const MANAGE_TRUST_COMMAND = 'workbench.trust.manage';
+export const UNTRUSTED_TITLE = 'Workspace not trusted: workflows do not run here';
+const MAX_REASON = 120;
+
+/** Where the lenses are asked for: YAML documents, and any .yml/.yaml file on disk (a language id can be changed). */
+export const CODELENS_SELECTOR: vscode.DocumentSelector = [
+  { scheme: 'file', language: 'yaml' },
+  { scheme: 'untitled', language: 'yaml' },
+  { scheme: 'file', pattern: '**/*.{yml,yaml}' },
+];
+
+export class RunWorkflowCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(
+    private readonly detector: WorkflowFileDetector,
+    private readonly diagnostics: WorkflowDiagnostics,
+  ) {
+    this.subscriptions = [
+      diagnostics.onDidUpdate(() => this.changed.fire()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()),
+    ];
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    if (!this.detector.isWorkflowFile(document)) return [];
+    return workflowLenses(document, this.diagnostics.analysisFor(document), vscode.workspace.isTrusted);
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+  }
+}
+
+export function workflowLenses(document: vscode.TextDocument, analysis: Analysis, trusted: boolean): vscode.CodeLens[] {
+  const top = new vscode.Range(0, 0, 0, 0);
+  const lens = (command: vscode.Command) => new vscode.CodeLens(top, command);
+  if (!analysis.ok) {
+    const where = analysis.line !== undefined ? ` (line ${analysis.line})` : '';
+    return [
+      lens({
+        title: `✗ cannot run: ${truncate(analysis.reason)}`,
+        command: PROBLEMS_COMMAND,
+        tooltip: `${analysis.reason}${where}\nFix this to run the workflow. Click to open the Problems panel.`,
+      }),
+    ];
+  }
+  const lenses: vscode.CodeLens[] = [];
+  if (!trusted) {
+    lenses.push(lens({ title: UNTRUSTED_TITLE, command: MANAGE_TRUST_COMMAND, tooltip: 'Workflows run shell commands and Claude; trust this workspace to run them.' }));
+  } else if (document.uri.scheme === 'file') {
+    lenses.push(lens({ title: '▶ Run Workflow', command: RUN_COMMAND, arguments: [document.uri], tooltip: 'Run this workflow as a new Prodigy session' }));
+  }
+  const workflow = analysis.workflow;
+  const count = workflow.warnings.length;
+  lenses.push(
+    lens({
+      title: describeWorkflow(workflow) + (count ? ` · ${count} warning${count === 1 ? '' : 's'}` : ''),
+      // Only something to click when there is something to see.
+      command: count ? PROBLEMS_COMMAND : '',
+      tooltip: workflow.name ? `Workflow "${workflow.name}"` : undefined,
+    }),
+  );
+  return lenses;
+}
+
+/** `5 steps · standard`, `MapReduce · 1 setup step · 2 agent steps · 1 reduce step` (empty phases left out). */
+export function describeWorkflow(workflow: Workflow): string {
+  const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
+  if (workflow.shape === 'mapreduce' && workflow.mapreduce) {
+    const mr = workflow.mapreduce;
+    const parts = ['MapReduce'];
+    if (mr.setup.steps.length) parts.push(n(mr.setup.steps.length, 'setup step'));
+    parts.push(n(mr.map.agent_template.length, 'agent step'));
+    if (mr.reduce.length) parts.push(n(mr.reduce.length, 'reduce step'));
+    return parts.join(' · ');
+  }
+  return `${n(workflow.steps.length, 'step')} · standard`;
+}
+
+function truncate(text: string): string {
+  const line = text.split('\n')[0];
+  return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON - 1)}…` : line;
+}

@@ -1,0 +1,80 @@
+// One status bar item (left): what this window runs, or how its last run ended. Quiet when
+// there is nothing to say. A click reveals the session in the tree.
+import * as vscode from 'vscode';
+import { summarize, type SessionManager, type SessionSummary } from '../core';
+import type { RunController } from './runs/runController';
+
+export class StatusBarController implements vscode.Disposable {
+  readonly item: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly runs: RunController,
+    private readonly manager: () => SessionManager,
+  ) {
+    this.item = vscode.window.createStatusBarItem('prodigy.status', vscode.StatusBarAlignment.Left, 50);
+    this.item.name = 'Prodigy';
+    this.disposables.push(this.item, runs.onDidChangeRuns(() => void this.update()));
+  }
+
+  /** Follows record changes of the session it shows (another process may stop or finish it). */
+  watch(manager: SessionManager): () => void {
+    return manager.onDidChange((c) => {
+      if (c.id === this.runs.lastSessionId) void this.update();
+    });
+  }
+
+  async update(): Promise<void> {
+    const active = this.runs.active();
+    const item = this.item;
+    item.backgroundColor = undefined;
+    if (active.length > 0) {
+      const run = active[active.length - 1];
+      const more = active.length > 1 ? ` (+${active.length - 1})` : '';
+      item.text = `$(sync~spin) ${run.workflowName} · step ${Math.max(run.step, 1)}/${run.total}${more}`;
+      const md = new vscode.MarkdownString(undefined, true);
+      for (const r of active) md.appendMarkdown(`**${r.workflowName}** \`${r.sessionId}\`  \nstep ${r.step}/${r.total}: ${escape(r.display)}\n\n`);
+      md.appendMarkdown('Click to show it in the Sessions view.');
+      item.tooltip = md;
+      item.command = { command: 'prodigy.revealSession', title: 'Reveal Session', arguments: [run.sessionId] };
+      item.show();
+      return;
+    }
+    const last = this.runs.lastSessionId ? await this.summary(this.runs.lastSessionId) : undefined;
+    if (!last || last.status === 'Completed' || last.status === 'Cancelled') {
+      item.hide();
+      return;
+    }
+    const name = last.workflow_name || last.id;
+    if (last.status === 'Failed') {
+      item.text = `$(error) ${name} failed`;
+      item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+      item.tooltip = new vscode.MarkdownString(`**${escape(name)}** failed\n\n${escape(last.error ?? '')}\n\nClick to show it; resume it from its menu.`);
+    } else if (last.status === 'Paused') {
+      item.text = `$(debug-pause) ${name} paused · step ${last.current_step + 1}/${last.total_steps}`;
+      item.tooltip = new vscode.MarkdownString(`**${escape(name)}** is paused before step ${last.current_step + 1}. Click to show it; resume it from its menu.`);
+    } else {
+      item.hide();
+      return;
+    }
+    item.command = { command: 'prodigy.revealSession', title: 'Reveal Session', arguments: [last.id] };
+    item.show();
+  }
+
+  private async summary(id: string): Promise<SessionSummary | undefined> {
+    try {
+      const s = await this.manager().getSession(id);
+      return summarize(s, this.manager().paths.sessionFile(id));
+    } catch {
+      return undefined;
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
