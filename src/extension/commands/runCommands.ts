@@ -84,7 +84,7 @@ export function runCommands(services: ExtensionServices): Record<string, (...arg
     },
 
     'prodigy.stopSession': async (arg?: SessionArg) => {
-      const id = await sessionOrPick(arg, ['Running', 'Initializing'], 'Stop Session', (s) => runs.liveness(s.id) !== 'interrupted');
+      const id = await sessionOrPick(arg, ['Running', 'Initializing'], 'Stop Session', (s) => ['here', 'elsewhere'].includes(runs.liveness(s.id)));
       if (!id) return undefined;
       const result = runs.stop(id);
       if (result === 'not-running') void vscode.window.showInformationMessage(`Prodigy: session ${id} is not running.`);

@@ -2,6 +2,7 @@
 // AbortControllers of this window's runs, streams their output to the Prodigy output channel
 // (prefixed by session), shows a cancellable progress notification, asks the merge question,
 // and tells the status bar and the tree what is running. No session logic lives here.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -16,6 +17,7 @@ import {
   type SessionManager,
 } from '../../core';
 import type { ExtensionSettings } from '../config';
+import type { Liveness } from '../sessionsTree/contextValues';
 import { askMerge, type MergeAnswer } from './mergeQuestion';
 
 export interface ActiveRun {
@@ -60,13 +62,20 @@ export class RunController implements vscode.Disposable {
     return this.runs.has(id);
   }
 
-  /** Whether a Running session has a live process: this window, another process, or none (interrupted). */
-  liveness(id: string): 'here' | 'elsewhere' | 'interrupted' {
+  /**
+   * Whether a Running session has a live process: this window, another process holding its resume
+   * lock, or none. Our engine always holds the lock while it runs, so a session it ran (it has a
+   * log here) without a live holder was interrupted. Real prodigy takes no lock while running:
+   * its sessions stay 'unknown'.
+   */
+  liveness(id: string): Liveness {
     if (this.runs.has(id)) return 'here';
     try {
-      return liveLockHolder(this.manager().paths.resumeLocksDir, id) !== null ? 'elsewhere' : 'interrupted';
+      const m = this.manager();
+      if (liveLockHolder(m.paths.resumeLocksDir, id) !== null) return 'elsewhere';
+      return fs.existsSync(m.paths.sessionLogFile(id)) ? 'interrupted' : 'unknown';
     } catch {
-      return 'interrupted';
+      return 'unknown';
     }
   }
 

@@ -2,7 +2,7 @@
 import { isResumable, type CheckpointSummary, type SessionSummary } from '../../core';
 
 /** For Running sessions: is a process running it, here or elsewhere, or was it interrupted (gone)? */
-export type Liveness = 'here' | 'elsewhere' | 'interrupted';
+export type Liveness = 'here' | 'elsewhere' | 'interrupted' | 'unknown';
 
 export function sessionContextValue(s: SessionSummary, liveness?: Liveness): string {
   const tokens = ['session', s.status.toLowerCase(), s.session_type.toLowerCase()];
@@ -10,7 +10,7 @@ export function sessionContextValue(s: SessionSummary, liveness?: Liveness): str
   const interrupted = active && liveness === 'interrupted';
   if (isResumable(s.status) || interrupted) tokens.push('resumable');
   if (active) tokens.push('active');
-  if (active && !interrupted) tokens.push('live');
+  if (active && (liveness === 'here' || liveness === 'elsewhere')) tokens.push('live');
   if (s.status === 'Paused' || interrupted) tokens.push('cancellable');
   if (!active || interrupted) tokens.push('deletable');
   if (s.worktree_name) tokens.push('worktree');
