@@ -24,7 +24,7 @@ export function registerAuthoring(context: vscode.ExtensionContext, services: Ex
       if (detector.isCandidate(doc)) diagnostics.validate(doc);
     }),
     vscode.workspace.onDidChangeTextDocument((e) => {
-      void e;
+      if (e.contentChanges.length && detector.isCandidate(e.document)) diagnostics.schedule(e.document);
     }),
     vscode.workspace.onDidSaveTextDocument((doc) => {
       if (detector.isCandidate(doc)) diagnostics.validate(doc);

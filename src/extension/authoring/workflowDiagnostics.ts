@@ -130,7 +130,7 @@ export function toDiagnostics(document: vscode.TextDocument, analysis: Analysis)
 export function tokenRange(document: vscode.TextDocument, line: number, col: number): vscode.Range {
   const l = Math.min(Math.max(line - 1, 0), Math.max(document.lineCount - 1, 0));
   const text = document.lineAt(l).text;
-  const start = Math.min(Math.max(col, 0), text.length);
+  const start = Math.min(Math.max(col - 1, 0), text.length);
   const end = tokenEnd(text, start);
   if (end > start) return new vscode.Range(l, start, l, end);
   const first = text.search(/\S/);

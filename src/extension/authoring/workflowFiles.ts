@@ -144,7 +144,7 @@ export class WorkflowFileDetector {
   private detect(document: vscode.TextDocument): boolean {
     const uri = document.uri;
     if (!SCHEMES.has(uri.scheme)) return false;
-    return true;
+    if (uri.scheme !== 'untitled' && isWorkflowPath(uri.path)) return true;
     if (document.languageId !== 'yaml') return false;
     // The length in UTF-16 code units, known without copying the text out.
     const length = document.offsetAt(document.lineAt(document.lineCount - 1).range.end);
