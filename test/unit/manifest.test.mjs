@@ -1,0 +1,72 @@
+// The extension manifest agrees with itself and with the code: every command a menu, a welcome
+// view or a CodeLens names is contributed (or built in), every contributed command is registered
+// in src/extension, every setting the code reads is declared, and the .vsix ships the schema.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT } from './helpers/env.mjs';
+
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const contributed = new Set(pkg.contributes.commands.map((c) => c.command));
+const BUILT_IN = new Set(['workbench.action.openSettings', 'workbench.action.files.openFolder', 'workbench.trust.manage']);
+
+function sourceOf(dir) {
+  const out = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...sourceOf(p));
+    else if (p.endsWith('.ts')) out.push(fs.readFileSync(p, 'utf8'));
+  }
+  return out.join('\n');
+}
+const extensionSource = sourceOf(path.join(ROOT, 'src', 'extension'));
+
+describe('package.json', () => {
+  it('every command in a menu is contributed', () => {
+    const missing = [];
+    for (const [menu, items] of Object.entries(pkg.contributes.menus)) {
+      for (const item of items) if (!contributed.has(item.command)) missing.push(`${menu}: ${item.command}`);
+    }
+    assert.deepEqual(missing, []);
+  });
+
+  it('every command linked from a welcome view is contributed or built in', () => {
+    const linked = pkg.contributes.viewsWelcome.flatMap((w) => [...w.contents.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1]));
+    assert.ok(linked.length > 0);
+    assert.deepEqual(linked.filter((c) => !contributed.has(c) && !BUILT_IN.has(c)), []);
+  });
+
+  it('every contributed command is registered by the extension code', () => {
+    const unregistered = [...contributed].filter((c) => !extensionSource.includes(`'${c}'`));
+    assert.deepEqual(unregistered, []);
+  });
+
+  it('commands that need a tree row are hidden from the palette', () => {
+    const hidden = new Set(pkg.contributes.menus.commandPalette.filter((m) => m.when === 'false').map((m) => m.command));
+    for (const c of ['prodigy.openSessionFile', 'prodigy.copySessionId', 'prodigy.loadMoreSessions', 'prodigy.showCheckpointChanges', 'prodigy.revealWorktree']) {
+      assert.ok(hidden.has(c), `${c} is hidden from the palette`);
+    }
+  });
+
+  it('running commands are disabled in untrusted workspaces, and trust is declared', () => {
+    for (const c of ['prodigy.runWorkflow', 'prodigy.runWorkflowFile', 'prodigy.resumeSession', 'prodigy.restoreCheckpoint']) {
+      assert.match(pkg.contributes.commands.find((x) => x.command === c).enablement ?? '', /isWorkspaceTrusted/, c);
+    }
+    assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
+  });
+
+  it('every setting the extension reads is declared', () => {
+    const read = [...extensionSource.matchAll(/c\.get<[^>]+>\('([\w.]+)'\)/g)].map((m) => `prodigy.${m[1]}`);
+    assert.ok(read.length >= 6);
+    const declared = Object.keys(pkg.contributes.configuration.properties);
+    assert.deepEqual(read.filter((k) => !declared.includes(k)), []);
+  });
+
+  it('the workflow schema is contributed for YAML and shipped in the .vsix', () => {
+    const url = pkg.contributes.yamlValidation[0].url;
+    assert.ok(fs.existsSync(path.join(ROOT, url)));
+    const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8');
+    assert.match(ignore, new RegExp(`^!${url.replace(/^\.\//, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+  });
+});
