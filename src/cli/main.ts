@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ProdigyError, SessionManager, errorMessage } from '../core';
 import { checkpointsList } from './commands/checkpoints';
+import { dlqList, dlqRetry } from './commands/dlq';
 import { migrateCommand } from './commands/migrate';
 import { restoreCommand } from './commands/restore';
 import { mergeCommand, resumeCommand, runCommand } from './commands/run';
@@ -20,6 +21,8 @@ Commands:
   restore <id> <checkpoint-id> [--force] [--json]   Take a session and its worktree back to a checkpoint
   merge <id> [--json]                               Merge a completed session's branch back
   validate <workflow> [--json]                      Check a workflow file and print what it contains
+  dlq list <id> [--json]                            A MapReduce session's failed items
+  dlq retry <id> [-y] [--json]                      Run a MapReduce session's failed items again
   sessions list [--json] [--status S] [--limit N]   List sessions, newest first
   sessions show <id> [--json]                       Show one session
   sessions delete <id> [--force]                    Move a session's files aside
@@ -90,6 +93,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         expect(2);
         await sessionsQuarantine(manager, io, { json: v.json });
         return 0;
+      case 'dlq list':
+      case 'dlq ls':
+        expect(3);
+        return await dlqList(manager, io, arg, { json: v.json });
+      case 'dlq retry':
+        expect(3);
+        return await dlqRetry(manager, io, arg, { yes: v.yes, json: v.json, claudeCommand: v['claude-command'] });
       case 'checkpoints list':
       case 'checkpoints ls':
         expect(3);

@@ -60,6 +60,11 @@ export class HomePaths {
     return path.join(this.logsDir, `${assertSafeId(id, 'session id')}.log`);
   }
 
+  /** One MapReduce agent's log: H/vscode/logs/{id}/{item_id}.log. */
+  agentLogFile(id: string, itemId: string): string {
+    return path.join(this.logsDir, assertSafeId(id, 'session id'), `${assertSafeId(itemId, 'item id')}.log`);
+  }
+
   sessionLock(id: string): string {
     return path.join(this.locksDir, `${assertSafeId(id, 'session id')}.lock`);
   }

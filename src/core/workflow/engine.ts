@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ProdigyError, SessionNotFoundError } from '../errors';
+import { ProdigyError, SessionNotFoundError, errorMessage } from '../errors';
 import { createSessionWorktree, findSessionWorktree, isGitRepo, type SessionWorktree } from '../git';
 import { randomUUID } from 'node:crypto';
 import { nowTimestamp, timestampNs } from '../model/serde';
@@ -20,7 +20,11 @@ import { acquireResumeLock } from './resumeLock';
 import { DEFAULT_CLAUDE_CONFIG, type ClaudeConfig, type RunContext } from './runContext';
 import { resolveSecrets, SecretMasker } from './secrets';
 import { SessionLog } from './sessionLog';
-import { WorkflowRun, type RunProgress } from './workflowRun';
+import { WorkflowRun, type LoopResult, type RunProgress } from './workflowRun';
+import { MapReduceRun } from '../mapreduce/mapReduceRun';
+import { JobStore } from '../mapreduce/jobState';
+import { DeadLetterQueue, type DeadLetteredItem } from '../mapreduce/deadLetterQueue';
+import { worktreeRoots } from './cleanup';
 
 export interface EngineOptions {
   manager: SessionManager;
@@ -56,10 +60,14 @@ export interface RunOutcome {
   merge?: MergeOutcome;
 }
 
-/** Workflow files whose meaning this engine runs today (MapReduce files load and validate). */
 function assertRunnable(workflow: Workflow): void {
-  if (workflow.shape === 'mapreduce') throw new ProdigyError(`${workflow.path}: MapReduce workflows can be validated but not run yet`);
-  if (workflow.steps.length === 0) throw new ProdigyError(`${workflow.path}: Workflow has no steps to execute`);
+  if (workflow.shape !== 'mapreduce' && workflow.steps.length === 0) throw new ProdigyError(`${workflow.path}: Workflow has no steps to execute`);
+  if (workflow.shape === 'mapreduce' && workflow.mapreduce!.map.agent_template.length === 0) throw new ProdigyError(`${workflow.path}: map.agent_template has no steps`);
+}
+
+/** Prodigy's job id spelling: mapreduce-YYYYMMDD_HHMMSS (UTC). */
+function newJobId(): string {
+  return `mapreduce-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15)}`;
 }
 
 export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome> {
@@ -73,14 +81,16 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
   const inGit = await isGitRepo(projectDir);
   const useWorktree = opts.worktree !== false && inGit;
   const { manager } = opts;
+  const isMapReduce = workflow.shape === 'mapreduce';
+  if (isMapReduce && !inGit) throw new ProdigyError(`${projectDir} is not a git repository: MapReduce agents each need a git worktree`);
 
   // The record exists before anything runs: if it cannot be written, nothing runs.
   const session = await manager.createSession({
-    type: 'Workflow',
+    type: isMapReduce ? 'MapReduce' : 'Workflow',
     workflowName: workflow.name,
-    totalSteps: workflow.steps.length,
+    ...(isMapReduce ? { jobId: newJobId() } : { totalSteps: workflow.steps.length }),
     metadata: {
-      workflow_type: 'standard',
+      workflow_type: isMapReduce ? 'mapreduce' : 'standard',
       workflow_path: workflow.path,
       current_step: 0,
       project_dir: projectDir,
@@ -98,23 +108,27 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
     for (const w of workflow.warnings) log.message('warning', `${workflow.path}:${w.line}:${w.col}: ${w.message}`);
     if (opts.worktree !== false && !inGit) log.message('info', `${projectDir} is not a git repository: running in place`);
     let worktree: SessionWorktree | null = null;
-    if (useWorktree) {
-      try {
+    try {
+      if (useWorktree) {
         worktree = await createSessionWorktree({ repo: projectDir, sessionId: id, worktreesRoot: manager.paths.worktreesDir });
-      } catch (err) {
-        await manager.completeSession(id, { success: false, error: `Could not create the worktree: ${(err as Error).message}` });
-        throw err;
+        log.message('info', `Created worktree at: ${worktree.path}`);
       }
-      log.message('info', `Created worktree at: ${worktree.path}`);
+      await manager.updateSession(id, {
+        status: 'Running',
+        ...(isMapReduce ? {} : { workflow_data: { worktree_name: worktree ? id : null } }),
+        metadata: worktree ? { worktree_path: worktree.path, branch: worktree.branch, original_branch: worktree.originalBranch, repo: worktree.repoRoot } : {},
+      });
+    } catch (err) {
+      // Nothing ran: the session says why instead of staying Initializing.
+      const error = `Could not start: ${errorMessage(err)}`;
+      log.message('error', error);
+      await manager.completeSession(id, { success: false, error }).catch(() => undefined);
+      throw err;
     }
-    await manager.updateSession(id, {
-      status: 'Running',
-      workflow_data: { worktree_name: worktree ? id : null },
-      metadata: worktree ? { worktree_path: worktree.path, branch: worktree.branch, original_branch: worktree.originalBranch, repo: worktree.repoRoot } : {},
-    });
     log.message('info', `Starting session: ${id}`);
     const cwd = worktree?.path ?? projectDir;
     const ctx = buildContext({ id, workflow, cwd, git: inGit, secrets, masker, log, env, opts, args: opts.args ?? [], vars: {} });
+    if (isMapReduce) return await finishMapReduce(opts, ctx, worktree, session.mapreduce_data!.job_id);
     return await finish(opts, ctx, worktree, { completed: [], startTime: nowTimestamp(), parent: null });
   } finally {
     log.close();
@@ -141,7 +155,7 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
     }
     if (session.status === 'Completed') throw new ProdigyError(`Session ${id} has already completed and cannot be resumed`);
     if (session.status === 'Cancelled') throw new ProdigyError(`Session ${id} was cancelled and cannot be resumed`);
-    if (session.mapreduce_data) throw new ProdigyError(`Session ${id} is a MapReduce run; resuming those is not supported yet`);
+    if (session.mapreduce_data) return await resumeMapReduce(opts, session);
     const latest = await resumePoint(manager, id);
     const workflowPath = latest?.checkpoint.workflow_path ?? (typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null);
     if (!workflowPath) {
@@ -197,6 +211,103 @@ async function finish(opts: EngineOptions, ctx: RunContext, worktree: SessionWor
   }
   listener({ type: 'session-finished', sessionId: ctx.sessionId, status: result.status, error: result.error });
   return { sessionId: ctx.sessionId, status: result.status, error: result.error, worktree: worktree?.path ?? null, logFile: ctx.log.file, merge };
+}
+
+/** A MapReduce job's run (or resume) in an existing session, then the usual merge back. */
+async function finishMapReduce(opts: EngineOptions, ctx: RunContext, worktree: SessionWorktree | null, jobId: string, retry = false): Promise<RunOutcome> {
+  const { manager } = opts;
+  const listener = opts.listener ?? (() => undefined);
+  const job = mapReduceStores(manager, ctx.cwd, jobId);
+  const state = job.store.load() ?? JobStore.fresh(jobId, { input: ctx.workflow.mapreduce!.map.input, json_path: ctx.workflow.mapreduce!.map.json_path, max_parallel: ctx.workflow.mapreduce!.map.max_parallel }, ctx.cwd);
+  await manager.updateSession(ctx.sessionId, { metadata: { job_dir: job.store.dir, dlq_dir: job.dlq.dir } });
+  const run = new MapReduceRun(manager, ctx, ctx.workflow.mapreduce!, job.store, job.dlq, state, listener);
+  let result: LoopResult;
+  if (retry) {
+    const r = await run.retryFailed();
+    ctx.log.message(r.failed ? 'warning' : 'success', `Retried ${r.retried} item(s): ${r.succeeded} succeeded, ${r.failed} still failing`);
+    const session = await manager.getSession(ctx.sessionId);
+    result = { status: r.stopped ? 'Paused' : session.status === 'Completed' ? 'Completed' : (session.status as LoopResult['status']), error: session.error };
+  } else result = await run.execute();
+  let merge: MergeOutcome | undefined;
+  if (result.status === 'Completed') {
+    ctx.log.message('success', `Session ${ctx.sessionId} completed`);
+    if (worktree) merge = await mergeBack({ manager, ctx, worktree, policy: opts.merge ?? 'ask', confirm: opts.confirmMerge });
+  }
+  listener({ type: 'session-finished', sessionId: ctx.sessionId, status: result.status, error: result.error });
+  return { sessionId: ctx.sessionId, status: result.status, error: result.error, worktree: worktree?.path ?? null, logFile: ctx.log.file, merge };
+}
+
+/** Where a job's state and dead-letter queue live: under the parent worktree's name, as Prodigy does (§1.2). */
+function mapReduceStores(manager: SessionManager, cwd: string, jobId: string): { store: JobStore; dlq: DeadLetterQueue } {
+  const repo = path.basename(cwd);
+  return { store: new JobStore(manager.home, repo, jobId), dlq: new DeadLetterQueue(manager.home, repo, jobId) };
+}
+
+/** Everything a MapReduce session needs to run again: its workflow, folder and context. */
+async function reopenMapReduce(opts: EngineOptions, session: UnifiedSession, log: (masker: SecretMasker) => SessionLog) {
+  const { manager } = opts;
+  const env = opts.env ?? process.env;
+  const workflowPath = typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null;
+  if (!workflowPath) throw new ProdigyError(`Session ${session.id} does not name its workflow file; it cannot be resumed`);
+  const workflow = loadWorkflowFile(workflowPath);
+  if (workflow.shape !== 'mapreduce') throw new ProdigyError(`${workflowPath} is no longer a MapReduce workflow`);
+  const secrets = resolveSecrets(workflow.secrets, env, workflow.path);
+  const masker = new SecretMasker(Object.values(secrets));
+  const worktree = await findSessionWorktree(worktreeRoots(manager), session.id);
+  const projectDir = typeof session.metadata.project_dir === 'string' ? session.metadata.project_dir : null;
+  const cwd = worktree?.path ?? (session.metadata.worktree === false && projectDir ? projectDir : null);
+  if (!cwd) throw new ProdigyError(`Cannot resume session ${session.id}: its worktree was not found under ${worktreeRoots(manager).join(' or ')}`);
+  const args = Array.isArray(session.metadata.args) ? session.metadata.args.map(String) : [];
+  const sessionLog = log(masker);
+  const ctx = buildContext({ id: session.id, workflow, cwd, git: true, secrets, masker, log: sessionLog, env, opts, args, vars: {} });
+  return { ctx, worktree, workflow, sessionLog };
+}
+
+async function resumeMapReduce(opts: ResumeOptions, session: UnifiedSession): Promise<RunOutcome> {
+  const { manager } = opts;
+  const listener = opts.listener ?? (() => undefined);
+  const { ctx, worktree, workflow, sessionLog } = await reopenMapReduce(opts, session, (masker) => new SessionLog(session.id, manager.paths.sessionLogFile(session.id), masker, listener));
+  try {
+    if (session.status === 'Running') await manager.pauseSession(session.id);
+    await manager.updateSession(session.id, { status: 'Running', error: null });
+    listener({ type: 'session-created', sessionId: session.id, workflowName: workflow.name || 'default', workflowPath: workflow.path, totalSteps: 0, worktree: worktree?.path ?? null });
+    sessionLog.message('info', `Resuming MapReduce session ${session.id}: finished items are not run again`);
+    return await finishMapReduce(opts, ctx, worktree, session.mapreduce_data!.job_id);
+  } finally {
+    sessionLog.close();
+  }
+}
+
+/** Runs a MapReduce session's dead-letter queue again (after the cause was fixed). */
+export async function retryDeadLetters(opts: EngineOptions & { sessionId: string }): Promise<RunOutcome> {
+  const { manager } = opts;
+  const listener = opts.listener ?? (() => undefined);
+  const id = assertSafeId(opts.sessionId, 'session id');
+  const lock = acquireResumeLock(manager.paths.resumeLocksDir, id);
+  try {
+    const session = await manager.getSession(id);
+    if (!session.mapreduce_data) throw new ProdigyError(`Session ${id} is not a MapReduce run; it has no dead-letter queue`);
+    const { ctx, worktree, sessionLog } = await reopenMapReduce(opts, session, (masker) => new SessionLog(id, manager.paths.sessionLogFile(id), masker, listener));
+    try {
+      sessionLog.message('info', `Retrying the failed items of ${id}`);
+      return await finishMapReduce(opts, ctx, worktree, session.mapreduce_data.job_id, true);
+    } finally {
+      sessionLog.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+/** A MapReduce session's failed items. */
+export async function listDeadLetters(manager: SessionManager, sessionId: string): Promise<DeadLetteredItem[]> {
+  const session = await manager.getSession(assertSafeId(sessionId, 'session id'));
+  if (!session.mapreduce_data) throw new ProdigyError(`Session ${sessionId} is not a MapReduce run; it has no dead-letter queue`);
+  const dir = typeof session.metadata.dlq_dir === 'string' ? session.metadata.dlq_dir : null;
+  if (!dir) return [];
+  // dlq_dir is H/dlq/{repo}/{job}/mapreduce/dlq/{job}
+  const repo = path.basename(path.resolve(dir, '..', '..', '..', '..'));
+  return new DeadLetterQueue(manager.home, repo, session.mapreduce_data.job_id).list();
 }
 
 function buildContext(a: {

@@ -1,0 +1,53 @@
+// `dlq list <id>` and `dlq retry <id>`: a MapReduce session's failed items, and running them again.
+import { listDeadLetters, retryDeadLetters, type SessionManager } from '../../core';
+import { relativeTime, table, truncate } from '../format';
+import { printJson, UsageError, type Io } from '../io';
+import { claudeConfig, exitCodeOf, mergeQuestion, printEvent, stopSignal } from './runOutput';
+
+export async function dlqList(manager: SessionManager, io: Io, id: string | undefined, opts: { json: boolean }): Promise<number> {
+  if (!id) throw new UsageError('dlq list needs a session id: prodigy-vscode dlq list <session-id>');
+  const items = await listDeadLetters(manager, id);
+  if (opts.json) {
+    printJson(io, { session_id: id, items });
+    return 0;
+  }
+  if (items.length === 0) {
+    io.out(`Session ${id} has no failed items.`);
+    return 0;
+  }
+  io.out(
+    table(
+      ['ITEM', 'ATTEMPTS', 'LAST ATTEMPT', 'ERROR', 'LOG'],
+      items.map((i) => {
+        const last = i.failure_history[i.failure_history.length - 1];
+        return [i.item_id, String(i.failure_count), relativeTime(i.last_attempt), truncate(last?.error_message.split('\n')[0] ?? '-', 60), last?.json_log_location ?? '-'];
+      }),
+    ),
+  );
+  io.out(`\nRun them again with: prodigy-vscode dlq retry ${id}`);
+  return 0;
+}
+
+export async function dlqRetry(manager: SessionManager, io: Io, id: string | undefined, flags: { yes: boolean; json: boolean; claudeCommand?: string }): Promise<number> {
+  if (!id) throw new UsageError('dlq retry needs a session id: prodigy-vscode dlq retry <session-id>');
+  const stop = stopSignal(io);
+  const merge = mergeQuestion(flags.yes);
+  try {
+    const outcome = await retryDeadLetters({
+      manager,
+      sessionId: id,
+      signal: stop.signal,
+      claude: claudeConfig(flags.claudeCommand),
+      merge: merge.policy,
+      confirmMerge: merge.confirm,
+      listener: (e) => !flags.json && printEvent(io, e),
+    });
+    const left = await listDeadLetters(manager, id);
+    if (flags.json) printJson(io, { session_id: id, status: outcome.status, still_failing: left.map((i) => i.item_id), merge: outcome.merge ?? null });
+    else io.out(left.length ? `${left.length} item(s) still failing: ${left.map((i) => i.item_id).join(', ')}` : 'Every failed item succeeded.');
+    const code = exitCodeOf(outcome, stop.received());
+    return code === 0 && left.length ? 1 : code;
+  } finally {
+    stop.dispose();
+  }
+}

@@ -1,0 +1,389 @@
+// A MapReduce job as one session (prodigy-workflows.md §2.3, §6.8): setup in the session's
+// worktree, then one agent per work item (at most max_parallel at once), each in its own
+// worktree, its work merged back one at a time (a conflict fails that item, never the job),
+// failed items to the dead-letter queue, then reduce. Job state is saved after setup, after every
+// item and after every reduce step, so a resume runs only what did not finish.
+import { headCommit, readHeadSync, runGit } from '../git';
+import { errorMessage } from '../errors';
+import type { MapReducePhase } from '../model/session';
+import { nowTimestamp } from '../model/serde';
+import type { SessionManager } from '../sessions/sessionManager';
+import type { EngineListener } from '../workflow/events';
+import { interpolate, renderValue, type Variables } from '../workflow/interpolation';
+import type { MapReduceSpec } from '../workflow/model';
+import type { RunContext } from '../workflow/runContext';
+import { SessionLog } from '../workflow/sessionLog';
+import { executeStep } from '../workflow/stepExecutor';
+import type { LoopResult } from '../workflow/workflowRun';
+import { createAgentWorktree, mergeAgent, removeAgentWorktree, type AgentWorktree } from './agentWorktree';
+import { DeadLetterQueue, type FailureType } from './deadLetterQueue';
+import { JobStore, type AgentResult, type JobState } from './jobState';
+import { itemVariables, loadWorkItems, type WorkItem } from './workItems';
+
+interface AgentOutcome {
+  item: WorkItem;
+  status: 'success' | 'failed' | 'stopped';
+  error?: string;
+  errorType?: FailureType;
+  durationMs: number;
+  commits: string[];
+  branchKept?: string;
+  logFile: string;
+}
+
+export class MapReduceRun {
+  private running = 0;
+  private mergeChain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly manager: SessionManager,
+    private readonly ctx: RunContext,
+    private readonly spec: MapReduceSpec,
+    private readonly store: JobStore,
+    private readonly dlq: DeadLetterQueue,
+    private readonly state: JobState,
+    private readonly listener: EngineListener,
+  ) {}
+
+  async execute(): Promise<LoopResult> {
+    const { ctx } = this;
+    try {
+      Object.assign(ctx.vars, this.state.variables);
+      if (!this.state.setup_completed) {
+        const setup = await this.setup();
+        if (setup) return setup;
+      }
+      if (ctx.signal.aborted) return this.pause();
+      if (!this.state.config.items_loaded) {
+        const loaded = await this.loadItems();
+        if (loaded) return loaded;
+      }
+      if (this.state.total_items === 0) {
+        ctx.log.message('info', 'No work items to process');
+        return this.complete();
+      }
+      const pending = this.pendingItems();
+      if (pending.length) {
+        await this.phase('Map');
+        const map = await this.map(pending);
+        if (map) return map;
+      }
+      const s = this.state;
+      ctx.log.message(s.failed_count ? 'warning' : 'success', `Map phase completed: ${s.successful_count} successful, ${s.failed_count} failed (total: ${s.total_items})`);
+      const reduce = await this.reduce();
+      if (reduce) return reduce;
+      return this.complete();
+    } catch (err) {
+      return this.fail(errorMessage(err));
+    }
+  }
+
+  /** Runs the dead-letter queue's items again (after the cause was fixed); no reduce. */
+  async retryFailed(): Promise<{ retried: number; succeeded: number; failed: number; stopped: boolean }> {
+    const items = this.dlq.list().map((d) => ({ id: d.item_id, index: Number(d.item_id.replace(/^item_/, '')), data: d.item_data }));
+    if (items.length === 0) return { retried: 0, succeeded: 0, failed: 0, stopped: false };
+    for (const item of items) {
+      this.state.item_retry_counts[item.id] = (this.state.item_retry_counts[item.id] ?? 0) + 1;
+      delete this.state.failed_agents[item.id];
+      this.state.completed_agents = this.state.completed_agents.filter((i) => i !== item.id);
+      this.state.failed_count = Math.max(0, this.state.failed_count - 1);
+    }
+    const before = this.state.successful_count;
+    const stopped = await this.map(items);
+    return { retried: items.length, succeeded: this.state.successful_count - before, failed: this.dlq.list().length, stopped: stopped !== undefined };
+  }
+
+  // ---- phases --------------------------------------------------------------------------
+
+  private async setup(): Promise<LoopResult | undefined> {
+    const { ctx } = this;
+    await this.phase('Setup');
+    const steps = this.spec.setup.steps;
+    if (steps.length) ctx.log.message('progress', 'Running setup phase...');
+    const timeout = this.seconds(this.spec.setup.timeout);
+    const timer = timeout ? setTimeout(() => this.setupTimedOut.abort(), timeout * 1000) : undefined;
+    const outputs: string[] = [];
+    try {
+      const setupCtx = { ...ctx, signal: AbortSignal.any([ctx.signal, this.setupTimedOut.signal]) };
+      for (let i = 0; i < steps.length; i++) {
+        ctx.log.message('progress', `Setup step ${i + 1}/${steps.length}: ${steps[i].display}`);
+        const r = await executeStep(steps[i], setupCtx);
+        if (r.status === 'stopped') return this.setupTimedOut.signal.aborted ? this.fail(`Setup phase timed out after ${timeout} seconds`) : this.pause();
+        if (r.status === 'failed') return this.fail(`Setup command ${i + 1} failed: ${r.error}`);
+        outputs.push(r.output);
+      }
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    for (const [name, from] of Object.entries(this.spec.setup.capture_outputs)) {
+      if (typeof from === 'number' && outputs[from] !== undefined) ctx.vars[name] = outputs[from].replace(/\n+$/, '');
+    }
+    this.state.setup_completed = true;
+    this.state.setup_output = ctx.masker.mask(outputs.join(''));
+    this.state.variables = this.persistedVariables();
+    this.store.save(this.state);
+    if (steps.length) ctx.log.message('success', 'Setup phase completed');
+    await this.manager.recordCheckpoint(ctx.sessionId, { info: { label: 'setup completed', ...this.commit() }, patch: { mapreduce_data: { phase: 'Map' } } });
+    return undefined;
+  }
+
+  private readonly setupTimedOut = new AbortController();
+
+  private async loadItems(): Promise<LoopResult | undefined> {
+    const { ctx } = this;
+    const map = this.spec.map;
+    let items: WorkItem[];
+    try {
+      items = await loadWorkItems(
+        { input: interpolate(map.input, ctx.vars), json_path: map.json_path, filter: map.filter, sort_by: map.sort_by, max_items: map.max_items, offset: map.offset, distinct: map.distinct },
+        { cwd: ctx.cwd, env: ctx.env, signal: ctx.signal },
+      );
+    } catch (err) {
+      if (ctx.signal.aborted) return this.pause();
+      return this.fail(`Could not load work items: ${errorMessage(err)}`);
+    }
+    this.state.work_items = items.map((i) => i.data);
+    this.state.total_items = items.length;
+    this.state.pending_items = items.map((i) => i.id);
+    this.state.config.items_loaded = true;
+    this.store.save(this.state);
+    await this.manager.updateSession(ctx.sessionId, { mapreduce_data: { total_items: items.length } });
+    return undefined;
+  }
+
+  private pendingItems(): WorkItem[] {
+    const done = new Set(this.state.completed_agents);
+    return this.state.work_items.map((data, index) => ({ id: `item_${index}`, index, data })).filter((i) => !done.has(i.id));
+  }
+
+  /** Runs the items with at most max_parallel agents; undefined when all finished, a result when stopped. */
+  private async map(items: WorkItem[]): Promise<LoopResult | undefined> {
+    const { ctx } = this;
+    const parallel = Math.max(1, Math.min(this.maxParallel(), items.length));
+    ctx.log.message('progress', `Processing ${items.length} items with ${parallel} parallel agents`);
+    const queue = [...items];
+    let stopped = false;
+    const worker = async () => {
+      while (queue.length && !ctx.signal.aborted) {
+        const item = queue.shift()!;
+        const outcome = await this.runAgent(item);
+        if (outcome.status === 'stopped') stopped = true;
+        else await this.record(outcome);
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, worker));
+    if (stopped || ctx.signal.aborted) return this.pause();
+    return undefined;
+  }
+
+  private async runAgent(item: WorkItem): Promise<AgentOutcome> {
+    const { ctx } = this;
+    const retry = this.state.item_retry_counts[item.id] ?? 0;
+    const agentId = `${this.state.job_id}_agent_${item.index}${retry ? `_retry${retry}` : ''}`;
+    const logFile = this.manager.paths.agentLogFile(ctx.sessionId, item.id);
+    const started = performance.now();
+    this.running++;
+    this.listener({ type: 'agent-started', sessionId: ctx.sessionId, itemId: item.id, agentId, running: this.running });
+    const log = new SessionLog(ctx.sessionId, logFile, ctx.masker, this.listener);
+    let wt: AgentWorktree | undefined;
+    const done = (status: AgentOutcome['status'], extra: Partial<AgentOutcome> = {}): AgentOutcome => ({ item, status, durationMs: performance.now() - started, commits: [], logFile, ...extra });
+    try {
+      log.note(`=== ${new Date().toISOString()} agent ${agentId} for ${item.id}`);
+      try {
+        wt = await createAgentWorktree(ctx.cwd, this.manager.paths.worktreesDir, agentId);
+      } catch (err) {
+        return done('failed', { error: `Could not create the agent's worktree: ${errorMessage(err)}`, errorType: 'WorktreeError' });
+      }
+      const agentCtx: RunContext = {
+        ...ctx,
+        cwd: wt.path,
+        log,
+        vars: { ...ctx.vars, ...itemVariables(item) },
+        env: { ...ctx.env, PRODIGY_CLAUDE_STREAMING: 'false', PRODIGY_WORKTREE: wt.path },
+      };
+      const steps = this.spec.map.agent_template;
+      for (let i = 0; i < steps.length; i++) {
+        log.message('progress', `Agent ${agentId}: Executing step ${i + 1}/${steps.length}: ${steps[i].display}`);
+        const r = await executeStep(steps[i], agentCtx);
+        if (r.status === 'stopped') return done('stopped');
+        if (r.status === 'failed') return done('failed', { error: r.error, errorType: 'Unknown' });
+      }
+      // Files an agent changed but did not commit would vanish with its worktree: commit them.
+      const status = await runGit(wt.path, ['status', '--porcelain'], { allowFail: true });
+      if (status.stdout.trim()) {
+        await runGit(wt.path, ['add', '-A']);
+        await runGit(wt.path, ['commit', '-q', '-m', `Agent ${agentId}: ${item.id}`], { allowFail: true });
+      }
+      const head = readHeadSync(wt.path) ?? (await headCommit(wt.path));
+      const commits = head !== wt.base ? [head] : [];
+      const agentWt = wt;
+      const merged = await this.serialized(() => mergeAgent(ctx.cwd, agentWt, `Merge agent ${agentWt.branch} (${item.id})`));
+      if (merged.status === 'conflict') {
+        return done('failed', { error: `Merging ${item.id} into the session conflicts in ${merged.conflicts.join(', ')}; its work is kept on branch ${wt.branch}`, errorType: 'MergeConflict', commits, branchKept: wt.branch });
+      }
+      if (merged.status === 'failed') return done('failed', { error: `Merging ${item.id} failed: ${merged.error}; its work is kept on branch ${wt.branch}`, errorType: 'Unknown', commits, branchKept: wt.branch });
+      return done('success', { commits });
+    } finally {
+      this.running--;
+      log.close();
+      if (wt) {
+        const keep = wt;
+        const headNow = readHeadSync(keep.path);
+        // Work that was not merged stays on its branch; everything else goes.
+        const hasWork = headNow !== null && headNow !== keep.base;
+        await removeAgentWorktree(ctx.cwd, keep, { keepBranch: hasWork && !(await this.isMerged(keep)) }).catch(() => undefined);
+      }
+    }
+  }
+
+  private async isMerged(wt: AgentWorktree): Promise<boolean> {
+    const head = readHeadSync(wt.path);
+    if (!head) return false;
+    const r = await runGit(this.ctx.cwd, ['merge-base', '--is-ancestor', head, 'HEAD'], { allowFail: true });
+    return r.code === 0;
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.mergeChain.then(fn, fn);
+    this.mergeChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async record(o: AgentOutcome): Promise<void> {
+    const { ctx } = this;
+    const s = this.state;
+    const result: AgentResult = {
+      item_id: o.item.id,
+      status: o.status === 'success' ? 'Success' : { Failed: ctx.masker.mask(o.error ?? 'failed') },
+      commits: o.commits,
+      duration: duration(o.durationMs),
+      ...(o.error ? { error: ctx.masker.mask(o.error) } : {}),
+      ...(o.branchKept ? { branch_name: o.branchKept } : {}),
+      json_log_location: o.logFile,
+    };
+    s.agent_results[o.item.id] = result;
+    if (!s.completed_agents.includes(o.item.id)) s.completed_agents.push(o.item.id);
+    s.pending_items = s.pending_items.filter((i) => i !== o.item.id);
+    if (o.status === 'success') {
+      s.successful_count++;
+      this.dlq.remove(o.item.id);
+    } else {
+      s.failed_count++;
+      const error = ctx.masker.mask(o.error ?? 'failed');
+      s.failed_agents[o.item.id] = { item_id: o.item.id, attempts: (s.item_retry_counts[o.item.id] ?? 0) + 1, last_error: error, last_attempt: nowTimestamp(), worktree_info: null };
+      this.dlq.add(
+        o.item.id,
+        o.item.data,
+        { error_type: o.errorType ?? 'Unknown', error_message: error, agent_id: `agent-${o.item.id}`, step_failed: 'agent_execution', duration_ms: Math.round(o.durationMs), json_log_location: o.logFile },
+        o.branchKept ? { worktree_path: '', branch_name: o.branchKept, uncommitted_changes: null, error_logs: [o.logFile] } : null,
+      );
+      ctx.log.message('warning', `Item ${o.item.id} failed: ${error} (in the dead-letter queue; retry with: prodigy-vscode dlq retry ${ctx.sessionId})`);
+    }
+    this.store.save(s);
+    await this.manager.updateSession(ctx.sessionId, {
+      mapreduce_data: { processed_items: s.successful_count + s.failed_count, failed_items: s.failed_count, agent_count: this.running },
+    });
+    this.listener({ type: 'agent-finished', sessionId: ctx.sessionId, itemId: o.item.id, agentId: '', success: o.status === 'success', error: result.error ?? null, processed: s.successful_count + s.failed_count, failed: s.failed_count, total: s.total_items });
+  }
+
+  private async reduce(): Promise<LoopResult | undefined> {
+    const { ctx } = this;
+    const steps = this.spec.reduce;
+    if (steps.length === 0) return undefined;
+    await this.phase('Reduce');
+    const s = this.state;
+    s.reduce_phase_state ??= { started: true, completed: false, executed_commands: 0, output: null, error: null, started_at: nowTimestamp(), completed_at: null };
+    const results = s.work_items.map((_, i) => s.agent_results[`item_${i}`]).filter(Boolean);
+    Object.assign(ctx.vars, {
+      'map.total': s.total_items,
+      'map.successful': s.successful_count,
+      'map.failed': s.failed_count,
+      'map.results': results,
+    });
+    ctx.log.message('info', `Reduce phase input: ${s.total_items} items (${s.successful_count} successful, ${s.failed_count} failed)`);
+    for (let i = s.reduce_phase_state.executed_commands; i < steps.length; i++) {
+      ctx.log.message('progress', `Reduce phase: Executing step ${i + 1}/${steps.length}: ${steps[i].display}`);
+      const r = await executeStep(steps[i], ctx);
+      if (r.status === 'stopped') return this.pause();
+      if (r.status === 'failed') {
+        s.reduce_phase_state.error = ctx.masker.mask(r.error ?? 'failed');
+        this.store.save(s);
+        return this.fail(`Reduce step ${i + 1} failed: ${r.error}`);
+      }
+      s.reduce_phase_state.executed_commands = i + 1;
+      s.variables = this.persistedVariables();
+      this.store.save(s);
+    }
+    s.reduce_phase_state.completed = true;
+    s.reduce_phase_state.completed_at = nowTimestamp();
+    this.store.save(s);
+    ctx.log.message('success', 'Reduce phase completed');
+    return undefined;
+  }
+
+  // ---- endings -------------------------------------------------------------------------
+
+  private async complete(): Promise<LoopResult> {
+    this.state.is_complete = true;
+    this.store.save(this.state);
+    await this.manager.recordCheckpoint(this.ctx.sessionId, { info: { label: 'job completed', ...this.commit() }, patch: { mapreduce_data: { phase: 'Complete', agent_count: 0 } } });
+    this.listener({ type: 'phase', sessionId: this.ctx.sessionId, phase: 'Complete', total: this.state.total_items });
+    await this.manager.completeSession(this.ctx.sessionId);
+    return { status: 'Completed', error: null };
+  }
+
+  private async pause(): Promise<LoopResult> {
+    this.store.save(this.state);
+    await this.manager.updateSession(this.ctx.sessionId, { mapreduce_data: { agent_count: 0 } });
+    await this.manager.pauseSession(this.ctx.sessionId);
+    this.ctx.log.message('warning', `Stopped. Finished items are kept; resume with: prodigy-vscode resume ${this.ctx.sessionId}`);
+    return { status: 'Paused', error: null };
+  }
+
+  private async fail(raw: string): Promise<LoopResult> {
+    const error = this.ctx.masker.mask(raw);
+    this.store.save(this.state);
+    await this.manager.completeSession(this.ctx.sessionId, { success: false, error });
+    this.ctx.log.message('error', `Session failed: ${error}`);
+    return { status: 'Failed', error };
+  }
+
+  private async phase(phase: MapReducePhase): Promise<void> {
+    await this.manager.updateSession(this.ctx.sessionId, { mapreduce_data: { phase } });
+    this.listener({ type: 'phase', sessionId: this.ctx.sessionId, phase, total: this.state.total_items });
+  }
+
+  private commit(): { commit?: string } {
+    const head = readHeadSync(this.ctx.cwd);
+    return head ? { commit: head } : {};
+  }
+
+  private maxParallel(): number {
+    return this.number(this.spec.map.max_parallel) ?? 10;
+  }
+
+  private seconds(v: number | string | undefined): number | undefined {
+    return v === undefined ? undefined : this.number(v);
+  }
+
+  /** A number, or "$VAR"/"${VAR}" from the workflow env, then the process env. */
+  private number(v: number | string): number | undefined {
+    if (typeof v === 'number') return v;
+    const name = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(v.trim())?.[1];
+    const raw = name ? (this.ctx.vars[name] ?? this.ctx.env[name]) : v;
+    const n = Number(renderValue(raw));
+    return Number.isFinite(n) && n > 0 ? Math.floor(n) : undefined;
+  }
+
+  private persistedVariables(): Variables {
+    const out: Variables = {};
+    for (const [k, v] of Object.entries(this.ctx.vars)) if (!k.startsWith('map.')) out[k] = v;
+    return this.ctx.masker.maskValue(out);
+  }
+}
+
+function duration(ms: number): { secs: number; nanos: number } {
+  const secs = Math.floor(ms / 1000);
+  return { secs, nanos: Math.min(999_999_999, Math.round((ms - secs * 1000) * 1e6)) };
+}
+
