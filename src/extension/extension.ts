@@ -21,6 +21,10 @@ export interface ProdigyExtensionApi {
   readonly services: ExtensionServices;
   /** Milliseconds spent in activate(), measured by the extension itself. */
   readonly activationMs: number;
+  /** How many times the tree had listed sessions when activate() returned (0: activation read no sessions). */
+  readonly listingsAtActivation: number;
+  /** The status bar item's controller (tests read its text). */
+  readonly statusBar: StatusBarController;
 }
 
 export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi {
@@ -83,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi 
 
   const activationMs = performance.now() - started;
   log.info(`Activated in ${activationMs.toFixed(1)} ms; sessions from ${manager.home}`);
-  return { services, activationMs };
+  return { services, activationMs, listingsAtActivation: tree.listings, statusBar };
 }
 
 export function deactivate(): void {

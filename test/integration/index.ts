@@ -14,6 +14,7 @@ function loadTestFiles(): void {
   require('./sessionsTree.test');
   require('./commands.test');
   require('./authoring.test');
+  require('./runCommands.test');
 }
 
 export function run(): Promise<void> {

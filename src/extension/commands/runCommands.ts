@@ -77,7 +77,7 @@ export function runCommands(services: ExtensionServices): Record<string, (...arg
 
     'prodigy.resumeSession': async (arg?: SessionArg & { merge?: MergeAnswer; progress?: boolean }) => {
       if (!requireTrust()) return undefined;
-      const id = await sessionOrPick(arg, ['Paused', 'Failed', 'Running', 'Initializing'], 'Resume Session…', (s) => isResumable(s.status) || runs.liveness(s.id) === 'interrupted');
+      const id = await sessionOrPick(arg, ['Paused', 'Failed', 'Running', 'Initializing'], 'Resume Session…', (s) => (isResumable(s.status) && !['here', 'elsewhere'].includes(runs.liveness(s.id))) || runs.liveness(s.id) === 'interrupted');
       if (!id) return undefined;
       const opts = typeof arg === 'object' && !(arg instanceof SessionNode) ? arg : {};
       return guarded(`could not resume ${id}`, () => runs.resume(id, { merge: opts?.merge, progress: opts?.progress }));
@@ -210,9 +210,11 @@ export function runCommands(services: ExtensionServices): Record<string, (...arg
       }
       const open = 'Open in New Window';
       const copy = 'Copy Path';
-      const choice = await vscode.window.showInformationMessage(`Session ${id} runs in ${wt.path} (branch ${wt.branch}).`, open, copy);
-      if (choice === open) await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(wt.path), { forceNewWindow: true });
-      if (choice === copy) await vscode.env.clipboard.writeText(wt.path);
+      // Not awaited: a notification nobody answers never settles, and the command must still return.
+      void vscode.window.showInformationMessage(`Session ${id} runs in ${wt.path} (branch ${wt.branch}).`, open, copy).then(async (choice) => {
+        if (choice === open) await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(wt.path), { forceNewWindow: true });
+        if (choice === copy) await vscode.env.clipboard.writeText(wt.path);
+      });
       return wt.path;
     },
 
@@ -229,8 +231,8 @@ export function runCommands(services: ExtensionServices): Record<string, (...arg
       return outcome;
     },
 
-    'prodigy.discardSessionWork': async (id: string) => {
-      const confirmed = (await vscode.window.showWarningMessage(`Discard the work of session ${id}? Its worktree and branch are deleted; the session record stays.`, { modal: true }, 'Discard')) === 'Discard';
+    'prodigy.discardSessionWork': async (id: string, args?: { confirm?: boolean }) => {
+      const confirmed = args?.confirm || (await vscode.window.showWarningMessage(`Discard the work of session ${id}? Its worktree and branch are deleted; the session record stays.`, { modal: true }, 'Discard')) === 'Discard';
       if (!confirmed) return undefined;
       return guarded(`could not discard ${id}`, () => removeWorktreeOf(manager(), id, { deleteBranch: true }));
     },

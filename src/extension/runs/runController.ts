@@ -199,7 +199,8 @@ export class RunController implements vscode.Disposable {
 
   private async afterRun(outcome: RunOutcome): Promise<void> {
     const id = outcome.sessionId;
-    if (this.discardAfterRun.delete(id)) await vscode.commands.executeCommand('prodigy.discardSessionWork', id);
+    // The user already chose Discard in the merge question (or passed it): no second confirmation.
+    if (this.discardAfterRun.delete(id)) await vscode.commands.executeCommand('prodigy.discardSessionWork', id, { confirm: true });
     const show = 'Show Log';
     const reveal = (choice: string | undefined) => {
       if (choice === show) void vscode.commands.executeCommand('prodigy.showSessionLog', id);

@@ -8,9 +8,11 @@ export function sessionContextValue(s: SessionSummary, liveness?: Liveness): str
   const tokens = ['session', s.status.toLowerCase(), s.session_type.toLowerCase()];
   const active = s.status === 'Running' || s.status === 'Initializing';
   const interrupted = active && liveness === 'interrupted';
-  if (isResumable(s.status) || interrupted) tokens.push('resumable');
+  const live = active && (liveness === 'here' || liveness === 'elsewhere');
+  // A run a process owns right now is stopped, not resumed (resuming it would be refused).
+  if ((isResumable(s.status) && !live) || interrupted) tokens.push('resumable');
   if (active) tokens.push('active');
-  if (active && (liveness === 'here' || liveness === 'elsewhere')) tokens.push('live');
+  if (live) tokens.push('live');
   if (s.status === 'Paused' || interrupted) tokens.push('cancellable');
   if (!active || interrupted) tokens.push('deletable');
   if (s.worktree_name) tokens.push('worktree');

@@ -15,6 +15,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   private filter: SessionFilter = {};
   private unsubscribe: () => void = () => undefined;
   private liveness: (id: string) => Liveness = () => 'elsewhere';
+  /** How many root listings this provider has made (activation must make none). */
+  listings = 0;
 
   constructor(private manager: SessionManager, private pageSize: number, private readonly log: vscode.LogOutputChannel) {
     this.limit = pageSize;
@@ -118,6 +120,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   }
 
   private async rootChildren(): Promise<TreeNode[]> {
+    this.listings++;
     const started = performance.now();
     try {
       const listing = await this.manager.listSessions({ ...this.filter, limit: this.limit });
