@@ -6,6 +6,7 @@
 //   await wb.screenshot('e2e-sessions-view');   // -> test-results/e2e-sessions-view.png
 //   await wb.close();
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { EXTENSION_ID, REPO_ROOT, TEST_RESULTS_DIR } from './config.mjs';
@@ -60,6 +61,8 @@ export function installExtension(extensionsDir) {
  * @param {Record<string,string>} [opts.env]  extra environment for the server / extension host
  * @param {boolean} [opts.workspaceTrust=false]
  * @param {Record<string, unknown>} [opts.settings]  user settings (merged over E2E_SETTINGS)
+ * @param {(workspace: string) => void} [opts.prepareWorkspace]  fill the (empty) workspace folder before the
+ *   server starts, e.g. with `initGitRepo` (runs need a git repository with a commit)
  */
 export async function openWorkbench(opts = {}) {
   assertHostInstalled();
@@ -70,6 +73,7 @@ export async function openWorkbench(opts = {}) {
   }
   opts.prepareHome?.(home);
   const workspace = makeTempDir('prodigy-ws-');
+  opts.prepareWorkspace?.(workspace);
   const extensionsDir = makeTempDir('prodigy-exts-');
   installExtension(extensionsDir);
 
@@ -233,4 +237,235 @@ export async function rowTexts(page) {
     const aria = (r.getAttribute('aria-label') ?? '').trim();
     return aria && !text.includes(aria) ? `${text} [aria: ${aria}]` : text;
   }));
+}
+
+// ------------------------------------------------------------------------------------------------ runs (workspace, UI)
+
+/**
+ * Make `dir` a git repository (branch main, repo-local identity) holding `files` ({ relative path: text }) in one
+ * commit. Runs need it: a session's worktree is made from the workspace's HEAD.
+ * @param {string} dir @param {Record<string, string>} files
+ */
+export function initGitRepo(dir, files) {
+  const git = (...args) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'E2E Test');
+  git('config', 'user.email', 'e2e@example.com');
+  git('config', 'commit.gpgsign', 'false');
+  for (const [rel, text] of Object.entries(files)) {
+    const file = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+  }
+  git('add', '-A');
+  git('commit', '-qm', 'Initial commit');
+  return git;
+}
+
+/**
+ * Poll `probe` until it returns a truthy value (returned); on timeout throw with `describe()`'s text.
+ * @template T @param {() => Promise<T>|T} probe
+ * @param {{ timeout?: number, interval?: number, message?: string, describe?: () => Promise<string>|string }} [opts]
+ * @returns {Promise<T>}
+ */
+export async function pollUntil(probe, { timeout = 30_000, interval = 200, message = 'condition', describe } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) {
+      const seen = describe ? await describe() : '';
+      throw new assert.AssertionError({ message: `Timed out after ${timeout} ms waiting for ${message}.${seen ? `\n${seen}` : ''}` });
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** The Sessions row whose text matches `text` (first match). */
+export function sessionRow(page, text) {
+  return sessionRows(page).filter({ hasText: text }).first();
+}
+
+/**
+ * Wait until some Sessions row's text ("label description") matches `re`; return that text.
+ * @param {import('playwright-core').Page} page @param {RegExp} re
+ */
+export async function waitForRowText(page, re, { timeout = 30_000 } = {}) {
+  return pollUntil(async () => (await rowTexts(page)).find((t) => re.test(t)), {
+    timeout,
+    message: `a Sessions row matching ${re}`,
+    describe: async () => `Rows shown:\n${(await rowTexts(page)).map((t) => `  - ${t}`).join('\n') || '  (none)'}`,
+  });
+}
+
+/**
+ * Click an inline action (the icons shown on hover) of a tree row, by its title ("Stop Session").
+ * @param {import('playwright-core').Page} page @param {import('playwright-core').Locator} row @param {string} title
+ */
+export async function clickRowAction(page, row, title) {
+  await row.hover();
+  const action = row.locator(`.actions .action-label[aria-label^="${title}"]`).first();
+  await action.waitFor({ state: 'visible', timeout: 10_000 });
+  await action.click();
+  await page.mouse.move(900, 600);
+}
+
+/** Titles of a row's inline actions (hovering it). */
+export async function rowActionTitles(page, row) {
+  await row.hover();
+  const titles = await row.locator('.actions .action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+  await page.mouse.move(900, 600);
+  return titles;
+}
+
+/**
+ * Right-click `target` and wait for its context menu; returns the menu's item labels and a `click(name)`.
+ * @param {import('playwright-core').Page} page @param {import('playwright-core').Locator} target
+ */
+export async function openContextMenu(page, target) {
+  await target.click({ button: 'right' });
+  const menu = page.locator('.context-view .monaco-menu').first();
+  await menu.waitFor({ state: 'visible', timeout: 10_000 });
+  const items = menu.locator('.action-item:not(.disabled) .action-label');
+  await items.first().waitFor({ timeout: 5_000 });
+  const labels = (await items.allTextContents()).map((t) => t.trim()).filter(Boolean);
+  return {
+    menu,
+    labels,
+    /** Click the item whose label matches `name` (string: exact label, RegExp: test). */
+    async click(name) {
+      const item = menu.locator('.action-item:not(.disabled) .action-label').filter({ hasText: name }).first();
+      await item.waitFor({ state: 'visible', timeout: 5_000 });
+      await item.click();
+    },
+  };
+}
+
+/**
+ * Wait for a quick pick item whose text matches `text`, then click it. Returns the item's full text.
+ * @param {import('playwright-core').Page} page @param {string|RegExp} text
+ */
+export async function pickQuickItem(page, text, { timeout = 15_000 } = {}) {
+  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: text }).first();
+  await row.waitFor({ state: 'visible', timeout });
+  const full = ((await row.innerText()) ?? '').replace(/\s+/g, ' ').trim();
+  await row.click();
+  return full;
+}
+
+/** Items of the status bar: text (codicons dropped), codicon names and aria-label. */
+export async function statusBarItems(page) {
+  return page.locator('.part.statusbar .statusbar-item').evaluateAll((els) => els.map((e) => ({
+    id: e.id,
+    text: (e.textContent ?? '').replace(/\s+/g, ' ').trim(),
+    // `$(sync~spin)` renders as <span class="codicon codicon-sync codicon-modifier-spin">: reported as "sync~spin".
+    icons: [...e.querySelectorAll('.codicon')].map((i) => {
+      const names = [...i.classList].filter((c) => c.startsWith('codicon-')).map((c) => c.slice('codicon-'.length));
+      const spin = names.includes('modifier-spin');
+      return (names.find((n) => !n.startsWith('modifier-')) ?? '') + (spin ? '~spin' : '');
+    }),
+    aria: e.getAttribute('aria-label') ?? e.querySelector('[aria-label]')?.getAttribute('aria-label') ?? '',
+  })));
+}
+
+/**
+ * Wait until a status bar item's text matches `re`; return that item ({ text, icons, aria }).
+ * With `absent: true`, wait until no item matches (returns true).
+ */
+export async function waitForStatusBarItem(page, re, { timeout = 30_000, absent = false } = {}) {
+  return pollUntil(async () => {
+    const items = await statusBarItems(page);
+    const hit = items.find((i) => re.test(i.text));
+    return absent ? !hit : hit;
+  }, {
+    timeout,
+    message: absent ? `no status bar item matching ${re}` : `a status bar item matching ${re}`,
+    describe: async () => `Status bar items:\n${(await statusBarItems(page)).map((i) => `  - ${i.text} [${i.icons.join(',')}]`).join('\n')}`,
+  });
+}
+
+/** Texts of the visible notification toasts and of the notification center (if open). */
+export async function notificationTexts(page) {
+  return page.locator('.notifications-toasts .notification-list-item-message, .notifications-center .notification-list-item-message')
+    .evaluateAll((els) => els.map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()));
+}
+
+/**
+ * Wait for a notification toast whose message matches `re`; returns the toast's locator.
+ * @param {import('playwright-core').Page} page @param {RegExp} re
+ */
+export async function waitForNotification(page, re, { timeout = 30_000 } = {}) {
+  await pollUntil(async () => (await notificationTexts(page)).some((t) => re.test(t)), {
+    timeout,
+    message: `a notification matching ${re}`,
+    describe: async () => `Notifications shown:\n${(await notificationTexts(page)).map((t) => `  - ${t}`).join('\n') || '  (none)'}`,
+  });
+  return page.locator('.notifications-toasts .notification-toast, .notifications-center .notification-list-item')
+    .filter({ has: page.locator('.notification-list-item-message', { hasText: re }) }).first();
+}
+
+/** Close every notification toast (Escape in each would also work; the command is simpler). */
+export async function clearNotifications(page) {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  await pollUntil(async () => (await notificationTexts(page)).length === 0, { timeout: 5_000, message: 'notifications to clear' }).catch(() => {});
+}
+
+/** The modal dialog (`showWarningMessage(..., { modal: true })`): waits for it; returns its texts and buttons. */
+export async function waitForDialog(page, { timeout = 15_000 } = {}) {
+  const box = page.locator('.monaco-dialog-box').first();
+  await box.waitFor({ state: 'visible', timeout });
+  const message = ((await box.locator('.dialog-message-text').first().textContent()) ?? '').trim();
+  const detail = ((await box.locator('.dialog-message-detail').first().textContent().catch(() => '')) ?? '').trim();
+  const buttons = (await box.locator('.dialog-buttons .monaco-button').allTextContents()).map((t) => t.trim()).filter(Boolean);
+  return {
+    box,
+    message,
+    detail,
+    buttons,
+    async click(label) {
+      await box.locator('.dialog-buttons .monaco-button').filter({ hasText: label }).first().click();
+      await box.waitFor({ state: 'hidden', timeout: 10_000 });
+    },
+  };
+}
+
+/** Titles of the editor tabs (all groups), the active one marked by `active: true`. */
+export async function editorTabs(page) {
+  return page.locator('.part.editor .tabs-container .tab').evaluateAll((els) => els.map((e) => ({
+    title: (e.querySelector('.label-name')?.textContent ?? e.getAttribute('aria-label') ?? '').trim(),
+    description: (e.querySelector('.label-description')?.textContent ?? '').trim(),
+    aria: e.getAttribute('aria-label') ?? '',
+    active: e.classList.contains('active'),
+  })));
+}
+
+/** Wait until an editor tab's title matches `re`; return that tab ({ title, description, aria, active }). */
+export async function waitForEditorTab(page, re, { timeout = 20_000 } = {}) {
+  return pollUntil(async () => (await editorTabs(page)).find((t) => re.test(t.title) || re.test(t.aria)), {
+    timeout,
+    message: `an editor tab matching ${re}`,
+    describe: async () => `Editor tabs:\n${(await editorTabs(page)).map((t) => `  - ${t.title}${t.active ? ' (active)' : ''} [aria: ${t.aria}]`).join('\n') || '  (none)'}`,
+  });
+}
+
+/** The text lines monaco renders in the active editor group's text editor (only the lines in view). */
+export async function activeEditorLines(page) {
+  return page.locator('.part.editor .editor-group-container.active .monaco-editor .view-lines').first()
+    .evaluate((el) => [...el.querySelectorAll('.view-line')]
+      .map((l) => ({ top: parseFloat(l.style.top) || 0, text: (l.textContent ?? '').replace(/\u00a0/g, ' ') }))
+      .sort((a, b) => a.top - b.top)
+      .map((l) => l.text));
+}
+
+/**
+ * Focus the active text editor, jump to its end (Ctrl+End) and return the highest line number shown, i.e. the
+ * document's line count. Moves the cursor.
+ */
+export async function activeEditorLineCount(page) {
+  const editor = page.locator('.part.editor .editor-group-container.active .monaco-editor').first();
+  await editor.locator('.view-lines').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+End');
+  await page.waitForTimeout(100); // one frame for monaco to render the scrolled lines
+  return editor.locator('.margin-view-overlays .line-numbers').evaluateAll((els) =>
+    Math.max(0, ...els.map((e) => Number((e.textContent ?? '').trim()) || 0)));
 }
