@@ -13,6 +13,11 @@
 //
 // Other environment: PRODIGY_TEST_TIMEOUT_MS (default 300000), PRODIGY_TEST_VERBOSE=1 (print code-server and
 // browser console output), MOCHA_GREP (passed to the extension host; filters tests), VSCODE_VERSION (download).
+//
+// Restricted Mode pass (code-server only): after the main run passes, a second window opens a fresh folder with
+// workspace trust enabled (so the folder is not trusted) and runs only the "Restricted Mode" suite, which is
+// registered when PRODIGY_TEST_UNTRUSTED=1. PRODIGY_TEST_UNTRUSTED_PASS=0 skips it; it also runs when MOCHA_GREP
+// is unset or mentions "Restricted Mode".
 import fs from 'node:fs';
 import path from 'node:path';
 import { EXTENSION_ID, REPO_ROOT, TEST_RESULTS_DIR } from './config.mjs';
@@ -35,17 +40,25 @@ const TIMEOUT_MS = Number(process.env.PRODIGY_TEST_TIMEOUT_MS || 5 * 60_000);
 const TESTS_PATH = path.join(REPO_ROOT, 'dist', 'test', 'integration.js');
 const EXTENSION_MAIN = path.join(REPO_ROOT, 'dist', 'extension.js');
 
-function prepare() {
+function prepare({ untrusted = false } = {}) {
   for (const f of [EXTENSION_MAIN, TESTS_PATH]) {
     if (!fs.existsSync(f)) throw new Error(`${path.relative(REPO_ROOT, f)} is missing; run \`npm run build\` first.`);
   }
   const home = makeTempDir('prodigy-home-');
   const ids = seedHome(home);
   const workspace = makeTempDir('prodigy-ws-');
-  log(`PRODIGY_HOME=${home} (seeded: ${ids.join(', ')}), workspace=${workspace}`);
+  log(`PRODIGY_HOME=${home} (seeded: ${ids.join(', ')}), workspace=${workspace}${untrusted ? ' (untrusted)' : ''}`);
   const env = { PRODIGY_HOME: home, PRODIGY_TEST_HOME: home };
   if (process.env.MOCHA_GREP) env.MOCHA_GREP = process.env.MOCHA_GREP;
-  return { home, workspace, env };
+  if (untrusted) Object.assign(env, { PRODIGY_TEST_UNTRUSTED: '1', MOCHA_GREP: UNTRUSTED_SUITE });
+  return { home, workspace, env, workspaceTrust: untrusted };
+}
+
+const UNTRUSTED_SUITE = 'Restricted Mode';
+
+function wantUntrustedPass() {
+  if (process.env.PRODIGY_TEST_UNTRUSTED_PASS === '0') return false;
+  return !process.env.MOCHA_GREP || process.env.MOCHA_GREP.toLowerCase().includes(UNTRUSTED_SUITE.toLowerCase());
 }
 
 /** Path of a desktop VS Code, or null when none can be had (this machine: download fails with ENOTFOUND). */
@@ -94,10 +107,10 @@ async function runElectron(executable, { workspace, env }) {
   }
 }
 
-async function runCodeServer({ workspace, env }) {
+async function runCodeServer({ workspace, env, workspaceTrust = false }) {
   assertHostInstalled();
-  log('host: code-server + headless Chromium');
-  const server = await startCodeServer({ folder: workspace, env });
+  log(`host: code-server + headless Chromium${workspaceTrust ? ' (workspace trust enabled: Restricted Mode pass)' : ''}`);
+  const server = await startCodeServer({ folder: workspace, env, workspaceTrust });
   const { page } = await launchBrowser();
 
   const browserLines = [];
@@ -178,7 +191,10 @@ async function main() {
     const executable = process.env.PRODIGY_TEST_HOST === 'code-server' ? null : await findDesktopVSCode();
     if (executable) code = await runElectron(executable, ctx);
     else if (process.env.PRODIGY_TEST_HOST === 'electron') throw new Error('PRODIGY_TEST_HOST=electron but no desktop VS Code is available');
-    else code = await runCodeServer(ctx);
+    else {
+      code = await runCodeServer(ctx);
+      if (code === 0 && wantUntrustedPass()) code = await runCodeServer(prepare({ untrusted: true }));
+    }
   } catch (err) {
     console.error(`[integration] ERROR: ${err?.stack ?? err}`);
     code = 1;

@@ -603,3 +603,72 @@ commands:
     assert.ok(!(await rootRows(a)).some(({ item }) => item.contextValue === 'unreadable;'));
   });
 });
+
+// Restricted Mode. Only registered in the runner's second pass (test/host/run-integration.mjs sets
+// PRODIGY_TEST_UNTRUSTED=1 and opens the folder with workspace trust enabled, so it is not trusted).
+if (process.env.PRODIGY_TEST_UNTRUSTED === '1') {
+  describe('Restricted Mode (untrusted workspace)', function () {
+    this.timeout(60_000);
+    let a: ProdigyExtensionApi;
+    let home: string;
+    let messages: MessageRecorder;
+    const PAUSED = 'workflow-1736937555555'; // seeded by test/host/seedHome.mjs
+    const COMPLETED = 'workflow-1736937999999';
+
+    before(async () => {
+      a = await api();
+      home = a.services.manager().home;
+      messages = new MessageRecorder();
+    });
+    after(() => {
+      messages.dispose();
+      removeTempDirs();
+    });
+    beforeEach(() => messages.clear());
+
+    it('runs in a window whose folder is not trusted', () => {
+      assert.strictEqual(vscode.workspace.isTrusted, false, 'the folder is trusted: this pass tests nothing');
+    });
+
+    it('refuses to run, resume, restore or merge, with a warning that offers the trust settings; nothing changes on disk', async () => {
+      const repo = makeRepo();
+      const file = writeWorkflow(path.dirname(repo), 'wf.yml', 'name: not-here\ncommands:\n  - shell: "echo ran > ran.txt"\n');
+      const sessionsBefore = sessionIdsOnDisk(home);
+      const pausedBefore = fs.readFileSync(path.join(home, 'sessions', `${PAUSED}.json`), 'utf8');
+      const completedBefore = fs.readFileSync(path.join(home, 'sessions', `${COMPLETED}.json`), 'utf8');
+      const cp = readRecord(home, PAUSED).checkpoints[0]?.id ?? 'checkpoint-none';
+
+      const results = {
+        runWorkflow: await exec('prodigy.runWorkflow', { file, folder: repo, merge: 'keep', progress: false }),
+        runWorkflowFile: await exec('prodigy.runWorkflowFile', vscode.Uri.file(file)),
+        resumeSession: await exec('prodigy.resumeSession', { sessionId: PAUSED, merge: 'keep', progress: false }),
+        restoreCheckpoint: await exec('prodigy.restoreCheckpoint', { sessionId: PAUSED, checkpointId: cp, confirm: true }),
+        mergeSession: await exec('prodigy.mergeSession', COMPLETED),
+      };
+      assert.deepStrictEqual(results, { runWorkflow: undefined, runWorkflowFile: undefined, resumeSession: undefined, restoreCheckpoint: undefined, mergeSession: undefined });
+      const warnings = messages.messages.filter((m) => m.level === 'warning');
+      assert.strictEqual(warnings.length, 5, JSON.stringify(messages.messages));
+      for (const w of warnings) {
+        assert.match(w.text, /only run in a trusted workspace/);
+        assert.deepStrictEqual(w.items, ['Manage Workspace Trust']);
+      }
+      assert.ok(!messages.messages.some((m) => m.level === 'error'), JSON.stringify(messages.messages));
+      assert.deepStrictEqual(sessionIdsOnDisk(home), sessionsBefore, 'a session was created');
+      assert.ok(!fs.existsSync(path.join(repo, 'ran.txt')));
+      assert.strictEqual(git(repo, 'worktree', 'list').split('\n').length, 1, 'a worktree was created');
+      assert.strictEqual(fs.readFileSync(path.join(home, 'sessions', `${PAUSED}.json`), 'utf8'), pausedBefore);
+      assert.strictEqual(fs.readFileSync(path.join(home, 'sessions', `${COMPLETED}.json`), 'utf8'), completedBefore);
+    });
+
+    it('still shows the sessions, under a Restricted Mode row that opens the trust settings', async () => {
+      const rows = await rootRows(a);
+      assert.strictEqual(rows[0].item.id, 'message:untrusted');
+      assert.match(label(rows[0].item), /^Restricted Mode: sessions can be viewed; workflows do not run$/);
+      assert.strictEqual((rows[0].item.command as vscode.Command | undefined)?.command, 'workbench.trust.manage');
+      assert.ok(rows.some(({ item }) => item.id === `session:${PAUSED}`), 'the seeded sessions are not listed');
+      // Viewing works: the log document opens.
+      const uri = await exec<vscode.Uri>('prodigy.showSessionLog', PAUSED);
+      assert.strictEqual(uri.toString(), `prodigy-log:/${PAUSED}.log`);
+    });
+  });
+}
