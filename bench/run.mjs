@@ -1,7 +1,7 @@
 // `npm run bench`: builds, then measures the session core against its baselines in one run
 // and prints medians, ratios and PASS/MISS against each target. Results also go to
 // bench/results/latest.json. Options: --quick (smaller, for trying the bench itself),
-// --only=listing,update,throughput,engine.
+// --only=listing,update,throughput,engine,mapreduce.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { benchListing } from './listing.mjs';
 import { benchUpdateLatency } from './updateLatency.mjs';
 import { benchThroughput } from './throughput.mjs';
 import { benchEngine } from './engine.mjs';
+import { benchMapReduce } from './mapreduce.mjs';
 import { ms, times, verdict } from './lib/stats.mjs';
 
 const args = process.argv.slice(2);
@@ -25,6 +26,7 @@ const config = {
     ? { perProcess: 50, rounds: 1, processCounts: [1, 4] }
     : { perProcess: 250, rounds: 3, processCounts: [1, 4] },
   engine: quick ? { steps: 50, rounds: 2 } : { steps: 200, rounds: 7 },
+  mapreduce: quick ? { items: 16, parallel: 8, sleepSec: 1, overheadItems: 8, rounds: 1 } : { items: 64, parallel: 8, sleepSec: 1, overheadItems: 24, rounds: 3 },
 };
 
 const log = (line = '') => console.log(line);
@@ -77,6 +79,13 @@ function printEngine(e) {
   log(`  → engine/bare = ${times(e.ratio)} (paired: ${times(e.pairedRatioMedian)}), +${ms(e.perStepOverheadMs, 3)} per step  target ≤ ${e.target}×  ${verdict(e.pass)}`);
 }
 
+function printMapReduce(m) {
+  log(`  ${m.items} items × ${m.sleepSec} s at max_parallel ${m.parallel}: wall median ${(m.wall.median / 1000).toFixed(2)} s`);
+  log(`  → parallel efficiency (ideal/wall, median of ${m.rounds.length}) ${(100 * m.efficiency).toFixed(1)}%  target ≥ ${100 * m.target}%  ${verdict(m.pass)}`);
+  log(`  per-agent cost (worktree, steps, commit, merge, clean-up, state), one at a time: ${ms(m.perAgentMs, 0)}`);
+  log(`  bare git worktree add + remove: median ${ms(m.bareWorktreeMs.median, 0)} → ${times(m.overheadRatio)} (info)`);
+}
+
 function summaryRows(r) {
   const rows = [];
   if (r.listing) {
@@ -103,6 +112,11 @@ function summaryRows(r) {
     const e = r.engine;
     rows.push([`Workflow of ${e.steps} shell steps (checkpointed)`, ms(e.engine.median, 0), `${e.steps} spawns ${ms(e.bare.median, 0)}`, times(e.ratio), `≤ ${e.target}×`, verdict(e.pass)]);
     rows.push([`Same, in a session worktree`, ms(e.withWorktree.median, 0), `${e.steps} spawns ${ms(e.bare.median, 0)}`, times(e.withWorktree.median / e.bare.median), '—', 'info']);
+  }
+  if (r.mapreduce) {
+    const m = r.mapreduce;
+    rows.push([`MapReduce ${m.items}×${m.sleepSec}s at ${m.parallel} parallel`, `${(m.wall.median / 1000).toFixed(2)} s`, 'ideal 8 rounds + setup', `${(100 * m.efficiency).toFixed(1)}%`, `≥ ${100 * m.target}%`, verdict(m.pass)]);
+    rows.push(['Per-agent cost vs bare worktree add+remove', ms(m.perAgentMs, 0), ms(m.bareWorktreeMs.median, 0), times(m.overheadRatio), '—', 'info']);
   }
   return rows;
 }
@@ -165,6 +179,13 @@ if (wanted('engine')) {
   log(`\n4. A workflow of ${config.engine.steps} trivial shell steps vs ${config.engine.steps} bare spawns`);
   results.engine = await benchEngine(config.engine, log);
   printEngine(results.engine);
+}
+
+if (wanted('mapreduce')) {
+  settleDisk();
+  log(`\n5. MapReduce: ${config.mapreduce.items} items of ${config.mapreduce.sleepSec} s at max_parallel ${config.mapreduce.parallel}`);
+  results.mapreduce = await benchMapReduce(config.mapreduce, log);
+  printMapReduce(results.mapreduce);
 }
 
 results.durationSec = (performance.now() - started) / 1000;

@@ -167,13 +167,15 @@ describe('MapReduce', () => {
       items,
       parallel: 1,
       extraMap: '  filter: "score >= 5"\n  sort_by: "score DESC"\n  offset: 1\n  max_items: 2\n',
-      agent: '    - shell: "echo ${item.name} >> order.txt && git add order.txt && git commit -qm ${item_id}"',
+      agent: '    - shell: "echo ${item.name} > ${item_id}.txt && git add . && git commit -qm ${item_id}"',
       reduce: "  - shell: \"echo '${map.total} ${map.successful} ${map.failed} ${map.results[0].item_id} ${map.results[1].status}' > reduce.txt\"",
     }));
     assert.equal(out.status, 'Completed', out.error ?? '');
     const wt = path.join(e.home, 'worktrees', 'repo', out.sessionId);
     // score >= 5 → b9 e8 d7 c5; offset 1 → e d c; max_items 2 → e d
-    assert.equal(readIn(wt, 'order.txt'), 'e\nd\n');
+    assert.equal(readIn(wt, 'item_0.txt'), 'e\n');
+    assert.equal(readIn(wt, 'item_1.txt'), 'd\n');
+    assert.equal(fs.existsSync(path.join(wt, 'item_2.txt')), false);
     assert.equal(readIn(wt, 'reduce.txt'), '2 2 0 item_0 Success\n');
   });
 });

@@ -3,7 +3,7 @@
 // prodigy-mapreduce-agent-{agent}. Its commits come back through a serialized merge.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { headCommit, runGit } from '../git';
+import { headCommit, readHeadSync, runGit } from '../git';
 
 export interface AgentWorktree {
   path: string;
@@ -12,23 +12,88 @@ export interface AgentWorktree {
   base: string;
 }
 
-export async function createAgentWorktree(parent: string, worktreesDir: string, agentId: string): Promise<AgentWorktree> {
-  const dir = path.join(worktreesDir, path.basename(parent), `mapreduce-agent-${agentId}`);
-  const branch = `prodigy-mapreduce-agent-${agentId}`;
-  if (fs.existsSync(dir)) await removeAgentWorktree(parent, { path: dir, branch, base: '' }, { keepBranch: false });
-  await runGit(parent, ['branch', '-D', branch], { allowFail: true });
-  const base = await headCommit(parent);
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  await runGit(parent, ['worktree', 'add', '-q', '-b', branch, dir, base]);
-  return { path: dir, branch, base };
+// `git worktree add/remove` read and write .git/worktrees/* without locking: two at once can see
+// each other's half-made entries. In this process they take turns (they are quick).
+let adminChain: Promise<unknown> = Promise.resolve();
+function worktreeAdmin<T>(fn: () => Promise<T>): Promise<T> {
+  const next = adminChain.then(fn, fn);
+  adminChain = next.catch(() => undefined);
+  return next;
 }
 
-/** Removes the worktree; the branch goes too unless `keepBranch` (it holds work not merged). */
-export async function removeAgentWorktree(parent: string, wt: AgentWorktree, opts: { keepBranch: boolean }): Promise<void> {
+/**
+ * The worktrees of a job's agents: one per parallel slot, made once and switched to a fresh
+ * branch at the parent's HEAD for each item (much cheaper than a worktree per item; the item's
+ * branch is its own). Removed when the map phase ends; branches of merged items are deleted.
+ */
+export class AgentSlots {
+  private readonly made = new Set<number>();
+  /** Slots whose last item left no untracked or uncommitted files (its work was committed). */
+  private readonly clean = new Set<number>();
+  private readonly mergedBranches = new Set<string>();
+
+  constructor(
+    private readonly parent: string,
+    private readonly worktreesDir: string,
+    private readonly jobId: string,
+  ) {}
+
+  private slotPath(slot: number): string {
+    return path.join(this.worktreesDir, path.basename(this.parent), `mapreduce-agent-${this.jobId}_slot${slot}`);
+  }
+
+  /** A clean worktree for one item, on `prodigy-mapreduce-agent-{agentId}` at the parent's HEAD. */
+  async checkout(slot: number, agentId: string): Promise<AgentWorktree> {
+    const dir = this.slotPath(slot);
+    const branch = `prodigy-mapreduce-agent-${agentId}`;
+    const base = readHeadSync(this.parent) ?? (await headCommit(this.parent));
+    if (this.made.has(slot) || fs.existsSync(path.join(dir, '.git'))) {
+      const sw = await runGit(dir, ['switch', '-q', '-f', '-C', branch, base], { allowFail: true });
+      if (sw.code === 0) {
+        if (!this.clean.has(slot)) await runGit(dir, ['clean', '-q', '-f', '-d', '-x']);
+        this.clean.delete(slot);
+        this.made.add(slot);
+        return { path: dir, branch, base };
+      }
+      await worktreeAdmin(() => removeWorktree(this.parent, { path: dir, branch, base }, { keepBranch: true }));
+    }
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    // -B: a branch left by an earlier attempt of this item is reset, in the same command.
+    await worktreeAdmin(() => runGit(this.parent, ['worktree', 'add', '-q', '-B', branch, dir, base]));
+    this.made.add(slot);
+    return { path: dir, branch, base };
+  }
+
+  /** The slot's worktree holds nothing uncommitted: the next item can skip `git clean`. */
+  markClean(slot: number): void {
+    this.clean.add(slot);
+  }
+
+  /** After an item's merge: its branch goes (with the slots, in one command), unless it holds work that was not merged. */
+  release(wt: AgentWorktree, opts: { keepBranch: boolean }): void {
+    if (!opts.keepBranch) this.mergedBranches.add(wt.branch);
+  }
+
+  /** Removes every slot's worktree and the merged items' branches they still had checked out. */
+  async dispose(): Promise<void> {
+    for (const slot of this.made) {
+      const dir = this.slotPath(slot);
+      await worktreeAdmin(() => removeWorktree(this.parent, { path: dir, branch: '', base: '' }, { keepBranch: true })).catch(() => undefined);
+    }
+    this.made.clear();
+    const branches = [...this.mergedBranches];
+    for (let i = 0; i < branches.length; i += 100) await runGit(this.parent, ['branch', '-D', ...branches.slice(i, i + 100)], { allowFail: true });
+    this.mergedBranches.clear();
+  }
+}
+
+async function removeWorktree(parent: string, wt: AgentWorktree, opts: { keepBranch: boolean }): Promise<void> {
   if (fs.existsSync(wt.path)) await runGit(parent, ['worktree', 'remove', '--force', wt.path], { allowFail: true });
-  if (fs.existsSync(wt.path)) fs.rmSync(wt.path, { recursive: true, force: true });
-  await runGit(parent, ['worktree', 'prune'], { allowFail: true });
-  if (!opts.keepBranch) await runGit(parent, ['branch', '-D', wt.branch], { allowFail: true });
+  if (fs.existsSync(wt.path)) {
+    fs.rmSync(wt.path, { recursive: true, force: true });
+    await runGit(parent, ['worktree', 'prune'], { allowFail: true });
+  }
+  if (!opts.keepBranch && wt.branch) await runGit(parent, ['branch', '-D', wt.branch], { allowFail: true });
 }
 
 export type AgentMerge = { status: 'merged' | 'nothing' } | { status: 'conflict'; conflicts: string[] } | { status: 'failed'; error: string };
@@ -37,8 +102,7 @@ export type AgentMerge = { status: 'merged' | 'nothing' } | { status: 'conflict'
  * Merges an agent's branch into the parent worktree (callers serialize these). A conflict is
  * aborted, so the parent stays as it was and the agent's branch keeps its work.
  */
-export async function mergeAgent(parent: string, wt: AgentWorktree, message: string): Promise<AgentMerge> {
-  const head = await headCommit(wt.path);
+export async function mergeAgent(parent: string, wt: AgentWorktree, head: string, message: string): Promise<AgentMerge> {
   if (head === wt.base) return { status: 'nothing' };
   const merge = await runGit(parent, ['merge', '--no-ff', '--no-edit', '-m', message, wt.branch], { allowFail: true });
   if (merge.code === 0) return { status: 'merged' };

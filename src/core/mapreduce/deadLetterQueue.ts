@@ -85,6 +85,7 @@ export class DeadLetterQueue {
   }
 
   remove(itemId: string): void {
+    if (!fs.existsSync(this.itemFile(itemId))) return;
     fs.rmSync(this.itemFile(itemId), { force: true });
     this.writeIndex();
   }

@@ -15,10 +15,22 @@ import type { RunContext } from '../workflow/runContext';
 import { SessionLog } from '../workflow/sessionLog';
 import { executeStep } from '../workflow/stepExecutor';
 import type { LoopResult } from '../workflow/workflowRun';
-import { createAgentWorktree, mergeAgent, removeAgentWorktree, type AgentWorktree } from './agentWorktree';
+import { AgentSlots, mergeAgent, type AgentWorktree } from './agentWorktree';
 import { DeadLetterQueue, type FailureType } from './deadLetterQueue';
 import { JobStore, type AgentResult, type JobState } from './jobState';
 import { itemVariables, loadWorkItems, type WorkItem } from './workItems';
+
+/** An agent whose steps have run (`outcome` set when it already failed or was stopped). */
+interface AgentRun {
+  item: WorkItem;
+  agentId: string;
+  logFile: string;
+  started: number;
+  wt?: AgentWorktree;
+  /** The item branch's commit when its steps ended (the slot moves on to other items). */
+  head?: string | null;
+  outcome?: AgentOutcome;
+}
 
 interface AgentOutcome {
   item: WorkItem;
@@ -33,6 +45,7 @@ interface AgentOutcome {
 
 export class MapReduceRun {
   private running = 0;
+  private slots: AgentSlots | undefined;
   private mergeChain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -162,21 +175,34 @@ export class MapReduceRun {
     const parallel = Math.max(1, Math.min(this.maxParallel(), items.length));
     ctx.log.message('progress', `Processing ${items.length} items with ${parallel} parallel agents`);
     const queue = [...items];
+    const finishing: Promise<void>[] = [];
     let stopped = false;
-    const worker = async () => {
+    const slots = new AgentSlots(ctx.cwd, this.manager.paths.worktreesDir, this.state.job_id);
+    this.slots = slots;
+    const worker = async (slot: number) => {
       while (queue.length && !ctx.signal.aborted) {
         const item = queue.shift()!;
-        const outcome = await this.runAgent(item);
-        if (outcome.status === 'stopped') stopped = true;
-        else await this.record(outcome);
+        const ran = await this.runAgent(item, slot);
+        if (ran.outcome?.status === 'stopped') {
+          stopped = true;
+          continue;
+        }
+        // Merging and clean-up queue up one at a time, off the slot: the next agent starts now.
+        finishing.push(this.serialized(() => this.finishAgent(ran)).then((o) => this.record(o)));
       }
     };
-    await Promise.all(Array.from({ length: parallel }, worker));
+    try {
+      await Promise.all(Array.from({ length: parallel }, (_, slot) => worker(slot)));
+      await Promise.all(finishing);
+    } finally {
+      await slots.dispose();
+    }
     if (stopped || ctx.signal.aborted) return this.pause();
     return undefined;
   }
 
-  private async runAgent(item: WorkItem): Promise<AgentOutcome> {
+  /** Runs an agent's steps in its worktree and commits what it left uncommitted. */
+  private async runAgent(item: WorkItem, slot: number): Promise<AgentRun> {
     const { ctx } = this;
     const retry = this.state.item_retry_counts[item.id] ?? 0;
     const agentId = `${this.state.job_id}_agent_${item.index}${retry ? `_retry${retry}` : ''}`;
@@ -185,62 +211,74 @@ export class MapReduceRun {
     this.running++;
     this.listener({ type: 'agent-started', sessionId: ctx.sessionId, itemId: item.id, agentId, running: this.running });
     const log = new SessionLog(ctx.sessionId, logFile, ctx.masker, this.listener);
-    let wt: AgentWorktree | undefined;
-    const done = (status: AgentOutcome['status'], extra: Partial<AgentOutcome> = {}): AgentOutcome => ({ item, status, durationMs: performance.now() - started, commits: [], logFile, ...extra });
+    const run: AgentRun = { item, agentId, logFile, started };
+    const end = (status: AgentOutcome['status'], extra: Partial<AgentOutcome> = {}): AgentRun => {
+      run.outcome = { item, status, durationMs: performance.now() - started, commits: [], logFile, ...extra };
+      run.head = run.wt ? readHeadSync(run.wt.path) : null;
+      return run;
+    };
     try {
       log.note(`=== ${new Date().toISOString()} agent ${agentId} for ${item.id}`);
       try {
-        wt = await createAgentWorktree(ctx.cwd, this.manager.paths.worktreesDir, agentId);
+        run.wt = await this.slots!.checkout(slot, agentId);
       } catch (err) {
-        return done('failed', { error: `Could not create the agent's worktree: ${errorMessage(err)}`, errorType: 'WorktreeError' });
+        return end('failed', { error: `Could not create the agent's worktree: ${errorMessage(err)}`, errorType: 'WorktreeError' });
       }
       const agentCtx: RunContext = {
         ...ctx,
-        cwd: wt.path,
+        cwd: run.wt.path,
         log,
         vars: { ...ctx.vars, ...itemVariables(item) },
-        env: { ...ctx.env, PRODIGY_CLAUDE_STREAMING: 'false', PRODIGY_WORKTREE: wt.path },
+        env: { ...ctx.env, PRODIGY_CLAUDE_STREAMING: 'false', PRODIGY_WORKTREE: run.wt.path },
       };
       const steps = this.spec.map.agent_template;
       for (let i = 0; i < steps.length; i++) {
         log.message('progress', `Agent ${agentId}: Executing step ${i + 1}/${steps.length}: ${steps[i].display}`);
         const r = await executeStep(steps[i], agentCtx);
-        if (r.status === 'stopped') return done('stopped');
-        if (r.status === 'failed') return done('failed', { error: r.error, errorType: 'Unknown' });
+        if (r.status === 'stopped') return end('stopped');
+        if (r.status === 'failed') return end('failed', { error: r.error, errorType: 'Unknown' });
       }
       // Files an agent changed but did not commit would vanish with its worktree: commit them.
-      const status = await runGit(wt.path, ['status', '--porcelain'], { allowFail: true });
-      if (status.stdout.trim()) {
-        await runGit(wt.path, ['add', '-A']);
-        await runGit(wt.path, ['commit', '-q', '-m', `Agent ${agentId}: ${item.id}`], { allowFail: true });
+      const status = (await runGit(run.wt.path, ['status', '--porcelain', '--ignored'], { allowFail: true })).stdout.split('\n').filter(Boolean);
+      if (status.some((l) => !l.startsWith('!!'))) {
+        await runGit(run.wt.path, ['add', '-A']);
+        await runGit(run.wt.path, ['commit', '-q', '-m', `Agent ${agentId}: ${item.id}`], { allowFail: true });
       }
-      const head = readHeadSync(wt.path) ?? (await headCommit(wt.path));
-      const commits = head !== wt.base ? [head] : [];
-      const agentWt = wt;
-      const merged = await this.serialized(() => mergeAgent(ctx.cwd, agentWt, `Merge agent ${agentWt.branch} (${item.id})`));
-      if (merged.status === 'conflict') {
-        return done('failed', { error: `Merging ${item.id} into the session conflicts in ${merged.conflicts.join(', ')}; its work is kept on branch ${wt.branch}`, errorType: 'MergeConflict', commits, branchKept: wt.branch });
-      }
-      if (merged.status === 'failed') return done('failed', { error: `Merging ${item.id} failed: ${merged.error}; its work is kept on branch ${wt.branch}`, errorType: 'Unknown', commits, branchKept: wt.branch });
-      return done('success', { commits });
+      run.head = readHeadSync(run.wt.path) ?? (await headCommit(run.wt.path));
+      // Ignored files (build output) would leak into the slot's next item: then it gets a `git clean`.
+      if (!status.some((l) => l.startsWith('!!'))) this.slots!.markClean(slot);
+      return run;
     } finally {
       this.running--;
       log.close();
-      if (wt) {
-        const keep = wt;
-        const headNow = readHeadSync(keep.path);
-        // Work that was not merged stays on its branch; everything else goes.
-        const hasWork = headNow !== null && headNow !== keep.base;
-        await removeAgentWorktree(ctx.cwd, keep, { keepBranch: hasWork && !(await this.isMerged(keep)) }).catch(() => undefined);
-      }
     }
   }
 
-  private async isMerged(wt: AgentWorktree): Promise<boolean> {
-    const head = readHeadSync(wt.path);
-    if (!head) return false;
-    const r = await runGit(this.ctx.cwd, ['merge-base', '--is-ancestor', head, 'HEAD'], { allowFail: true });
-    return r.code === 0;
+  /** Merges a finished agent's work into the session (callers serialize this) and removes its worktree. */
+  private async finishAgent(run: AgentRun): Promise<AgentOutcome> {
+    const { ctx } = this;
+    const { item, wt } = run;
+    const done = (status: AgentOutcome['status'], extra: Partial<AgentOutcome> = {}): AgentOutcome => ({ item, status, durationMs: performance.now() - run.started, commits: [], logFile: run.logFile, ...extra });
+    let outcome = run.outcome;
+    let keepBranch = false;
+    if (!outcome && wt) {
+      const head = run.head ?? wt.base;
+      const commits = head !== wt.base ? [head] : [];
+      const merged = await mergeAgent(ctx.cwd, wt, head, `Merge agent ${wt.branch} (${item.id})`);
+      if (merged.status === 'conflict') {
+        keepBranch = true;
+        outcome = done('failed', { error: `Merging ${item.id} into the session conflicts in ${merged.conflicts.join(', ')}; its work is kept on branch ${wt.branch}`, errorType: 'MergeConflict', commits, branchKept: wt.branch });
+      } else if (merged.status === 'failed') {
+        keepBranch = true;
+        outcome = done('failed', { error: `Merging ${item.id} failed: ${merged.error}; its work is kept on branch ${wt.branch}`, errorType: 'Unknown', commits, branchKept: wt.branch });
+      } else outcome = done('success', { commits });
+    } else if (wt) {
+      // A failed agent's commits (if any) stay on its branch.
+      keepBranch = run.head !== null && run.head !== undefined && run.head !== wt.base;
+      if (keepBranch) outcome = { ...outcome!, branchKept: wt.branch };
+    }
+    if (wt) this.slots!.release(wt, { keepBranch });
+    return outcome ?? done('failed', { error: 'the agent did not run', errorType: 'Unknown' });
   }
 
   private serialized<T>(fn: () => Promise<T>): Promise<T> {
