@@ -65,8 +65,18 @@ before(async () => {
 }, { timeout: 120_000 });
 
 after(async () => {
-  if (gate) fs.rmSync(gate, { force: true });
+  // If a test failed mid-run, step 2 may still be waiting: open the gate so it ends. A step runs in its own
+  // process group, so it would outlive code-server being killed; whatever still waits is killed by pid.
+  if (gate && fs.existsSync(path.dirname(gate))) {
+    fs.writeFileSync(gate, 'open\n');
+    await pollUntil(() => gateWaiters().length === 0, { timeout: 5_000, message: 'step 2 to end' }).catch(() => {});
+  }
   await wb?.close();
+  for (const line of gate ? gateWaiters() : []) {
+    const pid = Number(line.trim().split(/\s+/)[0]);
+    console.log(`killing a leftover step process: ${line.trim()}`);
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
 });
 
 // ------------------------------------------------------------------------------------------------ disk helpers
