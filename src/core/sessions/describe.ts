@@ -23,7 +23,7 @@ export function relativeTime(iso: string | null, now = Date.now()): string {
 export function progressText(s: SessionSummary): string {
   if (s.mapreduce) {
     const m = s.mapreduce;
-    return `${m.phase} ${m.processed_items}/${m.total_items}${m.failed_items ? ` (${m.failed_items} failed)` : ''}`;
+    return `${m.phase} ${m.processed_items}/${m.total_items}${m.failed_items ? ` · ${m.failed_items} failed` : ''}`;
   }
   if (s.total_steps > 0) {
     // Prodigy never advances its step counters (§2.2): a completed run did every step.
