@@ -15,6 +15,7 @@ function loadTestFiles(): void {
   require('./commands.test');
   require('./authoring.test');
   require('./runCommands.test');
+  require('./perf.test');
 }
 
 export function run(): Promise<void> {
