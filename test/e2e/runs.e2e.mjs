@@ -133,7 +133,7 @@ test('1. Run Workflow… from the command palette: the session appears and progr
     assert.match(picked, new RegExp(`${WORKFLOW}.*workflows/${WORKFLOW_FILE}`), `picker item: ${picked}`);
 
     // The session row appears, Running, waiting in step 2 (one step done).
-    const row = await waitForRowText(page, new RegExp(`^${WORKFLOW} Running · step 1/4`));
+    const row = await waitForRowText(page, new RegExp(`^${WORKFLOW} Running · step 2/4`));
     const ids = fs.readdirSync(path.join(wb.home, 'sessions')).filter((f) => f.endsWith('.json'));
     assert.equal(ids.length, 1, `one session record expected, found ${ids.join(', ')}`);
     sessionId = ids[0].replace(/\.json$/, '');
@@ -184,7 +184,7 @@ test('2. Stop from the row\'s inline action: the row and the status bar show Pau
     assert.ok(!actions.some((a) => a.startsWith('Resume Session')), `a running row offers Resume: ${actions.join(', ')}`);
     await clickRowAction(page, row, 'Stop Session');
 
-    const text = await waitForRowText(page, new RegExp(`^${WORKFLOW} Paused · step 1/4`), { timeout: 20_000 });
+    const text = await waitForRowText(page, new RegExp(`^${WORKFLOW} Paused · step 2/4`), { timeout: 20_000 });
     console.log(`row: ${text}`);
     const item = await waitForStatusBarItem(page, new RegExp(`${WORKFLOW} paused · step 2/4`));
     assert.deepEqual(item.icons, ['debug-pause'], `status bar icons: ${JSON.stringify(item)}`);
@@ -213,7 +213,7 @@ test('3. Resume from the row\'s inline action; once the gate opens it completes'
     await clickRowAction(page, row, 'Resume Session');
 
     // Running again, in step 2 (the stopped step runs again).
-    await waitForRowText(page, new RegExp(`^${WORKFLOW} Running · step 1/4`), { timeout: 20_000 });
+    await waitForRowText(page, new RegExp(`^${WORKFLOW} Running · step 2/4`), { timeout: 20_000 });
     await waitForStatusBarItem(page, new RegExp(`${WORKFLOW} · step 2/4`));
     await pollUntil(() => gateWaiters().length > 0, { timeout: STEP, message: 'step 2 to wait for the gate again' });
     await wb.screenshot('e2e-run-05-resumed-running');
@@ -292,7 +292,7 @@ test('4. Restore Checkpoint… from a checkpoint row\'s context menu: diff, conf
     dialog = await waitForDialog(page);
     await dialog.click('Restore');
 
-    await waitForRowText(page, new RegExp(`^${WORKFLOW} Paused · step 1/4`), { timeout: 20_000 });
+    await waitForRowText(page, new RegExp(`^${WORKFLOW} Paused · step 2/4`), { timeout: 20_000 });
     await waitForNotification(page, new RegExp(`session ${sessionId} restored to after step 1/4; it is Paused`));
     await waitForStatusBarItem(page, new RegExp(`${WORKFLOW} paused · step 2/4`));
     console.log(`notifications:\n${await shownNotifications()}`);

@@ -75,7 +75,7 @@ test('A session written by another process appears without a refresh', { timeout
         await m.updateSession(s.id, { workflow_data: { current_step: 2, completed_steps: [0, 1] } });
       })().catch((e) => { console.error(e); process.exit(1); });
     `]);
-    const texts = await waitForSessionRows(wb.page, [/written-by-the-cli Running · step 2\/5/], { timeout: 15_000 });
+    const texts = await waitForSessionRows(wb.page, [/written-by-the-cli Running · step 3\/5/], { timeout: 15_000 });
     assert.ok(texts.length >= 8);
     await wb.screenshot('e2e-live-update');
   });

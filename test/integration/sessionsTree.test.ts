@@ -76,7 +76,7 @@ describe('Sessions tree', () => {
     );
     const running = sessions.find(({ item }) => item.id === 'session:workflow-1736937000123')!.item;
     assert.strictEqual(label(running), 'implement-feature');
-    assert.match(String(running.description), /^Running · step 0\/3 · /);
+    assert.match(String(running.description), /^Running · step 1\/3 · /);
     assert.strictEqual((running.iconPath as vscode.ThemeIcon).id, 'sync~spin');
     assert.match(running.contextValue ?? '', /;running;/);
     assert.match(running.contextValue ?? '', /;resumable;/);
@@ -97,7 +97,7 @@ describe('Sessions tree', () => {
 
     const failed = sessions.find(({ item }) => item.id === 'session:workflow-1736937666666')!.item;
     assert.strictEqual(label(failed), 'fix-tests');
-    assert.match(String(failed.description), /^Failed · step 0\/2/);
+    assert.match(String(failed.description), /^Failed · step 1\/2/);
     assert.match(failed.contextValue ?? '', /;failed;.*;resumable;/);
   });
 

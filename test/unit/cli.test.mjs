@@ -100,7 +100,7 @@ describe('sessions list', () => {
     const row = (id) => lines.find((l) => l.startsWith(`${id} `));
     assert.match(row(PAUSED_ID), /nightly-fixes\s+Workflow\s+Paused\s+\S.*\s2\s/);
     assert.match(row(FIXTURE_MAPREDUCE_ID), /MapReduce\s+Running\s+Setup 4\/10/);
-    assert.match(row(FIXTURE_WORKFLOW_ID), /implement-feature\s+Workflow\s+Running\s+step 0\/3/);
+    assert.match(row(FIXTURE_WORKFLOW_ID), /implement-feature\s+Workflow\s+Running\s+step 1\/3/);
     assert.match(r.stdout, /Unreadable files \(1\)/);
     assert.ok(lines.some((l) => l.includes(badFile) && /empty file/.test(l)), 'bad file listed with its reason');
   });

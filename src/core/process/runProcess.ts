@@ -31,6 +31,20 @@ export class SpawnError extends ProdigyError {
 }
 
 const KILL_GRACE_MS = 3_000;
+
+// Steps run in their own process groups, so they would outlive us (a closed window, a crashed
+// extension host). Whatever is still running when this process exits is stopped with it.
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function trackGroup(pid: number | undefined): void {
+  if (!pid) return;
+  liveGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const group of liveGroups) killGroup(group, 'SIGTERM');
+  });
+}
 const MAX_KEPT = 16 * 1024 * 1024;
 
 export function runProcess(command: string, args: string[], options: RunProcessOptions): Promise<ProcessResult> {
@@ -41,6 +55,7 @@ export function runProcess(command: string, args: string[], options: RunProcessO
       return;
     }
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    trackGroup(child.pid);
     const out = collector('stdout', options.onLine);
     const err = collector('stderr', options.onLine);
     child.stdout.setEncoding('utf8').on('data', out.push);
@@ -75,6 +90,7 @@ export function runProcess(command: string, args: string[], options: RunProcessO
     });
     child.on('close', (code, signal) => {
       cleanup();
+      if (child.pid) liveGroups.delete(child.pid);
       // Whatever the group still runs (a backgrounded grandchild) goes with it.
       if (timedOut || aborted) killGroup(child.pid, 'SIGKILL');
       const stdout = out.finish();

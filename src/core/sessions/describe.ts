@@ -26,9 +26,11 @@ export function progressText(s: SessionSummary): string {
     return `${m.phase} ${m.processed_items}/${m.total_items}${m.failed_items ? ` · ${m.failed_items} failed` : ''}`;
   }
   if (s.total_steps > 0) {
+    // The step running, or the one a resume starts at (a failed run: the step that failed).
     // Prodigy never advances its step counters (§2.2): a completed run did every step.
-    const done = s.status === 'Completed' ? s.total_steps : Math.min(s.completed_steps || s.current_step, s.total_steps);
-    return `step ${done}/${s.total_steps}`;
+    const done = Math.min(s.completed_steps || s.current_step, s.total_steps);
+    const step = s.status === 'Completed' ? s.total_steps : Math.min(done + 1, s.total_steps);
+    return `step ${step}/${s.total_steps}`;
   }
   return '-';
 }

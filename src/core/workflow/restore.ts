@@ -149,6 +149,7 @@ export async function restoreCheckpoint(
       });
     }
     const restored = await manager.restoreCheckpoint(sessionId, checkpointId, plan.targetCommit && plan.cwd ? { head_commit: plan.targetCommit } : {});
+    noteInLog(manager.paths.sessionLogFile(sessionId), `=== ${new Date().toISOString()} restored ${checkpoint(plan)} (${checkpointId})${plan.targetCommit ? `: files back to ${plan.targetCommit.slice(0, 10)}` : ''}; undo with checkpoint ${safety.id}`);
     const wt = await findSessionWorktree([manager.paths.worktreesDir, path.join(os.homedir(), '.prodigy', 'worktrees')], sessionId);
     if (wt && fs.existsSync(wt.metadataFile)) {
       try {
@@ -165,7 +166,7 @@ export async function restoreCheckpoint(
 
 function checkpoint(plan: RestorePlan): string {
   const c = plan.checkpoint;
-  return c.step_index !== null ? `step ${c.step_index + 1} (${c.id})` : c.id;
+  return c.step_index !== null ? `after step ${c.step_index + 1}${c.total_steps ? `/${c.total_steps}` : ''}` : c.label ?? c.id;
 }
 
 async function sessionFolder(manager: SessionManager, session: UnifiedSession): Promise<{ cwd: string; inPlace: boolean } | null> {
@@ -175,6 +176,16 @@ async function sessionFolder(manager: SessionManager, session: UnifiedSession): 
   if (session.metadata.worktree === false && typeof project === 'string' && fs.existsSync(project)) return { cwd: project, inPlace: true };
   if (session.metadata.worktree === true) throw new ProdigyError(`The worktree of session ${session.id} is gone; its checkpoints can no longer be restored`);
   return null;
+}
+
+/** The session log says what happened to it between runs. */
+function noteInLog(file: string, line: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.appendFileSync(file, `${line}\n`);
+  } catch {
+    // the log is informational
+  }
 }
 
 /** The commit the session last left its folder at: its newest step checkpoint's, or the one a restore moved to. */

@@ -68,7 +68,7 @@ export class WorkflowRun {
       if (done.has(i)) continue;
       if (ctx.signal.aborted) return this.pause(progress, completed, i);
       const step = steps[i];
-      this.listener({ type: 'step-started', sessionId: ctx.sessionId, index: i, total: steps.length, display: step.display });
+      this.listener({ type: 'step-started', sessionId: ctx.sessionId, index: i, total: steps.length, display: step.name ?? step.display });
       ctx.log.note(`--- ${new Date().toISOString()} step ${i + 1}/${steps.length}`);
       ctx.log.message('progress', `Executing step ${i + 1}/${steps.length}: ${step.kind}: ${interpolate(step.command || step.write_file?.path || '', ctx.vars)}`);
       const before = { ...ctx.vars };
@@ -150,7 +150,7 @@ export class WorkflowRun {
     this.parent = checkpointId;
     // The record and Prodigy's checkpoint file follow (coalesced when steps are very short).
     await this.recorder.add(
-      { id: checkpointId, created_at: createdAt, info: { step_index: index, step_name: step.display, total_steps: total, ...(commit ? { commit } : {}) } },
+      { id: checkpointId, created_at: createdAt, info: { step_index: index, step_name: step.name ?? step.display, total_steps: total, ...(commit ? { commit } : {}) } },
       {
         workflow_data: workflowData,
         metadata: { current_step: done, ...(commit ? { head_commit: commit } : {}) },
