@@ -7,11 +7,12 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { RunOutcome, RestoreOutcome, MigrationReport, MergeOutcome, ChangedFile } from '../../src/core';
+import { progressText, summarize, type RunOutcome, type RestoreOutcome, type MigrationReport, type MergeOutcome, type ChangedFile } from '../../src/core';
 import type { ProdigyExtensionApi } from '../../src/extension/extension';
 // Types only: the extension's node classes live in its own bundle, so `instanceof` would not match here.
 import type { CheckpointNode, SessionNode } from '../../src/extension/sessionsTree/nodes';
 import {
+  EXTENSION_ID,
   FAKE_CLAUDE,
   PRODIGY_FIXTURES,
   MessageRecorder,
@@ -33,7 +34,14 @@ import {
   writeWorkflow,
 } from './helpers/harness';
 
-const exec = vscode.commands.executeCommand;
+/** Every command this file ran (the last test checks that none the manifest contributes was left out). */
+const executed = new Set<string>();
+function exec<T = unknown>(command: string, ...args: unknown[]): Thenable<T> {
+  executed.add(command);
+  return vscode.commands.executeCommand<T>(command, ...args);
+}
+/** The progress part of a row's description, as the core words it for the record on disk. */
+const progressOf = (home: string, id: string) => progressText(summarize(readRecord(home, id), path.join(home, 'sessions', `${id}.json`)));
 const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
 const exists = (dir: string, file: string) => fs.existsSync(path.join(dir, file));
 
@@ -75,6 +83,12 @@ describe('Run commands', function () {
   beforeEach(() => {
     messages.clear();
     messages.answer = () => undefined;
+  });
+
+  // A test that failed half-way must not leave a run going (it would hold the status bar and the next tests' state).
+  afterEach(async () => {
+    for (const run of a.services.runs.active()) a.services.runs.stop(run.sessionId);
+    await waitFor('every run of this window to stop', () => a.services.runs.active().length === 0);
   });
 
   let counter = 0;
@@ -147,7 +161,7 @@ commands:
     const row = await sessionRow(a, outcome.sessionId);
     assert.ok(row, 'the finished session is not in the tree');
     assert.strictEqual(label(row), 'claude-and-shell');
-    assert.match(String(row.description), /^Completed · step 2\/2 · /);
+    assert.strictEqual(row.description, `Completed · ${progressOf(home, outcome.sessionId)} · just now`);
     assert.strictEqual(row.contextValue, 'session;completed;workflow;deletable;worktree;mergeable;');
   });
 
@@ -161,10 +175,9 @@ commands:
     assert.ok(row, 'the new session is not in the tree');
     assert.strictEqual(label(row), 'gated');
     // Step 1's record write may be coalesced with the next (at most 200 ms later).
-    row = await waitFor('the row to show step 1 done', async () => {
-      const r = await sessionRow(a, id);
-      return /^Running · step 1\/3 · /.test(String(r?.description)) ? r : undefined;
-    });
+    await waitFor('the record to count step 1 done', () => readRecord(home, id).workflow_data.completed_steps.length === 1);
+    row = await sessionRow(a, id);
+    assert.strictEqual(row?.description, `Running · ${progressOf(home, id)} · just now`);
     assert.match(row.contextValue ?? '', /^session;running;workflow;active;live;worktree;$/);
     await waitFor('the status bar to show the run', () => a.statusBar.item.text === '$(sync~spin) gated · step 2/3');
     assert.strictEqual(a.statusBar.item.command && (a.statusBar.item.command as vscode.Command).arguments?.[0], id);
@@ -192,7 +205,7 @@ commands:
 
     row = await sessionRow(a, id);
     assert.ok(row);
-    assert.match(String(row.description), /^Paused · step 1\/3 · /);
+    assert.strictEqual(row.description, `Paused · ${progressOf(home, id)} · just now`);
     assert.match(row.contextValue ?? '', /;paused;/);
     assert.match(row.contextValue ?? '', /;resumable;/);
     assert.doesNotMatch(row.contextValue ?? '', /;live;/);
@@ -213,7 +226,7 @@ commands:
     assert.ok(!exists(repo, 'two.txt'), 'kept: nothing merged');
     await waitFor('the log document to show the resume', () => doc.getText().length > textAfterStop.length && /Resuming session/.test(doc.getText()));
     row = await sessionRow(a, id);
-    assert.match(String(row?.description), /^Completed · step 3\/3/);
+    assert.strictEqual(row?.description, `Completed · ${progressOf(home, id)} · just now`);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
@@ -334,7 +347,7 @@ commands:
     const note = messages.find('info', new RegExp(`session ${id} restored to after step 1/3; it is Paused, ready to resume`));
     assert.ok(note, JSON.stringify(messages.messages));
     const row = await sessionRow(a, id);
-    assert.match(String(row?.description), /^Paused · step 1\/3/);
+    assert.strictEqual(row?.description, `Paused · ${progressOf(home, id)} · just now`);
     assert.match(row?.contextValue ?? '', /;resumable;/);
 
     // The notification's Undo Restore button restores the safety checkpoint.
@@ -601,6 +614,14 @@ commands:
     assert.ok(!fs.existsSync(bad));
     assert.ok(fs.existsSync(result.moved[0].to));
     assert.ok(!(await rootRows(a)).some(({ item }) => item.contextValue === 'unreadable;'));
+  });
+
+  it('has driven every command the manifest contributes, and prodigy.discardSessionWork', () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext);
+    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    assert.ok(contributed.length > 20);
+    assert.deepStrictEqual([...contributed, 'prodigy.discardSessionWork'].filter((c) => !executed.has(c)), []);
   });
 });
 
