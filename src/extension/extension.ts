@@ -40,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi 
 
   const runs = new RunController(() => manager, readSettings, log);
   tree.setLiveness((id) => runs.liveness(id));
+  tree.setRunningAgents((id) => runs.active().find((r) => r.sessionId === id)?.job?.agents ?? new Map());
   const statusBar = new StatusBarController(runs, () => manager);
   let unwatchStatus = statusBar.watch(manager);
   const logDocuments = new SessionLogDocuments(() => manager, runs);

@@ -2,7 +2,7 @@
 // there is nothing to say. A click reveals the session in the tree.
 import * as vscode from 'vscode';
 import { summarize, type SessionManager, type SessionSummary } from '../core';
-import type { RunController } from './runs/runController';
+import { jobText, type RunController } from './runs/runController';
 
 export class StatusBarController implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
@@ -31,9 +31,12 @@ export class StatusBarController implements vscode.Disposable {
     if (active.length > 0) {
       const run = active[active.length - 1];
       const more = active.length > 1 ? ` (+${active.length - 1})` : '';
-      item.text = `$(sync~spin) ${run.workflowName} · step ${Math.max(run.step, 1)}/${run.total}${more}`;
+      item.text = `$(sync~spin) ${run.workflowName} · ${run.job ? jobText(run.job) : `step ${Math.max(run.step, 1)}/${run.total}`}${more}`;
       const md = new vscode.MarkdownString(undefined, true);
-      for (const r of active) md.appendMarkdown(`**${r.workflowName}** \`${r.sessionId}\`  \nstep ${r.step}/${r.total}: ${escape(r.display)}\n\n`);
+      for (const r of active) {
+        const now = r.job ? `${escape(jobText(r.job))}, ${r.job.agents.size} agent(s) running` : `step ${r.step}/${r.total}: ${escape(r.display)}`;
+        md.appendMarkdown(`**${escape(r.workflowName)}** \`${r.sessionId}\`  \n${now}\n\n`);
+      }
       md.appendMarkdown('Click to show it in the Sessions view.');
       item.tooltip = md;
       item.command = { command: 'prodigy.revealSession', title: 'Reveal Session', arguments: [run.sessionId] };

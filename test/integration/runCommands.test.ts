@@ -194,7 +194,7 @@ commands:
     const outcome = await run;
     assert.ok(outcome);
     assert.strictEqual(outcome.status, 'Paused');
-    assert.ok(messages.find('info', new RegExp(`session ${id} stopped; resume it`)));
+    assert.ok(messages.find('info', new RegExp(`session ${id} stopped; it is Paused and can be resumed`)));
 
     const rec = readRecord(home, id);
     assert.strictEqual(rec.status, 'Paused');
@@ -614,6 +614,49 @@ commands:
     assert.ok(!fs.existsSync(bad));
     assert.ok(fs.existsSync(result.moved[0].to));
     assert.ok(!(await rootRows(a)).some(({ item }) => item.contextValue === 'unreadable;'));
+  });
+
+  it('a MapReduce job: row progress, failed items as children with their agent log, Retry Failed Items after the fix', async () => {
+    const repo = makeRepo();
+    const gate = path.join(path.dirname(repo), 'fixed');
+    const items = JSON.stringify({ items: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] }).replace(/"/g, '\\"');
+    const outcome = await runToEnd(
+      `name: job
+mode: mapreduce
+setup:
+  - shell: "printf '%s' '${items}' > items.json && git add items.json && git commit -qm items"
+map:
+  input: items.json
+  json_path: "$.items[*]"
+  max_parallel: 2
+  agent_template:
+    - shell: "echo working on \${item.name}; { test \${item.name} != b || test -f ${gate}; } && echo \${item.name} > \${item.name}.txt"
+`,
+      repo,
+    );
+    assert.strictEqual(outcome.status, 'Completed', outcome.error ?? '');
+    const id = outcome.sessionId;
+    const row = await waitFor('the job row', () => sessionRow(a, id));
+    assert.match(String(row.description), /^Completed · Complete 3\/3 · 1 failed/);
+    assert.match(row.contextValue ?? '', /;mapreduce;.*hasfailed;/);
+    const node = a.services.tree.findSession(id)!;
+    const children = await a.services.tree.getChildren(node);
+    const failed = children.find((c) => c.id === `dlq:${id}:item_1`);
+    assert.ok(failed, `no failed-item row; got ${children.map((c) => c.id).join(', ')}`);
+    const item = a.services.tree.getTreeItem(failed);
+    assert.match(label(item), /^Failed: item_1$/);
+    assert.match(String(item.description), /^1 attempt · Step 'shell: echo working on/);
+    const logUri = await exec<vscode.Uri>('prodigy.openAgentLog', failed);
+    const doc = await waitFor('the agent log', () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === logUri.toString()));
+    assert.match(doc.getText(), /working on b/);
+
+    fs.writeFileSync(gate, '');
+    const retried = await exec<RunOutcome | undefined>('prodigy.retryFailedItems', { sessionId: id, merge: 'keep', progress: false });
+    assert.ok(retried);
+    assert.strictEqual(readRecord(home, id).mapreduce_data.failed_items, 0);
+    const after = await a.services.tree.getChildren(a.services.tree.findSession(id)!);
+    assert.ok(!after.some((c) => c.id === `dlq:${id}:item_1`), 'the retried item left the failed list');
+    assert.strictEqual(fs.readFileSync(path.join(outcome.worktree!, 'b.txt'), 'utf8'), 'b\n');
   });
 
   it('has driven every command the manifest contributes, and prodigy.discardSessionWork', () => {

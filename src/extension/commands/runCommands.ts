@@ -18,11 +18,11 @@ import {
   worktreeRoots,
   type RestorePlan,
 } from '../../core';
-import { sessionLogUri } from '../documents/sessionLogDocuments';
+import { agentLogUri, sessionLogUri } from '../documents/sessionLogDocuments';
 import { gitFileUri } from '../documents/gitContentDocuments';
 import type { MergeAnswer } from '../runs/mergeQuestion';
 import type { ExtensionServices } from '../services';
-import { CheckpointNode, SessionNode } from '../sessionsTree/nodes';
+import { AgentNode, CheckpointNode, DeadLetterNode, SessionNode } from '../sessionsTree/nodes';
 import { pickCheckpoint, pickSession, pickWorkflowFile } from './pickers';
 
 type SessionArg = SessionNode | string | { sessionId?: string } | undefined;
@@ -158,7 +158,16 @@ export function runCommands(services: ExtensionServices): Record<string, (...arg
       const notes = [outcome.savedChanges ? `uncommitted changes saved (git stash apply ${outcome.savedChanges.slice(0, 10)})` : '', outcome.backupDir ? `untracked files copied to ${outcome.backupDir}` : ''].filter(Boolean).join('; ');
       void vscode.window
         .showInformationMessage(`Prodigy: session ${sessionId} restored to ${checkpointStepText(plan.checkpoint) ?? checkpointId}; it is Paused, ready to resume.${notes ? ` ${notes}.` : ''}`, undo)
-        .then((c) => c === undo && vscode.commands.executeCommand('prodigy.restoreCheckpoint', { sessionId, checkpointId: outcome.safetyCheckpointId, confirm: true }));
+        .then(async (c) => {
+          if (c !== undo) return;
+          // Only while nothing happened since: after a resume, undo would rewind the new run.
+          const now = await manager().getSession(sessionId).catch(() => undefined);
+          if (!now || now.metadata.restored_from_checkpoint !== checkpointId || now.checkpoints.length !== outcome.session.checkpoints.length) {
+            void vscode.window.showWarningMessage(`Prodigy: session ${sessionId} has moved on since the restore; to go back, restore the checkpoint "before restoring…" yourself.`);
+            return;
+          }
+          await vscode.commands.executeCommand('prodigy.restoreCheckpoint', { sessionId, checkpointId: outcome.safetyCheckpointId, confirm: true });
+        });
       return outcome;
     },
 
@@ -166,6 +175,24 @@ export function runCommands(services: ExtensionServices): Record<string, (...arg
       const id = await sessionOrPick(arg, ['Running', 'Paused', 'Failed', 'Completed', 'Cancelled', 'Initializing'], 'Show Session Log');
       if (!id) return undefined;
       const doc = await vscode.workspace.openTextDocument(sessionLogUri(id));
+      if (doc.languageId !== 'log') await vscode.languages.setTextDocumentLanguage(doc, 'log').then(undefined, () => undefined);
+      await vscode.window.showTextDocument(doc, { preview: true });
+      return doc.uri;
+    },
+
+    'prodigy.retryFailedItems': async (arg?: SessionArg & { merge?: MergeAnswer; progress?: boolean }) => {
+      if (!requireTrust()) return undefined;
+      const id = await sessionOrPick(arg, ['Completed', 'Failed', 'Paused'], 'Retry Failed Items', (s) => (s.mapreduce?.failed_items ?? 0) > 0);
+      if (!id) return undefined;
+      const opts = typeof arg === 'object' && !(arg instanceof SessionNode) ? arg : {};
+      return guarded(`could not retry the failed items of ${id}`, () => runs.retryFailedItems(id, { merge: opts?.merge, progress: opts?.progress }));
+    },
+
+    'prodigy.openAgentLog': async (arg?: AgentNode | DeadLetterNode | { sessionId: string; itemId: string }) => {
+      const sessionId = arg instanceof AgentNode || arg instanceof DeadLetterNode ? arg.parent.summary.id : arg?.sessionId;
+      const itemId = arg instanceof AgentNode ? arg.itemId : arg instanceof DeadLetterNode ? arg.item.item_id : arg?.itemId;
+      if (!sessionId || !itemId) return undefined;
+      const doc = await vscode.workspace.openTextDocument(agentLogUri(sessionId, itemId));
       if (doc.languageId !== 'log') await vscode.languages.setTextDocumentLanguage(doc, 'log').then(undefined, () => undefined);
       await vscode.window.showTextDocument(doc, { preview: true });
       return doc.uri;

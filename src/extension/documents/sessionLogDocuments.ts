@@ -13,6 +13,11 @@ export function sessionLogUri(sessionId: string): vscode.Uri {
   return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${sessionId}.log` });
 }
 
+/** One MapReduce agent's log: `prodigy-log:/<session>/<item>.log`. */
+export function agentLogUri(sessionId: string, itemId: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${sessionId}/${itemId}.log` });
+}
+
 export class SessionLogDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
@@ -42,9 +47,11 @@ export class SessionLogDocuments implements vscode.TextDocumentContentProvider, 
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     this.follow();
-    const id = path.basename(uri.path, '.log');
-    if (!isSafeId(id)) return `Not a session id: ${id}`;
-    const file = this.manager().paths.sessionLogFile(id);
+    const [first, second] = uri.path.slice(1).split('/');
+    const id = second ? first : path.basename(first, '.log');
+    const itemId = second ? path.basename(second, '.log') : undefined;
+    if (!isSafeId(id) || (itemId !== undefined && !isSafeId(itemId))) return `Not a session log: ${uri.path}`;
+    const file = itemId ? this.manager().paths.agentLogFile(id, itemId) : this.manager().paths.sessionLogFile(id);
     try {
       return fs.readFileSync(file, 'utf8');
     } catch {

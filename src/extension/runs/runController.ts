@@ -10,6 +10,7 @@ import {
   liveLockHolder,
   loadWorkflowFile,
   resumeWorkflow,
+  retryDeadLetters,
   runWorkflow,
   type EngineEvent,
   type MergeDecision,
@@ -29,6 +30,8 @@ export interface ActiveRun {
   display: string;
   startedAt: number;
   abort: AbortController;
+  /** MapReduce jobs: phase and item counts, and the agents running now (item id → agent id). */
+  job?: { phase: string; processed: number; failed: number; total: number; agents: Map<string, string> };
 }
 
 export interface RunRequest {
@@ -101,7 +104,7 @@ export class RunController implements vscode.Disposable {
   async resume(sessionId: string, request: RunRequest = {}): Promise<RunOutcome | undefined> {
     if (this.runs.has(sessionId)) throw new Error(`Session ${sessionId} is already running in this window`);
     if (!this.claudeAvailable(true, true)) return undefined;
-    return this.track(`Prodigy: resuming ${sessionId}`, request, (listener, signal, confirmMerge) =>
+    return this.track(`Prodigy: resuming ${await this.nameOf(sessionId)}`, request, (listener, signal, confirmMerge) =>
       resumeWorkflow({
         manager: this.manager(),
         sessionId,
@@ -112,6 +115,24 @@ export class RunController implements vscode.Disposable {
         signal,
       }),
     );
+  }
+
+  /** Runs a MapReduce session's failed items again. */
+  async retryFailedItems(sessionId: string, request: RunRequest = {}): Promise<RunOutcome | undefined> {
+    if (this.runs.has(sessionId)) throw new Error(`Session ${sessionId} is already running in this window`);
+    return this.track(`Prodigy: retrying failed items of ${await this.nameOf(sessionId)}`, request, (listener, signal, confirmMerge) =>
+      retryDeadLetters({ manager: this.manager(), sessionId, claude: this.settings().claude, merge: this.settings().merge, confirmMerge, listener, signal }),
+    );
+  }
+
+  /** The workflow's name for messages (the id when it has none). */
+  private async nameOf(sessionId: string): Promise<string> {
+    try {
+      const s = await this.manager().getSession(sessionId);
+      return s.workflow_data?.workflow_name || (typeof s.metadata.workflow_name === 'string' ? s.metadata.workflow_name : '') || sessionId;
+    } catch {
+      return sessionId;
+    }
   }
 
   /** Stops a run: this window's by its AbortController, another process's with SIGINT (it pauses itself). */
@@ -168,7 +189,19 @@ export class RunController implements vscode.Disposable {
       } else if (e.type === 'step-started' && current) {
         current.step = e.index + 1;
         current.display = e.display;
-        report?.(`step ${e.index + 1}/${e.total}: ${e.display}`, e.total ? 100 / e.total : undefined);
+        report?.(`step ${e.index + 1}/${e.total}: ${shorten(e.display)}`, e.total ? 100 / e.total : undefined);
+        this.changed.fire();
+      } else if (current && (e.type === 'phase' || e.type === 'agent-started' || e.type === 'agent-finished')) {
+        const job = (current.job ??= { phase: 'Setup', processed: 0, failed: 0, total: 0, agents: new Map() });
+        if (e.type === 'phase') {
+          job.phase = e.phase;
+          job.total = e.total;
+        } else if (e.type === 'agent-started') job.agents.set(e.itemId, e.agentId);
+        else {
+          job.agents.delete(e.itemId);
+          Object.assign(job, { processed: e.processed, failed: e.failed, total: e.total });
+          if (e.total) report?.(jobText(job), 100 / e.total);
+        }
         this.changed.fire();
       }
     };
@@ -212,7 +245,11 @@ export class RunController implements vscode.Disposable {
         else reveal(c);
       });
     } else if (outcome.status === 'Paused') {
-      void vscode.window.showInformationMessage(`Prodigy: session ${id} stopped; resume it from the Sessions view.`, show).then(reveal);
+      const resume = 'Resume';
+      void vscode.window.showInformationMessage(`Prodigy: session ${id} stopped; it is Paused and can be resumed.`, resume, show).then((c) => {
+        if (c === resume) void vscode.commands.executeCommand('prodigy.resumeSession', { sessionId: id });
+        else reveal(c);
+      });
     } else if (outcome.merge?.status === 'conflict' || outcome.merge?.status === 'failed') {
       void vscode.window.showWarningMessage(`Prodigy: ${outcome.merge.message}`, show).then(reveal);
     } else {
@@ -239,6 +276,16 @@ export class RunController implements vscode.Disposable {
         break;
     }
   }
+}
+
+/** `Map 12/40 · 2 failed`, as the tree shows a job. */
+export function jobText(job: { phase: string; processed: number; failed: number; total: number }): string {
+  return `${job.phase} ${job.processed}/${job.total}${job.failed ? ` · ${job.failed} failed` : ''}`;
+}
+
+function shorten(text: string, max = 70): string {
+  const line = text.split('\n')[0];
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 function firstLine(text: string | null): string {

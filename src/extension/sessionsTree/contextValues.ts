@@ -17,6 +17,7 @@ export function sessionContextValue(s: SessionSummary, liveness?: Liveness): str
   if (!active || interrupted) tokens.push('deletable');
   if (s.worktree_name) tokens.push('worktree');
   if (s.status === 'Completed' && s.worktree_name) tokens.push('mergeable');
+  if (s.mapreduce && s.mapreduce.failed_items > 0 && !(active && !interrupted)) tokens.push('hasfailed');
   return tokens.join(';') + ';';
 }
 
@@ -25,6 +26,8 @@ export function checkpointContextValue(c: CheckpointSummary): string {
   return `checkpoint;restorable;${c.commit ? 'commit;' : ''}`;
 }
 
+export const AGENT_CONTEXT = 'agent;';
+export const DLQ_CONTEXT = 'dlq;';
 export const UNREADABLE_CONTEXT = 'unreadable;';
 export const LOAD_MORE_CONTEXT = 'loadMore;';
 export const MESSAGE_CONTEXT = 'message;';

@@ -1,8 +1,8 @@
 // One class per kind of row. Ids are stable across refreshes so expansion and
 // selection survive, and `reveal` can find a session by id.
 import * as vscode from 'vscode';
-import { checkpointStepText, displayName, progressText, relativeTime, type CheckpointSummary, type SessionSummary, type UnreadableFile } from '../../core';
-import { LOAD_MORE_CONTEXT, MESSAGE_CONTEXT, UNREADABLE_CONTEXT, checkpointContextValue, sessionContextValue, type Liveness } from './contextValues';
+import { checkpointStepText, displayName, progressText, relativeTime, type CheckpointSummary, type DeadLetteredItem, type SessionSummary, type UnreadableFile } from '../../core';
+import { AGENT_CONTEXT, DLQ_CONTEXT, LOAD_MORE_CONTEXT, MESSAGE_CONTEXT, UNREADABLE_CONTEXT, checkpointContextValue, sessionContextValue, type Liveness } from './contextValues';
 
 export type { Liveness };
 import { statusIcon } from './icons';
@@ -67,6 +67,67 @@ export class CheckpointNode {
 
   tooltip(): vscode.MarkdownString {
     return checkpointTooltip(this.checkpoint);
+  }
+}
+
+/** A MapReduce agent running now. */
+export class AgentNode {
+  readonly kind = 'agent';
+  constructor(readonly parent: SessionNode, readonly itemId: string, readonly agentId: string) {}
+
+  get id(): string {
+    return `agent:${this.parent.summary.id}:${this.itemId}`;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(`Agent: ${this.itemId}`, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    item.description = 'running';
+    item.iconPath = new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'));
+    item.contextValue = AGENT_CONTEXT;
+    item.command = { command: 'prodigy.openAgentLog', title: 'Open Agent Log', arguments: [this] };
+    return item;
+  }
+
+  tooltip(): vscode.MarkdownString {
+    const md = new vscode.MarkdownString();
+    md.appendText(`Agent ${this.agentId} is working on ${this.itemId}. Click to open its log.`);
+    return md;
+  }
+}
+
+/** A MapReduce work item that failed: in the dead-letter queue until a retry succeeds. */
+export class DeadLetterNode {
+  readonly kind = 'deadLetter';
+  constructor(readonly parent: SessionNode, readonly item: DeadLetteredItem) {}
+
+  get id(): string {
+    return `dlq:${this.parent.summary.id}:${this.item.item_id}`;
+  }
+
+  get lastFailure() {
+    return this.item.failure_history[this.item.failure_history.length - 1];
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(`Failed: ${this.item.item_id}`, vscode.TreeItemCollapsibleState.None);
+    item.id = this.id;
+    const error = this.lastFailure?.error_message.split('\n')[0] ?? '';
+    item.description = `${this.item.failure_count} attempt${this.item.failure_count === 1 ? '' : 's'} · ${error}`;
+    item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    item.contextValue = DLQ_CONTEXT;
+    item.command = { command: 'prodigy.openAgentLog', title: 'Open Agent Log', arguments: [this] };
+    return item;
+  }
+
+  tooltip(): vscode.MarkdownString {
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**${this.item.item_id}** failed ${this.item.failure_count} time(s)\n\n`);
+    md.appendCodeblock(JSON.stringify(this.item.item_data, null, 2).slice(0, 1000), 'json');
+    md.appendText(`\n${this.lastFailure?.error_message ?? ''}\n\n`);
+    if (this.item.worktree_artifacts?.branch_name) md.appendText(`Its work is kept on branch ${this.item.worktree_artifacts.branch_name}.\n\n`);
+    md.appendMarkdown('*Retry Failed Items* on the session runs it again.');
+    return md;
   }
 }
 
@@ -135,4 +196,4 @@ export class MessageNode {
   }
 }
 
-export type TreeNode = SessionNode | CheckpointNode | UnreadableNode | LoadMoreNode | MessageNode;
+export type TreeNode = SessionNode | CheckpointNode | AgentNode | DeadLetterNode | UnreadableNode | LoadMoreNode | MessageNode;

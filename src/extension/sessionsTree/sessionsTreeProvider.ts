@@ -2,9 +2,9 @@
 // events (our own writes, and other processes' writes found by a rescan) and update only
 // the affected row. The root is paged so 10,000 sessions render as fast as 50.
 import * as vscode from 'vscode';
-import { errorMessage, type SessionChange, type SessionFilter, type SessionManager, type SessionSummary } from '../../core';
+import { errorMessage, listDeadLetters, type SessionChange, type SessionFilter, type SessionManager, type SessionSummary } from '../../core';
 import { ContextKeys, setContext } from '../contextKeys';
-import { CheckpointNode, LoadMoreNode, MessageNode, SessionNode, UnreadableNode, type Liveness, type TreeNode } from './nodes';
+import { AgentNode, CheckpointNode, DeadLetterNode, LoadMoreNode, MessageNode, SessionNode, UnreadableNode, type Liveness, type TreeNode } from './nodes';
 
 export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
@@ -15,6 +15,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   private filter: SessionFilter = {};
   private unsubscribe: () => void = () => undefined;
   private liveness: (id: string) => Liveness = () => 'elsewhere';
+  private runningAgents: (id: string) => Map<string, string> = () => new Map();
   /** How many root listings this provider has made (activation must make none). */
   listings = 0;
 
@@ -80,6 +81,11 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     return this.nodes.get(id);
   }
 
+  /** The agents a job runs now, item id → agent id (set by the composition root). */
+  setRunningAgents(agents: (id: string) => Map<string, string>): void {
+    this.runningAgents = agents;
+  }
+
   /** How a Running session's process is doing (set by the composition root). */
   setLiveness(liveness: (id: string) => Liveness): void {
     this.liveness = liveness;
@@ -110,7 +116,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
-    return node instanceof CheckpointNode ? node.parent : undefined;
+    return node instanceof CheckpointNode || node instanceof AgentNode || node instanceof DeadLetterNode ? node.parent : undefined;
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
@@ -159,7 +165,17 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   private async checkpointChildren(node: SessionNode): Promise<TreeNode[]> {
     try {
       const { checkpoints, unreadable } = await this.manager.listCheckpoints(node.summary.id);
-      const children: TreeNode[] = checkpoints.map((c, i) => new CheckpointNode(node, c, i + 1));
+      const children: TreeNode[] = [];
+      if (node.summary.session_type === 'MapReduce') {
+        // A job's agents running now (this window's runs), then its failed items, then checkpoints.
+        for (const [itemId, agentId] of this.runningAgents(node.summary.id)) children.push(new AgentNode(node, itemId, agentId));
+        try {
+          for (const d of await listDeadLetters(this.manager, node.summary.id)) children.push(new DeadLetterNode(node, d));
+        } catch (err) {
+          children.push(new MessageNode(`message:${node.summary.id}:dlq`, `Could not read the dead-letter queue: ${errorMessage(err)}`, 'warning'));
+        }
+      }
+      children.push(...checkpoints.map((c, i) => new CheckpointNode(node, c, i + 1)));
       for (const u of unreadable) children.push(new MessageNode(`message:${node.summary.id}:${u.name}`, `${u.name}: ${u.reason}`, 'warning'));
       if (children.length === 0) children.push(new MessageNode(`message:${node.summary.id}:none`, 'No checkpoints yet', 'circle-outline'));
       return children;
