@@ -438,6 +438,8 @@ export class SessionManager {
   // ---- listing -------------------------------------------------------------------------
 
   async listSessions(filter: SessionFilter = {}): Promise<SessionListing> {
+    const page = filter.limit !== undefined && isUnfiltered(filter) ? this.coldFirstPage(filter) : null;
+    if (page) return page;
     const scan = this.index.scan();
     this.emitExternalChanges(scan.changed, scan.removed, scan.sessions);
     this.schedulePersist();
@@ -445,6 +447,34 @@ export class SessionManager {
     const offset = filter.offset ?? 0;
     const end = filter.limit !== undefined ? offset + filter.limit : undefined;
     return { sessions: matching.slice(offset, end), total: matching.length, unreadable: scan.unreadable };
+  }
+
+  /**
+   * A new process's first page (a window opening on 10,000 sessions): built from the persisted
+   * index, with only the rows shown checked against their files; the full check runs right after
+   * and reports anything else that changed as events (the tree updates those rows).
+   */
+  private coldFirstPage(filter: SessionFilter): SessionListing | null {
+    const quick = this.index.quickScan();
+    if (!quick) return null;
+    const offset = filter.offset ?? 0;
+    const end = offset + (filter.limit ?? 0);
+    let sorted = sortNewestFirst(quick.sessions);
+    if (this.index.verify(sorted.slice(offset, end).map((s) => s.id))) {
+      // A shown row changed (or went): fall back to the full check, which is always right.
+      return null;
+    }
+    setImmediate(() => {
+      try {
+        const scan = this.index.scan();
+        this.emitExternalChanges(scan.changed, scan.removed, scan.sessions);
+        this.schedulePersist();
+      } catch {
+        // the next listing scans again
+      }
+    });
+    sorted = sorted.slice(offset, end);
+    return { sessions: sorted, total: quick.sessions.length, unreadable: quick.unreadable };
   }
 
   async getActiveSessions(): Promise<SessionSummary[]> {
@@ -620,6 +650,10 @@ function checkpointEntry(id: string, createdAt: string, info: CheckpointInfo): E
 function checkpointFileName(name: string): string {
   assertSafeId(name.replace(/\.checkpoint\.json$/, ''), 'checkpoint file name');
   return name;
+}
+
+function isUnfiltered(f: SessionFilter): boolean {
+  return f.status === undefined && !f.type && !f.after && !f.before && !f.worktree && !f.text;
 }
 
 function safeReaddir(dir: string): string[] {

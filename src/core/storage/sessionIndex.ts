@@ -12,7 +12,7 @@ import { canReuse, identityOf, racyWindowFor, type FileIdentity } from './fileId
 import { idFromSessionFileName } from './ids';
 import { parseSessionText } from './readJson';
 
-const INDEX_VERSION = 2;
+const INDEX_VERSION = 3;
 
 interface IndexEntry extends FileIdentity {
   summary?: SessionSummary;
@@ -114,6 +114,63 @@ export class SessionIndex {
     return { sessions, unreadable, changed: firstScan ? [] : changed, removed: firstScan ? [] : removed };
   }
 
+  /**
+   * The first listing of a process with a persisted index: summaries as the index last saw them,
+   * checking only the directory (files added or removed). The caller checks the rows it shows
+   * with `verify` and runs a full `scan` right after; anything else that changed meanwhile comes
+   * out of that scan as a change event. Null when there is no index to start from.
+   */
+  quickScan(): { sessions: SessionSummary[]; unreadable: UnreadableFile[]; names: string[] } | null {
+    this.loadPersisted();
+    if (this.scanned || this.entries.size === 0) return null;
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.sessionsDir).filter((n) => n.endsWith('.json'));
+    } catch {
+      return null;
+    }
+    const sessions: SessionSummary[] = [];
+    const unreadable: UnreadableFile[] = [];
+    for (const name of names) {
+      let entry = this.entries.get(name);
+      const file = this.sessionsDir + path.sep + name;
+      if (!entry) {
+        const stat = fs.statSync(file, { throwIfNoEntry: false });
+        if (!stat) continue;
+        entry = this.readEntry(name, file, stat);
+        this.entries.set(name, entry);
+        this.dirty = true;
+      }
+      if (entry.summary) sessions.push(entry.summary);
+      else unreadable.push({ file, name, reason: entry.problem ?? 'unreadable' });
+    }
+    // What the caller now shows came from here: the next scan reports what differs as changes.
+    this.scanned = true;
+    return { sessions, unreadable, names };
+  }
+
+  /** Re-checks these sessions' files now; returns whether any of them changed. */
+  verify(ids: string[]): boolean {
+    const racyWindow = racyWindowFor(this.sessionsDir);
+    let changed = false;
+    for (const id of ids) {
+      const name = `${id}.json`;
+      const file = this.sessionsDir + path.sep + name;
+      const known = this.entries.get(name);
+      const stat = fs.statSync(file, { throwIfNoEntry: false });
+      if (!stat) {
+        changed = true;
+        continue;
+      }
+      if (known && canReuse(known, stat, racyWindow)) continue;
+      const entry = this.readEntry(name, file, stat);
+      if (!known || !sameContent(known, entry)) changed = true;
+      this.entries.set(name, entry);
+      this.dirty = true;
+    }
+    return changed;
+  }
+
   private readEntry(name: string, file: string, stat: fs.Stats): IndexEntry {
     const identity = identityOf(stat);
     if (stat.isDirectory()) return { ...identity, problem: 'is a directory, not a session file' };
@@ -142,7 +199,7 @@ export class SessionIndex {
       for (const e of parsed.data.entries) {
         if (!isEntry(e)) continue;
         const [name, ino, size, mtimeMs, seenAt, packed, problem] = e;
-        const summary = packed ? unpackSummary(packed, this.sessionsDir + path.sep + name) : undefined;
+        const summary = packed ? unpackSummary(expandPacked(packed, name), this.sessionsDir + path.sep + name) : undefined;
         this.entries.set(name, { ino, size, mtimeMs, seenAt, summary, problem: problem ?? undefined });
       }
     } catch {
@@ -155,7 +212,7 @@ export class SessionIndex {
     if (!this.dirty) return;
     // Never bring back a home that was deleted or moved meanwhile.
     if (!fs.existsSync(this.sessionsDir)) return;
-    const entries = [...this.entries].map(([name, e]) => [name, e.ino, e.size, e.mtimeMs, e.seenAt, e.summary ? packSummary(e.summary) : null, e.problem ?? null]);
+    const entries = [...this.entries].map(([name, e]) => [name, e.ino, e.size, e.mtimeMs, e.seenAt, e.summary ? compactPacked(packSummary(e.summary), name) : null, e.problem ?? null]);
     try {
       fs.mkdirSync(path.dirname(this.indexFile), { recursive: false });
     } catch {
@@ -168,6 +225,26 @@ export class SessionIndex {
       // A read-only home still lists; it just starts cold next time.
     }
   }
+}
+
+// The id (packed field 0) and a worktree named like the session (field 14) repeat the file
+// name in nearly every entry: stored as 0, they shrink the index by a quarter (less to parse).
+const SAME_AS_NAME = 0;
+
+function compactPacked(packed: unknown[], name: string): unknown[] {
+  const id = idFromSessionFileName(name);
+  const out = [...packed];
+  if (out[0] === id) out[0] = SAME_AS_NAME;
+  if (out[14] === id) out[14] = SAME_AS_NAME;
+  return out;
+}
+
+function expandPacked(packed: unknown[], name: string): unknown[] {
+  if (packed[0] !== SAME_AS_NAME && packed[14] !== SAME_AS_NAME) return packed;
+  const id = idFromSessionFileName(name);
+  if (packed[0] === SAME_AS_NAME) packed[0] = id;
+  if (packed[14] === SAME_AS_NAME) packed[14] = id;
+  return packed;
 }
 
 /** A re-read that found the same summary (or the same problem) is not a change. */
