@@ -73,7 +73,7 @@ describe('MapReduce', () => {
     const m = rec.mapreduce_data;
     assert.match(m.job_id, /^mapreduce-\d{8}_\d{6}$/);
     assert.deepEqual([m.total_items, m.processed_items, m.failed_items, m.agent_count, m.phase], [2, 2, 1, 0, 'Complete']);
-    assert.ok(rec.checkpoints.some((c) => c.metadata.label === 'setup completed'), 'a checkpoint at the setup/map boundary');
+    assert.deepEqual(rec.checkpoints.map((c) => c.metadata.label), ['setup completed', 'map completed', 'job completed'], 'checkpoints at the phase boundaries');
     const jobDir = path.join(e.home, 'state', out.sessionId, 'mapreduce', 'jobs', m.job_id);
     const meta = JSON.parse(fs.readFileSync(path.join(jobDir, 'metadata.json'), 'utf8'));
     const state = JSON.parse(fs.readFileSync(meta.path, 'utf8'));

@@ -83,6 +83,7 @@ export class MapReduceRun {
       }
       const s = this.state;
       ctx.log.message(s.failed_count ? 'warning' : 'success', `Map phase completed: ${s.successful_count} successful, ${s.failed_count} failed (total: ${s.total_items})`);
+      if (pending.length) await this.manager.recordCheckpoint(ctx.sessionId, { info: { label: 'map completed', ...this.commit() } });
       const reduce = await this.reduce();
       if (reduce) return reduce;
       return this.complete();
