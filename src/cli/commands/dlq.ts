@@ -2,7 +2,7 @@
 import { listDeadLetters, retryDeadLetters, type SessionManager } from '../../core';
 import { relativeTime, table, truncate } from '../format';
 import { printJson, UsageError, type Io } from '../io';
-import { claudeConfig, exitCodeOf, mergeQuestion, printEvent, stopSignal } from './runOutput';
+import { exitCodeOf, inTerminal } from './runOutput';
 
 export async function dlqList(manager: SessionManager, io: Io, id: string | undefined, opts: { json: boolean }): Promise<number> {
   if (!id) throw new UsageError('dlq list needs a session id: prodigy-vscode dlq list <session-id>');
@@ -30,24 +30,10 @@ export async function dlqList(manager: SessionManager, io: Io, id: string | unde
 
 export async function dlqRetry(manager: SessionManager, io: Io, id: string | undefined, flags: { yes: boolean; json: boolean; claudeCommand?: string }): Promise<number> {
   if (!id) throw new UsageError('dlq retry needs a session id: prodigy-vscode dlq retry <session-id>');
-  const stop = stopSignal(io);
-  const merge = mergeQuestion(flags.yes);
-  try {
-    const outcome = await retryDeadLetters({
-      manager,
-      sessionId: id,
-      signal: stop.signal,
-      claude: claudeConfig(flags.claudeCommand),
-      merge: merge.policy,
-      confirmMerge: merge.confirm,
-      listener: (e) => !flags.json && printEvent(io, e),
-    });
-    const left = await listDeadLetters(manager, id);
-    if (flags.json) printJson(io, { session_id: id, status: outcome.status, still_failing: left.map((i) => i.item_id), merge: outcome.merge ?? null });
-    else io.out(left.length ? `${left.length} item(s) still failing: ${left.map((i) => i.item_id).join(', ')}` : 'Every failed item succeeded.');
-    const code = exitCodeOf(outcome, stop.received());
-    return code === 0 && left.length ? 1 : code;
-  } finally {
-    stop.dispose();
-  }
+  const { outcome, stoppedBy } = await inTerminal(manager, io, flags, (common) => retryDeadLetters({ ...common, sessionId: id }));
+  const left = await listDeadLetters(manager, id);
+  if (flags.json) printJson(io, { session_id: id, status: outcome.status, still_failing: left.map((i) => i.item_id), merge: outcome.merge ?? null });
+  else io.out(left.length ? `${left.length} item(s) still failing: ${left.map((i) => i.item_id).join(', ')}` : 'Every failed item succeeded.');
+  const code = exitCodeOf(outcome, stoppedBy);
+  return code === 0 && left.length ? 1 : code;
 }

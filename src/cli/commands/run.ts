@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import { mergeSession, previewWorkflow, resumeWorkflow, runWorkflow, type RunOutcome, type SessionManager } from '../../core';
 import { printJson, UsageError, type Io } from '../io';
-import { claudeConfig, describeMerge, exitCodeOf, mergeQuestion, printEvent, stopSignal } from './runOutput';
+import { claudeConfig, describeMerge, exitCodeOf, inTerminal, printEvent } from './runOutput';
 
 export interface RunFlags {
   path?: string;
@@ -26,50 +26,22 @@ export async function runCommand(manager: SessionManager, io: Io, file: string |
     return 0;
   }
   if (flags.path && !fs.existsSync(flags.path)) throw new UsageError(`--path ${flags.path} does not exist`);
-  const stop = stopSignal(io);
-  const merge = mergeQuestion(flags.yes);
-  try {
-    const outcome = await runWorkflow({
-      manager,
-      workflowFile: file,
-      projectDir: flags.path,
-      args: flags.args,
-      worktree: !flags.noWorktree,
-      signal: stop.signal,
-      claude: claudeConfig(flags.claudeCommand),
-      merge: merge.policy,
-      confirmMerge: merge.confirm,
-      listener: (e) => {
-        if (e.type === 'session-created' && !flags.json) io.out(`Session: ${e.sessionId}`);
-        if (!flags.json) printEvent(io, e);
-      },
-    });
-    return report(manager, io, outcome, flags.json, stop.received());
-  } finally {
-    stop.dispose();
-  }
+  const { outcome, stoppedBy } = await inTerminal(
+    manager,
+    io,
+    flags,
+    (common) => runWorkflow({ ...common, workflowFile: file, projectDir: flags.path, args: flags.args, worktree: !flags.noWorktree }),
+    (e) => {
+      if (e.type === 'session-created' && !flags.json) io.out(`Session: ${e.sessionId}`);
+    },
+  );
+  return report(manager, io, outcome, flags.json, stoppedBy);
 }
 
 export async function resumeCommand(manager: SessionManager, io: Io, id: string | undefined, flags: { yes: boolean; json: boolean; claudeCommand?: string }): Promise<number> {
   if (!id) throw new UsageError('resume needs a session id: prodigy-vscode resume <session-id>');
-  const stop = stopSignal(io);
-  const merge = mergeQuestion(flags.yes);
-  try {
-    const outcome = await resumeWorkflow({
-      manager,
-      sessionId: id,
-      signal: stop.signal,
-      claude: claudeConfig(flags.claudeCommand),
-      merge: merge.policy,
-      confirmMerge: merge.confirm,
-      listener: (e) => {
-        if (!flags.json) printEvent(io, e);
-      },
-    });
-    return report(manager, io, outcome, flags.json, stop.received());
-  } finally {
-    stop.dispose();
-  }
+  const { outcome, stoppedBy } = await inTerminal(manager, io, flags, (common) => resumeWorkflow({ ...common, sessionId: id }));
+  return report(manager, io, outcome, flags.json, stoppedBy);
 }
 
 export async function mergeCommand(manager: SessionManager, io: Io, id: string | undefined, flags: { json: boolean; claudeCommand?: string }): Promise<number> {

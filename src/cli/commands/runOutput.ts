@@ -1,7 +1,7 @@
 // How a run looks in a terminal: Prodigy's icon-prefixed messages, step output indented,
 // and the merge question. Ctrl-C stops the step in flight and leaves the session Paused.
 import * as readline from 'node:readline/promises';
-import { DEFAULT_CLAUDE_CONFIG, type ClaudeConfig, type EngineEvent, type MergeDecision, type MergeOutcome, type RunOutcome } from '../../core';
+import { DEFAULT_CLAUDE_CONFIG, type ClaudeConfig, type EngineEvent, type EngineOptions, type MergeDecision, type MergeOutcome, type RunOutcome, type SessionManager } from '../../core';
 import type { Io } from '../io';
 
 const ICONS = { info: 'ℹ️ ', progress: '🔄', success: '✅', warning: '⚠️ ', error: '❌' } as const;
@@ -85,4 +85,35 @@ export function exitCodeOf(outcome: RunOutcome, stoppedBy: NodeJS.Signals | null
   if (outcome.status === 'Paused') return stoppedBy === 'SIGTERM' ? 143 : 130;
   if (outcome.status !== 'Completed') return 1;
   return outcome.merge && (outcome.merge.status === 'conflict' || outcome.merge.status === 'failed') ? 3 : 0;
+}
+
+/**
+ * What `run`, `resume` and `dlq retry` share in a terminal: Ctrl-C stops the step (the session
+ * pauses), the merge question, the Claude command, events printed unless --json.
+ */
+export async function inTerminal(
+  manager: SessionManager,
+  io: Io,
+  flags: { yes: boolean; json: boolean; claudeCommand?: string },
+  start: (options: EngineOptions) => Promise<RunOutcome>,
+  onEvent?: (e: EngineEvent) => void,
+): Promise<{ outcome: RunOutcome; stoppedBy: NodeJS.Signals | null }> {
+  const stop = stopSignal(io);
+  const merge = mergeQuestion(flags.yes);
+  try {
+    const outcome = await start({
+      manager,
+      signal: stop.signal,
+      claude: claudeConfig(flags.claudeCommand),
+      merge: merge.policy,
+      confirmMerge: merge.confirm,
+      listener: (e) => {
+        onEvent?.(e);
+        if (!flags.json) printEvent(io, e);
+      },
+    });
+    return { outcome, stoppedBy: stop.received() };
+  } finally {
+    stop.dispose();
+  }
 }
