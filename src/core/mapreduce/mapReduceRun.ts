@@ -6,7 +6,7 @@
 import { headCommit, readHeadSync, runGit } from '../git';
 import { errorMessage } from '../errors';
 import type { MapReducePhase } from '../model/session';
-import { nowTimestamp } from '../model/serde';
+import { durationFromMs, nowTimestamp } from '../model/serde';
 import type { SessionManager } from '../sessions/sessionManager';
 import type { EngineListener } from '../workflow/events';
 import { interpolate, renderValue, type Variables } from '../workflow/interpolation';
@@ -295,7 +295,7 @@ export class MapReduceRun {
       item_id: o.item.id,
       status: o.status === 'success' ? 'Success' : { Failed: ctx.masker.mask(o.error ?? 'failed') },
       commits: o.commits,
-      duration: duration(o.durationMs),
+      duration: durationFromMs(o.durationMs),
       ...(o.error ? { error: ctx.masker.mask(o.error) } : {}),
       ...(o.branchKept ? { branch_name: o.branchKept } : {}),
       json_log_location: o.logFile,
@@ -421,8 +421,4 @@ export class MapReduceRun {
   }
 }
 
-function duration(ms: number): { secs: number; nanos: number } {
-  const secs = Math.floor(ms / 1000);
-  return { secs, nanos: Math.min(999_999_999, Math.round((ms - secs * 1000) * 1e6)) };
-}
 

@@ -48,6 +48,12 @@ export function rfc3339PlusZero(date?: Date): string {
   return nowTimestamp(date).replace('Z', '+00:00');
 }
 
+/** Milliseconds as a `std::time::Duration` (`{secs, nanos}`). */
+export function durationFromMs(ms: number): StdDuration {
+  const secs = Math.floor(ms / 1000);
+  return { secs, nanos: Math.min(999_999_999, Math.round((ms - secs * 1000) * 1e6)) };
+}
+
 /** `serde_json::to_string_pretty`: two-space indent, no trailing newline. */
 export function toPrettyJson(value: unknown): string {
   return JSON.stringify(value, null, 2);

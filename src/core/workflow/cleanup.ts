@@ -1,15 +1,12 @@
 // Removing what sessions leave behind: a session's worktree and branch, and old completed
 // sessions. Records are moved aside (SessionManager.deleteSession), never destroyed.
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { ProdigyError } from '../errors';
 import { findSessionWorktree, removeSessionWorktree } from '../git';
 import type { SessionManager } from '../sessions/sessionManager';
 import { liveLockHolder } from './resumeLock';
+import { worktreeRoots } from './sessionFolder';
 
-export function worktreeRoots(manager: SessionManager): string[] {
-  return [...new Set([manager.paths.worktreesDir, path.join(os.homedir(), '.prodigy', 'worktrees')])];
-}
+export { worktreeRoots };
 
 /** Removes a session's worktree and its branch (the branch only when `deleteBranch`). Returns the path removed, or null when there was none. */
 export async function removeWorktreeOf(manager: SessionManager, id: string, opts: { deleteBranch?: boolean } = {}): Promise<string | null> {

@@ -1,10 +1,9 @@
 // The workflow engine's public face: run a workflow file as a session, resume a session,
 // preview a run. Loader → engine → session core (records, checkpoints) and logs.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ProdigyError, SessionNotFoundError, errorMessage } from '../errors';
-import { createSessionWorktree, findSessionWorktree, isGitRepo, type SessionWorktree } from '../git';
+import { createSessionWorktree, isGitRepo, type SessionWorktree } from '../git';
 import { randomUUID } from 'node:crypto';
 import { nowTimestamp, timestampNs } from '../model/serde';
 import type { SessionStatus, UnifiedSession } from '../model/session';
@@ -24,7 +23,7 @@ import { WorkflowRun, type LoopResult, type RunProgress } from './workflowRun';
 import { MapReduceRun } from '../mapreduce/mapReduceRun';
 import { JobStore } from '../mapreduce/jobState';
 import { DeadLetterQueue, type DeadLetteredItem } from '../mapreduce/deadLetterQueue';
-import { worktreeRoots } from './cleanup';
+import { findSessionFolder, sessionArgs, worktreeRoots } from './sessionFolder';
 
 export interface EngineOptions {
   manager: SessionManager;
@@ -166,13 +165,7 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
     const secrets = resolveSecrets(workflow.secrets, env, workflow.path);
     const masker = new SecretMasker(Object.values(secrets));
 
-    const roots = [manager.paths.worktreesDir, path.join(os.homedir(), '.prodigy', 'worktrees')];
-    const worktree = await findSessionWorktree([...new Set(roots)], id);
-    const projectDir = typeof session.metadata.project_dir === 'string' ? session.metadata.project_dir : null;
-    let cwd: string;
-    if (worktree) cwd = worktree.path;
-    else if (session.metadata.worktree === false && projectDir) cwd = projectDir;
-    else throw new ProdigyError(`Cannot resume session ${id}: its worktree was not found under ${roots.join(' or ')}`);
+    const { worktree, cwd } = await folderOrThrow(manager, session);
 
     const completed = completedSteps(latest?.checkpoint.completed_steps, session);
     const vars = restoredVariables(latest?.checkpoint.variable_state ?? {});
@@ -190,8 +183,7 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
     const done = completed.filter((c) => c.step_index < total).length;
     listener({ type: 'session-created', sessionId: id, workflowName: workflow.name || 'default', workflowPath: workflow.path, totalSteps: total, worktree: worktree?.path ?? null });
     log.message('info', `Resuming session ${id}: ${done} of ${total} steps already done`);
-    const args = Array.isArray(session.metadata.args) ? session.metadata.args.map(String) : [];
-    const ctx = buildContext({ id, workflow, cwd, git: await isGitRepo(cwd), secrets, masker, log, env, opts, args, vars });
+    const ctx = buildContext({ id, workflow, cwd, git: await isGitRepo(cwd), secrets, masker, log, env, opts, args: sessionArgs(session), vars });
     const startTime = latest?.checkpoint.execution_state.start_time ?? nowTimestamp();
     return await finish(opts, ctx, worktree, { completed, startTime, parent: latest?.journalCheckpoint ?? null });
   } finally {
@@ -253,13 +245,9 @@ async function reopenMapReduce(opts: EngineOptions, session: UnifiedSession, log
   if (workflow.shape !== 'mapreduce') throw new ProdigyError(`${workflowPath} is no longer a MapReduce workflow`);
   const secrets = resolveSecrets(workflow.secrets, env, workflow.path);
   const masker = new SecretMasker(Object.values(secrets));
-  const worktree = await findSessionWorktree(worktreeRoots(manager), session.id);
-  const projectDir = typeof session.metadata.project_dir === 'string' ? session.metadata.project_dir : null;
-  const cwd = worktree?.path ?? (session.metadata.worktree === false && projectDir ? projectDir : null);
-  if (!cwd) throw new ProdigyError(`Cannot resume session ${session.id}: its worktree was not found under ${worktreeRoots(manager).join(' or ')}`);
-  const args = Array.isArray(session.metadata.args) ? session.metadata.args.map(String) : [];
+  const { worktree, cwd } = await folderOrThrow(manager, session);
   const sessionLog = log(masker);
-  const ctx = buildContext({ id: session.id, workflow, cwd, git: true, secrets, masker, log: sessionLog, env, opts, args, vars: {} });
+  const ctx = buildContext({ id: session.id, workflow, cwd, git: true, secrets, masker, log: sessionLog, env, opts, args: sessionArgs(session), vars: {} });
   return { ctx, worktree, workflow, sessionLog };
 }
 
@@ -379,6 +367,13 @@ async function resumePoint(manager: SessionManager, id: string): Promise<{ check
   return { checkpoint: file.checkpoint, journalCheckpoint: base };
 }
 
+/** The folder a resume runs in; a clear error when the worktree is gone. */
+async function folderOrThrow(manager: SessionManager, session: UnifiedSession): Promise<{ worktree: SessionWorktree | null; cwd: string }> {
+  const { worktree, cwd } = await findSessionFolder(manager, session);
+  if (!cwd) throw new ProdigyError(`Cannot resume session ${session.id}: its worktree was not found under ${worktreeRoots(manager).join(' or ')}`);
+  return { worktree, cwd };
+}
+
 /** Steps done according to the newest checkpoint file; else the record's own list. */
 function completedSteps(fromFile: CompletedStep[] | undefined, session: UnifiedSession): CompletedStep[] {
   if (fromFile) return fromFile;
@@ -422,7 +417,7 @@ export async function mergeSession(opts: EngineOptions & { sessionId: string }):
   try {
     const session = await manager.getSession(id);
     if (session.status !== 'Completed') throw new ProdigyError(`Session ${id} is ${session.status}; only a completed session is merged back`);
-    const worktree = await findSessionWorktree([...new Set([manager.paths.worktreesDir, path.join(os.homedir(), '.prodigy', 'worktrees')])], id);
+    const { worktree } = await findSessionFolder(manager, session);
     if (!worktree) throw new ProdigyError(`Session ${id} has no worktree to merge (it ran in place, or its worktree was removed)`);
     const workflowPath = typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null;
     const workflow: Workflow = workflowPath && fs.existsSync(workflowPath)
@@ -431,8 +426,7 @@ export async function mergeSession(opts: EngineOptions & { sessionId: string }):
     const secrets = resolveSecrets(workflow.secrets, env, workflow.path);
     const masker = new SecretMasker(Object.values(secrets));
     log = new SessionLog(id, manager.paths.sessionLogFile(id), masker, opts.listener ?? (() => undefined));
-    const args = Array.isArray(session.metadata.args) ? session.metadata.args.map(String) : [];
-    const ctx = buildContext({ id, workflow, cwd: worktree.path, git: true, secrets, masker, log, env, opts, args, vars: {} });
+    const ctx = buildContext({ id, workflow, cwd: worktree.path, git: true, secrets, masker, log, env, opts, args: sessionArgs(session), vars: {} });
     return await mergeBack({ manager, ctx, worktree, policy: 'always' });
   } finally {
     log?.close();

@@ -5,14 +5,12 @@
 // forced (and are then saved as a stash entry), untracked files are never deleted, and nothing
 // but the session's own worktree is touched.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ProdigyError } from '../errors';
 import {
   changedFiles,
   commitExists,
   filesInCommit,
-  findSessionWorktree,
   headCommit,
   keepCommit,
   resetHard,
@@ -28,6 +26,7 @@ import type { UnifiedSession } from '../model/session';
 import type { CheckpointSummary } from '../sessions/checkpoints';
 import type { SessionManager } from '../sessions/sessionManager';
 import { acquireResumeLock } from './resumeLock';
+import { findSessionFolder } from './sessionFolder';
 
 export interface RestorePlan {
   sessionId: string;
@@ -66,7 +65,7 @@ export async function planRestore(manager: SessionManager, sessionId: string, ch
   if (checkpoint.kind !== 'session') {
     throw new ProdigyError(`Checkpoint ${checkpointId} is Prodigy's workflow checkpoint file of session ${sessionId}; it is the session's latest state (resume it), not a point to go back to`);
   }
-  const where = await sessionFolder(manager, session);
+  const where = await restoreFolder(manager, session);
   const plan: RestorePlan = {
     sessionId,
     checkpoint,
@@ -150,7 +149,7 @@ export async function restoreCheckpoint(
     }
     const restored = await manager.restoreCheckpoint(sessionId, checkpointId, plan.targetCommit && plan.cwd ? { head_commit: plan.targetCommit } : {});
     noteInLog(manager.paths.sessionLogFile(sessionId), `=== ${new Date().toISOString()} restored ${checkpoint(plan)} (${checkpointId})${plan.targetCommit ? `: files back to ${plan.targetCommit.slice(0, 10)}` : ''}; undo with checkpoint ${safety.id}`);
-    const wt = await findSessionWorktree([manager.paths.worktreesDir, path.join(os.homedir(), '.prodigy', 'worktrees')], sessionId);
+    const wt = (await findSessionFolder(manager, restored)).worktree;
     if (wt && fs.existsSync(wt.metadataFile)) {
       try {
         updateWorktreeState(wt.metadataFile, { status: 'interrupted', resumable: true });
@@ -169,11 +168,9 @@ function checkpoint(plan: RestorePlan): string {
   return c.step_index !== null ? `after step ${c.step_index + 1}${c.total_steps ? `/${c.total_steps}` : ''}` : c.label ?? c.id;
 }
 
-async function sessionFolder(manager: SessionManager, session: UnifiedSession): Promise<{ cwd: string; inPlace: boolean } | null> {
-  const wt = await findSessionWorktree([...new Set([manager.paths.worktreesDir, path.join(os.homedir(), '.prodigy', 'worktrees')])], session.id);
-  if (wt) return { cwd: wt.path, inPlace: false };
-  const project = session.metadata.project_dir;
-  if (session.metadata.worktree === false && typeof project === 'string' && fs.existsSync(project)) return { cwd: project, inPlace: true };
+async function restoreFolder(manager: SessionManager, session: UnifiedSession): Promise<{ cwd: string; inPlace: boolean } | null> {
+  const { cwd, inPlace } = await findSessionFolder(manager, session);
+  if (cwd) return { cwd, inPlace };
   if (session.metadata.worktree === true) throw new ProdigyError(`The worktree of session ${session.id} is gone; its checkpoints can no longer be restored`);
   return null;
 }

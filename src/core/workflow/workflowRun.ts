@@ -4,7 +4,7 @@
 import { headCommit, readHeadSync, updateWorktreeState, type SessionWorktree } from '../git';
 import { randomUUID } from 'node:crypto';
 import type { SessionStatus, WorkflowSessionData } from '../model/session';
-import { nowTimestamp, rfc3339PlusZero } from '../model/serde';
+import { durationFromMs, nowTimestamp, rfc3339PlusZero } from '../model/serde';
 import type { CompletedStep } from '../model/workflowCheckpoint';
 import type { SessionManager } from '../sessions/sessionManager';
 import { ProgressRecorder } from './progressRecorder';
@@ -82,7 +82,7 @@ export class WorkflowRun {
         success: outcome.status === 'success',
         output: ctx.masker.mask(outcome.output.slice(0, OUTPUT_LIMIT)),
         captured_variables: { ...this.captured },
-        duration: duration(outcome.durationMs),
+        duration: durationFromMs(outcome.durationMs),
         completed_at: nowTimestamp(),
       });
       const checkpointId = await this.checkpoint(progress, completed, i);
@@ -249,7 +249,3 @@ function nextStep(completed: CompletedStep[], total: number): number {
   return total;
 }
 
-function duration(ms: number): { secs: number; nanos: number } {
-  const secs = Math.floor(ms / 1000);
-  return { secs, nanos: Math.min(999_999_999, Math.round((ms - secs * 1000) * 1e6)) };
-}

@@ -7,6 +7,7 @@ import {
   checkpointStepText,
   deleteSessionAndWorktree,
   errorMessage,
+  findSessionFolder,
   findSessionWorktree,
   isResumable,
   mergeSession,
@@ -174,10 +175,7 @@ export function runCommands(services: ExtensionServices): Record<string, (...arg
     'prodigy.showSessionLog': async (arg?: SessionArg) => {
       const id = await sessionOrPick(arg, ['Running', 'Paused', 'Failed', 'Completed', 'Cancelled', 'Initializing'], 'Show Session Log');
       if (!id) return undefined;
-      const doc = await vscode.workspace.openTextDocument(sessionLogUri(id));
-      if (doc.languageId !== 'log') await vscode.languages.setTextDocumentLanguage(doc, 'log').then(undefined, () => undefined);
-      await vscode.window.showTextDocument(doc, { preview: true });
-      return doc.uri;
+      return openLog(sessionLogUri(id));
     },
 
     'prodigy.retryFailedItems': async (arg?: SessionArg & { merge?: MergeAnswer; progress?: boolean }) => {
@@ -192,10 +190,7 @@ export function runCommands(services: ExtensionServices): Record<string, (...arg
       const sessionId = arg instanceof AgentNode || arg instanceof DeadLetterNode ? arg.parent.summary.id : arg?.sessionId;
       const itemId = arg instanceof AgentNode ? arg.itemId : arg instanceof DeadLetterNode ? arg.item.item_id : arg?.itemId;
       if (!sessionId || !itemId) return undefined;
-      const doc = await vscode.workspace.openTextDocument(agentLogUri(sessionId, itemId));
-      if (doc.languageId !== 'log') await vscode.languages.setTextDocumentLanguage(doc, 'log').then(undefined, () => undefined);
-      await vscode.window.showTextDocument(doc, { preview: true });
-      return doc.uri;
+      return openLog(agentLogUri(sessionId, itemId));
     },
 
     'prodigy.showCheckpointChanges': async (arg?: CheckpointNode | { sessionId: string; checkpointId: string }) => {
@@ -208,9 +203,8 @@ export function runCommands(services: ExtensionServices): Record<string, (...arg
         const index = ours.findIndex((c) => c.id === checkpointId);
         const cp = ours[index];
         if (!cp?.commit) throw new Error(`checkpoint ${checkpointId} records no commit`);
-        const wt = await findSessionWorktree(worktreeRoots(manager()), sessionId);
         const session = await manager().getSession(sessionId);
-        const cwd = wt?.path ?? (typeof session.metadata.project_dir === 'string' ? session.metadata.project_dir : undefined);
+        const { cwd } = await findSessionFolder(manager(), session);
         if (!cwd) throw new Error(`the worktree of session ${sessionId} is gone`);
         const before = index > 0 ? ours[index - 1].commit! : `${cp.commit}^`;
         const files = await changedFiles(cwd, before, cp.commit);
@@ -329,6 +323,14 @@ async function confirmRestore(plan: RestorePlan): Promise<'restore' | 'force' | 
   const force = 'Save and Restore';
   const choice = await vscode.window.showWarningMessage(`Restore session ${plan.sessionId} to ${checkpointStepText(plan.checkpoint) ?? plan.checkpoint.id}?`, { modal: true, detail }, ...(plan.blocker ? [force] : [restore]));
   return choice === restore ? 'restore' : choice === force ? 'force' : undefined;
+}
+
+/** A log as a read-only document with log highlighting. */
+async function openLog(uri: vscode.Uri): Promise<vscode.Uri> {
+  const doc = await vscode.workspace.openTextDocument(uri);
+  if (doc.languageId !== 'log') await vscode.languages.setTextDocumentLanguage(doc, 'log').then(undefined, () => undefined);
+  await vscode.window.showTextDocument(doc, { preview: true });
+  return doc.uri;
 }
 
 function waitUntil(done: () => boolean, timeoutMs = 10_000): Promise<void> {
