@@ -25,7 +25,7 @@ const config = {
   throughput: quick
     ? { perProcess: 50, rounds: 1, processCounts: [1, 4] }
     : { perProcess: 250, rounds: 3, processCounts: [1, 4] },
-  engine: quick ? { steps: 50, rounds: 2 } : { steps: 200, rounds: 7 },
+  engine: quick ? { steps: 50, rounds: 2 } : { steps: 200, rounds: 11 },
   mapreduce: quick ? { items: 16, parallel: 8, sleepSec: 1, overheadItems: 8, rounds: 1 } : { items: 64, parallel: 8, sleepSec: 1, overheadItems: 24, rounds: 3 },
 };
 

@@ -58,11 +58,10 @@ const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
  */
 export function readHeadSync(dir: string): string | null {
   try {
-    const gitDir = gitDirOf(dir);
-    if (!gitDir) return null;
-    const commonFile = path.join(gitDir, 'commondir');
-    const commonDir = fs.existsSync(commonFile) ? path.resolve(gitDir, fs.readFileSync(commonFile, 'utf8').trim()) : gitDir;
-    let content = fs.readFileSync(path.join(gitDir, 'HEAD'), 'utf8').trim();
+    const dirs = gitDirsOf(dir);
+    if (!dirs) return null;
+    const { gitDir, commonDir } = dirs;
+    let content = (readSmallFile(path.join(gitDir, 'HEAD')) ?? '').trim();
     // Follow symbolic refs (HEAD → refs/heads/x → maybe another symref), a few hops at most.
     for (let hop = 0; hop < 5; hop++) {
       if (OBJECT_ID.test(content)) return content;
@@ -78,20 +77,40 @@ export function readHeadSync(dir: string): string | null {
   return null;
 }
 
-/** `<dir>/.git` as a directory, or the target of a `gitdir:` file (linked worktrees, submodules). */
-function gitDirOf(dir: string): string | null {
+interface GitDirs {
+  gitDir: string;
+  commonDir: string;
+}
+
+// The engine reads HEAD after every step: where a folder's git dirs are is worked out once per
+// `.git` entry (its inode and, for a `gitdir:` file, its mtime and size say it is the same one).
+const gitDirsCache = new Map<string, { key: string; dirs: GitDirs }>();
+
+/** `<dir>/.git` as a directory, or the target of a `gitdir:` file (linked worktrees, submodules), and its common dir. */
+function gitDirsOf(dir: string): GitDirs | null {
   const dotGit = path.join(dir, '.git');
   const stat = fs.statSync(dotGit, { throwIfNoEntry: false });
   if (!stat) return null;
-  if (stat.isDirectory()) return dotGit;
-  const m = /^gitdir:\s*(.+)$/m.exec(fs.readFileSync(dotGit, 'utf8'));
-  return m ? path.resolve(dir, m[1].trim()) : null;
+  const key = stat.isDirectory() ? `d${stat.ino}` : `f${stat.ino}:${stat.mtimeMs}:${stat.size}`;
+  const cached = gitDirsCache.get(dir);
+  if (cached?.key === key) return cached.dirs;
+  let gitDir = dotGit;
+  if (!stat.isDirectory()) {
+    const m = /^gitdir:\s*(.+)$/m.exec(fs.readFileSync(dotGit, 'utf8'));
+    if (!m) return null;
+    gitDir = path.resolve(dir, m[1].trim());
+  }
+  const common = readSmallFile(path.join(gitDir, 'commondir'));
+  const dirs = { gitDir, commonDir: common !== null ? path.resolve(gitDir, common.trim()) : gitDir };
+  if (gitDirsCache.size > 256) gitDirsCache.clear();
+  gitDirsCache.set(dir, { key, dirs });
+  return dirs;
 }
 
 /** A loose ref (per-worktree refs in the worktree's git dir, the rest in the common dir), else packed-refs. */
 function readRef(gitDir: string, commonDir: string, ref: string): string | null {
   const perWorktree = /^refs\/(bisect|worktree|rewritten)\//.test(ref);
-  const loose = readIfExists(path.join(perWorktree ? gitDir : commonDir, ref));
+  const loose = readSmallFile(path.join(perWorktree ? gitDir : commonDir, ref));
   if (loose !== null) return loose.trim();
   const packed = readIfExists(path.join(commonDir, 'packed-refs'));
   if (packed === null) return null;
@@ -107,9 +126,34 @@ function readIfExists(file: string): string | null {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    if (isMissing(err)) return null;
     throw err;
   }
+}
+
+const smallFileBuffer = Buffer.alloc(4096);
+
+/** A ref-sized file's text in one read (open, read, close), or null when it does not exist. */
+function readSmallFile(file: string): string | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw err;
+  }
+  try {
+    const n = fs.readSync(fd, smallFileBuffer, 0, smallFileBuffer.length, 0);
+    if (n < smallFileBuffer.length) return smallFileBuffer.toString('utf8', 0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return fs.readFileSync(file, 'utf8');
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 export async function headCommit(dir: string): Promise<string> {

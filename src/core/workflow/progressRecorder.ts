@@ -1,18 +1,21 @@
 // Puts a run's progress into its session record and Prodigy's checkpoint file. A step's journal
-// line is on disk before the next step starts (it is what a resume reads); these two follow at
-// once, except when steps finish faster than RECORD_INTERVAL_MS apart: then they are written
-// together, at most once per interval. Trivial steps would otherwise spend more time on record writes than
-// on running (see bench/engine.mjs); a step of any real length is recorded as it finishes.
+// line is on disk before the next step starts (it is what a resume reads); these two follow
+// in the background while the next step runs (a failed write stops the run at the next step).
+// When steps finish faster than RECORD_INTERVAL_MS apart they are written together, at most once
+// per interval: trivial steps would otherwise spend more time on record writes than on running
+// (see bench/engine.mjs). A step of any real length is recorded as it finishes.
 import type { CheckpointInfo } from '../sessions/checkpoints';
 import type { SessionManager, SessionPatch } from '../sessions/sessionManager';
 
-const RECORD_INTERVAL_MS = 200;
+const RECORD_INTERVAL_MS = 500;
 
 interface Entry {
   id: string;
   created_at: string;
   info: CheckpointInfo;
 }
+
+type CheckpointFileBuilder = () => Record<string, unknown>;
 
 export class ProgressRecorder {
   private entries: Entry[] = [];
@@ -21,7 +24,7 @@ export class ProgressRecorder {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
-  private checkpointFile: (() => Record<string, unknown>) | undefined;
+  private checkpointFile: CheckpointFileBuilder | undefined;
 
   constructor(
     private readonly manager: SessionManager,
@@ -29,8 +32,29 @@ export class ProgressRecorder {
     private readonly checkpointFileName: string,
   ) {}
 
-  async add(entry: Entry, patch: SessionPatch, checkpointFile: () => Record<string, unknown>): Promise<void> {
+  add(entry: Entry, patch: SessionPatch, checkpointFile: CheckpointFileBuilder): void {
+    if (this.failure) throw this.failure;
     this.entries.push(entry);
+    this.merge(patch, checkpointFile);
+    if (performance.now() - this.lastWrite >= RECORD_INTERVAL_MS) void this.flush().catch(() => undefined);
+    else this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), RECORD_INTERVAL_MS);
+  }
+
+  /** Writes what is pending (and waits for a write already under way); throws a failed write's error. */
+  flush(): Promise<void> {
+    return this.write(false);
+  }
+
+  /**
+   * The run's last write: what is pending together with `patch` (its final status) and the final
+   * checkpoint file, in one record write instead of two.
+   */
+  finish(patch: SessionPatch, checkpointFile: CheckpointFileBuilder): Promise<void> {
+    this.merge(patch, checkpointFile);
+    return this.write(true);
+  }
+
+  private merge(patch: SessionPatch, checkpointFile: CheckpointFileBuilder): void {
     this.checkpointFile = checkpointFile;
     this.patch = {
       ...this.patch,
@@ -38,26 +62,25 @@ export class ProgressRecorder {
       metadata: { ...this.patch.metadata, ...patch.metadata },
       timings: { ...this.patch.timings, ...patch.timings },
     };
-    if (performance.now() - this.lastWrite >= RECORD_INTERVAL_MS) return this.flush();
-    this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), RECORD_INTERVAL_MS);
   }
 
-  /** Writes what is pending (and waits for a write already under way). */
-  flush(): Promise<void> {
+  private write(always: boolean): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.writing = this.writing.then(async () => {
       if (this.failure) throw this.failure;
-      if (this.entries.length === 0) return;
+      if (this.entries.length === 0 && !always) return;
+      // Marks the start, so a step finishing while this write is under way is coalesced.
+      this.lastWrite = performance.now();
       const entries = this.entries;
       const patch = this.patch;
       const checkpointFile = this.checkpointFile;
       this.entries = [];
       this.patch = {};
+      this.checkpointFile = undefined;
       try {
         if (checkpointFile) await this.manager.writeWorkflowCheckpoint(this.sessionId, this.checkpointFileName, checkpointFile());
         await this.manager.addCheckpoints(this.sessionId, entries, patch);
-        this.lastWrite = performance.now();
       } catch (err) {
         this.failure = err as Error;
         throw err;

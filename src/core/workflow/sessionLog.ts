@@ -26,9 +26,10 @@ export class SessionLog {
     this.listener({ type: 'output', sessionId: this.sessionId, stream, line });
   }
 
-  message(level: MessageLevel, raw: string): void {
+  /** A message for the file and listeners; `fileNote` is a line written just before it, to the file only. */
+  message(level: MessageLevel, raw: string, fileNote?: string): void {
     const text = this.masker.mask(raw);
-    this.append(`${ICONS[level]} ${text}`);
+    this.append(`${fileNote === undefined ? '' : `${this.masker.mask(fileNote)}\n`}${ICONS[level]} ${text}`);
     this.listener({ type: 'message', sessionId: this.sessionId, level, text });
   }
 

@@ -69,8 +69,11 @@ export class WorkflowRun {
       if (ctx.signal.aborted) return this.pause(progress, completed, i);
       const step = steps[i];
       this.listener({ type: 'step-started', sessionId: ctx.sessionId, index: i, total: steps.length, display: step.name ?? step.display });
-      ctx.log.note(`--- ${new Date().toISOString()} step ${i + 1}/${steps.length}`);
-      ctx.log.message('progress', `Executing step ${i + 1}/${steps.length}: ${step.kind}: ${interpolate(step.command || step.write_file?.path || '', ctx.vars)}`);
+      ctx.log.message(
+        'progress',
+        `Executing step ${i + 1}/${steps.length}: ${step.kind}: ${interpolate(step.command || step.write_file?.path || '', ctx.vars)}`,
+        `--- ${new Date().toISOString()} step ${i + 1}/${steps.length}`,
+      );
       const before = { ...ctx.vars };
       const outcome = await executeStep(step, ctx);
       if (outcome.status === 'stopped') return this.pause(progress, completed, i);
@@ -97,9 +100,7 @@ export class WorkflowRun {
         checkpointId,
       });
     }
-    await this.recorder.flush();
-    await this.writeFile(progress, completed, 'Completed', steps.length);
-    await this.manager.completeSession(ctx.sessionId);
+    await this.recorder.finish({ status: 'Completed' }, () => this.fileContent(progress, completed, 'Completed', steps.length));
     this.markWorktree('completed');
     return { status: 'Completed', error: null };
   }
@@ -149,7 +150,7 @@ export class WorkflowRun {
     });
     this.parent = checkpointId;
     // The record and Prodigy's checkpoint file follow (coalesced when steps are very short).
-    await this.recorder.add(
+    this.recorder.add(
       { id: checkpointId, created_at: createdAt, info: { step_index: index, step_name: step.name ?? step.display, total_steps: total, ...(commit ? { commit } : {}) } },
       {
         workflow_data: workflowData,
@@ -182,21 +183,21 @@ export class WorkflowRun {
   private async fail(progress: RunProgress, completed: CompletedStep[], index: number, rawError: string): Promise<LoopResult> {
     const { ctx } = this;
     const error = ctx.masker.mask(rawError);
-    await this.recorder.flush();
-    await this.writeFile(progress, completed, 'Failed', index, {
-      __error_message: error,
-      __failed_step_index: index,
-      __error_timestamp: rfc3339PlusZero(),
-    });
-    await this.manager.completeSession(ctx.sessionId, { success: false, error });
+    const failure = { __error_message: error, __failed_step_index: index, __error_timestamp: rfc3339PlusZero() };
+    await this.recorder.finish({ status: 'Failed', error }, () => this.fileContent(progress, completed, 'Failed', index, failure));
     this.markWorktree('failed', error);
     ctx.log.message('error', `Session failed: ${error}`);
     ctx.log.message('info', `Fix the cause, then resume with: prodigy-vscode resume ${ctx.sessionId}`);
     return { status: 'Failed', error };
   }
 
-  private async writeFile(progress: RunProgress, completed: CompletedStep[], status: 'Completed' | 'Failed' | 'Interrupted', index: number, extra: Variables = {}) {
-    const file = buildCheckpointFile({
+  private async writeFile(progress: RunProgress, completed: CompletedStep[], status: 'Interrupted', index: number) {
+    await this.manager.writeWorkflowCheckpoint(this.ctx.sessionId, this.checkpointFileName, this.fileContent(progress, completed, status, index));
+  }
+
+  /** Prodigy's workflow checkpoint file for the run as it stands. */
+  private fileContent(progress: RunProgress, completed: CompletedStep[], status: 'Completed' | 'Failed' | 'Interrupted', index: number, extra: Variables = {}) {
+    return buildCheckpointFile({
       workflowId: this.workflowId(),
       workflow: this.ctx.workflow,
       status,
@@ -205,7 +206,6 @@ export class WorkflowRun {
       variables: { ...this.persistedVariables(), ...extra },
       startTime: progress.startTime,
     });
-    await this.manager.writeWorkflowCheckpoint(this.ctx.sessionId, this.checkpointFileName, file);
   }
 
   private workflowId(): string {
