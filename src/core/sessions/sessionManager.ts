@@ -549,6 +549,12 @@ export class SessionManager {
     const cached = this.cache.get(id);
     if (cached && canReuse(cached, stat, racyWindowFor(this.paths.sessionsDir))) return JSON.parse(cached.text) as UnifiedSession;
     const text = fs.readFileSync(file, 'utf8');
+    if (cached?.text === text) {
+      // Unchanged, only too recent to trust its mtime (our own write a moment ago, usually): the
+      // text was validated when it was cached.
+      this.remember(id, stat, text);
+      return JSON.parse(text) as UnifiedSession;
+    }
     const session = parseSessionText(file, text, id);
     this.remember(id, stat, text);
     return session;
