@@ -91,6 +91,28 @@ describe('fail, fix, resume', () => {
   });
 });
 
+describe('a record that cannot be written', () => {
+  it('stops the run at the next step after the failed write, with an error naming the file', async (t) => {
+    const e = engineEnv(t, { git: false });
+    const side = path.join(e.root, 'side.txt');
+    // Step 2 puts a folder where the session record was: every later record write fails.
+    // Step 3 outlasts the recorder's coalescing interval, so its write is attempted meanwhile.
+    const run = e.runText(`commands:
+  - shell: "echo 1 >> ${side}"
+  - shell: "echo 2 >> ${side} && for f in ${e.home}/sessions/*.json; do rm -f $f; mkdir $f; done"
+  - shell: "sleep 1 && echo 3 >> ${side}"
+  - shell: "echo 4 >> ${side}"
+  - shell: "echo 5 >> ${side}"
+`);
+    await assert.rejects(run, (err) => {
+      assert.match(err.message, /sessions\/[^ ]+\.json/, 'the error names the record file');
+      assert.doesNotMatch(err.stack.split('\n')[0], /^\s+at /);
+      return true;
+    });
+    assert.deepEqual(lines(side), ['1', '2', '3'], 'no step ran after the failed write was noticed');
+  });
+});
+
 describe('Ctrl-C', () => {
   it('SIGINT during a step leaves the session Paused with that step not done; resume finishes it', async (t) => {
     const e = engineEnv(t);
