@@ -96,7 +96,7 @@ describe('a record that cannot be written', () => {
     const e = engineEnv(t, { git: false });
     const side = path.join(e.root, 'side.txt');
     // Step 2 puts a folder where the session record was: every later record write fails.
-    // Step 3 outlasts the recorder's coalescing interval, so its write is attempted meanwhile.
+    // Step 3 outlasts the recorder's coalescing interval, so step 2's write is attempted meanwhile.
     const run = e.runText(`commands:
   - shell: "echo 1 >> ${side}"
   - shell: "echo 2 >> ${side} && for f in ${e.home}/sessions/*.json; do rm -f $f; mkdir $f; done"
@@ -109,7 +109,10 @@ describe('a record that cannot be written', () => {
       assert.doesNotMatch(err.stack.split('\n')[0], /^\s+at /);
       return true;
     });
-    assert.deepEqual(lines(side), ['1', '2', '3'], 'no step ran after the failed write was noticed');
+    // Step 1's own write runs in the background during step 2, so it may be the one that fails
+    // (then step 3 never starts); either way nothing runs past the step in flight.
+    const ran = lines(side);
+    assert.ok(ran.join() === '1,2' || ran.join() === '1,2,3', `steps that ran: ${ran.join()}`);
   });
 });
 
