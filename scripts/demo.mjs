@@ -91,7 +91,7 @@ async function run(name, stopAfter, end) {
       workflow_data: { ...cur.workflow_data, current_step: i + 1, completed_steps: [...cur.workflow_data.completed_steps, i] },
       timings: { ...cur.timings, [steps[i]]: { secs: 3 + i, nanos: 0 } },
     }));
-    await manager.createCheckpoint(s.id, { step_index: i + 1, step_name: steps[i], total_steps: steps.length });
+    await manager.createCheckpoint(s.id, { step_index: i, step_name: steps[i], total_steps: steps.length });
   }
   await end(s.id);
   return s.id;

@@ -26,6 +26,7 @@ export interface CheckpointSummary {
 
 /** What we store in an embedded checkpoint's `metadata`. */
 export interface CheckpointInfo {
+  /** The step just completed, counted from 0 (shown as "after step {step_index + 1}"). */
   step_index?: number;
   step_name?: string;
   total_steps?: number;
