@@ -39,6 +39,13 @@ function show(...args) {
   return r;
 }
 
+// The demo checks what it shows, so `npm test` can run it as a smoke test of the main job.
+const problems = [];
+function expectExit(r, code, what) {
+  if (r.code !== code) problems.push(`${what}: exit code ${r.code}, expected ${code}`);
+  return r;
+}
+
 function heading(text) {
   console.log(`\n\x1b[1;36m## ${text}\x1b[0m`);
 }
@@ -56,23 +63,23 @@ const env = { DEMO_APPROVAL: approval };
 
 console.log(`Demo home: ${home}\nDemo repository: ${repo}`);
 heading('1. Check the workflow file');
-show('validate', workflow);
+expectExit(show('validate', workflow), 0, 'validate');
 heading('2. Run it: each step is checkpointed; step 4 fails (no approval yet)');
-const first = show('run', workflow, '--path', repo, env);
+const first = expectExit(show('run', workflow, '--path', repo, env), 1, 'the first run (fails at the approval step)');
 const id = /^Session: (\S+)$/m.exec(first.out)?.[1];
 if (!id) throw new Error('the run printed no session id');
 show('sessions', 'show', id);
 heading('3. Fix the cause, then resume: only the steps not done run');
 fs.writeFileSync(approval, 'ok\n');
 console.log(`(created ${path.relative(process.cwd(), approval)})`);
-show('resume', id, '-y', env);
+expectExit(show('resume', id, '-y', env), 0, 'resume after the fix');
 show('checkpoints', 'list', id);
 heading('4. Restore the checkpoint after step 2: the worktree goes back, the session is Paused');
 const { checkpoints } = JSON.parse(execFileSync(process.execPath, [cli, '--home', home, 'checkpoints', 'list', id, '--json'], { encoding: 'utf8' }));
 const afterStep2 = checkpoints.find((c) => c.kind === 'session' && c.step_index === 1);
-show('restore', id, afterStep2.id);
+expectExit(show('restore', id, afterStep2.id), 0, 'restore');
 heading('5. Resume again: steps 3 to 5 run once more');
-show('resume', id, '-y', env);
+expectExit(show('resume', id, '-y', env), 0, 'resume after the restore');
 console.log(`\n\x1b[1m$ git -C ${path.relative(process.cwd(), repo)} log --oneline\x1b[0m`);
 process.stdout.write(git('log', '--oneline'));
 
@@ -117,12 +124,16 @@ const old = new Date(Date.now() - 60_000);
 fs.utimesSync(path.join(home, 'sessions', 'workflow-broken.json'), old, old);
 
 heading('6. The same home also holds sessions written by the real prodigy CLI, a legacy project and a damaged file');
-show('sessions', 'list');
-show('sessions', 'show', failed);
+expectExit(show('sessions', 'list'), 0, 'sessions list');
+expectExit(show('sessions', 'show', failed), 0, 'sessions show');
 show('checkpoints', 'list', failed);
 show('checkpoints', 'list', 'workflow-1736937000123');
-show('migrate', '--path', project);
+expectExit(show('migrate', '--path', project), 0, 'migrate');
 show('sessions', 'list', '--status', 'Paused');
-show('sessions', 'quarantine');
-show('sessions', 'show', 'no-such-session');
+expectExit(show('sessions', 'quarantine'), 0, 'sessions quarantine');
+expectExit(show('sessions', 'show', 'no-such-session'), 1, 'sessions show of an unknown id');
 console.log(`\nDone. Point the extension at this home with the setting "prodigy.home": "${home}", or run the CLI yourself:\n  node dist/cli.js --home ${home} sessions list`);
+if (problems.length) {
+  console.error(`\nThe demo did not go as described:\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}

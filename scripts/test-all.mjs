@@ -3,6 +3,7 @@
 //   1. setup        node scripts/setup-test-host.mjs   (Chromium + code-server; idempotent)
 //   2. build        npm run build
 //   3. unit         npm run test:unit
+//   3b. demo        node scripts/demo.mjs             (the README's main job, checking its own outcomes)
 //   4. integration  npm run test:integration          (extension host: desktop VS Code or code-server)
 //   5. e2e          npm run test:e2e                  (real workbench UI in headless Chromium)
 // A failing test layer does not stop the later ones; a failing setup skips integration and e2e, a failing
@@ -20,6 +21,7 @@ const layers = [
   { name: 'setup', cmd: process.execPath, args: ['scripts/setup-test-host.mjs'], timeout: 30 * MIN },
   { name: 'build', cmd: npm, args: ['run', 'build'], timeout: 5 * MIN },
   { name: 'unit', cmd: npm, args: ['run', 'test:unit'], timeout: 15 * MIN, needs: ['build'] },
+  { name: 'demo', cmd: process.execPath, args: ['scripts/demo.mjs'], timeout: 5 * MIN, needs: ['build'] },
   { name: 'integration', cmd: npm, args: ['run', 'test:integration'], timeout: 10 * MIN, needs: ['setup', 'build'] },
   { name: 'e2e', cmd: npm, args: ['run', 'test:e2e'], timeout: 20 * MIN, needs: ['setup', 'build'] },
 ];
