@@ -149,7 +149,7 @@ export class WorkflowRun {
       },
     });
     this.parent = checkpointId;
-    // The record and Prodigy's checkpoint file follow (coalesced when steps are very short).
+    // The record and Prodigy's checkpoint file follow in the background (coalesced when steps are very short).
     this.recorder.add(
       { id: checkpointId, created_at: createdAt, info: { step_index: index, step_name: step.name ?? step.display, total_steps: total, ...(commit ? { commit } : {}) } },
       {
@@ -173,7 +173,7 @@ export class WorkflowRun {
   private async pause(progress: RunProgress, completed: CompletedStep[], index: number): Promise<LoopResult> {
     const { ctx } = this;
     await this.recorder.flush();
-    await this.writeFile(progress, completed, 'Interrupted', index);
+    await this.manager.writeWorkflowCheckpoint(ctx.sessionId, this.checkpointFileName, this.fileContent(progress, completed, 'Interrupted', index));
     await this.manager.pauseSession(ctx.sessionId);
     this.markWorktree('interrupted');
     ctx.log.message('warning', `Stopped before step ${index + 1} finished. Resume with: prodigy-vscode resume ${ctx.sessionId}`);
@@ -189,10 +189,6 @@ export class WorkflowRun {
     ctx.log.message('error', `Session failed: ${error}`);
     ctx.log.message('info', `Fix the cause, then resume with: prodigy-vscode resume ${ctx.sessionId}`);
     return { status: 'Failed', error };
-  }
-
-  private async writeFile(progress: RunProgress, completed: CompletedStep[], status: 'Interrupted', index: number) {
-    await this.manager.writeWorkflowCheckpoint(this.ctx.sessionId, this.checkpointFileName, this.fileContent(progress, completed, status, index));
   }
 
   /** Prodigy's workflow checkpoint file for the run as it stands. */
