@@ -280,6 +280,8 @@ test('4. Restore Checkpoint… from a checkpoint row\'s context menu: diff, conf
     console.log(`diff lists: ${diffFiles.join(', ')}`);
     assert.ok(diffFiles.some((f) => f.includes('plan.md')) && diffFiles.some((f) => f.includes('report.md')),
       `the diff lists plan.md and report.md: ${diffFiles.join(', ')}`);
+    // report.md did not exist at the checkpoint: the restore deletes it, and the diff says so.
+    assert.match(diffFiles.find((f) => f.includes('report.md')), /D$/, `report.md is marked deleted: ${diffFiles.join(', ')}`);
     await page.mouse.move(900, 600);
     await wb.screenshot('e2e-run-10-restore-diff-cancelled');
     assert.equal(git(wt, 'rev-parse', 'HEAD'), headBefore, 'Cancel left the worktree alone');

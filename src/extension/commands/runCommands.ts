@@ -20,7 +20,7 @@ import {
   type RestorePlan,
 } from '../../core';
 import { agentLogUri, sessionLogUri } from '../documents/sessionLogDocuments';
-import { gitFileUri } from '../documents/gitContentDocuments';
+import { changeRow } from '../documents/gitContentDocuments';
 import type { MergeAnswer } from '../runs/mergeQuestion';
 import type { ExtensionServices } from '../services';
 import { AgentNode, CheckpointNode, DeadLetterNode, SessionNode } from '../sessionsTree/nodes';
@@ -215,7 +215,7 @@ export function runCommands(services: ExtensionServices): Record<string, (...arg
         await vscode.commands.executeCommand(
           'vscode.changes',
           `${session.workflow_data?.workflow_name || sessionId}: ${checkpointStepText(cp)} (${cp.step_name ?? ''})`,
-          files.map((f) => [vscode.Uri.file(path.join(cwd, f.path)), gitFileUri(cwd, f.status === 'A' ? null : before, f.oldPath ?? f.path), gitFileUri(cwd, f.status === 'D' ? null : cp.commit!, f.path)]),
+          files.map((f) => changeRow(cwd, f, before, cp.commit!)),
         );
         return files;
       });
@@ -307,11 +307,8 @@ async function showPlanChanges(plan: RestorePlan): Promise<void> {
   await vscode.commands.executeCommand(
     'vscode.changes',
     `Restore ${plan.sessionId} to ${checkpointStepText(plan.checkpoint) ?? plan.checkpoint.id}: files that change`,
-    plan.changes.map((f) => [
-      vscode.Uri.file(path.join(cwd, f.path)),
-      gitFileUri(cwd, f.status === 'A' ? null : plan.targetCommit, f.oldPath ?? f.path),
-      gitFileUri(cwd, f.status === 'D' ? null : plan.currentCommit, f.path),
-    ]).map(([uri, now, then]) => [uri, then, now]),
+    // Now on the left, the checkpoint on the right: what the restore does to each file.
+    plan.changes.map((f) => changeRow(cwd, f, plan.targetCommit!, plan.currentCommit!)).map(([uri, then, now]) => [uri, now, then]),
   );
 }
 
