@@ -78,8 +78,9 @@ heading('4. Restore the checkpoint after step 2: the worktree goes back, the ses
 const { checkpoints } = JSON.parse(execFileSync(process.execPath, [cli, '--home', home, 'checkpoints', 'list', id, '--json'], { encoding: 'utf8' }));
 const afterStep2 = checkpoints.find((c) => c.kind === 'session' && c.step_index === 1);
 expectExit(show('restore', id, afterStep2.id), 0, 'restore');
-heading('5. Resume again: steps 3 to 5 run once more');
+heading('5. Resume again: steps 3 to 5 run once more (their first run is listed as undone)');
 expectExit(show('resume', id, '-y', env), 0, 'resume after the restore');
+show('checkpoints', 'list', id);
 console.log(`\n\x1b[1m$ git -C ${path.relative(process.cwd(), repo)} log --oneline\x1b[0m`);
 process.stdout.write(git('log', '--oneline'));
 

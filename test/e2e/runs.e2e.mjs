@@ -314,6 +314,9 @@ test('4. Restore Checkpoint… from a checkpoint row\'s context menu: diff, conf
     const rec = record(sessionId);
     assert.equal(rec.status, 'Paused');
     assert.equal(rec.workflow_data?.current_step, 1);
+    // The checkpoints after step 1 belong to the timeline the restore left: shown as undone.
+    await waitForRowText(page, /^After step 2\/4: .* undone · /, { timeout: 20_000 });
+    assert.ok(!(await rowTexts(page)).some((t) => /^After step 1\/4: .*undone/.test(t)), 'the restored checkpoint is not undone');
     await page.mouse.move(900, 600);
     await wb.screenshot('e2e-run-11-restored');
   });
@@ -382,6 +385,12 @@ test('6. Resume Session… from the palette with the log open: the log follows t
     assert.ok(lines.some((l) => /Resuming session .*: 1 of 4 steps already done/.test(l)), 'the log shows the resume');
     await waitForStatusBarItem(page, new RegExp(WORKFLOW), { absent: true });
     assert.equal(fs.readFileSync(path.join(worktreeOf(sessionId), 'notes', 'report.md'), 'utf8'), 'all good\n');
+    // Steps 2 to 4 twice: the first run of each undone, the re-run not.
+    const undone = await pollUntil(async () => {
+      const rows = (await rowTexts(page)).filter((t) => /^After step [234]\/4/.test(t) && !/before restoring/.test(t));
+      return rows.length === 6 ? rows : undefined;
+    }, { timeout: STEP, message: 'six step 2-4 checkpoint rows', describe: async () => (await rowTexts(page)).join('\n') });
+    assert.deepEqual(undone.map((t) => /undone/.test(t)), [true, true, true, false, false, false], undone.join('\n'));
     await page.mouse.move(900, 600);
     await wb.screenshot('e2e-run-15-log-live-after-resume');
   });

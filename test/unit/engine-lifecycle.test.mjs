@@ -240,6 +240,24 @@ commands:
     assert.deepEqual(e.checkpointFile(id).completed_steps.map((s) => s.step_index), [0, 1, 2]);
   });
 
+  it('marks the checkpoints a restore went back past as superseded, and follows an undo back', async (t) => {
+    const { e, id } = await threeCommits(t);
+    const [one, two, three] = e.record(id).checkpoints.map((c) => c.id);
+    const superseded = async () => (await e.manager.listCheckpoints(id)).checkpoints.filter((c) => c.superseded).map((c) => c.id);
+    assert.deepEqual(await superseded(), [], 'one timeline: nothing superseded');
+
+    const restore = await core.restoreCheckpoint(e.manager, id, one);
+    assert.deepEqual(await superseded(), [two, three], 'the steps after the restored checkpoint');
+    await core.resumeWorkflow({ manager: e.manager, sessionId: id, merge: 'never' });
+    const rerun = (await e.manager.listCheckpoints(id)).checkpoints.filter((c) => c.kind === 'session' && ![one, two, three, restore.safetyCheckpointId].includes(c.id));
+    assert.deepEqual(rerun.map((c) => c.step_index), [1, 2], 'steps 2 and 3 ran again');
+    assert.deepEqual(await superseded(), [two, three], 'the re-run steps are the current timeline');
+
+    // Undo the restore: back on the first timeline, the re-run is the one left behind.
+    await core.restoreCheckpoint(e.manager, id, restore.safetyCheckpointId);
+    assert.deepEqual(await superseded(), rerun.map((c) => c.id));
+  });
+
   it('after a restore, resume runs the steps from the checkpoint on, with variables restored', async (t) => {
     const { e, id, wt } = await threeCommits(t);
     const second = e.record(id).checkpoints[1];

@@ -17,12 +17,15 @@ export async function checkpointsList(manager: SessionManager, io: Io, id: strin
         checkpoints.map((c) => [
           c.id,
           c.kind === 'session' ? 'session' : `workflow file (${c.status})`,
-          checkpointStepText(c) ?? '-',
+          `${checkpointStepText(c) ?? '-'}${c.superseded ? ' (undone)' : ''}`,
           truncate(c.step_name ?? c.label ?? '-', 40),
           c.commit ? c.commit.slice(0, 10) : '-',
           relativeTime(c.created_at),
         ]),
       ),
     );
+  if (checkpoints.some((c) => c.superseded)) {
+    io.out('(undone): a restore went back past this checkpoint; its steps ran again after it (or will, on resume). It can still be restored.');
+  }
   for (const u of unreadable) io.out(`Unreadable checkpoint file ${u.file}: ${u.reason}`);
 }

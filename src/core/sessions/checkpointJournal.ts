@@ -86,6 +86,33 @@ export function journalHead(lines: JournalLine[]): string | null {
 }
 
 /**
+ * The step checkpoints of the session's current timeline: the head and its ancestors. A chain
+ * passing through a checkpoint that is not a journal step (a restore's safety checkpoint)
+ * continues at the journal checkpoint `throughSnapshot` says it was taken at. Null when the
+ * timeline cannot be followed back to a step (no journal, or an older safety checkpoint).
+ */
+export function currentTimeline(lines: JournalLine[], throughSnapshot: (id: string) => string | null): Set<string> | null {
+  const byId = new Map<string, JournalStepLine>();
+  for (const l of lines) if (l.type === 'step') byId.set(l.checkpoint_id, l);
+  const timeline = new Set<string>();
+  const seen = new Set<string>();
+  let cur = journalHead(lines);
+  while (cur && !seen.has(cur)) {
+    seen.add(cur);
+    const line = byId.get(cur);
+    if (line) {
+      timeline.add(cur);
+      cur = line.parent;
+      continue;
+    }
+    const next = throughSnapshot(cur);
+    if (next === null) return timeline.size ? timeline : null;
+    cur = next;
+  }
+  return timeline.size ? timeline : null;
+}
+
+/**
  * The Prodigy checkpoint content at `checkpointId`: its line's variables and data, and the
  * completed steps along its chain of parents (a chain may start at a checkpoint saved as a
  * snapshot file, e.g. the safety checkpoint of a restore: `fromFile` supplies it).

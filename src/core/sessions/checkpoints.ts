@@ -22,6 +22,11 @@ export interface CheckpointSummary {
   /** For workflow checkpoint files: their execution status and path. */
   status: string | null;
   file: string | null;
+  /**
+   * A step checkpoint a restore went back past: it belongs to the timeline the session left (the
+   * steps after the restored checkpoint ran again, or will). Still restorable.
+   */
+  superseded: boolean;
 }
 
 /** What we store in an embedded checkpoint's `metadata`. */
@@ -34,6 +39,8 @@ export interface CheckpointInfo {
   label?: string;
   /** A forced restore saved uncommitted changes in this stash commit before it reset the files. */
   saved_changes?: string;
+  /** A restore's safety checkpoint: the journal checkpoint the session stood at, to follow its timeline through it. */
+  journal_head?: string;
 }
 
 function str(v: unknown): string | null {
@@ -59,6 +66,7 @@ export function summarizeEmbedded(cp: EmbeddedCheckpoint): CheckpointSummary {
     label: str(meta.label) ?? (legacyStep !== null ? `session state when the run failed (at step ${legacyStep + 1})` : null),
     status: null,
     file: null,
+    superseded: false,
   };
 }
 
@@ -88,6 +96,7 @@ export function listWorkflowCheckpointFiles(dir: string): { checkpoints: Checkpo
         label: cp.workflow_name,
         status: cp.execution_state.status,
         file,
+        superseded: false,
       });
     } catch (err) {
       unreadable.push({ file, name, reason: reasonOf(err) });

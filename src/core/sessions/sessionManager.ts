@@ -23,7 +23,7 @@ import {
   type EmbeddedCheckpoint,
   type SessionType,
 } from '../model/session';
-import { StdDuration, after, nowTimestamp, rfc3339PlusZero, toPrettyJson } from '../model/serde';
+import { StdDuration, after, nowTimestamp, rfc3339PlusZero, timestampNs, toPrettyJson } from '../model/serde';
 import { writeFileAtomicSync, writeTempFileSync } from '../storage/atomicFile';
 import { withFileLock } from '../storage/fileLock';
 import { canReuse, identityOf, racyWindowFor, type FileIdentity } from '../storage/fileIdentity';
@@ -33,7 +33,7 @@ import { describeZodError, parseSessionText, readJsonFile } from '../storage/rea
 import { WorkflowCheckpoint } from '../model/workflowCheckpoint';
 import { processAlive } from '../process/alive';
 import { SessionIndex } from '../storage/sessionIndex';
-import { CheckpointJournal, journalHead, rebuildFromJournal, type JournalLine, type JournalStepLine } from './checkpointJournal';
+import { CheckpointJournal, currentTimeline, journalHead, rebuildFromJournal, type JournalLine, type JournalStepLine } from './checkpointJournal';
 import { listWorkflowCheckpointFiles, summarizeEmbedded, type CheckpointInfo, type CheckpointSummary } from './checkpoints';
 import { matchesFilter, type SessionFilter } from './filter';
 import { sortNewestFirst, summarize, type SessionSummary, type UnreadableFile } from './summary';
@@ -327,12 +327,18 @@ export class SessionManager {
 
   /**
    * Where the journal says the session stands: its head checkpoint rebuilt as Prodigy checkpoint
-   * content (with `checkpoint_id`), or null without a journal.
+   * content (with `checkpoint_id`), or null without a journal. After a restore its `timestamp` is
+   * when the restore moved the head there: that is when the session's state became this one.
    */
   async journalHead(id: string): Promise<CheckpointSnapshot | null> {
     const lines = CheckpointJournal.read(this.paths.journalFile(id));
     const head = journalHead(lines);
-    return head ? this.snapshotOf(id, head, lines) : null;
+    const snapshot = head ? this.snapshotOf(id, head, lines) : null;
+    const last = lines[lines.length - 1];
+    if (snapshot && last?.type === 'head' && typeof snapshot.timestamp === 'string' && (timestampNs(last.created_at) ?? 0n) > (timestampNs(snapshot.timestamp) ?? 0n)) {
+      return { ...snapshot, timestamp: last.created_at };
+    }
+    return snapshot;
   }
 
   /**
@@ -355,6 +361,11 @@ export class SessionManager {
     return missing.length;
   }
 
+  /** The checkpoint the session's journal says it stands at (null without a journal). */
+  journalHeadId(id: string): string | null {
+    return journalHead(CheckpointJournal.read(this.paths.journalFile(id)));
+  }
+
   /** Records that the session now continues from `checkpointId` (after a restore). */
   moveJournalHead(id: string, checkpointId: string): void {
     const journal = this.openCheckpointJournal(id);
@@ -368,9 +379,13 @@ export class SessionManager {
   async listCheckpoints(id: string): Promise<{ checkpoints: CheckpointSummary[]; unreadable: UnreadableFile[] }> {
     assertSafeId(id, 'session id');
     let embedded: CheckpointSummary[] = [];
+    // Safety checkpoints name the journal checkpoint they were taken at.
+    const journalHeads = new Map<string, string>();
     let recordMissing = false;
     try {
-      embedded = this.readFresh(id).checkpoints.map(summarizeEmbedded);
+      const raw = this.readFresh(id).checkpoints;
+      embedded = raw.map(summarizeEmbedded);
+      for (const c of raw) if (typeof c.metadata.journal_head === 'string') journalHeads.set(c.id, c.metadata.journal_head);
     } catch (err) {
       if (!(err instanceof SessionNotFoundError)) throw err;
       recordMissing = true;
@@ -379,6 +394,7 @@ export class SessionManager {
     if (recordMissing && files.checkpoints.length === 0 && files.unreadable.length === 0) {
       throw new SessionNotFoundError(id, this.paths.sessionFile(id));
     }
+    markSuperseded(embedded, CheckpointJournal.read(this.paths.journalFile(id)), journalHeads);
     const checkpoints = [...embedded, ...files.checkpoints].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
     return { checkpoints, unreadable: files.unreadable };
   }
@@ -728,4 +744,13 @@ function applyLifecycle(current: UnifiedSession, next: UnifiedSession): UnifiedS
 
 function stamp(date = new Date()): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+}
+
+/** Marks the step checkpoints a restore went back past (see `currentTimeline`). */
+function markSuperseded(checkpoints: CheckpointSummary[], lines: JournalLine[], journalHeads: Map<string, string>): void {
+  if (!lines.some((l) => l.type === 'head')) return; // never restored: one timeline
+  const timeline = currentTimeline(lines, (id) => journalHeads.get(id) ?? null);
+  if (!timeline) return;
+  const steps = new Set(lines.filter((l) => l.type === 'step').map((l) => l.checkpoint_id));
+  for (const c of checkpoints) if (steps.has(c.id) && !timeline.has(c.id)) c.superseded = true;
 }

@@ -123,6 +123,7 @@ export async function restoreCheckpoint(
     }
     // The present, as a checkpoint of its own: restoring it undoes this restore.
     const latest = await manager.latestWorkflowCheckpoint(sessionId).catch(() => null);
+    const journalHead = manager.journalHeadId(sessionId);
     const { summary: safety } = await manager.recordCheckpoint(sessionId, {
       info: {
         label: `before restoring ${checkpoint(plan)}`,
@@ -131,13 +132,14 @@ export async function restoreCheckpoint(
           : {}),
         ...(plan.currentCommit ? { commit: plan.currentCommit } : {}),
         ...(savedChanges ? { saved_changes: savedChanges } : {}),
+        ...(journalHead ? { journal_head: journalHead } : {}),
       },
       snapshot: latest ? { ...latest.checkpoint } : {},
     });
     if (plan.cwd && plan.targetCommit && plan.currentCommit) await resetHard(plan.cwd, plan.targetCommit);
 
-    manager.moveJournalHead(sessionId, checkpointId);
-    // Prodigy's checkpoint file follows, so `prodigy resume` and ours start from the same step.
+    // Prodigy's checkpoint file goes back too, so `prodigy resume` and ours start from the same
+    // step; then the journal's head moves, after it, so a resume continues the journal's timeline.
     if (typeof snapshot.workflow_id === 'string' && Array.isArray(snapshot.completed_steps)) {
       const { session_id: _s, checkpoint_id: _c, created_at: _t, workflow_data: _w, mapreduce_data: _m, ...file } = snapshot;
       const state = (file.execution_state ?? {}) as Record<string, unknown>;
@@ -147,6 +149,7 @@ export async function restoreCheckpoint(
         timestamp: nowTimestamp(),
       });
     }
+    manager.moveJournalHead(sessionId, checkpointId);
     const restored = await manager.restoreCheckpoint(sessionId, checkpointId, plan.targetCommit && plan.cwd ? { head_commit: plan.targetCommit } : {});
     noteInLog(manager.paths.sessionLogFile(sessionId), `=== ${new Date().toISOString()} restored ${checkpoint(plan)} (${checkpointId})${plan.targetCommit ? `: files back to ${plan.targetCommit.slice(0, 10)}` : ''}; undo with checkpoint ${safety.id}`);
     const wt = (await findSessionFolder(manager, restored)).worktree;

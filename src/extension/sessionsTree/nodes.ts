@@ -57,10 +57,11 @@ export class CheckpointNode {
     const label = c.step_name ? `${step}: ${c.step_name}` : c.label && c.kind === 'session' ? `${step}: ${c.label}` : step;
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
-    item.description = [c.kind === 'workflow-file' ? `prodigy checkpoint · ${c.status}` : undefined, c.commit?.slice(0, 7), relativeTime(c.created_at)]
+    item.description = [c.superseded ? 'undone' : undefined, c.kind === 'workflow-file' ? `prodigy checkpoint · ${c.status}` : undefined, c.commit?.slice(0, 7), relativeTime(c.created_at)]
       .filter(Boolean)
       .join(' · ');
-    item.iconPath = new vscode.ThemeIcon(c.kind === 'workflow-file' ? 'file-code' : 'bookmark');
+    // Dimmed: from the timeline a restore left (still restorable).
+    item.iconPath = new vscode.ThemeIcon(c.kind === 'workflow-file' ? 'file-code' : 'bookmark', c.superseded ? new vscode.ThemeColor('disabledForeground') : undefined);
     item.contextValue = checkpointContextValue(c);
     return item;
   }

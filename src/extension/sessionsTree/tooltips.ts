@@ -58,6 +58,7 @@ export function checkpointTooltip(c: CheckpointSummary): vscode.MarkdownString {
     md.appendText(v);
     md.appendMarkdown('  \n');
   }
+  if (c.superseded) md.appendMarkdown('\n*Undone: a restore went back past this checkpoint, and the steps after it ran again (or will, on resume). It can still be restored.*');
   if (c.kind === 'workflow-file') md.appendMarkdown('\n*Written by the `prodigy` CLI; `prodigy resume` reads it.*');
   return md;
 }
