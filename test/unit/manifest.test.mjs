@@ -64,6 +64,9 @@ describe('package.json', () => {
   });
 
   it('the workflow schema is contributed for YAML and shipped in the .vsix', () => {
+    // GitHub Actions files live in a `workflows` folder too: they are excluded, not given our schema.
+    const match = pkg.contributes.yamlValidation[0].fileMatch;
+    assert.ok(match.includes('!**/.github/workflows/*.yml') && match.includes('!**/.github/workflows/*.yaml'), match.join(', '));
     const url = pkg.contributes.yamlValidation[0].url;
     assert.ok(fs.existsSync(path.join(ROOT, url)));
     const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8');
