@@ -8,6 +8,7 @@ import { runCommands } from './commands/runCommands';
 import { sessionCommands } from './commands/sessionCommands';
 import { GIT_SCHEME, GitContentDocuments } from './documents/gitContentDocuments';
 import { LOG_SCHEME, SessionLogDocuments } from './documents/sessionLogDocuments';
+import { offerInterruptedRuns } from './runs/interruptedRuns';
 import { RunController } from './runs/runController';
 import { StatusBarController } from './statusBar';
 import { readSettings, SECTION } from './config';
@@ -62,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi 
   }
 
   registerAuthoring(context, services);
+  context.subscriptions.push(offerInterruptedRuns(tree.onDidListSessions, context.workspaceState));
 
   let watcher = watchSessionsFolder(manager.paths.sessionsDir, () => tree.rescan());
   context.subscriptions.push({ dispose: () => watcher.dispose() });

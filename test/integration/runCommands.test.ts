@@ -28,6 +28,7 @@ import {
   sessionIdsOnDisk,
   sessionRow,
   setSetting,
+  sleep,
   tempDir,
   useHome,
   waitFor,
@@ -447,6 +448,34 @@ commands:
     assert.ok(messages.find('info', /cleaned up 1 session\(s\)/));
     assert.deepStrictEqual(await exec('prodigy.cleanUpSessions', { olderThanDays: 7, confirm: true }), []);
     assert.ok(messages.find('info', /no completed sessions older than 7 day\(s\)/));
+  });
+
+  it('offers once to resume a recent run of this workspace that stopped without finishing (its window closed)', async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(folder, 'the test host opens a workspace folder');
+    const m = a.services.manager();
+    // As a run of ours leaves it when its window closes mid-step: Running, a log, no process.
+    async function cutOff(name: string, workflowDir: string): Promise<string> {
+      const s = await m.createSession({ type: 'Workflow', workflowName: name, totalSteps: 3, metadata: { workflow_path: path.join(workflowDir, `${name}.yml`) } });
+      await m.startSession(s.id);
+      await m.updateSession(s.id, { workflow_data: { current_step: 1, completed_steps: [0] } });
+      fs.mkdirSync(path.dirname(m.paths.sessionLogFile(s.id)), { recursive: true });
+      fs.writeFileSync(m.paths.sessionLogFile(s.id), `=== run ${name}\n`);
+      return s.id;
+    }
+    const ours = await cutOff('cut-off-here', path.join(folder, 'workflows'));
+    await cutOff('cut-off-elsewhere', tempDir('prodigy-it-other-project-'));
+    await rootRows(a);
+    const offer = await waitFor('the offer to resume', () => messages.find('info', /without finishing/));
+    assert.match(offer.text, /"cut-off-here" stopped at step 2\/3 without finishing/);
+    assert.doesNotMatch(offer.text, /cut-off-elsewhere/, 'a run of another project is not offered here');
+    assert.deepStrictEqual(offer.items, ['Resume', 'Show']);
+
+    messages.clear();
+    await rootRows(a);
+    await sleep(300);
+    assert.strictEqual(messages.find('info', /without finishing/), undefined, 'offered twice');
+    assert.strictEqual(readRecord(home, ours).status, 'Running', 'an offer alone changes nothing');
   });
 
   it('migrateLegacySessions imports a legacy .prodigy/session_state.json once, and the tree shows it', async () => {

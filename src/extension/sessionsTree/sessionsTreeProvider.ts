@@ -9,6 +9,9 @@ import { AgentNode, CheckpointNode, DeadLetterNode, LoadMoreNode, MessageNode, S
 export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly listed = new vscode.EventEmitter<SessionNode[]>();
+  /** After each listing of the root: the session rows it shows. */
+  readonly onDidListSessions = this.listed.event;
   private readonly nodes = new Map<string, SessionNode>();
   private shownIds = new Set<string>();
   private limit: number;
@@ -152,6 +155,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
       setContext(ContextKeys.hasSessions, listing.total > 0 || listing.unreadable.length > 0 || filtered);
       setContext(ContextKeys.hasUnreadable, listing.unreadable.length > 0);
       this.log.debug(`Listed ${listing.sessions.length} of ${listing.total} sessions in ${(performance.now() - started).toFixed(1)} ms`);
+      this.listed.fire(children.filter((c): c is SessionNode => c instanceof SessionNode));
       return children;
     } catch (err) {
       this.log.error(`Could not list sessions in ${this.manager.paths.sessionsDir}: ${errorMessage(err)}`);
@@ -207,5 +211,6 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   dispose(): void {
     this.unsubscribe();
     this.changed.dispose();
+    this.listed.dispose();
   }
 }
