@@ -258,6 +258,20 @@ commands:
     assert.deepEqual(await superseded(), rerun.map((c) => c.id));
   });
 
+  it('a failed run resumed keeps one timeline: restoring a later step leaves the earlier run\'s steps current', async (t) => {
+    const e = engineEnv(t);
+    const side = path.join(e.root, 'side.txt');
+    const gate = path.join(e.root, 'fixed');
+    const first = await e.runText(sideEffectWorkflow(side, gate));
+    assert.equal(first.status, 'Failed');
+    fs.writeFileSync(gate, '');
+    await core.resumeWorkflow({ manager: e.manager, sessionId: first.sessionId, merge: 'never' });
+    const [one, two, three] = e.record(first.sessionId).checkpoints.map((c) => c.id);
+    await core.restoreCheckpoint(e.manager, first.sessionId, two);
+    const superseded = (await e.manager.listCheckpoints(first.sessionId)).checkpoints.filter((c) => c.superseded).map((c) => c.id);
+    assert.deepEqual(superseded, [three], `step 1 (before the failure) is still on the timeline (${one})`);
+  });
+
   it('after a restore, resume runs the steps from the checkpoint on, with variables restored', async (t) => {
     const { e, id, wt } = await threeCommits(t);
     const second = e.record(id).checkpoints[1];

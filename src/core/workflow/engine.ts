@@ -346,9 +346,11 @@ function buildContext(a: {
 }
 
 /**
- * Where a resume starts: the newest of Prodigy's checkpoint files and our journal's head (the
- * journal is ahead when a run died between its coalesced file writes). `journalCheckpoint` is the
- * checkpoint the next step continues from in the journal.
+ * Where a resume starts: our journal's head, unless Prodigy's checkpoint file is newer and records
+ * steps the journal does not (a run of the `prodigy` CLI); a file written after the journal's last
+ * line with the same steps done (a failure, a stop) describes the same point. The journal is ahead
+ * when a run died between its coalesced file writes. `journalCheckpoint` is the checkpoint the next
+ * step continues from in the journal, so the session's timeline stays one chain.
  */
 async function resumePoint(manager: SessionManager, id: string): Promise<{ checkpoint: WorkflowCheckpoint; journalCheckpoint: string | null } | null> {
   await manager.reconcileJournal(id);
@@ -356,7 +358,11 @@ async function resumePoint(manager: SessionManager, id: string): Promise<{ check
   const head = await manager.journalHead(id);
   const headCheckpoint = head ? WorkflowCheckpoint.safeParse(head) : null;
   const newer = (a: string, b: string) => (timestampNs(a) ?? 0n) > (timestampNs(b) ?? 0n);
-  if (headCheckpoint?.success && (!file || !newer(file.checkpoint.timestamp, headCheckpoint.data.timestamp))) {
+  const addsSteps = (f: WorkflowCheckpoint, h: WorkflowCheckpoint) => {
+    const done = new Set(h.completed_steps.map((c) => c.step_index));
+    return f.completed_steps.some((c) => !done.has(c.step_index));
+  };
+  if (headCheckpoint?.success && (!file || !newer(file.checkpoint.timestamp, headCheckpoint.data.timestamp) || !addsSteps(file.checkpoint, headCheckpoint.data))) {
     return { checkpoint: headCheckpoint.data, journalCheckpoint: head!.checkpoint_id };
   }
   if (!file) return null;
