@@ -23,7 +23,7 @@ import {
   type EmbeddedCheckpoint,
   type SessionType,
 } from '../model/session';
-import { StdDuration, after, nowTimestamp, rfc3339PlusZero, timestampNs, toPrettyJson } from '../model/serde';
+import { StdDuration, after, nowTimestamp, rfc3339PlusZero, toPrettyJson } from '../model/serde';
 import { writeFileAtomicSync, writeTempFileSync } from '../storage/atomicFile';
 import { withFileLock } from '../storage/fileLock';
 import { canReuse, identityOf, racyWindowFor, type FileIdentity } from '../storage/fileIdentity';
@@ -327,18 +327,12 @@ export class SessionManager {
 
   /**
    * Where the journal says the session stands: its head checkpoint rebuilt as Prodigy checkpoint
-   * content (with `checkpoint_id`), or null without a journal. After a restore its `timestamp` is
-   * when the restore moved the head there: that is when the session's state became this one.
+   * content (with `checkpoint_id`), or null without a journal.
    */
   async journalHead(id: string): Promise<CheckpointSnapshot | null> {
     const lines = CheckpointJournal.read(this.paths.journalFile(id));
     const head = journalHead(lines);
-    const snapshot = head ? this.snapshotOf(id, head, lines) : null;
-    const last = lines[lines.length - 1];
-    if (snapshot && last?.type === 'head' && typeof snapshot.timestamp === 'string' && (timestampNs(last.created_at) ?? 0n) > (timestampNs(snapshot.timestamp) ?? 0n)) {
-      return { ...snapshot, timestamp: last.created_at };
-    }
-    return snapshot;
+    return head ? this.snapshotOf(id, head, lines) : null;
   }
 
   /**

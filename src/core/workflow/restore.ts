@@ -138,8 +138,7 @@ export async function restoreCheckpoint(
     });
     if (plan.cwd && plan.targetCommit && plan.currentCommit) await resetHard(plan.cwd, plan.targetCommit);
 
-    // Prodigy's checkpoint file goes back too, so `prodigy resume` and ours start from the same
-    // step; then the journal's head moves, after it, so a resume continues the journal's timeline.
+    // Prodigy's checkpoint file goes back too, so `prodigy resume` and ours start from the same step.
     if (typeof snapshot.workflow_id === 'string' && Array.isArray(snapshot.completed_steps)) {
       const { session_id: _s, checkpoint_id: _c, created_at: _t, workflow_data: _w, mapreduce_data: _m, ...file } = snapshot;
       const state = (file.execution_state ?? {}) as Record<string, unknown>;

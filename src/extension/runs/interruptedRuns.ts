@@ -41,5 +41,9 @@ function isRecent(s: SessionSummary): boolean {
 /** Runs of this workspace: their workflow file is inside one of its folders. */
 function inFolders(s: SessionSummary, folders: string[]): boolean {
   const file = s.workflow_path;
-  return file !== null && folders.some((f) => !path.relative(f, file).startsWith('..') && !path.isAbsolute(path.relative(f, file)));
+  if (file === null) return false;
+  return folders.some((f) => {
+    const rel = path.relative(f, file);
+    return !rel.startsWith('..') && !path.isAbsolute(rel);
+  });
 }
