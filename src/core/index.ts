@@ -37,6 +37,7 @@ export { loadWorkflowFile, loadWorkflowText, WorkflowLoadError } from './workflo
 export { interpolate, renderValue, resolveVariable, referencedVariables, type Variables } from './workflow/interpolation';
 export * as git from './git';
 export { runWorkflow, resumeWorkflow, previewWorkflow, mergeSession, retryDeadLetters, listDeadLetters, type EngineOptions, type RunWorkflowOptions, type ResumeOptions, type RunOutcome } from './workflow/engine';
+export { inputsFromPatterns, RunPlan } from './workflow/runPlan';
 export { planRestore, restoreCheckpoint, type RestorePlan, type RestoreOutcome } from './workflow/restore';
 export type { MergeOutcome, MergePolicy, MergeDecision } from './workflow/mergeBack';
 export type { EngineEvent, EngineListener } from './workflow/events';

@@ -3,10 +3,13 @@
 import { nowTimestamp } from '../model/serde';
 import type { CheckpointExecutionStatus, CompletedStep } from '../model/workflowCheckpoint';
 import type { Workflow } from './model';
+import type { RunPlan } from './runPlan';
 
 export interface CheckpointFileInput {
   workflowId: string;
   workflow: Workflow;
+  /** Iterations and inputs: step indexes count every pass's steps. */
+  plan?: RunPlan;
   status: CheckpointExecutionStatus;
   /** The next step to run (after a step: its index + 1; after a failure: the failed index). */
   currentStepIndex: number;
@@ -19,7 +22,11 @@ export interface CheckpointFileInput {
 /** Keys in serde's declaration order. */
 export function buildCheckpointFile(input: CheckpointFileInput): Record<string, unknown> {
   const now = nowTimestamp();
-  const total = input.workflow.steps.length;
+  const total = input.plan?.totalSteps ?? input.workflow.steps.length;
+  const passes = input.plan?.passes ?? 1;
+  // The pass of the step to run next, or (once through) of the last step that ran.
+  const at = input.status === 'Completed' ? (input.completed[input.completed.length - 1]?.step_index ?? 0) : Math.min(input.currentStepIndex, total - 1);
+  const atPass = input.plan ? Math.floor(at / input.plan.stepsPerPass) + 1 : 1;
   return {
     workflow_id: input.workflowId,
     execution_state: {
@@ -28,8 +35,8 @@ export function buildCheckpointFile(input: CheckpointFileInput): Record<string, 
       status: input.status,
       start_time: input.startTime,
       last_checkpoint: now,
-      current_iteration: 1,
-      total_iterations: 1,
+      current_iteration: atPass,
+      total_iterations: passes,
     },
     completed_steps: input.completed,
     variable_state: input.variables,

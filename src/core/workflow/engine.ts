@@ -19,7 +19,8 @@ import { acquireResumeLock } from './resumeLock';
 import { DEFAULT_CLAUDE_CONFIG, type ClaudeConfig, type RunContext } from './runContext';
 import { resolveSecrets, SecretMasker } from './secrets';
 import { SessionLog } from './sessionLog';
-import { WorkflowRun, type LoopResult, type RunProgress } from './workflowRun';
+import { PASS_START_HEAD, SKIPPED_PASSES, WorkflowRun, type LoopResult, type RunProgress } from './workflowRun';
+import { RunPlan } from './runPlan';
 import { MapReduceRun } from '../mapreduce/mapReduceRun';
 import { JobStore } from '../mapreduce/jobState';
 import { DeadLetterQueue, type DeadLetteredItem } from '../mapreduce/deadLetterQueue';
@@ -42,6 +43,10 @@ export interface RunWorkflowOptions extends EngineOptions {
   /** The repository (or folder) to run in; default the current directory. */
   projectDir?: string;
   args?: string[];
+  /** `-n`: run the step list this many times (default 1); an iteration that changes nothing ends it. */
+  iterations?: number;
+  /** `--map`/several `--args`: run the step list once per input, with `${ARG}` set to it. */
+  inputs?: string[];
   /** Run in a session worktree (default) when the folder is in a git repository. */
   worktree?: boolean;
 }
@@ -82,12 +87,14 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
   const { manager } = opts;
   const isMapReduce = workflow.shape === 'mapreduce';
   if (isMapReduce && !inGit) throw new ProdigyError(`${projectDir} is not a git repository: MapReduce agents each need a git worktree`);
+  // MapReduce ignores -n and takes inputs only as positional arguments (§6.5–6.6).
+  const plan = new RunPlan(workflow.steps.length, isMapReduce ? 1 : (opts.iterations ?? 1), isMapReduce ? [] : (opts.inputs ?? []));
 
   // The record exists before anything runs: if it cannot be written, nothing runs.
   const session = await manager.createSession({
     type: isMapReduce ? 'MapReduce' : 'Workflow',
     workflowName: workflow.name,
-    ...(isMapReduce ? { jobId: newJobId() } : { totalSteps: workflow.steps.length }),
+    ...(isMapReduce ? { jobId: newJobId() } : { totalSteps: plan.totalSteps }),
     metadata: {
       workflow_type: isMapReduce ? 'mapreduce' : 'standard',
       workflow_path: workflow.path,
@@ -95,6 +102,8 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
       project_dir: projectDir,
       args: opts.args ?? [],
       worktree: useWorktree,
+      ...(plan.iterations > 1 ? { iterations: plan.iterations } : {}),
+      ...(plan.inputs.length ? { inputs: [...plan.inputs] } : {}),
     },
   });
   const id = session.id;
@@ -102,8 +111,10 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
   const masker = new SecretMasker(Object.values(secrets));
   const log = new SessionLog(id, manager.paths.sessionLogFile(id), masker, listener);
   try {
-    listener({ type: 'session-created', sessionId: id, workflowName: workflow.name || 'default', workflowPath: workflow.path, totalSteps: workflow.steps.length, worktree: null });
+    listener({ type: 'session-created', sessionId: id, workflowName: workflow.name || 'default', workflowPath: workflow.path, totalSteps: plan.totalSteps, worktree: null });
     log.note(`=== ${new Date().toISOString()} run ${workflow.path} in ${projectDir}`);
+    if (isMapReduce && (opts.iterations ?? 1) > 1) log.message('warning', 'MapReduce workflows run once: the number of iterations is ignored');
+    if (plan.inputs.length > 1) log.message('info', `Total inputs to process: ${plan.inputs.length}`);
     for (const w of workflow.warnings) log.message('warning', `${workflow.path}:${w.line}:${w.col}: ${w.message}`);
     if (opts.worktree !== false && !inGit) log.message('info', `${projectDir} is not a git repository: running in place`);
     let worktree: SessionWorktree | null = null;
@@ -128,7 +139,7 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
     const cwd = worktree?.path ?? projectDir;
     const ctx = buildContext({ id, workflow, cwd, git: inGit, secrets, masker, log, env, opts, args: opts.args ?? [], vars: {} });
     if (isMapReduce) return await finishMapReduce(opts, ctx, worktree, session.mapreduce_data!.job_id);
-    return await finish(opts, ctx, worktree, { completed: [], startTime: nowTimestamp(), parent: null });
+    return await finish(opts, ctx, worktree, { completed: [], startTime: nowTimestamp(), parent: null }, plan);
   } finally {
     log.close();
     lock.release();
@@ -179,23 +190,24 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
       log.message('warning', `${workflow.path} changed since the run started; finished steps are not run again`);
     }
     await manager.updateSession(id, { status: 'Running', error: null });
-    const total = workflow.steps.length;
+    const plan = RunPlan.of(session, workflow.steps.length);
+    const total = plan.totalSteps;
     const done = completed.filter((c) => c.step_index < total).length;
     listener({ type: 'session-created', sessionId: id, workflowName: workflow.name || 'default', workflowPath: workflow.path, totalSteps: total, worktree: worktree?.path ?? null });
     log.message('info', `Resuming session ${id}: ${done} of ${total} steps already done`);
     const ctx = buildContext({ id, workflow, cwd, git: await isGitRepo(cwd), secrets, masker, log, env, opts, args: sessionArgs(session), vars });
     const startTime = latest?.checkpoint.execution_state.start_time ?? nowTimestamp();
-    return await finish(opts, ctx, worktree, { completed, startTime, parent: latest?.journalCheckpoint ?? null });
+    return await finish(opts, ctx, worktree, { completed, startTime, parent: latest?.journalCheckpoint ?? null }, plan);
   } finally {
     log?.close();
     lock.release();
   }
 }
 
-async function finish(opts: EngineOptions, ctx: RunContext, worktree: SessionWorktree | null, progress: RunProgress): Promise<RunOutcome> {
+async function finish(opts: EngineOptions, ctx: RunContext, worktree: SessionWorktree | null, progress: RunProgress, plan: RunPlan): Promise<RunOutcome> {
   const listener = opts.listener ?? (() => undefined);
   const checkpointFile = `${ctx.sessionId}.checkpoint.json`;
-  const result = await new WorkflowRun(opts.manager, ctx, worktree, listener, checkpointFile).execute(progress);
+  const result = await new WorkflowRun(opts.manager, ctx, worktree, listener, checkpointFile, plan).execute(progress);
   let merge: MergeOutcome | undefined;
   if (result.status === 'Completed') {
     ctx.log.message('success', `Session ${ctx.sessionId} completed`);
@@ -394,18 +406,23 @@ function completedSteps(fromFile: CompletedStep[] | undefined, session: UnifiedS
   }));
 }
 
-/** Variables saved with a checkpoint, minus Prodigy's internal `__*` keys. */
+/** Variables saved with a checkpoint, minus Prodigy's internal `__*` keys (but our run plan's own). */
 function restoredVariables(state: Record<string, unknown>): Variables {
-  return Object.fromEntries(Object.entries(state).filter(([k]) => !k.startsWith('__')));
+  return Object.fromEntries(Object.entries(state).filter(([k]) => !k.startsWith('__') || k === PASS_START_HEAD || k === SKIPPED_PASSES));
 }
 
 /** What a run would do, without a session, worktree or any command. */
-export function previewWorkflow(workflowFile: string, args: string[] = []): { workflow: Workflow; lines: string[] } {
+export function previewWorkflow(workflowFile: string, args: string[] = [], passes: { iterations?: number; inputs?: string[] } = {}): { workflow: Workflow; lines: string[] } {
   const workflow = loadWorkflowFile(path.resolve(workflowFile));
-  const vars: Variables = { ...(args.length ? { ARG: args[0] } : {}) };
+  const inputs = workflow.shape === 'mapreduce' ? [] : (passes.inputs ?? []);
+  const plan = new RunPlan(workflow.steps.length, workflow.shape === 'mapreduce' ? 1 : (passes.iterations ?? 1), inputs);
+  const vars: Variables = { ...(args.length ? { ARG: args[0] } : {}), ITERATION: 1 };
   args.forEach((v, i) => (vars[`ARG_${i + 1}`] = v));
+  if (inputs.length) vars.ARG = inputs[0];
   for (const [k, v] of Object.entries(workflow.env)) vars[k] = interpolate(v, vars);
   const lines = [`[DRY RUN] Would create a worktree and a session for "${workflow.name || 'default'}" (${workflow.steps.length} steps)`];
+  if (inputs.length > 1) lines.push(`[DRY RUN] Would process ${inputs.length} inputs, one after another: ${inputs.join(', ')} (shown for ${inputs[0]})`);
+  if (plan.iterations > 1) lines.push(`[DRY RUN] Would run up to ${plan.iterations} iterations, stopping after one that changes nothing (shown once)`);
   workflow.steps.forEach((s, i) => {
     const text = s.kind === 'write_file' ? `write_file: ${interpolate(s.write_file!.path, vars)}` : `${s.kind}: ${interpolate(s.command, vars)}`;
     lines.push(`[DRY RUN] Would execute step ${i + 1}/${workflow.steps.length}: ${text}`);

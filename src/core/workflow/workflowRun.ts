@@ -14,6 +14,7 @@ import type { EngineListener } from './events';
 import { interpolate, renderValue, type Variables } from './interpolation';
 import type { RunContext } from './runContext';
 import { executeStep } from './stepExecutor';
+import { RunPlan, type Pass } from './runPlan';
 
 export interface RunProgress {
   completed: CompletedStep[];
@@ -30,8 +31,14 @@ export interface LoopResult {
 const RECORD_VALUE_LIMIT = 2_000;
 const OUTPUT_LIMIT = 64 * 1024;
 
+/** Kept with the variables (Prodigy's `__*` internal keys), so a resume continues the same plan. */
+export const PASS_START_HEAD = '__pass_start_head';
+export const SKIPPED_PASSES = '__skipped_passes';
+
 export class WorkflowRun {
   private readonly captured: Record<string, string> = {};
+  /** Passes an early stop skipped. */
+  private readonly skipped = new Set<number>();
   private readonly recorder: ProgressRecorder;
   private readonly journal: CheckpointJournal;
   private parent: string | null = null;
@@ -45,7 +52,10 @@ export class WorkflowRun {
     private readonly listener: EngineListener,
     /** The checkpoint file's name in H/state/{id}/checkpoints (one per session). */
     private readonly checkpointFileName: string,
+    private readonly plan: RunPlan = new RunPlan(ctx.workflow.steps.length),
   ) {
+    const skipped = ctx.vars[SKIPPED_PASSES];
+    if (Array.isArray(skipped)) for (const p of skipped) if (typeof p === 'number') this.skipped.add(p);
     this.recorder = new ProgressRecorder(manager, ctx.sessionId, checkpointFileName);
     this.journal = manager.openCheckpointJournal(ctx.sessionId);
   }
@@ -60,19 +70,25 @@ export class WorkflowRun {
   }
 
   private async loop(progress: RunProgress): Promise<LoopResult> {
-    const { ctx } = this;
+    const { ctx, plan } = this;
     const steps = ctx.workflow.steps;
+    const total = plan.totalSteps;
     const done = completedIndices(progress.completed);
     const completed = [...progress.completed];
-    for (let i = 0; i < steps.length; i++) {
-      if (done.has(i)) continue;
+    let current: Pass | null = null;
+    for (let i = 0; i < total; i++) {
+      if (done.has(i) || this.skipped.has(Math.floor(i / plan.stepsPerPass))) continue;
       if (ctx.signal.aborted) return this.pause(progress, completed, i);
-      const step = steps[i];
-      this.listener({ type: 'step-started', sessionId: ctx.sessionId, index: i, total: steps.length, display: step.name ?? step.display });
+      const s = plan.stepOf(i);
+      const step = steps[s];
+      if (current?.index !== plan.passOf(i).index) current = this.enterPass(plan.passOf(i), s === 0);
+      const label = plan.label(current);
+      const display = step.name ?? step.display;
+      this.listener({ type: 'step-started', sessionId: ctx.sessionId, index: i, total, display: label ? `${display} · ${label}` : display });
       ctx.log.message(
         'progress',
-        `Executing step ${i + 1}/${steps.length}: ${step.kind}: ${interpolate(step.command || step.write_file?.path || '', ctx.vars)}`,
-        `--- ${new Date().toISOString()} step ${i + 1}/${steps.length}`,
+        `Executing step ${s + 1}/${steps.length}${label ? ` (${label})` : ''}: ${step.kind}: ${interpolate(step.command || step.write_file?.path || '', ctx.vars)}`,
+        `--- ${new Date().toISOString()} step ${i + 1}/${total}`,
       );
       const before = { ...ctx.vars };
       const outcome = await executeStep(step, ctx);
@@ -88,21 +104,47 @@ export class WorkflowRun {
         duration: durationFromMs(outcome.durationMs),
         completed_at: nowTimestamp(),
       });
+      // Decided before the checkpoint, so a resume after it knows what was skipped.
+      if (s === steps.length - 1) this.leavePass(current);
       const checkpointId = await this.checkpoint(progress, completed, i);
       this.listener({
         type: 'step-finished',
         sessionId: ctx.sessionId,
         index: i,
-        total: steps.length,
+        total,
         display: step.display,
         success: outcome.status === 'success',
         durationMs: outcome.durationMs,
         checkpointId,
       });
     }
-    await this.recorder.finish({ status: 'Completed' }, () => this.fileContent(progress, completed, 'Completed', steps.length));
+    await this.recorder.finish({ status: 'Completed' }, () => this.fileContent(progress, completed, 'Completed', total));
     this.markWorktree('completed');
     return { status: 'Completed', error: null };
+  }
+
+  /** The variables of a pass; at its first step, the commit it starts from (to see whether it changed anything). */
+  private enterPass(pass: Pass, atStart: boolean): Pass {
+    const { ctx, plan } = this;
+    ctx.vars.ITERATION = pass.iteration;
+    if (pass.input !== null) ctx.vars.ARG = pass.input;
+    if (atStart) {
+      if (plan.iterations > 1 && ctx.git) ctx.vars[PASS_START_HEAD] = readHeadSync(ctx.cwd) ?? '';
+      if (plan.inputs.length > 1 && pass.iteration === 1) ctx.log.message('info', `Processing input ${pass.inputNumber}/${plan.inputs.length}: ${pass.input}`);
+      if (plan.iterations > 1) ctx.log.message('info', `Starting iteration ${pass.iteration}/${plan.iterations}`);
+    }
+    return pass;
+  }
+
+  /** `-n`: an iteration that made no commit ends its input's iterations (§6.5, as documented). */
+  private leavePass(pass: Pass): void {
+    const { ctx, plan } = this;
+    if (plan.iterations <= 1 || pass.iteration >= plan.iterations || !ctx.git) return;
+    const start = ctx.vars[PASS_START_HEAD];
+    if (typeof start !== 'string' || !start || readHeadSync(ctx.cwd) !== start) return;
+    for (const p of plan.laterIterationsOf(pass)) this.skipped.add(p);
+    ctx.vars[SKIPPED_PASSES] = [...this.skipped];
+    ctx.log.message('info', `Stopping: no changes were made in iteration ${pass.iteration}/${plan.iterations}`);
   }
 
   /** Captured outputs so far (strings, masked): Prodigy keeps them per completed step. */
@@ -113,16 +155,19 @@ export class WorkflowRun {
   }
 
   private async checkpoint(progress: RunProgress, completed: CompletedStep[], index: number): Promise<string> {
-    const { ctx } = this;
-    const step = ctx.workflow.steps[index];
-    const total = ctx.workflow.steps.length;
+    const { ctx, plan } = this;
+    const step = ctx.workflow.steps[plan.stepOf(index)];
+    const total = plan.totalSteps;
     const commit = ctx.git ? (readHeadSync(ctx.cwd) ?? (await headCommit(ctx.cwd).catch(() => null))) : null;
-    const done = nextStep(completed, total);
+    const done = this.nextStep(completed);
+    const pass = plan.passOf(index);
+    const label = plan.label(pass);
     const workflowData = {
       current_step: done,
       total_steps: total,
       completed_steps: completed.map((c) => c.step_index),
       variables: this.recordVariables(),
+      ...(plan.single ? {} : { iterations_completed: this.passesCompleted(completed) }),
     };
     const current = this.recordData ?? (await this.manager.getSession(ctx.sessionId)).workflow_data;
     this.recordData = current ? { ...current, ...workflowData } : null;
@@ -151,7 +196,7 @@ export class WorkflowRun {
     this.parent = checkpointId;
     // The record and Prodigy's checkpoint file follow in the background (coalesced when steps are very short).
     this.recorder.add(
-      { id: checkpointId, created_at: createdAt, info: { step_index: index, step_name: step.name ?? step.display, total_steps: total, ...(commit ? { commit } : {}) } },
+      { id: checkpointId, created_at: createdAt, info: { step_index: index, step_name: `${step.name ?? step.display}${label ? ` · ${label}` : ''}`, total_steps: total, ...(commit ? { commit } : {}) } },
       {
         workflow_data: workflowData,
         metadata: { current_step: done, ...(commit ? { head_commit: commit } : {}) },
@@ -160,6 +205,7 @@ export class WorkflowRun {
       () => buildCheckpointFile({
         workflowId: this.workflowId(),
         workflow: ctx.workflow,
+        plan,
         status: 'Running',
         currentStepIndex: index + 1,
         completed: completed.slice(),
@@ -196,12 +242,31 @@ export class WorkflowRun {
     return buildCheckpointFile({
       workflowId: this.workflowId(),
       workflow: this.ctx.workflow,
+      plan: this.plan,
       status,
       currentStepIndex: index,
       completed,
       variables: { ...this.persistedVariables(), ...extra },
       startTime: progress.startTime,
     });
+  }
+
+  /** The first step neither done nor skipped (the total when the run is through). */
+  private nextStep(completed: CompletedStep[]): number {
+    const done = completedIndices(completed);
+    const { plan } = this;
+    for (let i = 0; i < plan.totalSteps; i++) if (!done.has(i) && !this.skipped.has(Math.floor(i / plan.stepsPerPass))) return i;
+    return plan.totalSteps;
+  }
+
+  /** Passes whose every step is done (Prodigy's `iterations_completed`). */
+  private passesCompleted(completed: CompletedStep[]): number {
+    const perPass = new Map<number, number>();
+    for (const c of completed) {
+      const pass = Math.floor(c.step_index / this.plan.stepsPerPass);
+      perPass.set(pass, (perPass.get(pass) ?? 0) + 1);
+    }
+    return [...perPass.values()].filter((n) => n >= this.plan.stepsPerPass).length;
   }
 
   private workflowId(): string {
@@ -217,6 +282,7 @@ export class WorkflowRun {
   private recordVariables(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.ctx.vars)) {
+      if (k === PASS_START_HEAD || k === SKIPPED_PASSES) continue;
       const text = this.ctx.masker.mask(renderValue(v));
       out[k] = text.length > RECORD_VALUE_LIMIT ? `${text.slice(0, RECORD_VALUE_LIMIT)}…` : text;
     }
@@ -239,9 +305,5 @@ export class WorkflowRun {
   }
 }
 
-function nextStep(completed: CompletedStep[], total: number): number {
-  const done = completedIndices(completed);
-  for (let i = 0; i < total; i++) if (!done.has(i)) return i;
-  return total;
-}
+
 
