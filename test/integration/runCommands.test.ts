@@ -231,6 +231,49 @@ commands:
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  it('runWorkflowWithOptions repeats a workflow until a round commits nothing (-n), and asks for inputs: once per matching file (--map)', async () => {
+    const repo = makeRepo();
+    const side = path.join(path.dirname(repo), 'side.txt');
+    const rounds = `name: rounds\ncommands:\n  - shell: "echo \${ITERATION} >> ${side}; if [ \${ITERATION} -lt 3 ]; then echo \${ITERATION} > r.txt && git add r.txt && git commit -qm r\${ITERATION}; fi"\n`;
+    const outcome = await exec<RunOutcome>('prodigy.runWorkflowWithOptions', { file: workflowFile(rounds), folder: repo, merge: 'keep', progress: false, iterations: 5 });
+    assert.strictEqual(outcome.status, 'Completed', outcome.error ?? '');
+    assert.deepStrictEqual(lines(side), ['1', '2', '3'], 'round 3 committed nothing: rounds 4 and 5 did not run');
+    const record = readRecord(home, outcome.sessionId);
+    assert.strictEqual(record.metadata.iterations, 5);
+    assert.deepStrictEqual(record.workflow_data.completed_steps, [0, 1, 2]);
+
+    // Asked interactively: the quick pick and the pattern box, answered as a user would.
+    fs.mkdirSync(path.join(repo, 'specs'));
+    for (const f of ['70-tests.md', '65-refactor.md']) fs.writeFileSync(path.join(repo, 'specs', f), '');
+    const side2 = path.join(path.dirname(repo), 'side2.txt');
+    const w = vscode.window as unknown as Record<string, unknown>;
+    const saved = { showQuickPick: w.showQuickPick, showInputBox: w.showInputBox };
+    const feedback: unknown[] = [];
+    w.showQuickPick = async (items: vscode.QuickPickItem[]) => items.find((i) => i.description === '--map GLOB');
+    w.showInputBox = async (o: vscode.InputBoxOptions) => {
+      feedback.push(await o.validateInput?.('nothing/*.md'), await o.validateInput?.('specs/*.md'));
+      return 'specs/*.md';
+    };
+    let perFile: RunOutcome;
+    try {
+      perFile = await exec<RunOutcome>('prodigy.runWorkflowWithOptions', { file: workflowFile(`- shell: "echo \${ARG} >> ${side2}"\n`), folder: repo, merge: 'keep', progress: false });
+    } finally {
+      Object.assign(w, saved);
+    }
+    assert.match(String(feedback[0]), /no files match/);
+    assert.match((feedback[1] as vscode.InputBoxValidationMessage).message, /^2 inputs: 65, 70$/);
+    assert.strictEqual(perFile.status, 'Completed', perFile.error ?? '');
+    assert.deepStrictEqual(lines(side2), ['65', '70']);
+    // The tree names each checkpoint by its step and the input it ran with.
+    const node = await waitFor('the run in the tree', async () => (await rootRows(a)).find(({ item }) => item.id === `session:${perFile.sessionId}`)?.node as SessionNode | undefined);
+    const labels = (await a.services.tree.getChildren(node))
+      .map((c) => a.services.tree.getTreeItem(c))
+      .filter((i) => i.contextValue?.startsWith('checkpoint;restorable;'))
+      .map((i) => label(i));
+    assert.strictEqual(labels.length, 2, labels.join(' | '));
+    assert.ok(labels.some((l) => /input 65 \[1\/2\]/.test(l)) && labels.some((l) => /input 70 \[2\/2\]/.test(l)), labels.join(' | '));
+  });
+
   it('stopSession on a session that is not running says so', async () => {
     const { id } = await keptRun();
     assert.strictEqual(await exec('prodigy.stopSession', id), 'not-running');

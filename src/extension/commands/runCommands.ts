@@ -24,9 +24,12 @@ import { changeRow } from '../documents/gitContentDocuments';
 import type { MergeAnswer } from '../runs/mergeQuestion';
 import type { ExtensionServices } from '../services';
 import { AgentNode, CheckpointNode, DeadLetterNode, SessionNode } from '../sessionsTree/nodes';
+import { askPassOptions, passOptionsFrom } from './passOptions';
 import { pickCheckpoint, pickSession, pickWorkflowFile } from './pickers';
 
 type SessionArg = SessionNode | string | { sessionId?: string } | undefined;
+/** What a run command takes besides the file: the answers it would ask for. */
+type RunArgs = { folder?: string; merge?: MergeAnswer; progress?: boolean; iterations?: number; inputs?: string[]; map?: string[] };
 
 function sessionIdOf(arg: SessionArg): string | undefined {
   if (arg instanceof SessionNode) return arg.summary.id;
@@ -59,12 +62,17 @@ export function runCommands(services: ExtensionServices): Record<string, (...arg
     return false;
   }
 
-  async function runFile(file: vscode.Uri | string | undefined, args: { folder?: string; merge?: MergeAnswer; progress?: boolean } = {}) {
+  /** `askPasses`: with no iterations or inputs among the arguments, ask for them. */
+  async function runFile(file: vscode.Uri | string | undefined, args: RunArgs = {}, askPasses = false) {
     if (!requireTrust()) return undefined;
     const uri = typeof file === 'string' ? vscode.Uri.file(file) : file ?? (await pickWorkflowFile());
     if (!uri) return undefined;
     const folder = args.folder ?? vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(uri.fsPath);
-    return guarded(`could not run ${path.basename(uri.fsPath)}`, () => runs.run(uri.fsPath, folder, { merge: args.merge, progress: args.progress }));
+    return guarded(`could not run ${path.basename(uri.fsPath)}`, async () => {
+      const passes = passOptionsFrom(args, folder) ?? (askPasses ? await askPassOptions(folder) : {});
+      if (!passes) return undefined;
+      return runs.run(uri.fsPath, folder, { merge: args.merge, progress: args.progress, ...passes });
+    });
   }
 
   async function sessionOrPick(arg: SessionArg, statuses: Parameters<typeof pickSession>[1], title: string, extra?: Parameters<typeof pickSession>[3]) {
@@ -72,7 +80,8 @@ export function runCommands(services: ExtensionServices): Record<string, (...arg
   }
 
   return {
-    'prodigy.runWorkflow': (args?: { file?: string; folder?: string; merge?: MergeAnswer; progress?: boolean }) => runFile(args?.file, args),
+    'prodigy.runWorkflow': (args?: RunArgs & { file?: string }) => runFile(args?.file, args),
+    'prodigy.runWorkflowWithOptions': (args?: RunArgs & { file?: string }) => runFile(args?.file, args, true),
     'prodigy.runWorkflowFile': (arg?: vscode.Uri | { file?: string; folder?: string; merge?: MergeAnswer; progress?: boolean }) =>
       arg instanceof vscode.Uri ? runFile(arg) : runFile(arg?.file ?? vscode.window.activeTextEditor?.document.uri, arg),
 

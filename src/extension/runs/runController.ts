@@ -39,6 +39,10 @@ export interface RunRequest {
   merge?: MergeAnswer;
   /** Show the progress notification (default true). */
   progress?: boolean;
+  /** `-n`: repeat the step list up to this many times. */
+  iterations?: number;
+  /** Run the step list once per input, with `${ARG}` set to it. */
+  inputs?: string[];
 }
 
 export class RunController implements vscode.Disposable {
@@ -92,6 +96,8 @@ export class RunController implements vscode.Disposable {
         workflowFile: file,
         projectDir: folder,
         worktree: this.settings().worktreeEnabled,
+        iterations: request.iterations,
+        inputs: request.inputs,
         claude: this.settings().claude,
         merge: this.settings().merge,
         confirmMerge,
