@@ -2,11 +2,12 @@
 import { parseArgs } from 'node:util';
 import { ProdigyError, SessionManager, errorMessage } from '../core';
 import { checkpointsList } from './commands/checkpoints';
-import { dlqList, dlqRetry } from './commands/dlq';
+import { dlqInspect, dlqList, dlqRetry } from './commands/dlq';
 import { migrateCommand } from './commands/migrate';
 import { restoreCommand } from './commands/restore';
 import { mergeCommand, resumeCommand, runCommand } from './commands/run';
 import { validateCommand } from './commands/validate';
+import { worktreeClean, worktreeList } from './commands/worktree';
 import { sessionsDelete, sessionsList, sessionsQuarantine, sessionsShow } from './commands/sessions';
 import { processIo, UsageError, type Io } from './io';
 
@@ -15,19 +16,28 @@ const USAGE = `Usage: prodigy-vscode [--home DIR] <command>
 Sessions live in the Prodigy home: --home DIR, else $PRODIGY_HOME, else ~/.prodigy.
 
 Commands:
-  run <workflow> [--path DIR] [-y] [--no-worktree] [--args V]… [--dry-run] [--json]
-                                                    Run a workflow file as a new session
+  run <workflow> [-p DIR] [-y] [--no-worktree] [--args V]… [--dry-run] [--json]
+      [-n N] [--map GLOB]…                          Run a workflow file as a new session: -n repeats it
+                                                    (up to N times, until an iteration changes nothing);
+                                                    --map and several --args run it once per input
+  run <workflow> --resume <id>                      Prodigy's spelling of resume <id>
   resume <id> [-y] [--json]                         Continue a Paused or Failed session where it stopped
   restore <id> <checkpoint-id> [--force] [--json]   Take a session and its worktree back to a checkpoint
   merge <id> [--json]                               Merge a completed session's branch back
   validate <workflow> [--json]                      Check a workflow file and print what it contains
   dlq list <id> [--json]                            A MapReduce session's failed items
+  dlq inspect <id> <item-id> [--json]               One failed item in full, as JSON
   dlq retry <id> [-y] [--json]                      Run a MapReduce session's failed items again
   sessions list [--json] [--status S] [--limit N]   List sessions, newest first
   sessions show <id> [--json]                       Show one session
   sessions delete <id> [--force]                    Move a session's files aside
   sessions quarantine [--json]                      Move unreadable session files aside
   checkpoints list <session-id> [--json]            List a session's checkpoints
+  worktree ls [--json]                              Session worktrees, with their sessions' status
+  worktree clean [<id>] [-a] [-f] [--dry-run]       Remove the worktrees of Completed/Cancelled sessions (-a: also
+                                                    Failed and record-less ones), or the one named; records and
+                                                    unmerged branches stay. -f: despite uncommitted changes, and
+                                                    for a named Running/Paused session
   migrate [--path DIR] [--dry-run] [--json]         Import legacy and record-less sessions
   help                                              Show this help
 
@@ -39,12 +49,16 @@ const OPTIONS = {
   json: { type: 'boolean', default: false },
   status: { type: 'string' },
   limit: { type: 'string' },
-  path: { type: 'string' },
-  force: { type: 'boolean', default: false },
+  path: { type: 'string', short: 'p' },
+  resume: { type: 'string' },
+  force: { type: 'boolean', short: 'f', default: false },
+  all: { type: 'boolean', short: 'a', default: false },
   'dry-run': { type: 'boolean', default: false },
   yes: { type: 'boolean', short: 'y', default: false },
   'no-worktree': { type: 'boolean', default: false },
   args: { type: 'string', multiple: true },
+  'max-iterations': { type: 'string', short: 'n' },
+  map: { type: 'string', multiple: true },
   'claude-command': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
@@ -97,9 +111,19 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       case 'dlq ls':
         expect(3);
         return await dlqList(manager, io, arg, { json: v.json });
+      case 'dlq inspect':
+        expect(4);
+        return await dlqInspect(manager, io, arg, extra[0]);
       case 'dlq retry':
         expect(3);
         return await dlqRetry(manager, io, arg, { yes: v.yes, json: v.json, claudeCommand: v['claude-command'] });
+      case 'worktree ls':
+      case 'worktree list':
+        expect(2);
+        return await worktreeList(manager, io, { json: v.json });
+      case 'worktree clean':
+        expect(3);
+        return await worktreeClean(manager, io, arg, { all: v.all, force: v.force, dryRun: v['dry-run'], json: v.json });
       case 'checkpoints list':
       case 'checkpoints ls':
         expect(3);
@@ -107,12 +131,19 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return 0;
       default:
         if (cmd === 'run') {
+          // `prodigy run <wf> --resume <id>` goes straight to the resume; the workflow comes from the session.
+          if (v.resume !== undefined) {
+            expect(2);
+            return await resumeCommand(manager, io, v.resume, { yes: v.yes, json: v.json, claudeCommand: v['claude-command'] });
+          }
           expect(2);
           return await runCommand(manager, io, sub, {
             path: v.path,
             yes: v.yes,
             noWorktree: v['no-worktree'],
             args: v.args ?? [],
+            maxIterations: v['max-iterations'],
+            map: v.map ?? [],
             dryRun: v['dry-run'],
             json: v.json,
             claudeCommand: v['claude-command'],

@@ -48,6 +48,7 @@ export { findExecutable } from './process/which';
 export { changedFiles, findSessionWorktree, removeSessionWorktree, runGit, type ChangedFile, type SessionWorktree } from './git';
 export { deleteSessionAndWorktree, removeWorktreeOf, sessionsToCleanUp } from './workflow/cleanup';
 export { findSessionFolder, worktreeRoots, type SessionFolder } from './workflow/sessionFolder';
+export { sessionWorktrees, cleanSessionWorktrees, type SessionWorktreeEntry, type CleanOptions, type CleanDecision, type CleanReport, type KeepReason } from './workflow/sessionWorktrees';
 export type { DeadLetteredItem, FailureDetail } from './mapreduce/deadLetterQueue';
 export * from './mapreduce/workItems';
 export { readWorkItemsInput, documentFromOutput, INPUT_COMMAND_TIMEOUT_MS } from './mapreduce/workItemsInput';

@@ -1,4 +1,5 @@
-// `dlq list <id>` and `dlq retry <id>`: a MapReduce session's failed items, and running them again.
+// `dlq list <id>`, `dlq inspect <id> <item>` and `dlq retry <id>`: a MapReduce session's failed items,
+// one of them in full, and running them again.
 import { listDeadLetters, retryDeadLetters, type SessionManager } from '../../core';
 import { relativeTime, table, truncate } from '../format';
 import { printJson, UsageError, type Io } from '../io';
@@ -25,6 +26,20 @@ export async function dlqList(manager: SessionManager, io: Io, id: string | unde
     ),
   );
   io.out(`\nRun them again with: prodigy-vscode dlq retry ${id}`);
+  return 0;
+}
+
+/** One dead-lettered item as pretty JSON (Prodigy's `dlq inspect`), with or without --json. */
+export async function dlqInspect(manager: SessionManager, io: Io, id: string | undefined, itemId: string | undefined): Promise<number> {
+  if (!id || !itemId) throw new UsageError('dlq inspect needs a session id and an item id: prodigy-vscode dlq inspect <session-id> <item-id>');
+  const items = await listDeadLetters(manager, id);
+  const item = items.find((i) => i.item_id === itemId);
+  if (!item) {
+    const known = items.length ? `its failed items: ${items.map((i) => i.item_id).join(', ')}` : 'it has no failed items';
+    io.err(`prodigy-vscode: session ${id} has no dead-lettered item "${itemId}"; ${known}`);
+    return 1;
+  }
+  printJson(io, item);
   return 0;
 }
 

@@ -1,6 +1,7 @@
 // `run`, `resume` and `merge`: the workflow engine from a terminal.
 import * as fs from 'node:fs';
-import { mergeSession, previewWorkflow, resumeWorkflow, runWorkflow, type RunOutcome, type SessionManager } from '../../core';
+import * as path from 'node:path';
+import { inputsFromPatterns, mergeSession, previewWorkflow, resumeWorkflow, runWorkflow, type RunOutcome, type SessionManager } from '../../core';
 import { printJson, UsageError, type Io } from '../io';
 import { claudeConfig, describeMerge, exitCodeOf, inTerminal, printEvent } from './runOutput';
 
@@ -9,6 +10,8 @@ export interface RunFlags {
   yes: boolean;
   noWorktree: boolean;
   args: string[];
+  maxIterations?: string;
+  map: string[];
   dryRun: boolean;
   json: boolean;
   claudeCommand?: string;
@@ -16,8 +19,10 @@ export interface RunFlags {
 
 export async function runCommand(manager: SessionManager, io: Io, file: string | undefined, flags: RunFlags): Promise<number> {
   if (!file) throw new UsageError('run needs a workflow file: prodigy-vscode run <workflow.yml>');
+  if (flags.path && !fs.existsSync(flags.path)) throw new UsageError(`--path ${flags.path} does not exist`);
+  const passes = runPasses(flags);
   if (flags.dryRun) {
-    const { workflow, lines } = previewWorkflow(file, flags.args);
+    const { workflow, lines } = previewWorkflow(file, flags.args, passes);
     if (flags.json) printJson(io, { dry_run: true, workflow: workflow.path, steps: lines.slice(1) });
     else {
       for (const w of workflow.warnings) io.err(`⚠️  ${workflow.path}:${w.line}:${w.col}: ${w.message}`);
@@ -25,17 +30,28 @@ export async function runCommand(manager: SessionManager, io: Io, file: string |
     }
     return 0;
   }
-  if (flags.path && !fs.existsSync(flags.path)) throw new UsageError(`--path ${flags.path} does not exist`);
   const { outcome, stoppedBy } = await inTerminal(
     manager,
     io,
     flags,
-    (common) => runWorkflow({ ...common, workflowFile: file, projectDir: flags.path, args: flags.args, worktree: !flags.noWorktree }),
+    (common) => runWorkflow({ ...common, workflowFile: file, projectDir: flags.path, args: flags.args, ...passes, worktree: !flags.noWorktree }),
     (e) => {
       if (e.type === 'session-created' && !flags.json) io.out(`Session: ${e.sessionId}`);
     },
   );
   return report(manager, io, outcome, flags.json, stoppedBy);
+}
+
+/** `-n N`, and Prodigy's iterative input mode: `--map` globs, or more than one `--args` (§6.5–6.6). */
+function runPasses(flags: RunFlags): { iterations: number; inputs: string[] } {
+  let iterations = 1;
+  if (flags.maxIterations !== undefined) {
+    iterations = Number(flags.maxIterations);
+    if (!Number.isInteger(iterations) || iterations < 1) throw new UsageError(`-n needs a whole number of at least 1 (got "${flags.maxIterations}")`);
+  }
+  const mapped = flags.map.length ? inputsFromPatterns(flags.map, path.resolve(flags.path ?? '.')) : [];
+  const inputs = flags.map.length || flags.args.length > 1 ? [...mapped, ...flags.args] : [];
+  return { iterations, inputs };
 }
 
 export async function resumeCommand(manager: SessionManager, io: Io, id: string | undefined, flags: { yes: boolean; json: boolean; claudeCommand?: string }): Promise<number> {

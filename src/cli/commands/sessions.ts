@@ -82,7 +82,11 @@ export async function sessionsShow(manager: SessionManager, io: Io, id: string, 
   if (typeof session.metadata.workflow_path === 'string') rows.push(['Workflow file', session.metadata.workflow_path]);
   if (wf) {
     const total = wf.total_steps || Number(session.metadata.total_steps ?? 0);
-    rows.push(['Steps', `${wf.completed_steps.length} of ${total || '?'} done, next step ${wf.current_step + 1}`]);
+    const finished = session.status === 'Completed' || session.status === 'Cancelled';
+    rows.push(['Steps', `${wf.completed_steps.length} of ${total || '?'} done${finished ? '' : `, next step ${wf.current_step + 1}`}`]);
+    const m = session.metadata;
+    if (typeof m.iterations === 'number') rows.push(['Iterations', `${wf.iterations_completed} done of up to ${m.iterations} (a run stops after an iteration that changes nothing)`]);
+    if (Array.isArray(m.inputs)) rows.push(['Inputs', m.inputs.map(String).join(', ')]);
     if (wf.worktree_name) rows.push(['Worktree', wf.worktree_name]);
     if (Object.keys(wf.variables).length) rows.push(['Variables', Object.keys(wf.variables).join(', ')]);
   }

@@ -23,7 +23,7 @@ export {
   updateWorktreeState,
   appendCleanupLog,
 } from './worktreeState';
-export { createSessionWorktree, findSessionWorktree, removeSessionWorktree, sessionBranch, type SessionWorktree } from './worktree';
+export { createSessionWorktree, findSessionWorktree, listSessionWorktrees, removeSessionWorktree, sessionBranch, type SessionWorktree } from './worktree';
 export {
   trackedStatus,
   trackedChanges,

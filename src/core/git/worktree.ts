@@ -63,28 +63,63 @@ export async function createSessionWorktree(opts: { repo: string; sessionId: str
 export async function findSessionWorktree(worktreesRoots: string[], sessionId: string): Promise<SessionWorktree | null> {
   if (!isSafeId(sessionId)) return null;
   for (const root of worktreesRoots) {
-    let repos: fs.Dirent[];
-    try {
-      repos = fs.readdirSync(root, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const repo of repos) {
-      if (!repo.isDirectory() || repo.name === '.metadata') continue;
-      const where = layout(root, repo.name, sessionId);
-      if (!fs.statSync(where.path, { throwIfNoEntry: false })?.isDirectory()) continue;
-      let branch = sessionBranch(sessionId);
-      let originalBranch = '';
-      if (fs.existsSync(where.metadataFile)) {
-        const state = readWorktreeState(where.metadataFile);
-        branch = state.branch;
-        originalBranch = state.original_branch;
-      }
-      const repoRoot = await mainWorktreeRoot(where.path).catch(() => '');
-      return { path: where.path, branch, originalBranch, repoRoot, repoName: repo.name, metadataFile: where.metadataFile };
+    for (const repoName of subfolders(root)) {
+      const wt = await sessionWorktreeAt(root, repoName, sessionId);
+      if (wt) return wt;
     }
   }
   return null;
+}
+
+/**
+ * Every `<root>/<repo>/<name>` folder that is a git worktree, in root order. MapReduce agent slots
+ * (`mapreduce-agent-…`, under a folder named after their session) are the engine's, not sessions'.
+ */
+export async function listSessionWorktrees(worktreesRoots: string[]): Promise<SessionWorktree[]> {
+  const found: SessionWorktree[] = [];
+  for (const root of [...new Set(worktreesRoots.map((r) => path.resolve(r)))]) {
+    for (const repoName of subfolders(root)) {
+      for (const name of subfolders(path.join(root, repoName))) {
+        if (name.startsWith('mapreduce-agent-') || !isSafeId(name)) continue;
+        // A linked worktree has a `.git` file; anything else here is not ours to list or remove.
+        if (!fs.statSync(path.join(root, repoName, name, '.git'), { throwIfNoEntry: false })?.isFile()) continue;
+        // A damaged metadata file must not hide the worktree (nor the others) from a listing.
+        const wt = await sessionWorktreeAt(root, repoName, name, { badMetadata: 'ignore' });
+        if (wt) found.push(wt);
+      }
+    }
+  }
+  return found;
+}
+
+function subfolders(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== '.metadata')
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+async function sessionWorktreeAt(root: string, repoName: string, sessionId: string, opts: { badMetadata?: 'throw' | 'ignore' } = {}): Promise<SessionWorktree | null> {
+  const where = layout(root, repoName, sessionId);
+  if (!fs.statSync(where.path, { throwIfNoEntry: false })?.isDirectory()) return null;
+  let branch = sessionBranch(sessionId);
+  let originalBranch = '';
+  if (fs.existsSync(where.metadataFile)) {
+    try {
+      const state = readWorktreeState(where.metadataFile);
+      branch = state.branch;
+      originalBranch = state.original_branch;
+    } catch (err) {
+      if (opts.badMetadata !== 'ignore') throw err;
+    }
+  }
+  const repoRoot = await mainWorktreeRoot(where.path).catch(() => '');
+  return { path: where.path, branch, originalBranch, repoRoot, repoName, metadataFile: where.metadataFile };
 }
 
 /**
