@@ -86,6 +86,8 @@ describe('MapReduce', () => {
     assert.deepEqual(Object.keys(dlqItem), ['item_id', 'item_data', 'first_attempt', 'last_attempt', 'failure_count', 'failure_history', 'error_signature', 'worktree_artifacts', 'reprocess_eligible', 'manual_review_required']);
     assert.deepEqual(dlqItem.item_data, { name: 'bad' });
     assert.equal(dlqItem.failure_history[0].error_type, 'Unknown');
+    // FailureDetail in Prodigy's field order (formats §9.3).
+    assert.deepEqual(Object.keys(dlqItem.failure_history[0]), ['attempt_number', 'timestamp', 'error_type', 'error_message', 'stack_trace', 'agent_id', 'step_failed', 'duration_ms', 'json_log_location']);
     assert.ok(fs.existsSync(dlqItem.failure_history[0].json_log_location), 'the agent\'s log is kept');
   });
 

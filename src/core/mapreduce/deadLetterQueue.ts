@@ -65,7 +65,9 @@ export class DeadLetterQueue {
   add(itemId: string, data: unknown, failure: Omit<FailureDetail, 'attempt_number' | 'timestamp' | 'stack_trace'>, artifacts: DeadLetteredItem['worktree_artifacts']): DeadLetteredItem {
     const previous = this.list().find((i) => i.item_id === itemId);
     const now = nowTimestamp();
-    const detail: FailureDetail = { attempt_number: (previous?.failure_count ?? 0) + 1, timestamp: now, stack_trace: null, ...failure };
+    // Prodigy's field order (formats §9.3): stack_trace after the error, before agent_id.
+    const { error_type, error_message, ...rest } = failure;
+    const detail: FailureDetail = { attempt_number: (previous?.failure_count ?? 0) + 1, timestamp: now, error_type, error_message, stack_trace: null, ...rest };
     const item: DeadLetteredItem = {
       item_id: itemId,
       item_data: data,
