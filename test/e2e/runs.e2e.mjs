@@ -5,7 +5,9 @@
 //   3. resume it with the row's inline Resume action, open the gate: it completes;
 //   4. restore the checkpoint after step 1 from a checkpoint row's context menu: the diff of the files that
 //      change appears, the modal confirmation is accepted, the row shows Paused, the files are back on disk;
-//   5. Prodigy: Show Session Log: the log document shows the steps' output lines.
+//   5. Prodigy: Show Session Log: the log document shows the steps' output lines;
+//   6. Resume Session… with the log open: the log follows the run live;
+//   7. Repeat Workflow or Run per Input…: once per spec file, the count shown as the pattern is typed.
 // Each state is saved as test-results/e2e-run-NN-*.png. The tests share one workbench and run in order.
 // Run through test/host/run-e2e.mjs (npm run test:e2e).
 import assert from 'node:assert/strict';
@@ -43,6 +45,8 @@ const WORKFLOW = 'e2e-gated';
 const WORKFLOW_FILE = 'gated.workflow.yml';
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'e2e', WORKFLOW_FILE);
 const STEP = 10_000;
+const PER_SPEC = 'e2e-per-spec';
+const PER_SPEC_FILE = 'per-spec.workflow.yml';
 
 let wb;
 let gate;
@@ -58,6 +62,10 @@ before(async () => {
     prepareWorkspace: (dir) => initGitRepo(dir, {
       'README.md': '# e2e workspace\n',
       [`workflows/${WORKFLOW_FILE}`]: workflow,
+      // Test 7: one pass per spec file.
+      [`workflows/${PER_SPEC_FILE}`]: `name: ${PER_SPEC}\ncommands:\n  - shell: "echo \${ARG} >> done.txt && git add done.txt && git commit -qm spec-\${ARG}"\n`,
+      'specs/65-refactor.md': '# 65\n',
+      'specs/70-tests.md': '# 70\n',
     }),
     // No end-of-run merge question: the run keeps its branch, the workspace stays as it was.
     settings: { 'prodigy.merge': 'never' },
@@ -126,7 +134,7 @@ test('1. Run Workflow… from the command palette: the session appears and progr
     const entry = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Prodigy: Run Workflow…' }).first();
     await entry.waitFor({ timeout: STEP });
     await wb.screenshot('e2e-run-01-palette');
-    await page.keyboard.press('Enter');
+    await entry.click();
 
     // The workflow file picker: file name, workflow name and relative path.
     const picked = await pickQuickItemAfterScreenshot(WORKFLOW_FILE, 'e2e-run-02-pick-workflow');
@@ -393,5 +401,46 @@ test('6. Resume Session… from the palette with the log open: the log follows t
     assert.deepEqual(undone.map((t) => /undone/.test(t)), [true, true, true, false, false, false], undone.join('\n'));
     await page.mouse.move(900, 600);
     await wb.screenshot('e2e-run-15-log-live-after-resume');
+  });
+});
+
+test('7. Repeat Workflow or Run per Input…: once per matching file, with the count shown as the pattern is typed', { timeout: 90_000 }, async () => {
+  await withFailureScreenshot(wb, 'e2e-run-16', async () => {
+    const { page } = wb;
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: STEP });
+    await input.fill('>Prodigy: Repeat Workflow');
+    await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Prodigy: Repeat Workflow or Run per Input…' }).first().waitFor({ timeout: STEP });
+    await page.keyboard.press('Enter');
+    await pickQuickItem(page, PER_SPEC_FILE);
+    await pickQuickItemAfterScreenshot('Once per matching file', 'e2e-run-16-pass-mode');
+
+    // The pattern box says how many inputs the pattern gives before anything runs.
+    await input.waitFor({ state: 'visible', timeout: STEP });
+    await input.fill('specs/*.md');
+    const feedback = page.locator('.quick-input-widget .quick-input-message');
+    await pollUntil(async () => ((await feedback.textContent()) ?? '').includes('2 inputs: 65, 70') || undefined, {
+      timeout: STEP, message: 'the pattern feedback', describe: async () => (await feedback.textContent()) ?? '(none)',
+    });
+    await wb.screenshot('e2e-run-17-pattern-feedback');
+    await page.keyboard.press('Enter');
+
+    // One session, two passes; its checkpoints name the input each step ran with.
+    await waitForRowText(page, new RegExp(`^${PER_SPEC} Completed · step 2/2`), { timeout: 30_000 });
+    const row = sessionRow(page, PER_SPEC);
+    await row.click();
+    if ((await row.getAttribute('aria-expanded')) !== 'true') await page.keyboard.press('ArrowRight');
+    const rows = await pollUntil(async () => {
+      const t = (await rowTexts(page)).filter((x) => /input (65|70) \[\d\/2\]/.test(x));
+      return t.length === 2 ? t : undefined;
+    }, { timeout: 20_000, message: 'two checkpoint rows naming their input', describe: async () => (await rowTexts(page)).join('\n') });
+    console.log(`per-input checkpoints:\n${rows.map((t) => `  - ${t}`).join('\n')}`);
+    const id = fs.readdirSync(path.join(wb.home, 'sessions')).map((f) => f.replace(/\.json$/, '')).find((i) => record(i).metadata?.inputs);
+    assert.ok(id, 'a session with inputs');
+    assert.deepEqual(record(id).metadata.inputs, ['65', '70']);
+    assert.equal(fs.readFileSync(path.join(worktreeOf(id), 'done.txt'), 'utf8'), '65\n70\n');
+    await page.mouse.move(900, 600);
+    await wb.screenshot('e2e-run-18-per-input-checkpoints');
   });
 });

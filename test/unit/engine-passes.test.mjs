@@ -39,7 +39,7 @@ describe('iterations (-n)', () => {
     assert.match(fs.readFileSync(run.logFile, 'utf8'), /Stopping: no changes were made in iteration 3\/5/);
     const names = (await e.manager.listCheckpoints(run.sessionId)).checkpoints.filter((c) => c.kind === 'session').map((c) => c.step_name);
     assert.equal(names.length, 6);
-    assert.match(names[2], / · iteration 2\/5$/);
+    assert.match(names[2], /^iteration 2\/5 · shell: /);
     const file = e.checkpointFile(run.sessionId);
     assert.equal(file.execution_state.total_iterations, 5);
     assert.equal(file.execution_state.current_iteration, 3);

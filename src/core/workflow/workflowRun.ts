@@ -84,7 +84,7 @@ export class WorkflowRun {
       if (current?.index !== plan.passOf(i).index) current = this.enterPass(plan.passOf(i), s === 0);
       const label = plan.label(current);
       const display = step.name ?? step.display;
-      this.listener({ type: 'step-started', sessionId: ctx.sessionId, index: i, total, display: label ? `${display} · ${label}` : display });
+      this.listener({ type: 'step-started', sessionId: ctx.sessionId, index: i, total, display: label ? `${label} · ${display}` : display });
       ctx.log.message(
         'progress',
         `Executing step ${s + 1}/${steps.length}${label ? ` (${label})` : ''}: ${step.kind}: ${interpolate(step.command || step.write_file?.path || '', ctx.vars)}`,
@@ -196,7 +196,7 @@ export class WorkflowRun {
     this.parent = checkpointId;
     // The record and Prodigy's checkpoint file follow in the background (coalesced when steps are very short).
     this.recorder.add(
-      { id: checkpointId, created_at: createdAt, info: { step_index: index, step_name: `${step.name ?? step.display}${label ? ` · ${label}` : ''}`, total_steps: total, ...(commit ? { commit } : {}) } },
+      { id: checkpointId, created_at: createdAt, info: { step_index: index, step_name: label ? `${label} · ${step.name ?? step.display}` : step.name ?? step.display, total_steps: total, ...(commit ? { commit } : {}) } },
       {
         workflow_data: workflowData,
         metadata: { current_step: done, ...(commit ? { head_commit: commit } : {}) },

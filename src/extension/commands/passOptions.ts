@@ -1,4 +1,4 @@
-// The questions of "Run Workflow with Iterations or Inputs…": Prodigy's `-n N`, `--map GLOB` and
+// The questions of "Repeat Workflow or Run per Input…": Prodigy's `-n N`, `--map GLOB` and
 // several `--args` (prodigy-workflows.md §6.5–6.6), asked one at a time with the answer checked
 // as it is typed (a count, files that match, a non-empty list).
 import * as vscode from 'vscode';
@@ -20,7 +20,7 @@ export async function askPassOptions(folder: string): Promise<PassOptions | unde
   const repeat = { label: '$(sync) Repeat the workflow', description: '-n N', detail: 'Run the steps up to N times, stopping after a round that commits nothing' };
   const files = { label: '$(files) Once per matching file', description: '--map GLOB', detail: 'Each file matching a pattern is one input: ${ARG} is its name up to the first "-" (specs/65-refactor.md → 65)' };
   const list = { label: '$(list-unordered) Once per value', description: '--args', detail: 'Type the inputs, separated by commas: ${ARG} takes each in turn' };
-  const mode = await vscode.window.showQuickPick([repeat, files, list], { title: 'Run Workflow with Iterations or Inputs', placeHolder: 'How should the workflow run?' });
+  const mode = await vscode.window.showQuickPick([repeat, files, list], { title: 'Repeat Workflow or Run per Input', placeHolder: 'How should the workflow run?' });
   if (!mode) return undefined;
   if (mode === repeat) {
     const n = await vscode.window.showInputBox({
