@@ -8,7 +8,8 @@ import { restoreCommand } from './commands/restore';
 import { mergeCommand, resumeCommand, runCommand } from './commands/run';
 import { validateCommand } from './commands/validate';
 import { worktreeClean, worktreeList } from './commands/worktree';
-import { sessionsDelete, sessionsList, sessionsQuarantine, sessionsShow } from './commands/sessions';
+import { logsCommand } from './commands/logs';
+import { sessionsClean, sessionsDelete, sessionsList, sessionsQuarantine, sessionsShow } from './commands/sessions';
 import { processIo, UsageError, type Io } from './io';
 
 const USAGE = `Usage: prodigy-vscode [--home DIR] <command>
@@ -32,6 +33,13 @@ Commands:
   sessions show <id> [--json]                       Show one session
   sessions delete <id> [--force]                    Move a session's files aside
   sessions quarantine [--json]                      Move unreadable session files aside
+  sessions clean [--older-than DAYS] [-a] [--dry-run] [-f] [--json]
+                                                    Move Completed/Cancelled sessions (-a: also Failed) last
+                                                    updated more than DAYS (7) ago to H/vscode/deleted; their
+                                                    worktrees stay unless -f (never with uncommitted changes;
+                                                    unmerged branches stay). Running/Paused never go
+  logs <session-id> [-F] [--lines N]                Print a session's log (the last N lines); -F/--follow
+                                                    prints new lines as they come, until the run ends
   checkpoints list <session-id> [--json]            List a session's checkpoints
   worktree ls [--json]                              Session worktrees, with their sessions' status
   worktree clean [<id>] [-a] [-f] [--dry-run]       Remove the worktrees of Completed/Cancelled sessions (-a: also
@@ -60,6 +68,9 @@ const OPTIONS = {
   'max-iterations': { type: 'string', short: 'n' },
   map: { type: 'string', multiple: true },
   'claude-command': { type: 'string' },
+  'older-than': { type: 'string' },
+  follow: { type: 'boolean', short: 'F', default: false },
+  lines: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
 } as const;
@@ -107,6 +118,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         expect(2);
         await sessionsQuarantine(manager, io, { json: v.json });
         return 0;
+      case 'sessions clean':
+        expect(2);
+        return await sessionsClean(manager, io, { olderThan: v['older-than'], all: v.all, dryRun: v['dry-run'], force: v.force, json: v.json });
       case 'dlq list':
       case 'dlq ls':
         expect(3);
@@ -164,6 +178,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         if (cmd === 'validate') {
           expect(2);
           return await validateCommand(io, sub, { json: v.json });
+        }
+        if (cmd === 'logs' || cmd === 'log') {
+          expect(2);
+          return await logsCommand(manager, io, sub, { follow: v.follow, lines: v.lines });
         }
         if (cmd === 'migrate') {
           expect(1);

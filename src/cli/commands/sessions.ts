@@ -1,4 +1,19 @@
-import { checkpointStepText, countUnimported, displayName, isSafeId, SESSION_STATUSES, type SessionManager, type SessionStatus, ProdigyError } from '../../core';
+import {
+  checkpointStepText,
+  countUnimported,
+  deleteSessionAndWorktree,
+  displayName,
+  errorMessage,
+  findSessionWorktree,
+  isSafeId,
+  sessionsToCleanUp,
+  worktreeRoots,
+  SESSION_STATUSES,
+  type SessionManager,
+  type SessionStatus,
+  type SessionSummary,
+  ProdigyError,
+} from '../../core';
 import { progress, relativeTime, table, truncate } from '../format';
 import { printJson, UsageError, type Io } from '../io';
 
@@ -135,6 +150,139 @@ export async function sessionsQuarantine(manager: SessionManager, io: Io, opts: 
   for (const m of result.moved) io.out(`Moved ${m.from} → ${m.to}\n  (${m.reason})`);
   for (const s of result.skipped) io.out(`Left ${s.file}: ${s.reason}`);
   if (result.moved.length) io.out(`\n${result.moved.length} file(s) quarantined in ${result.folder}.`);
+}
+
+export interface CleanFlags {
+  olderThan?: string;
+  all: boolean;
+  dryRun: boolean;
+  force: boolean;
+  json: boolean;
+}
+
+type KeptReason = 'active' | 'recent' | 'failed' | 'refused';
+
+interface Removed {
+  session: SessionSummary;
+  movedTo: string | null;
+  /** The session's worktree: removed (--force), or left in place. */
+  worktree: { path: string; removed: boolean; branch: string | null; branchDeleted: boolean } | null;
+}
+
+const DEFAULT_CLEAN_DAYS = 7;
+
+/**
+ * `sessions clean`: moves finished sessions (Completed and Cancelled; --all: also Failed) last
+ * updated more than --older-than days ago to H/vscode/deleted. Their worktrees go only with --force,
+ * and then never with uncommitted changes in them, nor with an unmerged branch.
+ */
+export async function sessionsClean(manager: SessionManager, io: Io, flags: CleanFlags): Promise<number> {
+  const days = parseDays(flags.olderThan);
+  const statuses: SessionStatus[] = ['Completed', 'Cancelled', ...(flags.all ? (['Failed'] as const) : [])];
+  const chosen = new Set(await sessionsToCleanUp(manager, days, { statuses }));
+  const { sessions, unreadable } = await manager.listSessions();
+  const removed: Removed[] = [];
+  const kept: { session: SessionSummary; reason: KeptReason; message?: string }[] = [];
+  for (const s of sessions) {
+    if (chosen.has(s.id)) continue;
+    const reason: KeptReason = s.status === 'Failed' && !flags.all ? 'failed' : statuses.includes(s.status) ? 'recent' : 'active';
+    kept.push({ session: s, reason });
+  }
+  for (const s of sessions.filter((x) => chosen.has(x.id))) {
+    if (flags.dryRun) {
+      const wt = await findSessionWorktree(worktreeRoots(manager), s.id);
+      removed.push({ session: s, movedTo: null, worktree: wt && { path: wt.path, removed: false, branch: wt.branch, branchDeleted: false } });
+      continue;
+    }
+    try {
+      // Without --force the worktree stays: look it up first, to say where it is.
+      const wt = flags.force ? null : await findSessionWorktree(worktreeRoots(manager), s.id);
+      const r = await deleteSessionAndWorktree(manager, s.id, { removeWorktree: flags.force, keepWork: true });
+      removed.push({
+        session: s,
+        movedTo: r.movedTo,
+        worktree: r.worktree
+          ? { path: r.worktree, removed: true, branch: r.branch?.name ?? null, branchDeleted: r.branch?.deleted ?? false }
+          : wt && { path: wt.path, removed: false, branch: wt.branch, branchDeleted: false },
+      });
+    } catch (err) {
+      const message = errorMessage(err);
+      kept.push({ session: s, reason: 'refused', message });
+      if (!flags.json) io.err(`prodigy-vscode: kept session ${s.id}: ${message}`);
+    }
+  }
+  const refused = kept.some((k) => k.reason === 'refused');
+  if (flags.json) {
+    printJson(io, {
+      dry_run: flags.dryRun,
+      older_than_days: days,
+      statuses,
+      removed: removed.map((r) => ({
+        session_id: r.session.id,
+        status: r.session.status,
+        updated_at: r.session.updated_at,
+        moved_to: r.movedTo,
+        worktree: r.worktree?.path ?? null,
+        worktree_removed: r.worktree?.removed ?? false,
+        branch_deleted: r.worktree?.branchDeleted ?? false,
+      })),
+      kept: kept.map((k) => ({ session_id: k.session.id, status: k.session.status, reason: k.reason, ...(k.message ? { message: k.message } : {}) })),
+      unreadable: unreadable.map((u) => u.file),
+    });
+    return refused ? 1 : 0;
+  }
+
+  const would = flags.dryRun;
+  for (const r of removed) {
+    const s = r.session;
+    let line = `${would ? 'Would remove' : 'Removed'} ${s.id} (${s.status}, updated ${relativeTime(s.updated_at)})`;
+    const wt = r.worktree;
+    if (wt && (wt.removed || (would && flags.force))) {
+      line += `; ${would ? 'would remove' : 'removed'} its worktree ${wt.path}`;
+      if (!would && wt.branch) line += wt.branchDeleted ? ` and branch ${wt.branch}` : `; kept branch ${wt.branch}: not merged (git merge ${wt.branch} takes its work, git branch -D ${wt.branch} drops it)`;
+    } else if (wt) line += `; its worktree ${would ? 'would stay' : 'stays'}: ${wt.path}`;
+    io.out(line);
+  }
+  const what = `${statuses.slice(0, -1).join(', ')} or ${statuses[statuses.length - 1]}`;
+  const keptText = keptSummary(kept, days);
+  if (removed.length === 0) {
+    io.out(`Nothing to clean: no ${what} sessions last updated more than ${plural(days, 'day')} ago${keptText ? `; kept ${keptText}` : ''}.`);
+  } else {
+    const trash = would ? '' : ` (records moved to ${manager.paths.trashDir}; move one back to undo)`;
+    io.out(`${would ? 'Would remove' : 'Removed'} ${plural(removed.length, 'session')}${trash}${keptText ? `; ${would ? 'would keep' : 'kept'} ${keptText}` : ''}.${would ? ' Dry run: nothing was changed.' : ''}`);
+  }
+  const staying = removed.filter((r) => r.worktree && !r.worktree.removed && !(would && flags.force));
+  if (staying.length) {
+    const one = staying.length === 1;
+    io.out(
+      `${plural(staying.length, 'worktree')} ${would ? 'would stay' : one ? 'stays' : 'stay'} (shown above): \`prodigy-vscode worktree clean <id>\` removes ${one ? 'it' : 'one'} (its branch too, once merged); with --force, sessions clean removes worktrees together with their sessions.`,
+    );
+  }
+  if (unreadable.length) io.out(`${plural(unreadable.length, 'unreadable session file')} left alone: \`prodigy-vscode sessions quarantine\` moves them aside.`);
+  return refused ? 1 : 0;
+}
+
+function keptSummary(kept: { session: SessionSummary; reason: KeptReason }[], days: number): string {
+  if (kept.length === 0) return '';
+  const count = (r: KeptReason) => kept.filter((k) => k.reason === r).length;
+  const parts = [
+    count('active') && `${count('active')} not finished`,
+    count('recent') && `${count('recent')} updated within ${plural(days, 'day')}`,
+    count('failed') && `${count('failed')} Failed: --all removes ${count('failed') === 1 ? 'it' : 'them'}`,
+    count('refused') && `${count('refused')} refused`,
+  ].filter(Boolean);
+  return `${kept.length} (${parts.join(', ')})`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function parseDays(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_CLEAN_DAYS;
+  const days = Number(value.trim().replace(/d$/i, ''));
+  if (value.trim() === '' || !Number.isFinite(days) || days < 0) throw new UsageError(`--older-than needs a number of days, 0 or more (got "${value}")`);
+  return days;
 }
 
 function parseStatus(value: string): SessionStatus {

@@ -1,7 +1,8 @@
 // Removing what sessions leave behind: a session's worktree and branch, and old completed
 // sessions. Records are moved aside (SessionManager.deleteSession), never destroyed.
 import { ProdigyError } from '../errors';
-import { findSessionWorktree, removeSessionWorktree } from '../git';
+import { branchExists, findSessionWorktree, removeSessionWorktree, runGit, trackedChanges, untrackedFiles, type SessionWorktree } from '../git';
+import type { SessionStatus } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
 import { liveLockHolder } from './resumeLock';
 import { worktreeRoots } from './sessionFolder';
@@ -16,18 +17,68 @@ export async function removeWorktreeOf(manager: SessionManager, id: string, opts
   return wt.path;
 }
 
-/** Deletes a session (record and state moved aside) and, when asked, its worktree and branch. Refuses a session that is running. */
-export async function deleteSessionAndWorktree(manager: SessionManager, id: string, opts: { removeWorktree?: boolean } = {}): Promise<{ movedTo: string; worktree: string | null }> {
-  const pid = liveLockHolder(manager.paths.resumeLocksDir, id);
-  if (pid !== null) throw new ProdigyError(`Session ${id} is running (PID ${pid}); stop it before deleting it`);
-  const worktree = opts.removeWorktree ? await removeWorktreeOf(manager, id, { deleteBranch: true }) : null;
-  const { movedTo } = await manager.deleteSession(id);
-  return { movedTo, worktree };
+export interface DeleteSessionOptions {
+  /** Also remove the session's worktree and its branch. */
+  removeWorktree?: boolean;
+  /**
+   * With `removeWorktree`: lose no work. A worktree with uncommitted changes refuses the whole
+   * delete (nothing is changed), and the branch goes only when git sees it merged into the
+   * repository's current branch (`git branch -d`); otherwise it stays.
+   */
+  keepWork?: boolean;
 }
 
-/** Completed sessions last updated more than `olderThanDays` ago. */
-export async function sessionsToCleanUp(manager: SessionManager, olderThanDays: number): Promise<string[]> {
+export interface DeleteSessionResult {
+  movedTo: string;
+  /** The worktree removed, or null (not asked, or there was none). */
+  worktree: string | null;
+  /** The worktree's branch and whether it is gone now (deleted, or already gone); null when no worktree was removed. */
+  branch: { name: string; deleted: boolean } | null;
+}
+
+/** Deletes a session (record and state moved aside) and, when asked, its worktree and branch. Refuses a session that is running. */
+export async function deleteSessionAndWorktree(manager: SessionManager, id: string, opts: DeleteSessionOptions = {}): Promise<DeleteSessionResult> {
+  const pid = liveLockHolder(manager.paths.resumeLocksDir, id);
+  if (pid !== null) throw new ProdigyError(`Session ${id} is running (PID ${pid}); stop it before deleting it`);
+  let worktree: string | null = null;
+  let branch: DeleteSessionResult['branch'] = null;
+  const wt = opts.removeWorktree ? await findSessionWorktree(worktreeRoots(manager), id) : null;
+  if (wt) {
+    if (opts.keepWork) await refuseUncommitted(id, wt);
+    await removeSessionWorktree(wt, { deleteBranch: !opts.keepWork, force: true });
+    worktree = wt.path;
+    branch = { name: wt.branch, deleted: opts.keepWork ? await deleteBranchIfMerged(wt) : true };
+  }
+  const { movedTo } = await manager.deleteSession(id);
+  return { movedTo, worktree, branch };
+}
+
+async function refuseUncommitted(id: string, wt: SessionWorktree): Promise<void> {
+  const files = [...new Set([...(await trackedChanges(wt.path)), ...(await untrackedFiles(wt.path))])];
+  if (files.length === 0) return;
+  const shown = files.slice(0, 5).join(', ') + (files.length > 5 ? `, … (${files.length - 5} more)` : '');
+  throw new ProdigyError(`the worktree ${wt.path} of session ${id} has ${files.length} uncommitted file(s): ${shown}; \`prodigy-vscode worktree clean ${id} -f\` removes it anyway`);
+}
+
+/** `git branch -d`: git refuses a branch not merged into the repository's current branch, so no commit is lost. True when it is gone. */
+async function deleteBranchIfMerged(wt: SessionWorktree): Promise<boolean> {
+  const repo = wt.repoRoot || wt.path;
+  if (!(await branchExists(repo, wt.branch).catch(() => false))) return true;
+  return (await runGit(repo, ['branch', '-d', wt.branch], { allowFail: true })).code === 0;
+}
+
+export interface CleanUpOptions {
+  /** Which finished statuses qualify (default: Completed only). Active ones (Running, Paused, Initializing) never do. */
+  statuses?: readonly SessionStatus[];
+}
+
+const NEVER_CLEANED: ReadonlySet<SessionStatus> = new Set(['Running', 'Paused', 'Initializing']);
+
+/** Sessions in `statuses` (default Completed) last updated more than `olderThanDays` ago. */
+export async function sessionsToCleanUp(manager: SessionManager, olderThanDays: number, opts: CleanUpOptions = {}): Promise<string[]> {
   const before = Date.now() - olderThanDays * 86_400_000;
-  const { sessions } = await manager.listSessions({ status: 'Completed' });
+  const statuses = (opts.statuses ?? ['Completed']).filter((s) => !NEVER_CLEANED.has(s));
+  if (statuses.length === 0) return [];
+  const { sessions } = await manager.listSessions({ status: statuses });
   return sessions.filter((s) => Date.parse(s.updated_at) < before).map((s) => s.id);
 }
