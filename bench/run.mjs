@@ -58,6 +58,8 @@ function printUpdate(u) {
   log(`  → median ratio ${times(u.ratio)} (+${ms(u.extraMs, 3)}), p90 ratio ${times(u.p90Ratio)}, ` +
     `median of paired ratios ${times(u.pairedRatioMedian)}`);
   log(`  → target ≤ ${u.target}× floor  ${verdict(u.pass)}`);
+  log(`  (info) floor + the lock and freshness check any locked update needs (mkdir + stat, stat + read): ` +
+    `median ${ms(u.lockedFloor.median, 3)} → ours ${times(u.lockedFloorRatio)} of it`);
 }
 
 function printThroughput(t) {
@@ -99,6 +101,7 @@ function summaryRows(r) {
     const u = r.update;
     rows.push(['Update latency, median', ms(u.update.median, 3), `floor ${ms(u.floor.median, 3)}`, times(u.ratio), `≤ ${u.target}×`, verdict(u.pass)]);
     rows.push(['Update latency, p90', ms(u.update.p90, 3), `floor ${ms(u.floor.p90, 3)}`, times(u.p90Ratio), '—', 'info']);
+    rows.push(['Update vs locked floor', ms(u.update.median, 3), `+lock ${ms(u.lockedFloor.median, 3)}`, times(u.lockedFloorRatio), '—', 'info']);
   }
   if (r.throughput) {
     const t = r.throughput;

@@ -28,6 +28,25 @@ function floorWriter(dir, bytes) {
   };
 }
 
+/**
+ * Info only (the target stays against the floor above): the same write plus the file-system work a
+ * correct cross-process read-modify-write cannot skip: the lock directory (mkdir + stat, removed on
+ * the next turn, as proper-lockfile does), and a stat + read of the record to see other writers.
+ */
+function lockedFloorWriter(dir, bytes, locksDir) {
+  const write = floorWriter(dir, bytes);
+  const target = path.join(dir, 'floor-target.bin');
+  const lock = path.join(locksDir, 'floor-target.lock');
+  fs.mkdirSync(locksDir, { recursive: true });
+  return () => {
+    fs.mkdirSync(lock);
+    fs.statSync(lock);
+    fs.statSync(target, { throwIfNoEntry: false }) && fs.readFileSync(target);
+    write();
+    return () => fs.rmdirSync(lock);
+  };
+}
+
 /** Runs in a fresh process, so the heap and JIT state other sections leave cannot interfere. */
 export const benchUpdateLatency = (config) => runWorker('updateLatency.mjs', [JSON.stringify(config)]);
 
@@ -43,15 +62,19 @@ export async function measureUpdateLatency({ iterations, warmup }, log) {
     await update(0);
     const bytes = fs.readFileSync(sessionFile);
     const floor = floorWriter(path.dirname(sessionFile), bytes);
+    const lockedFloor = lockedFloorWriter(path.dirname(sessionFile), bytes, path.join(home, 'floor-locks'));
     for (let i = 0; i < warmup; i++) {
       await update(i);
       await yieldTurn();
       floor();
       await yieldTurn();
+      lockedFloor()();
+      await yieldTurn();
     }
 
     const ours = [];
     const base = [];
+    const locked = [];
     for (let i = 1; i <= iterations; i++) {
       let start = performance.now();
       await update(i);
@@ -60,6 +83,12 @@ export async function measureUpdateLatency({ iterations, warmup }, log) {
       start = performance.now();
       floor();
       base.push(performance.now() - start);
+      await yieldTurn();
+      start = performance.now();
+      const release = lockedFloor();
+      locked.push(performance.now() - start);
+      await yieldTurn();
+      release();
       await yieldTurn();
     }
     manager.close();
@@ -72,6 +101,7 @@ export async function measureUpdateLatency({ iterations, warmup }, log) {
 
     const update_ = summary(ours);
     const floor_ = summary(base);
+    const lockedFloor_ = summary(locked);
     const ratio = update_.median / floor_.median;
     return {
       iterations,
@@ -83,6 +113,8 @@ export async function measureUpdateLatency({ iterations, warmup }, log) {
       // Each pair ran back to back, so its ratio cancels slow drifts of the disk.
       pairedRatioMedian: median(ours.map((u, i) => u / base[i])),
       extraMs: update_.median - floor_.median,
+      lockedFloor: lockedFloor_,
+      lockedFloorRatio: update_.median / lockedFloor_.median,
       target: TARGET_RATIO,
       pass: ratio <= TARGET_RATIO,
     };

@@ -97,9 +97,10 @@ describe('a record that cannot be written', () => {
     const side = path.join(e.root, 'side.txt');
     // Step 2 puts a folder where the session record was: every later record write fails.
     // Step 3 outlasts the recorder's coalescing interval, so step 2's write is attempted meanwhile.
+    // (Step 1's record write may land between rm and mkdir: then try again, or step 2 itself fails.)
     const run = e.runText(`commands:
   - shell: "echo 1 >> ${side}"
-  - shell: "echo 2 >> ${side} && for f in ${e.home}/sessions/*.json; do rm -f $f; mkdir $f; done"
+  - shell: "echo 2 >> ${side} && for f in ${e.home}/sessions/*.json; do until rm -f $f && mkdir $f 2>/dev/null; do :; done; done"
   - shell: "sleep 1 && echo 3 >> ${side}"
   - shell: "echo 4 >> ${side}"
   - shell: "echo 5 >> ${side}"

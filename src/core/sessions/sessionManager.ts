@@ -112,6 +112,7 @@ export class SessionManager {
   private readonly events = new EventEmitter();
   private persistTimer: NodeJS.Timeout | undefined;
   private lastPersist = 0;
+  private sorted: { generation: number; sessions: SessionSummary[] } | undefined;
 
   /** Does no I/O: the extension constructs it during activation. */
   constructor(options: SessionManagerOptions = {}) {
@@ -453,7 +454,7 @@ export class SessionManager {
     const scan = this.index.scan();
     this.emitExternalChanges(scan.changed, scan.removed, scan.sessions);
     this.schedulePersist();
-    const matching = sortNewestFirst(scan.sessions.filter((s) => matchesFilter(s, filter)));
+    const matching = this.sortedAll(scan.sessions).filter((s) => matchesFilter(s, filter));
     const offset = filter.offset ?? 0;
     const end = filter.limit !== undefined ? offset + filter.limit : undefined;
     return { sessions: matching.slice(offset, end), total: matching.length, unreadable: scan.unreadable };
@@ -485,6 +486,15 @@ export class SessionManager {
     });
     sorted = sorted.slice(offset, end);
     return { sessions: sorted, total: quick.sessions.length, unreadable: quick.unreadable };
+  }
+
+  /** Every readable session, newest first; sorted again only after an entry of the index changed. */
+  private sortedAll(sessions: SessionSummary[]): SessionSummary[] {
+    const generation = this.index.generation;
+    if (this.sorted?.generation !== generation || this.sorted.sessions.length !== sessions.length) {
+      this.sorted = { generation, sessions: sortNewestFirst(sessions) };
+    }
+    return this.sorted.sessions;
   }
 
   async getActiveSessions(): Promise<SessionSummary[]> {

@@ -49,26 +49,36 @@ export class SessionIndex {
   private loaded = false;
   private scanned = false;
   private dirty = false;
+  /** Moves whenever an entry is added, changed or removed: what a caller's derived data (a sort) is keyed by. */
+  private revision = 0;
+
+  get generation(): number {
+    return this.revision;
+  }
 
   constructor(private readonly sessionsDir: string, private readonly indexFile: string) {}
 
   /** Record a session we just wrote, so the next scan need not read it again. */
   remember(name: string, stat: fs.Stats, summary: SessionSummary): void {
     this.entries.set(name, { ...identityOf(stat), summary });
-    this.dirty = true;
+    this.touch();
   }
 
   forget(name: string): void {
-    if (this.entries.delete(name)) this.dirty = true;
+    if (this.entries.delete(name)) this.touch();
+  }
+
+  private touch(): void {
+    this.dirty = true;
+    this.revision++;
   }
 
   scan(): ScanResult {
     this.loadPersisted();
     let names: string[];
     try {
-      names = fs.readdirSync(this.sessionsDir, { withFileTypes: true })
-        .filter((d) => d.name.endsWith('.json'))
-        .map((d) => d.name);
+      // Names only: a folder named *.json is caught by its stat below.
+      names = fs.readdirSync(this.sessionsDir).filter((n) => n.endsWith('.json'));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       names = [];
@@ -76,37 +86,44 @@ export class SessionIndex {
     const firstScan = !this.scanned;
     const racyWindow = racyWindowFor(this.sessionsDir);
     const changed: string[] = [];
-    const present = new Set(names);
     const sessions: SessionSummary[] = [];
     const unreadable: UnreadableFile[] = [];
+    const vanished: string[] = [];
+    let known = 0;
 
     for (const name of names) {
       const file = this.sessionsDir + path.sep + name;
       const stat = fs.statSync(file, { throwIfNoEntry: false });
       if (!stat) {
-        present.delete(name);
+        vanished.push(name);
         continue;
       }
-      const known = this.entries.get(name);
+      const previous = this.entries.get(name);
+      if (previous) known++;
       let entry: IndexEntry;
-      if (known && canReuse(known, stat, racyWindow)) {
-        entry = known;
+      if (previous && canReuse(previous, stat, racyWindow)) {
+        entry = previous;
       } else {
         entry = this.readEntry(name, file, stat);
-        if (!known || !sameContent(known, entry)) changed.push(entry.summary?.id ?? idFromSessionFileName(name) ?? name);
+        if (!previous || !sameContent(previous, entry)) changed.push(entry.summary?.id ?? idFromSessionFileName(name) ?? name);
         this.entries.set(name, entry);
-        this.dirty = true;
+        this.touch();
       }
       if (entry.summary) sessions.push(entry.summary);
       else unreadable.push({ file, name, reason: entry.problem ?? 'unreadable' });
     }
 
     const removed: string[] = [];
-    for (const name of [...this.entries.keys()]) {
-      if (!present.has(name)) {
+    const added = names.length - vanished.length - known;
+    // When every entry we had was seen again, nothing went: skip a pass over 10,000 entries.
+    if (known !== this.entries.size - added) {
+      const present = new Set(names);
+      for (const name of vanished) present.delete(name);
+      for (const name of [...this.entries.keys()]) {
+        if (present.has(name)) continue;
         const gone = this.entries.get(name);
         this.entries.delete(name);
-        this.dirty = true;
+        this.touch();
         removed.push(gone?.summary?.id ?? idFromSessionFileName(name) ?? name);
       }
     }
@@ -139,7 +156,7 @@ export class SessionIndex {
         if (!stat) continue;
         entry = this.readEntry(name, file, stat);
         this.entries.set(name, entry);
-        this.dirty = true;
+        this.touch();
       }
       if (entry.summary) sessions.push(entry.summary);
       else unreadable.push({ file, name, reason: entry.problem ?? 'unreadable' });
@@ -166,7 +183,7 @@ export class SessionIndex {
       const entry = this.readEntry(name, file, stat);
       if (!known || !sameContent(known, entry)) changed = true;
       this.entries.set(name, entry);
-      this.dirty = true;
+      this.touch();
     }
     return changed;
   }
