@@ -196,6 +196,28 @@ describe('persisted session index (H/vscode/session-index.json)', () => {
     assert.match(listing.unreadable[0].reason, /JSON/);
   });
 
+  it('one long-lived manager sees files removed, replaced, added and reordered between its listings', async (t) => {
+    const h = tempHome(t);
+    const [id0, id1, id2] = seed(h, 3);
+    const m = h.manager();
+    assert.deepEqual((await m.listSessions()).sessions.map((s) => s.id), [id2, id1, id0]);
+    // One removed and one added: the count stays the same.
+    fs.rmSync(h.sessionFile(id1));
+    h.writeSession(makeSession('workflow-1999999999999', { started_at: '2025-01-05T00:00:00Z' }));
+    assert.deepEqual((await m.listSessions()).sessions.map((s) => s.id), [id2, id0, 'workflow-1999999999999']);
+    // The oldest becomes the newest (written in place, as prodigy does): the order follows.
+    const moved = h.readSessionJson(id0);
+    moved.started_at = '2025-03-01T00:00:00Z';
+    fs.writeFileSync(h.sessionFile(id0), pretty(moved));
+    const third = await m.listSessions();
+    assert.deepEqual(third.sessions.map((s) => s.id), [id0, id2, 'workflow-1999999999999']);
+    // Nothing changed: the same listing again.
+    assert.deepEqual((await m.listSessions()).sessions.map((s) => s.id), third.sessions.map((s) => s.id));
+    fs.rmSync(h.sessionFile(id2));
+    assert.deepEqual((await m.listSessions()).sessions.map((s) => s.id), [id0, 'workflow-1999999999999']);
+    m.close();
+  });
+
   it('a same-size in-place change behind the index\'s back is re-read by a fresh manager', async (t) => {
     const h = tempHome(t);
     const [id0] = seed(h, 1);
