@@ -17,6 +17,7 @@ import { executeStep } from '../workflow/stepExecutor';
 import type { LoopResult } from '../workflow/workflowRun';
 import { AgentSlots, mergeAgent, type AgentWorktree } from './agentWorktree';
 import { DeadLetterQueue, type FailureType } from './deadLetterQueue';
+import { failurePolicyOf, stopReason, type FailurePolicy } from './failurePolicy';
 import { JobStore, type AgentResult, type JobState } from './jobState';
 import { itemVariables, loadWorkItems, type WorkItem } from './workItems';
 
@@ -47,6 +48,13 @@ export class MapReduceRun {
   private running = 0;
   private slots: AgentSlots | undefined;
   private mergeChain: Promise<unknown> = Promise.resolve();
+  private readonly policy: FailurePolicy;
+  /** Items waiting for an agent (a retried item comes back here). */
+  private queue: WorkItem[] = [];
+  /** Attempts at each item in this run (on_item_failure: retry). */
+  private readonly attempts = new Map<string, number>();
+  /** Set when the error policy ends the map phase: no new agent starts. */
+  private stopping: string | null = null;
 
   constructor(
     private readonly manager: SessionManager,
@@ -56,7 +64,9 @@ export class MapReduceRun {
     private readonly dlq: DeadLetterQueue,
     private readonly state: JobState,
     private readonly listener: EngineListener,
-  ) {}
+  ) {
+    this.policy = failurePolicyOf(spec.error_policy);
+  }
 
   async execute(): Promise<LoopResult> {
     const { ctx } = this;
@@ -175,30 +185,39 @@ export class MapReduceRun {
     const { ctx } = this;
     const parallel = Math.max(1, Math.min(this.maxParallel(), items.length));
     ctx.log.message('progress', `Processing ${items.length} items with ${parallel} parallel agents`);
-    const queue = [...items];
+    if (this.policy.unsupportedAction) ctx.log.message('warning', `on_item_failure: ${this.policy.unsupportedAction} is not supported; failed items go to the dead-letter queue`);
+    this.queue = [...items];
     const finishing: Promise<void>[] = [];
     let stopped = false;
     const slots = new AgentSlots(ctx.cwd, this.manager.paths.worktreesDir, this.state.job_id);
     this.slots = slots;
     const worker = async (slot: number) => {
-      while (queue.length && !ctx.signal.aborted) {
-        const item = queue.shift()!;
+      while (this.queue.length && !ctx.signal.aborted && !this.stopping) {
+        const item = this.queue.shift()!;
+        this.attempts.set(item.id, (this.attempts.get(item.id) ?? 0) + 1);
         const ran = await this.runAgent(item, slot);
         if (ran.outcome?.status === 'stopped') {
           stopped = true;
           continue;
         }
         // Merging and clean-up queue up one at a time, off the slot: the next agent starts now.
-        finishing.push(this.serialized(() => this.finishAgent(ran)).then((o) => this.record(o)));
+        const finished = this.serialized(() => this.finishAgent(ran)).then((o) => this.record(o));
+        finishing.push(finished);
+        // A failure is counted before this slot takes another item: the error policy may stop the job.
+        if (ran.outcome?.status === 'failed') await finished;
       }
     };
     try {
-      await Promise.all(Array.from({ length: parallel }, (_, slot) => worker(slot)));
-      await Promise.all(finishing);
+      // Again while a retried item came back after every worker had finished.
+      do {
+        await Promise.all(Array.from({ length: parallel }, (_, slot) => worker(slot)));
+        await Promise.all(finishing);
+      } while (this.queue.length && !stopped && !ctx.signal.aborted && !this.stopping);
     } finally {
       await slots.dispose();
     }
     if (stopped || ctx.signal.aborted) return this.pause();
+    if (this.stopping) return this.fail(`Map phase stopped: ${this.stopping}. Items not run yet are kept; after fixing the cause, resume runs them (failed items: prodigy-vscode dlq retry ${ctx.sessionId})`);
     return undefined;
   }
 
@@ -206,7 +225,9 @@ export class MapReduceRun {
   private async runAgent(item: WorkItem, slot: number): Promise<AgentRun> {
     const { ctx } = this;
     const retry = this.state.item_retry_counts[item.id] ?? 0;
-    const agentId = `${this.state.job_id}_agent_${item.index}${retry ? `_retry${retry}` : ''}`;
+    const attempt = this.attempts.get(item.id) ?? 1;
+    // Each attempt its own agent (and branch): a failed attempt's commits stay on theirs.
+    const agentId = `${this.state.job_id}_agent_${item.index}${retry ? `_retry${retry}` : ''}${attempt > 1 ? `_attempt${attempt}` : ''}`;
     const logFile = this.manager.paths.agentLogFile(ctx.sessionId, item.id);
     const started = performance.now();
     this.running++;
@@ -218,6 +239,7 @@ export class MapReduceRun {
       run.head = run.wt ? readHeadSync(run.wt.path) : null;
       return run;
     };
+    let timer: NodeJS.Timeout | undefined;
     try {
       log.note(`=== ${new Date().toISOString()} agent ${agentId} for ${item.id}`);
       try {
@@ -225,17 +247,26 @@ export class MapReduceRun {
       } catch (err) {
         return end('failed', { error: `Could not create the agent's worktree: ${errorMessage(err)}`, errorType: 'WorktreeError' });
       }
+      // agent_timeout_secs: the agent's steps are stopped and the item fails with a Timeout.
+      const limit = this.seconds(this.spec.map.agent_timeout_secs);
+      const timedOut = new AbortController();
+      timer = limit ? setTimeout(() => timedOut.abort(), limit * 1000) : undefined;
       const agentCtx: RunContext = {
         ...ctx,
         cwd: run.wt.path,
         log,
         vars: { ...ctx.vars, ...itemVariables(item) },
         env: { ...ctx.env, PRODIGY_CLAUDE_STREAMING: 'false', PRODIGY_WORKTREE: run.wt.path },
+        signal: limit ? AbortSignal.any([ctx.signal, timedOut.signal]) : ctx.signal,
       };
       const steps = this.spec.map.agent_template;
       for (let i = 0; i < steps.length; i++) {
         log.message('progress', `Agent ${agentId}: Executing step ${i + 1}/${steps.length}: ${steps[i].display}`);
         const r = await executeStep(steps[i], agentCtx);
+        if (r.status === 'stopped' && timedOut.signal.aborted && !ctx.signal.aborted) {
+          log.message('error', `Agent ${agentId} timed out after ${limit} s (agent_timeout_secs)`);
+          return end('failed', { error: `Agent timed out after ${limit} seconds (agent_timeout_secs) in step ${i + 1}: ${steps[i].display}`, errorType: 'Timeout' });
+        }
         if (r.status === 'stopped') return end('stopped');
         if (r.status === 'failed') return end('failed', { error: r.error, errorType: 'Unknown' });
       }
@@ -250,6 +281,7 @@ export class MapReduceRun {
       if (!status.some((l) => l.startsWith('!!'))) this.slots!.markClean(slot);
       return run;
     } finally {
+      if (timer) clearTimeout(timer);
       this.running--;
       log.close();
     }
@@ -291,6 +323,12 @@ export class MapReduceRun {
   private async record(o: AgentOutcome): Promise<void> {
     const { ctx } = this;
     const s = this.state;
+    const attempt = this.attempts.get(o.item.id) ?? 1;
+    if (o.status === 'failed' && attempt < this.policy.attempts && !this.stopping && !ctx.signal.aborted) {
+      ctx.log.message('warning', `Item ${o.item.id} failed (attempt ${attempt} of ${this.policy.attempts}): ${ctx.masker.mask(o.error ?? 'failed')}; running it again`);
+      this.queue.push(o.item);
+      return;
+    }
     const result: AgentResult = {
       item_id: o.item.id,
       status: o.status === 'success' ? 'Success' : { Failed: ctx.masker.mask(o.error ?? 'failed') },
@@ -309,14 +347,23 @@ export class MapReduceRun {
     } else {
       s.failed_count++;
       const error = ctx.masker.mask(o.error ?? 'failed');
-      s.failed_agents[o.item.id] = { item_id: o.item.id, attempts: (s.item_retry_counts[o.item.id] ?? 0) + 1, last_error: error, last_attempt: nowTimestamp(), worktree_info: null };
-      this.dlq.add(
-        o.item.id,
-        o.item.data,
-        { error_type: o.errorType ?? 'Unknown', error_message: error, agent_id: `agent-${o.item.id}`, step_failed: 'agent_execution', duration_ms: Math.round(o.durationMs), json_log_location: o.logFile },
-        o.branchKept ? { worktree_path: '', branch_name: o.branchKept, uncommitted_changes: null, error_logs: [o.logFile] } : null,
-      );
-      ctx.log.message('warning', `Item ${o.item.id} failed: ${error} (in the dead-letter queue; retry with: prodigy-vscode dlq retry ${ctx.sessionId})`);
+      s.failed_agents[o.item.id] = { item_id: o.item.id, attempts: (s.item_retry_counts[o.item.id] ?? 0) + attempt, last_error: error, last_attempt: nowTimestamp(), worktree_info: null };
+      if (this.policy.action === 'skip') {
+        ctx.log.message('warning', `Item ${o.item.id} failed: ${error} (skipped: on_item_failure is skip)`);
+      } else {
+        this.dlq.add(
+          o.item.id,
+          o.item.data,
+          { error_type: o.errorType ?? 'Unknown', error_message: error, agent_id: `agent-${o.item.id}`, step_failed: 'agent_execution', duration_ms: Math.round(o.durationMs), json_log_location: o.logFile },
+          o.branchKept ? { worktree_path: '', branch_name: o.branchKept, uncommitted_changes: null, error_logs: [o.logFile] } : null,
+        );
+        ctx.log.message('warning', `Item ${o.item.id} failed: ${error} (in the dead-letter queue; retry with: prodigy-vscode dlq retry ${ctx.sessionId})`);
+      }
+      const reason = this.stopping ? null : stopReason(this.policy, s.failed_count, s.total_items);
+      if (reason) {
+        this.stopping = reason;
+        ctx.log.message('error', `Stopping the map phase: ${reason}; agents already running finish, no new one starts`);
+      }
     }
     this.store.save(s);
     await this.manager.updateSession(ctx.sessionId, {
