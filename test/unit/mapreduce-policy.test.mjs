@@ -7,28 +7,18 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { core } from './helpers/env.mjs';
 import { hermeticGit } from './helpers/git.mjs';
-import { engineEnv } from './helpers/engine.mjs';
+import { engineEnv, mapReduceJob } from './helpers/engine.mjs';
 
 hermeticGit({ before, after });
 
 const lines = (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
 
 /** `n` items named i0…; an agent fails for the names in `bad` (until `gate` exists, when given). */
-function job({ n, bad = [], policy = '', agent = null, parallel = 1, side, gate = null, mapExtra = '' }) {
-  const items = JSON.stringify({ items: Array.from({ length: n }, (_, i) => ({ name: `i${i}` })) });
+function job({ n, bad = [], policy = '', agent = null, side, gate = null, mapExtra = '' }) {
   const failing = bad.map((b) => `[ \${item.name} = ${b} ]`).join(' || ') || 'false';
   const cmd = agent ?? `echo \${item.name} >> ${side}; if ${failing}; then ${gate ? `test -f ${gate}` : 'false'}; fi`;
-  return `name: policy-job
-mode: mapreduce
-setup:
-  - shell: "printf '%s' '${items.replace(/"/g, '\\"')}' > items.json && git add items.json && git commit -qm items"
-map:
-  input: items.json
-  json_path: "$.items[*]"
-  max_parallel: ${parallel}
-${mapExtra}  agent_template:
-    - shell: "${cmd}"
-${policy}`;
+  const items = Array.from({ length: n }, (_, i) => ({ name: `i${i}` }));
+  return mapReduceJob({ items, parallel: 1, extraMap: mapExtra, agent: `    - shell: "${cmd}"`, tail: policy });
 }
 
 const dlqIds = async (e, id) => (await core.listDeadLetters(e.manager, id)).map((d) => d.item_id).sort();

@@ -8,27 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIST_CLI, core } from './helpers/env.mjs';
 import { git, hermeticGit } from './helpers/git.mjs';
-import { engineEnv, readIn } from './helpers/engine.mjs';
+import { engineEnv, mapReduceJob, readIn } from './helpers/engine.mjs';
 
 hermeticGit({ before, after });
 
 const lines = (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
-
-/** A job over `items` (written by setup and committed) whose agents run `agent` (YAML list text). */
-function job({ items, agent, reduce = '', parallel = 2, extraMap = '' }) {
-  const json = JSON.stringify({ items }).replace(/'/g, "'\\''");
-  return `name: test-job
-mode: mapreduce
-setup:
-  - shell: "printf '%s' '${json.replace(/"/g, '\\"')}' > items.json && git add items.json && git commit -qm items"
-map:
-  input: items.json
-  json_path: "$.items[*]"
-  max_parallel: ${parallel}
-${extraMap}  agent_template:
-${agent}
-${reduce ? `reduce:\n${reduce}\n` : ''}`;
-}
 
 describe('MapReduce', () => {
   it('runs every item in its own worktree with at most max_parallel at once, merges their work, and leaves nothing behind', async (t) => {
@@ -36,7 +20,7 @@ describe('MapReduce', () => {
     const spans = path.join(e.root, 'spans.txt');
     const items = Array.from({ length: 6 }, (_, i) => ({ name: `n${i}` }));
     const out = await e.runText(
-      job({
+      mapReduceJob({
         items,
         parallel: 3,
         agent: `    - shell: "echo start $(date +%s%N) >> ${spans}; sleep 0.4; echo end $(date +%s%N) >> ${spans}; echo \${item.name} > \${item.name}.txt; pwd > \${item.name}.where"`,
@@ -65,7 +49,7 @@ describe('MapReduce', () => {
 
   it('the session is typed MapReduce with its mapreduce_data; job state and DLQ in Prodigy\'s layout', async (t) => {
     const e = engineEnv(t);
-    const out = await e.runText(job({ items: [{ name: 'ok' }, { name: 'bad' }], agent: '    - shell: "test ${item.name} = ok && echo done > ${item.name}.txt"' }));
+    const out = await e.runText(mapReduceJob({ items: [{ name: 'ok' }, { name: 'bad' }], agent: '    - shell: "test ${item.name} = ok && echo done > ${item.name}.txt"' }));
     assert.equal(out.status, 'Completed');
     const rec = core.UnifiedSession.parse(e.record(out.sessionId));
     assert.equal(rec.session_type, 'MapReduce');
@@ -95,7 +79,7 @@ describe('MapReduce', () => {
     const e = engineEnv(t);
     const gate = path.join(e.root, 'fixed');
     const runs = path.join(e.root, 'runs.txt');
-    const out = await e.runText(job({ items: [{ name: 'a' }, { name: 'b' }, { name: 'c' }], agent: `    - shell: "echo \${item.name} >> ${runs}; { test \${item.name} != b || test -f ${gate}; } && echo \${item.name} > \${item.name}.txt"` }));
+    const out = await e.runText(mapReduceJob({ items: [{ name: 'a' }, { name: 'b' }, { name: 'c' }], agent: `    - shell: "echo \${item.name} >> ${runs}; { test \${item.name} != b || test -f ${gate}; } && echo \${item.name} > \${item.name}.txt"` }));
     assert.equal(out.status, 'Completed');
     const listed = JSON.parse(spawnSyncCli(e, ['dlq', 'list', out.sessionId, '--json']).stdout);
     assert.deepEqual(listed.items.map((i) => i.item_id), ['item_1']);
@@ -110,7 +94,7 @@ describe('MapReduce', () => {
 
   it('a merge conflict between two agents fails only the later item; its work stays on its branch', async (t) => {
     const e = engineEnv(t);
-    const out = await e.runText(job({ items: [{ name: 'x' }, { name: 'y' }], parallel: 2, agent: '    - shell: "echo ${item.name} > shared.txt && git add shared.txt && git commit -qm ${item.name}"' }));
+    const out = await e.runText(mapReduceJob({ items: [{ name: 'x' }, { name: 'y' }], parallel: 2, agent: '    - shell: "echo ${item.name} > shared.txt && git add shared.txt && git commit -qm ${item.name}"' }));
     assert.equal(out.status, 'Completed', 'the job itself does not fail');
     const rec = e.record(out.sessionId);
     assert.equal(rec.mapreduce_data.failed_items, 1);
@@ -127,7 +111,7 @@ describe('MapReduce', () => {
     const runs = path.join(e.root, 'runs.txt');
     const gate = path.join(e.root, 'go');
     const items = Array.from({ length: 5 }, (_, i) => ({ name: `i${i}` }));
-    const wf = e.writeWorkflow(job({
+    const wf = e.writeWorkflow(mapReduceJob({
       items,
       parallel: 1,
       agent: `    - shell: "echo \${item.name} >> ${runs}; test \${item.name} != i2 || while [ ! -f ${gate} ]; do sleep 0.05; done; echo \${item.name} > \${item.name}.txt"`,
@@ -155,7 +139,7 @@ describe('MapReduce', () => {
 
   it('zero items: the job completes, reduce is skipped', async (t) => {
     const e = engineEnv(t);
-    const out = await e.runText(job({ items: [], agent: '    - shell: "true"', reduce: '  - shell: "echo reduced > reduced.txt"' }));
+    const out = await e.runText(mapReduceJob({ items: [], agent: '    - shell: "true"', reduce: '  - shell: "echo reduced > reduced.txt"' }));
     assert.equal(out.status, 'Completed');
     assert.equal(fs.existsSync(path.join(e.home, 'worktrees', 'repo', out.sessionId, 'reduced.txt')), false);
     assert.match(fs.readFileSync(out.logFile, 'utf8'), /No work items to process/);
@@ -165,7 +149,7 @@ describe('MapReduce', () => {
   it('reduce sees map.total, map.successful, map.failed and map.results; filter, sort_by, offset and max_items pick the items', async (t) => {
     const e = engineEnv(t);
     const items = [{ name: 'a', score: 1 }, { name: 'b', score: 9 }, { name: 'c', score: 5 }, { name: 'd', score: 7 }, { name: 'e', score: 8 }];
-    const out = await e.runText(job({
+    const out = await e.runText(mapReduceJob({
       items,
       parallel: 1,
       extraMap: '  filter: "score >= 5"\n  sort_by: "score DESC"\n  offset: 1\n  max_items: 2\n',

@@ -81,7 +81,8 @@ export class WorkflowRun {
       if (ctx.signal.aborted) return this.pause(progress, completed, i);
       const s = plan.stepOf(i);
       const step = steps[s];
-      if (current?.index !== plan.passOf(i).index) current = this.enterPass(plan.passOf(i), s === 0);
+      const pass = plan.passOf(i);
+      if (current?.index !== pass.index) current = this.enterPass(pass, s === 0);
       const label = plan.label(current);
       const display = step.name ?? step.display;
       this.listener({ type: 'step-started', sessionId: ctx.sessionId, index: i, total, display: label ? `${label} · ${display}` : display });

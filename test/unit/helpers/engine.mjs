@@ -145,3 +145,22 @@ export function eventText(outcome) {
     .map((e) => (e.type === 'output' ? e.line : e.type === 'message' ? e.text : e.type === 'session-finished' ? e.error ?? '' : ''))
     .join('\n');
 }
+
+/**
+ * A MapReduce workflow over `items` (written by setup and committed) whose agents run `agent`
+ * (YAML list text, indented as under agent_template); `extraMap` adds map keys, `tail` top-level text.
+ */
+export function mapReduceJob({ items, agent, reduce = '', parallel = 2, extraMap = '', tail = '' }) {
+  const json = JSON.stringify({ items }).replace(/'/g, "'\\''");
+  return `name: test-job
+mode: mapreduce
+setup:
+  - shell: "printf '%s' '${json.replace(/"/g, '\\"')}' > items.json && git add items.json && git commit -qm items"
+map:
+  input: items.json
+  json_path: "$.items[*]"
+  max_parallel: ${parallel}
+${extraMap}  agent_template:
+${agent}
+${reduce ? `reduce:\n${reduce}\n` : ''}${tail}`;
+}
