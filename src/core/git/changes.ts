@@ -41,6 +41,12 @@ export async function untrackedFiles(dir: string): Promise<string[]> {
   return splitZ((await runGit(dir, ['ls-files', '--others', '--exclude-standard', '-z'])).stdout);
 }
 
+/** Tracked changes and untracked files: everything `git worktree remove --force` would lose. */
+export async function uncommittedFiles(dir: string): Promise<string[]> {
+  const [tracked, untracked] = await Promise.all([trackedChanges(dir), untrackedFiles(dir)]);
+  return [...new Set([...tracked, ...untracked])];
+}
+
 /**
  * Saves uncommitted tracked changes as a stash entry without touching the working tree
  * (`git stash create` + `git stash store`). Returns the stash commit, or null when clean.

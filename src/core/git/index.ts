@@ -27,6 +27,7 @@ export { createSessionWorktree, findSessionWorktree, listSessionWorktrees, remov
 export {
   trackedStatus,
   trackedChanges,
+  uncommittedFiles,
   untrackedFiles,
   saveUncommittedChanges,
   filesInCommit,

@@ -1,7 +1,8 @@
 // Removing what sessions leave behind: a session's worktree and branch, and old completed
 // sessions. Records are moved aside (SessionManager.deleteSession), never destroyed.
 import { ProdigyError } from '../errors';
-import { branchExists, findSessionWorktree, removeSessionWorktree, runGit, trackedChanges, untrackedFiles, type SessionWorktree } from '../git';
+import { findSessionWorktree, removeSessionWorktree, uncommittedFiles, type SessionWorktree } from '../git';
+import { fileList, worktreeBranchMerged } from './sessionWorktrees';
 import type { SessionStatus } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
 import { liveLockHolder } from './resumeLock';
@@ -45,26 +46,21 @@ export async function deleteSessionAndWorktree(manager: SessionManager, id: stri
   const wt = opts.removeWorktree ? await findSessionWorktree(worktreeRoots(manager), id) : null;
   if (wt) {
     if (opts.keepWork) await refuseUncommitted(id, wt);
-    await removeSessionWorktree(wt, { deleteBranch: !opts.keepWork, force: true });
+    // The same rule as `worktree clean`: with keepWork, a branch goes only once it is merged.
+    const merged = opts.keepWork ? await worktreeBranchMerged(wt).catch(() => false) : null;
+    const deleteBranch = !opts.keepWork || merged === true;
+    await removeSessionWorktree(wt, { deleteBranch, force: true });
     worktree = wt.path;
-    branch = { name: wt.branch, deleted: opts.keepWork ? await deleteBranchIfMerged(wt) : true };
+    branch = { name: wt.branch, deleted: deleteBranch || merged === null };
   }
   const { movedTo } = await manager.deleteSession(id);
   return { movedTo, worktree, branch };
 }
 
 async function refuseUncommitted(id: string, wt: SessionWorktree): Promise<void> {
-  const files = [...new Set([...(await trackedChanges(wt.path)), ...(await untrackedFiles(wt.path))])];
+  const files = await uncommittedFiles(wt.path);
   if (files.length === 0) return;
-  const shown = files.slice(0, 5).join(', ') + (files.length > 5 ? `, … (${files.length - 5} more)` : '');
-  throw new ProdigyError(`the worktree ${wt.path} of session ${id} has ${files.length} uncommitted file(s): ${shown}; \`prodigy-vscode worktree clean ${id} -f\` removes it anyway`);
-}
-
-/** `git branch -d`: git refuses a branch not merged into the repository's current branch, so no commit is lost. True when it is gone. */
-async function deleteBranchIfMerged(wt: SessionWorktree): Promise<boolean> {
-  const repo = wt.repoRoot || wt.path;
-  if (!(await branchExists(repo, wt.branch).catch(() => false))) return true;
-  return (await runGit(repo, ['branch', '-d', wt.branch], { allowFail: true })).code === 0;
+  throw new ProdigyError(`the worktree ${wt.path} of session ${id} has ${files.length} uncommitted file(s): ${fileList(files)}; \`prodigy-vscode worktree clean ${id} -f\` removes it anyway`);
 }
 
 export interface CleanUpOptions {

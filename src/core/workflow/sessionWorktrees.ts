@@ -3,7 +3,7 @@
 // worktree is gone can still be listed, merged from its branch, or deleted on its own.
 import * as path from 'node:path';
 import { SessionNotFoundError, ProdigyError, reasonOf, errorMessage } from '../errors';
-import { branchExists, listSessionWorktrees, readWorktreeState, removeSessionWorktree, runGit, trackedChanges, untrackedFiles, type SessionWorktree, type WorktreeStatus } from '../git';
+import { branchExists, listSessionWorktrees, readWorktreeState, removeSessionWorktree, runGit, uncommittedFiles, type SessionWorktree, type WorktreeStatus } from '../git';
 import type { SessionStatus } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
 import { liveLockHolder } from './resumeLock';
@@ -132,27 +132,35 @@ async function decide(manager: SessionManager, entry: SessionWorktreeEntry, name
     return keep('uncommitted', `cannot tell whether ${entry.worktree.path} has uncommitted changes: ${errorMessage(err)}`, true);
   }
   if (files.length && !opts.force) {
-    const shown = files.slice(0, 5).join(', ') + (files.length > 5 ? `, … (${files.length - 5} more)` : '');
-    return keep('uncommitted', `${id} has ${files.length} uncommitted file(s): ${shown}; pass --force to remove it anyway`, true, files);
+    return keep('uncommitted', `${id} has ${files.length} uncommitted file(s): ${fileList(files)}; pass --force to remove it anyway`, true, files);
   }
   // When git cannot tell, the branch stays: keeping one too many is the safe mistake.
-  const merged = await branchMerged(entry).catch(() => false);
+  const merged = await worktreeBranchMerged(entry.worktree, entry.metadata?.merged ?? false).catch(() => false);
   return { entry, refused: false, branch: { deleted: merged === true, merged } };
 }
 
-/** Tracked changes and untracked files: everything `git worktree remove` would lose. */
-async function uncommittedFiles(dir: string): Promise<string[]> {
-  const [tracked, untracked] = await Promise.all([trackedChanges(dir), untrackedFiles(dir)]);
-  return [...new Set([...tracked, ...untracked])];
+/** "a, b, c, d, e, … (3 more)": the files a refusal names. */
+export function fileList(files: string[]): string {
+  return files.slice(0, 5).join(', ') + (files.length > 5 ? `, … (${files.length - 5} more)` : '');
 }
 
-/** null: the branch no longer exists. Merged means recorded as merged, or reachable from where it started. */
-async function branchMerged(entry: SessionWorktreeEntry): Promise<boolean | null> {
-  const wt = entry.worktree;
+/**
+ * Whether a session worktree's branch may go without losing a commit: recorded as merged (formats
+ * §8), or reachable from the branch it started from. null: the branch no longer exists.
+ */
+export async function worktreeBranchMerged(wt: SessionWorktree, recordedMerged = readMerged(wt)): Promise<boolean | null> {
   const repo = wt.repoRoot || wt.path;
   if (!(await branchExists(repo, wt.branch))) return null;
-  if (entry.metadata?.merged) return true;
+  if (recordedMerged) return true;
   if (!wt.originalBranch || !(await branchExists(repo, wt.originalBranch))) return false;
   const r = await runGit(repo, ['merge-base', '--is-ancestor', wt.branch, wt.originalBranch], { allowFail: true });
   return r.code === 0;
+}
+
+function readMerged(wt: SessionWorktree): boolean {
+  try {
+    return readWorktreeState(wt.metadataFile).merged;
+  } catch {
+    return false;
+  }
 }
