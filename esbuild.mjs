@@ -27,10 +27,16 @@ const builds = [
 ];
 // The integration suite runs inside the extension host; it never ships in the .vsix.
 if (!production) {
-  builds.push({ entryPoints: { 'integration': 'test/integration/index.ts' }, outdir: 'dist/test', external: ['vscode', 'mocha'] });
+  builds.push({
+    entryPoints: { integration: 'test/integration/index.ts' },
+    outdir: 'dist/test',
+    external: ['vscode', 'mocha'],
+  });
 }
 
-const contexts = await Promise.all(builds.map((b) => esbuild.context({ ...common, ...b, external: b.external ?? common.external })));
+const contexts = await Promise.all(
+  builds.map((b) => esbuild.context({ ...common, ...b, external: b.external ?? common.external })),
+);
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
   console.log('[esbuild] watching…');

@@ -40,7 +40,13 @@ export async function benchEngine({ steps, rounds }, log) {
     const manager = new core.SessionManager({ home });
     const runEngine = async (worktree) => {
       const t = performance.now();
-      const out = await core.runWorkflow({ manager, workflowFile: workflow, projectDir: repo, worktree, merge: 'never' });
+      const out = await core.runWorkflow({
+        manager,
+        workflowFile: workflow,
+        projectDir: repo,
+        worktree,
+        merge: 'never',
+      });
       const elapsed = performance.now() - t;
       if (out.status !== 'Completed') throw new Error(`bench run ended ${out.status}: ${out.error}`);
       return elapsed;
@@ -67,7 +73,8 @@ export async function benchEngine({ steps, rounds }, log) {
       withWorktree.push(await runEngine(true));
       log(`  round ${r + 1}/${rounds}: bare ${b.toFixed(0)} ms, engine ${e.toFixed(0)} ms (${(e / b).toFixed(2)}×)`);
     }
-    const checkpoints = (await manager.listCheckpoints((await manager.listSessions({ limit: 1 })).sessions[0].id)).checkpoints.length;
+    const checkpoints = (await manager.listCheckpoints((await manager.listSessions({ limit: 1 })).sessions[0].id))
+      .checkpoints.length;
     manager.close();
     const ratio = median(engine) / median(bare);
     return {

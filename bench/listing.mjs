@@ -26,8 +26,10 @@ export async function benchListing({ count, freshSamples, noIndexSamples, warmRo
   try {
     const gen = timed(() => writeSessions(home, generateSessions(count)));
     const sizes = summary(gen.value);
-    log(`  generated ${count} session files in ${(gen.ms / 1000).toFixed(1)} s ` +
-      `(bytes: median ${sizes.median}, p10 ${sizes.p10.toFixed(0)}, p90 ${sizes.p90.toFixed(0)}, max ${sizes.max})`);
+    log(
+      `  generated ${count} session files in ${(gen.ms / 1000).toFixed(1)} s ` +
+        `(bytes: median ${sizes.median}, p10 ${sizes.p10.toFixed(0)}, p90 ${sizes.p90.toFixed(0)}, max ${sizes.max})`,
+    );
 
     const indexFile = new core.HomePaths(home).indexFile;
     // The persisted index as a previous process leaves it (close() writes it).
@@ -93,7 +95,9 @@ export async function benchListing({ count, freshSamples, noIndexSamples, warmRo
       }
     }
     manager.close();
-    log(`  in-process: ${warmRounds} × naive, ${warm.length} × listSessions(), ${warmPage.length} × listSessions({limit: 50})`);
+    log(
+      `  in-process: ${warmRounds} × naive, ${warm.length} × listSessions(), ${warmPage.length} × listSessions({limit: 50})`,
+    );
     if (prints.size !== 1) throw new Error(`listings disagree: ${[...prints].join(' | ')}`);
 
     const s = {

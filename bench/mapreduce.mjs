@@ -69,14 +69,28 @@ export async function benchMapReduce({ items, parallel, sleepSec, overheadItems,
     const runs = [];
     for (let r = 0; r < rounds; r++) {
       const repo = makeRepo(home, `eff-${r}`);
-      const { wall, setupMs } = await runJob(home, repo, jobYaml(items, parallel, `sleep ${sleepSec} && echo \${item.n} > f\${item.n}.txt && git add . && git commit -qm \${item_id}`));
+      const { wall, setupMs } = await runJob(
+        home,
+        repo,
+        jobYaml(
+          items,
+          parallel,
+          `sleep ${sleepSec} && echo \${item.n} > f\${item.n}.txt && git add . && git commit -qm \${item_id}`,
+        ),
+      );
       const ideal = Math.ceil(items / parallel) * sleepSec * 1000 + setupMs;
       runs.push({ wall, ideal, efficiency: ideal / wall });
-      log(`  round ${r + 1}/${rounds}: wall ${(wall / 1000).toFixed(2)} s, ideal ${(ideal / 1000).toFixed(2)} s → ${(100 * ideal / wall).toFixed(1)}%`);
+      log(
+        `  round ${r + 1}/${rounds}: wall ${(wall / 1000).toFixed(2)} s, ideal ${(ideal / 1000).toFixed(2)} s → ${((100 * ideal) / wall).toFixed(1)}%`,
+      );
     }
     // Per-agent overhead, one agent at a time, against a bare worktree add + remove.
     const repo = makeRepo(home, 'overhead');
-    const { wall: jobWall, setupMs } = await runJob(home, repo, jobYaml(overheadItems, 1, 'echo \${item.n} > f\${item.n}.txt && git add . && git commit -qm \${item_id}'));
+    const { wall: jobWall, setupMs } = await runJob(
+      home,
+      repo,
+      jobYaml(overheadItems, 1, 'echo ${item.n} > f${item.n}.txt && git add . && git commit -qm ${item_id}'),
+    );
     const perAgent = (jobWall - setupMs) / overheadItems;
     const bare = [];
     const bareRepo = makeRepo(home, 'bare');

@@ -14,7 +14,10 @@ import { ms, times, verdict } from './lib/stats.mjs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const wanted = (name) => !only || only.includes(name);
 
 const config = {
@@ -26,7 +29,9 @@ const config = {
     ? { perProcess: 50, rounds: 1, processCounts: [1, 4] }
     : { perProcess: 250, rounds: 3, processCounts: [1, 4] },
   engine: quick ? { steps: 50, rounds: 2 } : { steps: 200, rounds: 11 },
-  mapreduce: quick ? { items: 16, parallel: 8, sleepSec: 1, overheadItems: 8, rounds: 1 } : { items: 64, parallel: 8, sleepSec: 1, overheadItems: 24, rounds: 3 },
+  mapreduce: quick
+    ? { items: 16, parallel: 8, sleepSec: 1, overheadItems: 8, rounds: 1 }
+    : { items: 64, parallel: 8, sleepSec: 1, overheadItems: 24, rounds: 3 },
 };
 
 const log = (line = '') => console.log(line);
@@ -40,50 +45,82 @@ const git = (...argv) => {
 };
 
 function printListing(l) {
-  log(`  naive, fresh process     median ${ms(l.naiveFresh.median)}  (p10 ${ms(l.naiveFresh.p10)}, p90 ${ms(l.naiveFresh.p90)}, n=${l.naiveFresh.n})`);
-  log(`  ours cold, fresh process median ${ms(l.cold.median)}  (p10 ${ms(l.cold.p10)}, p90 ${ms(l.cold.p90)}, n=${l.cold.n})`);
+  log(
+    `  naive, fresh process     median ${ms(l.naiveFresh.median)}  (p10 ${ms(l.naiveFresh.p10)}, p90 ${ms(l.naiveFresh.p90)}, n=${l.naiveFresh.n})`,
+  );
+  log(
+    `  ours cold, fresh process median ${ms(l.cold.median)}  (p10 ${ms(l.cold.p10)}, p90 ${ms(l.cold.p90)}, n=${l.cold.n})`,
+  );
   log(`  ours, no index (info)    median ${ms(l.noIndex.median)}  (n=${l.noIndex.n})`);
-  log(`  naive, in-process        median ${ms(l.naiveWarm.median)}  (p10 ${ms(l.naiveWarm.p10)}, p90 ${ms(l.naiveWarm.p90)}, n=${l.naiveWarm.n})`);
+  log(
+    `  naive, in-process        median ${ms(l.naiveWarm.median)}  (p10 ${ms(l.naiveWarm.p10)}, p90 ${ms(l.naiveWarm.p90)}, n=${l.naiveWarm.n})`,
+  );
   log(`  ours, first call in-process (info) ${ms(l.firstInProcessMs)}  (index present, 1 sample)`);
-  log(`  ours warm, in-process    median ${ms(l.warm.median)}  (p10 ${ms(l.warm.p10)}, p90 ${ms(l.warm.p90)}, n=${l.warm.n})`);
+  log(
+    `  ours warm, in-process    median ${ms(l.warm.median)}  (p10 ${ms(l.warm.p10)}, p90 ${ms(l.warm.p90)}, n=${l.warm.n})`,
+  );
   log(`  ours warm, limit 50      median ${ms(l.warmPage50.median)}  (n=${l.warmPage50.n})`);
-  log(`  → cold: naive/ours = ${times(l.ratios.coldSpeedup)} (paired: ${times(l.ratios.coldPairedMedian)})  target ≥ ${l.target}×  ${verdict(l.pass.cold)}`);
-  log(`  → warm: naive/ours = ${times(l.ratios.warmSpeedup)} (paired: ${times(l.ratios.warmPairedMedian)})  target ≥ ${l.target}×  ${verdict(l.pass.warm)}`);
+  log(
+    `  → cold: naive/ours = ${times(l.ratios.coldSpeedup)} (paired: ${times(l.ratios.coldPairedMedian)})  target ≥ ${l.target}×  ${verdict(l.pass.cold)}`,
+  );
+  log(
+    `  → warm: naive/ours = ${times(l.ratios.warmSpeedup)} (paired: ${times(l.ratios.warmPairedMedian)})  target ≥ ${l.target}×  ${verdict(l.pass.warm)}`,
+  );
   log(`  → no index (info): naive/ours = ${times(l.ratios.noIndexSpeedup)}`);
 }
 
 function printUpdate(u) {
   log(`  updateSession()  median ${ms(u.update.median, 3)}  p90 ${ms(u.update.p90, 3)}`);
   log(`  floor write      median ${ms(u.floor.median, 3)}  p90 ${ms(u.floor.p90, 3)}`);
-  log(`  → median ratio ${times(u.ratio)} (+${ms(u.extraMs, 3)}), p90 ratio ${times(u.p90Ratio)}, ` +
-    `median of paired ratios ${times(u.pairedRatioMedian)}`);
+  log(
+    `  → median ratio ${times(u.ratio)} (+${ms(u.extraMs, 3)}), p90 ratio ${times(u.p90Ratio)}, ` +
+      `median of paired ratios ${times(u.pairedRatioMedian)}`,
+  );
   log(`  → target ≤ ${u.target}× floor  ${verdict(u.pass)}`);
-  log(`  (info) floor + the lock and freshness check any locked update needs (mkdir + stat, stat + read): ` +
-    `median ${ms(u.lockedFloor.median, 3)} → ours ${times(u.lockedFloorRatio)} of it`);
+  log(
+    `  (info) floor + the lock and freshness check any locked update needs (mkdir + stat, stat + read): ` +
+      `median ${ms(u.lockedFloor.median, 3)} → ours ${times(u.lockedFloorRatio)} of it`,
+  );
 }
 
 function printThroughput(t) {
   for (const b of Object.values(t.byProcesses)) {
-    log(`  ${b.processes} process(es): median ${b.updatesPerSecMedian.toFixed(0)} updates/s ` +
-      `(${ms(1000 / b.updatesPerSecMedian, 2)} per update, wall ${ms(b.wallMsMedian, 0)}), ` +
-      `lost ${b.lost}, errors ${b.errors}`);
+    log(
+      `  ${b.processes} process(es): median ${b.updatesPerSecMedian.toFixed(0)} updates/s ` +
+        `(${ms(1000 / b.updatesPerSecMedian, 2)} per update, wall ${ms(b.wallMsMedian, 0)}), ` +
+        `lost ${b.lost}, errors ${b.errors}`,
+    );
   }
   log(`  → lost updates ${t.lost}  target ${t.target}  ${verdict(t.pass)}`);
   const e = t.exitCheck;
-  log(`  → added check: a process exiting right after updateSession() (as the CLI does) leaves no lock: ` +
-    `${verdict(e.pass)}${e.pass ? '' : ` (next writer waited ${ms(e.nextWriterMs, 0)})`}`);
+  log(
+    `  → added check: a process exiting right after updateSession() (as the CLI does) leaves no lock: ` +
+      `${verdict(e.pass)}${e.pass ? '' : ` (next writer waited ${ms(e.nextWriterMs, 0)})`}`,
+  );
 }
 
 function printEngine(e) {
-  log(`  ${e.steps} bare spawns        median ${ms(e.bare.median, 0)}  (p10 ${ms(e.bare.p10, 0)}, p90 ${ms(e.bare.p90, 0)}, n=${e.bare.n})`);
-  log(`  engine, ${e.steps} steps       median ${ms(e.engine.median, 0)}  (p10 ${ms(e.engine.p10, 0)}, p90 ${ms(e.engine.p90, 0)}; ${e.checkpointsPerRun} checkpoints per run, in place)`);
-  log(`  engine + worktree (info) median ${ms(e.withWorktree.median, 0)}  (adds git worktree add and the session branch)`);
-  log(`  → engine/bare = ${times(e.ratio)} (paired: ${times(e.pairedRatioMedian)}), +${ms(e.perStepOverheadMs, 3)} per step  target ≤ ${e.target}×  ${verdict(e.pass)}`);
+  log(
+    `  ${e.steps} bare spawns        median ${ms(e.bare.median, 0)}  (p10 ${ms(e.bare.p10, 0)}, p90 ${ms(e.bare.p90, 0)}, n=${e.bare.n})`,
+  );
+  log(
+    `  engine, ${e.steps} steps       median ${ms(e.engine.median, 0)}  (p10 ${ms(e.engine.p10, 0)}, p90 ${ms(e.engine.p90, 0)}; ${e.checkpointsPerRun} checkpoints per run, in place)`,
+  );
+  log(
+    `  engine + worktree (info) median ${ms(e.withWorktree.median, 0)}  (adds git worktree add and the session branch)`,
+  );
+  log(
+    `  → engine/bare = ${times(e.ratio)} (paired: ${times(e.pairedRatioMedian)}), +${ms(e.perStepOverheadMs, 3)} per step  target ≤ ${e.target}×  ${verdict(e.pass)}`,
+  );
 }
 
 function printMapReduce(m) {
-  log(`  ${m.items} items × ${m.sleepSec} s at max_parallel ${m.parallel}: wall median ${(m.wall.median / 1000).toFixed(2)} s`);
-  log(`  → parallel efficiency (ideal/wall, median of ${m.rounds.length}) ${(100 * m.efficiency).toFixed(1)}%  target ≥ ${100 * m.target}%  ${verdict(m.pass)}`);
+  log(
+    `  ${m.items} items × ${m.sleepSec} s at max_parallel ${m.parallel}: wall median ${(m.wall.median / 1000).toFixed(2)} s`,
+  );
+  log(
+    `  → parallel efficiency (ideal/wall, median of ${m.rounds.length}) ${(100 * m.efficiency).toFixed(1)}%  target ≥ ${100 * m.target}%  ${verdict(m.pass)}`,
+  );
   log(`  per-agent cost (worktree, steps, commit, merge, clean-up, state), one at a time: ${ms(m.perAgentMs, 0)}`);
   log(`  bare git worktree add + remove: median ${ms(m.bareWorktreeMs.median, 0)} → ${times(m.overheadRatio)} (info)`);
 }
@@ -92,34 +129,132 @@ function summaryRows(r) {
   const rows = [];
   if (r.listing) {
     const l = r.listing;
-    rows.push([`Listing ${l.count}, cold (fresh process)`, ms(l.cold.median), `naive ${ms(l.naiveFresh.median)}`, times(l.ratios.coldSpeedup), `≥ ${l.target}×`, verdict(l.pass.cold)]);
-    rows.push([`Listing ${l.count}, warm (in-process)`, ms(l.warm.median), `naive ${ms(l.naiveWarm.median)}`, times(l.ratios.warmSpeedup), `≥ ${l.target}×`, verdict(l.pass.warm)]);
-    rows.push([`Listing ${l.count}, no index (fresh)`, ms(l.noIndex.median), `naive ${ms(l.naiveFresh.median)}`, times(l.ratios.noIndexSpeedup), '—', 'info']);
-    rows.push(['Listing first page (limit 50), warm', ms(l.warmPage50.median), `naive ${ms(l.naiveWarm.median)}`, times(l.ratios.warmPage50Speedup), '—', 'info']);
+    rows.push([
+      `Listing ${l.count}, cold (fresh process)`,
+      ms(l.cold.median),
+      `naive ${ms(l.naiveFresh.median)}`,
+      times(l.ratios.coldSpeedup),
+      `≥ ${l.target}×`,
+      verdict(l.pass.cold),
+    ]);
+    rows.push([
+      `Listing ${l.count}, warm (in-process)`,
+      ms(l.warm.median),
+      `naive ${ms(l.naiveWarm.median)}`,
+      times(l.ratios.warmSpeedup),
+      `≥ ${l.target}×`,
+      verdict(l.pass.warm),
+    ]);
+    rows.push([
+      `Listing ${l.count}, no index (fresh)`,
+      ms(l.noIndex.median),
+      `naive ${ms(l.naiveFresh.median)}`,
+      times(l.ratios.noIndexSpeedup),
+      '—',
+      'info',
+    ]);
+    rows.push([
+      'Listing first page (limit 50), warm',
+      ms(l.warmPage50.median),
+      `naive ${ms(l.naiveWarm.median)}`,
+      times(l.ratios.warmPage50Speedup),
+      '—',
+      'info',
+    ]);
   }
   if (r.update) {
     const u = r.update;
-    rows.push(['Update latency, median', ms(u.update.median, 3), `floor ${ms(u.floor.median, 3)}`, times(u.ratio), `≤ ${u.target}×`, verdict(u.pass)]);
-    rows.push(['Update latency, p90', ms(u.update.p90, 3), `floor ${ms(u.floor.p90, 3)}`, times(u.p90Ratio), '—', 'info']);
-    rows.push(['Update vs locked floor', ms(u.update.median, 3), `+lock ${ms(u.lockedFloor.median, 3)}`, times(u.lockedFloorRatio), '—', 'info']);
+    rows.push([
+      'Update latency, median',
+      ms(u.update.median, 3),
+      `floor ${ms(u.floor.median, 3)}`,
+      times(u.ratio),
+      `≤ ${u.target}×`,
+      verdict(u.pass),
+    ]);
+    rows.push([
+      'Update latency, p90',
+      ms(u.update.p90, 3),
+      `floor ${ms(u.floor.p90, 3)}`,
+      times(u.p90Ratio),
+      '—',
+      'info',
+    ]);
+    rows.push([
+      'Update vs locked floor',
+      ms(u.update.median, 3),
+      `+lock ${ms(u.lockedFloor.median, 3)}`,
+      times(u.lockedFloorRatio),
+      '—',
+      'info',
+    ]);
   }
   if (r.throughput) {
     const t = r.throughput;
     for (const b of Object.values(t.byProcesses)) {
-      rows.push([`Throughput, ${b.processes} process(es), one session`, `${b.updatesPerSecMedian.toFixed(0)} /s`, '—', '—', '—', 'info']);
+      rows.push([
+        `Throughput, ${b.processes} process(es), one session`,
+        `${b.updatesPerSecMedian.toFixed(0)} /s`,
+        '—',
+        '—',
+        '—',
+        'info',
+      ]);
     }
-    rows.push(['Lost updates (all runs)', String(t.lost), `of ${t.runs.reduce((s, x) => s + x.expected, 0)}`, '—', '= 0', verdict(t.pass)]);
-    rows.push(['Next writer after an exiting writer (added)', ms(t.exitCheck.nextWriterMs, 1), '—', '—', 'no lock left', verdict(t.exitCheck.pass)]);
+    rows.push([
+      'Lost updates (all runs)',
+      String(t.lost),
+      `of ${t.runs.reduce((s, x) => s + x.expected, 0)}`,
+      '—',
+      '= 0',
+      verdict(t.pass),
+    ]);
+    rows.push([
+      'Next writer after an exiting writer (added)',
+      ms(t.exitCheck.nextWriterMs, 1),
+      '—',
+      '—',
+      'no lock left',
+      verdict(t.exitCheck.pass),
+    ]);
   }
   if (r.engine) {
     const e = r.engine;
-    rows.push([`Workflow of ${e.steps} shell steps (checkpointed)`, ms(e.engine.median, 0), `${e.steps} spawns ${ms(e.bare.median, 0)}`, times(e.ratio), `≤ ${e.target}×`, verdict(e.pass)]);
-    rows.push([`Same, in a session worktree`, ms(e.withWorktree.median, 0), `${e.steps} spawns ${ms(e.bare.median, 0)}`, times(e.withWorktree.median / e.bare.median), '—', 'info']);
+    rows.push([
+      `Workflow of ${e.steps} shell steps (checkpointed)`,
+      ms(e.engine.median, 0),
+      `${e.steps} spawns ${ms(e.bare.median, 0)}`,
+      times(e.ratio),
+      `≤ ${e.target}×`,
+      verdict(e.pass),
+    ]);
+    rows.push([
+      `Same, in a session worktree`,
+      ms(e.withWorktree.median, 0),
+      `${e.steps} spawns ${ms(e.bare.median, 0)}`,
+      times(e.withWorktree.median / e.bare.median),
+      '—',
+      'info',
+    ]);
   }
   if (r.mapreduce) {
     const m = r.mapreduce;
-    rows.push([`MapReduce ${m.items}×${m.sleepSec}s at ${m.parallel} parallel`, `${(m.wall.median / 1000).toFixed(2)} s`, 'ideal 8 rounds + setup', `${(100 * m.efficiency).toFixed(1)}%`, `≥ ${100 * m.target}%`, verdict(m.pass)]);
-    rows.push(['Per-agent cost vs bare worktree add+remove', ms(m.perAgentMs, 0), ms(m.bareWorktreeMs.median, 0), times(m.overheadRatio), '—', 'info']);
+    rows.push([
+      `MapReduce ${m.items}×${m.sleepSec}s at ${m.parallel} parallel`,
+      `${(m.wall.median / 1000).toFixed(2)} s`,
+      'ideal 8 rounds + setup',
+      `${(100 * m.efficiency).toFixed(1)}%`,
+      `≥ ${100 * m.target}%`,
+      verdict(m.pass),
+    ]);
+    rows.push([
+      'Per-agent cost vs bare worktree add+remove',
+      ms(m.perAgentMs, 0),
+      ms(m.bareWorktreeMs.median, 0),
+      times(m.overheadRatio),
+      '—',
+      'info',
+    ]);
   }
   return rows;
 }
@@ -146,8 +281,11 @@ const results = {
   quick,
   config,
 };
-log(`Prodigy session core benchmark — ${results.commit}, Node ${results.node}, ${results.cpus} CPUs, temp homes in ${results.tmpdir}${quick ? ' (QUICK)' : ''}`);
-if (results.srcChanges.length) log(`Note: src/ has uncommitted changes; measured the working tree (${results.srcChanges.join(', ')})`);
+log(
+  `Prodigy session core benchmark — ${results.commit}, Node ${results.node}, ${results.cpus} CPUs, temp homes in ${results.tmpdir}${quick ? ' (QUICK)' : ''}`,
+);
+if (results.srcChanges.length)
+  log(`Note: src/ has uncommitted changes; measured the working tree (${results.srcChanges.join(', ')})`);
 
 if (wanted('listing')) {
   log(`\n1. Listing ${config.listing.count} sessions`);
@@ -186,13 +324,17 @@ if (wanted('engine')) {
 
 if (wanted('mapreduce')) {
   settleDisk();
-  log(`\n5. MapReduce: ${config.mapreduce.items} items of ${config.mapreduce.sleepSec} s at max_parallel ${config.mapreduce.parallel}`);
+  log(
+    `\n5. MapReduce: ${config.mapreduce.items} items of ${config.mapreduce.sleepSec} s at max_parallel ${config.mapreduce.parallel}`,
+  );
   results.mapreduce = await benchMapReduce(config.mapreduce, log);
   printMapReduce(results.mapreduce);
 }
 
 results.durationSec = (performance.now() - started) / 1000;
-log(`\nSummary (medians; ratio = baseline/ours for listings, ours/floor for updates; ${results.durationSec.toFixed(0)} s)`);
+log(
+  `\nSummary (medians; ratio = baseline/ours for listings, ours/floor for updates; ${results.durationSec.toFixed(0)} s)`,
+);
 printTable(summaryRows(results));
 
 fs.mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

@@ -13,7 +13,8 @@ async function oneRun(home, run, processes, perProcess) {
   fs.writeFileSync(path.join(home, 'sessions', `${id}.json`), prettyJson(heavySession(id)));
   const goFile = path.join(home, `go-${run}`);
   const writers = Array.from({ length: processes }, (_, k) =>
-    startWorker('rmwWriter.mjs', [home, id, k, perProcess, goFile]));
+    startWorker('rmwWriter.mjs', [home, id, k, perProcess, goFile]),
+  );
   await Promise.all(writers.map((w) => w.ready));
   fs.writeFileSync(goFile, '');
   const results = await Promise.all(writers.map((w) => w.done));
@@ -79,26 +80,35 @@ export async function benchThroughput({ perProcess, rounds, processCounts }, log
         const r = await oneRun(home, runs.length, processes, perProcess);
         runs.push(r);
         const counts = r.perProcessCounts.map((p) => `p${p.k}=${p.counted}/${perProcess}`).join(' ');
-        log(`  ${processes} process(es): ${r.updatesPerSec.toFixed(0)} updates/s, wall ${r.wallMs.toFixed(0)} ms, ` +
-          `counter ${r.counter}/${r.expected}, lost ${r.lost} (silently ${r.silentlyLost}) [${counts}]` +
-          (r.firstErrors.length ? `, errors: ${r.firstErrors.join('; ')}` : ''));
+        log(
+          `  ${processes} process(es): ${r.updatesPerSec.toFixed(0)} updates/s, wall ${r.wallMs.toFixed(0)} ms, ` +
+            `counter ${r.counter}/${r.expected}, lost ${r.lost} (silently ${r.silentlyLost}) [${counts}]` +
+            (r.firstErrors.length ? `, errors: ${r.firstErrors.join('; ')}` : ''),
+        );
       }
     }
-    const byProcesses = Object.fromEntries(processCounts.map((n) => {
-      const mine = runs.filter((r) => r.processes === n);
-      return [n, {
-        processes: n,
-        updatesPerSecMedian: median(mine.map((r) => r.updatesPerSec)),
-        wallMsMedian: median(mine.map((r) => r.wallMs)),
-        lost: mine.reduce((s, r) => s + r.lost, 0),
-        errors: mine.reduce((s, r) => s + r.perProcessCounts.reduce((e, p) => e + p.errors, 0), 0),
-      }];
-    }));
+    const byProcesses = Object.fromEntries(
+      processCounts.map((n) => {
+        const mine = runs.filter((r) => r.processes === n);
+        return [
+          n,
+          {
+            processes: n,
+            updatesPerSecMedian: median(mine.map((r) => r.updatesPerSec)),
+            wallMsMedian: median(mine.map((r) => r.wallMs)),
+            lost: mine.reduce((s, r) => s + r.lost, 0),
+            errors: mine.reduce((s, r) => s + r.perProcessCounts.reduce((e, p) => e + p.errors, 0), 0),
+          },
+        ];
+      }),
+    );
     const lost = runs.reduce((s, r) => s + r.lost, 0);
     const perProcessMismatch = runs.some((r) => r.perProcessCounts.some((p) => p.counted !== p.done));
     const exit = await exitCheck(home);
-    log(`  process exiting right after its update: lock left behind: ${exit.lockLeft ? 'YES' : 'no'}, ` +
-      `next writer waited ${exit.nextWriterMs.toFixed(0)} ms${exit.error ? ` and failed: ${exit.error}` : ''}`);
+    log(
+      `  process exiting right after its update: lock left behind: ${exit.lockLeft ? 'YES' : 'no'}, ` +
+        `next writer waited ${exit.nextWriterMs.toFixed(0)} ms${exit.error ? ` and failed: ${exit.error}` : ''}`,
+    );
     return { perProcess, runs, byProcesses, lost, target: 0, pass: lost === 0 && !perProcessMismatch, exitCheck: exit };
   } finally {
     removeTempHome(home);

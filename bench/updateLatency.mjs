@@ -41,7 +41,7 @@ function lockedFloorWriter(dir, bytes, locksDir) {
   return () => {
     fs.mkdirSync(lock);
     fs.statSync(lock);
-    fs.statSync(target, { throwIfNoEntry: false }) && fs.readFileSync(target);
+    if (fs.statSync(target, { throwIfNoEntry: false })) fs.readFileSync(target);
     write();
     return () => fs.rmdirSync(lock);
   };

@@ -26,13 +26,18 @@ fs.rmSync(demo, { recursive: true, force: true });
 
 /** Runs the CLI with stderr merged into stdout by the OS, so messages keep their order. */
 function cliRun(args, env = {}) {
-  const r = spawnSync('sh', ['-c', 'exec "$0" "$@" 2>&1', process.execPath, cli, '--home', home, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync('sh', ['-c', 'exec "$0" "$@" 2>&1', process.execPath, cli, '--home', home, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   return { code: r.status ?? 1, out: r.stdout ?? '' };
 }
 
 function show(...args) {
   const env = typeof args[args.length - 1] === 'object' ? args.pop() : {};
-  const shown = ['prodigy-vscode', ...args].map((a) => (a.startsWith(root) ? path.relative(process.cwd(), a) || '.' : a)).join(' ');
+  const shown = ['prodigy-vscode', ...args]
+    .map((a) => (a.startsWith(root) ? path.relative(process.cwd(), a) || '.' : a))
+    .join(' ');
   console.log(`\n\x1b[1m$ ${shown}\x1b[0m`);
   const r = cliRun(args, env);
   process.stdout.write(r.out);
@@ -75,7 +80,9 @@ console.log(`(created ${path.relative(process.cwd(), approval)})`);
 expectExit(show('resume', id, '-y', env), 0, 'resume after the fix');
 show('checkpoints', 'list', id);
 heading('4. Restore the checkpoint after step 2: the worktree goes back, the session is Paused');
-const { checkpoints } = JSON.parse(execFileSync(process.execPath, [cli, '--home', home, 'checkpoints', 'list', id, '--json'], { encoding: 'utf8' }));
+const { checkpoints } = JSON.parse(
+  execFileSync(process.execPath, [cli, '--home', home, 'checkpoints', 'list', id, '--json'], { encoding: 'utf8' }),
+);
 const afterStep2 = checkpoints.find((c) => c.kind === 'session' && c.step_index === 1);
 expectExit(show('restore', id, afterStep2.id), 0, 'restore');
 heading('5. Resume again: steps 3 to 5 run once more (their first run is listed as undone)');
@@ -91,12 +98,21 @@ seedHome(home);
 const manager = new SessionManager({ home });
 const steps = ['shell: cargo fmt --check', 'claude: /prodigy-lint', 'shell: cargo test'];
 async function run(name, stopAfter, end) {
-  const s = await manager.createSession({ type: 'Workflow', workflowName: name, totalSteps: steps.length, metadata: { workflow_path: path.join(project, 'workflows', `${name}.yml`) } });
+  const s = await manager.createSession({
+    type: 'Workflow',
+    workflowName: name,
+    totalSteps: steps.length,
+    metadata: { workflow_path: path.join(project, 'workflows', `${name}.yml`) },
+  });
   await manager.startSession(s.id);
   for (let i = 0; i < stopAfter; i++) {
     await manager.updateSession(s.id, (cur) => ({
       ...cur,
-      workflow_data: { ...cur.workflow_data, current_step: i + 1, completed_steps: [...cur.workflow_data.completed_steps, i] },
+      workflow_data: {
+        ...cur.workflow_data,
+        current_step: i + 1,
+        completed_steps: [...cur.workflow_data.completed_steps, i],
+      },
       timings: { ...cur.timings, [steps[i]]: { secs: 3 + i, nanos: 0 } },
     }));
     await manager.createCheckpoint(s.id, { step_index: i, step_name: steps[i], total_steps: steps.length });
@@ -105,7 +121,9 @@ async function run(name, stopAfter, end) {
   return s.id;
 }
 await run('lint-and-test', 3, (id) => manager.completeSession(id));
-const failed = await run('fix-flaky-tests', 2, (id) => manager.completeSession(id, { success: false, error: 'shell: cargo test exited with code 101' }));
+const failed = await run('fix-flaky-tests', 2, (id) =>
+  manager.completeSession(id, { success: false, error: 'shell: cargo test exited with code 101' }),
+);
 await run('refactor-db-pool', 1, (id) => manager.pauseSession(id));
 manager.close();
 
@@ -116,7 +134,10 @@ fs.copyFileSync(path.join(fixtures, 'legacy-session_state.json'), path.join(proj
 // A run whose record was lost (only its checkpoint file is left) and a MapReduce job Prodigy never recorded.
 const orphan = path.join(home, 'state', 'workflow-1736930000000', 'checkpoints');
 fs.mkdirSync(orphan, { recursive: true });
-fs.copyFileSync(path.join(fixtures, 'workflow-checkpoint.running.json'), path.join(orphan, 'workflow-1736930000456.checkpoint.json'));
+fs.copyFileSync(
+  path.join(fixtures, 'workflow-checkpoint.running.json'),
+  path.join(orphan, 'workflow-1736930000456.checkpoint.json'),
+);
 const job = path.join(home, 'state', 'my-app', 'mapreduce', 'jobs', 'mapreduce-1736938802004');
 fs.mkdirSync(job, { recursive: true });
 fs.copyFileSync(path.join(fixtures, 'mapreduce-job.checkpoint-v2.json'), path.join(job, 'checkpoint-v2.json'));
@@ -133,7 +154,9 @@ expectExit(show('migrate', '--path', project), 0, 'migrate');
 show('sessions', 'list', '--status', 'Paused');
 expectExit(show('sessions', 'quarantine'), 0, 'sessions quarantine');
 expectExit(show('sessions', 'show', 'no-such-session'), 1, 'sessions show of an unknown id');
-console.log(`\nDone. Point the extension at this home with the setting "prodigy.home": "${home}", or run the CLI yourself:\n  node dist/cli.js --home ${home} sessions list`);
+console.log(
+  `\nDone. Point the extension at this home with the setting "prodigy.home": "${home}", or run the CLI yourself:\n  node dist/cli.js --home ${home} sessions list`,
+);
 if (problems.length) {
   console.error(`\nThe demo did not go as described:\n  ${problems.join('\n  ')}`);
   process.exit(1);

@@ -68,8 +68,10 @@ function ensureDebianPackages(needCodeServer) {
     return;
   }
   if (!hasCommand('apt-get')) {
-    throw new Error(`Missing ${wanted.join(', ')} and apt-get is not available; install them by hand ` +
-      `(or set CHROMIUM_PATH to a Chromium binary).`);
+    throw new Error(
+      `Missing ${wanted.join(', ')} and apt-get is not available; install them by hand ` +
+        `(or set CHROMIUM_PATH to a Chromium binary).`,
+    );
   }
   // Always ask for both, as the docs do; apt-get skips what is already there.
   const pkgs = ['chromium', 'libkrb5-dev'];
@@ -77,7 +79,8 @@ function ensureDebianPackages(needCodeServer) {
   if (sudo === null) throw new Error(`Missing ${wanted.join(', ')}: apt-get needs root and sudo is not available.`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const t0 = Date.now();
-  const aptGet = (...args) => sudo.length ? run('sudo', ['-E', 'apt-get', ...args], { env }) : run('apt-get', args, { env });
+  const aptGet = (...args) =>
+    sudo.length ? run('sudo', ['-E', 'apt-get', ...args], { env }) : run('apt-get', args, { env });
   aptGet('update');
   aptGet('install', '-y', '--no-install-recommends', ...pkgs);
   if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`apt-get finished but ${CHROMIUM_PATH} does not exist`);
@@ -129,8 +132,14 @@ function installCodeServer() {
   // A partial install (no marker) is thrown away and redone from scratch.
   fs.rmSync(CODE_SERVER_DIR, { recursive: true, force: true });
   fs.mkdirSync(CODE_SERVER_DIR, { recursive: true });
-  fs.writeFileSync(path.join(CODE_SERVER_DIR, 'package.json'),
-    JSON.stringify({ name: 'prodigy-vscode-test-host', private: true, description: 'code-server for prodigy-vscode tests' }, null, 2));
+  fs.writeFileSync(
+    path.join(CODE_SERVER_DIR, 'package.json'),
+    JSON.stringify(
+      { name: 'prodigy-vscode-test-host', private: true, description: 'code-server for prodigy-vscode tests' },
+      null,
+      2,
+    ),
+  );
   prefillRipgrepCache();
   const env = {
     ...process.env,

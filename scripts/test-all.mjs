@@ -2,6 +2,7 @@
 // `npm test`: every test layer, in order, with streamed output and a summary at the end.
 //   1. setup        node scripts/setup-test-host.mjs   (Chromium + code-server; idempotent)
 //   2. build        npm run build
+//   2b. check       npm run check                     (tsc --noEmit, ESLint, Prettier --check)
 //   3. unit         npm run test:unit
 //   3b. demo        node scripts/demo.mjs             (the README's main job, checking its own outcomes)
 //   4. integration  npm run test:integration          (extension host: desktop VS Code or code-server)
@@ -20,6 +21,7 @@ const MIN = 60_000;
 const layers = [
   { name: 'setup', cmd: process.execPath, args: ['scripts/setup-test-host.mjs'], timeout: 30 * MIN },
   { name: 'build', cmd: npm, args: ['run', 'build'], timeout: 5 * MIN },
+  { name: 'check', cmd: npm, args: ['run', 'check'], timeout: 5 * MIN },
   { name: 'unit', cmd: npm, args: ['run', 'test:unit'], timeout: 15 * MIN, needs: ['build'] },
   { name: 'demo', cmd: process.execPath, args: ['scripts/demo.mjs'], timeout: 5 * MIN, needs: ['build'] },
   { name: 'integration', cmd: npm, args: ['run', 'test:integration'], timeout: 10 * MIN, needs: ['setup', 'build'] },
@@ -29,7 +31,12 @@ const layers = [
 let current = null;
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
-    if (current) try { process.kill(-current.pid, sig); } catch { /* gone */ }
+    if (current)
+      try {
+        process.kill(-current.pid, sig);
+      } catch {
+        /* gone */
+      }
     setTimeout(() => process.exit(130), 2000).unref();
   });
 }
@@ -37,7 +44,9 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 function runLayer(layer) {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    console.log(`\n${'='.repeat(100)}\n[test-all] ${layer.name}: ${[path.basename(layer.cmd), ...layer.args].join(' ')}\n${'='.repeat(100)}`);
+    console.log(
+      `\n${'='.repeat(100)}\n[test-all] ${layer.name}: ${[path.basename(layer.cmd), ...layer.args].join(' ')}\n${'='.repeat(100)}`,
+    );
     // Own process group, so a timeout stops the layer and everything it started.
     const child = spawn(layer.cmd, layer.args, { cwd: REPO_ROOT, stdio: 'inherit', detached: true });
     current = child;
@@ -45,8 +54,18 @@ function runLayer(layer) {
     const timer = setTimeout(() => {
       timedOut = true;
       console.error(`\n[test-all] ${layer.name} TIMED OUT after ${layer.timeout / MIN} min; stopping it.`);
-      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
-      setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 15_000).unref();
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 15_000).unref();
     }, layer.timeout);
     const finish = (status, detail) => {
       clearTimeout(timer);
@@ -77,7 +96,9 @@ for (const layer of layers) {
 const ok = [...results.values()].every((r) => r.status === 'PASS');
 console.log(`\n${'='.repeat(100)}\n[test-all] summary`);
 for (const [name, r] of results) {
-  console.log(`  ${r.status.padEnd(4)}  ${name.padEnd(12)} ${r.secs.toFixed(1).padStart(7)} s${r.detail ? `  (${r.detail})` : ''}`);
+  console.log(
+    `  ${r.status.padEnd(4)}  ${name.padEnd(12)} ${r.secs.toFixed(1).padStart(7)} s${r.detail ? `  (${r.detail})` : ''}`,
+  );
 }
 console.log(`  total ${((Date.now() - tAll) / 1000).toFixed(1)} s: ${ok ? 'ALL PASSED' : 'FAILED'}`);
 console.log('='.repeat(100));

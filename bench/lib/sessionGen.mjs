@@ -10,17 +10,36 @@ const DAY_MS = 86_400_000;
 const NOW_MS = Date.UTC(2025, 5, 1, 12, 0, 0);
 
 const WORKFLOW_NAMES = [
-  'implement-feature', 'code-review', 'fix-tests', 'refactor-module', 'update-deps',
-  'write-docs', 'debtmap-fix', 'coverage-boost', 'lint-fix', 'security-audit',
-  'migrate-api', 'perf-tune',
+  'implement-feature',
+  'code-review',
+  'fix-tests',
+  'refactor-module',
+  'update-deps',
+  'write-docs',
+  'debtmap-fix',
+  'coverage-boost',
+  'lint-fix',
+  'security-audit',
+  'migrate-api',
+  'perf-tune',
 ];
 const COMMANDS = [
-  'claude: /prodigy-implement-spec $ARG', 'claude: /prodigy-code-review', 'claude: /prodigy-lint',
-  'shell: cargo test', 'shell: npm test', 'claude: /prodigy-debug-test-failure', 'shell: cargo clippy',
+  'claude: /prodigy-implement-spec $ARG',
+  'claude: /prodigy-code-review',
+  'claude: /prodigy-lint',
+  'shell: cargo test',
+  'shell: npm test',
+  'claude: /prodigy-debug-test-failure',
+  'shell: cargo clippy',
 ];
 // Weighted like a long-lived home: most runs are over.
 const STATUSES = [
-  ['Completed', 55], ['Failed', 15], ['Cancelled', 8], ['Paused', 10], ['Running', 8], ['Initializing', 4],
+  ['Completed', 55],
+  ['Failed', 15],
+  ['Cancelled', 8],
+  ['Paused', 10],
+  ['Running', 8],
+  ['Initializing', 4],
 ];
 
 /** mulberry32: small, fast, reproducible. */
@@ -46,7 +65,8 @@ function makeTools(rand) {
   const hex = (n) => Array.from({ length: n }, () => int(0, 15).toString(16)).join('');
   const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${pick(['8', '9', 'a', 'b'])}${hex(3)}-${hex(12)}`;
   // chrono's AutoSi: Linux clocks give nine fraction digits.
-  const ts = (ms) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, (_, f) => `.${f}${String(int(0, 999_999)).padStart(6, '0')}Z`);
+  const ts = (ms) =>
+    new Date(ms).toISOString().replace(/\.(\d{3})Z$/, (_, f) => `.${f}${String(int(0, 999_999)).padStart(6, '0')}Z`);
   const duration = () => ({ secs: int(1, 400), nanos: int(0, 999_999_999) });
   return { int, pick, weighted, hex, uuid, ts, duration };
 }
@@ -55,7 +75,11 @@ function makeTools(rand) {
 function sortKeys(value) {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys(value[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys(value[k])]),
+    );
   }
   return value;
 }
@@ -113,7 +137,11 @@ function legacyState(t, session, startedMs, error) {
 }
 
 function makeSession(t, used) {
-  const kind = t.weighted([['workflow', 60], ['prodigy-mapreduce', 25], ['mapreduce', 15]]);
+  const kind = t.weighted([
+    ['workflow', 60],
+    ['prodigy-mapreduce', 25],
+    ['mapreduce', 15],
+  ]);
   let startedMs = NOW_MS - t.int(0, 90 * DAY_MS - 1);
   // Prodigy's workflow ids are `workflow-{unix_ms}`: move on a millisecond if taken, as it does.
   while (kind === 'workflow' && used.has(`workflow-${startedMs}`)) startedMs++;
@@ -210,7 +238,13 @@ export function heavySession(id, seed = 7) {
     const s = makeSession(t, new Set());
     if (s.checkpoints.length && s.session_type === 'Workflow' && s.workflow_data?.workflow_name) {
       // Running again after the failure (Failed → Running is allowed), so updates are plain.
-      return { ...s, id, status: 'Running', completed_at: null, workflow_data: { ...s.workflow_data, workflow_id: id } };
+      return {
+        ...s,
+        id,
+        status: 'Running',
+        completed_at: null,
+        workflow_data: { ...s.workflow_data, workflow_id: id },
+      };
     }
   }
 }

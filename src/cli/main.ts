@@ -83,7 +83,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     io.err(`prodigy-vscode: ${errorMessage(err)}\nRun \`prodigy-vscode help\` for usage.`);
     return 2;
   }
-  const { values: v, positionals: [cmd, sub, arg, ...extra] } = parsed;
+  const {
+    values: v,
+    positionals: [cmd, sub, arg, ...extra],
+  } = parsed;
   if (v.version) {
     io.out(VERSION);
     return 0;
@@ -120,7 +123,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return 0;
       case 'sessions clean':
         expect(2);
-        return await sessionsClean(manager, io, { olderThan: v['older-than'], all: v.all, dryRun: v['dry-run'], force: v.force, json: v.json });
+        return await sessionsClean(manager, io, {
+          olderThan: v['older-than'],
+          all: v.all,
+          dryRun: v['dry-run'],
+          force: v.force,
+          json: v.json,
+        });
       case 'dlq list':
       case 'dlq ls':
         expect(3);
@@ -137,7 +146,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await worktreeList(manager, io, { json: v.json });
       case 'worktree clean':
         expect(3);
-        return await worktreeClean(manager, io, arg, { all: v.all, force: v.force, dryRun: v['dry-run'], json: v.json });
+        return await worktreeClean(manager, io, arg, {
+          all: v.all,
+          force: v.force,
+          dryRun: v['dry-run'],
+          json: v.json,
+        });
       case 'checkpoints list':
       case 'checkpoints ls':
         expect(3);
@@ -148,7 +162,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
           // `prodigy run <wf> --resume <id>` goes straight to the resume; the workflow comes from the session.
           if (v.resume !== undefined) {
             expect(2);
-            return await resumeCommand(manager, io, v.resume, { yes: v.yes, json: v.json, claudeCommand: v['claude-command'] });
+            return await resumeCommand(manager, io, v.resume, {
+              yes: v.yes,
+              json: v.json,
+              claudeCommand: v['claude-command'],
+            });
           }
           expect(2);
           return await runCommand(manager, io, sub, {
@@ -165,7 +183,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         }
         if (cmd === 'resume') {
           expect(2);
-          return await resumeCommand(manager, io, sub, { yes: v.yes, json: v.json, claudeCommand: v['claude-command'] });
+          return await resumeCommand(manager, io, sub, {
+            yes: v.yes,
+            json: v.json,
+            claudeCommand: v['claude-command'],
+          });
         }
         if (cmd === 'merge') {
           expect(2);

@@ -9,32 +9,48 @@ export class ProdigyError extends Error {
 }
 
 export class SessionNotFoundError extends ProdigyError {
-  constructor(readonly sessionId: string, readonly file: string) {
+  constructor(
+    readonly sessionId: string,
+    readonly file: string,
+  ) {
     super(`Session not found: ${sessionId} (no file ${file})`);
   }
 }
 
 export class CheckpointNotFoundError extends ProdigyError {
-  constructor(readonly sessionId: string, readonly checkpointId: string) {
+  constructor(
+    readonly sessionId: string,
+    readonly checkpointId: string,
+  ) {
     super(`Checkpoint ${checkpointId} not found in session ${sessionId}`);
   }
 }
 
 /** A file exists but is not a readable session/checkpoint: truncated, empty, not JSON or wrongly shaped. */
 export class CorruptFileError extends ProdigyError {
-  constructor(readonly file: string, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
     super(`${file}: ${reason}`);
   }
 }
 
 export class InvalidIdError extends ProdigyError {
-  constructor(readonly kind: string, readonly value: string) {
+  constructor(
+    readonly kind: string,
+    readonly value: string,
+  ) {
     super(`Invalid ${kind} "${value}": use letters, digits, '.', '_' and '-' only (at most 200 characters)`);
   }
 }
 
 export class IllegalTransitionError extends ProdigyError {
-  constructor(readonly sessionId: string, readonly from: SessionStatus, readonly to: SessionStatus) {
+  constructor(
+    readonly sessionId: string,
+    readonly from: SessionStatus,
+    readonly to: SessionStatus,
+  ) {
     super(`Session ${sessionId} cannot go from ${from} to ${to}`);
   }
 }

@@ -36,7 +36,11 @@ export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi 
   let settings = readSettings();
   let manager = new SessionManager({ home: settings.home });
   const tree = new SessionsTreeProvider(manager, settings.pageSize, log);
-  const view = vscode.window.createTreeView<TreeNode>('prodigy.sessions', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true });
+  const view = vscode.window.createTreeView<TreeNode>('prodigy.sessions', {
+    treeDataProvider: tree,
+    showCollapseAll: true,
+    canSelectMany: true,
+  });
   context.subscriptions.push(tree, view);
 
   const runs = new RunController(() => manager, readSettings, log);
@@ -53,11 +57,23 @@ export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi 
     vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logDocuments),
     vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitContentDocuments()),
     // A run starting or ending changes whether its row is live, stoppable, resumable.
-    runs.onDidChangeRuns(() => tree.refreshSessions([...runs.active().map((r) => r.sessionId), ...(runs.lastSessionId ? [runs.lastSessionId] : [])])),
+    runs.onDidChangeRuns(() =>
+      tree.refreshSessions([
+        ...runs.active().map((r) => r.sessionId),
+        ...(runs.lastSessionId ? [runs.lastSessionId] : []),
+      ]),
+    ),
     vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
   );
 
-  const services: ExtensionServices = { manager: () => manager, settings: readSettings, tree, view: view as vscode.TreeView<unknown>, log, runs };
+  const services: ExtensionServices = {
+    manager: () => manager,
+    settings: readSettings,
+    tree,
+    view: view as vscode.TreeView<unknown>,
+    log,
+    runs,
+  };
   for (const [id, handler] of Object.entries({ ...sessionCommands(services), ...runCommands(services) })) {
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
   }

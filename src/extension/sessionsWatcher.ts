@@ -3,7 +3,9 @@
 import * as vscode from 'vscode';
 
 export function watchSessionsFolder(sessionsDir: string, onChange: () => void, debounceMs = 100): vscode.Disposable {
-  const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(sessionsDir), '*.json'));
+  const watcher = vscode.workspace.createFileSystemWatcher(
+    new vscode.RelativePattern(vscode.Uri.file(sessionsDir), '*.json'),
+  );
   let timer: NodeJS.Timeout | undefined;
   const schedule = () => {
     if (timer) clearTimeout(timer);

@@ -14,7 +14,10 @@ export class StatusBarController implements vscode.Disposable {
   ) {
     this.item = vscode.window.createStatusBarItem('prodigy.status', vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'Prodigy';
-    this.disposables.push(this.item, runs.onDidChangeRuns(() => void this.update()));
+    this.disposables.push(
+      this.item,
+      runs.onDidChangeRuns(() => void this.update()),
+    );
   }
 
   /** Follows record changes of the session it shows (another process may stop or finish it). */
@@ -34,7 +37,9 @@ export class StatusBarController implements vscode.Disposable {
       item.text = `$(sync~spin) ${run.workflowName} · ${run.job ? jobText(run.job) : `step ${Math.max(run.step, 1)}/${run.total}`}${more}`;
       const md = new vscode.MarkdownString(undefined, true);
       for (const r of active) {
-        const now = r.job ? `${escape(jobText(r.job))}, ${r.job.agents.size} agent(s) running` : `step ${r.step}/${r.total}: ${escape(r.display)}`;
+        const now = r.job
+          ? `${escape(jobText(r.job))}, ${r.job.agents.size} agent(s) running`
+          : `step ${r.step}/${r.total}: ${escape(r.display)}`;
         md.appendMarkdown(`**${escape(r.workflowName)}** \`${r.sessionId}\`  \n${now}\n\n`);
       }
       md.appendMarkdown('Click to show it in the Sessions view.');
@@ -52,10 +57,14 @@ export class StatusBarController implements vscode.Disposable {
     if (last.status === 'Failed') {
       item.text = `$(error) ${name} failed`;
       item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
-      item.tooltip = new vscode.MarkdownString(`**${escape(name)}** failed\n\n${escape(last.error ?? '')}\n\nClick to show it; resume it from its menu.`);
+      item.tooltip = new vscode.MarkdownString(
+        `**${escape(name)}** failed\n\n${escape(last.error ?? '')}\n\nClick to show it; resume it from its menu.`,
+      );
     } else if (last.status === 'Paused') {
       item.text = `$(debug-pause) ${name} paused · step ${last.current_step + 1}/${last.total_steps}`;
-      item.tooltip = new vscode.MarkdownString(`**${escape(name)}** is paused before step ${last.current_step + 1}. Click to show it; resume it from its menu.`);
+      item.tooltip = new vscode.MarkdownString(
+        `**${escape(name)}** is paused before step ${last.current_step + 1}. Click to show it; resume it from its menu.`,
+      );
     } else {
       item.hide();
       return;

@@ -53,24 +53,28 @@ let gate;
 /** Set by test 1, used by the rest. */
 let sessionId;
 
-before(async () => {
-  gate = path.join(makeTempDir('prodigy-gate-'), 'gate');
-  const workflow = fs.readFileSync(FIXTURE, 'utf8').replaceAll('@GATE@', gate);
-  wb = await openWorkbench({
-    // An empty home: the tree shows only the session this test starts.
-    home: makeTempDir('prodigy-home-'),
-    prepareWorkspace: (dir) => initGitRepo(dir, {
-      'README.md': '# e2e workspace\n',
-      [`workflows/${WORKFLOW_FILE}`]: workflow,
-      // Test 7: one pass per spec file.
-      [`workflows/${PER_SPEC_FILE}`]: `name: ${PER_SPEC}\ncommands:\n  - shell: "echo \${ARG} >> done.txt && git add done.txt && git commit -qm spec-\${ARG}"\n`,
-      'specs/65-refactor.md': '# 65\n',
-      'specs/70-tests.md': '# 70\n',
-    }),
-    // No end-of-run merge question: the run keeps its branch, the workspace stays as it was.
-    settings: { 'prodigy.merge': 'never' },
-  });
-}, { timeout: 120_000 });
+before(
+  async () => {
+    gate = path.join(makeTempDir('prodigy-gate-'), 'gate');
+    const workflow = fs.readFileSync(FIXTURE, 'utf8').replaceAll('@GATE@', gate);
+    wb = await openWorkbench({
+      // An empty home: the tree shows only the session this test starts.
+      home: makeTempDir('prodigy-home-'),
+      prepareWorkspace: (dir) =>
+        initGitRepo(dir, {
+          'README.md': '# e2e workspace\n',
+          [`workflows/${WORKFLOW_FILE}`]: workflow,
+          // Test 7: one pass per spec file.
+          [`workflows/${PER_SPEC_FILE}`]: `name: ${PER_SPEC}\ncommands:\n  - shell: "echo \${ARG} >> done.txt && git add done.txt && git commit -qm spec-\${ARG}"\n`,
+          'specs/65-refactor.md': '# 65\n',
+          'specs/70-tests.md': '# 70\n',
+        }),
+      // No end-of-run merge question: the run keeps its branch, the workspace stays as it was.
+      settings: { 'prodigy.merge': 'never' },
+    });
+  },
+  { timeout: 120_000 },
+);
 
 after(async () => {
   // If a test failed mid-run, step 2 may still be waiting: open the gate so it ends. A step runs in its own
@@ -83,7 +87,11 @@ after(async () => {
   for (const line of gate ? gateWaiters() : []) {
     const pid = Number(line.trim().split(/\s+/)[0]);
     console.log(`killing a leftover step process: ${line.trim()}`);
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 });
 
@@ -117,57 +125,67 @@ async function shownNotifications() {
 }
 
 // ------------------------------------------------------------------------------------------------ tests
-test('1. Run Workflow… from the command palette: the session appears and progresses; the status bar follows', { timeout: 120_000 }, async () => {
-  await withFailureScreenshot(wb, 'e2e-run-01', async () => {
-    const { page } = wb;
-    await showProdigyView(page);
-    await setSidebarWidth(page, 560);
-    await page.locator('.part.sidebar .welcome-view-content, .part.sidebar .monaco-list-row').first().waitFor({ timeout: 20_000 });
-    await wb.screenshot('e2e-run-00-empty-view');
+test(
+  '1. Run Workflow… from the command palette: the session appears and progresses; the status bar follows',
+  { timeout: 120_000 },
+  async () => {
+    await withFailureScreenshot(wb, 'e2e-run-01', async () => {
+      const { page } = wb;
+      await showProdigyView(page);
+      await setSidebarWidth(page, 560);
+      await page
+        .locator('.part.sidebar .welcome-view-content, .part.sidebar .monaco-list-row')
+        .first()
+        .waitFor({ timeout: 20_000 });
+      await wb.screenshot('e2e-run-00-empty-view');
 
-    // The palette, as typed by a person.
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: STEP });
-    await input.fill('>');
-    await input.pressSequentially('Prodigy: Run Workflow', { delay: 10 });
-    const entry = page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Prodigy: Run Workflow…' }).first();
-    await entry.waitFor({ timeout: STEP });
-    await wb.screenshot('e2e-run-01-palette');
-    await entry.click();
+      // The palette, as typed by a person.
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: STEP });
+      await input.fill('>');
+      await input.pressSequentially('Prodigy: Run Workflow', { delay: 10 });
+      const entry = page
+        .locator('.quick-input-widget .monaco-list-row')
+        .filter({ hasText: 'Prodigy: Run Workflow…' })
+        .first();
+      await entry.waitFor({ timeout: STEP });
+      await wb.screenshot('e2e-run-01-palette');
+      await entry.click();
 
-    // The workflow file picker: file name, workflow name and relative path.
-    const picked = await pickQuickItemAfterScreenshot(WORKFLOW_FILE, 'e2e-run-02-pick-workflow');
-    assert.match(picked, new RegExp(`${WORKFLOW}.*workflows/${WORKFLOW_FILE}`), `picker item: ${picked}`);
+      // The workflow file picker: file name, workflow name and relative path.
+      const picked = await pickQuickItemAfterScreenshot(WORKFLOW_FILE, 'e2e-run-02-pick-workflow');
+      assert.match(picked, new RegExp(`${WORKFLOW}.*workflows/${WORKFLOW_FILE}`), `picker item: ${picked}`);
 
-    // The session row appears, Running, waiting in step 2 (one step done).
-    const row = await waitForRowText(page, new RegExp(`^${WORKFLOW} Running · step 2/4`));
-    const ids = fs.readdirSync(path.join(wb.home, 'sessions')).filter((f) => f.endsWith('.json'));
-    assert.equal(ids.length, 1, `one session record expected, found ${ids.join(', ')}`);
-    sessionId = ids[0].replace(/\.json$/, '');
-    console.log(`session ${sessionId}; row: ${row}`);
+      // The session row appears, Running, waiting in step 2 (one step done).
+      const row = await waitForRowText(page, new RegExp(`^${WORKFLOW} Running · step 2/4`));
+      const ids = fs.readdirSync(path.join(wb.home, 'sessions')).filter((f) => f.endsWith('.json'));
+      assert.equal(ids.length, 1, `one session record expected, found ${ids.join(', ')}`);
+      sessionId = ids[0].replace(/\.json$/, '');
+      console.log(`session ${sessionId}; row: ${row}`);
 
-    // The status bar item: spinning, workflow name and the step running now.
-    const item = await waitForStatusBarItem(page, new RegExp(`${WORKFLOW} · step 2/4`));
-    assert.deepEqual(item.icons, ['sync~spin'], `status bar icons: ${JSON.stringify(item)}`);
+      // The status bar item: spinning, workflow name and the step running now.
+      const item = await waitForStatusBarItem(page, new RegExp(`${WORKFLOW} · step 2/4`));
+      assert.deepEqual(item.icons, ['sync~spin'], `status bar icons: ${JSON.stringify(item)}`);
 
-    // The progress notification names the workflow and the step.
-    await waitForNotification(page, /step 2\/4/);
-    console.log(`notifications:\n${await shownNotifications()}`);
+      // The progress notification names the workflow and the step.
+      await waitForNotification(page, /step 2\/4/);
+      console.log(`notifications:\n${await shownNotifications()}`);
 
-    // On disk: Running, a worktree on its own branch, step 2 waiting.
-    const rec = record(sessionId);
-    assert.equal(rec.status, 'Running');
-    const wt = worktreeOf(sessionId);
-    assert.ok(wt, 'the session has a worktree');
-    assert.equal(git(wt, 'rev-parse', '--abbrev-ref', 'HEAD'), `prodigy-${sessionId}`);
-    assert.equal(fs.readFileSync(path.join(wt, 'notes', 'plan.md'), 'utf8'), '# Plan\n\nfirst draft\n');
-    assert.ok(gateWaiters().length > 0, 'step 2 is waiting for the gate');
+      // On disk: Running, a worktree on its own branch, step 2 waiting.
+      const rec = record(sessionId);
+      assert.equal(rec.status, 'Running');
+      const wt = worktreeOf(sessionId);
+      assert.ok(wt, 'the session has a worktree');
+      assert.equal(git(wt, 'rev-parse', '--abbrev-ref', 'HEAD'), `prodigy-${sessionId}`);
+      assert.equal(fs.readFileSync(path.join(wt, 'notes', 'plan.md'), 'utf8'), '# Plan\n\nfirst draft\n');
+      assert.ok(gateWaiters().length > 0, 'step 2 is waiting for the gate');
 
-    await page.mouse.move(900, 600);
-    await wb.screenshot('e2e-run-03-running-tree-and-statusbar');
-  });
-});
+      await page.mouse.move(900, 600);
+      await wb.screenshot('e2e-run-03-running-tree-and-statusbar');
+    });
+  },
+);
 
 /** Wait for the quick pick to list `text`, screenshot it, then click it; returns the item's text. */
 async function pickQuickItemAfterScreenshot(text, shot) {
@@ -177,19 +195,29 @@ async function pickQuickItemAfterScreenshot(text, shot) {
   return pickQuickItem(wb.page, text);
 }
 
-test('2. Stop from the row\'s inline action: the row and the status bar show Paused', { timeout: 60_000 }, async () => {
+test("2. Stop from the row's inline action: the row and the status bar show Paused", { timeout: 60_000 }, async () => {
   assert.ok(sessionId, 'test 1 started a session');
   await withFailureScreenshot(wb, 'e2e-run-04', async () => {
     const { page } = wb;
     const row = sessionRow(page, WORKFLOW);
     // The row is re-rendered when the run registers as live in this window: wait for its Stop action.
-    const actions = await pollUntil(async () => {
-      const a = await rowActionTitles(page, row);
-      return a.some((x) => x.startsWith('Stop Session')) ? a : undefined;
-    }, { timeout: STEP, message: 'an inline Stop action on the running row', describe: async () => (await rowActionTitles(page, row)).join(', ') });
+    const actions = await pollUntil(
+      async () => {
+        const a = await rowActionTitles(page, row);
+        return a.some((x) => x.startsWith('Stop Session')) ? a : undefined;
+      },
+      {
+        timeout: STEP,
+        message: 'an inline Stop action on the running row',
+        describe: async () => (await rowActionTitles(page, row)).join(', '),
+      },
+    );
     console.log(`inline actions of the running row: ${actions.join(' | ')}`);
     // Resuming a run this window owns can only fail ("already running in this window").
-    assert.ok(!actions.some((a) => a.startsWith('Resume Session')), `a running row offers Resume: ${actions.join(', ')}`);
+    assert.ok(
+      !actions.some((a) => a.startsWith('Resume Session')),
+      `a running row offers Resume: ${actions.join(', ')}`,
+    );
     await clickRowAction(page, row, 'Stop Session');
 
     const text = await waitForRowText(page, new RegExp(`^${WORKFLOW} Paused · step 2/4`), { timeout: 20_000 });
@@ -202,20 +230,31 @@ test('2. Stop from the row\'s inline action: the row and the status bar show Pau
     // On disk: Paused before step 2; the waiting step was killed.
     const rec = record(sessionId);
     assert.equal(rec.status, 'Paused');
-    await pollUntil(() => gateWaiters().length === 0, { timeout: 10_000, message: 'the stopped step to exit', describe: () => gateWaiters().join('\n') });
+    await pollUntil(() => gateWaiters().length === 0, {
+      timeout: 10_000,
+      message: 'the stopped step to exit',
+      describe: () => gateWaiters().join('\n'),
+    });
     await wb.screenshot('e2e-run-04-stopped');
   });
 });
 
-test('3. Resume from the row\'s inline action; once the gate opens it completes', { timeout: 90_000 }, async () => {
+test("3. Resume from the row's inline action; once the gate opens it completes", { timeout: 90_000 }, async () => {
   assert.ok(sessionId, 'test 1 started a session');
   await withFailureScreenshot(wb, 'e2e-run-05', async () => {
     const { page } = wb;
     const row = sessionRow(page, WORKFLOW);
-    const actions = await pollUntil(async () => {
-      const a = await rowActionTitles(page, row);
-      return a.some((x) => x.startsWith('Resume Session')) ? a : undefined;
-    }, { timeout: STEP, message: 'an inline Resume action on the paused row', describe: async () => (await rowActionTitles(page, row)).join(', ') });
+    const actions = await pollUntil(
+      async () => {
+        const a = await rowActionTitles(page, row);
+        return a.some((x) => x.startsWith('Resume Session')) ? a : undefined;
+      },
+      {
+        timeout: STEP,
+        message: 'an inline Resume action on the paused row',
+        describe: async () => (await rowActionTitles(page, row)).join(', '),
+      },
+    );
     console.log(`inline actions of the paused row: ${actions.join(' | ')}`);
     assert.ok(!actions.some((a) => a.startsWith('Stop Session')), `a paused row offers Stop: ${actions.join(', ')}`);
     await clickRowAction(page, row, 'Resume Session');
@@ -239,107 +278,133 @@ test('3. Resume from the row\'s inline action; once the gate opens it completes'
     const wt = worktreeOf(sessionId);
     assert.equal(fs.readFileSync(path.join(wt, 'notes', 'plan.md'), 'utf8'), '# Plan\n\nsecond draft\n');
     assert.equal(fs.readFileSync(path.join(wt, 'notes', 'report.md'), 'utf8'), 'all good\n');
-    assert.ok(!fs.existsSync(path.join(wb.workspace, 'notes')), 'prodigy.merge=never: nothing merged into the workspace');
+    assert.ok(
+      !fs.existsSync(path.join(wb.workspace, 'notes')),
+      'prodigy.merge=never: nothing merged into the workspace',
+    );
     await wb.screenshot('e2e-run-06-resumed-completed');
   });
 });
 
-test('4. Restore Checkpoint… from a checkpoint row\'s context menu: diff, confirmation, Paused, files back', { timeout: 90_000 }, async () => {
-  assert.ok(sessionId, 'test 1 started a session');
-  await withFailureScreenshot(wb, 'e2e-run-07', async () => {
-    const { page } = wb;
-    const wt = worktreeOf(sessionId);
-    const headBefore = git(wt, 'rev-parse', 'HEAD');
+test(
+  "4. Restore Checkpoint… from a checkpoint row's context menu: diff, confirmation, Paused, files back",
+  { timeout: 90_000 },
+  async () => {
+    assert.ok(sessionId, 'test 1 started a session');
+    await withFailureScreenshot(wb, 'e2e-run-07', async () => {
+      const { page } = wb;
+      const wt = worktreeOf(sessionId);
+      const headBefore = git(wt, 'rev-parse', 'HEAD');
 
-    // Expand the session (a click selects and, in single-click mode, expands it).
-    const row = sessionRow(page, WORKFLOW);
-    await row.click();
-    if ((await row.getAttribute('aria-expanded')) !== 'true') await page.keyboard.press('ArrowRight');
-    const texts = await pollUntil(async () => {
-      const t = await rowTexts(page);
-      return t.filter((x) => /^After step \d\/4/.test(x)).length >= 4 ? t : undefined;
-    }, { timeout: 20_000, message: 'the checkpoint rows', describe: async () => (await rowTexts(page)).join('\n') });
-    console.log(`rows:\n${texts.map((t) => `  - ${t}`).join('\n')}`);
-    await page.mouse.move(900, 600);
-    await wb.screenshot('e2e-run-07-checkpoints');
+      // Expand the session (a click selects and, in single-click mode, expands it).
+      const row = sessionRow(page, WORKFLOW);
+      await row.click();
+      if ((await row.getAttribute('aria-expanded')) !== 'true') await page.keyboard.press('ArrowRight');
+      const texts = await pollUntil(
+        async () => {
+          const t = await rowTexts(page);
+          return t.filter((x) => /^After step \d\/4/.test(x)).length >= 4 ? t : undefined;
+        },
+        { timeout: 20_000, message: 'the checkpoint rows', describe: async () => (await rowTexts(page)).join('\n') },
+      );
+      console.log(`rows:\n${texts.map((t) => `  - ${t}`).join('\n')}`);
+      await page.mouse.move(900, 600);
+      await wb.screenshot('e2e-run-07-checkpoints');
 
-    // Context menu of the checkpoint after step 1: Restore Checkpoint…
-    const cpRow = sessionRow(page, /After step 1\/4/);
-    const menu = await openContextMenu(page, cpRow);
-    console.log(`checkpoint context menu: ${menu.labels.join(' | ')}`);
-    assert.ok(menu.labels.some((l) => /^Restore Checkpoint/.test(l)), `no Restore in ${menu.labels.join(', ')}`);
-    await wb.screenshot('e2e-run-08-restore-menu');
-    await menu.click(/^Restore Checkpoint/);
+      // Context menu of the checkpoint after step 1: Restore Checkpoint…
+      const cpRow = sessionRow(page, /After step 1\/4/);
+      const menu = await openContextMenu(page, cpRow);
+      console.log(`checkpoint context menu: ${menu.labels.join(' | ')}`);
+      assert.ok(
+        menu.labels.some((l) => /^Restore Checkpoint/.test(l)),
+        `no Restore in ${menu.labels.join(', ')}`,
+      );
+      await wb.screenshot('e2e-run-08-restore-menu');
+      await menu.click(/^Restore Checkpoint/);
 
-    // The multi-file diff of what the restore changes, then the modal confirmation.
-    let tab = await waitForEditorTab(page, /files that change/);
-    console.log(`diff tab: ${tab.title}`);
-    assert.match(tab.title, new RegExp(`Restore ${sessionId} to after step 1/4`));
-    let dialog = await waitForDialog(page);
-    console.log(`dialog: ${dialog.message}\n  detail: ${dialog.detail}\n  buttons: ${dialog.buttons.join(' | ')}`);
-    assert.match(dialog.message, new RegExp(`Restore session ${sessionId} to after step 1/4\\?`));
-    assert.match(dialog.detail, /2 file\(s\) in .* go back to/);
-    assert.ok(dialog.buttons.includes('Restore'), `buttons: ${dialog.buttons.join(', ')}`);
-    await wb.screenshot('e2e-run-09-restore-confirm');
+      // The multi-file diff of what the restore changes, then the modal confirmation.
+      let tab = await waitForEditorTab(page, /files that change/);
+      console.log(`diff tab: ${tab.title}`);
+      assert.match(tab.title, new RegExp(`Restore ${sessionId} to after step 1/4`));
+      let dialog = await waitForDialog(page);
+      console.log(`dialog: ${dialog.message}\n  detail: ${dialog.detail}\n  buttons: ${dialog.buttons.join(' | ')}`);
+      assert.match(dialog.message, new RegExp(`Restore session ${sessionId} to after step 1/4\\?`));
+      assert.match(dialog.detail, /2 file\(s\) in .* go back to/);
+      assert.ok(dialog.buttons.includes('Restore'), `buttons: ${dialog.buttons.join(', ')}`);
+      await wb.screenshot('e2e-run-09-restore-confirm');
 
-    // Cancel first: nothing changes (and the diff can be looked at without the dialog over it).
-    await dialog.click('Cancel');
-    const diffFiles = await multiDiffFiles();
-    console.log(`diff lists: ${diffFiles.join(', ')}`);
-    assert.ok(diffFiles.some((f) => f.includes('plan.md')) && diffFiles.some((f) => f.includes('report.md')),
-      `the diff lists plan.md and report.md: ${diffFiles.join(', ')}`);
-    // report.md did not exist at the checkpoint: the restore deletes it, and the diff says so.
-    assert.match(diffFiles.find((f) => f.includes('report.md')), /D$/, `report.md is marked deleted: ${diffFiles.join(', ')}`);
-    await page.mouse.move(900, 600);
-    await wb.screenshot('e2e-run-10-restore-diff-cancelled');
-    assert.equal(git(wt, 'rev-parse', 'HEAD'), headBefore, 'Cancel left the worktree alone');
-    assert.equal(record(sessionId).status, 'Completed', 'Cancel left the session Completed');
-    assert.match(await waitForRowText(page, new RegExp(`^${WORKFLOW} `)), /Completed/);
+      // Cancel first: nothing changes (and the diff can be looked at without the dialog over it).
+      await dialog.click('Cancel');
+      const diffFiles = await multiDiffFiles();
+      console.log(`diff lists: ${diffFiles.join(', ')}`);
+      assert.ok(
+        diffFiles.some((f) => f.includes('plan.md')) && diffFiles.some((f) => f.includes('report.md')),
+        `the diff lists plan.md and report.md: ${diffFiles.join(', ')}`,
+      );
+      // report.md did not exist at the checkpoint: the restore deletes it, and the diff says so.
+      assert.match(
+        diffFiles.find((f) => f.includes('report.md')),
+        /D$/,
+        `report.md is marked deleted: ${diffFiles.join(', ')}`,
+      );
+      await page.mouse.move(900, 600);
+      await wb.screenshot('e2e-run-10-restore-diff-cancelled');
+      assert.equal(git(wt, 'rev-parse', 'HEAD'), headBefore, 'Cancel left the worktree alone');
+      assert.equal(record(sessionId).status, 'Completed', 'Cancel left the session Completed');
+      assert.match(await waitForRowText(page, new RegExp(`^${WORKFLOW} `)), /Completed/);
 
-    // Again, and this time Restore: from the context menu; if a busy machine swallowed that click (a hover
-    // tooltip over the menu), from the row's inline action, which runs the same command.
-    await page.mouse.move(900, 600);
-    await (await openContextMenu(page, sessionRow(page, /After step 1\/4/))).click(/^Restore Checkpoint/);
-    dialog = await waitForDialog(page, { timeout: 8_000 }).catch(() => null);
-    if (!dialog) {
-      await page.keyboard.press('Escape');
-      await clickRowAction(page, sessionRow(page, /After step 1\/4/), 'Restore Checkpoint');
-      dialog = await waitForDialog(page, { timeout: 30_000 });
-    }
-    tab = await waitForEditorTab(page, /files that change/);
-    await dialog.click('Restore');
+      // Again, and this time Restore: from the context menu; if a busy machine swallowed that click (a hover
+      // tooltip over the menu), from the row's inline action, which runs the same command.
+      await page.mouse.move(900, 600);
+      await (await openContextMenu(page, sessionRow(page, /After step 1\/4/))).click(/^Restore Checkpoint/);
+      dialog = await waitForDialog(page, { timeout: 8_000 }).catch(() => null);
+      if (!dialog) {
+        await page.keyboard.press('Escape');
+        await clickRowAction(page, sessionRow(page, /After step 1\/4/), 'Restore Checkpoint');
+        dialog = await waitForDialog(page, { timeout: 30_000 });
+      }
+      tab = await waitForEditorTab(page, /files that change/);
+      await dialog.click('Restore');
 
-    await waitForRowText(page, new RegExp(`^${WORKFLOW} Paused · step 2/4`), { timeout: 20_000 });
-    await waitForNotification(page, new RegExp(`session ${sessionId} restored to after step 1/4; it is Paused`));
-    await waitForStatusBarItem(page, new RegExp(`${WORKFLOW} paused · step 2/4`));
-    console.log(`notifications:\n${await shownNotifications()}`);
+      await waitForRowText(page, new RegExp(`^${WORKFLOW} Paused · step 2/4`), { timeout: 20_000 });
+      await waitForNotification(page, new RegExp(`session ${sessionId} restored to after step 1/4; it is Paused`));
+      await waitForStatusBarItem(page, new RegExp(`${WORKFLOW} paused · step 2/4`));
+      console.log(`notifications:\n${await shownNotifications()}`);
 
-    // On disk: the worktree is back at step 1's commit; the record is Paused before step 2.
-    assert.equal(fs.readFileSync(path.join(wt, 'notes', 'plan.md'), 'utf8'), '# Plan\n\nfirst draft\n');
-    assert.ok(!fs.existsSync(path.join(wt, 'notes', 'report.md')), 'notes/report.md is gone');
-    assert.notEqual(git(wt, 'rev-parse', 'HEAD'), headBefore);
-    assert.equal(git(wt, 'status', '--porcelain'), '');
-    const rec = record(sessionId);
-    assert.equal(rec.status, 'Paused');
-    assert.equal(rec.workflow_data?.current_step, 1);
-    // The checkpoints after step 1 belong to the timeline the restore left: shown as undone.
-    await waitForRowText(page, /^After step 2\/4: .* undone · /, { timeout: 20_000 });
-    assert.ok(!(await rowTexts(page)).some((t) => /^After step 1\/4: .*undone/.test(t)), 'the restored checkpoint is not undone');
-    await page.mouse.move(900, 600);
-    await wb.screenshot('e2e-run-11-restored');
-  });
-});
+      // On disk: the worktree is back at step 1's commit; the record is Paused before step 2.
+      assert.equal(fs.readFileSync(path.join(wt, 'notes', 'plan.md'), 'utf8'), '# Plan\n\nfirst draft\n');
+      assert.ok(!fs.existsSync(path.join(wt, 'notes', 'report.md')), 'notes/report.md is gone');
+      assert.notEqual(git(wt, 'rev-parse', 'HEAD'), headBefore);
+      assert.equal(git(wt, 'status', '--porcelain'), '');
+      const rec = record(sessionId);
+      assert.equal(rec.status, 'Paused');
+      assert.equal(rec.workflow_data?.current_step, 1);
+      // The checkpoints after step 1 belong to the timeline the restore left: shown as undone.
+      await waitForRowText(page, /^After step 2\/4: .* undone · /, { timeout: 20_000 });
+      assert.ok(
+        !(await rowTexts(page)).some((t) => /^After step 1\/4: .*undone/.test(t)),
+        'the restored checkpoint is not undone',
+      );
+      await page.mouse.move(900, 600);
+      await wb.screenshot('e2e-run-11-restored');
+    });
+  },
+);
 
 /** File names the multi-file diff editor lists (its per-file headers). */
 async function multiDiffFiles() {
-  return pollUntil(async () => {
-    const names = await wb.page.locator('.part.editor .multiDiffEntry .header').evaluateAll((els) =>
-      els.map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()));
-    return names.length ? names : undefined;
-  }, { timeout: STEP, message: 'the multi-file diff editor\'s entries' });
+  return pollUntil(
+    async () => {
+      const names = await wb.page
+        .locator('.part.editor .multiDiffEntry .header')
+        .evaluateAll((els) => els.map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()));
+      return names.length ? names : undefined;
+    },
+    { timeout: STEP, message: "the multi-file diff editor's entries" },
+  );
 }
 
-test('5. Show Session Log from the palette: the log shows the steps\' output', { timeout: 60_000 }, async () => {
+test("5. Show Session Log from the palette: the log shows the steps' output", { timeout: 60_000 }, async () => {
   assert.ok(sessionId, 'test 1 started a session');
   await withFailureScreenshot(wb, 'e2e-run-12', async () => {
     const { page } = wb;
@@ -347,7 +412,11 @@ test('5. Show Session Log from the palette: the log shows the steps\' output', {
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: STEP });
     await input.fill('>Prodigy: Show Session Log');
-    await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Prodigy: Show Session Log' }).first().waitFor({ timeout: STEP });
+    await page
+      .locator('.quick-input-widget .monaco-list-row')
+      .filter({ hasText: 'Prodigy: Show Session Log' })
+      .first()
+      .waitFor({ timeout: STEP });
     await page.keyboard.press('Enter');
     // The session picker: workflow name, status, id.
     const picked = await pickQuickItemAfterScreenshot(sessionId, 'e2e-run-12-log-pick');
@@ -355,92 +424,167 @@ test('5. Show Session Log from the palette: the log shows the steps\' output', {
 
     const tab = await waitForEditorTab(page, new RegExp(`${sessionId}\\.log`));
     assert.ok(tab.active, `the log tab is active: ${JSON.stringify(await editorTabs(page))}`);
-    const expected = ['step 1: wrote notes/plan.md', 'step 2: waiting for the gate', 'step 2: gate is open', 'step 3: rewrote notes/plan.md', 'step 4: done'];
-    const lines = await pollUntil(async () => {
-      const l = await activeEditorLines(page);
-      return expected.every((e) => l.some((x) => x.includes(e))) ? l : undefined;
-    }, { timeout: STEP, message: `the log to show ${expected.join(' / ')}`, describe: async () => (await activeEditorLines(page)).join('\n') });
+    const expected = [
+      'step 1: wrote notes/plan.md',
+      'step 2: waiting for the gate',
+      'step 2: gate is open',
+      'step 3: rewrote notes/plan.md',
+      'step 4: done',
+    ];
+    const lines = await pollUntil(
+      async () => {
+        const l = await activeEditorLines(page);
+        return expected.every((e) => l.some((x) => x.includes(e))) ? l : undefined;
+      },
+      {
+        timeout: STEP,
+        message: `the log to show ${expected.join(' / ')}`,
+        describe: async () => (await activeEditorLines(page)).join('\n'),
+      },
+    );
     console.log(`log (${lines.length} lines in view):\n${lines.map((l) => `  | ${l}`).join('\n')}`);
     // The run was stopped once: step 2 started twice.
-    assert.ok(lines.filter((l) => l.includes('step 2: waiting for the gate')).length >= 2, 'step 2 ran before the stop and after the resume');
+    assert.ok(
+      lines.filter((l) => l.includes('step 2: waiting for the gate')).length >= 2,
+      'step 2 ran before the stop and after the resume',
+    );
     await page.mouse.move(900, 600);
     await wb.screenshot('e2e-run-13-log');
   });
 });
 
-test('6. Resume Session… from the palette with the log open: the log follows the run live', { timeout: 60_000 }, async () => {
-  assert.ok(sessionId, 'test 1 started a session');
-  await withFailureScreenshot(wb, 'e2e-run-14', async () => {
-    const { page } = wb;
-    const before = await activeEditorLineCount(page);
-    console.log(`log lines before the resume: ${before}`);
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: STEP });
-    await input.fill('>Prodigy: Resume Session');
-    await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Prodigy: Resume Session…' }).first().waitFor({ timeout: STEP });
-    await page.keyboard.press('Enter');
-    await pickQuickItemAfterScreenshot(sessionId, 'e2e-run-14-resume-pick');
+test(
+  '6. Resume Session… from the palette with the log open: the log follows the run live',
+  { timeout: 60_000 },
+  async () => {
+    assert.ok(sessionId, 'test 1 started a session');
+    await withFailureScreenshot(wb, 'e2e-run-14', async () => {
+      const { page } = wb;
+      const before = await activeEditorLineCount(page);
+      console.log(`log lines before the resume: ${before}`);
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: STEP });
+      await input.fill('>Prodigy: Resume Session');
+      await page
+        .locator('.quick-input-widget .monaco-list-row')
+        .filter({ hasText: 'Prodigy: Resume Session…' })
+        .first()
+        .waitFor({ timeout: STEP });
+      await page.keyboard.press('Enter');
+      await pickQuickItemAfterScreenshot(sessionId, 'e2e-run-14-resume-pick');
 
-    // The gate is open: steps 2 to 4 run again and the open log document shows them without reopening.
-    await waitForRowText(page, new RegExp(`^${WORKFLOW} Completed · step 4/4`), { timeout: 30_000 });
-    const lines = await pollUntil(async () => {
-      const count = await activeEditorLineCount(page);
-      const l = await activeEditorLines(page);
-      return count > before && l.some((x) => x.includes('step 4: done')) && l.some((x) => /Kept branch/.test(x)) ? l : undefined;
-    }, { timeout: STEP, interval: 500, message: 'the open log to show the resumed run', describe: async () => (await activeEditorLines(page)).join('\n') });
-    console.log(`log end:\n${lines.slice(-14).map((l) => `  | ${l}`).join('\n')}`);
-    assert.ok(lines.some((l) => /Resuming session .*: 1 of 4 steps already done/.test(l)), 'the log shows the resume');
-    await waitForStatusBarItem(page, new RegExp(WORKFLOW), { absent: true });
-    assert.equal(fs.readFileSync(path.join(worktreeOf(sessionId), 'notes', 'report.md'), 'utf8'), 'all good\n');
-    // Steps 2 to 4 twice: the first run of each undone, the re-run not.
-    const undone = await pollUntil(async () => {
-      const rows = (await rowTexts(page)).filter((t) => /^After step [234]\/4/.test(t) && !/before restoring/.test(t));
-      return rows.length === 6 ? rows : undefined;
-    }, { timeout: STEP, message: 'six step 2-4 checkpoint rows', describe: async () => (await rowTexts(page)).join('\n') });
-    assert.deepEqual(undone.map((t) => /undone/.test(t)), [true, true, true, false, false, false], undone.join('\n'));
-    await page.mouse.move(900, 600);
-    await wb.screenshot('e2e-run-15-log-live-after-resume');
-  });
-});
-
-test('7. Repeat Workflow or Run per Input…: once per matching file, with the count shown as the pattern is typed', { timeout: 90_000 }, async () => {
-  await withFailureScreenshot(wb, 'e2e-run-16', async () => {
-    const { page } = wb;
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: STEP });
-    await input.fill('>Prodigy: Repeat Workflow');
-    await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: 'Prodigy: Repeat Workflow or Run per Input…' }).first().waitFor({ timeout: STEP });
-    await page.keyboard.press('Enter');
-    await pickQuickItem(page, PER_SPEC_FILE);
-    await pickQuickItemAfterScreenshot('Once per matching file', 'e2e-run-16-pass-mode');
-
-    // The pattern box says how many inputs the pattern gives before anything runs.
-    await input.waitFor({ state: 'visible', timeout: STEP });
-    await input.fill('specs/*.md');
-    const feedback = page.locator('.quick-input-widget .quick-input-message');
-    await pollUntil(async () => ((await feedback.textContent()) ?? '').includes('2 inputs: 65, 70') || undefined, {
-      timeout: STEP, message: 'the pattern feedback', describe: async () => (await feedback.textContent()) ?? '(none)',
+      // The gate is open: steps 2 to 4 run again and the open log document shows them without reopening.
+      await waitForRowText(page, new RegExp(`^${WORKFLOW} Completed · step 4/4`), { timeout: 30_000 });
+      const lines = await pollUntil(
+        async () => {
+          const count = await activeEditorLineCount(page);
+          const l = await activeEditorLines(page);
+          return count > before && l.some((x) => x.includes('step 4: done')) && l.some((x) => /Kept branch/.test(x))
+            ? l
+            : undefined;
+        },
+        {
+          timeout: STEP,
+          interval: 500,
+          message: 'the open log to show the resumed run',
+          describe: async () => (await activeEditorLines(page)).join('\n'),
+        },
+      );
+      console.log(
+        `log end:\n${lines
+          .slice(-14)
+          .map((l) => `  | ${l}`)
+          .join('\n')}`,
+      );
+      assert.ok(
+        lines.some((l) => /Resuming session .*: 1 of 4 steps already done/.test(l)),
+        'the log shows the resume',
+      );
+      await waitForStatusBarItem(page, new RegExp(WORKFLOW), { absent: true });
+      assert.equal(fs.readFileSync(path.join(worktreeOf(sessionId), 'notes', 'report.md'), 'utf8'), 'all good\n');
+      // Steps 2 to 4 twice: the first run of each undone, the re-run not.
+      const undone = await pollUntil(
+        async () => {
+          const rows = (await rowTexts(page)).filter(
+            (t) => /^After step [234]\/4/.test(t) && !/before restoring/.test(t),
+          );
+          return rows.length === 6 ? rows : undefined;
+        },
+        {
+          timeout: STEP,
+          message: 'six step 2-4 checkpoint rows',
+          describe: async () => (await rowTexts(page)).join('\n'),
+        },
+      );
+      assert.deepEqual(
+        undone.map((t) => /undone/.test(t)),
+        [true, true, true, false, false, false],
+        undone.join('\n'),
+      );
+      await page.mouse.move(900, 600);
+      await wb.screenshot('e2e-run-15-log-live-after-resume');
     });
-    await wb.screenshot('e2e-run-17-pattern-feedback');
-    await page.keyboard.press('Enter');
+  },
+);
 
-    // One session, two passes; its checkpoints name the input each step ran with.
-    await waitForRowText(page, new RegExp(`^${PER_SPEC} Completed · step 2/2`), { timeout: 30_000 });
-    const row = sessionRow(page, PER_SPEC);
-    await row.click();
-    if ((await row.getAttribute('aria-expanded')) !== 'true') await page.keyboard.press('ArrowRight');
-    const rows = await pollUntil(async () => {
-      const t = (await rowTexts(page)).filter((x) => /input (65|70) \[\d\/2\]/.test(x));
-      return t.length === 2 ? t : undefined;
-    }, { timeout: 20_000, message: 'two checkpoint rows naming their input', describe: async () => (await rowTexts(page)).join('\n') });
-    console.log(`per-input checkpoints:\n${rows.map((t) => `  - ${t}`).join('\n')}`);
-    const id = fs.readdirSync(path.join(wb.home, 'sessions')).map((f) => f.replace(/\.json$/, '')).find((i) => record(i).metadata?.inputs);
-    assert.ok(id, 'a session with inputs');
-    assert.deepEqual(record(id).metadata.inputs, ['65', '70']);
-    assert.equal(fs.readFileSync(path.join(worktreeOf(id), 'done.txt'), 'utf8'), '65\n70\n');
-    await page.mouse.move(900, 600);
-    await wb.screenshot('e2e-run-18-per-input-checkpoints');
-  });
-});
+test(
+  '7. Repeat Workflow or Run per Input…: once per matching file, with the count shown as the pattern is typed',
+  { timeout: 90_000 },
+  async () => {
+    await withFailureScreenshot(wb, 'e2e-run-16', async () => {
+      const { page } = wb;
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: STEP });
+      await input.fill('>Prodigy: Repeat Workflow');
+      await page
+        .locator('.quick-input-widget .monaco-list-row')
+        .filter({ hasText: 'Prodigy: Repeat Workflow or Run per Input…' })
+        .first()
+        .waitFor({ timeout: STEP });
+      await page.keyboard.press('Enter');
+      await pickQuickItem(page, PER_SPEC_FILE);
+      await pickQuickItemAfterScreenshot('Once per matching file', 'e2e-run-16-pass-mode');
+
+      // The pattern box says how many inputs the pattern gives before anything runs.
+      await input.waitFor({ state: 'visible', timeout: STEP });
+      await input.fill('specs/*.md');
+      const feedback = page.locator('.quick-input-widget .quick-input-message');
+      await pollUntil(async () => ((await feedback.textContent()) ?? '').includes('2 inputs: 65, 70') || undefined, {
+        timeout: STEP,
+        message: 'the pattern feedback',
+        describe: async () => (await feedback.textContent()) ?? '(none)',
+      });
+      await wb.screenshot('e2e-run-17-pattern-feedback');
+      await page.keyboard.press('Enter');
+
+      // One session, two passes; its checkpoints name the input each step ran with.
+      await waitForRowText(page, new RegExp(`^${PER_SPEC} Completed · step 2/2`), { timeout: 30_000 });
+      const row = sessionRow(page, PER_SPEC);
+      await row.click();
+      if ((await row.getAttribute('aria-expanded')) !== 'true') await page.keyboard.press('ArrowRight');
+      const rows = await pollUntil(
+        async () => {
+          const t = (await rowTexts(page)).filter((x) => /input (65|70) \[\d\/2\]/.test(x));
+          return t.length === 2 ? t : undefined;
+        },
+        {
+          timeout: 20_000,
+          message: 'two checkpoint rows naming their input',
+          describe: async () => (await rowTexts(page)).join('\n'),
+        },
+      );
+      console.log(`per-input checkpoints:\n${rows.map((t) => `  - ${t}`).join('\n')}`);
+      const id = fs
+        .readdirSync(path.join(wb.home, 'sessions'))
+        .map((f) => f.replace(/\.json$/, ''))
+        .find((i) => record(i).metadata?.inputs);
+      assert.ok(id, 'a session with inputs');
+      assert.deepEqual(record(id).metadata.inputs, ['65', '70']);
+      assert.equal(fs.readFileSync(path.join(worktreeOf(id), 'done.txt'), 'utf8'), '65\n70\n');
+      await page.mouse.move(900, 600);
+      await wb.screenshot('e2e-run-18-per-input-checkpoints');
+    });
+  },
+);

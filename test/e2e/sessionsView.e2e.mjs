@@ -5,11 +5,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../host/config.mjs';
 import { after, before, test } from 'node:test';
-import {
-  BROKEN_FILE,
-  MAPREDUCE_SESSION_ID,
-  WORKFLOW_NAME,
-} from '../host/seedHome.mjs';
+import { BROKEN_FILE, MAPREDUCE_SESSION_ID, WORKFLOW_NAME } from '../host/seedHome.mjs';
 import {
   openWorkbench,
   rowTexts,
@@ -23,9 +19,12 @@ import {
 
 let wb;
 
-before(async () => {
-  wb = await openWorkbench();
-}, { timeout: 120_000 });
+before(
+  async () => {
+    wb = await openWorkbench();
+  },
+  { timeout: 120_000 },
+);
 
 after(async () => {
   await wb?.close();
@@ -38,8 +37,10 @@ test('Sessions view lists the seeded sessions and the unreadable file', { timeou
     const texts = await waitForSessionRows(wb.page, [WORKFLOW_NAME, MAPREDUCE_SESSION_ID, BROKEN_FILE]);
     console.log(`Sessions rows:\n${texts.map((t) => `  - ${t}`).join('\n')}`);
     // Two workflow sessions carry the name "implement-feature" (running + completed).
-    assert.ok(texts.filter((t) => t.includes(WORKFLOW_NAME)).length >= 2,
-      `expected 2 rows named ${WORKFLOW_NAME}, got:\n${texts.join('\n')}`);
+    assert.ok(
+      texts.filter((t) => t.includes(WORKFLOW_NAME)).length >= 2,
+      `expected 2 rows named ${WORKFLOW_NAME}, got:\n${texts.join('\n')}`,
+    );
     await wb.screenshot('e2e-sessions-view');
   });
 });
@@ -52,21 +53,33 @@ test('Refresh Sessions keeps the list', { timeout: 60_000 }, async () => {
   });
 });
 
-test('Expanding a session shows its checkpoints, including Prodigy\'s checkpoint file', { timeout: 60_000 }, async () => {
-  await withFailureScreenshot(wb, 'e2e-checkpoints', async () => {
-    const row = sessionRows(wb.page).filter({ hasText: 'fix-tests' }).first();
-    await row.click();
-    await wb.page.keyboard.press('ArrowRight');
-    const texts = await waitForSessionRows(wb.page, [/1 step done: claude: \/prodigy-implement-spec/, /Checkpoint 2: session state when the run failed/]);
-    assert.ok(texts.some((t) => /prodigy checkpoint · Failed/.test(t)), `no Prodigy checkpoint row:\n${texts.join('\n')}`);
-    await wb.screenshot('e2e-checkpoints');
-  });
-});
+test(
+  "Expanding a session shows its checkpoints, including Prodigy's checkpoint file",
+  { timeout: 60_000 },
+  async () => {
+    await withFailureScreenshot(wb, 'e2e-checkpoints', async () => {
+      const row = sessionRows(wb.page).filter({ hasText: 'fix-tests' }).first();
+      await row.click();
+      await wb.page.keyboard.press('ArrowRight');
+      const texts = await waitForSessionRows(wb.page, [
+        /1 step done: claude: \/prodigy-implement-spec/,
+        /Checkpoint 2: session state when the run failed/,
+      ]);
+      assert.ok(
+        texts.some((t) => /prodigy checkpoint · Failed/.test(t)),
+        `no Prodigy checkpoint row:\n${texts.join('\n')}`,
+      );
+      await wb.screenshot('e2e-checkpoints');
+    });
+  },
+);
 
 test('A session written by another process appears without a refresh', { timeout: 60_000 }, async () => {
   await withFailureScreenshot(wb, 'e2e-live-update', async () => {
     const core = path.join(REPO_ROOT, 'dist', 'core.js');
-    execFileSync(process.execPath, ['-e', `
+    execFileSync(process.execPath, [
+      '-e',
+      `
       const { SessionManager } = require(${JSON.stringify(core)});
       (async () => {
         const m = new SessionManager({ home: ${JSON.stringify(wb.home)} });
@@ -74,7 +87,8 @@ test('A session written by another process appears without a refresh', { timeout
         await m.startSession(s.id);
         await m.updateSession(s.id, { workflow_data: { current_step: 2, completed_steps: [0, 1] } });
       })().catch((e) => { console.error(e); process.exit(1); });
-    `]);
+    `,
+    ]);
     const texts = await waitForSessionRows(wb.page, [/written-by-the-cli Running · step 3\/5/], { timeout: 15_000 });
     assert.ok(texts.length >= 8);
     await wb.screenshot('e2e-live-update');

@@ -52,10 +52,18 @@ const syncKills = new Set();
 const syncDirs = new Set();
 process.on('exit', () => {
   for (const pid of syncKills) {
-    try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
   for (const dir of syncDirs) {
-    try { fs.rmSync(dir, { recursive: true, force: true }); } catch { /* ignore */ }
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* ignore */
+    }
   }
 });
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -98,8 +106,7 @@ export function assertHostInstalled() {
   }
   if (!fs.existsSync(CHROMIUM_PATH)) missing.push(`Chromium (expected at ${CHROMIUM_PATH})`);
   if (missing.length) {
-    throw new Error(`Test host not installed: ${missing.join('; ')}.\n` +
-      `Run: node scripts/setup-test-host.mjs`);
+    throw new Error(`Test host not installed: ${missing.join('; ')}.\n` + `Run: node scripts/setup-test-host.mjs`);
   }
 }
 
@@ -132,7 +139,11 @@ export async function startCodeServer({ folder, env = {}, extensionsDir, workspa
   const root = makeTempDir('prodigy-cs-');
   const userDataDir = path.join(root, 'user');
   extensionsDir ??= path.join(root, 'exts');
-  const xdg = { XDG_CONFIG_HOME: path.join(root, 'xdg-config'), XDG_DATA_HOME: path.join(root, 'xdg-data'), XDG_CACHE_HOME: path.join(root, 'xdg-cache') };
+  const xdg = {
+    XDG_CONFIG_HOME: path.join(root, 'xdg-config'),
+    XDG_DATA_HOME: path.join(root, 'xdg-data'),
+    XDG_CACHE_HOME: path.join(root, 'xdg-cache'),
+  };
   for (const d of [userDataDir, extensionsDir, ...Object.values(xdg)]) fs.mkdirSync(d, { recursive: true });
   if (settings) {
     fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
@@ -142,26 +153,38 @@ export async function startCodeServer({ folder, env = {}, extensionsDir, workspa
   const port = await freePort();
   const args = [
     CODE_SERVER_ENTRY,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     folder,
   ];
   // Do not leak an outer VS Code's IPC variables into the server.
-  const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) =>
-    !k.startsWith('VSCODE_') && !k.startsWith('npm_') &&
-    !['ELECTRON_RUN_AS_NODE', 'NODE_TEST_CONTEXT'].includes(k)));
+  const baseEnv = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) =>
+        !k.startsWith('VSCODE_') && !k.startsWith('npm_') && !['ELECTRON_RUN_AS_NODE', 'NODE_TEST_CONTEXT'].includes(k),
+    ),
+  );
   const childEnv = { ...baseEnv, ...xdg, EXTENSIONS_GALLERY: '{"serviceUrl":""}', ...env };
 
   const lines = [];
   const child = spawn(process.execPath, args, { env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   syncKills.add(child.pid);
   let exited = null;
-  const exitPromise = new Promise((resolve) => child.on('exit', (code, signal) => { exited = { code, signal }; resolve(); }));
+  const exitPromise = new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    }),
+  );
   const onData = (buf) => {
     for (const line of buf.toString().split('\n')) {
       if (!line.trim()) continue;
@@ -174,11 +197,22 @@ export async function startCodeServer({ folder, env = {}, extensionsDir, workspa
   child.stderr.on('data', onData);
 
   const stop = async () => {
-    if (exited) { syncKills.delete(child.pid); return; }
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+    if (exited) {
+      syncKills.delete(child.pid);
+      return;
+    }
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
     const killed = await Promise.race([exitPromise.then(() => true), sleep(3000).then(() => false)]);
     // Kill the whole group anyway: the extension host / pty host can outlive the server process.
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
     if (!killed) await Promise.race([exitPromise, sleep(2000)]);
     syncKills.delete(child.pid);
   };
@@ -188,18 +222,27 @@ export async function startCodeServer({ folder, env = {}, extensionsDir, workspa
   const t0 = Date.now();
   for (;;) {
     if (exited) {
-      throw new Error(`code-server exited during start (${exited.code ?? exited.signal}). Output:\n${lines.join('\n')}`);
+      throw new Error(
+        `code-server exited during start (${exited.code ?? exited.signal}). Output:\n${lines.join('\n')}`,
+      );
     }
-    if (Date.now() - t0 > 60_000) throw new Error(`code-server did not answer ${url}/healthz within 60 s. Output:\n${lines.join('\n')}`);
+    if (Date.now() - t0 > 60_000)
+      throw new Error(`code-server did not answer ${url}/healthz within 60 s. Output:\n${lines.join('\n')}`);
     try {
       const res = await fetch(`${url}/healthz`);
       if (res.ok) break;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     await sleep(200);
   }
   log(`listening on ${url} (pid ${child.pid}, ready in ${Date.now() - t0} ms)`);
   return {
-    url, port, userDataDir, extensionsDir, stop,
+    url,
+    port,
+    userDataDir,
+    extensionsDir,
+    stop,
     output: () => lines.join('\n'),
     /** Resolves with { code, signal } when the server process exits (for whatever reason). */
     exited: exitPromise.then(() => exited),

@@ -29,7 +29,8 @@ function main() {
     process.exit(1);
   }
   const filters = process.argv.slice(2);
-  const files = fs.readdirSync(E2E_DIR)
+  const files = fs
+    .readdirSync(E2E_DIR)
     .filter((f) => f.endsWith('.e2e.mjs'))
     .filter((f) => filters.length === 0 || filters.some((x) => f.includes(path.basename(x))))
     .sort()
@@ -46,9 +47,12 @@ function main() {
   const runTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prodigy-e2e-run-'));
   const t0 = Date.now();
   // Own process group, so a timeout can signal the runner and every test file process at once.
-  const child = spawn(process.execPath,
-    ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
-    { cwd: REPO_ROOT, stdio: 'inherit', detached: true, env: { ...process.env, TMPDIR: runTmp } });
+  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+    detached: true,
+    env: { ...process.env, TMPDIR: runTmp },
+  });
 
   let timedOut = false;
   let stopping = null;
@@ -59,12 +63,24 @@ function main() {
   const stop = (sig) => {
     stopping ??= (async () => {
       const tree = descendants(child.pid);
-      try { process.kill(-child.pid, sig); } catch { /* gone */ }
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        /* gone */
+      }
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline && tree.some(alive)) await new Promise((r) => setTimeout(r, 200));
       for (const pid of tree.filter(alive)) {
-        try { process.kill(-pid, 'SIGKILL'); } catch { /* not a group leader */ }
-        try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* not a group leader */
+        }
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       }
     })();
     return stopping;
@@ -72,8 +88,10 @@ function main() {
 
   const timer = setTimeout(() => {
     timedOut = true;
-    console.error(`\n[e2e] TIMEOUT after ${Math.round(TIMEOUT_MS / 1000)} s; stopping the tests ` +
-      `(set PRODIGY_TEST_TIMEOUT_MS to change the limit).`);
+    console.error(
+      `\n[e2e] TIMEOUT after ${Math.round(TIMEOUT_MS / 1000)} s; stopping the tests ` +
+        `(set PRODIGY_TEST_TIMEOUT_MS to change the limit).`,
+    );
     stop('SIGTERM');
   }, TIMEOUT_MS);
   process.on('SIGINT', () => stop('SIGINT'));
@@ -85,8 +103,10 @@ function main() {
     fs.rmSync(runTmp, { recursive: true, force: true });
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     const ok = code === 0 && !timedOut;
-    log(`${ok ? 'PASSED' : 'FAILED'} in ${secs} s${ok ? '' : ` (exit ${code ?? signal}${timedOut ? ', timed out' : ''})`}; ` +
-      `screenshots in ${path.relative(REPO_ROOT, TEST_RESULTS_DIR)}/`);
+    log(
+      `${ok ? 'PASSED' : 'FAILED'} in ${secs} s${ok ? '' : ` (exit ${code ?? signal}${timedOut ? ', timed out' : ''})`}; ` +
+        `screenshots in ${path.relative(REPO_ROOT, TEST_RESULTS_DIR)}/`,
+    );
     process.exit(ok ? 0 : 1);
   });
 }
@@ -95,7 +115,9 @@ function main() {
 function descendants(pid) {
   let rows;
   try {
-    rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' }).trim().split('\n')
+    rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
       .map((l) => l.trim().split(/\s+/).map(Number));
   } catch {
     return [pid];

@@ -65,8 +65,12 @@ function wantUntrustedPass() {
 async function findDesktopVSCode() {
   if (process.env.VSCODE_EXECUTABLE) return process.env.VSCODE_EXECUTABLE;
   if (process.env.PRODIGY_TEST_HOST === 'code-server') return null;
-  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY &&
-      process.env.PRODIGY_TEST_HOST !== 'electron') {
+  if (
+    process.platform === 'linux' &&
+    !process.env.DISPLAY &&
+    !process.env.WAYLAND_DISPLAY &&
+    process.env.PRODIGY_TEST_HOST !== 'electron'
+  ) {
     // Desktop VS Code cannot open a window here; run under xvfb-run (or set PRODIGY_TEST_HOST=electron) for it.
     log('no DISPLAY: skipping desktop VS Code; using code-server.');
     return null;
@@ -96,10 +100,15 @@ async function runElectron(executable, { workspace, env }) {
       extensionDevelopmentPath: REPO_ROOT,
       extensionTestsPath: TESTS_PATH,
       extensionTestsEnv: env,
-      launchArgs: [workspace, '--disable-workspace-trust', '--disable-extensions',
-        `--user-data-dir=${userDataDir}`, `--extensions-dir=${extensionsDir}`,
+      launchArgs: [
+        workspace,
+        '--disable-workspace-trust',
+        '--disable-extensions',
+        `--user-data-dir=${userDataDir}`,
+        `--extensions-dir=${extensionsDir}`,
         // VS Code refuses to start as root without it.
-        ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])],
+        ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+      ],
     });
   } catch (err) {
     log(`VS Code test run failed: ${err?.message ?? err}`);
@@ -109,7 +118,9 @@ async function runElectron(executable, { workspace, env }) {
 
 async function runCodeServer({ workspace, env, workspaceTrust = false }) {
   assertHostInstalled();
-  log(`host: code-server + headless Chromium${workspaceTrust ? ' (workspace trust enabled: Restricted Mode pass)' : ''}`);
+  log(
+    `host: code-server + headless Chromium${workspaceTrust ? ' (workspace trust enabled: Restricted Mode pass)' : ''}`,
+  );
   const server = await startCodeServer({ folder: workspace, env, workspaceTrust });
   const { page } = await launchBrowser();
 
@@ -126,7 +137,9 @@ async function runCodeServer({ workspace, env, workspaceTrust = false }) {
 
   let resolveExit;
   let finished = false;
-  const exited = new Promise((r) => { resolveExit = r; });
+  const exited = new Promise((r) => {
+    resolveExit = r;
+  });
   const finish = (result, why) => {
     if (finished) return;
     finished = true;
@@ -182,15 +195,18 @@ function saveFailureArtifacts({ logs, browserLines, serverOutput }) {
 }
 
 async function main() {
-  const cancelTimeout = globalTimeout(TIMEOUT_MS,
+  const cancelTimeout = globalTimeout(
+    TIMEOUT_MS,
     `integration tests did not finish (set PRODIGY_TEST_TIMEOUT_MS to change the limit). ` +
-    `Is ${EXTENSION_ID} failing to activate, or a test hanging? Re-run with PRODIGY_TEST_VERBOSE=1.`);
+      `Is ${EXTENSION_ID} failing to activate, or a test hanging? Re-run with PRODIGY_TEST_VERBOSE=1.`,
+  );
   let code = 1;
   try {
     const ctx = prepare();
     const executable = process.env.PRODIGY_TEST_HOST === 'code-server' ? null : await findDesktopVSCode();
     if (executable) code = await runElectron(executable, ctx);
-    else if (process.env.PRODIGY_TEST_HOST === 'electron') throw new Error('PRODIGY_TEST_HOST=electron but no desktop VS Code is available');
+    else if (process.env.PRODIGY_TEST_HOST === 'electron')
+      throw new Error('PRODIGY_TEST_HOST=electron but no desktop VS Code is available');
     else {
       code = await runCodeServer(ctx);
       if (code === 0 && wantUntrustedPass()) code = await runCodeServer(prepare({ untrusted: true }));

@@ -40,24 +40,44 @@ export function seedHome(dir, opts = {}) {
   fs.mkdirSync(sessions, { recursive: true });
 
   // Byte-for-byte copies keep serde's formatting (2-space indent, no trailing newline).
-  fs.writeFileSync(path.join(sessions, `${RUNNING_WORKFLOW_ID}.json`), fixture('unified-session.workflow.running.json'));
-  fs.writeFileSync(path.join(sessions, `${MAPREDUCE_SESSION_ID}.json`), fixture('unified-session.mapreduce-typed.json'));
+  fs.writeFileSync(
+    path.join(sessions, `${RUNNING_WORKFLOW_ID}.json`),
+    fixture('unified-session.workflow.running.json'),
+  );
+  fs.writeFileSync(
+    path.join(sessions, `${MAPREDUCE_SESSION_ID}.json`),
+    fixture('unified-session.mapreduce-typed.json'),
+  );
 
   // Completed run under a different id: rewrite only the top-level "id" value, keep the rest of the bytes.
   const completed = fixture('unified-session.workflow.completed.json');
   const original = JSON.parse(completed).id;
-  const rewritten = completed.replace(`"id": ${JSON.stringify(original)}`, `"id": ${JSON.stringify(COMPLETED_WORKFLOW_ID)}`);
-  if (JSON.parse(rewritten).id !== COMPLETED_WORKFLOW_ID) throw new Error('seedHome: could not rewrite the completed session id');
+  const rewritten = completed.replace(
+    `"id": ${JSON.stringify(original)}`,
+    `"id": ${JSON.stringify(COMPLETED_WORKFLOW_ID)}`,
+  );
+  if (JSON.parse(rewritten).id !== COMPLETED_WORKFLOW_ID)
+    throw new Error('seedHome: could not rewrite the completed session id');
   fs.writeFileSync(path.join(sessions, `${COMPLETED_WORKFLOW_ID}.json`), rewritten);
 
   fs.writeFileSync(path.join(sessions, BROKEN_FILE), BROKEN_CONTENT);
 
   const checkpoints = path.join(dir, 'state', RUNNING_WORKFLOW_ID, 'checkpoints');
   fs.mkdirSync(checkpoints, { recursive: true });
-  fs.writeFileSync(path.join(checkpoints, `${CHECKPOINT_WORKFLOW_ID}.checkpoint.json`), fixture('workflow-checkpoint.running.json'));
+  fs.writeFileSync(
+    path.join(checkpoints, `${CHECKPOINT_WORKFLOW_ID}.checkpoint.json`),
+    fixture('workflow-checkpoint.running.json'),
+  );
 
   seedQuirks(dir, fixture);
-  return [RUNNING_WORKFLOW_ID, MAPREDUCE_SESSION_ID, COMPLETED_WORKFLOW_ID, PAUSED_WORKFLOW_ID, FAILED_WORKFLOW_ID, TYPED_WORKFLOW_MAPREDUCE_ID];
+  return [
+    RUNNING_WORKFLOW_ID,
+    MAPREDUCE_SESSION_ID,
+    COMPLETED_WORKFLOW_ID,
+    PAUSED_WORKFLOW_ID,
+    FAILED_WORKFLOW_ID,
+    TYPED_WORKFLOW_MAPREDUCE_ID,
+  ];
 }
 
 export const PAUSED_WORKFLOW_ID = 'workflow-1736937555555';
@@ -84,24 +104,76 @@ function seedQuirks(dir, fixture) {
   const started = '2025-01-16T09:00:00.500123Z';
   const failedAt = '2025-01-16T09:02:10.250Z';
   const legacyState = {
-    checkpoint_version: 1, command_timings: [], current_iteration_number: null, current_iteration_started_at: null,
-    ended_at: null, errors: [FAILED_ERROR], execution_context: null, execution_environment: null, files_changed: 0,
-    iteration_timings: [], iterations_completed: 0, last_checkpoint: null, last_validated_at: null,
-    session_id: FAILED_WORKFLOW_ID, started_at: started, status: 'Failed', workflow_hash: null, workflow_started_at: null,
-    workflow_state: { completed_steps: [], current_iteration: 0, current_step: 0, input_args: [], map_patterns: [], using_worktree: true,
-      workflow_path: `/home/alice/.prodigy/worktrees/my-app/${FAILED_WORKFLOW_ID}` },
-    workflow_type: null, working_directory: `/home/alice/.prodigy/worktrees/my-app/${FAILED_WORKFLOW_ID}`, worktree_name: null,
+    checkpoint_version: 1,
+    command_timings: [],
+    current_iteration_number: null,
+    current_iteration_started_at: null,
+    ended_at: null,
+    errors: [FAILED_ERROR],
+    execution_context: null,
+    execution_environment: null,
+    files_changed: 0,
+    iteration_timings: [],
+    iterations_completed: 0,
+    last_checkpoint: null,
+    last_validated_at: null,
+    session_id: FAILED_WORKFLOW_ID,
+    started_at: started,
+    status: 'Failed',
+    workflow_hash: null,
+    workflow_started_at: null,
+    workflow_state: {
+      completed_steps: [],
+      current_iteration: 0,
+      current_step: 0,
+      input_args: [],
+      map_patterns: [],
+      using_worktree: true,
+      workflow_path: `/home/alice/.prodigy/worktrees/my-app/${FAILED_WORKFLOW_ID}`,
+    },
+    workflow_type: null,
+    working_directory: `/home/alice/.prodigy/worktrees/my-app/${FAILED_WORKFLOW_ID}`,
+    worktree_name: null,
   };
-  fs.writeFileSync(path.join(sessions, `${FAILED_WORKFLOW_ID}.json`), pretty({
-    id: FAILED_WORKFLOW_ID, session_type: 'Workflow', status: 'Failed', started_at: started, updated_at: failedAt, completed_at: failedAt,
-    metadata: { execution_start_time: '2025-01-16T09:00:00.499870112+00:00', workflow_type: 'standard', total_steps: 2, current_step: 0 },
-    checkpoints: [{ id: 'checkpoint-3c1f5a7e-9b2d-4e8f-a6c0-1d7b9e3f5a21', created_at: failedAt, state: legacyState, metadata: {} }],
-    timings: { 'shell: cargo fmt --check': { secs: 2, nanos: 118000000 } },
-    error: FAILED_ERROR,
-    workflow_data: { workflow_id: FAILED_WORKFLOW_ID, workflow_name: 'fix-tests', current_step: 0, total_steps: 0, completed_steps: [],
-      variables: {}, iterations_completed: 0, files_changed: 0, worktree_name: null },
-    mapreduce_data: null,
-  }));
+  fs.writeFileSync(
+    path.join(sessions, `${FAILED_WORKFLOW_ID}.json`),
+    pretty({
+      id: FAILED_WORKFLOW_ID,
+      session_type: 'Workflow',
+      status: 'Failed',
+      started_at: started,
+      updated_at: failedAt,
+      completed_at: failedAt,
+      metadata: {
+        execution_start_time: '2025-01-16T09:00:00.499870112+00:00',
+        workflow_type: 'standard',
+        total_steps: 2,
+        current_step: 0,
+      },
+      checkpoints: [
+        {
+          id: 'checkpoint-3c1f5a7e-9b2d-4e8f-a6c0-1d7b9e3f5a21',
+          created_at: failedAt,
+          state: legacyState,
+          metadata: {},
+        },
+      ],
+      timings: { 'shell: cargo fmt --check': { secs: 2, nanos: 118000000 } },
+      error: FAILED_ERROR,
+      workflow_data: {
+        workflow_id: FAILED_WORKFLOW_ID,
+        workflow_name: 'fix-tests',
+        current_step: 0,
+        total_steps: 0,
+        completed_steps: [],
+        variables: {},
+        iterations_completed: 0,
+        files_changed: 0,
+        worktree_name: null,
+      },
+      mapreduce_data: null,
+    }),
+  );
   const cpDir = path.join(dir, 'state', FAILED_WORKFLOW_ID, 'checkpoints');
   fs.mkdirSync(cpDir, { recursive: true });
   const cp = JSON.parse(fixture('workflow-checkpoint.running.json'));
@@ -109,18 +181,46 @@ function seedQuirks(dir, fixture) {
   cp.execution_state = { ...cp.execution_state, current_step_index: 1, total_steps: 0, status: 'Failed' };
   cp.total_steps = 0; // §5: computed from an empty normalized workflow on the failure path
   cp.completed_steps = cp.completed_steps.slice(0, 1);
-  cp.variable_state = { ...cp.variable_state, __error_message: FAILED_ERROR, __failed_step_index: 1, __error_timestamp: '2025-01-16T09:02:10.249117334+00:00' };
+  cp.variable_state = {
+    ...cp.variable_state,
+    __error_message: FAILED_ERROR,
+    __failed_step_index: 1,
+    __error_timestamp: '2025-01-16T09:02:10.249117334+00:00',
+  };
   fs.writeFileSync(path.join(cpDir, `${FAILED_CHECKPOINT_ID}.checkpoint.json`), pretty(cp));
 
-  fs.writeFileSync(path.join(sessions, `${TYPED_WORKFLOW_MAPREDUCE_ID}.json`), pretty({
-    id: TYPED_WORKFLOW_MAPREDUCE_ID, session_type: 'Workflow', status: 'Running',
-    started_at: '2025-01-17T08:15:30Z', updated_at: '2025-01-17T08:15:30.001Z', completed_at: null,
-    metadata: { execution_start_time: '2025-01-17T08:15:29.998765432+00:00', workflow_type: 'standard', total_steps: 0, current_step: 0 },
-    checkpoints: [], timings: {}, error: null,
-    workflow_data: { workflow_id: TYPED_WORKFLOW_MAPREDUCE_ID, workflow_name: '', current_step: 0, total_steps: 0, completed_steps: [],
-      variables: {}, iterations_completed: 0, files_changed: 0, worktree_name: null },
-    mapreduce_data: null,
-  }));
+  fs.writeFileSync(
+    path.join(sessions, `${TYPED_WORKFLOW_MAPREDUCE_ID}.json`),
+    pretty({
+      id: TYPED_WORKFLOW_MAPREDUCE_ID,
+      session_type: 'Workflow',
+      status: 'Running',
+      started_at: '2025-01-17T08:15:30Z',
+      updated_at: '2025-01-17T08:15:30.001Z',
+      completed_at: null,
+      metadata: {
+        execution_start_time: '2025-01-17T08:15:29.998765432+00:00',
+        workflow_type: 'standard',
+        total_steps: 0,
+        current_step: 0,
+      },
+      checkpoints: [],
+      timings: {},
+      error: null,
+      workflow_data: {
+        workflow_id: TYPED_WORKFLOW_MAPREDUCE_ID,
+        workflow_name: '',
+        current_step: 0,
+        total_steps: 0,
+        completed_steps: [],
+        variables: {},
+        iterations_completed: 0,
+        files_changed: 0,
+        worktree_name: null,
+      },
+      mapreduce_data: null,
+    }),
+  );
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -34,7 +34,8 @@ export const E2E_SETTINGS = {
 export function installExtension(extensionsDir) {
   const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
   const main = path.join(REPO_ROOT, manifest.main ?? 'dist/extension.js');
-  if (!fs.existsSync(main)) throw new Error(`${path.relative(REPO_ROOT, main)} is missing; run \`npm run build\` first.`);
+  if (!fs.existsSync(main))
+    throw new Error(`${path.relative(REPO_ROOT, main)} is missing; run \`npm run build\` first.`);
   const id = `${manifest.publisher}.${manifest.name}`.toLowerCase();
   assert.equal(id, EXTENSION_ID);
   const target = path.join(extensionsDir, `${id}-${manifest.version}`);
@@ -159,7 +160,11 @@ export async function runCommand(page, title) {
 
 /** Open the Prodigy view container: its activity-bar item, or `View: Show Prodigy` as a fallback. */
 export async function showProdigyView(page) {
-  const item = page.locator('.part.activitybar .action-item a[aria-label*="Prodigy"], .part.activitybar .action-label[aria-label*="Prodigy"]').first();
+  const item = page
+    .locator(
+      '.part.activitybar .action-item a[aria-label*="Prodigy"], .part.activitybar .action-label[aria-label*="Prodigy"]',
+    )
+    .first();
   const sidebarTitle = page.locator('.part.sidebar .composite.title', { hasText: /prodigy/i });
   try {
     await item.waitFor({ state: 'visible', timeout: 20_000 });
@@ -220,7 +225,8 @@ export async function waitForSessionRows(page, expected, { timeout = 30_000 } = 
     if (missing.length === 0) return texts;
     if (Date.now() > deadline) {
       throw new assert.AssertionError({
-        message: `Sessions view is missing rows for ${missing.map(String).join(', ')}.\n` +
+        message:
+          `Sessions view is missing rows for ${missing.map(String).join(', ')}.\n` +
           `Rows shown (${texts.length}):\n${texts.map((t) => `  - ${t}`).join('\n') || '  (none)'}`,
       });
     }
@@ -230,13 +236,15 @@ export async function waitForSessionRows(page, expected, { timeout = 30_000 } = 
 
 /** Visible text of each Sessions row ("label description"), falling back to its aria-label. */
 export async function rowTexts(page) {
-  return sessionRows(page).evaluateAll((rows) => rows.map((r) => {
-    const label = r.querySelector('.label-name')?.textContent?.trim() ?? '';
-    const desc = r.querySelector('.label-description')?.textContent?.trim() ?? '';
-    const text = [label, desc].filter(Boolean).join(' ') || r.textContent?.trim() || '';
-    const aria = (r.getAttribute('aria-label') ?? '').trim();
-    return aria && !text.includes(aria) ? `${text} [aria: ${aria}]` : text;
-  }));
+  return sessionRows(page).evaluateAll((rows) =>
+    rows.map((r) => {
+      const label = r.querySelector('.label-name')?.textContent?.trim() ?? '';
+      const desc = r.querySelector('.label-description')?.textContent?.trim() ?? '';
+      const text = [label, desc].filter(Boolean).join(' ') || r.textContent?.trim() || '';
+      const aria = (r.getAttribute('aria-label') ?? '').trim();
+      return aria && !text.includes(aria) ? `${text} [aria: ${aria}]` : text;
+    }),
+  );
 }
 
 // ------------------------------------------------------------------------------------------------ runs (workspace, UI)
@@ -275,7 +283,9 @@ export async function pollUntil(probe, { timeout = 30_000, interval = 200, messa
     if (value) return value;
     if (Date.now() > deadline) {
       const seen = describe ? await describe() : '';
-      throw new assert.AssertionError({ message: `Timed out after ${timeout} ms waiting for ${message}.${seen ? `\n${seen}` : ''}` });
+      throw new assert.AssertionError({
+        message: `Timed out after ${timeout} ms waiting for ${message}.${seen ? `\n${seen}` : ''}`,
+      });
     }
     await new Promise((r) => setTimeout(r, interval));
   }
@@ -313,7 +323,9 @@ export async function clickRowAction(page, row, title) {
 /** Titles of a row's inline actions (hovering it). */
 export async function rowActionTitles(page, row) {
   await row.hover();
-  const titles = await row.locator('.actions .action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+  const titles = await row
+    .locator('.actions .action-label')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
   await page.mouse.move(900, 600);
   return titles;
 }
@@ -355,17 +367,19 @@ export async function pickQuickItem(page, text, { timeout = 15_000 } = {}) {
 
 /** Items of the status bar: text (codicons dropped), codicon names and aria-label. */
 export async function statusBarItems(page) {
-  return page.locator('.part.statusbar .statusbar-item').evaluateAll((els) => els.map((e) => ({
-    id: e.id,
-    text: (e.textContent ?? '').replace(/\s+/g, ' ').trim(),
-    // `$(sync~spin)` renders as <span class="codicon codicon-sync codicon-modifier-spin">: reported as "sync~spin".
-    icons: [...e.querySelectorAll('.codicon')].map((i) => {
-      const names = [...i.classList].filter((c) => c.startsWith('codicon-')).map((c) => c.slice('codicon-'.length));
-      const spin = names.includes('modifier-spin');
-      return (names.find((n) => !n.startsWith('modifier-')) ?? '') + (spin ? '~spin' : '');
-    }),
-    aria: e.getAttribute('aria-label') ?? e.querySelector('[aria-label]')?.getAttribute('aria-label') ?? '',
-  })));
+  return page.locator('.part.statusbar .statusbar-item').evaluateAll((els) =>
+    els.map((e) => ({
+      id: e.id,
+      text: (e.textContent ?? '').replace(/\s+/g, ' ').trim(),
+      // `$(sync~spin)` renders as <span class="codicon codicon-sync codicon-modifier-spin">: reported as "sync~spin".
+      icons: [...e.querySelectorAll('.codicon')].map((i) => {
+        const names = [...i.classList].filter((c) => c.startsWith('codicon-')).map((c) => c.slice('codicon-'.length));
+        const spin = names.includes('modifier-spin');
+        return (names.find((n) => !n.startsWith('modifier-')) ?? '') + (spin ? '~spin' : '');
+      }),
+      aria: e.getAttribute('aria-label') ?? e.querySelector('[aria-label]')?.getAttribute('aria-label') ?? '',
+    })),
+  );
 }
 
 /**
@@ -373,20 +387,27 @@ export async function statusBarItems(page) {
  * With `absent: true`, wait until no item matches (returns true).
  */
 export async function waitForStatusBarItem(page, re, { timeout = 30_000, absent = false } = {}) {
-  return pollUntil(async () => {
-    const items = await statusBarItems(page);
-    const hit = items.find((i) => re.test(i.text));
-    return absent ? !hit : hit;
-  }, {
-    timeout,
-    message: absent ? `no status bar item matching ${re}` : `a status bar item matching ${re}`,
-    describe: async () => `Status bar items:\n${(await statusBarItems(page)).map((i) => `  - ${i.text} [${i.icons.join(',')}]`).join('\n')}`,
-  });
+  return pollUntil(
+    async () => {
+      const items = await statusBarItems(page);
+      const hit = items.find((i) => re.test(i.text));
+      return absent ? !hit : hit;
+    },
+    {
+      timeout,
+      message: absent ? `no status bar item matching ${re}` : `a status bar item matching ${re}`,
+      describe: async () =>
+        `Status bar items:\n${(await statusBarItems(page)).map((i) => `  - ${i.text} [${i.icons.join(',')}]`).join('\n')}`,
+    },
+  );
 }
 
 /** Texts of the visible notification toasts and of the notification center (if open). */
 export async function notificationTexts(page) {
-  return page.locator('.notifications-toasts .notification-list-item-message, .notifications-center .notification-list-item-message')
+  return page
+    .locator(
+      '.notifications-toasts .notification-list-item-message, .notifications-center .notification-list-item-message',
+    )
     .evaluateAll((els) => els.map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()));
 }
 
@@ -398,16 +419,22 @@ export async function waitForNotification(page, re, { timeout = 30_000 } = {}) {
   await pollUntil(async () => (await notificationTexts(page)).some((t) => re.test(t)), {
     timeout,
     message: `a notification matching ${re}`,
-    describe: async () => `Notifications shown:\n${(await notificationTexts(page)).map((t) => `  - ${t}`).join('\n') || '  (none)'}`,
+    describe: async () =>
+      `Notifications shown:\n${(await notificationTexts(page)).map((t) => `  - ${t}`).join('\n') || '  (none)'}`,
   });
-  return page.locator('.notifications-toasts .notification-toast, .notifications-center .notification-list-item')
-    .filter({ has: page.locator('.notification-list-item-message', { hasText: re }) }).first();
+  return page
+    .locator('.notifications-toasts .notification-toast, .notifications-center .notification-list-item')
+    .filter({ has: page.locator('.notification-list-item-message', { hasText: re }) })
+    .first();
 }
 
 /** Close every notification toast (Escape in each would also work; the command is simpler). */
 export async function clearNotifications(page) {
   await runCommand(page, 'Notifications: Clear All Notifications');
-  await pollUntil(async () => (await notificationTexts(page)).length === 0, { timeout: 5_000, message: 'notifications to clear' }).catch(() => {});
+  await pollUntil(async () => (await notificationTexts(page)).length === 0, {
+    timeout: 5_000,
+    message: 'notifications to clear',
+  }).catch(() => {});
 }
 
 /** The modal dialog (`showWarningMessage(..., { modal: true })`): waits for it; returns its texts and buttons. */
@@ -415,8 +442,16 @@ export async function waitForDialog(page, { timeout = 15_000 } = {}) {
   const box = page.locator('.monaco-dialog-box').first();
   await box.waitFor({ state: 'visible', timeout });
   const message = ((await box.locator('.dialog-message-text').first().textContent()) ?? '').trim();
-  const detail = ((await box.locator('.dialog-message-detail').first().textContent().catch(() => '')) ?? '').trim();
-  const buttons = (await box.locator('.dialog-buttons .monaco-button').allTextContents()).map((t) => t.trim()).filter(Boolean);
+  const detail = (
+    (await box
+      .locator('.dialog-message-detail')
+      .first()
+      .textContent()
+      .catch(() => '')) ?? ''
+  ).trim();
+  const buttons = (await box.locator('.dialog-buttons .monaco-button').allTextContents())
+    .map((t) => t.trim())
+    .filter(Boolean);
   return {
     box,
     message,
@@ -431,12 +466,14 @@ export async function waitForDialog(page, { timeout = 15_000 } = {}) {
 
 /** Titles of the editor tabs (all groups), the active one marked by `active: true`. */
 export async function editorTabs(page) {
-  return page.locator('.part.editor .tabs-container .tab').evaluateAll((els) => els.map((e) => ({
-    title: (e.querySelector('.label-name')?.textContent ?? e.getAttribute('aria-label') ?? '').trim(),
-    description: (e.querySelector('.label-description')?.textContent ?? '').trim(),
-    aria: e.getAttribute('aria-label') ?? '',
-    active: e.classList.contains('active'),
-  })));
+  return page.locator('.part.editor .tabs-container .tab').evaluateAll((els) =>
+    els.map((e) => ({
+      title: (e.querySelector('.label-name')?.textContent ?? e.getAttribute('aria-label') ?? '').trim(),
+      description: (e.querySelector('.label-description')?.textContent ?? '').trim(),
+      aria: e.getAttribute('aria-label') ?? '',
+      active: e.classList.contains('active'),
+    })),
+  );
 }
 
 /** Wait until an editor tab's title matches `re`; return that tab ({ title, description, aria, active }). */
@@ -444,17 +481,22 @@ export async function waitForEditorTab(page, re, { timeout = 20_000 } = {}) {
   return pollUntil(async () => (await editorTabs(page)).find((t) => re.test(t.title) || re.test(t.aria)), {
     timeout,
     message: `an editor tab matching ${re}`,
-    describe: async () => `Editor tabs:\n${(await editorTabs(page)).map((t) => `  - ${t.title}${t.active ? ' (active)' : ''} [aria: ${t.aria}]`).join('\n') || '  (none)'}`,
+    describe: async () =>
+      `Editor tabs:\n${(await editorTabs(page)).map((t) => `  - ${t.title}${t.active ? ' (active)' : ''} [aria: ${t.aria}]`).join('\n') || '  (none)'}`,
   });
 }
 
 /** The text lines monaco renders in the active editor group's text editor (only the lines in view). */
 export async function activeEditorLines(page) {
-  return page.locator('.part.editor .editor-group-container.active .monaco-editor .view-lines').first()
-    .evaluate((el) => [...el.querySelectorAll('.view-line')]
-      .map((l) => ({ top: parseFloat(l.style.top) || 0, text: (l.textContent ?? '').replace(/\u00a0/g, ' ') }))
-      .sort((a, b) => a.top - b.top)
-      .map((l) => l.text));
+  return page
+    .locator('.part.editor .editor-group-container.active .monaco-editor .view-lines')
+    .first()
+    .evaluate((el) =>
+      [...el.querySelectorAll('.view-line')]
+        .map((l) => ({ top: parseFloat(l.style.top) || 0, text: (l.textContent ?? '').replace(/\u00a0/g, ' ') }))
+        .sort((a, b) => a.top - b.top)
+        .map((l) => l.text),
+    );
 }
 
 /**
@@ -466,6 +508,7 @@ export async function activeEditorLineCount(page) {
   await editor.locator('.view-lines').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('Control+End');
   await page.waitForTimeout(100); // one frame for monaco to render the scrolled lines
-  return editor.locator('.margin-view-overlays .line-numbers').evaluateAll((els) =>
-    Math.max(0, ...els.map((e) => Number((e.textContent ?? '').trim()) || 0)));
+  return editor
+    .locator('.margin-view-overlays .line-numbers')
+    .evaluateAll((els) => Math.max(0, ...els.map((e) => Number((e.textContent ?? '').trim()) || 0)));
 }

@@ -18,8 +18,10 @@ const MALFORMED_FIXED = 'commands:\n  - shell: echo hi\n    timeout: 30\n';
 const WITH_UNKNOWN_KEY = 'name: demo\ncommands:\n  - shell: echo hi\n  - claude: /lint\n    shel: typo\n';
 const VALID_LIST = '- shell: echo one\n- claude: /lint\n';
 // Not workflows, and each would be a load *error* if it were (mistakenly) loaded as one.
-const DOCKER_COMPOSE = 'version: "3.8"\nservices:\n  web:\n    image: nginx:latest\n    command: ["nginx", "-g", "daemon off;"]\n    ports:\n      - "8080:80"\n';
-const GITHUB_ACTIONS = 'name: CI\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - shell: bash\n        run: make test\n';
+const DOCKER_COMPOSE =
+  'version: "3.8"\nservices:\n  web:\n    image: nginx:latest\n    command: ["nginx", "-g", "daemon off;"]\n    ports:\n      - "8080:80"\n';
+const GITHUB_ACTIONS =
+  'name: CI\non: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - shell: bash\n        run: make test\n';
 
 let dir: string;
 
@@ -53,7 +55,11 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, time
   }
 }
 
-function waitForDiagnostics(doc: vscode.TextDocument, what: string, accept: (ds: vscode.Diagnostic[]) => boolean): Promise<vscode.Diagnostic[]> {
+function waitForDiagnostics(
+  doc: vscode.TextDocument,
+  what: string,
+  accept: (ds: vscode.Diagnostic[]) => boolean,
+): Promise<vscode.Diagnostic[]> {
   return waitFor(what, () => {
     const ds = prodigyDiagnostics(doc.uri);
     return accept(ds) ? ds : undefined;
@@ -120,7 +126,9 @@ describe('Authoring', () => {
 
     it('clears the error when the text is fixed, and brings it back when it breaks again', async () => {
       const doc = await openFile('fix/x.workflow.yml', MALFORMED);
-      await waitForDiagnostics(doc, 'the initial error', (ds) => ds.some((d) => d.severity === vscode.DiagnosticSeverity.Error));
+      await waitForDiagnostics(doc, 'the initial error', (ds) =>
+        ds.some((d) => d.severity === vscode.DiagnosticSeverity.Error),
+      );
 
       await replaceAll(doc, MALFORMED_FIXED);
       await waitForDiagnostics(doc, 'the error to clear after the fix', (ds) => ds.length === 0);
@@ -144,7 +152,10 @@ describe('Authoring', () => {
     });
 
     it('recognises a workflow by its content when the name says nothing (untitled YAML)', async () => {
-      const doc = await vscode.workspace.openTextDocument({ language: 'yaml', content: '- shell: make\n- claude: /lint\n  bogus: 1\n' });
+      const doc = await vscode.workspace.openTextDocument({
+        language: 'yaml',
+        content: '- shell: make\n- claude: /lint\n  bogus: 1\n',
+      });
       const [w] = await waitForDiagnostics(doc, 'a warning on the untitled document', (ds) => ds.length > 0);
       assert.strictEqual(w.severity, vscode.DiagnosticSeverity.Warning);
       assert.match(w.message, /unknown key "bogus"/);
@@ -163,13 +174,22 @@ describe('Authoring', () => {
       const [arg] = run.command!.arguments ?? [];
       assert.ok(arg instanceof vscode.Uri, 'the argument is not a Uri');
       assert.strictEqual(arg.toString(), doc.uri.toString());
-      assert.ok(lenses.some((l) => l.command?.title === '2 steps · standard'), `no summary lens; got ${lenses.map((l) => l.command?.title).join(', ')}`);
+      assert.ok(
+        lenses.some((l) => l.command?.title === '2 steps · standard'),
+        `no summary lens; got ${lenses.map((l) => l.command?.title).join(', ')}`,
+      );
     });
 
     it('finds a workflow by its content in a file with an ordinary name', async () => {
-      const doc = await openFile('lens/tasks.yml', 'name: nightly\ncommands:\n  - claude: /prodigy-debt\n  - shell: cargo test\n  - shell: cargo clippy\n');
+      const doc = await openFile(
+        'lens/tasks.yml',
+        'name: nightly\ncommands:\n  - claude: /prodigy-debt\n  - shell: cargo test\n  - shell: cargo clippy\n',
+      );
       const lenses = await codeLenses(doc.uri);
-      assert.ok(lenses.some((l) => l.command?.command === RUN_COMMAND), 'no Run lens on tasks.yml');
+      assert.ok(
+        lenses.some((l) => l.command?.command === RUN_COMMAND),
+        'no Run lens on tasks.yml',
+      );
       assert.ok(lenses.some((l) => l.command?.title === '3 steps · standard'));
     });
 
@@ -186,15 +206,27 @@ describe('Authoring', () => {
       const doc = await openFile('lens/edit.workflow.yml', MALFORMED);
       assert.ok(!(await codeLenses(doc.uri)).some((l) => l.command?.command === RUN_COMMAND));
       await replaceAll(doc, MALFORMED_FIXED);
-      assert.ok((await codeLenses(doc.uri)).some((l) => l.command?.command === RUN_COMMAND), 'no Run lens after the fix');
+      assert.ok(
+        (await codeLenses(doc.uri)).some((l) => l.command?.command === RUN_COMMAND),
+        'no Run lens after the fix',
+      );
       await doc.save();
     });
 
     it('shows no lens on docker-compose or GitHub Actions files', async () => {
-      for (const [name, text] of [['nolens/services.yml', DOCKER_COMPOSE], ['nolens/.github/workflows/ci.yml', GITHUB_ACTIONS]]) {
+      for (const [name, text] of [
+        ['nolens/services.yml', DOCKER_COMPOSE],
+        ['nolens/.github/workflows/ci.yml', GITHUB_ACTIONS],
+      ]) {
         const doc = await openFile(name, text);
-        const ours = (await codeLenses(doc.uri)).filter((l) => l.command?.command === RUN_COMMAND || /steps? ·|cannot run|not trusted/.test(l.command?.title ?? ''));
-        assert.deepStrictEqual(ours.map((l) => l.command?.title), [], `${name} got Prodigy lenses`);
+        const ours = (await codeLenses(doc.uri)).filter(
+          (l) => l.command?.command === RUN_COMMAND || /steps? ·|cannot run|not trusted/.test(l.command?.title ?? ''),
+        );
+        assert.deepStrictEqual(
+          ours.map((l) => l.command?.title),
+          [],
+          `${name} got Prodigy lenses`,
+        );
       }
     });
   });
@@ -221,12 +253,31 @@ describe('Authoring', () => {
     it('does not read ordinary YAML as a workflow', () => {
       assert.strictEqual(looksLikeWorkflow(DOCKER_COMPOSE), false);
       assert.strictEqual(looksLikeWorkflow(GITHUB_ACTIONS), false);
-      assert.strictEqual(looksLikeWorkflow('apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n---\napiVersion: v1\nkind: Service\n'), false);
-      assert.strictEqual(looksLikeWorkflow('- hosts: all\n  tasks:\n    - shell: echo hi\n'), false, 'Ansible playbook');
-      assert.strictEqual(looksLikeWorkflow('- name: install\n  apt: name=git\n- name: run\n  shell: echo hi\n'), false, 'Ansible tasks');
-      assert.strictEqual(looksLikeWorkflow('- name: run\n  shell: echo hi\n  register: out\n'), false, 'Ansible task with register:');
+      assert.strictEqual(
+        looksLikeWorkflow('apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n---\napiVersion: v1\nkind: Service\n'),
+        false,
+      );
+      assert.strictEqual(
+        looksLikeWorkflow('- hosts: all\n  tasks:\n    - shell: echo hi\n'),
+        false,
+        'Ansible playbook',
+      );
+      assert.strictEqual(
+        looksLikeWorkflow('- name: install\n  apt: name=git\n- name: run\n  shell: echo hi\n'),
+        false,
+        'Ansible tasks',
+      );
+      assert.strictEqual(
+        looksLikeWorkflow('- name: run\n  shell: echo hi\n  register: out\n'),
+        false,
+        'Ansible task with register:',
+      );
       assert.strictEqual(looksLikeWorkflow('steps:\n  - command: make\n'), false, 'Buildkite');
-      assert.strictEqual(looksLikeWorkflow('kind: pipeline\nsteps:\n  - name: build\n    image: golang\n    commands: [go build]\n'), false, 'Drone');
+      assert.strictEqual(
+        looksLikeWorkflow('kind: pipeline\nsteps:\n  - name: build\n    image: golang\n    commands: [go build]\n'),
+        false,
+        'Drone',
+      );
       assert.strictEqual(looksLikeWorkflow('- a\n- b\n'), false);
       assert.strictEqual(looksLikeWorkflow(''), false);
     });

@@ -23,18 +23,29 @@ describe('Contributed commands', () => {
     const contributes = ext.packageJSON.contributes;
     const contributed = new Set((contributes.commands as { command: string }[]).map((c) => c.command));
     const referenced: { command: string; where: string }[] = [];
-    for (const [menu, entries] of Object.entries(contributes.menus as Record<string, { command?: string; submenu?: string }[]>)) {
+    for (const [menu, entries] of Object.entries(
+      contributes.menus as Record<string, { command?: string; submenu?: string }[]>,
+    )) {
       for (const e of entries) if (e.command) referenced.push({ command: e.command, where: `menus.${menu}` });
     }
     for (const w of contributes.viewsWelcome as { view: string; contents: string }[]) {
       // Links are [text](command:id) or [text](command:id?urlencoded-args).
-      for (const m of w.contents.matchAll(/\]\(command:([^)?\s]+)/g)) referenced.push({ command: m[1], where: `viewsWelcome(${w.view})` });
+      for (const m of w.contents.matchAll(/\]\(command:([^)?\s]+)/g))
+        referenced.push({ command: m[1], where: `viewsWelcome(${w.view})` });
     }
-    assert.ok(referenced.some((r) => r.where.startsWith('menus.')), 'no menu entries found');
-    assert.ok(referenced.some((r) => r.where.startsWith('viewsWelcome')), 'no welcome-view links found');
+    assert.ok(
+      referenced.some((r) => r.where.startsWith('menus.')),
+      'no menu entries found',
+    );
+    assert.ok(
+      referenced.some((r) => r.where.startsWith('viewsWelcome')),
+      'no welcome-view links found',
+    );
     // A built-in is one the running workbench has registered; our own must be contributed (so they have a title).
     const registered = new Set(await vscode.commands.getCommands(false));
-    const unknown = referenced.filter(({ command }) => (command.startsWith('prodigy.') ? !contributed.has(command) : !registered.has(command)));
+    const unknown = referenced.filter(({ command }) =>
+      command.startsWith('prodigy.') ? !contributed.has(command) : !registered.has(command),
+    );
     assert.deepStrictEqual(unknown, []);
   });
 });

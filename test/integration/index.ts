@@ -9,13 +9,15 @@
 import Mocha from 'mocha';
 
 function loadTestFiles(): void {
-  // Evaluated after 'pre-require', so describe/it/before/after exist as globals.
+  // Evaluated after 'pre-require', so describe/it/before/after exist as globals (hence require, not import).
+  /* eslint-disable @typescript-eslint/no-require-imports */
   require('./activation.test');
   require('./sessionsTree.test');
   require('./commands.test');
   require('./authoring.test');
   require('./runCommands.test');
   require('./perf.test');
+  /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
 export function run(): Promise<void> {

@@ -33,8 +33,38 @@ interface FsCall {
 }
 const activationSpy: { ran: boolean; reason?: string; calls: FsCall[] } = { ran: false, calls: [] };
 
-const SPIED_SYNC = ['readFileSync', 'readdirSync', 'statSync', 'lstatSync', 'existsSync', 'accessSync', 'openSync', 'writeFileSync', 'mkdirSync', 'renameSync', 'rmSync', 'unlinkSync', 'realpathSync', 'opendirSync'];
-const SPIED_ASYNC = ['readFile', 'readdir', 'stat', 'lstat', 'access', 'open', 'writeFile', 'mkdir', 'rename', 'rm', 'unlink', 'realpath', 'opendir', 'exists'];
+const SPIED_SYNC = [
+  'readFileSync',
+  'readdirSync',
+  'statSync',
+  'lstatSync',
+  'existsSync',
+  'accessSync',
+  'openSync',
+  'writeFileSync',
+  'mkdirSync',
+  'renameSync',
+  'rmSync',
+  'unlinkSync',
+  'realpathSync',
+  'opendirSync',
+];
+const SPIED_ASYNC = [
+  'readFile',
+  'readdir',
+  'stat',
+  'lstat',
+  'access',
+  'open',
+  'writeFile',
+  'mkdir',
+  'rename',
+  'rm',
+  'unlink',
+  'realpath',
+  'opendir',
+  'exists',
+];
 
 function spyOnFs(record: (c: FsCall) => void): () => void {
   const undo: (() => void)[] = [];
@@ -43,7 +73,17 @@ function spyOnFs(record: (c: FsCall) => void): () => void {
     if (typeof original !== 'function') return;
     const wrapped = function (this: unknown, ...args: unknown[]) {
       const target = args[0];
-      record({ fn: prefix + name, target: typeof target === 'string' ? target : target instanceof URL ? target.pathname : Buffer.isBuffer(target) ? target.toString() : String(target) });
+      record({
+        fn: prefix + name,
+        target:
+          typeof target === 'string'
+            ? target
+            : target instanceof URL
+              ? target.pathname
+              : Buffer.isBuffer(target)
+                ? target.toString()
+                : String(target),
+      });
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     };
     Object.assign(wrapped, original); // keep properties such as realpathSync.native
@@ -81,7 +121,10 @@ else {
 function generateHome(home: string, count: number): void {
   const gen = path.join(REPO_ROOT, 'bench', 'lib', 'sessionGen.mjs');
   const script = `import { generateSessions, writeSessions } from ${JSON.stringify(gen)}; writeSessions(${JSON.stringify(home)}, generateSessions(${count}));`;
-  execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Wall-clock and CPU time (this process, user + system) of `fn`. */
@@ -101,11 +144,15 @@ describe('Performance', function () {
 
   it(`activates in under ${ACTIVATION_TARGET_MS} ms and reads no session before the view asks for them`, async () => {
     const a = await api();
-    console.log(`[perf] activation: ${ms(a.activationMs)} (target < ${ACTIVATION_TARGET_MS} ms); tree listings during activate(): ${a.listingsAtActivation}`);
+    console.log(
+      `[perf] activation: ${ms(a.activationMs)} (target < ${ACTIVATION_TARGET_MS} ms); tree listings during activate(): ${a.listingsAtActivation}`,
+    );
     if (activationSpy.ran) {
       const home = a.services.manager().home;
       const inHome = activationSpy.calls.filter((c) => c.target === home || c.target.startsWith(home + path.sep));
-      console.log(`[perf] activation touched the file system ${activationSpy.calls.length} time(s), ${inHome.length} under the Prodigy home ${home}`);
+      console.log(
+        `[perf] activation touched the file system ${activationSpy.calls.length} time(s), ${inHome.length} under the Prodigy home ${home}`,
+      );
       for (const c of activationSpy.calls.slice(0, 20)) console.log(`[perf]   ${c.fn}(${c.target})`);
       assert.deepStrictEqual(inHome, [], 'activation read or wrote the Prodigy home');
     } else {
@@ -150,12 +197,18 @@ describe('Performance', function () {
       restoreHome ??= restore;
       const listingsAtSwitch = a.services.tree.listings;
       const first = await timed(() => a.services.tree.getChildren());
-      assert.strictEqual(a.services.tree.listings, listingsAtSwitch + 1, 'something else listed the new home first: the measurement is not cold');
+      assert.strictEqual(
+        a.services.tree.listings,
+        listingsAtSwitch + 1,
+        'something else listed the new home first: the measurement is not cold',
+      );
       return first;
     }
 
     function assertFirstPage(nodes: unknown[]) {
-      const items = (nodes as Parameters<typeof a.services.tree.getTreeItem>[0][]).map((n) => a.services.tree.getTreeItem(n));
+      const items = (nodes as Parameters<typeof a.services.tree.getTreeItem>[0][]).map((n) =>
+        a.services.tree.getTreeItem(n),
+      );
       const sessions = items.filter((i) => i.contextValue?.startsWith('session;'));
       const pageSize = a.services.settings().pageSize;
       assert.strictEqual(sessions.length, pageSize);
@@ -169,7 +222,9 @@ describe('Performance', function () {
       // The very first listing of a home has no index: it reads every file once (printed, not a target).
       const noIndex = await firstListingAfterSwitch(big);
       assertFirstPage(noIndex.value);
-      console.log(`[perf] first page of ${SESSION_COUNT} sessions, first listing ever (no index, reads every file): ${ms(noIndex.ms)}`);
+      console.log(
+        `[perf] first page of ${SESSION_COUNT} sessions, first listing ever (no index, reads every file): ${ms(noIndex.ms)}`,
+      );
 
       type Sample = { ms: number; cpuMs: number };
       const cold: Sample[] = [];
@@ -198,8 +253,14 @@ describe('Performance', function () {
           `best wall-clock cold ${ms(bestWall(cold))}, warm ${ms(bestWall(warm))}; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)`,
       );
       console.log(`[perf]   raw wall/cpu ms: cold [${raw(cold)}] warm [${raw(warm)}]`);
-      assert.ok(best(warm) < FIRST_PAGE_TARGET_MS, `warm first page took ${ms(best(warm))} at best (wall ${ms(bestWall(warm))})`);
-      assert.ok(best(cold) < FIRST_PAGE_TARGET_MS, `cold first page took ${ms(best(cold))} at best (wall ${ms(bestWall(cold))})`);
+      assert.ok(
+        best(warm) < FIRST_PAGE_TARGET_MS,
+        `warm first page took ${ms(best(warm))} at best (wall ${ms(bestWall(warm))})`,
+      );
+      assert.ok(
+        best(cold) < FIRST_PAGE_TARGET_MS,
+        `cold first page took ${ms(best(cold))} at best (wall ${ms(bestWall(cold))})`,
+      );
     });
   });
 });

@@ -7,7 +7,15 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { progressText, summarize, type RunOutcome, type RestoreOutcome, type MigrationReport, type MergeOutcome, type ChangedFile } from '../../src/core';
+import {
+  progressText,
+  summarize,
+  type RunOutcome,
+  type RestoreOutcome,
+  type MigrationReport,
+  type MergeOutcome,
+  type ChangedFile,
+} from '../../src/core';
 import type { ProdigyExtensionApi } from '../../src/extension/extension';
 // Types only: the extension's node classes live in its own bundle, so `instanceof` would not match here.
 import type { CheckpointNode, SessionNode } from '../../src/extension/sessionsTree/nodes';
@@ -42,12 +50,18 @@ function exec<T = unknown>(command: string, ...args: unknown[]): Thenable<T> {
   return vscode.commands.executeCommand<T>(command, ...args);
 }
 /** The progress part of a row's description, as the core words it for the record on disk. */
-const progressOf = (home: string, id: string) => progressText(summarize(readRecord(home, id), path.join(home, 'sessions', `${id}.json`)));
-const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
+const progressOf = (home: string, id: string) =>
+  progressText(summarize(readRecord(home, id), path.join(home, 'sessions', `${id}.json`)));
+const lines = (file: string) =>
+  fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
 const exists = (dir: string, file: string) => fs.existsSync(path.join(dir, file));
 
 /** Each step commits one file; step `gateAt` (1-based) first waits until `gate` exists. Every step appends its number to `side`. */
-function commitsWorkflow(name: string, side: string, opts: { steps?: number; gate?: string; gateAt?: number } = {}): string {
+function commitsWorkflow(
+  name: string,
+  side: string,
+  opts: { steps?: number; gate?: string; gateAt?: number } = {},
+): string {
   const steps = opts.steps ?? 3;
   const words = ['one', 'two', 'three', 'four', 'five'];
   const body = Array.from({ length: steps }, (_, i) => {
@@ -97,8 +111,17 @@ describe('Run commands', function () {
     return writeWorkflow(wfDir, `wf-${++counter}.yml`, text);
   }
 
-  async function runToEnd(text: string, repo: string, merge: 'merge' | 'keep' | 'discard' = 'keep'): Promise<RunOutcome> {
-    const outcome = await exec<RunOutcome | undefined>('prodigy.runWorkflow', { file: workflowFile(text), folder: repo, merge, progress: false });
+  async function runToEnd(
+    text: string,
+    repo: string,
+    merge: 'merge' | 'keep' | 'discard' = 'keep',
+  ): Promise<RunOutcome> {
+    const outcome = await exec<RunOutcome | undefined>('prodigy.runWorkflow', {
+      file: workflowFile(text),
+      folder: repo,
+      merge,
+      progress: false,
+    });
     assert.ok(outcome, `the run did not start; messages: ${JSON.stringify(messages.messages)}`);
     return outcome;
   }
@@ -120,9 +143,17 @@ describe('Run commands', function () {
     const root = path.dirname(repo);
     const side = path.join(root, 'side.txt');
     const gate = path.join(root, 'gate');
-    const run = exec<RunOutcome | undefined>('prodigy.runWorkflow', { file: workflowFile(commitsWorkflow(name, side, { gate, gateAt })), folder: repo, merge: 'keep', progress: false });
+    const run = exec<RunOutcome | undefined>('prodigy.runWorkflow', {
+      file: workflowFile(commitsWorkflow(name, side, { gate, gateAt })),
+      folder: repo,
+      merge: 'keep',
+      progress: false,
+    });
     await waitFor(`step ${gateAt} to start`, () => lines(side).length >= gateAt);
-    const id = await waitFor('the run to register', () => a.services.runs.active().find((r) => r.workflowName === name)?.sessionId);
+    const id = await waitFor(
+      'the run to register',
+      () => a.services.runs.active().find((r) => r.workflowName === name)?.sessionId,
+    );
     return { repo, side, gate, id, run };
   }
 
@@ -158,7 +189,10 @@ commands:
     assert.strictEqual(fs.readFileSync(path.join(repo, 'claude.txt'), 'utf8'), 'written by claude\n');
     assert.strictEqual(fs.readFileSync(path.join(repo, 'shell.txt'), 'utf8'), 'shell\n');
     assert.strictEqual(git(repo, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
-    assert.ok(messages.find('info', new RegExp(`session ${outcome.sessionId} completed and merged`)), JSON.stringify(messages.messages));
+    assert.ok(
+      messages.find('info', new RegExp(`session ${outcome.sessionId} completed and merged`)),
+      JSON.stringify(messages.messages),
+    );
     const row = await sessionRow(a, outcome.sessionId);
     assert.ok(row, 'the finished session is not in the tree');
     assert.strictEqual(label(row), 'claude-and-shell');
@@ -176,7 +210,10 @@ commands:
     assert.ok(row, 'the new session is not in the tree');
     assert.strictEqual(label(row), 'gated');
     // Step 1's record write may be coalesced with the next (at most 200 ms later).
-    await waitFor('the record to count step 1 done', () => readRecord(home, id).workflow_data.completed_steps.length === 1);
+    await waitFor(
+      'the record to count step 1 done',
+      () => readRecord(home, id).workflow_data.completed_steps.length === 1,
+    );
     row = await sessionRow(a, id);
     assert.strictEqual(row?.description, `Running · ${progressOf(home, id)} · just now`);
     assert.match(row.contextValue ?? '', /^session;running;workflow;active;live;worktree;$/);
@@ -186,7 +223,9 @@ commands:
     // The log document, opened while it runs, follows the run.
     const uri = await exec<vscode.Uri>('prodigy.showSessionLog', id);
     assert.strictEqual(uri.toString(), `prodigy-log:/${id}.log`);
-    const doc = await waitFor('the log document', () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()));
+    const doc = await waitFor('the log document', () =>
+      vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()),
+    );
     assert.strictEqual(vscode.window.activeTextEditor?.document.uri.toString(), uri.toString());
     assert.match(doc.getText(), new RegExp(`Starting session: ${id}`));
     const logFile = a.services.manager().paths.sessionLogFile(id);
@@ -210,22 +249,39 @@ commands:
     assert.match(row.contextValue ?? '', /;paused;/);
     assert.match(row.contextValue ?? '', /;resumable;/);
     assert.doesNotMatch(row.contextValue ?? '', /;live;/);
-    await waitFor('the status bar to show the pause', () => a.statusBar.item.text === '$(debug-pause) gated paused · step 2/3');
-    await waitFor('the log document to catch up with the log file', () => doc.getText() === fs.readFileSync(logFile, 'utf8'));
+    await waitFor(
+      'the status bar to show the pause',
+      () => a.statusBar.item.text === '$(debug-pause) gated paused · step 2/3',
+    );
+    await waitFor(
+      'the log document to catch up with the log file',
+      () => doc.getText() === fs.readFileSync(logFile, 'utf8'),
+    );
     const textAfterStop = doc.getText();
 
     fs.writeFileSync(gate, '');
-    const resumed = await exec<RunOutcome | undefined>('prodigy.resumeSession', { sessionId: id, merge: 'keep', progress: false });
+    const resumed = await exec<RunOutcome | undefined>('prodigy.resumeSession', {
+      sessionId: id,
+      merge: 'keep',
+      progress: false,
+    });
     assert.ok(resumed);
     assert.strictEqual(resumed.status, 'Completed', resumed.error ?? '');
-    assert.deepStrictEqual(lines(side), ['1', '2', '2', '3'], 'step 1 ran once, step 2 again after the stop, step 3 once');
+    assert.deepStrictEqual(
+      lines(side),
+      ['1', '2', '2', '3'],
+      'step 1 ran once, step 2 again after the stop, step 3 once',
+    );
     const done = readRecord(home, id);
     assert.strictEqual(done.status, 'Completed');
     assert.deepStrictEqual(done.workflow_data.completed_steps, [0, 1, 2]);
     assert.strictEqual(fs.readFileSync(path.join(resumed.worktree!, 'three.txt'), 'utf8'), 'three\n');
     assert.ok(git(repo, 'branch', '--list', `prodigy-${id}`), 'the kept branch exists');
     assert.ok(!exists(repo, 'two.txt'), 'kept: nothing merged');
-    await waitFor('the log document to show the resume', () => doc.getText().length > textAfterStop.length && /Resuming session/.test(doc.getText()));
+    await waitFor(
+      'the log document to show the resume',
+      () => doc.getText().length > textAfterStop.length && /Resuming session/.test(doc.getText()),
+    );
     row = await sessionRow(a, id);
     assert.strictEqual(row?.description, `Completed · ${progressOf(home, id)} · just now`);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
@@ -235,7 +291,13 @@ commands:
     const repo = makeRepo();
     const side = path.join(path.dirname(repo), 'side.txt');
     const rounds = `name: rounds\ncommands:\n  - shell: "echo \${ITERATION} >> ${side}; if [ \${ITERATION} -lt 3 ]; then echo \${ITERATION} > r.txt && git add r.txt && git commit -qm r\${ITERATION}; fi"\n`;
-    const outcome = await exec<RunOutcome>('prodigy.runWorkflowWithOptions', { file: workflowFile(rounds), folder: repo, merge: 'keep', progress: false, iterations: 5 });
+    const outcome = await exec<RunOutcome>('prodigy.runWorkflowWithOptions', {
+      file: workflowFile(rounds),
+      folder: repo,
+      merge: 'keep',
+      progress: false,
+      iterations: 5,
+    });
     assert.strictEqual(outcome.status, 'Completed', outcome.error ?? '');
     assert.deepStrictEqual(lines(side), ['1', '2', '3'], 'round 3 committed nothing: rounds 4 and 5 did not run');
     const record = readRecord(home, outcome.sessionId);
@@ -256,7 +318,12 @@ commands:
     };
     let perFile: RunOutcome;
     try {
-      perFile = await exec<RunOutcome>('prodigy.runWorkflowWithOptions', { file: workflowFile(`- shell: "echo \${ARG} >> ${side2}"\n`), folder: repo, merge: 'keep', progress: false });
+      perFile = await exec<RunOutcome>('prodigy.runWorkflowWithOptions', {
+        file: workflowFile(`- shell: "echo \${ARG} >> ${side2}"\n`),
+        folder: repo,
+        merge: 'keep',
+        progress: false,
+      });
     } finally {
       Object.assign(w, saved);
     }
@@ -265,13 +332,21 @@ commands:
     assert.strictEqual(perFile.status, 'Completed', perFile.error ?? '');
     assert.deepStrictEqual(lines(side2), ['65', '70']);
     // The tree names each checkpoint by its step and the input it ran with.
-    const node = await waitFor('the run in the tree', async () => (await rootRows(a)).find(({ item }) => item.id === `session:${perFile.sessionId}`)?.node as SessionNode | undefined);
+    const node = await waitFor(
+      'the run in the tree',
+      async () =>
+        (await rootRows(a)).find(({ item }) => item.id === `session:${perFile.sessionId}`)?.node as
+          SessionNode | undefined,
+    );
     const labels = (await a.services.tree.getChildren(node))
       .map((c) => a.services.tree.getTreeItem(c))
       .filter((i) => i.contextValue?.startsWith('checkpoint;restorable;'))
       .map((i) => label(i));
     assert.strictEqual(labels.length, 2, labels.join(' | '));
-    assert.ok(labels.some((l) => /input 65 \[1\/2\]/.test(l)) && labels.some((l) => /input 70 \[2\/2\]/.test(l)), labels.join(' | '));
+    assert.ok(
+      labels.some((l) => /input 65 \[1\/2\]/.test(l)) && labels.some((l) => /input 70 \[2\/2\]/.test(l)),
+      labels.join(' | '),
+    );
   });
 
   it('stopSession on a session that is not running says so', async () => {
@@ -294,7 +369,10 @@ commands:
     const failedMsg = messages.find('error', new RegExp(`session ${id} failed: `));
     assert.ok(failedMsg, JSON.stringify(messages.messages));
     assert.deepStrictEqual(failedMsg.items, ['Show Log', 'Resume']);
-    await waitFor('the status bar to show the failure', () => a.statusBar.item.text === '$(error) fail-then-fix failed');
+    await waitFor(
+      'the status bar to show the failure',
+      () => a.statusBar.item.text === '$(error) fail-then-fix failed',
+    );
     const row = await sessionRow(a, id);
     assert.match(row?.contextValue ?? '', /;failed;.*;resumable;/);
 
@@ -320,7 +398,11 @@ commands:
     assert.strictEqual(fs.readFileSync(path.join(repo, 'three.txt'), 'utf8'), 'three\n');
     // A merge commit on main whose second parent brings the session's three commits.
     assert.match(git(repo, 'log', '-1', '--format=%s', 'main'), new RegExp(`^Merge prodigy-${id}`));
-    assert.deepStrictEqual(git(repo, 'log', '--format=%s', '--topo-order', 'main^1..main^2').split('\n'), ['three', 'two', 'one']);
+    assert.deepStrictEqual(git(repo, 'log', '--format=%s', '--topo-order', 'main^1..main^2').split('\n'), [
+      'three',
+      'two',
+      'one',
+    ]);
     assert.strictEqual(readRecord(home, id).metadata.merge?.status, 'merged');
     assert.ok(messages.find('info', new RegExp(`session ${id}: merged 3 commit\\(s\\) into main`)));
   });
@@ -355,18 +437,29 @@ commands:
   it('showCheckpointChanges returns (and opens) the files a step changed', async () => {
     const { id } = await keptRun();
     const rec = readRecord(home, id);
-    const files = await exec<ChangedFile[] | undefined>('prodigy.showCheckpointChanges', { sessionId: id, checkpointId: rec.checkpoints[1].id });
+    const files = await exec<ChangedFile[] | undefined>('prodigy.showCheckpointChanges', {
+      sessionId: id,
+      checkpointId: rec.checkpoints[1].id,
+    });
     assert.ok(files);
-    assert.deepStrictEqual(files.map((f) => `${f.status} ${f.path}`), ['A two.txt']);
+    assert.deepStrictEqual(
+      files.map((f) => `${f.status} ${f.path}`),
+      ['A two.txt'],
+    );
     // Also from the tree's checkpoint row, as the inline action passes it.
     const node = (await rootRows(a)).find(({ item }) => item.id === `session:${id}`)?.node as SessionNode;
     const children = await a.services.tree.getChildren(node);
     // Ours (one per step, restorable, with a commit), then Prodigy's checkpoint file for `prodigy resume`.
-    const cps = children.filter((c) => a.services.tree.getTreeItem(c).contextValue?.startsWith('checkpoint;restorable;')) as CheckpointNode[];
+    const cps = children.filter((c) =>
+      a.services.tree.getTreeItem(c).contextValue?.startsWith('checkpoint;restorable;'),
+    ) as CheckpointNode[];
     assert.strictEqual(cps.length, 3, children.map((c) => a.services.tree.getTreeItem(c).contextValue).join(', '));
     assert.match(a.services.tree.getTreeItem(cps[2]).contextValue ?? '', /^checkpoint;restorable;commit;$/);
     const fromRow = await exec<ChangedFile[] | undefined>('prodigy.showCheckpointChanges', cps[2]);
-    assert.deepStrictEqual(fromRow?.map((f) => `${f.status} ${f.path}`), ['A three.txt']);
+    assert.deepStrictEqual(
+      fromRow?.map((f) => `${f.status} ${f.path}`),
+      ['A three.txt'],
+    );
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
@@ -378,17 +471,28 @@ commands:
     const undo = deferred<string | undefined>();
     messages.answer = (m) => (m.items.includes('Undo Restore') ? undo.promise : undefined);
 
-    const outcome = await exec<RestoreOutcome | undefined>('prodigy.restoreCheckpoint', { sessionId: id, checkpointId: rec.checkpoints[0].id, confirm: true });
+    const outcome = await exec<RestoreOutcome | undefined>('prodigy.restoreCheckpoint', {
+      sessionId: id,
+      checkpointId: rec.checkpoints[0].id,
+      confirm: true,
+    });
     assert.ok(outcome, JSON.stringify(messages.messages));
     assert.strictEqual(git(wt, 'rev-parse', 'HEAD'), rec.checkpoints[0].metadata.commit);
     assert.ok(exists(wt, 'one.txt'));
     assert.ok(!exists(wt, 'two.txt'));
     assert.ok(!exists(wt, 'three.txt'));
-    assert.strictEqual(fs.readFileSync(path.join(wt, 'notes.txt'), 'utf8'), 'mine, untracked\n', 'untracked files are kept');
+    assert.strictEqual(
+      fs.readFileSync(path.join(wt, 'notes.txt'), 'utf8'),
+      'mine, untracked\n',
+      'untracked files are kept',
+    );
     const restored = readRecord(home, id);
     assert.strictEqual(restored.status, 'Paused');
     assert.deepStrictEqual(restored.workflow_data.completed_steps, [0]);
-    const note = messages.find('info', new RegExp(`session ${id} restored to after step 1/3; it is Paused, ready to resume`));
+    const note = messages.find(
+      'info',
+      new RegExp(`session ${id} restored to after step 1/3; it is Paused, ready to resume`),
+    );
     assert.ok(note, JSON.stringify(messages.messages));
     const row = await sessionRow(a, id);
     assert.strictEqual(row?.description, `Paused · ${progressOf(home, id)} · just now`);
@@ -396,7 +500,10 @@ commands:
 
     // The notification's Undo Restore button restores the safety checkpoint.
     undo.resolve('Undo Restore');
-    await waitFor('the undo to bring the files back', () => exists(wt, 'three.txt') && readRecord(home, id).workflow_data.completed_steps.length === 3);
+    await waitFor(
+      'the undo to bring the files back',
+      () => exists(wt, 'three.txt') && readRecord(home, id).workflow_data.completed_steps.length === 3,
+    );
     assert.strictEqual(git(wt, 'rev-parse', 'HEAD'), head);
     assert.strictEqual(fs.readFileSync(path.join(wt, 'two.txt'), 'utf8'), 'two\n');
     assert.deepStrictEqual(readRecord(home, id).workflow_data.completed_steps, [0, 1, 2]);
@@ -407,13 +514,25 @@ commands:
     const { id, wt } = await keptRun();
     const rec = readRecord(home, id);
     fs.writeFileSync(path.join(wt, 'two.txt'), 'edited by hand\n');
-    const refused = await exec('prodigy.restoreCheckpoint', { sessionId: id, checkpointId: rec.checkpoints[0].id, confirm: true });
+    const refused = await exec('prodigy.restoreCheckpoint', {
+      sessionId: id,
+      checkpointId: rec.checkpoints[0].id,
+      confirm: true,
+    });
     assert.strictEqual(refused, undefined);
-    assert.ok(messages.find('error', /could not restore .*uncommitted changes in two\.txt/), JSON.stringify(messages.messages));
+    assert.ok(
+      messages.find('error', /could not restore .*uncommitted changes in two\.txt/),
+      JSON.stringify(messages.messages),
+    );
     assert.strictEqual(fs.readFileSync(path.join(wt, 'two.txt'), 'utf8'), 'edited by hand\n');
     assert.strictEqual(readRecord(home, id).status, 'Completed', 'a refused restore changes nothing');
 
-    const forced = await exec<RestoreOutcome | undefined>('prodigy.restoreCheckpoint', { sessionId: id, checkpointId: rec.checkpoints[0].id, confirm: true, force: true });
+    const forced = await exec<RestoreOutcome | undefined>('prodigy.restoreCheckpoint', {
+      sessionId: id,
+      checkpointId: rec.checkpoints[0].id,
+      confirm: true,
+      force: true,
+    });
     assert.ok(forced?.savedChanges);
     assert.ok(!exists(wt, 'two.txt'));
     assert.ok(messages.find('info', /uncommitted changes saved \(git stash apply [0-9a-f]{10}\)/));
@@ -422,7 +541,10 @@ commands:
   it('cancelSession cancels a Paused session and a session running here; a cancelled session cannot be resumed', async () => {
     // Running here: the command stops it first.
     const { gate, id, run } = await startGatedRun('cancel-live');
-    const cancelled = await exec<{ status: string } | undefined>('prodigy.cancelSession', { sessionId: id, confirm: true });
+    const cancelled = await exec<{ status: string } | undefined>('prodigy.cancelSession', {
+      sessionId: id,
+      confirm: true,
+    });
     assert.strictEqual(cancelled?.status, 'Cancelled');
     assert.strictEqual((await run)?.status, 'Paused');
     fs.writeFileSync(gate, '');
@@ -433,32 +555,52 @@ commands:
     const row = await sessionRow(a, id);
     assert.match(String(row?.description), /^Cancelled/);
     assert.doesNotMatch(row?.contextValue ?? '', /;(resumable|live|cancellable);/);
-    assert.strictEqual(await exec('prodigy.resumeSession', { sessionId: id, merge: 'keep', progress: false }), undefined);
-    assert.ok(messages.find('error', new RegExp(`could not resume ${id}: Session ${id} was cancelled and cannot be resumed`)), JSON.stringify(messages.messages));
+    assert.strictEqual(
+      await exec('prodigy.resumeSession', { sessionId: id, merge: 'keep', progress: false }),
+      undefined,
+    );
+    assert.ok(
+      messages.find('error', new RegExp(`could not resume ${id}: Session ${id} was cancelled and cannot be resumed`)),
+      JSON.stringify(messages.messages),
+    );
 
     // Paused: cancelled directly; without confirm the modal question is asked.
     const second = await startGatedRun('cancel-paused');
     await exec('prodigy.stopSession', second.id);
     assert.strictEqual((await second.run)?.status, 'Paused');
     fs.writeFileSync(second.gate, '');
-    assert.strictEqual(await exec('prodigy.cancelSession', second.id), undefined, 'dismissed question: nothing happens');
+    assert.strictEqual(
+      await exec('prodigy.cancelSession', second.id),
+      undefined,
+      'dismissed question: nothing happens',
+    );
     assert.ok(messages.find('warning', new RegExp(`Cancel session ${second.id}\\?`))?.modal);
     assert.strictEqual(readRecord(home, second.id).status, 'Paused');
     messages.answer = (m) => (m.items.includes('Cancel Session') ? 'Cancel Session' : undefined);
-    assert.strictEqual((await exec<{ status: string } | undefined>('prodigy.cancelSession', second.id))?.status, 'Cancelled');
+    assert.strictEqual(
+      (await exec<{ status: string } | undefined>('prodigy.cancelSession', second.id))?.status,
+      'Cancelled',
+    );
     assert.strictEqual(readRecord(home, second.id).status, 'Cancelled');
   });
 
   it('deleteSession moves records aside; with removeWorktree it also removes the worktree and branch', async () => {
     const withWt = await keptRun();
     const keepWt = await keptRun();
-    const removed = await exec<string[]>('prodigy.deleteSession', { sessionIds: [withWt.id], confirm: true, removeWorktree: true });
+    const removed = await exec<string[]>('prodigy.deleteSession', {
+      sessionIds: [withWt.id],
+      confirm: true,
+      removeWorktree: true,
+    });
     assert.deepStrictEqual(removed, [withWt.id]);
     assert.ok(!fs.existsSync(path.join(home, 'sessions', `${withWt.id}.json`)));
     assert.ok(!fs.existsSync(withWt.wt), 'the worktree folder is still there');
     assert.strictEqual(git(withWt.repo, 'branch', '--list', `prodigy-${withWt.id}`), '');
     const trash = fs.readdirSync(path.join(home, 'vscode', 'deleted'));
-    assert.ok(trash.some((d) => d.startsWith(`${withWt.id}-`)), `not in the trash: ${trash.join(', ')}`);
+    assert.ok(
+      trash.some((d) => d.startsWith(`${withWt.id}-`)),
+      `not in the trash: ${trash.join(', ')}`,
+    );
     assert.strictEqual(await sessionRow(a, withWt.id), undefined, 'the deleted session is still in the tree');
 
     // From the tree row with the modal answered "Delete": the worktree stays.
@@ -499,7 +641,12 @@ commands:
     const m = a.services.manager();
     // As a run of ours leaves it when its window closes mid-step: Running, a log, no process.
     async function cutOff(name: string, workflowDir: string): Promise<string> {
-      const s = await m.createSession({ type: 'Workflow', workflowName: name, totalSteps: 3, metadata: { workflow_path: path.join(workflowDir, `${name}.yml`) } });
+      const s = await m.createSession({
+        type: 'Workflow',
+        workflowName: name,
+        totalSteps: 3,
+        metadata: { workflow_path: path.join(workflowDir, `${name}.yml`) },
+      });
       await m.startSession(s.id);
       await m.updateSession(s.id, { workflow_data: { current_step: 1, completed_steps: [0] } });
       fs.mkdirSync(path.dirname(m.paths.sessionLogFile(s.id)), { recursive: true });
@@ -524,15 +671,27 @@ commands:
   it('migrateLegacySessions imports a legacy .prodigy/session_state.json once, and the tree shows it', async () => {
     const project = tempDir('prodigy-it-legacy-');
     fs.mkdirSync(path.join(project, '.prodigy'));
-    fs.copyFileSync(path.join(PRODIGY_FIXTURES, 'legacy-session_state.json'), path.join(project, '.prodigy', 'session_state.json'));
-    const legacyId = JSON.parse(fs.readFileSync(path.join(PRODIGY_FIXTURES, 'legacy-session_state.json'), 'utf8')).session_id;
+    fs.copyFileSync(
+      path.join(PRODIGY_FIXTURES, 'legacy-session_state.json'),
+      path.join(project, '.prodigy', 'session_state.json'),
+    );
+    const legacyId = JSON.parse(
+      fs.readFileSync(path.join(PRODIGY_FIXTURES, 'legacy-session_state.json'), 'utf8'),
+    ).session_id;
     const before = fs.readFileSync(path.join(project, '.prodigy', 'session_state.json'), 'utf8');
 
     const report = await exec<MigrationReport>('prodigy.migrateLegacySessions', { path: project });
-    assert.deepStrictEqual(report.imported.map((i) => i.id), [legacyId]);
+    assert.deepStrictEqual(
+      report.imported.map((i) => i.id),
+      [legacyId],
+    );
     const rec = readRecord(home, legacyId);
     assert.strictEqual(rec.status, 'Paused', 'an Interrupted legacy session waits to be resumed');
-    assert.strictEqual(fs.readFileSync(path.join(project, '.prodigy', 'session_state.json'), 'utf8'), before, 'the legacy file is untouched');
+    assert.strictEqual(
+      fs.readFileSync(path.join(project, '.prodigy', 'session_state.json'), 'utf8'),
+      before,
+      'the legacy file is untouched',
+    );
     const row = await sessionRow(a, legacyId);
     assert.ok(row, 'the imported session is not in the tree');
     assert.match(String(row.description), /^Paused/);
@@ -540,7 +699,10 @@ commands:
 
     const again = await exec<MigrationReport>('prodigy.migrateLegacySessions', { path: project });
     assert.deepStrictEqual(again.imported, []);
-    assert.deepStrictEqual(again.skipped.map((s) => s.id), [legacyId]);
+    assert.deepStrictEqual(
+      again.skipped.map((s) => s.id),
+      [legacyId],
+    );
   });
 
   it('a missing Claude CLI is one clear error naming the setting: the run does not start, no session is created', async () => {
@@ -550,7 +712,12 @@ commands:
       await waitFor('the setting to apply', () => a.services.settings().claude.command === missing);
       const repo = makeRepo();
       const sessionsBefore = sessionIdsOnDisk(home);
-      const result = await exec('prodigy.runWorkflow', { file: workflowFile('name: needs-claude\ncommands:\n  - claude: "/echo hi"\n'), folder: repo, merge: 'keep', progress: false });
+      const result = await exec('prodigy.runWorkflow', {
+        file: workflowFile('name: needs-claude\ncommands:\n  - claude: "/echo hi"\n'),
+        folder: repo,
+        merge: 'keep',
+        progress: false,
+      });
       assert.strictEqual(result, undefined);
       assert.deepStrictEqual(sessionIdsOnDisk(home), sessionsBefore, 'a session was created');
       assert.strictEqual(git(repo, 'worktree', 'list').split('\n').length, 1, 'a worktree was created');
@@ -567,7 +734,11 @@ commands:
 
   it('runWorkflowFile runs the file it is given (a Uri from the editor or explorer), in place when the folder is not a git repository', async () => {
     const folder = tempDir('prodigy-it-plain-');
-    const file = writeWorkflow(folder, 'in-place.workflow.yml', 'name: in-place\ncommands:\n  - shell: "echo here > ran.txt"\n');
+    const file = writeWorkflow(
+      folder,
+      'in-place.workflow.yml',
+      'name: in-place\ncommands:\n  - shell: "echo here > ran.txt"\n',
+    );
     const outcome = await exec<RunOutcome | undefined>('prodigy.runWorkflowFile', { file, folder, progress: false });
     assert.strictEqual(outcome?.status, 'Completed', outcome?.error ?? JSON.stringify(messages.messages));
     assert.strictEqual(outcome.worktree, null);
@@ -579,7 +750,12 @@ commands:
     const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(ws, 'the test window has no workspace folder');
     const marker = `ran-from-uri-${Date.now()}.txt`;
-    const viaUri = await exec<RunOutcome | undefined>('prodigy.runWorkflowFile', vscode.Uri.file(writeWorkflow(folder, 'uri.workflow.yml', `name: from-uri\ncommands:\n  - shell: "echo uri > ${marker}"\n`)));
+    const viaUri = await exec<RunOutcome | undefined>(
+      'prodigy.runWorkflowFile',
+      vscode.Uri.file(
+        writeWorkflow(folder, 'uri.workflow.yml', `name: from-uri\ncommands:\n  - shell: "echo uri > ${marker}"\n`),
+      ),
+    );
     try {
       assert.strictEqual(viaUri?.status, 'Completed', viaUri?.error ?? JSON.stringify(messages.messages));
       assert.strictEqual(fs.readFileSync(path.join(ws, marker), 'utf8'), 'uri\n');
@@ -593,7 +769,9 @@ commands:
     const { id } = await keptRun('reveal-me');
     assert.strictEqual(await exec('prodigy.revealSession', id), true);
     await waitFor('the view to become visible', () => a.services.view.visible);
-    const selected = await waitFor('the session to be selected', () => (a.services.view.selection as SessionNode[]).find((n) => n.kind === 'session' && n.summary.id === id));
+    const selected = await waitFor('the session to be selected', () =>
+      (a.services.view.selection as SessionNode[]).find((n) => n.kind === 'session' && n.summary.id === id),
+    );
     assert.strictEqual(selected.summary.workflow_name, 'reveal-me');
     assert.strictEqual(await exec('prodigy.revealSession', 'workflow-no-such-session'), false);
   });
@@ -603,16 +781,26 @@ commands:
     const shown = deferred<string | undefined>();
     messages.answer = (m) => (m.items.includes('Copy Path') ? shown.promise : undefined);
     // The notification is still unanswered: the command must not wait for it.
-    const result = await Promise.race([exec('prodigy.revealWorktree', id), new Promise((r) => setTimeout(() => r('timed out'), 5_000))]);
+    const result = await Promise.race([
+      exec('prodigy.revealWorktree', id),
+      new Promise((r) => setTimeout(() => r('timed out'), 5_000)),
+    ]);
     assert.strictEqual(result, wt);
-    const m = messages.find('info', new RegExp(`Session ${id} runs in ${wt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(branch prodigy-${id}\\)`));
+    const m = messages.find(
+      'info',
+      new RegExp(`Session ${id} runs in ${wt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(branch prodigy-${id}\\)`),
+    );
     assert.ok(m, JSON.stringify(messages.messages));
     assert.deepStrictEqual(m.items, ['Open in New Window', 'Copy Path']);
     shown.resolve(undefined);
 
     // A session that ran in place has no worktree.
     const folder = tempDir('prodigy-it-plain-');
-    const inPlace = await exec<RunOutcome | undefined>('prodigy.runWorkflow', { file: writeWorkflow(folder, 'x.yml', '- shell: "true"\n'), folder, progress: false });
+    const inPlace = await exec<RunOutcome | undefined>('prodigy.runWorkflow', {
+      file: writeWorkflow(folder, 'x.yml', '- shell: "true"\n'),
+      folder,
+      progress: false,
+    });
     assert.ok(inPlace);
     assert.strictEqual(await exec('prodigy.revealWorktree', inPlace.sessionId), undefined);
     assert.ok(messages.find('info', new RegExp(`session ${inPlace.sessionId} has no worktree`)));
@@ -631,7 +819,10 @@ commands:
     assert.deepStrictEqual(ids, [`session:${id}`]);
     await exec('prodigy.filterSessions', { text: 'no such session anywhere' });
     const rows = await rootRows(a);
-    assert.deepStrictEqual(rows.map(({ item }) => label(item)), ['No sessions match the filter']);
+    assert.deepStrictEqual(
+      rows.map(({ item }) => label(item)),
+      ['No sessions match the filter'],
+    );
     await exec('prodigy.clearFilter');
     ids = (await rootRows(a)).map(({ item }) => item.id).filter((i) => i?.startsWith('session:'));
     assert.ok(ids.length > 5, `clearing the filter shows every session (got ${ids.length})`);
@@ -639,7 +830,9 @@ commands:
     // Load more: with the smallest page, one click shows another page.
     const restorePage = await setSetting('sessions.pageSize', 10);
     try {
-      await waitFor('the page size to apply', async () => (await rootRows(a)).some(({ item }) => item.contextValue === 'loadMore;'));
+      await waitFor('the page size to apply', async () =>
+        (await rootRows(a)).some(({ item }) => item.contextValue === 'loadMore;'),
+      );
       const total = sessionIdsOnDisk(home).length;
       assert.ok(total > 10, `need more than 10 sessions for a second page (have ${total})`);
       await exec('prodigy.loadMoreSessions');
@@ -681,8 +874,13 @@ commands:
     const old = new Date(Date.now() - 60_000);
     fs.utimesSync(bad, old, old);
     assert.ok((await rootRows(a)).some(({ item }) => item.contextValue === 'unreadable;'));
-    const result = await exec<{ moved: { from: string; to: string }[] }>('prodigy.quarantineUnreadable', { confirm: true });
-    assert.deepStrictEqual(result.moved.map((m) => m.from), [bad]);
+    const result = await exec<{ moved: { from: string; to: string }[] }>('prodigy.quarantineUnreadable', {
+      confirm: true,
+    });
+    assert.deepStrictEqual(
+      result.moved.map((m) => m.from),
+      [bad],
+    );
     assert.ok(!fs.existsSync(bad));
     assert.ok(fs.existsSync(result.moved[0].to));
     assert.ok(!(await rootRows(a)).some(({ item }) => item.contextValue === 'unreadable;'));
@@ -719,11 +917,17 @@ map:
     assert.match(label(item), /^Failed: item_1$/);
     assert.match(String(item.description), /^1 attempt · Step 'shell: echo working on/);
     const logUri = await exec<vscode.Uri>('prodigy.openAgentLog', failed);
-    const doc = await waitFor('the agent log', () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === logUri.toString()));
+    const doc = await waitFor('the agent log', () =>
+      vscode.workspace.textDocuments.find((d) => d.uri.toString() === logUri.toString()),
+    );
     assert.match(doc.getText(), /working on b/);
 
     fs.writeFileSync(gate, '');
-    const retried = await exec<RunOutcome | undefined>('prodigy.retryFailedItems', { sessionId: id, merge: 'keep', progress: false });
+    const retried = await exec<RunOutcome | undefined>('prodigy.retryFailedItems', {
+      sessionId: id,
+      merge: 'keep',
+      progress: false,
+    });
     assert.ok(retried);
     assert.strictEqual(readRecord(home, id).mapreduce_data.failed_items, 0);
     const after = await a.services.tree.getChildren(a.services.tree.findSession(id)!);
@@ -736,7 +940,10 @@ map:
     assert.ok(ext);
     const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
     assert.ok(contributed.length > 20);
-    assert.deepStrictEqual([...contributed, 'prodigy.discardSessionWork'].filter((c) => !executed.has(c)), []);
+    assert.deepStrictEqual(
+      [...contributed, 'prodigy.discardSessionWork'].filter((c) => !executed.has(c)),
+      [],
+    );
   });
 });
 
@@ -768,7 +975,11 @@ if (process.env.PRODIGY_TEST_UNTRUSTED === '1') {
 
     it('refuses to run, resume, restore or merge, with a warning that offers the trust settings; nothing changes on disk', async () => {
       const repo = makeRepo();
-      const file = writeWorkflow(path.dirname(repo), 'wf.yml', 'name: not-here\ncommands:\n  - shell: "echo ran > ran.txt"\n');
+      const file = writeWorkflow(
+        path.dirname(repo),
+        'wf.yml',
+        'name: not-here\ncommands:\n  - shell: "echo ran > ran.txt"\n',
+      );
       const sessionsBefore = sessionIdsOnDisk(home);
       const pausedBefore = fs.readFileSync(path.join(home, 'sessions', `${PAUSED}.json`), 'utf8');
       const completedBefore = fs.readFileSync(path.join(home, 'sessions', `${COMPLETED}.json`), 'utf8');
@@ -778,10 +989,20 @@ if (process.env.PRODIGY_TEST_UNTRUSTED === '1') {
         runWorkflow: await exec('prodigy.runWorkflow', { file, folder: repo, merge: 'keep', progress: false }),
         runWorkflowFile: await exec('prodigy.runWorkflowFile', vscode.Uri.file(file)),
         resumeSession: await exec('prodigy.resumeSession', { sessionId: PAUSED, merge: 'keep', progress: false }),
-        restoreCheckpoint: await exec('prodigy.restoreCheckpoint', { sessionId: PAUSED, checkpointId: cp, confirm: true }),
+        restoreCheckpoint: await exec('prodigy.restoreCheckpoint', {
+          sessionId: PAUSED,
+          checkpointId: cp,
+          confirm: true,
+        }),
         mergeSession: await exec('prodigy.mergeSession', COMPLETED),
       };
-      assert.deepStrictEqual(results, { runWorkflow: undefined, runWorkflowFile: undefined, resumeSession: undefined, restoreCheckpoint: undefined, mergeSession: undefined });
+      assert.deepStrictEqual(results, {
+        runWorkflow: undefined,
+        runWorkflowFile: undefined,
+        resumeSession: undefined,
+        restoreCheckpoint: undefined,
+        mergeSession: undefined,
+      });
       const warnings = messages.messages.filter((m) => m.level === 'warning');
       assert.strictEqual(warnings.length, 5, JSON.stringify(messages.messages));
       for (const w of warnings) {
@@ -801,7 +1022,10 @@ if (process.env.PRODIGY_TEST_UNTRUSTED === '1') {
       assert.strictEqual(rows[0].item.id, 'message:untrusted');
       assert.match(label(rows[0].item), /^Restricted Mode: sessions can be viewed; workflows do not run$/);
       assert.strictEqual((rows[0].item.command as vscode.Command | undefined)?.command, 'workbench.trust.manage');
-      assert.ok(rows.some(({ item }) => item.id === `session:${PAUSED}`), 'the seeded sessions are not listed');
+      assert.ok(
+        rows.some(({ item }) => item.id === `session:${PAUSED}`),
+        'the seeded sessions are not listed',
+      );
       // Viewing works: the log document opens.
       const uri = await exec<vscode.Uri>('prodigy.showSessionLog', PAUSED);
       assert.strictEqual(uri.toString(), `prodigy-log:/${PAUSED}.log`);

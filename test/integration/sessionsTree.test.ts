@@ -28,15 +28,22 @@ async function rootItems(a: ProdigyExtensionApi): Promise<{ node: TreeNode; item
 }
 
 function label(item: vscode.TreeItem): string {
-  return typeof item.label === 'string' ? item.label : item.label?.label ?? '';
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
 }
 
 /** Runs a script with the core in a separate OS process, as the CLI or another window would. */
 function inOtherProcess(script: string): void {
   const core = path.resolve(__dirname, '..', 'core.js');
-  execFileSync(process.execPath, ['-e', `const core = require(${JSON.stringify(core)}); (async () => { ${script} })().catch((e) => { console.error(e); process.exit(1); });`], {
-    env: { ...process.env, PRODIGY_HOME: home(), ELECTRON_RUN_AS_NODE: '1' },
-  });
+  execFileSync(
+    process.execPath,
+    [
+      '-e',
+      `const core = require(${JSON.stringify(core)}); (async () => { ${script} })().catch((e) => { console.error(e); process.exit(1); });`,
+    ],
+    {
+      env: { ...process.env, PRODIGY_HOME: home(), ELECTRON_RUN_AS_NODE: '1' },
+    },
+  );
 }
 
 function nextTreeChange(a: ProdigyExtensionApi, timeoutMs = 10_000): Promise<void> {
@@ -87,7 +94,9 @@ describe('Sessions tree', () => {
     assert.doesNotMatch(completed.contextValue ?? '', /;resumable;/);
 
     // Prodigy left this one's name empty: the id stands in, and its data makes it MapReduce.
-    const mapreduce = sessions.find(({ item }) => item.id === 'session:session-0d3f7e21-44b9-4a8e-8c61-93b7f0a2c5d4')!.item;
+    const mapreduce = sessions.find(
+      ({ item }) => item.id === 'session:session-0d3f7e21-44b9-4a8e-8c61-93b7f0a2c5d4',
+    )!.item;
     assert.strictEqual(label(mapreduce), 'session-0d3f7e21-44b9-4a8e-8c61-93b7f0a2c5d4');
     assert.match(String(mapreduce.description), /Setup 4\/10/);
 
@@ -101,16 +110,19 @@ describe('Sessions tree', () => {
     assert.match(failed.contextValue ?? '', /;failed;.*;resumable;/);
   });
 
-  it('shows Prodigy\'s failure checkpoints: the embedded legacy one and the workflow file with total_steps 0', async () => {
+  it("shows Prodigy's failure checkpoints: the embedded legacy one and the workflow file with total_steps 0", async () => {
     const a = await api();
     const node = a.services.tree.findSession('workflow-1736937666666');
     assert.ok(node);
     const items = (await a.services.tree.getChildren(node)).map((c) => a.services.tree.getTreeItem(c));
     // Oldest first: the workflow file's timestamp (copied from the fixture) predates the failure.
-    assert.deepStrictEqual(items.map((i) => i.id), [
-      'checkpoint:workflow-1736937666666:workflow-1736937666777',
-      'checkpoint:workflow-1736937666666:checkpoint-3c1f5a7e-9b2d-4e8f-a6c0-1d7b9e3f5a21',
-    ]);
+    assert.deepStrictEqual(
+      items.map((i) => i.id),
+      [
+        'checkpoint:workflow-1736937666666:workflow-1736937666777',
+        'checkpoint:workflow-1736937666666:checkpoint-3c1f5a7e-9b2d-4e8f-a6c0-1d7b9e3f5a21',
+      ],
+    );
     assert.match(label(items[0]), /^1 step done: claude: \/prodigy-implement-spec/);
     assert.match(String(items[0].description), /Failed/);
     assert.match(label(items[1]), /^Checkpoint 2: session state when the run failed \(at step 1\)/);
@@ -127,7 +139,7 @@ describe('Sessions tree', () => {
     assert.strictEqual(fs.readFileSync(file, 'utf8'), before);
   });
 
-  it('shows a session\'s checkpoints as its children, including Prodigy\'s checkpoint files', async () => {
+  it("shows a session's checkpoints as its children, including Prodigy's checkpoint files", async () => {
     const a = await api();
     const node = a.services.tree.findSession('workflow-1736937000123');
     assert.ok(node);
@@ -178,19 +190,27 @@ describe('Sessions tree', () => {
   it('filters by status and text, and clears the filter', async () => {
     const a = await api();
     await vscode.commands.executeCommand('prodigy.filterSessions', { status: ['Completed'] });
-    let ids = (await rootItems(a)).filter(({ item }) => item.contextValue?.startsWith('session;')).map(({ item }) => item.id);
+    let ids = (await rootItems(a))
+      .filter(({ item }) => item.contextValue?.startsWith('session;'))
+      .map(({ item }) => item.id);
     assert.deepStrictEqual(ids, ['session:workflow-1736937999999']);
     await vscode.commands.executeCommand('prodigy.filterSessions', { text: 'another-PROCESS' });
-    ids = (await rootItems(a)).filter(({ item }) => item.contextValue?.startsWith('session;')).map(({ item }) => item.id);
+    ids = (await rootItems(a))
+      .filter(({ item }) => item.contextValue?.startsWith('session;'))
+      .map(({ item }) => item.id);
     assert.deepStrictEqual(ids, ['session:workflow-2000000000000']);
     await vscode.commands.executeCommand('prodigy.clearFilter');
-    ids = (await rootItems(a)).filter(({ item }) => item.contextValue?.startsWith('session;')).map(({ item }) => item.id);
+    ids = (await rootItems(a))
+      .filter(({ item }) => item.contextValue?.startsWith('session;'))
+      .map(({ item }) => item.id);
     assert.strictEqual(ids.length, 7);
   });
 
   it('pages the root with a "Load more" row', async () => {
     const a = await api();
-    await vscode.workspace.getConfiguration('prodigy').update('sessions.pageSize', 10, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('prodigy')
+      .update('sessions.pageSize', 10, vscode.ConfigurationTarget.Global);
     try {
       inOtherProcess(`
         const m = new core.SessionManager();
@@ -206,7 +226,9 @@ describe('Sessions tree', () => {
       assert.strictEqual(items.filter(({ item }) => item.contextValue?.startsWith('session;')).length, 19);
       assert.ok(!items.some(({ item }) => item.contextValue === 'loadMore;'));
     } finally {
-      await vscode.workspace.getConfiguration('prodigy').update('sessions.pageSize', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.workspace
+        .getConfiguration('prodigy')
+        .update('sessions.pageSize', undefined, vscode.ConfigurationTarget.Global);
     }
   });
 
@@ -219,7 +241,10 @@ describe('Sessions tree', () => {
     assert.ok(!fs.existsSync(bad), 'the unreadable file is still in sessions/');
     const quarantine = path.join(home(), 'quarantine');
     const moved = fs.readdirSync(quarantine).map((d) => path.join(quarantine, d, 'sessions', 'workflow-broken.json'));
-    assert.ok(moved.some((f) => fs.existsSync(f)), 'the file was not moved into quarantine/');
+    assert.ok(
+      moved.some((f) => fs.existsSync(f)),
+      'the file was not moved into quarantine/',
+    );
     const items = await rootItems(a);
     assert.ok(!items.some(({ item }) => item.contextValue === 'unreadable;'));
   });

@@ -24,7 +24,10 @@ function cli(args, env = {}) {
 
 /** The CLI as a child process (tracked: killed if the test ends first), its output collected as it comes. */
 function cliChild(e, args, env = {}) {
-  const child = spawn(process.execPath, [DIST_CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [DIST_CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   e.track(child);
   child.out = '';
   child.errText = '';
@@ -51,7 +54,15 @@ async function waitFor(what, check, ms = 20_000) {
 
 /** Resolves with the child's exit, or fails after `ms` (a follower that never stops). */
 function exitWithin(child, ms, what) {
-  return Promise.race([child.exited, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} did not exit within ${ms} ms; printed:\n${child.out}${child.errText}`)), ms))]);
+  return Promise.race([
+    child.exited,
+    new Promise((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`${what} did not exit within ${ms} ms; printed:\n${child.out}${child.errText}`)),
+        ms,
+      ),
+    ),
+  ]);
 }
 
 const re = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -61,7 +72,9 @@ function run(e, file, { gate = true, yes = false, expect = 'Completed' } = {}) {
   const gateFile = path.join(e.root, 'gate');
   if (gate) fs.writeFileSync(gateFile, '');
   else fs.rmSync(gateFile, { force: true });
-  const r = cli(['--home', e.home, 'run', file, '--path', e.repo, '--json', ...(yes ? ['-y'] : [])], { GATE: gateFile });
+  const r = cli(['--home', e.home, 'run', file, '--path', e.repo, '--json', ...(yes ? ['-y'] : [])], {
+    GATE: gateFile,
+  });
   const json = JSON.parse(r.stdout);
   assert.equal(json.status, expect, r.stderr);
   return json.session_id;
@@ -84,7 +97,9 @@ function craft(h, id, status, days) {
 function trashed(h, id) {
   const dir = path.join(h.home, 'vscode', 'deleted');
   if (!fs.existsSync(dir)) return undefined;
-  const name = fs.readdirSync(dir).find((n) => n.startsWith(`${id}-`) && fs.existsSync(path.join(dir, n, `${id}.json`)));
+  const name = fs
+    .readdirSync(dir)
+    .find((n) => n.startsWith(`${id}-`) && fs.existsSync(path.join(dir, n, `${id}.json`)));
   return name && path.join(dir, name);
 }
 
@@ -113,15 +128,21 @@ commands:
 async function startWaitingRun(e) {
   const gate = path.join(e.root, 'gate');
   fs.rmSync(gate, { force: true });
-  const runner = cliChild(e, ['--home', e.home, 'run', waitingWorkflow(e), '-p', e.repo], { GATE: gate, GATE_DIR: e.root });
+  const runner = cliChild(e, ['--home', e.home, 'run', waitingWorkflow(e), '-p', e.repo], {
+    GATE: gate,
+    GATE_DIR: e.root,
+  });
   const id = await waitFor('the run to print its session id', () => /^Session: (\S+)$/m.exec(runner.out)?.[1]);
   const log = path.join(e.home, 'vscode', 'logs', `${id}.log`);
-  await waitFor('step 2 to start', () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('Executing step 2/3'));
+  await waitFor(
+    'step 2 to start',
+    () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('Executing step 2/3'),
+  );
   return { id, runner, gate, log };
 }
 
 describe('logs', () => {
-  it('prints a finished run\'s log as stored in H/vscode/logs/<id>.log', (t) => {
+  it("prints a finished run's log as stored in H/vscode/logs/<id>.log", (t) => {
     const e = engineEnv(t);
     const wf = e.writeWorkflow("- shell: 'echo out-line && echo err-line >&2'\n- shell: 'echo second-step'\n");
     const id = run(e, wf);
@@ -138,7 +159,10 @@ describe('logs', () => {
   it('--lines N prints only the last N lines; 0 prints nothing; a bad N is a usage error', (t) => {
     const e = engineEnv(t);
     const id = run(e, e.writeWorkflow("- shell: 'for i in 1 2 3 4 5; do echo line-$i; done'\n"));
-    const all = fs.readFileSync(path.join(e.home, 'vscode', 'logs', `${id}.log`), 'utf8').split('\n').slice(0, -1);
+    const all = fs
+      .readFileSync(path.join(e.home, 'vscode', 'logs', `${id}.log`), 'utf8')
+      .split('\n')
+      .slice(0, -1);
     assert.ok(all.length > 6);
     const three = cli(['--home', e.home, 'logs', id, '--lines', '3']);
     assert.equal(three.code, 0, three.stderr);
@@ -151,70 +175,105 @@ describe('logs', () => {
     assert.match(bad.stderr, /^prodigy-vscode: --lines needs a whole number of lines \(got "ten"\)$/m);
   });
 
-  it('--follow on a running session prints the lines as they come and exits by itself with the final status', { timeout: 90_000 }, async (t) => {
-    const e = engineEnv(t);
-    const { id, runner, gate } = await startWaitingRun(e);
+  it(
+    '--follow on a running session prints the lines as they come and exits by itself with the final status',
+    { timeout: 90_000 },
+    async (t) => {
+      const e = engineEnv(t);
+      const { id, runner, gate } = await startWaitingRun(e);
 
-    const follower = cliChild(e, ['--home', e.home, 'logs', id, '--follow']);
-    await waitFor('the follower to print the log so far', () => follower.out.includes('  | before-gate\n'));
-    // The run is waiting at the gate: the follower must wait with it, not stop.
-    await new Promise((r) => setTimeout(r, 700));
-    assert.equal(follower.exitCode, null, `the follower is still following; it printed:\n${follower.out}${follower.errText}`);
-    assert.doesNotMatch(follower.out, /^ {2}\| after-gate$/m);
+      const follower = cliChild(e, ['--home', e.home, 'logs', id, '--follow']);
+      await waitFor('the follower to print the log so far', () => follower.out.includes('  | before-gate\n'));
+      // The run is waiting at the gate: the follower must wait with it, not stop.
+      await new Promise((r) => setTimeout(r, 700));
+      assert.equal(
+        follower.exitCode,
+        null,
+        `the follower is still following; it printed:\n${follower.out}${follower.errText}`,
+      );
+      assert.doesNotMatch(follower.out, /^ {2}\| after-gate$/m);
 
-    fs.writeFileSync(gate, '');
-    const { code } = await exitWithin(follower, 30_000, 'the follower');
-    assert.equal(code, 0, follower.errText);
-    const lines = follower.out.trimEnd().split('\n');
-    assert.equal(lines.at(-1), `Session ${id}: Completed`, 'the last line is the final status');
-    const at = (l) => lines.indexOf(l);
-    assert.ok(at('  | before-gate') >= 0 && at('  | before-gate') < at('  | after-gate'), follower.out);
-    assert.ok(at('  | after-gate') < at('  | last-step'), follower.out);
-    assert.ok(lines.some((l) => l.includes(`Session ${id} completed`)), 'the run\'s own last lines came through');
-    assert.equal((await runner.exited).code, 0, runner.errText);
-    // Everything the run wrote, once: the follower printed the whole log, then the status line.
-    assert.equal(follower.out, `${fs.readFileSync(path.join(e.home, 'vscode', 'logs', `${id}.log`), 'utf8')}Session ${id}: Completed\n`);
-  });
+      fs.writeFileSync(gate, '');
+      const { code } = await exitWithin(follower, 30_000, 'the follower');
+      assert.equal(code, 0, follower.errText);
+      const lines = follower.out.trimEnd().split('\n');
+      assert.equal(lines.at(-1), `Session ${id}: Completed`, 'the last line is the final status');
+      const at = (l) => lines.indexOf(l);
+      assert.ok(at('  | before-gate') >= 0 && at('  | before-gate') < at('  | after-gate'), follower.out);
+      assert.ok(at('  | after-gate') < at('  | last-step'), follower.out);
+      assert.ok(
+        lines.some((l) => l.includes(`Session ${id} completed`)),
+        "the run's own last lines came through",
+      );
+      assert.equal((await runner.exited).code, 0, runner.errText);
+      // Everything the run wrote, once: the follower printed the whole log, then the status line.
+      assert.equal(
+        follower.out,
+        `${fs.readFileSync(path.join(e.home, 'vscode', 'logs', `${id}.log`), 'utf8')}Session ${id}: Completed\n`,
+      );
+    },
+  );
 
-  it('--follow --lines 1 starts at the last line; Ctrl-C stops following (exit 0) and the run goes on', { timeout: 90_000 }, async (t) => {
-    const e = engineEnv(t);
-    const { id, runner, gate, log } = await startWaitingRun(e);
-    const follower = cliChild(e, ['--home', e.home, 'logs', id, '-F', '--lines', '1']);
-    const last = fs.readFileSync(log, 'utf8').trimEnd().split('\n').at(-1);
-    await waitFor('the last line', () => follower.out.includes(`${last}\n`));
-    assert.doesNotMatch(follower.out, /^ {2}\| before-gate$/m, 'only the last line');
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(follower.exitCode, null, `still following the waiting run; it printed:\n${follower.out}${follower.errText}`);
-    follower.kill('SIGINT');
-    const { code, signal } = await exitWithin(follower, 10_000, 'the follower after Ctrl-C');
-    assert.equal(signal, null);
-    assert.equal(code, 0, follower.errText);
-    assert.equal(follower.errText, '');
-    assert.doesNotMatch(follower.out, /^Session /m, 'no final status: the session is still running');
-    assert.equal(runner.exitCode, null, 'the run was not stopped');
-    fs.writeFileSync(gate, '');
-    assert.equal((await runner.exited).code, 0, runner.errText);
-    assert.equal(e.record(id).status, 'Completed');
-  });
+  it(
+    '--follow --lines 1 starts at the last line; Ctrl-C stops following (exit 0) and the run goes on',
+    { timeout: 90_000 },
+    async (t) => {
+      const e = engineEnv(t);
+      const { id, runner, gate, log } = await startWaitingRun(e);
+      const follower = cliChild(e, ['--home', e.home, 'logs', id, '-F', '--lines', '1']);
+      const last = fs.readFileSync(log, 'utf8').trimEnd().split('\n').at(-1);
+      await waitFor('the last line', () => follower.out.includes(`${last}\n`));
+      assert.doesNotMatch(follower.out, /^ {2}\| before-gate$/m, 'only the last line');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(
+        follower.exitCode,
+        null,
+        `still following the waiting run; it printed:\n${follower.out}${follower.errText}`,
+      );
+      follower.kill('SIGINT');
+      const { code, signal } = await exitWithin(follower, 10_000, 'the follower after Ctrl-C');
+      assert.equal(signal, null);
+      assert.equal(code, 0, follower.errText);
+      assert.equal(follower.errText, '');
+      assert.doesNotMatch(follower.out, /^Session /m, 'no final status: the session is still running');
+      assert.equal(runner.exitCode, null, 'the run was not stopped');
+      fs.writeFileSync(gate, '');
+      assert.equal((await runner.exited).code, 0, runner.errText);
+      assert.equal(e.record(id).status, 'Completed');
+    },
+  );
 
-  it('--follow on a run whose process died stops at once and says it was interrupted', { timeout: 90_000 }, async (t) => {
-    const e = engineEnv(t);
-    const { id, runner } = await startWaitingRun(e);
-    runner.kill('SIGKILL');
-    await runner.exited;
-    const r = cli(['--home', e.home, 'logs', id, '--follow']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^ {2}\| before-gate$/m);
-    assert.equal(r.stdout.trimEnd().split('\n').at(-1), `Session ${id}: Running, but no process is running it (interrupted; resume with: prodigy-vscode resume ${id})`);
-  });
+  it(
+    '--follow on a run whose process died stops at once and says it was interrupted',
+    { timeout: 90_000 },
+    async (t) => {
+      const e = engineEnv(t);
+      const { id, runner } = await startWaitingRun(e);
+      runner.kill('SIGKILL');
+      await runner.exited;
+      const r = cli(['--home', e.home, 'logs', id, '--follow']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^ {2}\| before-gate$/m);
+      assert.equal(
+        r.stdout.trimEnd().split('\n').at(-1),
+        `Session ${id}: Running, but no process is running it (interrupted; resume with: prodigy-vscode resume ${id})`,
+      );
+    },
+  );
 
   it('an unknown id is one line naming it, exit 1', (t) => {
     const h = tempHome(t);
-    for (const args of [['logs', 'workflow-404'], ['logs', 'workflow-404', '--follow']]) {
+    for (const args of [
+      ['logs', 'workflow-404'],
+      ['logs', 'workflow-404', '--follow'],
+    ]) {
       const r = cli(['--home', h.home, ...args]);
       assert.equal(r.code, 1);
       assert.equal(r.stdout, '');
-      assert.equal(r.stderr, `prodigy-vscode: No session workflow-404 in ${path.join(h.home, 'sessions')} (\`prodigy-vscode sessions list\` shows the sessions there)\n`);
+      assert.equal(
+        r.stderr,
+        `prodigy-vscode: No session workflow-404 in ${path.join(h.home, 'sessions')} (\`prodigy-vscode sessions list\` shows the sessions there)\n`,
+      );
     }
     const missing = cli(['--home', h.home, 'logs']);
     assert.equal(missing.code, 2);
@@ -230,7 +289,10 @@ describe('logs', () => {
       assert.equal(r.code, 1);
       assert.equal(r.stdout, '');
       assert.equal(r.stderr.split('\n').length, 2, 'one line');
-      assert.match(r.stderr, new RegExp(`^prodigy-vscode: Session session-from-rust has no log yet \\(it would be ${re(file)}\\)`));
+      assert.match(
+        r.stderr,
+        new RegExp(`^prodigy-vscode: Session session-from-rust has no log yet \\(it would be ${re(file)}\\)`),
+      );
       noStack(r.stderr);
     }
   });
@@ -249,7 +311,12 @@ describe('sessions clean', () => {
     craft(h, 'new-completed', 'Completed', 1);
     return h;
   }
-  const present = (h) => fs.readdirSync(path.join(h.home, 'sessions')).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort();
+  const present = (h) =>
+    fs
+      .readdirSync(path.join(h.home, 'sessions'))
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => n.slice(0, -5))
+      .sort();
 
   it('by default moves Completed and Cancelled sessions older than 7 days to H/vscode/deleted, nothing else', (t) => {
     const h = crafted(t);
@@ -259,7 +326,11 @@ describe('sessions clean', () => {
     assert.deepEqual(present(h), ['new-completed', 'old-failed', 'old-initializing', 'old-paused', 'old-running']);
     const moved = trashed(h, 'old-completed');
     assert.ok(moved, 'the record is in H/vscode/deleted');
-    assert.equal(fs.readFileSync(path.join(moved, 'old-completed.json'), 'utf8'), before, 'unchanged: moving it back undoes the clean');
+    assert.equal(
+      fs.readFileSync(path.join(moved, 'old-completed.json'), 'utf8'),
+      before,
+      'unchanged: moving it back undoes the clean',
+    );
     assert.ok(trashed(h, 'old-cancelled'));
     assert.match(r.stdout, /^Removed old-completed \(Completed, updated 10 d ago\)$/m);
     assert.match(r.stdout, /^Removed old-cancelled \(Cancelled, updated 10 d ago\)$/m);
@@ -269,7 +340,10 @@ describe('sessions clean', () => {
     );
     const again = cli(['--home', h.home, 'sessions', 'clean']);
     assert.equal(again.code, 0);
-    assert.match(again.stdout, /^Nothing to clean: no Completed or Cancelled sessions last updated more than 7 days ago; kept 5 /);
+    assert.match(
+      again.stdout,
+      /^Nothing to clean: no Completed or Cancelled sessions last updated more than 7 days ago; kept 5 /,
+    );
   });
 
   it('--all also removes Failed ones; Running, Paused and Initializing are never touched, whatever the flags', (t) => {
@@ -281,7 +355,11 @@ describe('sessions clean', () => {
     assert.deepEqual(present(h), active);
     assert.ok(trashed(h, 'old-failed'));
     assert.ok(trashed(h, 'new-completed'), '--older-than 0: any age');
-    assert.deepEqual(active.map((id) => h.readSessionText(id)), texts, 'not even rewritten');
+    assert.deepEqual(
+      active.map((id) => h.readSessionText(id)),
+      texts,
+      'not even rewritten',
+    );
     assert.match(r.stdout, /kept 3 \(3 not finished\)\.$/m);
   });
 
@@ -308,7 +386,10 @@ describe('sessions clean', () => {
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /^Would remove old-completed \(Completed, updated 10 d ago\)$/m);
     assert.match(dry.stdout, /^Would remove old-failed \(Failed, /m);
-    assert.match(dry.stdout, /^Would remove 3 sessions; would keep 4 \(3 not finished, 1 updated within 7 days\)\. Dry run: nothing was changed\.$/m);
+    assert.match(
+      dry.stdout,
+      /^Would remove 3 sessions; would keep 4 \(3 not finished, 1 updated within 7 days\)\. Dry run: nothing was changed\.$/m,
+    );
     // The listing may refresh its cache file; the sessions and everything else stay as they were.
     const ignoreIndex = (l) => l.filter((p) => p !== 'home/vscode/' && p !== 'home/vscode/session-index.json');
     assert.deepEqual(ignoreIndex(listTree(h.root)), ignoreIndex(tree));
@@ -326,13 +407,16 @@ describe('sessions clean', () => {
     assert.equal(json.older_than_days, 7);
     assert.deepEqual(json.removed.map((x) => x.session_id).sort(), ['old-cancelled', 'old-completed']);
     assert.equal(json.removed.find((x) => x.session_id === 'old-completed').moved_to, trashed(h, 'old-completed'));
-    assert.deepEqual(
-      Object.fromEntries(json.kept.map((k) => [k.session_id, k.reason])),
-      { 'old-failed': 'failed', 'old-paused': 'active', 'old-running': 'active', 'old-initializing': 'active', 'new-completed': 'recent' },
-    );
+    assert.deepEqual(Object.fromEntries(json.kept.map((k) => [k.session_id, k.reason])), {
+      'old-failed': 'failed',
+      'old-paused': 'active',
+      'old-running': 'active',
+      'old-initializing': 'active',
+      'new-completed': 'recent',
+    });
   });
 
-  it('without --force a session\'s worktree stays, and the summary says how to remove it', (t) => {
+  it("without --force a session's worktree stays, and the summary says how to remove it", (t) => {
     const e = engineEnv(t);
     const id = run(e, GATED);
     age(e, id, 8);
@@ -341,25 +425,37 @@ describe('sessions clean', () => {
     assert.ok(trashed(e, id));
     assert.ok(fs.existsSync(e.worktreePath(id)), 'the worktree is still there');
     assert.ok(gitWorktrees(e.repo).includes(e.worktreePath(id)));
-    assert.match(r.stdout, new RegExp(`^Removed ${id} \\(Completed, updated 8 d ago\\); its worktree stays: ${re(e.worktreePath(id))}$`, 'm'));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^Removed ${id} \\(Completed, updated 8 d ago\\); its worktree stays: ${re(e.worktreePath(id))}$`,
+        'm',
+      ),
+    );
     assert.match(r.stdout, /^1 worktree stays \(shown above\): `prodigy-vscode worktree clean <id>` removes it/m);
     // The way the summary gives works on a session whose record is gone.
     assert.equal(cli(['--home', e.home, 'worktree', 'clean', id]).code, 0);
     assert.equal(fs.existsSync(e.worktreePath(id)), false);
   });
 
-  it('--force also removes the worktrees (a merged branch too; an unmerged one stays); a Paused session\'s stays', (t) => {
+  it("--force also removes the worktrees (a merged branch too; an unmerged one stays); a Paused session's stays", (t) => {
     const e = engineEnv(t);
     const merged = run(e, GATED, { yes: true });
     const unmerged = run(e, GATED);
     const paused = run(e, GATED, { gate: false, expect: 'Failed' });
     const cps = JSON.parse(cli(['--home', e.home, 'checkpoints', 'list', paused, '--json']).stdout).checkpoints;
-    assert.equal(cli(['--home', e.home, 'restore', paused, cps.find((c) => c.kind === 'session' && c.step_index === 0).id]).code, 0);
+    assert.equal(
+      cli(['--home', e.home, 'restore', paused, cps.find((c) => c.kind === 'session' && c.step_index === 0).id]).code,
+      0,
+    );
     assert.equal(e.record(paused).status, 'Paused');
     for (const id of [merged, unmerged, paused]) age(e, id, 30);
 
     const dry = cli(['--home', e.home, 'sessions', 'clean', '--force', '--dry-run']);
-    assert.match(dry.stdout, new RegExp(`^Would remove ${merged} .*; would remove its worktree ${re(e.worktreePath(merged))}$`, 'm'));
+    assert.match(
+      dry.stdout,
+      new RegExp(`^Would remove ${merged} .*; would remove its worktree ${re(e.worktreePath(merged))}$`, 'm'),
+    );
     assert.ok(fs.existsSync(e.worktreePath(merged)), 'dry run');
 
     const r = cli(['--home', e.home, 'sessions', 'clean', '--force', '--all']);
@@ -370,8 +466,15 @@ describe('sessions clean', () => {
       assert.equal(gitWorktrees(e.repo).includes(e.worktreePath(id)), false, 'git no longer lists it');
     }
     assert.equal(git(e.repo, 'branch', '--list', `prodigy-${merged}`), '', 'the merged branch goes');
-    assert.notEqual(git(e.repo, 'branch', '--list', `prodigy-${unmerged}`), '', 'the unmerged branch keeps its commits');
-    assert.match(r.stdout, new RegExp(`removed its worktree ${re(e.worktreePath(merged))} and branch prodigy-${merged}$`, 'm'));
+    assert.notEqual(
+      git(e.repo, 'branch', '--list', `prodigy-${unmerged}`),
+      '',
+      'the unmerged branch keeps its commits',
+    );
+    assert.match(
+      r.stdout,
+      new RegExp(`removed its worktree ${re(e.worktreePath(merged))} and branch prodigy-${merged}$`, 'm'),
+    );
     assert.match(r.stdout, new RegExp(`kept branch prodigy-${unmerged}: not merged`));
     assert.doesNotMatch(r.stdout, /worktree clean/, 'no worktree was left behind');
 
@@ -386,7 +489,13 @@ describe('sessions clean', () => {
     fs.appendFileSync(path.join(e.worktreePath(id), 'README.md'), 'edited\n');
     const r = cli(['--home', e.home, 'sessions', 'clean', '--force']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`^prodigy-vscode: kept session ${id}: the worktree ${re(e.worktreePath(id))} of session ${id} has 1 uncommitted file\\(s\\): README.md; \`prodigy-vscode worktree clean ${id} -f\` removes it anyway$`, 'm'));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^prodigy-vscode: kept session ${id}: the worktree ${re(e.worktreePath(id))} of session ${id} has 1 uncommitted file\\(s\\): README.md; \`prodigy-vscode worktree clean ${id} -f\` removes it anyway$`,
+        'm',
+      ),
+    );
     noStack(r.stderr);
     assert.equal(e.record(id).status, 'Completed', 'the record stays');
     assert.equal(fs.readFileSync(path.join(e.worktreePath(id), 'README.md'), 'utf8'), 'hello\nedited\n');
@@ -415,7 +524,13 @@ describe('file tailing (core)', () => {
     fs.writeFileSync(file, 'old\n');
     const got = [];
     const controller = new AbortController();
-    const following = core.followFile(file, { from: 4, intervalMs: 10, signal: controller.signal, onLines: (l) => got.push(...l), finished: () => false });
+    const following = core.followFile(file, {
+      from: 4,
+      intervalMs: 10,
+      signal: controller.signal,
+      onLines: (l) => got.push(...l),
+      finished: () => false,
+    });
     fs.appendFileSync(file, 'one\ntw');
     await waitFor('one', () => got.includes('one'));
     await new Promise((r) => setTimeout(r, 50));
@@ -430,12 +545,21 @@ describe('file tailing (core)', () => {
 
     let done = false;
     const rest = [];
-    const ending = core.followFile(file, { from: 0, intervalMs: 10, onLines: (l) => rest.push(...l), finished: () => done });
+    const ending = core.followFile(file, {
+      from: 0,
+      intervalMs: 10,
+      onLines: (l) => rest.push(...l),
+      finished: () => done,
+    });
     await waitFor('new', () => rest.includes('new'));
     fs.appendFileSync(file, 'last\nno newline');
     done = true;
     const result = await ending;
     assert.equal(result.reason, 'finished');
-    assert.deepEqual(rest, ['new', 'last', 'no newline'], 'the last read happens after finished(), and the partial line is passed on');
+    assert.deepEqual(
+      rest,
+      ['new', 'last', 'no newline'],
+      'the last read happens after finished(), and the partial line is passed on',
+    );
   });
 });

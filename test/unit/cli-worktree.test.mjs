@@ -30,7 +30,9 @@ function run(e, file, { gate = true, yes = false, expect = 'Completed', extra = 
   const gateFile = path.join(e.root, 'gate');
   if (gate) fs.writeFileSync(gateFile, '');
   else fs.rmSync(gateFile, { force: true });
-  const r = cli(['--home', e.home, 'run', file, '--path', e.repo, '--json', ...(yes ? ['-y'] : []), ...extra], { GATE: gateFile });
+  const r = cli(['--home', e.home, 'run', file, '--path', e.repo, '--json', ...(yes ? ['-y'] : []), ...extra], {
+    GATE: gateFile,
+  });
   const json = JSON.parse(r.stdout);
   assert.equal(json.status, expect, r.stderr);
   return { id: json.session_id, result: r, gateFile };
@@ -56,7 +58,7 @@ function pausedSession(e) {
 }
 
 describe('worktree ls', () => {
-  it('lists each run\'s worktree with its session status; a worktree without a record says so', (t) => {
+  it("lists each run's worktree with its session status; a worktree without a record says so", (t) => {
     const e = engineEnv(t);
     const done = run(e, GATED).id;
     const failed = run(e, GATED, { gate: false, expect: 'Failed' }).id;
@@ -80,7 +82,10 @@ describe('worktree ls', () => {
     const empty = cli(['--home', e.home, 'worktree', 'ls', '--json']);
     assert.equal(empty.code, 0, empty.stderr);
     assert.deepEqual(JSON.parse(empty.stdout), []);
-    assert.match(cli(['--home', e.home, 'worktree', 'ls']).stdout, new RegExp(`^No session worktrees under ${path.join(e.home, 'worktrees')}`));
+    assert.match(
+      cli(['--home', e.home, 'worktree', 'ls']).stdout,
+      new RegExp(`^No session worktrees under ${path.join(e.home, 'worktrees')}`),
+    );
 
     const id = run(e, GATED).id;
     const orphan = run(e, GATED).id;
@@ -89,8 +94,24 @@ describe('worktree ls', () => {
     assert.ok(Array.isArray(list));
     const mine = list.find((w) => w.session_id === id);
     assert.deepEqual(
-      { session_id: mine.session_id, repo: mine.repo, path: mine.path, branch: mine.branch, original_branch: mine.original_branch, status: mine.status, worktree_status: mine.worktree_status },
-      { session_id: id, repo: 'repo', path: e.worktreePath(id), branch: `prodigy-${id}`, original_branch: 'main', status: 'Completed', worktree_status: 'completed' },
+      {
+        session_id: mine.session_id,
+        repo: mine.repo,
+        path: mine.path,
+        branch: mine.branch,
+        original_branch: mine.original_branch,
+        status: mine.status,
+        worktree_status: mine.worktree_status,
+      },
+      {
+        session_id: id,
+        repo: 'repo',
+        path: e.worktreePath(id),
+        branch: `prodigy-${id}`,
+        original_branch: 'main',
+        status: 'Completed',
+        worktree_status: 'completed',
+      },
     );
     assert.equal(list.find((w) => w.session_id === orphan).status, null);
     assert.equal(list.length, 2);
@@ -119,7 +140,13 @@ describe('worktree clean', () => {
     assert.match(r.stdout, new RegExp(`kept branch prodigy-${unmerged}: not merged into main`));
     assert.ok(fs.existsSync(e.worktreePath(failed)), 'Failed needs --all');
     assert.ok(fs.existsSync(e.worktreePath(orphan)), 'so does a worktree without a record');
-    assert.match(r.stdout, new RegExp(`^Removed 2 worktrees; kept 2 \\(Failed, --all removes: ${failed}; no session record, --all removes: ${orphan}\\)\\.$`, 'm'));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^Removed 2 worktrees; kept 2 \\(Failed, --all removes: ${failed}; no session record, --all removes: ${orphan}\\)\\.$`,
+        'm',
+      ),
+    );
 
     const all = cli(['--home', e.home, 'worktree', 'clean', '--all']);
     assert.equal(all.code, 0, all.stderr);
@@ -128,7 +155,7 @@ describe('worktree clean', () => {
     assert.match(all.stdout, /^Removed 2 worktrees\.$/m);
   });
 
-  it('never removes a Paused session\'s worktree in bulk; named, it refuses without --force and removes with it', (t) => {
+  it("never removes a Paused session's worktree in bulk; named, it refuses without --force and removes with it", (t) => {
     const e = engineEnv(t);
     const paused = pausedSession(e);
     const wt = e.worktreePath(paused);
@@ -156,7 +183,10 @@ describe('worktree clean', () => {
     const { id } = run(e, GATED, { yes: true });
     // This test's own process stands in for a run or `dlq retry` holding Prodigy's resume lock.
     fs.mkdirSync(path.join(e.home, 'resume_locks'), { recursive: true });
-    fs.writeFileSync(path.join(e.home, 'resume_locks', `${id}.lock`), JSON.stringify({ job_id: id, process_id: process.pid, hostname: 'test', acquired_at: new Date().toISOString() }));
+    fs.writeFileSync(
+      path.join(e.home, 'resume_locks', `${id}.lock`),
+      JSON.stringify({ job_id: id, process_id: process.pid, hostname: 'test', acquired_at: new Date().toISOString() }),
+    );
 
     const bulk = cli(['--home', e.home, 'worktree', 'clean', '--all', '--force']);
     assert.equal(bulk.code, 0, bulk.stderr);
@@ -172,7 +202,13 @@ describe('worktree clean', () => {
     const id = run(e, GATED, { yes: true }).id;
     const r = cli(['--home', e.home, 'worktree', 'clean', '--dry-run']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^Would remove ${e.worktreePath(id)} \\(session ${id}, Completed\\); would delete branch prodigy-${id} \\(merged\\)$`, 'm'));
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^Would remove ${e.worktreePath(id)} \\(session ${id}, Completed\\); would delete branch prodigy-${id} \\(merged\\)$`,
+        'm',
+      ),
+    );
     assert.match(r.stdout, /Would remove 1 worktree\. Dry run: nothing was removed\./);
     assert.ok(fs.existsSync(e.worktreePath(id)));
     assert.ok(gitWorktrees(e.repo).includes(e.worktreePath(id)));
@@ -186,7 +222,12 @@ describe('worktree clean', () => {
     fs.appendFileSync(path.join(e.worktreePath(id), 'README.md'), 'edited\n');
     const r = cli(['--home', e.home, 'worktree', 'clean']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`not removing ${e.worktreePath(id)}: ${id} has 2 uncommitted file\\(s\\): README.md, hello.txt; pass --force`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `not removing ${e.worktreePath(id)}: ${id} has 2 uncommitted file\\(s\\): README.md, hello.txt; pass --force`,
+      ),
+    );
     assert.match(r.stdout, new RegExp(`Removed 0 worktrees; kept 1 \\(uncommitted changes: ${id}\\)`));
     assert.ok(fs.existsSync(path.join(e.worktreePath(id), 'hello.txt')));
 
@@ -220,7 +261,10 @@ describe('dlq inspect', () => {
     const unknown = cli(['--home', e.home, 'dlq', 'inspect', id, 'item_9']);
     assert.equal(unknown.code, 1);
     assert.equal(unknown.stdout, '');
-    assert.equal(unknown.stderr, `prodigy-vscode: session ${id} has no dead-lettered item "item_9"; its failed items: item_1\n`);
+    assert.equal(
+      unknown.stderr,
+      `prodigy-vscode: session ${id} has no dead-lettered item "item_9"; its failed items: item_1\n`,
+    );
 
     const usage = cli(['--home', e.home, 'dlq', 'inspect', id]);
     assert.equal(usage.code, 2);
@@ -237,7 +281,7 @@ describe('dlq inspect', () => {
   });
 });
 
-describe('run: Prodigy\'s spellings', () => {
+describe("run: Prodigy's spellings", () => {
   it('-p DIR is --path DIR', (t) => {
     const e = engineEnv(t);
     const gate = path.join(e.root, 'gate');

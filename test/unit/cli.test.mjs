@@ -5,7 +5,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { DIST_CLI, fixtureText, tempHome, makeSession, FIXTURE_WORKFLOW_ID, FIXTURE_MAPREDUCE_ID } from './helpers/env.mjs';
+import {
+  DIST_CLI,
+  fixtureText,
+  tempHome,
+  makeSession,
+  FIXTURE_WORKFLOW_ID,
+  FIXTURE_MAPREDUCE_ID,
+} from './helpers/env.mjs';
 
 const require = createRequire(import.meta.url);
 const cli = require(DIST_CLI);
@@ -68,7 +75,11 @@ describe('sessions list', () => {
     const json = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(json).sort(), ['sessions', 'total', 'unreadable']);
     assert.equal(json.total, 3);
-    assert.deepEqual(json.sessions.map((s) => s.id), [PAUSED_ID, FIXTURE_MAPREDUCE_ID, FIXTURE_WORKFLOW_ID], 'newest first');
+    assert.deepEqual(
+      json.sessions.map((s) => s.id),
+      [PAUSED_ID, FIXTURE_MAPREDUCE_ID, FIXTURE_WORKFLOW_ID],
+      'newest first',
+    );
     for (const s of json.sessions) {
       for (const key of ['id', 'session_type', 'status', 'started_at', 'updated_at', 'workflow_name', 'checkpoints']) {
         assert.ok(key in s, `${s.id} has ${key}`);
@@ -102,15 +113,25 @@ describe('sessions list', () => {
     assert.match(row(FIXTURE_MAPREDUCE_ID), /MapReduce\s+Running\s+Setup 4\/10/);
     assert.match(row(FIXTURE_WORKFLOW_ID), /implement-feature\s+Workflow\s+Running\s+step 1\/3/);
     assert.match(r.stdout, /Unreadable files \(1\)/);
-    assert.ok(lines.some((l) => l.includes(badFile) && /empty file/.test(l)), 'bad file listed with its reason');
+    assert.ok(
+      lines.some((l) => l.includes(badFile) && /empty file/.test(l)),
+      'bad file listed with its reason',
+    );
   });
 
   it('--status filters (case-insensitive), --limit pages, a bad --status is a usage error', async (t) => {
     const { h } = await seed(t);
-    const paused = JSON.parse((await run(['--home', h.home, 'sessions', 'list', '--status', 'Paused', '--json'])).stdout);
-    assert.deepEqual(paused.sessions.map((s) => s.id), [PAUSED_ID]);
+    const paused = JSON.parse(
+      (await run(['--home', h.home, 'sessions', 'list', '--status', 'Paused', '--json'])).stdout,
+    );
+    assert.deepEqual(
+      paused.sessions.map((s) => s.id),
+      [PAUSED_ID],
+    );
     assert.equal(paused.total, 1);
-    const running = JSON.parse((await run(['--home', h.home, 'sessions', 'list', '--status', 'running', '--json'])).stdout);
+    const running = JSON.parse(
+      (await run(['--home', h.home, 'sessions', 'list', '--status', 'running', '--json'])).stdout,
+    );
     assert.deepEqual(running.sessions.map((s) => s.id).sort(), [FIXTURE_MAPREDUCE_ID, FIXTURE_WORKFLOW_ID].sort());
     const human = await run(['--home', h.home, 'sessions', 'list', '--status', 'Paused']);
     assert.ok(human.stdout.includes(PAUSED_ID));
@@ -203,10 +224,13 @@ describe('sessions show / delete / quarantine, checkpoints list', () => {
     const json = JSON.parse(j.stdout);
     assert.equal(json.session_id, PAUSED_ID);
     assert.deepEqual(json.unreadable, []);
-    assert.deepEqual(json.checkpoints.map((c) => [c.step_index, c.step_name, c.total_steps, c.kind]), [
-      [1, 'shell: cargo build', 5, 'session'],
-      [2, 'shell: cargo test', 5, 'session'],
-    ]);
+    assert.deepEqual(
+      json.checkpoints.map((c) => [c.step_index, c.step_name, c.total_steps, c.kind]),
+      [
+        [1, 'shell: cargo build', 5, 'session'],
+        [2, 'shell: cargo test', 5, 'session'],
+      ],
+    );
     const human = await run(['--home', h.home, 'checkpoints', 'list', PAUSED_ID]);
     assert.match(human.stdout, /^ID\s+KIND\s+STEP\s+NAME\s+COMMIT\s+CREATED$/m);
     assert.match(human.stdout, /session\s+after step 3\/5\s+shell: cargo test/);
@@ -231,7 +255,10 @@ describe('migrate', () => {
     assert.match(r.stdout, /^Migration complete/m);
     assert.match(r.stdout, /imported session-2f0d9a7c-1b1e-4f55-a0f3-7c9d2e6b5a10 \(Workflow\)/);
     assert.ok(fs.existsSync(h.sessionFile('session-6f1c2b9e-8d4a-4c3e-9b7a-2e5f1d0c8a41')));
-    assert.equal(fs.readFileSync(path.join(dir, '.prodigy', 'session_state.json'), 'utf8'), fixtureText('legacy-session_state.json'));
+    assert.equal(
+      fs.readFileSync(path.join(dir, '.prodigy', 'session_state.json'), 'utf8'),
+      fixtureText('legacy-session_state.json'),
+    );
     const again = await run(['--home', h.home, 'migrate', '--path', dir, '--json']);
     assert.equal(again.code, 0);
     const json = JSON.parse(again.stdout);
@@ -262,7 +289,12 @@ describe('errors', () => {
 
   it('invalid id ../etc: refused before touching the disk', async (t) => {
     const h = tempHome(t);
-    for (const argv of [['sessions', 'show', '../etc'], ['sessions', 'delete', '../etc'], ['checkpoints', 'list', '../etc'], ['sessions', 'show', 'a/b']]) {
+    for (const argv of [
+      ['sessions', 'show', '../etc'],
+      ['sessions', 'delete', '../etc'],
+      ['checkpoints', 'list', '../etc'],
+      ['sessions', 'show', 'a/b'],
+    ]) {
       assertCleanError(await run(['--home', h.home, ...argv]), /Invalid session id/);
     }
     assert.deepEqual(fs.readdirSync(h.root), ['home']);
@@ -280,7 +312,10 @@ describe('errors', () => {
 
   it('an unreadable record: one line with the file and the reason', async (t) => {
     const { h, badFile } = await seed(t);
-    assertCleanError(await run(['--home', h.home, 'sessions', 'show', 'workflow-1736937000666']), new RegExp(`${badFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*empty`));
+    assertCleanError(
+      await run(['--home', h.home, 'sessions', 'show', 'workflow-1736937000666']),
+      new RegExp(`${badFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*empty`),
+    );
   });
 
   it('help and --version', async () => {
@@ -302,7 +337,10 @@ describe('as a real process', () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stderr, '');
     assert.ok(ok.stdout.endsWith('}\n'), 'one trailing newline');
-    assert.deepEqual(JSON.parse(ok.stdout).sessions.map((s) => s.id), [FIXTURE_WORKFLOW_ID]);
+    assert.deepEqual(
+      JSON.parse(ok.stdout).sessions.map((s) => s.id),
+      [FIXTURE_WORKFLOW_ID],
+    );
     const missing = spawnCli(['--home', h.home, 'sessions', 'show', 'workflow-404']);
     assert.equal(missing.code, 1);
     assertCleanError(missing, /Session not found: workflow-404/);
@@ -320,10 +358,19 @@ describe('as a real process', () => {
     flagHome.writeSession(makeSession('workflow-1000000000002'));
     const viaEnv = spawnCli(['sessions', 'list', '--json'], { PRODIGY_HOME: envHome.home });
     assert.equal(viaEnv.code, 0, viaEnv.stderr);
-    assert.deepEqual(JSON.parse(viaEnv.stdout).sessions.map((s) => s.id), ['workflow-1000000000001']);
+    assert.deepEqual(
+      JSON.parse(viaEnv.stdout).sessions.map((s) => s.id),
+      ['workflow-1000000000001'],
+    );
     const viaFlag = spawnCli(['--home', flagHome.home, 'sessions', 'list', '--json'], { PRODIGY_HOME: envHome.home });
-    assert.deepEqual(JSON.parse(viaFlag.stdout).sessions.map((s) => s.id), ['workflow-1000000000002']);
+    assert.deepEqual(
+      JSON.parse(viaFlag.stdout).sessions.map((s) => s.id),
+      ['workflow-1000000000002'],
+    );
     const flagAfter = spawnCli(['sessions', 'list', '--json', '--home', flagHome.home], { PRODIGY_HOME: envHome.home });
-    assert.deepEqual(JSON.parse(flagAfter.stdout).sessions.map((s) => s.id), ['workflow-1000000000002']);
+    assert.deepEqual(
+      JSON.parse(flagAfter.stdout).sessions.map((s) => s.id),
+      ['workflow-1000000000002'],
+    );
   });
 });

@@ -31,7 +31,11 @@ describe('concurrent updates of one session', () => {
     assert.ok(core.UnifiedSession.safeParse(h.readSessionJson(s.id)).success);
     // Nothing left behind: no temp files among the sessions, no held locks.
     assert.deepEqual(fs.readdirSync(h.sessionsDir), [`${s.id}.json`]);
-    assert.deepEqual(listTree(h.locksDir).filter((f) => f.endsWith('.lock/')), [], 'every lock released');
+    assert.deepEqual(
+      listTree(h.locksDir).filter((f) => f.endsWith('.lock/')),
+      [],
+      'every lock released',
+    );
   });
 
   it('concurrent increments within one process (one manager and two managers) all land', async (t) => {
@@ -39,10 +43,11 @@ describe('concurrent updates of one session', () => {
     const a = h.manager();
     const b = h.manager();
     const s = await a.createSession({ id: 'wf-inproc', type: 'Workflow' });
-    const inc = (m, key) => m.updateSession(s.id, (cur) => ({
-      ...cur,
-      metadata: { ...cur.metadata, counter: (cur.metadata.counter ?? 0) + 1, [key]: (cur.metadata[key] ?? 0) + 1 },
-    }));
+    const inc = (m, key) =>
+      m.updateSession(s.id, (cur) => ({
+        ...cur,
+        metadata: { ...cur.metadata, counter: (cur.metadata.counter ?? 0) + 1, [key]: (cur.metadata[key] ?? 0) + 1 },
+      }));
     const ops = [];
     for (let i = 0; i < 60; i++) ops.push(inc(a, 'a'), inc(b, 'b'));
     await Promise.all(ops);
@@ -64,7 +69,10 @@ describe('concurrent updates of one session', () => {
       m.updateSession(s.id, { status: 'Completed' }), // illegal from Initializing
       m.updateSession(s.id, { metadata: { after: 2 } }),
     ]);
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'fulfilled', 'rejected', 'fulfilled'],
+    );
     assert.equal((await m.getSession(s.id)).metadata.after, 2);
   });
 
@@ -78,7 +86,8 @@ describe('concurrent updates of one session', () => {
       a.createSession({ id: 'wf-race', type: 'Workflow', workflowName: 'c' }),
     ]);
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
-    for (const r of results.filter((x) => x.status === 'rejected')) assert.ok(r.reason instanceof core.SessionExistsError, r.reason?.message);
+    for (const r of results.filter((x) => x.status === 'rejected'))
+      assert.ok(r.reason instanceof core.SessionExistsError, r.reason?.message);
     const winner = results.find((r) => r.status === 'fulfilled').value;
     assert.deepEqual(h.readSessionJson('wf-race'), winner);
   });

@@ -69,7 +69,10 @@ describe('SIGKILL during a storm of writes', () => {
       const { counters, tempFiles } = checkSessionsDir(h, ids);
       sawTemp += tempFiles.length;
       for (const id of ids) assert.ok(counters[id] >= previous[id], `round ${round}: ${id} did not go back in time`);
-      assert.ok(ids.some((id) => counters[id] > previous[id]), `round ${round}: the storm wrote something`);
+      assert.ok(
+        ids.some((id) => counters[id] > previous[id]),
+        `round ${round}: the storm wrote something`,
+      );
 
       // A fresh reader: only the records, nothing unreadable, temp files never listed.
       const reader = h.manager();
@@ -85,7 +88,10 @@ describe('SIGKILL during a storm of writes', () => {
       for (const l of locks) fs.utimesSync(path.join(h.locksDir, l), past, past);
       const writer = h.manager();
       for (const id of ids) {
-        const next = await writer.updateSession(id, (s) => ({ ...s, metadata: { ...s.metadata, counter: (s.metadata.counter ?? 0) + 1, checked_round: round } }));
+        const next = await writer.updateSession(id, (s) => ({
+          ...s,
+          metadata: { ...s.metadata, counter: (s.metadata.counter ?? 0) + 1, checked_round: round },
+        }));
         assert.equal(next.metadata.checked_round, round);
         assert.equal(next.metadata.counter, counters[id] + 1, `${id}: the update built on the last whole record`);
       }
@@ -102,12 +108,21 @@ describe('SIGKILL during a storm of writes', () => {
     const h = tempHome(t);
     h.writeSession(makeSession('workflow-1736937000123'));
     // Names atomicFile.ts uses for its temp files, plus Prodigy's own checkpoint temp spelling.
-    fs.writeFileSync(path.join(h.sessionsDir, '.workflow-1736937000123.json.4242.deadbeef.tmp'), pretty(makeSession('workflow-1736937000123', { status: 'Failed' })));
-    fs.writeFileSync(path.join(h.sessionsDir, '.workflow-1736937000999.json.4242.deadbeef.tmp'), pretty(makeSession('workflow-1736937000999')));
+    fs.writeFileSync(
+      path.join(h.sessionsDir, '.workflow-1736937000123.json.4242.deadbeef.tmp'),
+      pretty(makeSession('workflow-1736937000123', { status: 'Failed' })),
+    );
+    fs.writeFileSync(
+      path.join(h.sessionsDir, '.workflow-1736937000999.json.4242.deadbeef.tmp'),
+      pretty(makeSession('workflow-1736937000999')),
+    );
     fs.writeFileSync(path.join(h.sessionsDir, '.workflow-1736937000998.json.4242.cafebabe.tmp'), '{"id": "workflow-17');
     const m = h.manager();
     const listing = await m.listSessions();
-    assert.deepEqual(listing.sessions.map((s) => s.id), ['workflow-1736937000123']);
+    assert.deepEqual(
+      listing.sessions.map((s) => s.id),
+      ['workflow-1736937000123'],
+    );
     assert.equal(listing.sessions[0].status, 'Running', 'the record, not the temp file');
     assert.deepEqual(listing.unreadable, []);
     await assert.rejects(m.getSession('workflow-1736937000999'), core.SessionNotFoundError);

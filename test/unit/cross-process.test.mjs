@@ -28,7 +28,11 @@ describe('another writer, seen at once', () => {
     const s = await a.createSession({ id: 'wf-xproc', type: 'Workflow', workflowName: 'before' });
     await a.getSession(s.id);
     await a.listSessions(); // warm cache and index
-    await runWorker(h, { mode: 'update', id: s.id, patch: { status: 'Running', metadata: { from_child: 1 }, workflow_data: { workflow_name: 'after-child-write' } } });
+    await runWorker(h, {
+      mode: 'update',
+      id: s.id,
+      patch: { status: 'Running', metadata: { from_child: 1 }, workflow_data: { workflow_name: 'after-child-write' } },
+    });
     const got = await a.getSession(s.id);
     assert.equal(got.status, 'Running');
     assert.equal(got.metadata.from_child, 1);
@@ -41,7 +45,7 @@ describe('another writer, seen at once', () => {
     assert.equal(h.readSessionJson(s.id).metadata.from_child, 1);
   });
 
-  it('a session created and one deleted by a child process show up in the warm manager\'s listing', async (t) => {
+  it("a session created and one deleted by a child process show up in the warm manager's listing", async (t) => {
     const h = tempHome(t);
     const a = h.manager();
     await a.createSession({ id: 'wf-stays', type: 'Workflow' });
@@ -54,10 +58,10 @@ describe('another writer, seen at once', () => {
     const listing = await a.listSessions();
     assert.deepEqual(listing.sessions.map((s) => s.id).sort(), ['wf-new-elsewhere', 'wf-stays']);
     await assert.rejects(a.getSession('wf-goes'), core.SessionNotFoundError);
-    assert.deepEqual(
-      events.map((e) => [e.kind, e.id, e.external]).sort(),
-      [['delete', 'wf-goes', true], ['upsert', 'wf-new-elsewhere', true]],
-    );
+    assert.deepEqual(events.map((e) => [e.kind, e.id, e.external]).sort(), [
+      ['delete', 'wf-goes', true],
+      ['upsert', 'wf-new-elsewhere', true],
+    ]);
   });
 
   it('a write by a second manager in the same process is seen by the first', async (t) => {
@@ -131,14 +135,26 @@ describe('same-size in-place rewrites (Prodigy writes non-atomically)', () => {
 
   it('a same-length rewrite within the timestamp granularity (mtime unchanged) is seen by getSession and listSessions', async (t) => {
     const { a, id } = await coarseRewrite(t);
-    assert.equal((await a.getSession(id)).workflow_data.workflow_name, nameFor(2), 'getSession returned the cached, stale record');
-    assert.equal((await a.listSessions()).sessions[0].workflow_name, nameFor(2), 'listSessions returned the stale summary');
+    assert.equal(
+      (await a.getSession(id)).workflow_data.workflow_name,
+      nameFor(2),
+      'getSession returned the cached, stale record',
+    );
+    assert.equal(
+      (await a.listSessions()).sessions[0].workflow_name,
+      nameFor(2),
+      'listSessions returned the stale summary',
+    );
   });
 
   it('a same-length rewrite within the timestamp granularity (mtime unchanged) is not lost by the next updateSession', async (t) => {
     const { h, a, id } = await coarseRewrite(t);
     const next = await a.updateSession(id, { metadata: { ours: true } });
-    assert.equal(next.workflow_data.workflow_name, nameFor(2), "updateSession wrote the stale cached record over Prodigy's write");
+    assert.equal(
+      next.workflow_data.workflow_name,
+      nameFor(2),
+      "updateSession wrote the stale cached record over Prodigy's write",
+    );
     assert.equal(h.readSessionJson(id).workflow_data.workflow_name, nameFor(2));
   });
 });
@@ -148,7 +164,12 @@ describe('persisted session index (H/vscode/session-index.json)', () => {
     const ids = [];
     for (let i = 0; i < n; i++) {
       const id = `workflow-17369370001${String(i).padStart(2, '0')}`;
-      h.writeSession(makeSession(id, { started_at: `2025-01-1${i}T10:00:00.123456789Z`, workflow_data: { ...makeSession(id).workflow_data, workflow_name: `name-${i}` } }));
+      h.writeSession(
+        makeSession(id, {
+          started_at: `2025-01-1${i}T10:00:00.123456789Z`,
+          workflow_data: { ...makeSession(id).workflow_data, workflow_name: `name-${i}` },
+        }),
+      );
       ids.push(id);
     }
     return ids;
@@ -162,16 +183,28 @@ describe('persisted session index (H/vscode/session-index.json)', () => {
     a.close();
     const indexFile = path.join(h.home, 'vscode', 'session-index.json');
     assert.ok(fs.existsSync(indexFile), 'index persisted on close');
-    assert.deepEqual(JSON.parse(fs.readFileSync(indexFile, 'utf8')).entries.map((e) => e[0]).sort(), ids.map((id) => `${id}.json`).sort());
-    assert.deepEqual(fs.readdirSync(h.sessionsDir).sort(), ids.map((id) => `${id}.json`).sort(), 'nothing of ours in H/sessions');
+    assert.deepEqual(
+      JSON.parse(fs.readFileSync(indexFile, 'utf8'))
+        .entries.map((e) => e[0])
+        .sort(),
+      ids.map((id) => `${id}.json`).sort(),
+    );
+    assert.deepEqual(
+      fs.readdirSync(h.sessionsDir).sort(),
+      ids.map((id) => `${id}.json`).sort(),
+      'nothing of ours in H/sessions',
+    );
     const b = h.manager();
     const second = await b.listSessions();
     assert.deepEqual(second, first);
-    assert.deepEqual(second.sessions.map((s) => s.id), [...ids].reverse());
+    assert.deepEqual(
+      second.sessions.map((s) => s.id),
+      [...ids].reverse(),
+    );
     for (const s of second.sessions) assert.equal(s.file, h.sessionFile(s.id));
   });
 
-  it('a file changed, removed, added or broken behind the index\'s back is re-read by a fresh manager', async (t) => {
+  it("a file changed, removed, added or broken behind the index's back is re-read by a fresh manager", async (t) => {
     const h = tempHome(t);
     const [id0, id1, id2] = seed(h);
     const a = h.manager();
@@ -188,11 +221,17 @@ describe('persisted session index (H/vscode/session-index.json)', () => {
     fs.writeFileSync(h.sessionFile(id2), h.readSessionText(id2).slice(0, 200));
     const b = h.manager();
     const listing = await b.listSessions();
-    assert.deepEqual(listing.sessions.map((s) => s.id), ['workflow-1999999999999', id0]);
+    assert.deepEqual(
+      listing.sessions.map((s) => s.id),
+      ['workflow-1999999999999', id0],
+    );
     const s0 = listing.sessions.find((s) => s.id === id0);
     assert.equal(s0.status, 'Completed');
     assert.equal(s0.workflow_name, 'renamed-behind-the-back');
-    assert.deepEqual(listing.unreadable.map((u) => u.name), [`${id2}.json`]);
+    assert.deepEqual(
+      listing.unreadable.map((u) => u.name),
+      [`${id2}.json`],
+    );
     assert.match(listing.unreadable[0].reason, /JSON/);
   });
 
@@ -200,25 +239,40 @@ describe('persisted session index (H/vscode/session-index.json)', () => {
     const h = tempHome(t);
     const [id0, id1, id2] = seed(h, 3);
     const m = h.manager();
-    assert.deepEqual((await m.listSessions()).sessions.map((s) => s.id), [id2, id1, id0]);
+    assert.deepEqual(
+      (await m.listSessions()).sessions.map((s) => s.id),
+      [id2, id1, id0],
+    );
     // One removed and one added: the count stays the same.
     fs.rmSync(h.sessionFile(id1));
     h.writeSession(makeSession('workflow-1999999999999', { started_at: '2025-01-05T00:00:00Z' }));
-    assert.deepEqual((await m.listSessions()).sessions.map((s) => s.id), [id2, id0, 'workflow-1999999999999']);
+    assert.deepEqual(
+      (await m.listSessions()).sessions.map((s) => s.id),
+      [id2, id0, 'workflow-1999999999999'],
+    );
     // The oldest becomes the newest (written in place, as prodigy does): the order follows.
     const moved = h.readSessionJson(id0);
     moved.started_at = '2025-03-01T00:00:00Z';
     fs.writeFileSync(h.sessionFile(id0), pretty(moved));
     const third = await m.listSessions();
-    assert.deepEqual(third.sessions.map((s) => s.id), [id0, id2, 'workflow-1999999999999']);
+    assert.deepEqual(
+      third.sessions.map((s) => s.id),
+      [id0, id2, 'workflow-1999999999999'],
+    );
     // Nothing changed: the same listing again.
-    assert.deepEqual((await m.listSessions()).sessions.map((s) => s.id), third.sessions.map((s) => s.id));
+    assert.deepEqual(
+      (await m.listSessions()).sessions.map((s) => s.id),
+      third.sessions.map((s) => s.id),
+    );
     fs.rmSync(h.sessionFile(id2));
-    assert.deepEqual((await m.listSessions()).sessions.map((s) => s.id), [id0, 'workflow-1999999999999']);
+    assert.deepEqual(
+      (await m.listSessions()).sessions.map((s) => s.id),
+      [id0, 'workflow-1999999999999'],
+    );
     m.close();
   });
 
-  it('a same-size in-place change behind the index\'s back is re-read by a fresh manager', async (t) => {
+  it("a same-size in-place change behind the index's back is re-read by a fresh manager", async (t) => {
     const h = tempHome(t);
     const [id0] = seed(h, 1);
     const a = h.manager();
@@ -238,7 +292,11 @@ describe('persisted session index (H/vscode/session-index.json)', () => {
       fs.writeFileSync(path.join(h.home, 'vscode', 'session-index.json'), junk);
       const m = h.manager();
       const listing = await m.listSessions();
-      assert.deepEqual(listing.sessions.map((s) => s.id), [...ids].reverse(), `index ${JSON.stringify(junk)}`);
+      assert.deepEqual(
+        listing.sessions.map((s) => s.id),
+        [...ids].reverse(),
+        `index ${JSON.stringify(junk)}`,
+      );
       assert.deepEqual(listing.unreadable, []);
     }
   });

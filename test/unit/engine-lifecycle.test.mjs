@@ -60,17 +60,26 @@ describe('fail, fix, resume', () => {
     const e = engineEnv(t);
     const ok = await e.runText('- shell: "true"\n');
     assert.equal(ok.status, 'Completed');
-    await assert.rejects(core.resumeWorkflow({ manager: e.manager, sessionId: ok.sessionId }), /has already completed and cannot be resumed/);
+    await assert.rejects(
+      core.resumeWorkflow({ manager: e.manager, sessionId: ok.sessionId }),
+      /has already completed and cannot be resumed/,
+    );
     const side = path.join(e.root, 'side.txt');
     const failed = await e.runText(sideEffectWorkflow(side, path.join(e.root, 'never')));
     await e.manager.updateSession(failed.sessionId, (s) => ({ ...s, status: 'Running' }));
     await e.manager.cancelSession(failed.sessionId);
-    await assert.rejects(core.resumeWorkflow({ manager: e.manager, sessionId: failed.sessionId }), /was cancelled and cannot be resumed/);
-    await assert.rejects(core.resumeWorkflow({ manager: e.manager, sessionId: 'no-such-session' }), /Session not found: no-such-session/);
+    await assert.rejects(
+      core.resumeWorkflow({ manager: e.manager, sessionId: failed.sessionId }),
+      /was cancelled and cannot be resumed/,
+    );
+    await assert.rejects(
+      core.resumeWorkflow({ manager: e.manager, sessionId: 'no-such-session' }),
+      /Session not found: no-such-session/,
+    );
     await assert.rejects(core.resumeWorkflow({ manager: e.manager, sessionId: '../etc' }), /Invalid session id/);
   });
 
-  it('the resume lock refuses a second run of one session while the first is alive, and takes over a dead holder\'s lock', async (t) => {
+  it("the resume lock refuses a second run of one session while the first is alive, and takes over a dead holder's lock", async (t) => {
     const e = engineEnv(t);
     const side = path.join(e.root, 'side.txt');
     const failed = await e.runText(sideEffectWorkflow(side, path.join(e.root, 'gate')));
@@ -78,9 +87,17 @@ describe('fail, fix, resume', () => {
     const holder = spawn('sleep', ['30']);
     t.after(() => holder.kill('SIGKILL'));
     fs.mkdirSync(path.dirname(lockFile), { recursive: true });
-    const lock = { job_id: failed.sessionId, process_id: holder.pid, hostname: os.hostname(), acquired_at: new Date().toISOString() };
+    const lock = {
+      job_id: failed.sessionId,
+      process_id: holder.pid,
+      hostname: os.hostname(),
+      acquired_at: new Date().toISOString(),
+    };
     fs.writeFileSync(lockFile, pretty(lock));
-    await assert.rejects(core.resumeWorkflow({ manager: e.manager, sessionId: failed.sessionId }), new RegExp(`already running or being resumed \\(PID ${holder.pid}`));
+    await assert.rejects(
+      core.resumeWorkflow({ manager: e.manager, sessionId: failed.sessionId }),
+      new RegExp(`already running or being resumed \\(PID ${holder.pid}`),
+    );
     assert.equal(lines(side).length, 2, 'nothing ran');
     holder.kill('SIGKILL');
     await new Promise((r) => holder.on('exit', r));
@@ -128,7 +145,10 @@ commands:
   - shell: "echo 2 >> ${side}; while [ ! -f ${gate} ]; do sleep 0.05; done; echo two > two.txt"
   - shell: "echo 3 >> ${side}"
 `);
-    const child = spawn(process.execPath, [DIST_CLI, '--home', e.home, 'run', wf, '--path', e.repo], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, [DIST_CLI, '--home', e.home, 'run', wf, '--path', e.repo], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
     let err = '';
@@ -158,8 +178,13 @@ commands:
     const side = path.join(e.root, 'side.txt');
     const gate = path.join(e.root, 'go');
     const quick = Array.from({ length: 12 }, (_, i) => `  - shell: "echo ${i} >> ${side}"`).join('\n');
-    const wf = e.writeWorkflow(`commands:\n${quick}\n  - shell: "echo wait >> ${side}; while [ ! -f ${gate} ]; do sleep 0.05; done"\n  - shell: "echo last >> ${side}"\n`);
-    const child = spawn(process.execPath, [DIST_CLI, '--home', e.home, 'run', wf, '--path', e.repo], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const wf = e.writeWorkflow(
+      `commands:\n${quick}\n  - shell: "echo wait >> ${side}; while [ ! -f ${gate} ]; do sleep 0.05; done"\n  - shell: "echo last >> ${side}"\n`,
+    );
+    const child = spawn(process.execPath, [DIST_CLI, '--home', e.home, 'run', wf, '--path', e.repo], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
     const exited = new Promise((r) => child.on('exit', r));
@@ -174,7 +199,10 @@ commands:
     assert.equal(resumed.status, 'Completed', resumed.error ?? '');
     assert.deepEqual(lines(side), [...Array.from({ length: 12 }, (_, i) => String(i)), 'wait', 'wait', 'last']);
     const rec = e.record(id);
-    assert.deepEqual(rec.workflow_data.completed_steps, Array.from({ length: 14 }, (_, i) => i));
+    assert.deepEqual(
+      rec.workflow_data.completed_steps,
+      Array.from({ length: 14 }, (_, i) => i),
+    );
     assert.equal(rec.checkpoints.length, 14, 'one checkpoint per step, none lost to the kill');
   });
 
@@ -227,9 +255,19 @@ commands:
     assert.equal(existsIn(wt, 'two.txt'), false);
     assert.equal(existsIn(wt, 'three.txt'), false);
     assert.equal(readIn(wt, 'notes.txt'), 'mine, untracked\n', 'untracked file kept');
-    assert.equal(git(wt, 'rev-parse', `refs/prodigy/${id}/${git(wt, 'for-each-ref', '--format=%(refname:lstrip=3)', `refs/prodigy/${id}/`)}`), headBefore);
+    assert.equal(
+      git(
+        wt,
+        'rev-parse',
+        `refs/prodigy/${id}/${git(wt, 'for-each-ref', '--format=%(refname:lstrip=3)', `refs/prodigy/${id}/`)}`,
+      ),
+      headBefore,
+    );
     const cp = e.checkpointFile(id);
-    assert.deepEqual(cp.completed_steps.map((s) => s.step_index), [0]);
+    assert.deepEqual(
+      cp.completed_steps.map((s) => s.step_index),
+      [0],
+    );
     assert.equal(cp.execution_state.status, 'Interrupted');
 
     // Undo: the safety checkpoint brings everything back.
@@ -238,28 +276,41 @@ commands:
     assert.equal(readIn(wt, 'three.txt'), 'three\n');
     assert.deepEqual(undo.session.workflow_data.completed_steps, [0, 1, 2]);
     assert.equal(readIn(wt, 'notes.txt'), 'mine, untracked\n');
-    assert.deepEqual(e.checkpointFile(id).completed_steps.map((s) => s.step_index), [0, 1, 2]);
+    assert.deepEqual(
+      e.checkpointFile(id).completed_steps.map((s) => s.step_index),
+      [0, 1, 2],
+    );
   });
 
   it('marks the checkpoints a restore went back past as superseded, and follows an undo back', async (t) => {
     const { e, id } = await threeCommits(t);
     const [one, two, three] = e.record(id).checkpoints.map((c) => c.id);
-    const superseded = async () => (await e.manager.listCheckpoints(id)).checkpoints.filter((c) => c.superseded).map((c) => c.id);
+    const superseded = async () =>
+      (await e.manager.listCheckpoints(id)).checkpoints.filter((c) => c.superseded).map((c) => c.id);
     assert.deepEqual(await superseded(), [], 'one timeline: nothing superseded');
 
     const restore = await core.restoreCheckpoint(e.manager, id, one);
     assert.deepEqual(await superseded(), [two, three], 'the steps after the restored checkpoint');
     await core.resumeWorkflow({ manager: e.manager, sessionId: id, merge: 'never' });
-    const rerun = (await e.manager.listCheckpoints(id)).checkpoints.filter((c) => c.kind === 'session' && ![one, two, three, restore.safetyCheckpointId].includes(c.id));
-    assert.deepEqual(rerun.map((c) => c.step_index), [1, 2], 'steps 2 and 3 ran again');
+    const rerun = (await e.manager.listCheckpoints(id)).checkpoints.filter(
+      (c) => c.kind === 'session' && ![one, two, three, restore.safetyCheckpointId].includes(c.id),
+    );
+    assert.deepEqual(
+      rerun.map((c) => c.step_index),
+      [1, 2],
+      'steps 2 and 3 ran again',
+    );
     assert.deepEqual(await superseded(), [two, three], 'the re-run steps are the current timeline');
 
     // Undo the restore: back on the first timeline, the re-run is the one left behind.
     await core.restoreCheckpoint(e.manager, id, restore.safetyCheckpointId);
-    assert.deepEqual(await superseded(), rerun.map((c) => c.id));
+    assert.deepEqual(
+      await superseded(),
+      rerun.map((c) => c.id),
+    );
   });
 
-  it('a failed run resumed keeps one timeline: restoring a later step leaves the earlier run\'s steps current', async (t) => {
+  it("a failed run resumed keeps one timeline: restoring a later step leaves the earlier run's steps current", async (t) => {
     const e = engineEnv(t);
     const side = path.join(e.root, 'side.txt');
     const gate = path.join(e.root, 'fixed');
@@ -269,7 +320,9 @@ commands:
     await core.resumeWorkflow({ manager: e.manager, sessionId: first.sessionId, merge: 'never' });
     const [one, two, three] = e.record(first.sessionId).checkpoints.map((c) => c.id);
     await core.restoreCheckpoint(e.manager, first.sessionId, two);
-    const superseded = (await e.manager.listCheckpoints(first.sessionId)).checkpoints.filter((c) => c.superseded).map((c) => c.id);
+    const superseded = (await e.manager.listCheckpoints(first.sessionId)).checkpoints
+      .filter((c) => c.superseded)
+      .map((c) => c.id);
     assert.deepEqual(superseded, [three], `step 1 (before the failure) is still on the timeline (${one})`);
   });
 
@@ -289,7 +342,10 @@ commands:
     const { e, id, wt } = await threeCommits(t);
     const first = e.record(id).checkpoints[0];
     fs.writeFileSync(path.join(wt, 'two.txt'), 'edited by hand\n');
-    await assert.rejects(core.restoreCheckpoint(e.manager, id, first.id), /Not restoring .*uncommitted changes in two\.txt.*Nothing was changed/);
+    await assert.rejects(
+      core.restoreCheckpoint(e.manager, id, first.id),
+      /Not restoring .*uncommitted changes in two\.txt.*Nothing was changed/,
+    );
     assert.equal(readIn(wt, 'two.txt'), 'edited by hand\n');
     assert.equal(e.record(id).status, 'Completed', 'a refused restore changes nothing');
 
@@ -309,28 +365,37 @@ commands:
     git(wt, 'commit', '-qm', 'drop two');
     fs.writeFileSync(path.join(wt, 'two.txt'), 'precious\n');
     // Restoring "after step 2" brings two.txt back as a tracked file.
-    await assert.rejects(core.restoreCheckpoint(e.manager, id, rec.checkpoints[1].id), /untracked files the checkpoint would overwrite: two\.txt/);
+    await assert.rejects(
+      core.restoreCheckpoint(e.manager, id, rec.checkpoints[1].id),
+      /untracked files the checkpoint would overwrite: two\.txt/,
+    );
     const forced = await core.restoreCheckpoint(e.manager, id, rec.checkpoints[1].id, { force: true });
     assert.equal(readIn(forced.backupDir, 'two.txt'), 'precious\n');
   });
 
   it('a session that ran in place refuses when the branch moved since its last checkpoint', async (t) => {
     const e = engineEnv(t);
-    const outcome = await e.runText(`- shell: "echo a > a.txt && git add a.txt && git commit -qm a"
+    const outcome = await e.runText(
+      `- shell: "echo a > a.txt && git add a.txt && git commit -qm a"
 - shell: "echo b > b.txt && git add b.txt && git commit -qm b"
-`, { worktree: false });
+`,
+      { worktree: false },
+    );
     assert.equal(outcome.status, 'Completed');
     assert.equal(outcome.worktree, null);
     const first = e.record(outcome.sessionId).checkpoints[0];
     fs.writeFileSync(path.join(e.repo, 'c.txt'), 'c\n');
     git(e.repo, 'add', 'c.txt');
     git(e.repo, 'commit', '-qm', 'user work');
-    await assert.rejects(core.restoreCheckpoint(e.manager, outcome.sessionId, first.id), /moved since the session's last checkpoint/);
+    await assert.rejects(
+      core.restoreCheckpoint(e.manager, outcome.sessionId, first.id),
+      /moved since the session's last checkpoint/,
+    );
     assert.equal(readIn(e.repo, 'c.txt'), 'c\n');
     const forced = await core.restoreCheckpoint(e.manager, outcome.sessionId, first.id, { force: true });
     assert.equal(existsIn(e.repo, 'b.txt'), false);
     await core.restoreCheckpoint(e.manager, outcome.sessionId, forced.safetyCheckpointId);
-    assert.equal(readIn(e.repo, 'c.txt'), 'c\n', 'undo brings the user\'s commit back');
+    assert.equal(readIn(e.repo, 'c.txt'), 'c\n', "undo brings the user's commit back");
   });
 
   it('refuses a restore while a run holds the session', async (t) => {
@@ -340,7 +405,10 @@ commands:
     const holder = spawn('sleep', ['30']);
     t.after(() => holder.kill('SIGKILL'));
     fs.mkdirSync(path.join(e.home, 'resume_locks'), { recursive: true });
-    fs.writeFileSync(path.join(e.home, 'resume_locks', `${id}.lock`), pretty({ job_id: id, process_id: holder.pid, hostname: os.hostname(), acquired_at: new Date().toISOString() }));
+    fs.writeFileSync(
+      path.join(e.home, 'resume_locks', `${id}.lock`),
+      pretty({ job_id: id, process_id: holder.pid, hostname: os.hostname(), acquired_at: new Date().toISOString() }),
+    );
     await assert.rejects(core.restoreCheckpoint(e.manager, id, first.id), /already running/);
   });
 });
@@ -348,7 +416,10 @@ commands:
 describe('merge back', () => {
   it('merges the session branch into the original branch', async (t) => {
     const e = engineEnv(t);
-    const outcome = await e.runText('- shell: "echo feature > feature.txt && git add feature.txt && git commit -qm feature"\n', { merge: 'always' });
+    const outcome = await e.runText(
+      '- shell: "echo feature > feature.txt && git add feature.txt && git commit -qm feature"\n',
+      { merge: 'always' },
+    );
     assert.equal(outcome.status, 'Completed');
     assert.equal(outcome.merge.status, 'merged');
     assert.equal(readIn(e.repo, 'feature.txt'), 'feature\n');
@@ -374,14 +445,17 @@ describe('merge back', () => {
     assert.equal(e.record(outcome.sessionId).metadata.merge.status, 'conflict');
   });
 
-  it('runs the workflow\'s own merge steps with merge.* variables', async (t) => {
+  it("runs the workflow's own merge steps with merge.* variables", async (t) => {
     const e = engineEnv(t);
     const side = path.join(e.root, 'merge.txt');
-    const outcome = await e.runText(`commands:
+    const outcome = await e.runText(
+      `commands:
   - shell: "echo x > x.txt && git add x.txt && git commit -qm x"
 merge:
   - shell: "echo \${merge.source_branch} '->' \${merge.target_branch} > ${side}"
-`, { merge: 'always' });
+`,
+      { merge: 'always' },
+    );
     assert.equal(outcome.merge.status, 'merged');
     assert.equal(fs.readFileSync(side, 'utf8'), `prodigy-${outcome.sessionId} -> main\n`);
     assert.equal(existsIn(e.repo, 'x.txt'), false, 'custom merge steps replace the default merge');
@@ -402,19 +476,25 @@ describe('sessions written by real Prodigy', () => {
     git(e.repo, 'worktree', 'add', '-q', '-b', `prodigy-${id}`, wt);
     const meta = fixture('worktree-metadata.in_progress.json');
     fs.mkdirSync(path.join(e.home, 'worktrees', 'repo', '.metadata'), { recursive: true });
-    fs.writeFileSync(path.join(e.home, 'worktrees', 'repo', '.metadata', `${id}.json`), pretty({ ...meta, session_id: id, worktree_name: id, branch: `prodigy-${id}`, original_branch: 'main' }));
+    fs.writeFileSync(
+      path.join(e.home, 'worktrees', 'repo', '.metadata', `${id}.json`),
+      pretty({ ...meta, session_id: id, worktree_name: id, branch: `prodigy-${id}`, original_branch: 'main' }),
+    );
     e.writeSession({ ...fixture('unified-session.workflow.paused.json'), id });
     const cp = fixture('workflow-checkpoint.running.json');
     cp.workflow_path = wf;
     cp.variable_state['shell.output'] = 'from prodigy';
     fs.mkdirSync(path.join(e.home, 'state', id, 'checkpoints'), { recursive: true });
     fs.writeFileSync(path.join(e.home, 'state', id, 'checkpoints', `${cp.workflow_id}.checkpoint.json`), pretty(cp));
-    assert.deepEqual(cp.completed_steps.map((s) => s.step_index), [0, 1]);
+    assert.deepEqual(
+      cp.completed_steps.map((s) => s.step_index),
+      [0, 1],
+    );
 
     const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: id, merge: 'never' });
     assert.equal(resumed.status, 'Completed', resumed.error ?? '');
     assert.deepEqual(lines(side), ['3'], 'only the step Prodigy had not done');
-    assert.equal(readIn(wt, 'seen.txt'), 'from prodigy\n', 'variables from Prodigy\'s checkpoint');
+    assert.equal(readIn(wt, 'seen.txt'), 'from prodigy\n', "variables from Prodigy's checkpoint");
     const rec = e.record(id);
     assert.equal(rec.status, 'Completed');
     assert.deepEqual(rec.workflow_data.completed_steps, [0, 1, 2]);
@@ -430,7 +510,10 @@ describe('sessions written by real Prodigy', () => {
     const cp = core.WorkflowCheckpoint.parse(JSON.parse(fs.readFileSync(path.join(dir, files[0]), 'utf8')));
     assert.equal(fs.existsSync(cp.workflow_path), true);
     assert.equal(cp.version, 1);
-    assert.deepEqual(cp.completed_steps.map((s) => s.step_index), [0]);
+    assert.deepEqual(
+      cp.completed_steps.map((s) => s.step_index),
+      [0],
+    );
     assert.ok(fs.statSync(path.join(e.home, 'worktrees', 'repo', failed.sessionId)).isDirectory());
     assert.equal(core.UnifiedSession.parse(e.record(failed.sessionId)).status, 'Failed');
   });

@@ -30,14 +30,20 @@ describe('iterations (-n)', () => {
     const side = path.join(e.root, 'side.txt');
     const run = await e.runText(passWorkflow(side, { stopAt: 3 }), { iterations: 5 });
     assert.equal(run.status, 'Completed', run.error ?? '');
-    assert.deepEqual(lines(side), ['i1:a:', 'i1:b:', 'i2:a:', 'i2:b:', 'i3:a:', 'i3:b:'], 'iteration 3 made no commit: 4 and 5 never ran');
+    assert.deepEqual(
+      lines(side),
+      ['i1:a:', 'i1:b:', 'i2:a:', 'i2:b:', 'i3:a:', 'i3:b:'],
+      'iteration 3 made no commit: 4 and 5 never ran',
+    );
     const record = e.record(run.sessionId);
     assert.equal(record.workflow_data.total_steps, 10);
     assert.deepEqual(record.workflow_data.completed_steps, [0, 1, 2, 3, 4, 5]);
     assert.equal(record.workflow_data.iterations_completed, 3);
     assert.equal(record.metadata.iterations, 5);
     assert.match(fs.readFileSync(run.logFile, 'utf8'), /Stopping: no changes were made in iteration 3\/5/);
-    const names = (await e.manager.listCheckpoints(run.sessionId)).checkpoints.filter((c) => c.kind === 'session').map((c) => c.step_name);
+    const names = (await e.manager.listCheckpoints(run.sessionId)).checkpoints
+      .filter((c) => c.kind === 'session')
+      .map((c) => c.step_name);
     assert.equal(names.length, 6);
     assert.match(names[2], /^iteration 2\/5 · shell: /);
     const file = e.checkpointFile(run.sessionId);
@@ -57,9 +63,17 @@ describe('iterations (-n)', () => {
     fs.writeFileSync(gate, '');
     const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: first.sessionId, merge: 'never' });
     assert.equal(resumed.status, 'Completed', resumed.error ?? '');
-    assert.deepEqual(lines(side), ['i1:a:', 'i1:b:', 'i2:a:', 'i2:b:', 'i2:b:', 'i3:a:', 'i3:b:'], 'only the failed step re-ran, with ITERATION=2');
+    assert.deepEqual(
+      lines(side),
+      ['i1:a:', 'i1:b:', 'i2:a:', 'i2:b:', 'i2:b:', 'i3:a:', 'i3:b:'],
+      'only the failed step re-ran, with ITERATION=2',
+    );
     assert.deepEqual(e.record(first.sessionId).workflow_data.completed_steps, [0, 1, 2, 3, 4, 5]);
-    assert.deepEqual(git(e.worktreePath(first.sessionId), 'log', '--format=%s').split('\n').slice(0, 3), ['pass 3', 'pass 2', 'pass 1']);
+    assert.deepEqual(git(e.worktreePath(first.sessionId), 'log', '--format=%s').split('\n').slice(0, 3), [
+      'pass 3',
+      'pass 2',
+      'pass 1',
+    ]);
   });
 
   it('an early stop is remembered: a later failure, resumed, does not run the skipped iterations', async (t) => {
@@ -88,7 +102,13 @@ describe('inputs (--map, several --args)', () => {
     const run = await e.runText(passWorkflow(side), { inputs: ['65', '70'] });
     assert.equal(run.status, 'Completed', run.error ?? '');
     assert.deepEqual(lines(side), ['i1:a:65', 'i1:b:65', 'i1:a:70', 'i1:b:70']);
-    assert.deepEqual(fs.readFileSync(path.join(e.worktreePath(run.sessionId), 'work.txt'), 'utf8').trim().split('\n'), ['1-65', '1-70']);
+    assert.deepEqual(
+      fs
+        .readFileSync(path.join(e.worktreePath(run.sessionId), 'work.txt'), 'utf8')
+        .trim()
+        .split('\n'),
+      ['1-65', '1-70'],
+    );
     assert.deepEqual(e.record(run.sessionId).metadata.inputs, ['65', '70']);
     assert.match(fs.readFileSync(run.logFile, 'utf8'), /Processing input 2\/2: 70/);
   });
@@ -96,16 +116,23 @@ describe('inputs (--map, several --args)', () => {
   it('--map turns file names into inputs (stem up to the first "-", sorted); the CLI runs them', (t) => {
     const e = engineEnv(t);
     fs.mkdirSync(path.join(e.repo, 'specs'));
-    for (const f of ['70-add-tests.md', '65-cook-refactor.md', 'notes.txt']) fs.writeFileSync(path.join(e.repo, 'specs', f), '');
+    for (const f of ['70-add-tests.md', '65-cook-refactor.md', 'notes.txt'])
+      fs.writeFileSync(path.join(e.repo, 'specs', f), '');
     assert.deepEqual(core.inputsFromPatterns(['specs/*.md'], e.repo), ['65', '70']);
     assert.throws(() => core.inputsFromPatterns(['nothing/*.md'], e.repo), /--map nothing\/\*\.md: no files match/);
 
     const side = path.join(e.root, 'side.txt');
     const wf = e.writeWorkflow(`- shell: "echo \${ARG} >> ${side}"\n`);
-    const r = spawnSync(process.execPath, [DIST_CLI, '--home', e.home, 'run', wf, '--path', e.repo, '--map', 'specs/*.md', '--args', 'x', '--no-worktree'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [DIST_CLI, '--home', e.home, 'run', wf, '--path', e.repo, '--map', 'specs/*.md', '--args', 'x', '--no-worktree'],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(lines(side), ['65', '70', 'x']);
-    const bad = spawnSync(process.execPath, [DIST_CLI, '--home', e.home, 'run', wf, '-n', 'zero'], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [DIST_CLI, '--home', e.home, 'run', wf, '-n', 'zero'], {
+      encoding: 'utf8',
+    });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /-n needs a whole number of at least 1/);
   });

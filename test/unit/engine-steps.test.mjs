@@ -9,7 +9,17 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { core } from './helpers/env.mjs';
 import { caught, commitFile, git, hermeticGit } from './helpers/git.mjs';
-import { ENGINE_FIXTURES, FAKE_CLAUDE, allFiles, engineEnv, eventText, existsIn, filesContaining, readIn, sha256 } from './helpers/engine.mjs';
+import {
+  ENGINE_FIXTURES,
+  FAKE_CLAUDE,
+  allFiles,
+  engineEnv,
+  eventText,
+  existsIn,
+  filesContaining,
+  readIn,
+  sha256,
+} from './helpers/engine.mjs';
 
 hermeticGit({ before, after });
 
@@ -26,7 +36,10 @@ describe('shell steps', () => {
 - shell: 'echo after > after.txt'
 `);
     assert.equal(o.status, 'Failed');
-    assert.equal(o.error, `Step 'shell: echo something on stdout; echo "disk on fire" >&2; exit 3' failed with exit code 3: disk on fire`);
+    assert.equal(
+      o.error,
+      `Step 'shell: echo something on stdout; echo "disk on fire" >&2; exit 3' failed with exit code 3: disk on fire`,
+    );
     assert.equal(readIn(o.worktree, 'before.txt'), 'before\n');
     assert.ok(!existsIn(o.worktree, 'after.txt'), 'the step after the failure must not run');
 
@@ -73,7 +86,10 @@ describe('shell steps', () => {
 
   it("with merge 'always' the worktree's commits land in the repo after the run", async (t) => {
     const e = engineEnv(t);
-    const o = await e.runText(`- shell: 'echo merged content > merged.txt && git add merged.txt && git commit -qm "add merged"'\n`, { merge: 'always' });
+    const o = await e.runText(
+      `- shell: 'echo merged content > merged.txt && git add merged.txt && git commit -qm "add merged"'\n`,
+      { merge: 'always' },
+    );
     assert.equal(o.status, 'Completed', o.error);
     assert.equal(o.merge.status, 'merged');
     assert.equal(o.merge.commits, 1);
@@ -85,10 +101,13 @@ describe('shell steps', () => {
 
   it('worktree: false runs in place: files land in the project folder, no worktree is made', async (t) => {
     const e = engineEnv(t);
-    const o = await e.runText(`
+    const o = await e.runText(
+      `
 - shell: 'echo in place > inplace.txt && git add inplace.txt && git commit -qm inplace'
 - shell: 'pwd > where.txt'
-`, { worktree: false });
+`,
+      { worktree: false },
+    );
     assert.equal(o.status, 'Completed', o.error);
     assert.equal(o.worktree, null);
     assert.equal(o.merge, undefined);
@@ -106,11 +125,14 @@ describe('shell steps', () => {
 describe('claude steps (fake CLI)', () => {
   it('the interpolated prompt is one argv element; the child sees PRODIGY_AUTOMATION=true and runs in the worktree', async (t) => {
     const e = engineEnv(t);
-    const o = await e.runText(`
+    const o = await e.runText(
+      `
 - claude: '/echo \${ARG_2} and $ARG'
   capture_output: true
 - shell: 'echo "said: \${claude.output}" > said.txt; printenv PRODIGY_AUTOMATION > auto.txt'
-`, { args: ['first', 'two words'], env: { PRODIGY_AUTOMATION: 'false' } });
+`,
+      { args: ['first', 'two words'], env: { PRODIGY_AUTOMATION: 'false' } },
+    );
     assert.equal(o.status, 'Completed', o.error);
     const calls = e.claudeCalls();
     assert.equal(calls.length, 1);
@@ -134,14 +156,17 @@ describe('claude steps (fake CLI)', () => {
     assert.equal(e.claudeCalls().length, 1);
   });
 
-  it('a Claude command that does not exist ends the run Failed with ClaudeNotFoundError\'s message (naming prodigy.claude.command)', async (t) => {
+  it("a Claude command that does not exist ends the run Failed with ClaudeNotFoundError's message (naming prodigy.claude.command)", async (t) => {
     const e = engineEnv(t);
     const missing = path.join(e.root, 'no-such-dir', 'claude');
-    const o = await e.runText(`
+    const o = await e.runText(
+      `
 - shell: 'echo ran > first.txt'
 - claude: '/echo hi'
 - shell: 'echo after > after.txt'
-`, { claude: { command: missing, args: ['{prompt}'] } });
+`,
+      { claude: { command: missing, args: ['{prompt}'] } },
+    );
     const expected = new core.ClaudeNotFoundError(missing).message;
     assert.match(expected, /`prodigy\.claude\.command` setting/);
     assert.ok(expected.includes(missing));
@@ -159,7 +184,8 @@ describe('claude steps (fake CLI)', () => {
 describe('write_file steps', () => {
   it('writes text, pretty JSON and re-emitted YAML, creates folders, applies mode; ${write_file.output}', async (t) => {
     const e = engineEnv(t);
-    const o = await e.runText(`
+    const o = await e.runText(
+      `
 - write_file:
     path: 'notes/deep/\${ARG}.txt'
     content: "hello \${ARG}\\nline two"
@@ -178,7 +204,9 @@ describe('write_file steps', () => {
     mode: '0600'
   capture_output: true
 - shell: 'echo "\${write_file.output}" > wrote.txt'
-`, { args: ['alpha'] });
+`,
+      { args: ['alpha'] },
+    );
     assert.equal(o.status, 'Completed', o.error);
     assert.equal(readIn(o.worktree, 'notes/deep/alpha.txt'), 'hello alpha\nline two');
     assert.equal(readIn(o.worktree, 'data.json'), '{\n  "name": "alpha",\n  "list": [\n    1,\n    2\n  ]\n}\n');
@@ -196,7 +224,10 @@ describe('write_file steps', () => {
     content: 'x'
 `);
     assert.equal(o.status, 'Failed');
-    assert.equal(o.error, "Step 'write_file: missing/dir/x.txt' failed: folder missing/dir does not exist (set create_dirs: true)");
+    assert.equal(
+      o.error,
+      "Step 'write_file: missing/dir/x.txt' failed: folder missing/dir does not exist (set create_dirs: true)",
+    );
     assert.ok(!existsIn(o.worktree, 'missing'));
   });
 
@@ -223,16 +254,25 @@ describe('write_file steps', () => {
     const err = await caught(e.run(literal));
     assert.ok(err instanceof core.WorkflowLoadError, `expected a WorkflowLoadError, got ${err}`);
     assert.match(err.message, /\.\./);
-    assert.ok(!fs.existsSync(e.sessionsDir) || fs.readdirSync(e.sessionsDir).length === 0, 'no session for a file that does not load');
+    assert.ok(
+      !fs.existsSync(e.sessionsDir) || fs.readdirSync(e.sessionsDir).length === 0,
+      'no session for a file that does not load',
+    );
 
-    const o = await e.runText(`
+    const o = await e.runText(
+      `
 - write_file:
     path: '\${ARG}/escape.txt'
     content: 'x'
-`, { args: ['..'] });
+`,
+      { args: ['..'] },
+    );
     assert.equal(o.status, 'Failed');
     assert.equal(o.error, "Step 'write_file: ${ARG}/escape.txt' failed: path ../escape.txt contains '..'");
-    assert.ok(!fs.existsSync(path.join(path.dirname(o.worktree), 'escape.txt')), 'nothing written outside the worktree');
+    assert.ok(
+      !fs.existsSync(path.join(path.dirname(o.worktree), 'escape.txt')),
+      'nothing written outside the worktree',
+    );
   });
 });
 
@@ -275,24 +315,31 @@ describe('capture', () => {
     EOF
 `);
     assert.equal(o.status, 'Completed', o.error);
-    assert.equal(readIn(o.worktree, 'report.txt'), [
-      'shell.output=plain-output',
-      'version=3.2.1',
-      'name=demo',
-      'dep1=b',
-      'n=5',
-      'info={"name":"demo","deps":["a","b"],"nested":{"n":5}}',
-      'files=a.txt, b.txt, c.txt',
-      'file2=c.txt',
-      'count=42',
-      'count.stderr=note',
-      'flag=true',
-      'exit=0',
-      'success=true',
-      '',
-    ].join('\n'));
+    assert.equal(
+      readIn(o.worktree, 'report.txt'),
+      [
+        'shell.output=plain-output',
+        'version=3.2.1',
+        'name=demo',
+        'dep1=b',
+        'n=5',
+        'info={"name":"demo","deps":["a","b"],"nested":{"n":5}}',
+        'files=a.txt, b.txt, c.txt',
+        'file2=c.txt',
+        'count=42',
+        'count.stderr=note',
+        'flag=true',
+        'exit=0',
+        'success=true',
+        '',
+      ].join('\n'),
+    );
     const vars = e.checkpointFile(o.sessionId).variable_state;
-    assert.deepEqual(vars.info, { name: 'demo', deps: ['a', 'b'], nested: { n: 5 } }, 'json captures are kept as JSON values');
+    assert.deepEqual(
+      vars.info,
+      { name: 'demo', deps: ['a', 'b'], nested: { n: 5 } },
+      'json captures are kept as JSON values',
+    );
     assert.deepEqual(vars.files, ['a.txt', 'b.txt', 'c.txt']);
     assert.equal(vars.count, 42);
     assert.equal(vars.flag, true);
@@ -322,12 +369,15 @@ describe('capture', () => {
     assert.match(o.error, /^Step 'shell: echo not-json': output is not JSON \(capture_format: json\)/);
   });
 
-  it('output_file writes the step\'s stdout to a file, creating its folders', async (t) => {
+  it("output_file writes the step's stdout to a file, creating its folders", async (t) => {
     const e = engineEnv(t);
-    const o = await e.runText(`
+    const o = await e.runText(
+      `
 - shell: 'echo saved-output; echo line2'
   output_file: 'out/\${ARG}/saved.txt'
-`, { args: ['deep'] });
+`,
+      { args: ['deep'] },
+    );
     assert.equal(o.status, 'Completed', o.error);
     assert.equal(readIn(o.worktree, 'out/deep/saved.txt'), 'saved-output\nline2\n');
   });
@@ -336,7 +386,8 @@ describe('capture', () => {
 describe('environment, working_dir, timeout, args', () => {
   it('workflow env and step env reach the shell (step env wins); $VAR and ${VAR} render in commands', async (t) => {
     const e = engineEnv(t);
-    const o = await e.runText(`
+    const o = await e.runText(
+      `
 env:
   GREETING: "hello-\${ARG}"
   SHARED: "from-workflow"
@@ -346,13 +397,20 @@ commands:
       SHARED: "from-step"
       STEP_ONLY: "step-\${ARG_2}"
   - shell: 'printenv SHARED > env2.txt; echo "\${STEP_ONLY:-unset}" >> env2.txt'
-`, { args: ['first', 'second'] });
+`,
+      { args: ['first', 'second'] },
+    );
     assert.equal(o.status, 'Completed', o.error);
-    assert.deepEqual(lines(o.worktree, 'env.txt'), ['hello-first', 'from-step', 'step-second', 'hello-first hello-first']);
+    assert.deepEqual(lines(o.worktree, 'env.txt'), [
+      'hello-first',
+      'from-step',
+      'step-second',
+      'hello-first hello-first',
+    ]);
     assert.deepEqual(lines(o.worktree, 'env2.txt'), ['from-workflow', 'unset'], 'step env is for its step only');
   });
 
-  it('a step env value overrides a workflow env value for $VAR in that step\'s command too', async (t) => {
+  it("a step env value overrides a workflow env value for $VAR in that step's command too", async (t) => {
     const e = engineEnv(t);
     const o = await e.runText(`
 env:
@@ -378,7 +436,10 @@ commands:
   working_dir: sub
 `);
     assert.equal(o.status, 'Completed', o.error);
-    assert.equal(fs.realpathSync(readIn(o.worktree, 'sub/inner/where.txt').trim()), fs.realpathSync(path.join(o.worktree, 'sub/inner')));
+    assert.equal(
+      fs.realpathSync(readIn(o.worktree, 'sub/inner/where.txt').trim()),
+      fs.realpathSync(path.join(o.worktree, 'sub/inner')),
+    );
     assert.equal(readIn(o.worktree, 'sub/wd-file.txt'), 'in sub');
     assert.ok(!existsIn(o.worktree, 'where.txt') && !existsIn(o.worktree, 'wd-file.txt'));
   });
@@ -399,14 +460,19 @@ commands:
 `);
     const elapsed = Date.now() - started;
     assert.equal(o.status, 'Failed');
-    assert.match(o.error, /^Step 'shell: sleep 5; echo late > late\.txt' failed with exit code -1: Command timed out after 1 seconds$/);
+    assert.match(
+      o.error,
+      /^Step 'shell: sleep 5; echo late > late\.txt' failed with exit code -1: Command timed out after 1 seconds$/,
+    );
     assert.ok(elapsed < 4000, `took ${elapsed} ms`);
     assert.ok(!existsIn(o.worktree, 'late.txt'));
   });
 
   it('--args become $ARG, ${ARG_1}, ${ARG_2} in shell steps', async (t) => {
     const e = engineEnv(t);
-    const o = await e.runText(`- shell: 'echo "$ARG|\${ARG_1}|\${ARG_2}|\${ARG_3:-none}" > args.txt'\n`, { args: ['first', 'second word'] });
+    const o = await e.runText(`- shell: 'echo "$ARG|\${ARG_1}|\${ARG_2}|\${ARG_3:-none}" > args.txt'\n`, {
+      args: ['first', 'second word'],
+    });
     assert.equal(o.status, 'Completed', o.error);
     assert.equal(readIn(o.worktree, 'args.txt'), 'first|first|second word|none\n');
     assert.deepEqual(e.record(o.sessionId).metadata.args, ['first', 'second word']);
@@ -424,7 +490,10 @@ describe('commit_required', () => {
 - shell: 'echo never > never.txt'
 `);
     assert.equal(o.status, 'Failed');
-    assert.equal(o.error, "Step 'shell: echo no commit > loose.txt' has commit_required=true but no commits were created");
+    assert.equal(
+      o.error,
+      "Step 'shell: echo no commit > loose.txt' has commit_required=true but no commits were created",
+    );
     assert.equal(git(o.worktree, 'log', '-1', '--format=%s'), 'claude: feature.txt');
     assert.equal(git(o.worktree, 'show', 'HEAD:feature.txt'), 'new feature');
     assert.ok(!existsIn(o.worktree, 'never.txt'));
@@ -445,7 +514,13 @@ describe('on_failure', () => {
     assert.equal(o.status, 'Completed', o.error);
     assert.equal(readIn(o.worktree, 'next.txt'), 'next\n');
     const cp = e.checkpointFile(o.sessionId);
-    assert.deepEqual(cp.completed_steps.map((s) => [s.step_index, s.success]), [[0, false], [1, true]]);
+    assert.deepEqual(
+      cp.completed_steps.map((s) => [s.step_index, s.success]),
+      [
+        [0, false],
+        [1, true],
+      ],
+    );
     assert.match(e.log(o), /failed with exit code 9: broken \(on_failure: true, going on\)/);
   });
 
@@ -489,7 +564,10 @@ describe('on_failure', () => {
 `);
     assert.equal(o.status, 'Completed', o.error);
     assert.deepEqual(lines(o.worktree, 'order.txt'), ['first', 'from-claude']);
-    assert.deepEqual(e.claudeCalls().map((c) => c.prompt), ['/write second.txt from-claude']);
+    assert.deepEqual(
+      e.claudeCalls().map((c) => c.prompt),
+      ['/write second.txt from-claude'],
+    );
     assert.ok(existsIn(o.worktree, 'next.txt'));
   });
 
@@ -498,7 +576,10 @@ describe('on_failure', () => {
     const o = await e.run(fixture('on-failure-retry.yml'));
     assert.equal(o.status, 'Completed', o.error);
     assert.equal(lines(o.worktree, 'attempts.txt').length, 3, 'failed twice, passed on the third attempt');
-    assert.deepEqual(e.claudeCalls().map((c) => c.prompt), ['/write marker-1 fixed after attempt 1', '/write marker-2 fixed after attempt 2']);
+    assert.deepEqual(
+      e.claudeCalls().map((c) => c.prompt),
+      ['/write marker-1 fixed after attempt 1', '/write marker-2 fixed after attempt 2'],
+    );
     assert.equal(readIn(o.worktree, 'after.txt'), 'fixed after attempt 2\n');
     assert.match(e.log(o), /Retrying 'shell: echo attempt >> attempts\.txt; test -f marker-2' \(attempt 3\/3\)/);
     const cp = e.checkpointFile(o.sessionId);
@@ -516,10 +597,16 @@ describe('on_failure', () => {
 - shell: 'echo next > next.txt'
 `);
     assert.equal(o.status, 'Failed');
-    assert.equal(o.error, "Step 'shell: echo attempt >> attempts.txt; test -f never-there' failed with exit code 1 after 3 attempts");
+    assert.equal(
+      o.error,
+      "Step 'shell: echo attempt >> attempts.txt; test -f never-there' failed with exit code 1 after 3 attempts",
+    );
     assert.equal(lines(o.worktree, 'attempts.txt').length, 3);
     // The engine runs the handlers after every failed attempt, the last one included.
-    assert.deepEqual(e.claudeCalls().map((c) => c.prompt), ['/echo fixing attempt 1', '/echo fixing attempt 2', '/echo fixing attempt 3']);
+    assert.deepEqual(
+      e.claudeCalls().map((c) => c.prompt),
+      ['/echo fixing attempt 1', '/echo fixing attempt 2', '/echo fixing attempt 3'],
+    );
     assert.ok(!existsIn(o.worktree, 'next.txt'));
     assert.equal(e.record(o.sessionId).status, 'Failed');
   });
@@ -539,7 +626,10 @@ describe('on_failure', () => {
     assert.deepEqual(lines(o.worktree, 'handled.txt'), ['handled exit 4 attempt 1', 'handled exit 4 attempt 2']);
     assert.equal(readIn(o.worktree, 'later.txt'), 'later\n');
     const cp = e.checkpointFile(o.sessionId);
-    assert.deepEqual(cp.completed_steps.map((s) => s.success), [false, true]);
+    assert.deepEqual(
+      cp.completed_steps.map((s) => s.success),
+      [false, true],
+    );
     assert.match(e.log(o), /failed after 2 attempts; going on \(fail_workflow: false\)/);
   });
 });
@@ -630,9 +720,15 @@ describe('secrets', () => {
     assert.ok(!eventText(o).includes(secret));
     const files = allFiles(e.home);
     for (const where of ['sessions', 'state', path.join('vscode', 'logs')]) {
-      assert.ok(files.some((f) => f.startsWith(path.join(e.home, where) + path.sep)), `expected files under ${where}`);
+      assert.ok(
+        files.some((f) => f.startsWith(path.join(e.home, where) + path.sep)),
+        `expected files under ${where}`,
+      );
     }
-    assert.ok(files.some((f) => f.includes(`${path.sep}snapshots${path.sep}`)), 'snapshots were written');
+    assert.ok(
+      files.some((f) => f.includes(`${path.sep}snapshots${path.sep}`)),
+      'snapshots were written',
+    );
     assert.deepEqual(filesContaining(e.home, secret), []);
     const cp = e.checkpointFile(o.sessionId);
     assert.equal(cp.completed_steps[0].captured_variables.token_line, 'token is ***', 'the capture is stored, masked');
@@ -666,7 +762,7 @@ describe('dry run', () => {
 });
 
 describe('session record and checkpoints', () => {
-  it('one checkpoint per step with its index, name and the worktree HEAD; Prodigy\'s checkpoint file', async (t) => {
+  it("one checkpoint per step with its index, name and the worktree HEAD; Prodigy's checkpoint file", async (t) => {
     const e = engineEnv(t);
     const heads = path.join(e.root, 'heads.txt');
     const file = fixture('session-record.yml');
@@ -704,7 +800,10 @@ describe('session record and checkpoints', () => {
     assert.equal(cp.workflow_name, 'session-record');
     assert.equal(cp.execution_state.status, 'Completed');
     assert.equal(cp.total_steps, 3);
-    assert.deepEqual(cp.completed_steps.map((s) => [s.step_index, s.command, s.success]), names.map((n, i) => [i, n, true]));
+    assert.deepEqual(
+      cp.completed_steps.map((s) => [s.step_index, s.command, s.success]),
+      names.map((n, i) => [i, n, true]),
+    );
     assert.equal(cp.completed_steps[1].output, 'version-7\n');
     assert.equal(cp.variable_state.version, 'version-7');
     assert.equal(cp.workflow_hash, wf.hash);

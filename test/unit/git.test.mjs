@@ -51,7 +51,12 @@ describe('runGit', () => {
     process.env.GIT_DIR = '/nonexistent/.git';
     t.after(() => delete process.env.GIT_DIR);
     const r = await g.runGit(repo, ['-c', 'alias.envdump=!env', 'envdump'], { env: { PRODIGY_PROBE: 'yes' } });
-    const env = Object.fromEntries(r.stdout.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const env = Object.fromEntries(
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     assert.equal(env.LC_ALL, 'C');
     assert.equal(env.GIT_TERMINAL_PROMPT, '0');
     assert.equal(env.PRODIGY_PROBE, 'yes');
@@ -165,32 +170,50 @@ describe('session worktrees', () => {
     assert.ok(!text.endsWith('\n'), 'pretty JSON without a trailing newline, as serde writes it');
     const meta = JSON.parse(text);
     assert.deepEqual(Object.keys(meta), [
-      'session_id', 'worktree_name', 'branch', 'original_branch', 'created_at', 'updated_at', 'status', 'iterations',
-      'stats', 'merged', 'merged_at', 'error', 'merge_prompt_shown', 'merge_prompt_response', 'interrupted_at',
-      'interruption_type', 'last_checkpoint', 'resumable',
+      'session_id',
+      'worktree_name',
+      'branch',
+      'original_branch',
+      'created_at',
+      'updated_at',
+      'status',
+      'iterations',
+      'stats',
+      'merged',
+      'merged_at',
+      'error',
+      'merge_prompt_shown',
+      'merge_prompt_response',
+      'interrupted_at',
+      'interruption_type',
+      'last_checkpoint',
+      'resumable',
     ]);
     assert.match(meta.created_at, NINE_DIGITS_Z);
     assert.equal(meta.updated_at, meta.created_at);
-    assert.deepEqual({ ...meta, created_at: 'T', updated_at: 'T' }, {
-      session_id: 'session-abc',
-      worktree_name: 'session-abc',
-      branch: 'prodigy-session-abc',
-      original_branch: 'main',
-      created_at: 'T',
-      updated_at: 'T',
-      status: 'in_progress',
-      iterations: { completed: 0, max: 10 },
-      stats: { files_changed: 0, commits: 0, last_commit_sha: null },
-      merged: false,
-      merged_at: null,
-      error: null,
-      merge_prompt_shown: false,
-      merge_prompt_response: null,
-      interrupted_at: null,
-      interruption_type: null,
-      last_checkpoint: null,
-      resumable: false,
-    });
+    assert.deepEqual(
+      { ...meta, created_at: 'T', updated_at: 'T' },
+      {
+        session_id: 'session-abc',
+        worktree_name: 'session-abc',
+        branch: 'prodigy-session-abc',
+        original_branch: 'main',
+        created_at: 'T',
+        updated_at: 'T',
+        status: 'in_progress',
+        iterations: { completed: 0, max: 10 },
+        stats: { files_changed: 0, commits: 0, last_commit_sha: null },
+        merged: false,
+        merged_at: null,
+        error: null,
+        merge_prompt_shown: false,
+        merge_prompt_response: null,
+        interrupted_at: null,
+        interruption_type: null,
+        last_checkpoint: null,
+        resumable: false,
+      },
+    );
     assert.equal(read(repoDir, '.gitignore'), '.metadata/\n');
     assert.equal(git(repo, 'status', '--porcelain'), '', 'the main checkout is untouched');
   });
@@ -274,8 +297,14 @@ describe('session worktrees', () => {
     const lines = log.split('\n');
     assert.equal(lines.length, 2);
     assert.ok(!log.endsWith('\n'));
-    assert.match(lines[0], /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\] Cleaned up merged worktree session: sa \(branch: prodigy-sa\)$/);
-    assert.match(lines[1], /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\] Removed worktree session: sb \(branch: prodigy-sb\)$/);
+    assert.match(
+      lines[0],
+      /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\] Cleaned up merged worktree session: sa \(branch: prodigy-sa\)$/,
+    );
+    assert.match(
+      lines[1],
+      /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\] Removed worktree session: sb \(branch: prodigy-sb\)$/,
+    );
   });
 
   it('removeSessionWorktree prunes a worktree whose folder was deleted by hand', async (t) => {
@@ -323,8 +352,10 @@ describe('WorktreeState', () => {
     const file = path.join(root, 'state.json');
     fs.writeFileSync(file, JSON.stringify(prodigyWritten, null, 2));
     assert.deepEqual(g.readWorktreeState(file), prodigyWritten);
-    for (const status of g.WORKTREE_STATUSES) assert.ok(g.WorktreeState.safeParse({ ...prodigyWritten, status }).success, status);
-    for (const t2 of ['termination', 'process_kill', 'unknown']) assert.ok(g.WorktreeState.safeParse({ ...prodigyWritten, interruption_type: t2 }).success);
+    for (const status of g.WORKTREE_STATUSES)
+      assert.ok(g.WorktreeState.safeParse({ ...prodigyWritten, status }).success, status);
+    for (const t2 of ['termination', 'process_kill', 'unknown'])
+      assert.ok(g.WorktreeState.safeParse({ ...prodigyWritten, interruption_type: t2 }).success);
 
     const { original_branch, ...old } = prodigyWritten;
     assert.equal(original_branch, 'main');
@@ -336,7 +367,13 @@ describe('WorktreeState', () => {
     const { root } = makeRepo(t);
     const file = path.join(root, 'bad.json');
     fs.writeFileSync(file, JSON.stringify({ ...prodigyWritten, status: 'InProgress' }));
-    const err = (() => { try { g.readWorktreeState(file); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        g.readWorktreeState(file);
+      } catch (e) {
+        return e;
+      }
+    })();
     assert.ok(err instanceof core.CorruptFileError);
     assert.equal(err.file, file);
     assert.match(err.message, /bad\.json: wrongly shaped: status/);
@@ -362,9 +399,15 @@ describe('WorktreeState', () => {
     assert.deepEqual(Object.keys(onDisk).slice(0, 18), Object.keys(prodigyWritten), '§8 order, unknown keys after');
 
     const before = fs.readFileSync(file, 'utf8');
-    assert.throws(() => g.updateWorktreeState(file, { status: 'done' }), (e) => e instanceof core.ProdigyError && e.message.includes(file));
+    assert.throws(
+      () => g.updateWorktreeState(file, { status: 'done' }),
+      (e) => e instanceof core.ProdigyError && e.message.includes(file),
+    );
     assert.equal(fs.readFileSync(file, 'utf8'), before, 'a rejected update writes nothing');
-    assert.deepEqual(fs.readdirSync(root).filter((n) => n.endsWith('.tmp')), []);
+    assert.deepEqual(
+      fs.readdirSync(root).filter((n) => n.endsWith('.tmp')),
+      [],
+    );
   });
 });
 
@@ -411,7 +454,10 @@ describe('working tree changes', () => {
     const first = git(repo, 'rev-parse', 'HEAD');
     commitFile(repo, 'src/deep/x.ts', 'x');
     assert.deepEqual([...(await g.filesInCommit(repo, first))], ['README.md']);
-    assert.deepEqual([...(await g.filesInCommit(path.join(repo, 'src'), 'HEAD'))].sort(), ['README.md', 'src/deep/x.ts']);
+    assert.deepEqual([...(await g.filesInCommit(path.join(repo, 'src'), 'HEAD'))].sort(), [
+      'README.md',
+      'src/deep/x.ts',
+    ]);
   });
 
   it('changedFiles reports adds, edits, deletes and renames between commits and against the working tree', async (t) => {
@@ -456,7 +502,10 @@ describe('working tree changes', () => {
     git(repo, 'gc', '-q', '--prune=now');
     assert.equal(await g.commitExists(repo, kept), true);
     assert.equal(await g.commitExists(repo, lost), false, 'control: an unkept commit is collected');
-    await assert.rejects(g.keepCommit(repo, 'HEAD', kept), (e) => e instanceof core.ProdigyError && /must start with refs\//.test(e.message));
+    await assert.rejects(
+      g.keepCommit(repo, 'HEAD', kept),
+      (e) => e instanceof core.ProdigyError && /must start with refs\//.test(e.message),
+    );
 
     await g.resetHard(repo, kept);
     assert.equal(git(repo, 'rev-parse', 'HEAD'), kept);
@@ -476,7 +525,11 @@ describe('mergeBranch', () => {
     assert.equal(git(repo, 'rev-parse', 'HEAD^1'), before);
     assert.equal(git(repo, 'rev-parse', 'HEAD^2'), git(repo, 'rev-parse', wt.branch));
     assert.equal(git(repo, 'log', '-1', '--format=%s'), "Merge branch 'prodigy-session-m1' into main");
-    assert.equal(git(repo, 'log', '-1', '--format=%an <%ae>'), 'Test User <test@example.com>', 'the configured identity is used');
+    assert.equal(
+      git(repo, 'log', '-1', '--format=%an <%ae>'),
+      'Test User <test@example.com>',
+      'the configured identity is used',
+    );
     assert.equal(read(repo, 'feature.txt'), 'from the session\n');
     assert.equal(git(repo, 'status', '--porcelain'), '');
 
@@ -572,7 +625,7 @@ describe('mergeBranch', () => {
     const err = await caught(g.mergeBranch({ repo, branch: wt.branch, target: 'main' }));
     assert.ok(err instanceof g.MergeRefusedError);
     assert.match(err.message, /a merge is already in progress/);
-    assert.ok(fs.existsSync(path.join(repo, '.git', 'MERGE_HEAD')), 'the user\'s merge is still there');
+    assert.ok(fs.existsSync(path.join(repo, '.git', 'MERGE_HEAD')), "the user's merge is still there");
   });
 
   it('makes the merge commit with a fallback identity when none is configured anywhere', async (t) => {
@@ -583,7 +636,13 @@ describe('mergeBranch', () => {
     commitFile(wt.path, 'feature.txt', 'x\n');
     const result = await g.mergeBranch({ repo: r.repo, branch: wt.branch, target: 'main' });
     assert.equal(result.status, 'merged');
-    assert.equal(git(r.repo, 'log', '-1', '--format=%an <%ae>|%cn <%ce>|%P'), `Prodigy <prodigy@localhost>|Prodigy <prodigy@localhost>|${git(r.repo, 'rev-parse', 'HEAD^1')} ${git(r.repo, 'rev-parse', wt.branch)}`);
-    assert.throws(() => git(r.repo, 'config', '--get', 'user.email'), 'the fallback lives in the environment only, never in config');
+    assert.equal(
+      git(r.repo, 'log', '-1', '--format=%an <%ae>|%cn <%ce>|%P'),
+      `Prodigy <prodigy@localhost>|Prodigy <prodigy@localhost>|${git(r.repo, 'rev-parse', 'HEAD^1')} ${git(r.repo, 'rev-parse', wt.branch)}`,
+    );
+    assert.throws(
+      () => git(r.repo, 'config', '--get', 'user.email'),
+      'the fallback lives in the environment only, never in config',
+    );
   });
 });

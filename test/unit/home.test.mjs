@@ -9,12 +9,18 @@ const { resolveHome, SessionManager, HomePaths } = core;
 
 describe('resolveHome', () => {
   it('an explicit home wins over PRODIGY_HOME', () => {
-    assert.equal(resolveHome({ home: '/opt/explicit', env: { PRODIGY_HOME: '/opt/from-env' } }), path.resolve('/opt/explicit'));
+    assert.equal(
+      resolveHome({ home: '/opt/explicit', env: { PRODIGY_HOME: '/opt/from-env' } }),
+      path.resolve('/opt/explicit'),
+    );
   });
 
   it('PRODIGY_HOME is used when there is no explicit home', () => {
     assert.equal(resolveHome({ env: { PRODIGY_HOME: '/opt/from-env' } }), path.resolve('/opt/from-env'));
-    assert.equal(resolveHome({ home: undefined, env: { PRODIGY_HOME: '/opt/from-env' } }), path.resolve('/opt/from-env'));
+    assert.equal(
+      resolveHome({ home: undefined, env: { PRODIGY_HOME: '/opt/from-env' } }),
+      path.resolve('/opt/from-env'),
+    );
   });
 
   it('~/.prodigy when neither is set', () => {
@@ -29,7 +35,10 @@ describe('resolveHome', () => {
 
   it('expands ~ and resolves relative paths to absolute ones', () => {
     assert.equal(resolveHome({ home: '~', env: {} }), os.homedir());
-    assert.equal(resolveHome({ home: '~/elsewhere/.prodigy', env: {} }), path.join(os.homedir(), 'elsewhere', '.prodigy'));
+    assert.equal(
+      resolveHome({ home: '~/elsewhere/.prodigy', env: {} }),
+      path.join(os.homedir(), 'elsewhere', '.prodigy'),
+    );
     assert.equal(resolveHome({ env: { PRODIGY_HOME: '~/p' } }), path.join(os.homedir(), 'p'));
     assert.equal(resolveHome({ home: 'relative/home', env: {} }), path.resolve('relative/home'));
     assert.ok(path.isAbsolute(resolveHome({ home: 'x', env: {} })));
@@ -60,7 +69,10 @@ describe('SessionManager home', () => {
       assert.equal(m.paths.indexFile, path.join(h.home, 'vscode', 'session-index.json'));
       assert.equal(m.paths.locksDir, path.join(h.home, 'vscode', 'locks'));
       assert.equal(m.paths.sessionFile('workflow-1'), path.join(h.home, 'sessions', 'workflow-1.json'));
-      assert.equal(m.paths.workflowCheckpointsDir('workflow-1'), path.join(h.home, 'state', 'workflow-1', 'checkpoints'));
+      assert.equal(
+        m.paths.workflowCheckpointsDir('workflow-1'),
+        path.join(h.home, 'state', 'workflow-1', 'checkpoints'),
+      );
     }
   });
 
@@ -69,7 +81,10 @@ describe('SessionManager home', () => {
     h.writeSession(makeSession('workflow-1736937000123'));
     const m = new SessionManager({ env: { PRODIGY_HOME: h.home } });
     try {
-      assert.deepEqual((await m.listSessions()).sessions.map((s) => s.id), ['workflow-1736937000123']);
+      assert.deepEqual(
+        (await m.listSessions()).sessions.map((s) => s.id),
+        ['workflow-1736937000123'],
+      );
     } finally {
       m.close();
     }

@@ -10,7 +10,14 @@ const { interpolate, renderValue, resolveVariable } = core;
 // `referencedVariables` is not (yet) re-exported from src/core/index.ts; bundle the module itself when needed.
 function loadInterpolationModule() {
   const entry = path.join(ROOT, 'src', 'core', 'workflow', 'interpolation.ts');
-  const out = buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'silent' });
+  const out = buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+    logLevel: 'silent',
+  });
   const mod = { exports: {} };
   new Function('module', 'exports', out.outputFiles[0].text)(mod, mod.exports);
   return mod.exports;
@@ -74,7 +81,10 @@ describe('interpolate: unresolved placeholders', () => {
   });
 
   it('does not resolve prototype members', () => {
-    assert.equal(interpolate('${constructor} ${toString} ${o.hasOwnProperty}', { o: {} }), '${constructor} ${toString} ${o.hasOwnProperty}');
+    assert.equal(
+      interpolate('${constructor} ${toString} ${o.hasOwnProperty}', { o: {} }),
+      '${constructor} ${toString} ${o.hasOwnProperty}',
+    );
   });
 });
 
@@ -120,7 +130,13 @@ describe('resolveVariable', () => {
   });
 
   it('walks nested objects and arrays', () => {
-    const vars = { user: { name: 'Bob', address: { city: 'NYC' }, tags: ['x', { k: 'v' }] }, grid: [[1, 2], [3, 4]] };
+    const vars = {
+      user: { name: 'Bob', address: { city: 'NYC' }, tags: ['x', { k: 'v' }] },
+      grid: [
+        [1, 2],
+        [3, 4],
+      ],
+    };
     assert.deepEqual(resolveVariable('user.address.city', vars), { found: true, value: 'NYC' });
     assert.deepEqual(resolveVariable('user.tags[1].k', vars), { found: true, value: 'v' });
     assert.deepEqual(resolveVariable('grid[1][0]', vars), { found: true, value: 3 });

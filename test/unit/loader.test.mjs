@@ -45,7 +45,12 @@ const shellStep = (command, extra = {}) => ({
   env: {},
   ...extra,
 });
-const claudeStep = (command, extra = {}) => ({ ...shellStep(command, extra), kind: 'claude', display: `claude: ${command}`, ...extra });
+const claudeStep = (command, extra = {}) => ({
+  ...shellStep(command, extra),
+  kind: 'claude',
+  display: `claude: ${command}`,
+  ...extra,
+});
 
 // ---- every fixture ------------------------------------------------------------------------
 
@@ -73,7 +78,12 @@ const VALID = {
   'valid-shell-only-retry.yml': { shape: 'commands', steps: 3, name: 'shell-only-retry' },
   'valid-prodigy-debug-tests.yml': { shape: 'list', steps: 2 },
   'valid-prodigy-implement-spec.yml': { shape: 'commands', steps: 3, name: 'implement-spec' },
-  'valid-prodigy-debt-mapreduce.yml': { shape: 'mapreduce', phases: [1, 2, 2], merge: 2, name: 'parallel-debt-elimination' },
+  'valid-prodigy-debt-mapreduce.yml': {
+    shape: 'mapreduce',
+    phases: [1, 2, 2],
+    merge: 2,
+    name: 'parallel-debt-elimination',
+  },
   'valid-prodigy-coverage.yml': { shape: 'list', steps: 4, warnings: 1 },
   'valid-prodigy-environment-example.yml': { shape: 'commands', steps: 3, warnings: 2 },
 };
@@ -94,12 +104,20 @@ const MALFORMED = {
   'malformed-timeout-type.yml': [5, 14, 'timeout must be a number of seconds, got "soon"'],
   'malformed-foreach.yml': [3, 3, 'foreach: is not supported yet'],
   'malformed-goal-seek.yml': [2, 3, 'goal_seek: was removed from Prodigy'],
-  'malformed-bad-secrets.yml': [5, 16, 'secrets.DB_PASSWORD must be the name of an environment variable or {provider, key}, got 12345'],
+  'malformed-bad-secrets.yml': [
+    5,
+    16,
+    'secrets.DB_PASSWORD must be the name of an environment variable or {provider, key}, got 12345',
+  ],
   'malformed-secret-missing-key.yml': [5, 5, 'secrets.DB_PASSWORD.key is required'],
   'malformed-on-failure-max-attempts.yml': [5, 19, 'on_failure.max_attempts must be a number (1 or more), got "three"'],
   'malformed-write-file-dotdot.yml': [3, 11, 'write_file.path must stay inside the working directory'],
   'malformed-mapreduce-no-map.yml': [2, 1, 'a MapReduce workflow needs map:'],
-  'malformed-mapreduce-max-parallel.yml': [6, 17, 'map.max_parallel must be a number (1 or more) or "$VAR"/"${VAR}", got "lots"'],
+  'malformed-mapreduce-max-parallel.yml': [
+    6,
+    17,
+    'map.max_parallel must be a number (1 or more) or "$VAR"/"${VAR}", got "lots"',
+  ],
   'malformed-commands-and-steps.yml': [4, 1, 'both commands: and steps:'],
   'malformed-handler-write-file.yml': [4, 7, 'an on_failure handler must be a claude: or shell: command'],
 };
@@ -107,9 +125,13 @@ const MALFORMED = {
 describe('workflow fixtures', () => {
   it('every fixture file is listed here (as valid or malformed)', () => {
     // Only the files at the top: subfolders (engine/) belong to other suites.
-    const files = fs.readdirSync(DIR, { withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name);
+    const files = fs
+      .readdirSync(DIR, { withFileTypes: true })
+      .filter((e) => e.isFile() && !e.name.startsWith('.'))
+      .map((e) => e.name);
     for (const f of files) assert.ok(f in VALID || f in MALFORMED, `unlisted fixture ${f}`);
-    for (const f of [...Object.keys(VALID), ...Object.keys(MALFORMED)]) assert.ok(files.includes(f), `missing fixture ${f}`);
+    for (const f of [...Object.keys(VALID), ...Object.keys(MALFORMED)])
+      assert.ok(files.includes(f), `missing fixture ${f}`);
   });
 
   for (const [file, want] of Object.entries(VALID)) {
@@ -151,7 +173,12 @@ describe('workflow fixtures', () => {
   }
 
   it('shell-only fixtures need nothing but sh', () => {
-    const all = (wf) => [...wf.steps, ...(wf.mapreduce ? [...wf.mapreduce.setup.steps, ...wf.mapreduce.map.agent_template, ...wf.mapreduce.reduce] : [])];
+    const all = (wf) => [
+      ...wf.steps,
+      ...(wf.mapreduce
+        ? [...wf.mapreduce.setup.steps, ...wf.mapreduce.map.agent_template, ...wf.mapreduce.reduce]
+        : []),
+    ];
     for (const file of Object.keys(VALID).filter((f) => f.includes('shell-only'))) {
       for (const step of all(load(file))) {
         assert.notEqual(step.kind, 'claude', `${file}: ${step.display}`);
@@ -257,7 +284,10 @@ describe('shapes', () => {
 
   it('a scalar or a number at the top level is refused with the expected shapes', () => {
     const err = loadError(() => yaml('42\n'));
-    assert.equal(err.message, 'wf.yml:1:1: expected a list of steps, or an object with `commands:` (or `mode: mapreduce`), got 42');
+    assert.equal(
+      err.message,
+      'wf.yml:1:1: expected a list of steps, or an object with `commands:` (or `mode: mapreduce`), got 42',
+    );
   });
 });
 
@@ -280,7 +310,15 @@ describe('steps', () => {
 
   it('options: name label, timeout (numeric string), working_dir, env (stringified), output_file', () => {
     const [build, review] = load('valid-commands-basic.yml').steps;
-    assert.deepEqual(bare(build), shellStep('cargo build --release', { name: 'Build', timeout: 300, working_dir: 'crates/core', env: { RUST_LOG: 'debug', JOBS: '4' } }));
+    assert.deepEqual(
+      bare(build),
+      shellStep('cargo build --release', {
+        name: 'Build',
+        timeout: 300,
+        working_dir: 'crates/core',
+        env: { RUST_LOG: 'debug', JOBS: '4' },
+      }),
+    );
     assert.equal(review.output_file, '.prodigy/review.md');
     assert.equal(review.commit_required, true);
   });
@@ -296,7 +334,12 @@ describe('steps', () => {
     // test: is shell + on_failure, with a deprecation warning.
     assert.equal(steps[5].kind, 'shell');
     assert.equal(steps[5].command, 'cargo test');
-    assert.deepEqual(steps[5].on_failure, { ignore: false, handlers: [claudeStep('/prodigy-debug-test-failure')], max_attempts: 2, fail_workflow: false });
+    assert.deepEqual(steps[5].on_failure, {
+      ignore: false,
+      handlers: [claudeStep('/prodigy-debug-test-failure')],
+      max_attempts: 2,
+      fail_workflow: false,
+    });
     assert.deepEqual(steps[6], claudeStep('/prodigy-old-style', { commit_required: true }));
     const warnings = load('valid-legacy-steps.yml').warnings.map((w) => `${w.line}:${w.col} ${w.message}`);
     assert.deepEqual(warnings, [
@@ -307,7 +350,10 @@ describe('steps', () => {
 
   it('display is the command before interpolation', () => {
     const wf = yaml('- claude: /fix ${item}\n- shell: echo $X\n- write_file: {path: "o/${a}.txt", content: c}\n');
-    assert.deepEqual(wf.steps.map((s) => s.display), ['claude: /fix ${item}', 'shell: echo $X', 'write_file: o/${a}.txt']);
+    assert.deepEqual(
+      wf.steps.map((s) => s.display),
+      ['claude: /fix ${item}', 'shell: echo $X', 'write_file: o/${a}.txt'],
+    );
     assert.equal(wf.steps[2].command, '');
   });
 
@@ -332,7 +378,13 @@ describe('steps', () => {
   it('an unknown capture_format is a warning and reads as string', () => {
     const wf = yaml('- shell: a\n  capture: x\n  capture_format: csv\n');
     assert.equal(wf.steps[0].capture_format, 'string');
-    assert.deepEqual(wf.warnings, [{ line: 3, col: 19, message: 'step 1: capture_format must be one of string, json, lines, number, boolean; got "csv", using string' }]);
+    assert.deepEqual(wf.warnings, [
+      {
+        line: 3,
+        col: 19,
+        message: 'step 1: capture_format must be one of string, json, lines, number, boolean; got "csv", using string',
+      },
+    ]);
   });
 
   it('write_file: defaults, formats, mode (an unquoted 0755 too), create_dirs', () => {
@@ -346,47 +398,91 @@ describe('steps', () => {
   });
 
   it('write_file errors: missing content, bad format, bad mode, a ".." segment anywhere', () => {
-    assert.match(loadError(() => yaml('- write_file: {path: a}\n')).message, /^wf\.yml:1:15: write_file\.content is required/);
-    assert.match(loadError(() => yaml('- write_file: {path: a, content: b, format: xml}\n')).message, /write_file\.format must be one of text, json, yaml, got "xml"/);
-    assert.match(loadError(() => yaml('- write_file: {path: a, content: b, mode: rwx}\n')).message, /write_file\.mode must be an octal mode string/);
-    assert.match(loadError(() => yaml('- write_file: {path: "a/../../b", content: b}\n')).message, /stay inside the working directory/);
+    assert.match(
+      loadError(() => yaml('- write_file: {path: a}\n')).message,
+      /^wf\.yml:1:15: write_file\.content is required/,
+    );
+    assert.match(
+      loadError(() => yaml('- write_file: {path: a, content: b, format: xml}\n')).message,
+      /write_file\.format must be one of text, json, yaml, got "xml"/,
+    );
+    assert.match(
+      loadError(() => yaml('- write_file: {path: a, content: b, mode: rwx}\n')).message,
+      /write_file\.mode must be an octal mode string/,
+    );
+    assert.match(
+      loadError(() => yaml('- write_file: {path: "a/../../b", content: b}\n')).message,
+      /stay inside the working directory/,
+    );
     assert.equal(yaml('- write_file: {path: "a/..b", content: c}\n').steps[0].write_file.path, 'a/..b');
   });
 
   it('a step with no command, with two, or of the wrong type is an error at the step', () => {
-    assert.equal(loadError(() => yaml('- shell: a\n- timeout: 3\n')).message, 'wf.yml:2:3: step 2 has no command (claude:, shell: or write_file:)');
+    assert.equal(
+      loadError(() => yaml('- shell: a\n- timeout: 3\n')).message,
+      'wf.yml:2:3: step 2 has no command (claude:, shell: or write_file:)',
+    );
     assert.equal(
       loadError(() => yaml('- shel: a\n')).message,
       'wf.yml:1:3: step 1 has no command (claude:, shell: or write_file:); did you mean shell: instead of shel:?',
     );
-    assert.match(loadError(() => yaml('- shell: a\n  write_file: {path: a, content: b}\n')).message, /^wf\.yml:2:3: step 1 has both shell: and write_file:/);
-    assert.match(loadError(() => yaml('- claude: a\n  test: {command: b}\n')).message, /step 1 has both claude: and test:/);
-    assert.equal(loadError(() => yaml('- 42\n')).message, 'wf.yml:1:3: step 1 must be a map with claude:, shell: or write_file:, or a command string; got 42');
-    assert.equal(loadError(() => yaml('-\n- shell: a\n')).message, 'wf.yml:1:2: step 1 is empty: expected claude:, shell: or write_file:');
-    assert.equal(loadError(() => yaml('- shell:\n')).message, 'wf.yml:1:3: shell must be a non-empty string, got nothing (null)');
+    assert.match(
+      loadError(() => yaml('- shell: a\n  write_file: {path: a, content: b}\n')).message,
+      /^wf\.yml:2:3: step 1 has both shell: and write_file:/,
+    );
+    assert.match(
+      loadError(() => yaml('- claude: a\n  test: {command: b}\n')).message,
+      /step 1 has both claude: and test:/,
+    );
+    assert.equal(
+      loadError(() => yaml('- 42\n')).message,
+      'wf.yml:1:3: step 1 must be a map with claude:, shell: or write_file:, or a command string; got 42',
+    );
+    assert.equal(
+      loadError(() => yaml('-\n- shell: a\n')).message,
+      'wf.yml:1:2: step 1 is empty: expected claude:, shell: or write_file:',
+    );
+    assert.equal(
+      loadError(() => yaml('- shell:\n')).message,
+      'wf.yml:1:3: shell must be a non-empty string, got nothing (null)',
+    );
   });
 
   it('option types are checked, with the key and the value in the message', () => {
     const cases = [
       ['- shell: a\n  commit_required: "yes"\n', 'wf.yml:2:20: commit_required must be true or false, got "yes"'],
       ['- shell: a\n  timeout: -5\n', 'wf.yml:2:12: timeout must be a number of seconds, got -5'],
-      ['- shell: a\n  capture_output: 3\n', 'wf.yml:2:19: capture_output must be true, false or a variable name, got 3'],
+      [
+        '- shell: a\n  capture_output: 3\n',
+        'wf.yml:2:19: capture_output must be true, false or a variable name, got 3',
+      ],
       ['- shell: a\n  env: [A]\n', 'wf.yml:2:8: env must be a map of NAME: value, got a list'],
       ['- shell: a\n  working_dir: {}\n', 'wf.yml:2:16: working_dir must be a non-empty string, got a map'],
-      ['commands:\n  - shell: a\n    on_failure:\n      max_retries: -1\n', 'wf.yml:4:20: on_failure.max_retries must be a number (0 or more), got -1'],
+      [
+        'commands:\n  - shell: a\n    on_failure:\n      max_retries: -1\n',
+        'wf.yml:4:20: on_failure.max_retries must be a number (0 or more), got -1',
+      ],
     ];
     for (const [text, message] of cases) assert.equal(loadError(() => yaml(text)).message, message);
   });
 
   it('foreach and goal_seek are errors at their key', () => {
-    assert.match(loadError(() => yaml('- foreach: {foreach: [a], do: [shell: x]}\n')).message, /^wf\.yml:1:3: step 1: foreach: is not supported yet; use a MapReduce workflow/);
-    assert.match(loadError(() => yaml('- shell: a\n  goal_seek: {goal: x}\n')).message, /^wf\.yml:2:3: step 1: goal_seek: was removed from Prodigy/);
+    assert.match(
+      loadError(() => yaml('- foreach: {foreach: [a], do: [shell: x]}\n')).message,
+      /^wf\.yml:1:3: step 1: foreach: is not supported yet; use a MapReduce workflow/,
+    );
+    assert.match(
+      loadError(() => yaml('- shell: a\n  goal_seek: {goal: x}\n')).message,
+      /^wf\.yml:2:3: step 1: goal_seek: was removed from Prodigy/,
+    );
   });
 
   it('an analyze: step is skipped with a warning', () => {
     const wf = yaml('- analyze: {force_refresh: true}\n- shell: a\n');
     assert.equal(wf.steps.length, 1);
-    assert.deepEqual(wf.warnings, [{ line: 1, col: 3, message: 'step 1: analyze: was removed from Prodigy (v0.3.0); the step is skipped' }]);
+    assert.deepEqual(wf.warnings, [
+      { line: 1, col: 3, message: 'step 1: analyze: was removed from Prodigy (v0.3.0); the step is skipped' },
+    ]);
   });
 
   it('unknown and unsupported keys are warnings at the key, with "did you mean"', () => {
@@ -416,7 +512,8 @@ describe('steps', () => {
 // ---- on_failure ---------------------------------------------------------------------------------
 
 describe('on_failure forms', () => {
-  const forms = () => load('valid-on-failure-forms.yml').steps.map((s) => (s.on_failure ? bare(s.on_failure) : undefined));
+  const forms = () =>
+    load('valid-on-failure-forms.yml').steps.map((s) => (s.on_failure ? bare(s.on_failure) : undefined));
 
   it('true: ignore; false: none', () => {
     const [t, f] = forms();
@@ -426,15 +523,28 @@ describe('on_failure forms', () => {
 
   it('a string is one handler: /x Claude, anything else shell; one attempt, workflow goes on', () => {
     const [, , shell, claude] = forms();
-    assert.deepEqual(shell, { ignore: false, handlers: [shellStep('make clean')], max_attempts: 1, fail_workflow: false });
-    assert.deepEqual(claude, { ignore: false, handlers: [claudeStep('/prodigy-debug-test-failure')], max_attempts: 1, fail_workflow: false });
+    assert.deepEqual(shell, {
+      ignore: false,
+      handlers: [shellStep('make clean')],
+      max_attempts: 1,
+      fail_workflow: false,
+    });
+    assert.deepEqual(claude, {
+      ignore: false,
+      handlers: [claudeStep('/prodigy-debug-test-failure')],
+      max_attempts: 1,
+      fail_workflow: false,
+    });
   });
 
   it('a list of strings, and a list of steps (the docs form Prodigy cannot parse)', () => {
     const [, , , , strings, maps] = forms();
     assert.deepEqual(strings.handlers, [shellStep('make clean'), claudeStep('/prodigy-fix')]);
     assert.equal(strings.max_attempts, 1);
-    assert.deepEqual(maps.handlers, [claudeStep('/prodigy-fix ${shell.output}'), shellStep('make clean', { timeout: 30 })]);
+    assert.deepEqual(maps.handlers, [
+      claudeStep('/prodigy-fix ${shell.output}'),
+      shellStep('make clean', { timeout: 30 }),
+    ]);
   });
 
   it('maps: max_attempts as given, max_retries + 1, 3 with handlers, 1 without; fail_workflow default false', () => {
@@ -445,22 +555,38 @@ describe('on_failure forms', () => {
       max_attempts: 3,
       fail_workflow: false,
     });
-    assert.deepEqual(retries, { ignore: false, handlers: [shellStep('cargo clean')], max_attempts: 3, fail_workflow: true });
+    assert.deepEqual(retries, {
+      ignore: false,
+      handlers: [shellStep('cargo clean')],
+      max_attempts: 3,
+      fail_workflow: true,
+    });
     assert.deepEqual(commands.handlers, [shellStep('echo cleaning'), claudeStep('/prodigy-fix')]);
     assert.equal(commands.max_attempts, 3);
-    assert.deepEqual(defaults, { ignore: false, handlers: [claudeStep('/prodigy-fix')], max_attempts: 3, fail_workflow: false });
+    assert.deepEqual(defaults, {
+      ignore: false,
+      handlers: [claudeStep('/prodigy-fix')],
+      max_attempts: 3,
+      fail_workflow: false,
+    });
     assert.deepEqual(noHandler, { ignore: false, handlers: [], max_attempts: 4, fail_workflow: true });
   });
 
   it('handlers keep their own positions; strategy is warned about', () => {
     const wf = load('valid-on-failure-forms.yml');
     assert.deepEqual(wf.steps[6].on_failure.handlers[0].position, { line: 21, col: 5 });
-    assert.deepEqual(wf.warnings, [{ line: 34, col: 5, message: 'step 9: on_failure.strategy: is not supported, ignored' }]);
+    assert.deepEqual(wf.warnings, [
+      { line: 34, col: 5, message: 'step 9: on_failure.strategy: is not supported, ignored' },
+    ]);
   });
 
   it('claude and shell in one map run in the order written; commit_required applies to them', () => {
-    const f = yaml('- shell: t\n  on_failure:\n    shell: a\n    claude: /b\n    commit_required: true\n').steps[0].on_failure;
-    assert.deepEqual(bare(f.handlers), [shellStep('a', { commit_required: true }), claudeStep('/b', { commit_required: true })]);
+    const f = yaml('- shell: t\n  on_failure:\n    shell: a\n    claude: /b\n    commit_required: true\n').steps[0]
+      .on_failure;
+    assert.deepEqual(bare(f.handlers), [
+      shellStep('a', { commit_required: true }),
+      claudeStep('/b', { commit_required: true }),
+    ]);
   });
 
   it('max_attempts and max_retries together: max_attempts wins, with a warning', () => {
@@ -474,15 +600,27 @@ describe('on_failure forms', () => {
       loadError(() => yaml('- shell: t\n  on_failure: 5\n')).message,
       'wf.yml:2:15: on_failure must be true/false, a command, a list of commands or a map with claude:/shell:/commands:, got 5',
     );
-    assert.equal(loadError(() => yaml('- shell: t\n  on_failure: {max_attempts: 0}\n')).message, 'wf.yml:2:30: on_failure.max_attempts must be a number (1 or more), got 0');
-    assert.match(loadError(() => yaml('- shell: t\n  on_failure: {commands: x}\n')).message, /on_failure\.commands must be a list of commands, got "x"/);
-    assert.match(loadError(() => yaml('- shell: t\n  on_failure: [{timeout: 1}]\n')).message, /^wf\.yml:2:16: step 1 on_failure\[0\] has no command \(claude: or shell:\)/);
+    assert.equal(
+      loadError(() => yaml('- shell: t\n  on_failure: {max_attempts: 0}\n')).message,
+      'wf.yml:2:30: on_failure.max_attempts must be a number (1 or more), got 0',
+    );
+    assert.match(
+      loadError(() => yaml('- shell: t\n  on_failure: {commands: x}\n')).message,
+      /on_failure\.commands must be a list of commands, got "x"/,
+    );
+    assert.match(
+      loadError(() => yaml('- shell: t\n  on_failure: [{timeout: 1}]\n')).message,
+      /^wf\.yml:2:16: step 1 on_failure\[0\] has no command \(claude: or shell:\)/,
+    );
   });
 
   it('the test: form takes its on_failure; two on_failure are an error', () => {
     const wf = yaml('- test:\n    command: cargo test\n    on_failure: {claude: /fix}\n');
     assert.equal(wf.steps[0].on_failure.handlers[0].command, '/fix');
-    assert.match(loadError(() => yaml('- test: {command: a, on_failure: "/x"}\n  on_failure: true\n')).message, /both test\.on_failure and on_failure/);
+    assert.match(
+      loadError(() => yaml('- test: {command: a, on_failure: "/x"}\n  on_failure: true\n')).message,
+      /both test\.on_failure and on_failure/,
+    );
   });
 });
 
@@ -510,8 +648,15 @@ describe('on_success and validate', () => {
         prompt: 'Continue anyway?',
       },
     });
-    assert.deepEqual(list, { commands: [shellStep('make check > .prodigy/check.json'), claudeStep('/prodigy-score')], threshold: 100 });
-    assert.deepEqual(cmds.on_incomplete, { commands: [claudeStep('/prodigy-fix-gaps ${validation.gaps}')], max_attempts: 2, fail_workflow: true });
+    assert.deepEqual(list, {
+      commands: [shellStep('make check > .prodigy/check.json'), claudeStep('/prodigy-score')],
+      threshold: 100,
+    });
+    assert.deepEqual(cmds.on_incomplete, {
+      commands: [claudeStep('/prodigy-fix-gaps ${validation.gaps}')],
+      max_attempts: 2,
+      fail_workflow: true,
+    });
     assert.equal(cmds.result_file, 'result.json');
     assert.deepEqual(legacy, {
       commands: [shellStep('test -f done.txt')],
@@ -521,10 +666,22 @@ describe('on_success and validate', () => {
   });
 
   it('validate errors: no command, two commands, threshold out of range, empty on_incomplete', () => {
-    assert.equal(loadError(() => yaml('- shell: a\n  validate: {result_file: x}\n')).message, 'wf.yml:2:13: validate needs claude:, shell: or commands: (the check to run)');
-    assert.match(loadError(() => yaml('- shell: a\n  validate: {claude: /x, shell: y}\n')).message, /^wf\.yml:2:26: validate has both claude: and shell:/);
-    assert.match(loadError(() => yaml('- shell: a\n  validate: {shell: y, threshold: 150}\n')).message, /validate\.threshold must be a number from 0 to 100, got 150/);
-    assert.match(loadError(() => yaml('- shell: a\n  validate: {shell: y, on_incomplete: {max_attempts: 2}}\n')).message, /validate\.on_incomplete needs claude:, shell:, commands: or prompt:/);
+    assert.equal(
+      loadError(() => yaml('- shell: a\n  validate: {result_file: x}\n')).message,
+      'wf.yml:2:13: validate needs claude:, shell: or commands: (the check to run)',
+    );
+    assert.match(
+      loadError(() => yaml('- shell: a\n  validate: {claude: /x, shell: y}\n')).message,
+      /^wf\.yml:2:26: validate has both claude: and shell:/,
+    );
+    assert.match(
+      loadError(() => yaml('- shell: a\n  validate: {shell: y, threshold: 150}\n')).message,
+      /validate\.threshold must be a number from 0 to 100, got 150/,
+    );
+    assert.match(
+      loadError(() => yaml('- shell: a\n  validate: {shell: y, on_incomplete: {max_attempts: 2}}\n')).message,
+      /validate\.on_incomplete needs claude:, shell:, commands: or prompt:/,
+    );
   });
 });
 
@@ -552,8 +709,14 @@ describe('workflow-level keys', () => {
       m.steps.map((s) => s.display),
       ['shell: git fetch origin', 'claude: /prodigy-merge-worktree ${merge.source_branch} ${merge.target_branch}'],
     );
-    assert.deepEqual(load('valid-merge-list.yml').merge.steps.map((s) => s.command), ['git merge --no-ff ${merge.source_branch}']);
-    assert.match(loadError(() => yaml('commands: []\nmerge: {timeout: 5}\n')).message, /^wf\.yml:2:8: merge must be a list of steps or \{commands/);
+    assert.deepEqual(
+      load('valid-merge-list.yml').merge.steps.map((s) => s.command),
+      ['git merge --no-ff ${merge.source_branch}'],
+    );
+    assert.match(
+      loadError(() => yaml('commands: []\nmerge: {timeout: 5}\n')).message,
+      /^wf\.yml:2:8: merge must be a list of steps or \{commands/,
+    );
   });
 
   it('name: a number reads as text', () => {
@@ -602,42 +765,80 @@ describe('MapReduce', () => {
     assert.equal(agent_template[1].on_failure.handlers[0].command, '/fix-tests ${shell.output}');
     assert.equal(mr.reduce[0].command, '/summarize ${map.results}');
     assert.equal(wf.merge.timeout, 600);
-    assert.deepEqual(mr.error_policy, { on_item_failure: 'dlq', continue_on_failure: true, max_failures: 5, failure_threshold: 0.2, error_collection: 'aggregate' });
-    assert.deepEqual(wf.warnings, [{ line: 45, col: 1, message: 'max_failures is set both at the top level and in error_policy; the top-level value is used' }]);
+    assert.deepEqual(mr.error_policy, {
+      on_item_failure: 'dlq',
+      continue_on_failure: true,
+      max_failures: 5,
+      failure_threshold: 0.2,
+      error_collection: 'aggregate',
+    });
+    assert.deepEqual(wf.warnings, [
+      {
+        line: 45,
+        col: 1,
+        message: 'max_failures is set both at the top level and in error_policy; the top-level value is used',
+      },
+    ]);
   });
 
   it('the list and the nested forms of a phase load the same', () => {
-    const list = yaml('name: x\nmode: mapreduce\nsetup: [shell: a]\nmap: {input: i, agent_template: [shell: b]}\nreduce: [shell: c]\n');
-    const nested = yaml('name: x\nmode: mapreduce\nsetup: {commands: [shell: a]}\nmap: {input: i, agent_template: {commands: [shell: b]}}\nreduce: {commands: [shell: c]}\n');
+    const list = yaml(
+      'name: x\nmode: mapreduce\nsetup: [shell: a]\nmap: {input: i, agent_template: [shell: b]}\nreduce: [shell: c]\n',
+    );
+    const nested = yaml(
+      'name: x\nmode: mapreduce\nsetup: {commands: [shell: a]}\nmap: {input: i, agent_template: {commands: [shell: b]}}\nreduce: {commands: [shell: c]}\n',
+    );
     assert.deepEqual(bare(list.mapreduce), bare(nested.mapreduce));
   });
 
   it('numbers in strings become numbers; "$VAR" and "${VAR}" stay', () => {
-    const mr = (v) => yaml(`name: x\nmode: mapreduce\nmap: {input: i, agent_template: [shell: b], max_parallel: ${v}}\n`).mapreduce.map.max_parallel;
+    const mr = (v) =>
+      yaml(`name: x\nmode: mapreduce\nmap: {input: i, agent_template: [shell: b], max_parallel: ${v}}\n`).mapreduce.map
+        .max_parallel;
     assert.equal(mr('4'), 4);
     assert.equal(mr('"4"'), 4);
     assert.equal(mr('"$N"'), '$N');
     assert.equal(mr('"${N}"'), '${N}');
-    assert.match(loadError(() => mr('"$(nproc)"')).message, /map\.max_parallel must be a number \(1 or more\) or "\$VAR"/);
+    assert.match(
+      loadError(() => mr('"$(nproc)"')).message,
+      /map\.max_parallel must be a number \(1 or more\) or "\$VAR"/,
+    );
   });
 
   it('name and map are required; map needs input and agent_template', () => {
-    assert.equal(loadError(() => yaml('mode: mapreduce\nmap: {input: i, agent_template: [shell: b]}\n')).message, 'wf.yml:1:1: a MapReduce workflow needs name:');
-    assert.equal(loadError(() => yaml('name: x\nmode: mapreduce\nmap: {agent_template: [shell: b]}\n')).message, 'wf.yml:3:6: map.input is required (a non-empty string)');
-    assert.equal(loadError(() => yaml('name: x\nmode: mapreduce\nmap: {input: i}\n')).message, 'wf.yml:3:6: map.agent_template is required (the steps run for each item)');
+    assert.equal(
+      loadError(() => yaml('mode: mapreduce\nmap: {input: i, agent_template: [shell: b]}\n')).message,
+      'wf.yml:1:1: a MapReduce workflow needs name:',
+    );
+    assert.equal(
+      loadError(() => yaml('name: x\nmode: mapreduce\nmap: {agent_template: [shell: b]}\n')).message,
+      'wf.yml:3:6: map.input is required (a non-empty string)',
+    );
+    assert.equal(
+      loadError(() => yaml('name: x\nmode: mapreduce\nmap: {input: i}\n')).message,
+      'wf.yml:3:6: map.agent_template is required (the steps run for each item)',
+    );
   });
 
   it('step labels name the phase', () => {
     assert.equal(
-      loadError(() => yaml('name: x\nmode: mapreduce\nmap: {input: i, agent_template: [shell: b, {timeout: 3}]}\n')).message,
+      loadError(() => yaml('name: x\nmode: mapreduce\nmap: {input: i, agent_template: [shell: b, {timeout: 3}]}\n'))
+        .message,
       'wf.yml:3:44: agent_template step 2 has no command (claude:, shell: or write_file:)',
     );
-    assert.match(loadError(() => yaml('name: x\nmode: mapreduce\nsetup: [{}]\nmap: {input: i, agent_template: [shell: b]}\n')).message, /setup step 1 has no command/);
+    assert.match(
+      loadError(() => yaml('name: x\nmode: mapreduce\nsetup: [{}]\nmap: {input: i, agent_template: [shell: b]}\n'))
+        .message,
+      /setup step 1 has no command/,
+    );
   });
 
   it('commands: in a MapReduce file and map: in a standard one are warned about', () => {
     const mr = yaml('name: x\nmode: mapreduce\ncommands: [shell: a]\nmap: {input: i, agent_template: [shell: b]}\n');
-    assert.deepEqual(mr.warnings.map((w) => w.line), [3]);
+    assert.deepEqual(
+      mr.warnings.map((w) => w.line),
+      [3],
+    );
     const std = yaml('commands: [shell: a]\nreduce: [shell: b]\n');
     assert.match(std.warnings[0].message, /reduce: is only read in a MapReduce workflow/);
   });
@@ -649,12 +850,18 @@ describe('schemas/workflow.schema.json', () => {
   const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schemas', 'workflow.schema.json'), 'utf8'));
   const Ajv = createRequire(import.meta.url)('ajv');
   // These load with warnings that the schema reports as problems (a dynamic env value, capture_format: yaml).
-  const FLAGGED = new Set(['valid-env-secrets-merge.yml', 'valid-prodigy-environment-example.yml', 'valid-unknown-keys.yml']);
+  const FLAGGED = new Set([
+    'valid-env-secrets-merge.yml',
+    'valid-prodigy-environment-example.yml',
+    'valid-unknown-keys.yml',
+  ]);
 
   it('is draft-07 with descriptions on the step options', () => {
     assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
-    const described = (prop) => prop.description || (prop.$ref && described(schema.definitions[prop.$ref.split('/').pop()]));
-    for (const [key, prop] of Object.entries(schema.definitions.stepObject.properties)) assert.ok(described(prop), `step.${key} has a description`);
+    const described = (prop) =>
+      prop.description || (prop.$ref && described(schema.definitions[prop.$ref.split('/').pop()]));
+    for (const [key, prop] of Object.entries(schema.definitions.stepObject.properties))
+      assert.ok(described(prop), `step.${key} has a description`);
   });
 
   it('accepts the valid fixtures', async () => {

@@ -9,7 +9,11 @@ import { ROOT } from './helpers/env.mjs';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const contributed = new Set(pkg.contributes.commands.map((c) => c.command));
-const BUILT_IN = new Set(['workbench.action.openSettings', 'workbench.action.files.openFolder', 'workbench.trust.manage']);
+const BUILT_IN = new Set([
+  'workbench.action.openSettings',
+  'workbench.action.files.openFolder',
+  'workbench.trust.manage',
+]);
 
 function sourcesIn(dir) {
   const out = [];
@@ -32,9 +36,14 @@ describe('package.json', () => {
   });
 
   it('every command linked from a welcome view is contributed or built in', () => {
-    const linked = pkg.contributes.viewsWelcome.flatMap((w) => [...w.contents.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1]));
+    const linked = pkg.contributes.viewsWelcome.flatMap((w) =>
+      [...w.contents.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1]),
+    );
     assert.ok(linked.length > 0);
-    assert.deepEqual(linked.filter((c) => !contributed.has(c) && !BUILT_IN.has(c)), []);
+    assert.deepEqual(
+      linked.filter((c) => !contributed.has(c) && !BUILT_IN.has(c)),
+      [],
+    );
   });
 
   it('every contributed command is registered by the extension code', () => {
@@ -43,14 +52,27 @@ describe('package.json', () => {
   });
 
   it('commands that need a tree row are hidden from the palette', () => {
-    const hidden = new Set(pkg.contributes.menus.commandPalette.filter((m) => m.when === 'false').map((m) => m.command));
-    for (const c of ['prodigy.openSessionFile', 'prodigy.copySessionId', 'prodigy.loadMoreSessions', 'prodigy.showCheckpointChanges', 'prodigy.revealWorktree']) {
+    const hidden = new Set(
+      pkg.contributes.menus.commandPalette.filter((m) => m.when === 'false').map((m) => m.command),
+    );
+    for (const c of [
+      'prodigy.openSessionFile',
+      'prodigy.copySessionId',
+      'prodigy.loadMoreSessions',
+      'prodigy.showCheckpointChanges',
+      'prodigy.revealWorktree',
+    ]) {
       assert.ok(hidden.has(c), `${c} is hidden from the palette`);
     }
   });
 
   it('running commands are disabled in untrusted workspaces, and trust is declared', () => {
-    for (const c of ['prodigy.runWorkflow', 'prodigy.runWorkflowFile', 'prodigy.resumeSession', 'prodigy.restoreCheckpoint']) {
+    for (const c of [
+      'prodigy.runWorkflow',
+      'prodigy.runWorkflowFile',
+      'prodigy.resumeSession',
+      'prodigy.restoreCheckpoint',
+    ]) {
       assert.match(pkg.contributes.commands.find((x) => x.command === c).enablement ?? '', /isWorkspaceTrusted/, c);
     }
     assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
@@ -60,13 +82,19 @@ describe('package.json', () => {
     const read = [...extensionSource.matchAll(/c\.get<[^>]+>\('([\w.]+)'\)/g)].map((m) => `prodigy.${m[1]}`);
     assert.ok(read.length >= 6);
     const declared = Object.keys(pkg.contributes.configuration.properties);
-    assert.deepEqual(read.filter((k) => !declared.includes(k)), []);
+    assert.deepEqual(
+      read.filter((k) => !declared.includes(k)),
+      [],
+    );
   });
 
   it('the workflow schema is contributed for YAML and shipped in the .vsix', () => {
     // GitHub Actions files live in a `workflows` folder too: they are excluded, not given our schema.
     const match = pkg.contributes.yamlValidation[0].fileMatch;
-    assert.ok(match.includes('!**/.github/workflows/*.yml') && match.includes('!**/.github/workflows/*.yaml'), match.join(', '));
+    assert.ok(
+      match.includes('!**/.github/workflows/*.yml') && match.includes('!**/.github/workflows/*.yaml'),
+      match.join(', '),
+    );
     const url = pkg.contributes.yamlValidation[0].url;
     assert.ok(fs.existsSync(path.join(ROOT, url)));
     const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8');

@@ -37,20 +37,28 @@ describe('error_policy', () => {
     fs.writeFileSync(gate, '');
     const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: out.sessionId, merge: 'never' });
     assert.equal(resumed.status, 'Completed', resumed.error ?? '');
-    assert.deepEqual(lines(side), ['i0', 'i1', 'i2', 'i3', 'i4', 'i5'], 'the rest ran once; the failed two wait in the queue');
+    assert.deepEqual(
+      lines(side),
+      ['i0', 'i1', 'i2', 'i3', 'i4', 'i5'],
+      'the rest ran once; the failed two wait in the queue',
+    );
   });
 
   it('continue_on_failure: false stops at the first failure; failure_threshold counts against all the items', async (t) => {
     const e = engineEnv(t);
     const side = path.join(e.root, 'side.txt');
-    const first = await e.runText(job({ n: 4, bad: ['i1'], side, policy: 'error_policy:\n  continue_on_failure: false\n' }));
+    const first = await e.runText(
+      job({ n: 4, bad: ['i1'], side, policy: 'error_policy:\n  continue_on_failure: false\n' }),
+    );
     assert.equal(first.status, 'Failed');
     assert.match(first.error, /an item failed \(continue_on_failure: false\)/);
     assert.deepEqual(lines(side), ['i0', 'i1']);
 
     const side2 = path.join(e.root, 'side2.txt');
     // 2 of 10 = 0.2 is not more than 0.2; the third failure is.
-    const second = await e.runText(job({ n: 10, bad: ['i0', 'i1', 'i2', 'i3'], side: side2, policy: 'failure_threshold: 0.2\n' }));
+    const second = await e.runText(
+      job({ n: 10, bad: ['i0', 'i1', 'i2', 'i3'], side: side2, policy: 'failure_threshold: 0.2\n' }),
+    );
     assert.equal(second.status, 'Failed');
     assert.match(second.error, /3 of 10 items failed, more than failure_threshold \(0\.2\)/);
     assert.deepEqual(lines(side2), ['i0', 'i1', 'i2']);
@@ -62,7 +70,14 @@ describe('error_policy', () => {
     const count = path.join(e.root, 'count');
     // i1 fails on its first two attempts and succeeds on the third.
     const agent = `echo \${item.name} >> ${side}; if [ \${item.name} = i1 ]; then echo x >> ${count}; [ $(wc -l < ${count}) -ge 3 ]; fi`;
-    const retried = await e.runText(job({ n: 3, agent, side, policy: 'error_policy:\n  on_item_failure: retry\n  retry_config:\n    max_attempts: 3\n' }));
+    const retried = await e.runText(
+      job({
+        n: 3,
+        agent,
+        side,
+        policy: 'error_policy:\n  on_item_failure: retry\n  retry_config:\n    max_attempts: 3\n',
+      }),
+    );
     assert.equal(retried.status, 'Completed', retried.error ?? '');
     assert.deepEqual(lines(side).sort(), ['i0', 'i1', 'i1', 'i1', 'i2']);
     assert.deepEqual(await dlqIds(e, retried.sessionId), []);

@@ -29,7 +29,10 @@ describe('MapReduce', () => {
     );
     assert.equal(out.status, 'Completed', out.error ?? '');
     // Concurrency from the recorded spans.
-    const events = lines(spans).map((l) => l.split(' ')).map(([k, ts]) => [k, BigInt(ts)]).sort((a, b) => (a[1] < b[1] ? -1 : 1));
+    const events = lines(spans)
+      .map((l) => l.split(' '))
+      .map(([k, ts]) => [k, BigInt(ts)])
+      .sort((a, b) => (a[1] < b[1] ? -1 : 1));
     let running = 0;
     let peak = 0;
     for (const [k] of events) {
@@ -47,17 +50,29 @@ describe('MapReduce', () => {
     assert.equal(git(e.repo, 'branch', '--list', 'prodigy-mapreduce-agent-*'), '', 'agent branches removed');
   });
 
-  it('the session is typed MapReduce with its mapreduce_data; job state and DLQ in Prodigy\'s layout', async (t) => {
+  it("the session is typed MapReduce with its mapreduce_data; job state and DLQ in Prodigy's layout", async (t) => {
     const e = engineEnv(t);
-    const out = await e.runText(mapReduceJob({ items: [{ name: 'ok' }, { name: 'bad' }], agent: '    - shell: "test ${item.name} = ok && echo done > ${item.name}.txt"' }));
+    const out = await e.runText(
+      mapReduceJob({
+        items: [{ name: 'ok' }, { name: 'bad' }],
+        agent: '    - shell: "test ${item.name} = ok && echo done > ${item.name}.txt"',
+      }),
+    );
     assert.equal(out.status, 'Completed');
     const rec = core.UnifiedSession.parse(e.record(out.sessionId));
     assert.equal(rec.session_type, 'MapReduce');
     assert.equal(rec.workflow_data, null);
     const m = rec.mapreduce_data;
     assert.match(m.job_id, /^mapreduce-\d{8}_\d{6}$/);
-    assert.deepEqual([m.total_items, m.processed_items, m.failed_items, m.agent_count, m.phase], [2, 2, 1, 0, 'Complete']);
-    assert.deepEqual(rec.checkpoints.map((c) => c.metadata.label), ['setup completed', 'map completed', 'job completed'], 'checkpoints at the phase boundaries');
+    assert.deepEqual(
+      [m.total_items, m.processed_items, m.failed_items, m.agent_count, m.phase],
+      [2, 2, 1, 0, 'Complete'],
+    );
+    assert.deepEqual(
+      rec.checkpoints.map((c) => c.metadata.label),
+      ['setup completed', 'map completed', 'job completed'],
+      'checkpoints at the phase boundaries',
+    );
     const jobDir = path.join(e.home, 'state', out.sessionId, 'mapreduce', 'jobs', m.job_id);
     const meta = JSON.parse(fs.readFileSync(path.join(jobDir, 'metadata.json'), 'utf8'));
     const state = JSON.parse(fs.readFileSync(meta.path, 'utf8'));
@@ -66,23 +81,57 @@ describe('MapReduce', () => {
     assert.equal(state.agent_results.item_0.status, 'Success');
     assert.match(state.agent_results.item_1.status.Failed, /exit code 1/);
     assert.equal(state.is_complete, true);
-    const dlqItem = JSON.parse(fs.readFileSync(path.join(e.home, 'dlq', out.sessionId, m.job_id, 'mapreduce', 'dlq', m.job_id, 'items', 'item_1.json'), 'utf8'));
-    assert.deepEqual(Object.keys(dlqItem), ['item_id', 'item_data', 'first_attempt', 'last_attempt', 'failure_count', 'failure_history', 'error_signature', 'worktree_artifacts', 'reprocess_eligible', 'manual_review_required']);
+    const dlqItem = JSON.parse(
+      fs.readFileSync(
+        path.join(e.home, 'dlq', out.sessionId, m.job_id, 'mapreduce', 'dlq', m.job_id, 'items', 'item_1.json'),
+        'utf8',
+      ),
+    );
+    assert.deepEqual(Object.keys(dlqItem), [
+      'item_id',
+      'item_data',
+      'first_attempt',
+      'last_attempt',
+      'failure_count',
+      'failure_history',
+      'error_signature',
+      'worktree_artifacts',
+      'reprocess_eligible',
+      'manual_review_required',
+    ]);
     assert.deepEqual(dlqItem.item_data, { name: 'bad' });
     assert.equal(dlqItem.failure_history[0].error_type, 'Unknown');
     // FailureDetail in Prodigy's field order (formats §9.3).
-    assert.deepEqual(Object.keys(dlqItem.failure_history[0]), ['attempt_number', 'timestamp', 'error_type', 'error_message', 'stack_trace', 'agent_id', 'step_failed', 'duration_ms', 'json_log_location']);
-    assert.ok(fs.existsSync(dlqItem.failure_history[0].json_log_location), 'the agent\'s log is kept');
+    assert.deepEqual(Object.keys(dlqItem.failure_history[0]), [
+      'attempt_number',
+      'timestamp',
+      'error_type',
+      'error_message',
+      'stack_trace',
+      'agent_id',
+      'step_failed',
+      'duration_ms',
+      'json_log_location',
+    ]);
+    assert.ok(fs.existsSync(dlqItem.failure_history[0].json_log_location), "the agent's log is kept");
   });
 
   it('failed items go to the DLQ; `dlq list` shows them; after the fix `dlq retry` runs only them', async (t) => {
     const e = engineEnv(t);
     const gate = path.join(e.root, 'fixed');
     const runs = path.join(e.root, 'runs.txt');
-    const out = await e.runText(mapReduceJob({ items: [{ name: 'a' }, { name: 'b' }, { name: 'c' }], agent: `    - shell: "echo \${item.name} >> ${runs}; { test \${item.name} != b || test -f ${gate}; } && echo \${item.name} > \${item.name}.txt"` }));
+    const out = await e.runText(
+      mapReduceJob({
+        items: [{ name: 'a' }, { name: 'b' }, { name: 'c' }],
+        agent: `    - shell: "echo \${item.name} >> ${runs}; { test \${item.name} != b || test -f ${gate}; } && echo \${item.name} > \${item.name}.txt"`,
+      }),
+    );
     assert.equal(out.status, 'Completed');
     const listed = JSON.parse(spawnSyncCli(e, ['dlq', 'list', out.sessionId, '--json']).stdout);
-    assert.deepEqual(listed.items.map((i) => i.item_id), ['item_1']);
+    assert.deepEqual(
+      listed.items.map((i) => i.item_id),
+      ['item_1'],
+    );
     fs.writeFileSync(gate, '');
     const retry = spawnSyncCli(e, ['dlq', 'retry', out.sessionId, '--json']);
     assert.equal(retry.status, 0, retry.stderr);
@@ -94,14 +143,24 @@ describe('MapReduce', () => {
 
   it('a merge conflict between two agents fails only the later item; its work stays on its branch', async (t) => {
     const e = engineEnv(t);
-    const out = await e.runText(mapReduceJob({ items: [{ name: 'x' }, { name: 'y' }], parallel: 2, agent: '    - shell: "echo ${item.name} > shared.txt && git add shared.txt && git commit -qm ${item.name}"' }));
+    const out = await e.runText(
+      mapReduceJob({
+        items: [{ name: 'x' }, { name: 'y' }],
+        parallel: 2,
+        agent: '    - shell: "echo ${item.name} > shared.txt && git add shared.txt && git commit -qm ${item.name}"',
+      }),
+    );
     assert.equal(out.status, 'Completed', 'the job itself does not fail');
     const rec = e.record(out.sessionId);
     assert.equal(rec.mapreduce_data.failed_items, 1);
     const [failed] = await core.listDeadLetters(e.manager, out.sessionId);
     assert.equal(failed.failure_history[0].error_type, 'MergeConflict');
     const branch = failed.worktree_artifacts.branch_name;
-    assert.match(git(e.repo, 'log', '-1', '--format=%s', branch), /^[xy]$/, 'the losing agent\'s commit is kept on its branch');
+    assert.match(
+      git(e.repo, 'log', '-1', '--format=%s', branch),
+      /^[xy]$/,
+      "the losing agent's commit is kept on its branch",
+    );
     const wt = path.join(e.home, 'worktrees', 'repo', out.sessionId);
     assert.equal(git(wt, 'status', '--porcelain'), '', 'the session worktree is clean (merge aborted)');
   });
@@ -111,13 +170,18 @@ describe('MapReduce', () => {
     const runs = path.join(e.root, 'runs.txt');
     const gate = path.join(e.root, 'go');
     const items = Array.from({ length: 5 }, (_, i) => ({ name: `i${i}` }));
-    const wf = e.writeWorkflow(mapReduceJob({
-      items,
-      parallel: 1,
-      agent: `    - shell: "echo \${item.name} >> ${runs}; test \${item.name} != i2 || while [ ! -f ${gate} ]; do sleep 0.05; done; echo \${item.name} > \${item.name}.txt"`,
-      reduce: '  - shell: "echo ${map.successful}/${map.total} > reduce.txt"',
-    }));
-    const child = spawn(process.execPath, [DIST_CLI, '--home', e.home, 'run', wf, '--path', e.repo], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const wf = e.writeWorkflow(
+      mapReduceJob({
+        items,
+        parallel: 1,
+        agent: `    - shell: "echo \${item.name} >> ${runs}; test \${item.name} != i2 || while [ ! -f ${gate} ]; do sleep 0.05; done; echo \${item.name} > \${item.name}.txt"`,
+        reduce: '  - shell: "echo ${map.successful}/${map.total} > reduce.txt"',
+      }),
+    );
+    const child = spawn(process.execPath, [DIST_CLI, '--home', e.home, 'run', wf, '--path', e.repo], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
     const exited = new Promise((r) => child.on('exit', (code) => r(code)));
@@ -132,14 +196,20 @@ describe('MapReduce', () => {
     fs.writeFileSync(gate, '');
     const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: id, merge: 'never' });
     assert.equal(resumed.status, 'Completed', resumed.error ?? '');
-    assert.deepEqual(lines(runs), ['i0', 'i1', 'i2', 'i2', 'i3', 'i4'], 'finished items never ran twice; the interrupted one ran again');
+    assert.deepEqual(
+      lines(runs),
+      ['i0', 'i1', 'i2', 'i2', 'i3', 'i4'],
+      'finished items never ran twice; the interrupted one ran again',
+    );
     const wt = path.join(e.home, 'worktrees', 'repo', id);
     assert.equal(readIn(wt, 'reduce.txt'), '5/5\n');
   });
 
   it('zero items: the job completes, reduce is skipped', async (t) => {
     const e = engineEnv(t);
-    const out = await e.runText(mapReduceJob({ items: [], agent: '    - shell: "true"', reduce: '  - shell: "echo reduced > reduced.txt"' }));
+    const out = await e.runText(
+      mapReduceJob({ items: [], agent: '    - shell: "true"', reduce: '  - shell: "echo reduced > reduced.txt"' }),
+    );
     assert.equal(out.status, 'Completed');
     assert.equal(fs.existsSync(path.join(e.home, 'worktrees', 'repo', out.sessionId, 'reduced.txt')), false);
     assert.match(fs.readFileSync(out.logFile, 'utf8'), /No work items to process/);
@@ -148,14 +218,23 @@ describe('MapReduce', () => {
 
   it('reduce sees map.total, map.successful, map.failed and map.results; filter, sort_by, offset and max_items pick the items', async (t) => {
     const e = engineEnv(t);
-    const items = [{ name: 'a', score: 1 }, { name: 'b', score: 9 }, { name: 'c', score: 5 }, { name: 'd', score: 7 }, { name: 'e', score: 8 }];
-    const out = await e.runText(mapReduceJob({
-      items,
-      parallel: 1,
-      extraMap: '  filter: "score >= 5"\n  sort_by: "score DESC"\n  offset: 1\n  max_items: 2\n',
-      agent: '    - shell: "echo ${item.name} > ${item_id}.txt && git add . && git commit -qm ${item_id}"',
-      reduce: "  - shell: \"echo '${map.total} ${map.successful} ${map.failed} ${map.results[0].item_id} ${map.results[1].status}' > reduce.txt\"",
-    }));
+    const items = [
+      { name: 'a', score: 1 },
+      { name: 'b', score: 9 },
+      { name: 'c', score: 5 },
+      { name: 'd', score: 7 },
+      { name: 'e', score: 8 },
+    ];
+    const out = await e.runText(
+      mapReduceJob({
+        items,
+        parallel: 1,
+        extraMap: '  filter: "score >= 5"\n  sort_by: "score DESC"\n  offset: 1\n  max_items: 2\n',
+        agent: '    - shell: "echo ${item.name} > ${item_id}.txt && git add . && git commit -qm ${item_id}"',
+        reduce:
+          '  - shell: "echo \'${map.total} ${map.successful} ${map.failed} ${map.results[0].item_id} ${map.results[1].status}\' > reduce.txt"',
+      }),
+    );
     assert.equal(out.status, 'Completed', out.error ?? '');
     const wt = path.join(e.home, 'worktrees', 'repo', out.sessionId);
     // score >= 5 → b9 e8 d7 c5; offset 1 → e d c; max_items 2 → e d
@@ -165,7 +244,6 @@ describe('MapReduce', () => {
     assert.equal(readIn(wt, 'reduce.txt'), '2 2 0 item_0 Success\n');
   });
 });
-
 
 function spawnSyncCli(e, args) {
   return spawnSync(process.execPath, [DIST_CLI, '--home', e.home, ...args], { encoding: 'utf8', env: process.env });

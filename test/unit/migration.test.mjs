@@ -23,7 +23,12 @@ function putLegacy(dir, name = 'session_state.json', text = fixtureText('legacy-
   return file;
 }
 
-function putWorkflowCheckpoint(h, sessionDir = 'workflow-123', name = 'workflow-456', value = fixture('workflow-checkpoint.running.json')) {
+function putWorkflowCheckpoint(
+  h,
+  sessionDir = 'workflow-123',
+  name = 'workflow-456',
+  value = fixture('workflow-checkpoint.running.json'),
+) {
   const dir = path.join(h.stateDir, sessionDir, 'checkpoints');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.checkpoint.json`);
@@ -49,7 +54,10 @@ function snapshotTree(dir) {
   const out = {};
   for (const rel of listTree(dir)) {
     if (rel.endsWith('/')) out[rel] = 'dir';
-    else out[rel] = createHash('sha256').update(fs.readFileSync(path.join(dir, rel))).digest('hex');
+    else
+      out[rel] = createHash('sha256')
+        .update(fs.readFileSync(path.join(dir, rel)))
+        .digest('hex');
   }
   return out;
 }
@@ -123,8 +131,16 @@ describe('migrate: legacy session_state.json', () => {
     putLegacy(dir, 'session_badid.json', variant('../escape', 'Completed'));
     const m = h.manager();
     const report = await core.migrate(m, { projectDir: dir });
-    assert.deepEqual(report.imported.map((i) => i.id).sort(), ['legacy-completed', 'legacy-failed', 'legacy-inprogress', 'legacy-weird']);
-    assert.deepEqual(report.failed.map((f) => path.basename(f.file)).sort(), ['session_badid.json', 'session_broken.json']);
+    assert.deepEqual(report.imported.map((i) => i.id).sort(), [
+      'legacy-completed',
+      'legacy-failed',
+      'legacy-inprogress',
+      'legacy-weird',
+    ]);
+    assert.deepEqual(report.failed.map((f) => path.basename(f.file)).sort(), [
+      'session_badid.json',
+      'session_broken.json',
+    ]);
     assert.equal(await m.exists('legacy-backup'), false);
 
     const completed = await m.getSession('legacy-completed');
@@ -138,7 +154,10 @@ describe('migrate: legacy session_state.json', () => {
     assert.equal((await m.getSession('legacy-weird')).status, 'Paused');
     assert.equal(fs.existsSync(path.join(h.home, 'escape.json')), false, 'an unsafe legacy id never becomes a path');
     assert.equal(fs.existsSync(path.join(h.root, 'escape.json')), false);
-    assert.deepEqual(listTree(h.sessionsDir).filter((f) => !/^legacy-(completed|failed|inprogress|weird)\.json$/.test(f)), []);
+    assert.deepEqual(
+      listTree(h.sessionsDir).filter((f) => !/^legacy-(completed|failed|inprogress|weird)\.json$/.test(f)),
+      [],
+    );
   });
 });
 
@@ -164,7 +183,10 @@ describe('migrate: Prodigy state without a session record', () => {
     assert.deepEqual(s.timings['shell: cargo test'], { secs: 131, nanos: 77120954 });
     assert.deepEqual(snapshotTree(h.stateDir), stateBefore, 'checkpoint files untouched');
     const { checkpoints } = await m.listCheckpoints('workflow-123');
-    assert.deepEqual(checkpoints.map((c) => c.id), ['workflow-456']);
+    assert.deepEqual(
+      checkpoints.map((c) => c.id),
+      ['workflow-456'],
+    );
   });
 
   it('a Failed workflow checkpoint becomes a Failed session with the error, without __ variables', async (t) => {
@@ -184,7 +206,10 @@ describe('migrate: Prodigy state without a session record', () => {
     assert.equal(s.error, 'Command failed: shell: cargo test');
     assert.ok(s.completed_at);
     assert.equal(s.workflow_data.total_steps, 0);
-    assert.deepEqual(Object.keys(s.workflow_data.variables).filter((k) => k.startsWith('__')), []);
+    assert.deepEqual(
+      Object.keys(s.workflow_data.variables).filter((k) => k.startsWith('__')),
+      [],
+    );
   });
 
   it('ignores state folders that are not sessions and ones that already have a record', async (t) => {
@@ -213,10 +238,19 @@ describe('migrate: Prodigy state without a session record', () => {
     assert.equal(s.started_at, '2025-01-15T11:00:02.004101337Z');
     assert.equal(s.workflow_data, null);
     assert.deepEqual(s.mapreduce_data, {
-      job_id: JOB_ID, total_items: 3, processed_items: 2, failed_items: 1, agent_count: 0, phase: 'Map', reduce_results: null,
+      job_id: JOB_ID,
+      total_items: 3,
+      processed_items: 2,
+      failed_items: 1,
+      agent_count: 0,
+      phase: 'Map',
+      reduce_results: null,
     });
     const listed = await m.listSessions({ type: 'MapReduce' });
-    assert.deepEqual(listed.sessions.map((x) => x.id), [MR_SESSION_ID]);
+    assert.deepEqual(
+      listed.sessions.map((x) => x.id),
+      [MR_SESSION_ID],
+    );
   });
 });
 
@@ -234,7 +268,11 @@ describe('migrate: everything at once', () => {
     const dry = await core.migrate(m, { projectDir: dir, dryRun: true });
     assert.deepEqual(dry.found, { workflow: 2, mapreduce: 1 });
     assert.equal(dry.imported.length, 3);
-    assert.equal(fs.existsSync(h.sessionsDir) ? fs.readdirSync(h.sessionsDir).length : 0, 0, 'a dry run writes nothing');
+    assert.equal(
+      fs.existsSync(h.sessionsDir) ? fs.readdirSync(h.sessionsDir).length : 0,
+      0,
+      'a dry run writes nothing',
+    );
 
     const first = await core.migrate(m, { projectDir: dir });
     assert.deepEqual(first.found, { workflow: 2, mapreduce: 1 });
@@ -242,7 +280,11 @@ describe('migrate: everything at once', () => {
     assert.deepEqual(first.failed, []);
     const second = await core.migrate(m, { projectDir: dir });
     assert.deepEqual(second.imported, []);
-    assert.deepEqual(second.skipped.map((s) => s.id).sort(), [LEGACY_ID, MR_SESSION_ID].sort(), 'record-less state is no longer record-less');
+    assert.deepEqual(
+      second.skipped.map((s) => s.id).sort(),
+      [LEGACY_ID, MR_SESSION_ID].sort(),
+      'record-less state is no longer record-less',
+    );
     assert.deepEqual(second.found, { workflow: 1, mapreduce: 1 });
 
     assert.deepEqual(snapshotTree(dir), projectBefore);

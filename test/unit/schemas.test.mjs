@@ -10,16 +10,44 @@ import { core, fixture, fixtureText, FIXTURES, pretty, tempHome, makeSession } f
 const { UnifiedSession, WorkflowCheckpoint, LegacySessionState } = core;
 
 const SESSION_KEYS = [
-  'id', 'session_type', 'status', 'started_at', 'updated_at', 'completed_at',
-  'metadata', 'checkpoints', 'timings', 'error', 'workflow_data', 'mapreduce_data',
+  'id',
+  'session_type',
+  'status',
+  'started_at',
+  'updated_at',
+  'completed_at',
+  'metadata',
+  'checkpoints',
+  'timings',
+  'error',
+  'workflow_data',
+  'mapreduce_data',
 ];
 const WORKFLOW_DATA_KEYS = [
-  'workflow_id', 'workflow_name', 'current_step', 'total_steps', 'completed_steps',
-  'variables', 'iterations_completed', 'files_changed', 'worktree_name',
+  'workflow_id',
+  'workflow_name',
+  'current_step',
+  'total_steps',
+  'completed_steps',
+  'variables',
+  'iterations_completed',
+  'files_changed',
+  'worktree_name',
 ];
-const MAPREDUCE_DATA_KEYS = ['job_id', 'total_items', 'processed_items', 'failed_items', 'agent_count', 'phase', 'reduce_results'];
+const MAPREDUCE_DATA_KEYS = [
+  'job_id',
+  'total_items',
+  'processed_items',
+  'failed_items',
+  'agent_count',
+  'phase',
+  'reduce_results',
+];
 
-const unifiedFixtures = fs.readdirSync(FIXTURES).filter((n) => /^unified-session\..*\.json$/.test(n)).sort();
+const unifiedFixtures = fs
+  .readdirSync(FIXTURES)
+  .filter((n) => /^unified-session\..*\.json$/.test(n))
+  .sort();
 
 function parseOk(schema, value, what) {
   const r = schema.safeParse(value);
@@ -150,7 +178,12 @@ describe('schemas: every fixture parses', () => {
   });
 
   it('non-session fixtures are rejected by UnifiedSession (the schema can fail)', () => {
-    for (const name of ['workflow-checkpoint.running.json', 'legacy-session_state.json', 'mapreduce-job.checkpoint-v2.json', 'dlq-item.json']) {
+    for (const name of [
+      'workflow-checkpoint.running.json',
+      'legacy-session_state.json',
+      'mapreduce-job.checkpoint-v2.json',
+      'dlq-item.json',
+    ]) {
       assert.equal(UnifiedSession.safeParse(fixture(name)).success, false, name);
     }
   });
@@ -170,14 +203,23 @@ describe('schemas: quirks', () => {
   });
 
   it('accepts 0, 3, 6 and 9 fraction digits (chrono AutoSi) and rejects a non-timestamp', () => {
-    for (const ts of ['2025-01-15T10:30:00Z', '2025-01-15T10:30:00.125Z', '2025-01-15T10:30:00.125873Z', '2025-01-15T10:30:00.125873412Z']) {
+    for (const ts of [
+      '2025-01-15T10:30:00Z',
+      '2025-01-15T10:30:00.125Z',
+      '2025-01-15T10:30:00.125873Z',
+      '2025-01-15T10:30:00.125873412Z',
+    ]) {
       parseOk(UnifiedSession, makeSession('workflow-1', { started_at: ts }), ts);
     }
     assert.equal(UnifiedSession.safeParse(makeSession('workflow-1', { started_at: 'yesterday' })).success, false);
   });
 
   it('accepts total_steps: 0 in workflow data and in a Failed workflow checkpoint', () => {
-    const s = parseOk(UnifiedSession, makeSession('workflow-1', { workflow_data: { ...makeSession('workflow-1').workflow_data, total_steps: 0 } }), 'session');
+    const s = parseOk(
+      UnifiedSession,
+      makeSession('workflow-1', { workflow_data: { ...makeSession('workflow-1').workflow_data, total_steps: 0 } }),
+      'session',
+    );
     assert.equal(s.workflow_data.total_steps, 0);
     const cp = parseOk(WorkflowCheckpoint, failedWorkflowCheckpoint(), 'failed checkpoint');
     assert.equal(cp.total_steps, 0);
@@ -210,15 +252,28 @@ describe('schemas: quirks', () => {
     const parsed = parseOk(UnifiedSession, s, 'workflow-typed mapreduce run');
     assert.equal(parsed.workflow_data.workflow_name, '');
     assert.equal(core.effectiveType(parsed), 'Workflow', 'only the data present decides the type');
-    assert.equal(core.displayName({ id, workflow_name: parsed.workflow_data.workflow_name }), id, 'an empty name falls back to the id');
+    assert.equal(
+      core.displayName({ id, workflow_name: parsed.workflow_data.workflow_name }),
+      id,
+      'an empty name falls back to the id',
+    );
   });
 
   it('effectiveType follows the data present, not session_type', () => {
     assert.equal(core.effectiveType(fixture('unified-session.mapreduce-typed.json')), 'MapReduce');
     const mrData = fixture('unified-session.mapreduce-typed.json').mapreduce_data;
-    assert.equal(core.effectiveType({ session_type: 'Workflow', workflow_data: null, mapreduce_data: mrData }), 'MapReduce');
-    assert.equal(core.effectiveType({ session_type: 'MapReduce', workflow_data: null, mapreduce_data: null }), 'MapReduce');
-    assert.equal(core.effectiveType({ session_type: 'Workflow', workflow_data: null, mapreduce_data: null }), 'Workflow');
+    assert.equal(
+      core.effectiveType({ session_type: 'Workflow', workflow_data: null, mapreduce_data: mrData }),
+      'MapReduce',
+    );
+    assert.equal(
+      core.effectiveType({ session_type: 'MapReduce', workflow_data: null, mapreduce_data: null }),
+      'MapReduce',
+    );
+    assert.equal(
+      core.effectiveType({ session_type: 'Workflow', workflow_data: null, mapreduce_data: null }),
+      'Workflow',
+    );
   });
 
   it('accepts an embedded checkpoint whose state is a legacy SessionState (payload kind 1)', () => {
@@ -254,8 +309,16 @@ describe('schemas: quirks', () => {
     assert.equal(UnifiedSession.safeParse(makeSession('workflow-1', { status: 'Bogus' })).success, false);
     assert.equal(UnifiedSession.safeParse(makeSession('workflow-1', { status: 'running' })).success, false);
     assert.equal(UnifiedSession.safeParse(makeSession('workflow-1', { session_type: 'Mapreduce' })).success, false);
-    assert.equal(UnifiedSession.safeParse(makeSession('workflow-1', { timings: { x: [1, 0] } })).success, false, 'std Duration is {secs,nanos}');
-    assert.equal(UnifiedSession.safeParse(makeSession('workflow-1', { timings: { x: { secs: 1, nanos: 1e9 } } })).success, false, 'nanos < 1e9');
+    assert.equal(
+      UnifiedSession.safeParse(makeSession('workflow-1', { timings: { x: [1, 0] } })).success,
+      false,
+      'std Duration is {secs,nanos}',
+    );
+    assert.equal(
+      UnifiedSession.safeParse(makeSession('workflow-1', { timings: { x: { secs: 1, nanos: 1e9 } } })).success,
+      false,
+      'nanos < 1e9',
+    );
   });
 
   it('rejects a workflow checkpoint newer than version 1', () => {
@@ -337,7 +400,11 @@ describe('schemas: on-disk round trip through updateSession', () => {
       return undefined;
     };
     walk(JSON.parse(before), JSON.parse(after), '$');
-    assert.deepEqual(Object.keys(JSON.parse(after).timings), Object.keys(JSON.parse(before).timings), 'BTreeMap order kept');
+    assert.deepEqual(
+      Object.keys(JSON.parse(after).timings),
+      Object.keys(JSON.parse(before).timings),
+      'BTreeMap order kept',
+    );
     assert.deepEqual(Object.keys(JSON.parse(after).workflow_data), WORKFLOW_DATA_KEYS);
   });
 

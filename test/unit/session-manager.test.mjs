@@ -4,9 +4,28 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { core, fixture, fixtureText, tempHome, makeSession, listTree, pretty, withFrozenClock, FIXTURE_WORKFLOW_ID, FIXTURE_MAPREDUCE_ID } from './helpers/env.mjs';
+import {
+  core,
+  fixture,
+  fixtureText,
+  tempHome,
+  makeSession,
+  listTree,
+  pretty,
+  withFrozenClock,
+  FIXTURE_WORKFLOW_ID,
+  FIXTURE_MAPREDUCE_ID,
+} from './helpers/env.mjs';
 
-const { SessionNotFoundError, SessionExistsError, InvalidIdError, IllegalTransitionError, CheckpointNotFoundError, ProdigyError, UnifiedSession } = core;
+const {
+  SessionNotFoundError,
+  SessionExistsError,
+  InvalidIdError,
+  IllegalTransitionError,
+  CheckpointNotFoundError,
+  ProdigyError,
+  UnifiedSession,
+} = core;
 
 function isNotFound(id) {
   return (err) => {
@@ -17,10 +36,16 @@ function isNotFound(id) {
 }
 
 describe('createSession / getSession', () => {
-  it('creates a Workflow session with Prodigy\'s id spelling and a complete record on disk', async (t) => {
+  it("creates a Workflow session with Prodigy's id spelling and a complete record on disk", async (t) => {
     const h = tempHome(t);
     const m = h.manager();
-    const s = await m.createSession({ type: 'Workflow', workflowName: 'implement', totalSteps: 4, worktreeName: 'wt-1', metadata: { custom: 'x' } });
+    const s = await m.createSession({
+      type: 'Workflow',
+      workflowName: 'implement',
+      totalSteps: 4,
+      worktreeName: 'wt-1',
+      metadata: { custom: 'x' },
+    });
     assert.match(s.id, /^workflow-\d{13}$/);
     assert.equal(s.status, 'Initializing');
     assert.equal(s.session_type, 'Workflow');
@@ -28,8 +53,15 @@ describe('createSession / getSession', () => {
     assert.equal(s.error, null);
     assert.equal(s.mapreduce_data, null);
     assert.deepEqual(s.workflow_data, {
-      workflow_id: s.id, workflow_name: 'implement', current_step: 0, total_steps: 4, completed_steps: [],
-      variables: {}, iterations_completed: 0, files_changed: 0, worktree_name: 'wt-1',
+      workflow_id: s.id,
+      workflow_name: 'implement',
+      current_step: 0,
+      total_steps: 4,
+      completed_steps: [],
+      variables: {},
+      iterations_completed: 0,
+      files_changed: 0,
+      worktree_name: 'wt-1',
     });
     assert.equal(s.metadata.custom, 'x');
     assert.equal(s.metadata.total_steps, 4);
@@ -41,7 +73,11 @@ describe('createSession / getSession', () => {
   it('creates MapReduce sessions as session-<uuid>, and distinct ids back to back', async (t) => {
     const h = tempHome(t);
     const m = h.manager();
-    const mr = await m.createSession({ type: 'MapReduce', jobId: 'mapreduce-20250115_110002', workflowName: 'fix-issues' });
+    const mr = await m.createSession({
+      type: 'MapReduce',
+      jobId: 'mapreduce-20250115_110002',
+      workflowName: 'fix-issues',
+    });
     assert.match(mr.id, /^session-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     assert.equal(mr.workflow_data, null);
     assert.equal(mr.mapreduce_data.job_id, 'mapreduce-20250115_110002');
@@ -59,7 +95,10 @@ describe('createSession / getSession', () => {
     const m = h.manager();
     await m.createSession({ id: 'wf-dup', type: 'Workflow', workflowName: 'first' });
     const before = h.readSessionText('wf-dup');
-    await assert.rejects(m.createSession({ id: 'wf-dup', type: 'Workflow', workflowName: 'second' }), SessionExistsError);
+    await assert.rejects(
+      m.createSession({ id: 'wf-dup', type: 'Workflow', workflowName: 'second' }),
+      SessionExistsError,
+    );
     assert.equal(h.readSessionText('wf-dup'), before);
   });
 
@@ -120,7 +159,10 @@ describe('updateSession', () => {
     });
     assert.equal(next.metadata.counter, 1);
     assert.equal(next.workflow_data.files_changed, 7);
-    const again = await m.updateSession(s.id, (cur) => ({ ...cur, metadata: { ...cur.metadata, counter: cur.metadata.counter + 1 } }));
+    const again = await m.updateSession(s.id, (cur) => ({
+      ...cur,
+      metadata: { ...cur.metadata, counter: cur.metadata.counter + 1 },
+    }));
     assert.equal(again.metadata.counter, 2);
     assert.equal(h.readSessionJson(s.id).metadata.counter, 2);
   });
@@ -131,8 +173,13 @@ describe('updateSession', () => {
     h.writeSession(fixtureText('unified-session.mapreduce-typed.json'), `${FIXTURE_MAPREDUCE_ID}.json`);
     const before = h.readSessionText(FIXTURE_MAPREDUCE_ID);
     await assert.rejects(m.updateSession(FIXTURE_MAPREDUCE_ID, { workflow_data: { current_step: 1 } }), ProdigyError);
-    await assert.rejects(m.updateSession(FIXTURE_MAPREDUCE_ID, (s) => ({ ...s, id: 'other-id' })), /id/);
-    await assert.rejects(m.updateSession(FIXTURE_MAPREDUCE_ID, (s) => ({ ...s, mapreduce_data: { ...s.mapreduce_data, phase: 'Bogus' } })));
+    await assert.rejects(
+      m.updateSession(FIXTURE_MAPREDUCE_ID, (s) => ({ ...s, id: 'other-id' })),
+      /id/,
+    );
+    await assert.rejects(
+      m.updateSession(FIXTURE_MAPREDUCE_ID, (s) => ({ ...s, mapreduce_data: { ...s.mapreduce_data, phase: 'Bogus' } })),
+    );
     await assert.rejects(m.updateSession(FIXTURE_MAPREDUCE_ID, (s) => ({ ...s, metadata: 'not an object' })));
     assert.equal(h.readSessionText(FIXTURE_MAPREDUCE_ID), before);
     const ok = await m.updateSession(FIXTURE_MAPREDUCE_ID, { mapreduce_data: { processed_items: 5 } });
@@ -150,11 +197,14 @@ describe('updateSession', () => {
     await m.deleteSession(s.id);
     off();
     await m.createSession({ id: 'wf-after-off', type: 'Workflow' });
-    assert.deepEqual(events.map((e) => [e.kind, e.id, e.external]), [
-      ['upsert', 'wf-events', false],
-      ['upsert', 'wf-events', false],
-      ['delete', 'wf-events', false],
-    ]);
+    assert.deepEqual(
+      events.map((e) => [e.kind, e.id, e.external]),
+      [
+        ['upsert', 'wf-events', false],
+        ['upsert', 'wf-events', false],
+        ['delete', 'wf-events', false],
+      ],
+    );
     assert.equal(events[1].summary.status, 'Running');
   });
 });
@@ -166,7 +216,10 @@ describe('deleteSession', () => {
     const s = await m.createSession({ id: 'wf-del', type: 'Workflow' });
     await m.createCheckpoint(s.id, { step_index: 0 });
     fs.mkdirSync(path.join(h.stateDir, s.id, 'checkpoints'), { recursive: true });
-    fs.writeFileSync(path.join(h.stateDir, s.id, 'checkpoints', 'workflow-1.checkpoint.json'), fixtureText('workflow-checkpoint.running.json'));
+    fs.writeFileSync(
+      path.join(h.stateDir, s.id, 'checkpoints', 'workflow-1.checkpoint.json'),
+      fixtureText('workflow-checkpoint.running.json'),
+    );
     await m.createSession({ id: 'wf-keep', type: 'Workflow' });
     const recordBytes = h.readSessionText(s.id);
     assert.equal((await m.listSessions()).total, 2);
@@ -180,13 +233,19 @@ describe('deleteSession', () => {
     assert.equal(fs.existsSync(path.join(h.stateDir, s.id)), false);
     await assert.rejects(m.getSession(s.id), isNotFound(s.id));
     const listing = await m.listSessions();
-    assert.deepEqual(listing.sessions.map((x) => x.id), ['wf-keep']);
+    assert.deepEqual(
+      listing.sessions.map((x) => x.id),
+      ['wf-keep'],
+    );
     assert.equal(listing.total, 1);
     assert.deepEqual(listing.unreadable, []);
     await assert.rejects(m.deleteSession(s.id), isNotFound(s.id));
     // A fresh manager (cold cache, persisted index) agrees.
     m.close();
-    assert.deepEqual((await h.manager().listSessions()).sessions.map((x) => x.id), ['wf-keep']);
+    assert.deepEqual(
+      (await h.manager().listSessions()).sessions.map((x) => x.id),
+      ['wf-keep'],
+    );
   });
 
   it('deletes Prodigy checkpoint files that have no session record (state folder only)', async (t) => {
@@ -224,7 +283,9 @@ describe('deleteSession', () => {
     assert.equal(fs.existsSync(h.sessionFile('wf-again')), false, 'record moved away');
     assert.equal(fs.existsSync(path.join(h.stateDir, 'wf-again')), false, 'state moved away');
     assert.notEqual(moved[0], moved[1], 'two different trash folders');
-    const rounds = moved.map((dir) => JSON.parse(fs.readFileSync(path.join(dir, 'wf-again.json'), 'utf8')).metadata.round);
+    const rounds = moved.map(
+      (dir) => JSON.parse(fs.readFileSync(path.join(dir, 'wf-again.json'), 'utf8')).metadata.round,
+    );
     assert.deepEqual(rounds, [1, 2], 'each deletion kept its own copy');
   });
 });
@@ -273,7 +334,14 @@ describe('checkpoints', () => {
     const m = h.manager();
     const id = 'wf-cp';
     const before = await runningWithProgress(m, id);
-    const summary = await m.createCheckpoint(id, { step_index: 1, step_name: 'shell: cargo test', total_steps: 4, commit: 'abc1234def', label: 'tests pass', state: { extra: [1, 2] } });
+    const summary = await m.createCheckpoint(id, {
+      step_index: 1,
+      step_name: 'shell: cargo test',
+      total_steps: 4,
+      commit: 'abc1234def',
+      label: 'tests pass',
+      state: { extra: [1, 2] },
+    });
     assert.match(summary.id, /^checkpoint-[0-9a-f-]{36}$/);
     assert.equal(summary.kind, 'session');
     assert.equal(summary.step_index, 1);
@@ -317,7 +385,9 @@ describe('checkpoints', () => {
     const id = 'wf-restore';
     const atCheckpoint = await runningWithProgress(m, id);
     const cp = await m.createCheckpoint(id, { step_index: 1 });
-    await m.updateSession(id, { workflow_data: { current_step: 3, completed_steps: [0, 1, 2], variables: { A: '2', B: 'x' } } });
+    await m.updateSession(id, {
+      workflow_data: { current_step: 3, completed_steps: [0, 1, 2], variables: { A: '2', B: 'x' } },
+    });
 
     const bytes = h.readSessionText(id);
     await assert.rejects(m.restoreCheckpoint(id, cp.id), (err) => {
@@ -343,7 +413,10 @@ describe('checkpoints', () => {
     assert.equal(again.status, 'Paused');
     assert.equal(again.completed_at, null);
 
-    await assert.rejects(m.restoreCheckpoint(id, 'checkpoint-does-not-exist'), (err) => err instanceof CheckpointNotFoundError && err.message.includes('checkpoint-does-not-exist'));
+    await assert.rejects(
+      m.restoreCheckpoint(id, 'checkpoint-does-not-exist'),
+      (err) => err instanceof CheckpointNotFoundError && err.message.includes('checkpoint-does-not-exist'),
+    );
     await assert.rejects(m.restoreCheckpoint(id, '../../sessions/x'), InvalidIdError);
   });
 
@@ -367,15 +440,33 @@ describe('checkpoints', () => {
     const h = tempHome(t);
     const id = 'workflow-1736937000777';
     const cpId = `checkpoint-${randomUUID()}`;
-    h.writeSession(makeSession(id, {
-      status: 'Failed', completed_at: '2025-01-15T10:32:02.775010031Z', error: 'boom',
-      checkpoints: [{ id: cpId, created_at: '2025-01-15T10:32:02.775123456Z', state: { workflow_state: { current_step: 1 } }, metadata: {} }],
-    }));
+    h.writeSession(
+      makeSession(id, {
+        status: 'Failed',
+        completed_at: '2025-01-15T10:32:02.775010031Z',
+        error: 'boom',
+        checkpoints: [
+          {
+            id: cpId,
+            created_at: '2025-01-15T10:32:02.775123456Z',
+            state: { workflow_state: { current_step: 1 } },
+            metadata: {},
+          },
+        ],
+      }),
+    );
     const m = h.manager();
     const { checkpoints } = await m.listCheckpoints(id);
-    assert.equal(checkpoints[0].label, 'session state when the run failed (at step 2)', 'step read from the legacy state');
+    assert.equal(
+      checkpoints[0].label,
+      'session state when the run failed (at step 2)',
+      'step read from the legacy state',
+    );
     const bytes = h.readSessionText(id);
-    await assert.rejects(m.restoreCheckpoint(id, cpId), (err) => err instanceof ProdigyError && /snapshot/.test(err.message));
+    await assert.rejects(
+      m.restoreCheckpoint(id, cpId),
+      (err) => err instanceof ProdigyError && /snapshot/.test(err.message),
+    );
     assert.equal(h.readSessionText(id), bytes);
   });
 
@@ -384,7 +475,10 @@ describe('checkpoints', () => {
     h.writeSession(fixtureText('unified-session.workflow.running.json'), `${FIXTURE_WORKFLOW_ID}.json`);
     const dir = path.join(h.stateDir, FIXTURE_WORKFLOW_ID, 'checkpoints');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'workflow-1736937000456.checkpoint.json'), fixtureText('workflow-checkpoint.running.json'));
+    fs.writeFileSync(
+      path.join(dir, 'workflow-1736937000456.checkpoint.json'),
+      fixtureText('workflow-checkpoint.running.json'),
+    );
     fs.writeFileSync(path.join(dir, 'workflow-1736937000999.checkpoint.json'), '{"workflow_id": "trunc');
     fs.writeFileSync(path.join(dir, 'workflow-1736937000456.checkpoint.tmp'), 'partial');
     const m = h.manager();
@@ -392,7 +486,11 @@ describe('checkpoints', () => {
     const ours = await m.createCheckpoint(FIXTURE_WORKFLOW_ID, { step_index: 2, label: 'mine' });
 
     const { checkpoints, unreadable } = await m.listCheckpoints(FIXTURE_WORKFLOW_ID);
-    assert.deepEqual(checkpoints.map((c) => c.id), ['workflow-1736937000456', ours.id], 'oldest first');
+    assert.deepEqual(
+      checkpoints.map((c) => c.id),
+      ['workflow-1736937000456', ours.id],
+      'oldest first',
+    );
     const file = checkpoints[0];
     assert.equal(file.kind, 'workflow-file');
     assert.equal(file.step_index, 2);
@@ -414,7 +512,10 @@ describe('checkpoints', () => {
     fs.writeFileSync(path.join(dir, 'workflow-456.checkpoint.json'), fixtureText('workflow-checkpoint.running.json'));
     const m = h.manager();
     const { checkpoints } = await m.listCheckpoints('workflow-123');
-    assert.deepEqual(checkpoints.map((c) => c.id), ['workflow-456']);
+    assert.deepEqual(
+      checkpoints.map((c) => c.id),
+      ['workflow-456'],
+    );
     await assert.rejects(m.listCheckpoints('workflow-nothing'), isNotFound('workflow-nothing'));
   });
 });
@@ -433,13 +534,60 @@ describe('listSessions filters', () => {
   function seed(h) {
     h.writeSession(fixtureText('unified-session.workflow.running.json'), `${ids.A}.json`);
     h.writeSession(fixtureText('unified-session.mapreduce-typed.json'), `${ids.B}.json`);
-    const wfOnly = (id, name, extra = {}) => ({ workflow_id: id, workflow_name: name, current_step: 0, total_steps: 0, completed_steps: [], variables: {}, iterations_completed: 0, files_changed: 0, worktree_name: null, ...extra });
-    h.writeSession(makeSession(ids.C, { status: 'Paused', started_at: '2025-01-16T08:00:00.5Z', metadata: {}, workflow_data: wfOnly(ids.C, '') }));
-    h.writeSession(makeSession(ids.D, { status: 'Completed', started_at: '2025-01-14T09:00:00Z', completed_at: '2025-01-14T09:10:00Z', workflow_data: wfOnly(ids.D, 'release', { worktree_name: 'wt-feature' }) }));
-    h.writeSession(makeSession(ids.E, { status: 'Failed', started_at: '2025-01-13T09:00:00Z', completed_at: '2025-01-13T09:10:00Z', error: 'Cargo test failed: 3 tests', workflow_data: wfOnly(ids.E, 'nightly') }));
-    h.writeSession(makeSession(ids.F, { status: 'Initializing', started_at: '2025-01-17T00:00:00.000000000+00:00', workflow_data: wfOnly(ids.F, 'fresh') }));
+    const wfOnly = (id, name, extra = {}) => ({
+      workflow_id: id,
+      workflow_name: name,
+      current_step: 0,
+      total_steps: 0,
+      completed_steps: [],
+      variables: {},
+      iterations_completed: 0,
+      files_changed: 0,
+      worktree_name: null,
+      ...extra,
+    });
+    h.writeSession(
+      makeSession(ids.C, {
+        status: 'Paused',
+        started_at: '2025-01-16T08:00:00.5Z',
+        metadata: {},
+        workflow_data: wfOnly(ids.C, ''),
+      }),
+    );
+    h.writeSession(
+      makeSession(ids.D, {
+        status: 'Completed',
+        started_at: '2025-01-14T09:00:00Z',
+        completed_at: '2025-01-14T09:10:00Z',
+        workflow_data: wfOnly(ids.D, 'release', { worktree_name: 'wt-feature' }),
+      }),
+    );
+    h.writeSession(
+      makeSession(ids.E, {
+        status: 'Failed',
+        started_at: '2025-01-13T09:00:00Z',
+        completed_at: '2025-01-13T09:10:00Z',
+        error: 'Cargo test failed: 3 tests',
+        workflow_data: wfOnly(ids.E, 'nightly'),
+      }),
+    );
+    h.writeSession(
+      makeSession(ids.F, {
+        status: 'Initializing',
+        started_at: '2025-01-17T00:00:00.000000000+00:00',
+        workflow_data: wfOnly(ids.F, 'fresh'),
+      }),
+    );
     const mr = fixture('unified-session.mapreduce-typed.json').mapreduce_data;
-    h.writeSession(makeSession(ids.G, { session_type: 'Workflow', status: 'Paused', started_at: '2025-01-12T09:00:00Z', workflow_data: null, mapreduce_data: { ...mr, job_id: 'mapreduce-g' } }));
+    h.writeSession(
+      makeSession(ids.G, {
+        session_type: 'Workflow',
+        status: 'Paused',
+        started_at: '2025-01-12T09:00:00Z',
+        workflow_data: null,
+        mapreduce_data: { ...mr, job_id: 'mapreduce-g' },
+      }),
+    );
   }
   const names = (listing) => listing.sessions.map((s) => Object.keys(ids).find((k) => ids[k] === s.id));
 
@@ -454,7 +602,14 @@ describe('listSessions filters', () => {
     const b = all.sessions.find((s) => s.id === ids.B);
     assert.equal(b.session_type, 'MapReduce');
     assert.equal(b.recorded_type, 'MapReduce');
-    assert.deepEqual(b.mapreduce, { job_id: 'mapreduce-20250115_110002', phase: 'Setup', total_items: 10, processed_items: 4, failed_items: 0, agent_count: 0 });
+    assert.deepEqual(b.mapreduce, {
+      job_id: 'mapreduce-20250115_110002',
+      phase: 'Setup',
+      total_items: 10,
+      processed_items: 4,
+      failed_items: 0,
+      agent_count: 0,
+    });
     const g = all.sessions.find((s) => s.id === ids.G);
     assert.equal(g.session_type, 'MapReduce', 'effective type from the data');
     assert.equal(g.recorded_type, 'Workflow');
@@ -486,9 +641,19 @@ describe('listSessions filters', () => {
     const h = tempHome(t);
     seed(h);
     const m = h.manager();
-    assert.deepEqual(names(await m.listSessions({ after: new Date('2025-01-15T10:30:00.125Z') })), ['F', 'C', 'B', 'A']);
+    assert.deepEqual(names(await m.listSessions({ after: new Date('2025-01-15T10:30:00.125Z') })), [
+      'F',
+      'C',
+      'B',
+      'A',
+    ]);
     assert.deepEqual(names(await m.listSessions({ before: new Date('2025-01-14T09:00:00Z') })), ['D', 'E', 'G']);
-    assert.deepEqual(names(await m.listSessions({ after: new Date('2025-01-13T09:00:00Z'), before: new Date('2025-01-15T11:00:02.004Z') })), ['B', 'A', 'D', 'E']);
+    assert.deepEqual(
+      names(
+        await m.listSessions({ after: new Date('2025-01-13T09:00:00Z'), before: new Date('2025-01-15T11:00:02.004Z') }),
+      ),
+      ['B', 'A', 'D', 'E'],
+    );
   });
 
   it('filters by worktree and by text (case-insensitive)', async (t) => {
@@ -521,7 +686,10 @@ describe('listSessions filters', () => {
     seed(h);
     const m = h.manager();
     const active = await m.getActiveSessions();
-    assert.deepEqual(active.map((s) => s.id), [ids.F, ids.C, ids.B, ids.A, ids.G]);
+    assert.deepEqual(
+      active.map((s) => s.id),
+      [ids.F, ids.C, ids.B, ids.A, ids.G],
+    );
   });
 
   it('lists nothing (and creates nothing) for an empty home', async (t) => {
@@ -540,7 +708,10 @@ describe('errors: unknown and invalid ids', () => {
     const id = 'workflow-404';
     await assert.rejects(m.getSession(id), isNotFound(id));
     await assert.rejects(m.updateSession(id, { metadata: { a: 1 } }), isNotFound(id));
-    await assert.rejects(m.updateSession(id, (s) => s), isNotFound(id));
+    await assert.rejects(
+      m.updateSession(id, (s) => s),
+      isNotFound(id),
+    );
     await assert.rejects(m.deleteSession(id), isNotFound(id));
     await assert.rejects(m.startSession(id), isNotFound(id));
     await assert.rejects(m.completeSession(id), isNotFound(id));
@@ -551,7 +722,21 @@ describe('errors: unknown and invalid ids', () => {
     assert.equal(fs.existsSync(h.sessionFile(id)), false, 'nothing was created');
   });
 
-  for (const bad of ['../x', 'a/b', '..', '', '.', '/etc/passwd', '..\\x', 'a\\b', '.hidden', 'a..b', 'x'.repeat(201), 'with space', 'nul\0byte']) {
+  for (const bad of [
+    '../x',
+    'a/b',
+    '..',
+    '',
+    '.',
+    '/etc/passwd',
+    '..\\x',
+    'a\\b',
+    '.hidden',
+    'a..b',
+    'x'.repeat(201),
+    'with space',
+    'nul\0byte',
+  ]) {
     it(`id ${JSON.stringify(bad.length > 20 ? `${bad.slice(0, 10)}…(${bad.length})` : bad)} is refused with InvalidIdError and nothing is written`, async (t) => {
       const h = tempHome(t);
       const m = h.manager();
@@ -573,16 +758,31 @@ describe('errors: unknown and invalid ids', () => {
       await assert.rejects(m.importSession(makeSession(bad)), isInvalid);
       const treeAfter = listTree(h.root).filter((f) => !f.startsWith('home/vscode/'));
       assert.deepEqual(treeAfter, treeBefore, 'no file created or moved, inside or outside the home');
-      assert.deepEqual(listTree(h.root).filter((f) => !f.startsWith('home')), [], 'nothing beside the home');
-      assert.deepEqual((await m.listSessions()).sessions.map((s) => s.id), ['wf-good']);
+      assert.deepEqual(
+        listTree(h.root).filter((f) => !f.startsWith('home')),
+        [],
+        'nothing beside the home',
+      );
+      assert.deepEqual(
+        (await m.listSessions()).sessions.map((s) => s.id),
+        ['wf-good'],
+      );
     });
   }
 
-  it('isSafeId accepts Prodigy\'s id spellings', () => {
-    for (const ok of [FIXTURE_WORKFLOW_ID, FIXTURE_MAPREDUCE_ID, 'mapreduce-20250115_110002', 'checkpoint-0d3f7e21-44b9-4a8e-8c61-93b7f0a2c5d4', 'a', 'A_b.c-1']) {
+  it("isSafeId accepts Prodigy's id spellings", () => {
+    for (const ok of [
+      FIXTURE_WORKFLOW_ID,
+      FIXTURE_MAPREDUCE_ID,
+      'mapreduce-20250115_110002',
+      'checkpoint-0d3f7e21-44b9-4a8e-8c61-93b7f0a2c5d4',
+      'a',
+      'A_b.c-1',
+    ]) {
       assert.equal(core.isSafeId(ok), true, ok);
     }
-    for (const bad of ['../x', 'a/b', '..', '', '.x', 'a..b', 42, null, undefined]) assert.equal(core.isSafeId(bad), false, String(bad));
+    for (const bad of ['../x', 'a/b', '..', '', '.x', 'a..b', 42, null, undefined])
+      assert.equal(core.isSafeId(bad), false, String(bad));
   });
 });
 

@@ -45,17 +45,14 @@ describe('transition table', () => {
   });
 
   it('is the table the port documents (a change here must be deliberate)', () => {
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(TRANSITIONS).map(([k, v]) => [k, [...v].sort()])),
-      {
-        Initializing: ['Cancelled', 'Failed', 'Running'],
-        Running: ['Cancelled', 'Completed', 'Failed', 'Paused'],
-        Paused: ['Cancelled', 'Running'],
-        Failed: ['Running'],
-        Completed: [],
-        Cancelled: [],
-      },
-    );
+    assert.deepEqual(Object.fromEntries(Object.entries(TRANSITIONS).map(([k, v]) => [k, [...v].sort()])), {
+      Initializing: ['Cancelled', 'Failed', 'Running'],
+      Running: ['Cancelled', 'Completed', 'Failed', 'Paused'],
+      Paused: ['Cancelled', 'Running'],
+      Failed: ['Running'],
+      Completed: [],
+      Cancelled: [],
+    });
   });
 
   it('terminal states have no way out except Failed → Running (retry)', () => {
@@ -153,9 +150,19 @@ describe('transition side effects', () => {
     const h = tempHome(t);
     const m = h.manager();
     const s = await m.createSession({ type: 'Workflow' });
-    await assert.rejects(m.updateSession(s.id, (cur) => ({ ...cur, status: 'Paused' })), IllegalTransitionError);
-    await assert.rejects(m.updateSession(s.id, (cur) => ({ ...cur, status: 'Completed' })), IllegalTransitionError);
-    const running = await m.updateSession(s.id, (cur) => ({ ...cur, status: 'Running', completed_at: '2020-01-01T00:00:00Z' }));
+    await assert.rejects(
+      m.updateSession(s.id, (cur) => ({ ...cur, status: 'Paused' })),
+      IllegalTransitionError,
+    );
+    await assert.rejects(
+      m.updateSession(s.id, (cur) => ({ ...cur, status: 'Completed' })),
+      IllegalTransitionError,
+    );
+    const running = await m.updateSession(s.id, (cur) => ({
+      ...cur,
+      status: 'Running',
+      completed_at: '2020-01-01T00:00:00Z',
+    }));
     assert.equal(running.completed_at, null, 'the lifecycle, not the caller, decides completed_at on a status change');
   });
 
@@ -164,10 +171,19 @@ describe('transition side effects', () => {
     const m = h.manager();
     const s = await m.createSession({ type: 'Workflow' });
     let prev = s.updated_at;
-    for (const patch of [{ status: 'Running' }, { metadata: { a: 1 } }, { status: 'Paused' }, { status: 'Running' }, { status: 'Completed' }]) {
+    for (const patch of [
+      { status: 'Running' },
+      { metadata: { a: 1 } },
+      { status: 'Paused' },
+      { status: 'Running' },
+      { status: 'Completed' },
+    ]) {
       await new Promise((r) => setTimeout(r, 3));
       const next = await m.updateSession(s.id, patch);
-      assert.ok(Date.parse(next.updated_at) > Date.parse(prev), `${JSON.stringify(patch)}: ${next.updated_at} > ${prev}`);
+      assert.ok(
+        Date.parse(next.updated_at) > Date.parse(prev),
+        `${JSON.stringify(patch)}: ${next.updated_at} > ${prev}`,
+      );
       assert.equal(h.readSessionJson(s.id).updated_at, next.updated_at);
       prev = next.updated_at;
     }

@@ -4,7 +4,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { core, fixtureText, tempHome, makeSession, pretty, FIXTURE_WORKFLOW_ID, FIXTURE_MAPREDUCE_ID } from './helpers/env.mjs';
+import {
+  core,
+  fixtureText,
+  tempHome,
+  makeSession,
+  pretty,
+  FIXTURE_WORKFLOW_ID,
+  FIXTURE_MAPREDUCE_ID,
+} from './helpers/env.mjs';
 
 const { CorruptFileError } = core;
 
@@ -14,7 +22,10 @@ function seed(h) {
     [`${FIXTURE_WORKFLOW_ID}.json`]: fixtureText('unified-session.workflow.running.json'),
     [`${FIXTURE_MAPREDUCE_ID}.json`]: fixtureText('unified-session.mapreduce-typed.json'),
   };
-  const full = fixtureText('unified-session.workflow.paused.json').replace(FIXTURE_WORKFLOW_ID, 'workflow-1736937000300');
+  const full = fixtureText('unified-session.workflow.paused.json').replace(
+    FIXTURE_WORKFLOW_ID,
+    'workflow-1736937000300',
+  );
   const bad = {
     'workflow-1736937000100.json': '', // empty (Prodigy truncated, had not written yet)
     'workflow-1736937000200.json': full.slice(0, Math.floor(full.length / 2)), // truncated
@@ -137,9 +148,16 @@ describe('unreadable session files', () => {
     fs.mkdirSync(path.join(h.sessionsDir, 'workflow-1736937000800.json'));
     const m = h.manager();
     const listing = await m.listSessions();
-    assert.deepEqual(listing.sessions.map((s) => s.id), [FIXTURE_WORKFLOW_ID]);
+    assert.deepEqual(
+      listing.sessions.map((s) => s.id),
+      [FIXTURE_WORKFLOW_ID],
+    );
     await assert.rejects(m.getSession('workflow-1736937000800'));
-    assert.deepEqual(listing.unreadable.map((u) => u.name), ['workflow-1736937000800.json'], 'the directory is reported as unreadable');
+    assert.deepEqual(
+      listing.unreadable.map((u) => u.name),
+      ['workflow-1736937000800.json'],
+      'the directory is reported as unreadable',
+    );
     assert.equal(listing.unreadable[0].file, path.join(h.sessionsDir, 'workflow-1736937000800.json'));
     assert.ok(listing.unreadable[0].reason.length > 0);
   });
@@ -156,7 +174,10 @@ describe('unreadable session files', () => {
     for (const moved of result.moved) assert.equal(moved.from, dir, 'only the directory may be moved');
     assert.equal(h.readSessionText(FIXTURE_WORKFLOW_ID), goodText);
     const after = await m.listSessions();
-    assert.deepEqual(after.sessions.map((s) => s.id), [FIXTURE_WORKFLOW_ID]);
+    assert.deepEqual(
+      after.sessions.map((s) => s.id),
+      [FIXTURE_WORKFLOW_ID],
+    );
     assert.deepEqual(after.unreadable, []);
   });
 });

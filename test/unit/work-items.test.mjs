@@ -13,7 +13,17 @@ const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'mapreduce');
 
-const NAMES = ['loadWorkItems', 'selectItems', 'evaluateJsonPath', 'compileFilter', 'compileSortBy', 'itemVariables', 'ExpressionSyntaxError', 'ProdigyError', 'interpolate'];
+const NAMES = [
+  'loadWorkItems',
+  'selectItems',
+  'evaluateJsonPath',
+  'compileFilter',
+  'compileSortBy',
+  'itemVariables',
+  'ExpressionSyntaxError',
+  'ProdigyError',
+  'interpolate',
+];
 
 /** The built core when it exports the work-item API; else the sources, bundled here. */
 function loadModule() {
@@ -50,8 +60,17 @@ function loadModule() {
   return mod;
 }
 
-const { loadWorkItems, selectItems, evaluateJsonPath, compileFilter, compileSortBy, itemVariables, ExpressionSyntaxError, ProdigyError, interpolate } =
-  loadModule();
+const {
+  loadWorkItems,
+  selectItems,
+  evaluateJsonPath,
+  compileFilter,
+  compileSortBy,
+  itemVariables,
+  ExpressionSyntaxError,
+  ProdigyError,
+  interpolate,
+} = loadModule();
 
 const debtDoc = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'debt-items.json'), 'utf8'));
 
@@ -85,47 +104,90 @@ describe('loadWorkItems: input', () => {
     assert.equal(items.length, 5);
     assert.deepEqual(
       items.map((i) => [i.id, i.index, i.data.id]),
-      [['item_0', 0, 'd1'], ['item_1', 1, 'd2'], ['item_2', 2, 'd3'], ['item_3', 3, 'd4'], ['item_4', 4, 'd1']],
+      [
+        ['item_0', 0, 'd1'],
+        ['item_1', 1, 'd2'],
+        ['item_2', 2, 'd3'],
+        ['item_3', 3, 'd4'],
+        ['item_4', 4, 'd1'],
+      ],
     );
     assert.deepEqual(items[0].data, debtDoc.items[0]);
   });
 
   it('reads an absolute file path; a top-level array with json_path "" gives its elements', async () => {
     const items = await loadWorkItems({ input: path.join(cwd, 'array.json'), json_path: '' }, { cwd: os.tmpdir() });
-    assert.deepEqual(items.map((i) => i.data.file), ['a.ts', 'b.ts', 'c.ts']);
+    assert.deepEqual(
+      items.map((i) => i.data.file),
+      ['a.ts', 'b.ts', 'c.ts'],
+    );
   });
 
   it('ids follow the final list, after the pipeline', async () => {
-    const items = await loadWorkItems({ input: 'items.json', json_path: '$.items[*]', filter: "type == 'complexity'", sort_by: 'score' }, { cwd });
-    assert.deepEqual(items.map((i) => [i.id, i.data.score]), [['item_0', 5.1], ['item_1', 7.5], ['item_2', 9.2]]);
+    const items = await loadWorkItems(
+      { input: 'items.json', json_path: '$.items[*]', filter: "type == 'complexity'", sort_by: 'score' },
+      { cwd },
+    );
+    assert.deepEqual(
+      items.map((i) => [i.id, i.data.score]),
+      [
+        ['item_0', 5.1],
+        ['item_1', 7.5],
+        ['item_2', 9.2],
+      ],
+    );
   });
 
   it('runs a command whose stdout is a JSON array', async () => {
     const items = await loadWorkItems({ input: `printf '[{"f":"x"},{"f":"y"}]'`, json_path: '' }, { cwd });
-    assert.deepEqual(items.map((i) => i.data), [{ f: 'x' }, { f: 'y' }]);
+    assert.deepEqual(
+      items.map((i) => i.data),
+      [{ f: 'x' }, { f: 'y' }],
+    );
   });
 
   it('a command printing a single JSON value gives one item, and json_path can reach into it', async () => {
     const cmd = `echo '{"files": ["a", "b", "c"]}'`;
     const one = await loadWorkItems({ input: cmd, json_path: '' }, { cwd });
-    assert.deepEqual(one.map((i) => i.data), [{ files: ['a', 'b', 'c'] }]);
+    assert.deepEqual(
+      one.map((i) => i.data),
+      [{ files: ['a', 'b', 'c'] }],
+    );
     const inner = await loadWorkItems({ input: cmd, json_path: '$.files[*]' }, { cwd });
-    assert.deepEqual(inner.map((i) => i.data), ['a', 'b', 'c']);
+    assert.deepEqual(
+      inner.map((i) => i.data),
+      ['a', 'b', 'c'],
+    );
     const scalar = await loadWorkItems({ input: 'echo 42', json_path: '' }, { cwd });
-    assert.deepEqual(scalar.map((i) => i.data), [42]);
+    assert.deepEqual(
+      scalar.map((i) => i.data),
+      [42],
+    );
   });
 
   it('JSON lines: each non-empty line parsed as JSON, others become {"item": line}', async () => {
     const cmd = `printf '{"n":1}\\n\\n  {"n":2}  \\nplain text line\\n[3]\\n'`;
     const items = await loadWorkItems({ input: cmd, json_path: '' }, { cwd });
-    assert.deepEqual(items.map((i) => i.data), [{ n: 1 }, { n: 2 }, { item: 'plain text line' }, [3]]);
+    assert.deepEqual(
+      items.map((i) => i.data),
+      [{ n: 1 }, { n: 2 }, { item: 'plain text line' }, [3]],
+    );
   });
 
   it('plain lines become {"item": "<line>"}', async () => {
     const all = await loadWorkItems({ input: `printf 'src/a.rs\\nsrc/b.rs\\n'`, json_path: '' }, { cwd });
-    assert.deepEqual(all.map((i) => i.data), [{ item: 'src/a.rs' }, { item: 'src/b.rs' }]);
-    const some = await loadWorkItems({ input: `printf 'src/a.rs\\nsrc/b.rs\\n'`, json_path: '', filter: "ends_with(item, 'b.rs')" }, { cwd });
-    assert.deepEqual(some.map((i) => [i.id, i.data.item]), [['item_0', 'src/b.rs']]);
+    assert.deepEqual(
+      all.map((i) => i.data),
+      [{ item: 'src/a.rs' }, { item: 'src/b.rs' }],
+    );
+    const some = await loadWorkItems(
+      { input: `printf 'src/a.rs\\nsrc/b.rs\\n'`, json_path: '', filter: "ends_with(item, 'b.rs')" },
+      { cwd },
+    );
+    assert.deepEqual(
+      some.map((i) => [i.id, i.data.item]),
+      [['item_0', 'src/b.rs']],
+    );
   });
 
   it('the command runs in cwd with the given env', async () => {
@@ -133,22 +195,36 @@ describe('loadWorkItems: input', () => {
       { input: `cat array.json | sed "s/a.ts/$WHICH/"`, json_path: '$[*].file' },
       { cwd, env: { ...process.env, WHICH: 'chosen.ts' } },
     );
-    assert.deepEqual(items.map((i) => i.data), ['chosen.ts', 'b.ts', 'c.ts']);
+    assert.deepEqual(
+      items.map((i) => i.data),
+      ['chosen.ts', 'b.ts', 'c.ts'],
+    );
   });
 
   it('no file and a failing command: one error naming the input, the missing file and the failure', async () => {
     await assert.rejects(loadWorkItems({ input: 'missing-items.json', json_path: '' }, { cwd }), (err) => {
       assert.ok(err instanceof ProdigyError);
-      assert.match(err.message, /^map\.input "missing-items\.json" is not a file \(no .*missing-items\.json\), and as a command it failed with exit code 127: .*not found/s);
+      assert.match(
+        err.message,
+        /^map\.input "missing-items\.json" is not a file \(no .*missing-items\.json\), and as a command it failed with exit code 127: .*not found/s,
+      );
       return true;
     });
-    await assert.rejects(loadWorkItems({ input: 'echo oops >&2; exit 3', json_path: '' }, { cwd }), /failed with exit code 3: oops$/);
+    await assert.rejects(
+      loadWorkItems({ input: 'echo oops >&2; exit 3', json_path: '' }, { cwd }),
+      /failed with exit code 3: oops$/,
+    );
   });
 
   it('a file that is not JSON: the error names the file and the parse problem', async () => {
     await assert.rejects(loadWorkItems({ input: 'broken.json', json_path: '' }, { cwd }), (err) => {
       assert.ok(err instanceof ProdigyError);
-      assert.ok(err.message.startsWith(`Work items file ${path.join(cwd, 'broken.json')} (map.input "broken.json") is not valid JSON: `), err.message);
+      assert.ok(
+        err.message.startsWith(
+          `Work items file ${path.join(cwd, 'broken.json')} (map.input "broken.json") is not valid JSON: `,
+        ),
+        err.message,
+      );
       return true;
     });
   });
@@ -158,11 +234,17 @@ describe('loadWorkItems: input', () => {
   });
 
   it('a command that runs too long times out; a stop (abort) ends it', async () => {
-    await assert.rejects(loadWorkItems({ input: 'sleep 5', json_path: '' }, { cwd, timeoutMs: 200 }), /as a command it timed out after 0 seconds/);
+    await assert.rejects(
+      loadWorkItems({ input: 'sleep 5', json_path: '' }, { cwd, timeoutMs: 200 }),
+      /as a command it timed out after 0 seconds/,
+    );
     const controller = new AbortController();
     const started = Date.now();
     setTimeout(() => controller.abort(), 100);
-    await assert.rejects(loadWorkItems({ input: 'sleep 5', json_path: '' }, { cwd, signal: controller.signal }), /Loading work items was stopped/);
+    await assert.rejects(
+      loadWorkItems({ input: 'sleep 5', json_path: '' }, { cwd, signal: controller.signal }),
+      /Loading work items was stopped/,
+    );
     assert.ok(Date.now() - started < 4000);
   });
 
@@ -172,14 +254,20 @@ describe('loadWorkItems: input', () => {
       loadWorkItems({ input: `touch ${marker}; echo '[1]'`, json_path: '', filter: 'score >=' }, { cwd }),
       (err) => err instanceof ExpressionSyntaxError && err.kind === 'filter',
     );
-    await assert.rejects(loadWorkItems({ input: `touch ${marker}; echo '[1]'`, json_path: '$.[', sort_by: 'x' }, { cwd }), ExpressionSyntaxError);
+    await assert.rejects(
+      loadWorkItems({ input: `touch ${marker}; echo '[1]'`, json_path: '$.[', sort_by: 'x' }, { cwd }),
+      ExpressionSyntaxError,
+    );
     assert.equal(fs.existsSync(marker), false);
   });
 
   it('zero items: empty output, an empty array, a filter that matches nothing', async () => {
     assert.deepEqual(await loadWorkItems({ input: 'true', json_path: '' }, { cwd }), []);
     assert.deepEqual(await loadWorkItems({ input: "echo '[]'", json_path: '' }, { cwd }), []);
-    assert.deepEqual(await loadWorkItems({ input: 'items.json', json_path: '$.items[*]', filter: 'score > 1000' }, { cwd }), []);
+    assert.deepEqual(
+      await loadWorkItems({ input: 'items.json', json_path: '$.items[*]', filter: 'score > 1000' }, { cwd }),
+      [],
+    );
     assert.deepEqual(await loadWorkItems({ input: 'items.json', json_path: '$.nothing_here' }, { cwd }), []);
   });
 });
@@ -195,9 +283,18 @@ describe('evaluateJsonPath', () => {
   });
 
   it('$.items[*], and $.items (a single array gives its elements)', () => {
-    assert.deepEqual(evaluateJsonPath(debtDoc, '$.items[*]').map((i) => i.id), ['d1', 'd2', 'd3', 'd4', 'd1']);
-    assert.deepEqual(evaluateJsonPath(debtDoc, '$.items').map((i) => i.id), ['d1', 'd2', 'd3', 'd4', 'd1']);
-    assert.deepEqual(evaluateJsonPath(debtDoc, 'items[*]').map((i) => i.id), ['d1', 'd2', 'd3', 'd4', 'd1']);
+    assert.deepEqual(
+      evaluateJsonPath(debtDoc, '$.items[*]').map((i) => i.id),
+      ['d1', 'd2', 'd3', 'd4', 'd1'],
+    );
+    assert.deepEqual(
+      evaluateJsonPath(debtDoc, '$.items').map((i) => i.id),
+      ['d1', 'd2', 'd3', 'd4', 'd1'],
+    );
+    assert.deepEqual(
+      evaluateJsonPath(debtDoc, 'items[*]').map((i) => i.id),
+      ['d1', 'd2', 'd3', 'd4', 'd1'],
+    );
     // a wildcard over arrays of arrays keeps each inner array as one item
     assert.deepEqual(evaluateJsonPath({ m: [[1, 2], [3]] }, '$.m[*]'), [[1, 2], [3]]);
     assert.deepEqual(evaluateJsonPath({ m: [[1, 2]] }, '$.m[*]'), [[1, 2]]);
@@ -208,12 +305,15 @@ describe('evaluateJsonPath', () => {
     const doc = { a: { b: { c: 'deep' } }, list: ['x', 'y', 'z'], 'odd key': 7 };
     assert.deepEqual(evaluateJsonPath(doc, '$.a.b'), [{ c: 'deep' }]);
     assert.deepEqual(evaluateJsonPath(doc, '$.a.b.c'), ['deep']);
-    assert.deepEqual(evaluateJsonPath(doc, "$['a'][\"b\"].c"), ['deep']);
+    assert.deepEqual(evaluateJsonPath(doc, '$[\'a\']["b"].c'), ['deep']);
     assert.deepEqual(evaluateJsonPath(doc, "$['odd key']"), [7]);
     assert.deepEqual(evaluateJsonPath(doc, '$.list[0]'), ['x']);
     assert.deepEqual(evaluateJsonPath(doc, '$.list[-1]'), ['z']);
     assert.deepEqual(evaluateJsonPath(doc, '$.list[9]'), []);
-    assert.deepEqual(evaluateJsonPath(debtDoc, '$.items[0]').map((i) => i.score), [9.2]);
+    assert.deepEqual(
+      evaluateJsonPath(debtDoc, '$.items[0]').map((i) => i.score),
+      [9.2],
+    );
     assert.deepEqual(evaluateJsonPath(doc, '$.a.missing'), []);
     assert.deepEqual(evaluateJsonPath(doc, '$.list.b'), []);
   });
@@ -237,7 +337,10 @@ describe('evaluateJsonPath', () => {
   });
 
   it('filter expressions [?(…)] and [?…] in the filter language, with @ as the candidate', () => {
-    assert.deepEqual(evaluateJsonPath(debtDoc, '$.items[?(@.score > 5)]').map((i) => i.score), [9.2, 5.1, 7.5]);
+    assert.deepEqual(
+      evaluateJsonPath(debtDoc, '$.items[?(@.score > 5)]').map((i) => i.score),
+      [9.2, 5.1, 7.5],
+    );
     assert.deepEqual(evaluateJsonPath(debtDoc, '$.items[?@.score < 4].id'), ['d2']);
     assert.deepEqual(
       evaluateJsonPath(debtDoc, "$.items[?(@.type == 'complexity' && contains(@.tags, 'hot'))].location.line"),
@@ -246,18 +349,48 @@ describe('evaluateJsonPath', () => {
     assert.deepEqual(evaluateJsonPath(debtDoc, "$.items[?(@.type == 'testing') || (@.score < 4)].id"), ['d2', 'd4']);
     assert.deepEqual(evaluateJsonPath([1, 5, 3, 8], '$[?(@ > 2)]'), [5, 3, 8]);
     assert.deepEqual(evaluateJsonPath({ a: { v: 1 }, b: { v: 2 } }, '$[?(@.v == 2)]'), [{ v: 2 }]);
-    assert.deepEqual(evaluateJsonPath(debtDoc, "$..[?(@.line > 50)].file"), ['src/utils.rs', 'src/main.rs']);
+    assert.deepEqual(evaluateJsonPath(debtDoc, '$..[?(@.line > 50)].file'), ['src/utils.rs', 'src/main.rs']);
   });
 
   it('syntax errors name the path and the column', () => {
-    assertSyntaxError(() => evaluateJsonPath({}, '$.items['), { kind: 'json_path', expression: '$.items[', column: 9, re: /found end of expression/ });
-    assertSyntaxError(() => evaluateJsonPath({}, '$.items[?(@.score >)]'), { kind: 'json_path', expression: '$.items[?(@.score >)]', column: 20, re: /expected a value .*, found "\)"/ });
-    assertSyntaxError(() => evaluateJsonPath({}, '$.items[?(@.score > 1]'), { kind: 'json_path', expression: '$.items[?(@.score > 1]', column: 22, re: /expected "\)"/ });
+    assertSyntaxError(() => evaluateJsonPath({}, '$.items['), {
+      kind: 'json_path',
+      expression: '$.items[',
+      column: 9,
+      re: /found end of expression/,
+    });
+    assertSyntaxError(() => evaluateJsonPath({}, '$.items[?(@.score >)]'), {
+      kind: 'json_path',
+      expression: '$.items[?(@.score >)]',
+      column: 20,
+      re: /expected a value .*, found "\)"/,
+    });
+    assertSyntaxError(() => evaluateJsonPath({}, '$.items[?(@.score > 1]'), {
+      kind: 'json_path',
+      expression: '$.items[?(@.score > 1]',
+      column: 22,
+      re: /expected "\)"/,
+    });
     assertSyntaxError(() => evaluateJsonPath({}, '$..'), { kind: 'json_path', expression: '$..', column: 4 });
-    assertSyntaxError(() => evaluateJsonPath({}, '$.items]'), { kind: 'json_path', expression: '$.items]', column: 8, re: /found "\]"/ });
+    assertSyntaxError(() => evaluateJsonPath({}, '$.items]'), {
+      kind: 'json_path',
+      expression: '$.items]',
+      column: 8,
+      re: /found "\]"/,
+    });
     assertSyntaxError(() => evaluateJsonPath({}, '$.a[x]'), { kind: 'json_path', expression: '$.a[x]', column: 5 });
-    assertSyntaxError(() => evaluateJsonPath({}, '$[1:2:0]'), { kind: 'json_path', expression: '$[1:2:0]', column: 7, re: /step cannot be 0/ });
-    assertSyntaxError(() => evaluateJsonPath({}, "$['a"), { kind: 'json_path', expression: "$['a", column: 3, re: /unterminated string/ });
+    assertSyntaxError(() => evaluateJsonPath({}, '$[1:2:0]'), {
+      kind: 'json_path',
+      expression: '$[1:2:0]',
+      column: 7,
+      re: /step cannot be 0/,
+    });
+    assertSyntaxError(() => evaluateJsonPath({}, "$['a"), {
+      kind: 'json_path',
+      expression: "$['a",
+      column: 3,
+      re: /unterminated string/,
+    });
     assertSyntaxError(() => evaluateJsonPath({}, '#items'), { kind: 'json_path', expression: '#items', column: 1 });
   });
 });
@@ -314,13 +447,16 @@ describe('compileFilter', () => {
     assert.deepEqual(names("missing == 'x'"), []);
     assert.deepEqual(names("missing != 'x'"), []);
     assert.deepEqual(names('meta.level > 0'), ['ann', 'bob', 'dee']);
-    assert.deepEqual(names("contains(missing, 'x') || starts_with(missing, 'x') || is_string(missing) || length(missing, 0)"), []);
+    assert.deepEqual(
+      names("contains(missing, 'x') || starts_with(missing, 'x') || is_string(missing) || length(missing, 0)"),
+      [],
+    );
     assert.deepEqual(names('is_null(age)'), []);
     // negation is plain negation: the items where the comparison was false
     assert.deepEqual(names('!(age < 100)'), ['cy', 'dee']);
   });
 
-  it('nested paths: a.b, tags[0], [\'key\']', () => {
+  it("nested paths: a.b, tags[0], ['key']", () => {
     assert.deepEqual(names('meta.level >= 2'), ['ann', 'bob']);
     assert.deepEqual(names("tags[0] == 'a'"), ['ann', 'dee']);
     assert.deepEqual(names("tags[1] == 'b'"), ['ann']);
@@ -406,7 +542,10 @@ describe('compileFilter', () => {
     assert.deepEqual(names('active'), ['ann', 'cy']);
     assert.deepEqual(names('note'), ['cy']);
     assert.deepEqual(names('!active'), ['bob', 'dee']);
-    assert.deepEqual([{ v: 0 }, { v: '' }, { v: false }, { v: null }, {}].filter(compileFilter('v')), [{ v: 0 }, { v: '' }]);
+    assert.deepEqual([{ v: 0 }, { v: '' }, { v: false }, { v: null }, {}].filter(compileFilter('v')), [
+      { v: 0 },
+      { v: '' },
+    ]);
     assert.deepEqual([1, 2, 3, 4].filter(compileFilter('@ > 2')), [3, 4]);
     assert.deepEqual(['a.rs', 'b.ts'].filter(compileFilter("@ matches '\\.rs$'")), ['a.rs']);
     assert.deepEqual(names("@.role == 'guest'"), ['dee']);
@@ -418,9 +557,10 @@ describe('compileFilter', () => {
   });
 
   it('syntax errors: what is wrong and the column', () => {
-    const f = (expression, column, re) => assertSyntaxError(() => compileFilter(expression), { kind: 'filter', expression, column, re });
+    const f = (expression, column, re) =>
+      assertSyntaxError(() => compileFilter(expression), { kind: 'filter', expression, column, re });
     f('score >= ', 10, /expected a value \(a quoted string, a number, true, false or null\), found end of expression/);
-    f("role == user", 9, /found "user" \(quote text: 'user'\)/);
+    f('role == user', 9, /found "user" \(quote text: 'user'\)/);
     f("(role == 'a'", 13, /expected "\)" to close the "\(" at column 1/);
     f("role == 'a' role == 'b'", 13, /expected an operator .*, found "role"/);
     f('foo(a)', 1, /unknown function "foo"/);
@@ -482,14 +622,35 @@ describe('compileSortBy', () => {
   });
 
   it('nested paths, and mixed types (bool < number < string)', () => {
-    const list = [{ n: 1, m: { v: 'b' } }, { n: 2, m: { v: 3 } }, { n: 3, m: { v: true } }, { n: 4, m: {} }, { n: 5, m: { v: 'a' } }];
+    const list = [
+      { n: 1, m: { v: 'b' } },
+      { n: 2, m: { v: 3 } },
+      { n: 3, m: { v: true } },
+      { n: 4, m: {} },
+      { n: 5, m: { v: 'a' } },
+    ];
     assert.deepEqual(order('m.v', list), [3, 2, 5, 1, 4]);
-    assert.deepEqual(order('tags[0]', [{ n: 1, tags: ['z'] }, { n: 2, tags: ['a'] }, { n: 3, tags: [] }]), [2, 1, 3]);
-    assert.deepEqual(order('v', [{ n: 1, v: 10 }, { n: 2, v: 9 }, { n: 3, v: 100 }]), [2, 1, 3]); // numeric, not text
+    assert.deepEqual(
+      order('tags[0]', [
+        { n: 1, tags: ['z'] },
+        { n: 2, tags: ['a'] },
+        { n: 3, tags: [] },
+      ]),
+      [2, 1, 3],
+    );
+    assert.deepEqual(
+      order('v', [
+        { n: 1, v: 10 },
+        { n: 2, v: 9 },
+        { n: 3, v: 100 },
+      ]),
+      [2, 1, 3],
+    ); // numeric, not text
   });
 
   it('syntax errors: what is wrong and the column', () => {
-    const f = (expression, column, re) => assertSyntaxError(() => compileSortBy(expression), { kind: 'sort_by', expression, column, re });
+    const f = (expression, column, re) =>
+      assertSyntaxError(() => compileSortBy(expression), { kind: 'sort_by', expression, column, re });
     f('score DESCX', 7, /expected ASC, DESC, NULLS FIRST, NULLS LAST or ",", found "DESCX"/);
     f('score NULLS', 12, /expected FIRST or LAST after NULLS/);
     f('score DESC NULLS MIDDLE', 18, /expected FIRST or LAST after NULLS, found "MIDDLE"/);
@@ -503,19 +664,48 @@ describe('compileSortBy', () => {
 describe('selectItems: the pipeline', () => {
   it('distinct by a field keeps the first occurrence', () => {
     const items = selectItems(debtDoc, { json_path: '$.items[*]', distinct: 'id' });
-    assert.deepEqual(items.map((i) => [i.id, i.score]), [['d1', 9.2], ['d2', 3], ['d3', 5.1], ['d4', null]]);
+    assert.deepEqual(
+      items.map((i) => [i.id, i.score]),
+      [
+        ['d1', 9.2],
+        ['d2', 3],
+        ['d3', 5.1],
+        ['d4', null],
+      ],
+    );
     assert.deepEqual(selectItems(debtDoc, { json_path: '$.items[*]', distinct: 'location.file' }).length, 4);
-    assert.deepEqual(selectItems(debtDoc, { json_path: '$.items[*]', distinct: 'type' }).map((i) => i.id), ['d1', 'd2', 'd4']);
+    assert.deepEqual(
+      selectItems(debtDoc, { json_path: '$.items[*]', distinct: 'type' }).map((i) => i.id),
+      ['d1', 'd2', 'd4'],
+    );
   });
 
   it('distinct: equal objects are one key whatever their key order; a missing field counts as null', () => {
-    const docs = [{ k: { a: 1, b: 2 }, n: 1 }, { k: { b: 2, a: 1 }, n: 2 }, { n: 3 }, { k: null, n: 4 }, { k: 1, n: 5 }, { k: '1', n: 6 }];
-    assert.deepEqual(selectItems(docs, { json_path: '', distinct: 'k' }).map((i) => i.n), [1, 3, 5, 6]);
+    const docs = [
+      { k: { a: 1, b: 2 }, n: 1 },
+      { k: { b: 2, a: 1 }, n: 2 },
+      { n: 3 },
+      { k: null, n: 4 },
+      { k: 1, n: 5 },
+      { k: '1', n: 6 },
+    ];
+    assert.deepEqual(
+      selectItems(docs, { json_path: '', distinct: 'k' }).map((i) => i.n),
+      [1, 3, 5, 6],
+    );
   });
 
   it('distinct runs after sort_by: the first in sorted order wins', () => {
     const items = selectItems(debtDoc, { json_path: '$.items[*]', sort_by: 'score', distinct: 'id' });
-    assert.deepEqual(items.map((i) => [i.id, i.score]), [['d2', 3], ['d3', 5.1], ['d1', 7.5], ['d4', null]]);
+    assert.deepEqual(
+      items.map((i) => [i.id, i.score]),
+      [
+        ['d2', 3],
+        ['d3', 5.1],
+        ['d1', 7.5],
+        ['d4', null],
+      ],
+    );
   });
 
   it('offset then max_items', () => {
@@ -530,14 +720,33 @@ describe('selectItems: the pipeline', () => {
   });
 
   it('the documented order: json_path → filter → sort_by → distinct → offset → max_items', () => {
-    const doc = { rows: [{ k: 5, t: 'a' }, { k: 1, t: 'b' }, { k: 3, t: 'c' }, { k: 3, t: 'd' }, { k: 4, t: 'e' }, { k: 2, t: 'f' }, { k: 5, t: 'g' }] };
+    const doc = {
+      rows: [
+        { k: 5, t: 'a' },
+        { k: 1, t: 'b' },
+        { k: 3, t: 'c' },
+        { k: 3, t: 'd' },
+        { k: 4, t: 'e' },
+        { k: 2, t: 'f' },
+        { k: 5, t: 'g' },
+      ],
+    };
     const spec = { json_path: '$.rows[*]', filter: 'k >= 2', sort_by: 'k', distinct: 'k', offset: 1, max_items: 2 };
     // filter: 5 3 3 4 2 5 → sort: 2 3 3 4 5 5 → distinct: 2 3 4 5 → offset 1: 3 4 5 → max 2: 3 4
-    assert.deepEqual(selectItems(doc, spec).map((r) => r.t), ['c', 'e']);
+    assert.deepEqual(
+      selectItems(doc, spec).map((r) => r.t),
+      ['c', 'e'],
+    );
     // max_items applies after the filter (not to the raw list): the first 2 raw rows would include k = 1
-    assert.deepEqual(selectItems(doc, { json_path: '$.rows[*]', filter: 'k >= 2', max_items: 2 }).map((r) => r.t), ['a', 'c']);
+    assert.deepEqual(
+      selectItems(doc, { json_path: '$.rows[*]', filter: 'k >= 2', max_items: 2 }).map((r) => r.t),
+      ['a', 'c'],
+    );
     // sort_by before max_items: the top 2, not the first 2 sorted
-    assert.deepEqual(selectItems(doc, { json_path: '$.rows[*]', sort_by: 'k DESC', max_items: 2 }).map((r) => r.t), ['a', 'g']);
+    assert.deepEqual(
+      selectItems(doc, { json_path: '$.rows[*]', sort_by: 'k DESC', max_items: 2 }).map((r) => r.t),
+      ['a', 'g'],
+    );
   });
 
   it('empty filter/sort_by/distinct strings mean none', () => {
@@ -545,16 +754,34 @@ describe('selectItems: the pipeline', () => {
   });
 
   it('zero items is an empty list, not an error', () => {
-    assert.deepEqual(selectItems([], { json_path: '', filter: 'a == 1', sort_by: 'a', distinct: 'a', offset: 3, max_items: 2 }), []);
+    assert.deepEqual(
+      selectItems([], { json_path: '', filter: 'a == 1', sort_by: 'a', distinct: 'a', offset: 3, max_items: 2 }),
+      [],
+    );
     assert.deepEqual(selectItems({ items: [] }, { json_path: '$.items[*]' }), []);
     assert.deepEqual(selectItems(debtDoc, { json_path: '$.items[*]', filter: "type == 'none'" }), []);
   });
 
   it('bad offset or max_items, and bad expressions, are ProdigyErrors', () => {
-    assert.throws(() => selectItems([], { json_path: '', offset: -1 }), (e) => e instanceof ProdigyError && /map\.offset must be a whole number of at least 0, not -1/.test(e.message));
-    assert.throws(() => selectItems([], { json_path: '', max_items: 1.5 }), /map\.max_items must be a whole number of at least 0, not 1\.5/);
-    assertSyntaxError(() => selectItems([], { json_path: '', distinct: 'a b' }), { kind: 'distinct', expression: 'a b', column: 3, re: /unexpected text after the field path/ });
-    assertSyntaxError(() => selectItems([], { json_path: '', filter: 'a >' }), { kind: 'filter', expression: 'a >', column: 4 });
+    assert.throws(
+      () => selectItems([], { json_path: '', offset: -1 }),
+      (e) => e instanceof ProdigyError && /map\.offset must be a whole number of at least 0, not -1/.test(e.message),
+    );
+    assert.throws(
+      () => selectItems([], { json_path: '', max_items: 1.5 }),
+      /map\.max_items must be a whole number of at least 0, not 1\.5/,
+    );
+    assertSyntaxError(() => selectItems([], { json_path: '', distinct: 'a b' }), {
+      kind: 'distinct',
+      expression: 'a b',
+      column: 3,
+      re: /unexpected text after the field path/,
+    });
+    assertSyntaxError(() => selectItems([], { json_path: '', filter: 'a >' }), {
+      kind: 'filter',
+      expression: 'a >',
+      column: 4,
+    });
     assertSyntaxError(() => selectItems([], { json_path: '$$' }), { kind: 'json_path', expression: '$$', column: 2 });
   });
 });
@@ -564,23 +791,42 @@ describe('itemVariables', () => {
     const data = { file: 'src/a.rs', score: 7, location: { line: 12, file: 'src/a.rs' }, tags: ['x', 'y'] };
     const vars = itemVariables({ id: 'item_3', index: 3, data });
     assert.deepEqual(vars.item, data);
-    assert.equal(vars.item_json, '{"file":"src/a.rs","score":7,"location":{"line":12,"file":"src/a.rs"},"tags":["x","y"]}');
+    assert.equal(
+      vars.item_json,
+      '{"file":"src/a.rs","score":7,"location":{"line":12,"file":"src/a.rs"},"tags":["x","y"]}',
+    );
     assert.equal(vars.item_id, 'item_3');
     assert.equal(vars.item_index, 3);
     assert.equal(vars['item.file'], 'src/a.rs');
     assert.equal(vars['item.score'], 7);
     assert.deepEqual(vars['item.location'], { line: 12, file: 'src/a.rs' });
     assert.equal('item.location.line' in vars, false); // nested paths resolve through `item`, not flat keys
-    assert.deepEqual(
-      Object.keys(vars).sort(),
-      ['item', 'item.file', 'item.location', 'item.score', 'item.tags', 'item_id', 'item_index', 'item_json'],
-    );
+    assert.deepEqual(Object.keys(vars).sort(), [
+      'item',
+      'item.file',
+      'item.location',
+      'item.score',
+      'item.tags',
+      'item_id',
+      'item_index',
+      'item_json',
+    ]);
   });
 
   it('interpolation resolves ${item.field}, nested paths, ${item_json} and ${item_id}', () => {
-    const vars = itemVariables({ id: 'item_0', index: 0, data: { file: 'src/a.rs', location: { line: 12 }, tags: ['x', 'y'] } });
-    assert.equal(interpolate('/fix ${item.file}:${item.location.line} ${item.tags[1]} #${item_index} ${item_id}', vars), '/fix src/a.rs:12 y #0 item_0');
-    assert.equal(interpolate("echo '${item_json}'", vars), `echo '{"file":"src/a.rs","location":{"line":12},"tags":["x","y"]}'`);
+    const vars = itemVariables({
+      id: 'item_0',
+      index: 0,
+      data: { file: 'src/a.rs', location: { line: 12 }, tags: ['x', 'y'] },
+    });
+    assert.equal(
+      interpolate('/fix ${item.file}:${item.location.line} ${item.tags[1]} #${item_index} ${item_id}', vars),
+      '/fix src/a.rs:12 y #0 item_0',
+    );
+    assert.equal(
+      interpolate("echo '${item_json}'", vars),
+      `echo '{"file":"src/a.rs","location":{"line":12},"tags":["x","y"]}'`,
+    );
   });
 
   it('a scalar item: item is the scalar, no flat fields', () => {

@@ -3,7 +3,12 @@ import { relativeTime, table, truncate } from '../format';
 import { printJson, type Io } from '../io';
 import { requireId } from './sessions';
 
-export async function checkpointsList(manager: SessionManager, io: Io, id: string, opts: { json: boolean }): Promise<void> {
+export async function checkpointsList(
+  manager: SessionManager,
+  io: Io,
+  id: string,
+  opts: { json: boolean },
+): Promise<void> {
   const { checkpoints, unreadable } = await manager.listCheckpoints(requireId(id));
   if (opts.json) {
     printJson(io, { session_id: id, checkpoints, unreadable });
@@ -25,7 +30,9 @@ export async function checkpointsList(manager: SessionManager, io: Io, id: strin
       ),
     );
   if (checkpoints.some((c) => c.superseded)) {
-    io.out('(undone): a restore went back past this checkpoint; its steps ran again after it (or will, on resume). It can still be restored.');
+    io.out(
+      '(undone): a restore went back past this checkpoint; its steps ran again after it (or will, on resume). It can still be restored.',
+    );
   }
   for (const u of unreadable) io.out(`Unreadable checkpoint file ${u.file}: ${u.reason}`);
 }

@@ -5,7 +5,12 @@ import { relativeTime, table, truncate } from '../format';
 import { printJson, UsageError, type Io } from '../io';
 import { exitCodeOf, inTerminal } from './runOutput';
 
-export async function dlqList(manager: SessionManager, io: Io, id: string | undefined, opts: { json: boolean }): Promise<number> {
+export async function dlqList(
+  manager: SessionManager,
+  io: Io,
+  id: string | undefined,
+  opts: { json: boolean },
+): Promise<number> {
   if (!id) throw new UsageError('dlq list needs a session id: prodigy-vscode dlq list <session-id>');
   const items = await listDeadLetters(manager, id);
   if (opts.json) {
@@ -21,7 +26,13 @@ export async function dlqList(manager: SessionManager, io: Io, id: string | unde
       ['ITEM', 'ATTEMPTS', 'LAST ATTEMPT', 'ERROR', 'LOG'],
       items.map((i) => {
         const last = i.failure_history[i.failure_history.length - 1];
-        return [i.item_id, String(i.failure_count), relativeTime(i.last_attempt), truncate(last?.error_message.split('\n')[0] ?? '-', 60), last?.json_log_location ?? '-'];
+        return [
+          i.item_id,
+          String(i.failure_count),
+          relativeTime(i.last_attempt),
+          truncate(last?.error_message.split('\n')[0] ?? '-', 60),
+          last?.json_log_location ?? '-',
+        ];
       }),
     ),
   );
@@ -30,12 +41,22 @@ export async function dlqList(manager: SessionManager, io: Io, id: string | unde
 }
 
 /** One dead-lettered item as pretty JSON (Prodigy's `dlq inspect`), with or without --json. */
-export async function dlqInspect(manager: SessionManager, io: Io, id: string | undefined, itemId: string | undefined): Promise<number> {
-  if (!id || !itemId) throw new UsageError('dlq inspect needs a session id and an item id: prodigy-vscode dlq inspect <session-id> <item-id>');
+export async function dlqInspect(
+  manager: SessionManager,
+  io: Io,
+  id: string | undefined,
+  itemId: string | undefined,
+): Promise<number> {
+  if (!id || !itemId)
+    throw new UsageError(
+      'dlq inspect needs a session id and an item id: prodigy-vscode dlq inspect <session-id> <item-id>',
+    );
   const items = await listDeadLetters(manager, id);
   const item = items.find((i) => i.item_id === itemId);
   if (!item) {
-    const known = items.length ? `its failed items: ${items.map((i) => i.item_id).join(', ')}` : 'it has no failed items';
+    const known = items.length
+      ? `its failed items: ${items.map((i) => i.item_id).join(', ')}`
+      : 'it has no failed items';
     io.err(`prodigy-vscode: session ${id} has no dead-lettered item "${itemId}"; ${known}`);
     return 1;
   }
@@ -43,12 +64,30 @@ export async function dlqInspect(manager: SessionManager, io: Io, id: string | u
   return 0;
 }
 
-export async function dlqRetry(manager: SessionManager, io: Io, id: string | undefined, flags: { yes: boolean; json: boolean; claudeCommand?: string }): Promise<number> {
+export async function dlqRetry(
+  manager: SessionManager,
+  io: Io,
+  id: string | undefined,
+  flags: { yes: boolean; json: boolean; claudeCommand?: string },
+): Promise<number> {
   if (!id) throw new UsageError('dlq retry needs a session id: prodigy-vscode dlq retry <session-id>');
-  const { outcome, stoppedBy } = await inTerminal(manager, io, flags, (common) => retryDeadLetters({ ...common, sessionId: id }));
+  const { outcome, stoppedBy } = await inTerminal(manager, io, flags, (common) =>
+    retryDeadLetters({ ...common, sessionId: id }),
+  );
   const left = await listDeadLetters(manager, id);
-  if (flags.json) printJson(io, { session_id: id, status: outcome.status, still_failing: left.map((i) => i.item_id), merge: outcome.merge ?? null });
-  else io.out(left.length ? `${left.length} item(s) still failing: ${left.map((i) => i.item_id).join(', ')}` : 'Every failed item succeeded.');
+  if (flags.json)
+    printJson(io, {
+      session_id: id,
+      status: outcome.status,
+      still_failing: left.map((i) => i.item_id),
+      merge: outcome.merge ?? null,
+    });
+  else
+    io.out(
+      left.length
+        ? `${left.length} item(s) still failing: ${left.map((i) => i.item_id).join(', ')}`
+        : 'Every failed item succeeded.',
+    );
   const code = exitCodeOf(outcome, stoppedBy);
   return code === 0 && left.length ? 1 : code;
 }

@@ -1,7 +1,17 @@
 // `logs <id> [--follow] [--lines N]`: a session's log (H/vscode/logs/<id>.log), what the extension's
 // Show Session Log shows. --follow prints lines as the run appends them and ends with the run.
 import * as fs from 'node:fs';
-import { followFile, liveLockHolder, readLastLines, readLinesFrom, ProdigyError, SessionNotFoundError, reasonOf, type SessionManager, type SessionStatus } from '../../core';
+import {
+  followFile,
+  liveLockHolder,
+  readLastLines,
+  readLinesFrom,
+  ProdigyError,
+  SessionNotFoundError,
+  reasonOf,
+  type SessionManager,
+  type SessionStatus,
+} from '../../core';
 import { UsageError, type Io } from '../io';
 import { requireId } from './sessions';
 
@@ -10,7 +20,12 @@ export interface LogsFlags {
   lines?: string;
 }
 
-export async function logsCommand(manager: SessionManager, io: Io, id: string | undefined, flags: LogsFlags): Promise<number> {
+export async function logsCommand(
+  manager: SessionManager,
+  io: Io,
+  id: string | undefined,
+  flags: LogsFlags,
+): Promise<number> {
   if (!id) throw new UsageError('logs needs a session id: prodigy-vscode logs <session-id>');
   requireId(id);
   const count = parseLines(flags.lines);
@@ -19,7 +34,10 @@ export async function logsCommand(manager: SessionManager, io: Io, id: string | 
   const print = (lines: string[]) => io.out(`${lines.join('\n')}\n`);
 
   if (!fs.existsSync(file)) {
-    if (record.missing) throw new ProdigyError(`No session ${id} in ${manager.paths.sessionsDir} (\`prodigy-vscode sessions list\` shows the sessions there)`);
+    if (record.missing)
+      throw new ProdigyError(
+        `No session ${id} in ${manager.paths.sessionsDir} (\`prodigy-vscode sessions list\` shows the sessions there)`,
+      );
     // A run of ours holds the lock from before its log is opened: with --follow, wait for it.
     if (!flags.follow || liveLockHolder(manager.paths.resumeLocksDir, id) === null) {
       throw new ProdigyError(
@@ -86,7 +104,11 @@ export interface FollowResult {
  * closed, through the merge) and the record is no longer Running/Initializing, or it is but its
  * process is gone (interrupted). Ends early when `signal` fires.
  */
-export async function followSessionLog(manager: SessionManager, id: string, opts: FollowSessionLogOptions): Promise<FollowResult> {
+export async function followSessionLog(
+  manager: SessionManager,
+  id: string,
+  opts: FollowSessionLogOptions,
+): Promise<FollowResult> {
   const file = manager.paths.sessionLogFile(id);
   const { reason } = await followFile(file, {
     from: opts.from,
@@ -138,6 +160,7 @@ function finalLine(id: string, r: RecordState): string {
 function parseLines(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`--lines needs a whole number of lines (got "${value}")`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new UsageError(`--lines needs a whole number of lines (got "${value}")`);
   return n;
 }

@@ -2,7 +2,11 @@ import * as path from 'node:path';
 import { migrate, type SessionManager } from '../../core';
 import { printJson, type Io } from '../io';
 
-export async function migrateCommand(manager: SessionManager, io: Io, opts: { json: boolean; path?: string; dryRun: boolean }): Promise<number> {
+export async function migrateCommand(
+  manager: SessionManager,
+  io: Io,
+  opts: { json: boolean; path?: string; dryRun: boolean },
+): Promise<number> {
   const projectDir = path.resolve(opts.path ?? process.cwd());
   const report = await migrate(manager, { projectDir, dryRun: opts.dryRun });
   if (opts.json) {
@@ -12,7 +16,8 @@ export async function migrateCommand(manager: SessionManager, io: Io, opts: { js
   io.out(`Looking for sessions to migrate in ${path.join(projectDir, '.prodigy')} and ${manager.paths.stateDir}`);
   io.out(`Found ${report.found.workflow} workflow session${report.found.workflow === 1 ? '' : 's'}`);
   io.out(`Found ${report.found.mapreduce} MapReduce session${report.found.mapreduce === 1 ? '' : 's'}`);
-  for (const i of report.imported) io.out(`  ${opts.dryRun ? 'would import' : 'imported'} ${i.id} (${i.type}) from ${i.source}`);
+  for (const i of report.imported)
+    io.out(`  ${opts.dryRun ? 'would import' : 'imported'} ${i.id} (${i.type}) from ${i.source}`);
   for (const s of report.skipped) io.out(`  skipped ${s.id}: ${s.reason}`);
   for (const f of report.failed) io.out(`  could not read ${f.file}: ${f.reason}`);
   const verb = opts.dryRun ? 'Dry run complete' : 'Migration complete';

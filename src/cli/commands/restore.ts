@@ -2,14 +2,28 @@
 import { planRestore, restoreCheckpoint, type SessionManager } from '../../core';
 import { printJson, UsageError, type Io } from '../io';
 
-export async function restoreCommand(manager: SessionManager, io: Io, id: string | undefined, checkpointId: string | undefined, flags: { force: boolean; json: boolean }): Promise<number> {
-  if (!id || !checkpointId) throw new UsageError('restore needs a session id and a checkpoint id: prodigy-vscode restore <session-id> <checkpoint-id>');
+export async function restoreCommand(
+  manager: SessionManager,
+  io: Io,
+  id: string | undefined,
+  checkpointId: string | undefined,
+  flags: { force: boolean; json: boolean },
+): Promise<number> {
+  if (!id || !checkpointId)
+    throw new UsageError(
+      'restore needs a session id and a checkpoint id: prodigy-vscode restore <session-id> <checkpoint-id>',
+    );
   const plan = await planRestore(manager, id, checkpointId);
   if (!flags.json) {
-    const step = plan.checkpoint.step_index !== null ? `step ${plan.checkpoint.step_index + 1}${plan.checkpoint.step_name ? ` (${plan.checkpoint.step_name})` : ''}` : plan.checkpoint.label ?? plan.checkpoint.id;
+    const step =
+      plan.checkpoint.step_index !== null
+        ? `step ${plan.checkpoint.step_index + 1}${plan.checkpoint.step_name ? ` (${plan.checkpoint.step_name})` : ''}`
+        : (plan.checkpoint.label ?? plan.checkpoint.id);
     io.out(`Restoring session ${id} to ${step}`);
     if (plan.cwd && plan.targetCommit) {
-      io.out(`Files in ${plan.cwd} go back to ${plan.targetCommit.slice(0, 10)}: ${plan.changes.length} file(s) change`);
+      io.out(
+        `Files in ${plan.cwd} go back to ${plan.targetCommit.slice(0, 10)}: ${plan.changes.length} file(s) change`,
+      );
       for (const c of plan.changes.slice(0, 20)) io.out(`  ${c.status} ${c.path}`);
       if (plan.changes.length > 20) io.out(`  … and ${plan.changes.length - 20} more`);
     } else io.out('No commit recorded for this checkpoint: only the session state goes back, no file is touched.');
@@ -28,9 +42,12 @@ export async function restoreCommand(manager: SessionManager, io: Io, id: string
     });
     return 0;
   }
-  if (outcome.savedChanges) io.out(`Uncommitted changes saved as a stash entry: git stash apply ${outcome.savedChanges}`);
+  if (outcome.savedChanges)
+    io.out(`Uncommitted changes saved as a stash entry: git stash apply ${outcome.savedChanges}`);
   if (outcome.backupDir) io.out(`Untracked files that were in the way copied to ${outcome.backupDir}`);
-  io.out(`Session ${id} is Paused at step ${(outcome.session.workflow_data?.current_step ?? 0) + 1}. Resume with: prodigy-vscode resume ${id}`);
+  io.out(
+    `Session ${id} is Paused at step ${(outcome.session.workflow_data?.current_step ?? 0) + 1}. Resume with: prodigy-vscode resume ${id}`,
+  );
   io.out(`Undo this restore with: prodigy-vscode restore ${id} ${outcome.safetyCheckpointId}`);
   return 0;
 }

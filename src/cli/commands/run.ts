@@ -1,7 +1,15 @@
 // `run`, `resume` and `merge`: the workflow engine from a terminal.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { inputsFromPatterns, mergeSession, previewWorkflow, resumeWorkflow, runWorkflow, type RunOutcome, type SessionManager } from '../../core';
+import {
+  inputsFromPatterns,
+  mergeSession,
+  previewWorkflow,
+  resumeWorkflow,
+  runWorkflow,
+  type RunOutcome,
+  type SessionManager,
+} from '../../core';
 import { printJson, UsageError, type Io } from '../io';
 import { claudeConfig, describeMerge, exitCodeOf, inTerminal, printEvent } from './runOutput';
 
@@ -17,7 +25,12 @@ export interface RunFlags {
   claudeCommand?: string;
 }
 
-export async function runCommand(manager: SessionManager, io: Io, file: string | undefined, flags: RunFlags): Promise<number> {
+export async function runCommand(
+  manager: SessionManager,
+  io: Io,
+  file: string | undefined,
+  flags: RunFlags,
+): Promise<number> {
   if (!file) throw new UsageError('run needs a workflow file: prodigy-vscode run <workflow.yml>');
   if (flags.path && !fs.existsSync(flags.path)) throw new UsageError(`--path ${flags.path} does not exist`);
   const passes = runPasses(flags);
@@ -34,7 +47,15 @@ export async function runCommand(manager: SessionManager, io: Io, file: string |
     manager,
     io,
     flags,
-    (common) => runWorkflow({ ...common, workflowFile: file, projectDir: flags.path, args: flags.args, ...passes, worktree: !flags.noWorktree }),
+    (common) =>
+      runWorkflow({
+        ...common,
+        workflowFile: file,
+        projectDir: flags.path,
+        args: flags.args,
+        ...passes,
+        worktree: !flags.noWorktree,
+      }),
     (e) => {
       if (e.type === 'session-created' && !flags.json) io.out(`Session: ${e.sessionId}`);
     },
@@ -47,28 +68,52 @@ function runPasses(flags: RunFlags): { iterations: number; inputs: string[] } {
   let iterations = 1;
   if (flags.maxIterations !== undefined) {
     iterations = Number(flags.maxIterations);
-    if (!Number.isInteger(iterations) || iterations < 1) throw new UsageError(`-n needs a whole number of at least 1 (got "${flags.maxIterations}")`);
+    if (!Number.isInteger(iterations) || iterations < 1)
+      throw new UsageError(`-n needs a whole number of at least 1 (got "${flags.maxIterations}")`);
   }
   const mapped = flags.map.length ? inputsFromPatterns(flags.map, path.resolve(flags.path ?? '.')) : [];
   const inputs = flags.map.length || flags.args.length > 1 ? [...mapped, ...flags.args] : [];
   return { iterations, inputs };
 }
 
-export async function resumeCommand(manager: SessionManager, io: Io, id: string | undefined, flags: { yes: boolean; json: boolean; claudeCommand?: string }): Promise<number> {
+export async function resumeCommand(
+  manager: SessionManager,
+  io: Io,
+  id: string | undefined,
+  flags: { yes: boolean; json: boolean; claudeCommand?: string },
+): Promise<number> {
   if (!id) throw new UsageError('resume needs a session id: prodigy-vscode resume <session-id>');
-  const { outcome, stoppedBy } = await inTerminal(manager, io, flags, (common) => resumeWorkflow({ ...common, sessionId: id }));
+  const { outcome, stoppedBy } = await inTerminal(manager, io, flags, (common) =>
+    resumeWorkflow({ ...common, sessionId: id }),
+  );
   return report(manager, io, outcome, flags.json, stoppedBy);
 }
 
-export async function mergeCommand(manager: SessionManager, io: Io, id: string | undefined, flags: { json: boolean; claudeCommand?: string }): Promise<number> {
+export async function mergeCommand(
+  manager: SessionManager,
+  io: Io,
+  id: string | undefined,
+  flags: { json: boolean; claudeCommand?: string },
+): Promise<number> {
   if (!id) throw new UsageError('merge needs a session id: prodigy-vscode merge <session-id>');
-  const outcome = await mergeSession({ manager, sessionId: id, claude: claudeConfig(flags.claudeCommand), listener: (e) => !flags.json && printEvent(io, e) });
+  const outcome = await mergeSession({
+    manager,
+    sessionId: id,
+    claude: claudeConfig(flags.claudeCommand),
+    listener: (e) => !flags.json && printEvent(io, e),
+  });
   if (flags.json) printJson(io, { session_id: id, merge: outcome });
   else io.out(describeMerge(outcome) ?? '');
   return outcome.status === 'conflict' || outcome.status === 'failed' ? 3 : 0;
 }
 
-async function report(manager: SessionManager, io: Io, outcome: RunOutcome, json: boolean, stoppedBy: NodeJS.Signals | null): Promise<number> {
+async function report(
+  manager: SessionManager,
+  io: Io,
+  outcome: RunOutcome,
+  json: boolean,
+  stoppedBy: NodeJS.Signals | null,
+): Promise<number> {
   const code = exitCodeOf(outcome, stoppedBy);
   if (json) {
     const { checkpoints } = await manager.listCheckpoints(outcome.sessionId);
@@ -79,7 +124,9 @@ async function report(manager: SessionManager, io: Io, outcome: RunOutcome, json
       worktree: outcome.worktree,
       log: outcome.logFile,
       merge: outcome.merge ?? null,
-      checkpoints: checkpoints.filter((c) => c.kind === 'session').map((c) => ({ id: c.id, step_index: c.step_index, step_name: c.step_name, commit: c.commit })),
+      checkpoints: checkpoints
+        .filter((c) => c.kind === 'session')
+        .map((c) => ({ id: c.id, step_index: c.step_index, step_name: c.step_name, commit: c.commit })),
     });
     return code;
   }

@@ -1,7 +1,16 @@
 // How a run looks in a terminal: Prodigy's icon-prefixed messages, step output indented,
 // and the merge question. Ctrl-C stops the step in flight and leaves the session Paused.
 import * as readline from 'node:readline/promises';
-import { DEFAULT_CLAUDE_CONFIG, type ClaudeConfig, type EngineEvent, type EngineOptions, type MergeDecision, type MergeOutcome, type RunOutcome, type SessionManager } from '../../core';
+import {
+  DEFAULT_CLAUDE_CONFIG,
+  type ClaudeConfig,
+  type EngineEvent,
+  type EngineOptions,
+  type MergeDecision,
+  type MergeOutcome,
+  type RunOutcome,
+  type SessionManager,
+} from '../../core';
 import type { Io } from '../io';
 
 const ICONS = { info: 'ℹ️ ', progress: '🔄', success: '✅', warning: '⚠️ ', error: '❌' } as const;
@@ -27,7 +36,10 @@ export function claudeConfig(flag: string | undefined, env: NodeJS.ProcessEnv = 
 }
 
 /** Asks on the terminal; without one (scripts, CI) the branch is kept and the way to merge later printed. */
-export function mergeQuestion(yes: boolean): { policy: 'always' | 'ask'; confirm?: (q: { branch: string; target: string; commits: number }) => Promise<MergeDecision> } {
+export function mergeQuestion(yes: boolean): {
+  policy: 'always' | 'ask';
+  confirm?: (q: { branch: string; target: string; commits: number }) => Promise<MergeDecision>;
+} {
   if (yes) return { policy: 'always' };
   if (!process.stdin.isTTY) return { policy: 'ask' };
   return {
@@ -35,7 +47,9 @@ export function mergeQuestion(yes: boolean): { policy: 'always' | 'ask'; confirm
     confirm: async (q) => {
       const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
       try {
-        const answer = (await rl.question(`Merge ${q.branch} (${q.commits} new commits) into ${q.target}? [Y/n] `)).trim().toLowerCase();
+        const answer = (await rl.question(`Merge ${q.branch} (${q.commits} new commits) into ${q.target}? [Y/n] `))
+          .trim()
+          .toLowerCase();
         return answer === '' || answer === 'y' || answer === 'yes' ? 'merge' : 'keep';
       } finally {
         rl.close();
@@ -45,13 +59,19 @@ export function mergeQuestion(yes: boolean): { policy: 'always' | 'ask'; confirm
 }
 
 /** An AbortSignal fired by the first Ctrl-C or SIGTERM; a second one exits at once. */
-export function stopSignal(io: Io): { signal: AbortSignal; dispose: () => void; received: () => NodeJS.Signals | null } {
+export function stopSignal(io: Io): {
+  signal: AbortSignal;
+  dispose: () => void;
+  received: () => NodeJS.Signals | null;
+} {
   const controller = new AbortController();
   let got: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
     if (got) process.exit(sig === 'SIGINT' ? 130 : 143);
     got = sig;
-    io.err(`\n⚠️  ${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping the running step; the session will be Paused (Ctrl-C again to quit at once)`);
+    io.err(
+      `\n⚠️  ${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping the running step; the session will be Paused (Ctrl-C again to quit at once)`,
+    );
     controller.abort();
   };
   process.on('SIGINT', onSignal);

@@ -17,10 +17,15 @@ import {
 import { progress, relativeTime, table, truncate } from '../format';
 import { printJson, UsageError, type Io } from '../io';
 
-export async function sessionsList(manager: SessionManager, io: Io, opts: { json: boolean; status?: string; limit?: string }): Promise<void> {
+export async function sessionsList(
+  manager: SessionManager,
+  io: Io,
+  opts: { json: boolean; status?: string; limit?: string },
+): Promise<void> {
   const status = opts.status ? parseStatus(opts.status) : undefined;
   const limit = opts.limit !== undefined ? Number(opts.limit) : undefined;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive whole number, not "${opts.limit}"`);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+    throw new UsageError(`--limit must be a positive whole number, not "${opts.limit}"`);
   const listing = await manager.listSessions({ status, limit });
   if (opts.json) {
     printJson(io, {
@@ -66,17 +71,26 @@ export async function sessionsList(manager: SessionManager, io: Io, opts: { json
         ]),
       ),
     );
-    if (listing.total > listing.sessions.length) io.out(`\n${listing.sessions.length} of ${listing.total} sessions shown.`);
+    if (listing.total > listing.sessions.length)
+      io.out(`\n${listing.sessions.length} of ${listing.total} sessions shown.`);
   }
   if (listing.unreadable.length > 0) {
-    io.out(`\nUnreadable files (${listing.unreadable.length}); nothing was changed. \`prodigy-vscode sessions quarantine\` moves them aside:`);
+    io.out(
+      `\nUnreadable files (${listing.unreadable.length}); nothing was changed. \`prodigy-vscode sessions quarantine\` moves them aside:`,
+    );
     for (const u of listing.unreadable) io.out(`  ${u.file}: ${u.reason}`);
   }
   const orphans = countUnimported(manager);
-  if (orphans > 0) io.out(`\n${orphans} run(s) have checkpoint files but no session record: \`prodigy-vscode migrate\` imports them.`);
+  if (orphans > 0)
+    io.out(`\n${orphans} run(s) have checkpoint files but no session record: \`prodigy-vscode migrate\` imports them.`);
 }
 
-export async function sessionsShow(manager: SessionManager, io: Io, id: string, opts: { json: boolean }): Promise<void> {
+export async function sessionsShow(
+  manager: SessionManager,
+  io: Io,
+  id: string,
+  opts: { json: boolean },
+): Promise<void> {
   const session = await manager.getSession(requireId(id));
   if (opts.json) {
     printJson(io, session);
@@ -87,8 +101,14 @@ export async function sessionsShow(manager: SessionManager, io: Io, id: string, 
   const mr = session.mapreduce_data;
   const rows: [string, string][] = [
     ['Session', session.id],
-    ['Workflow', displayName({ id: session.id, workflow_name: wf?.workflow_name ?? String(session.metadata.workflow_name ?? '') })],
-    ['Type', `${mr ? 'MapReduce' : wf ? 'Workflow' : session.session_type}${mr && session.session_type !== 'MapReduce' ? ` (recorded as ${session.session_type})` : ''}`],
+    [
+      'Workflow',
+      displayName({ id: session.id, workflow_name: wf?.workflow_name ?? String(session.metadata.workflow_name ?? '') }),
+    ],
+    [
+      'Type',
+      `${mr ? 'MapReduce' : wf ? 'Workflow' : session.session_type}${mr && session.session_type !== 'MapReduce' ? ` (recorded as ${session.session_type})` : ''}`,
+    ],
     ['Status', session.status],
     ['Started', `${session.started_at} (${relativeTime(session.started_at)})`],
     ['Updated', `${session.updated_at} (${relativeTime(session.updated_at)})`],
@@ -98,14 +118,25 @@ export async function sessionsShow(manager: SessionManager, io: Io, id: string, 
   if (wf) {
     const total = wf.total_steps || Number(session.metadata.total_steps ?? 0);
     const finished = session.status === 'Completed' || session.status === 'Cancelled';
-    rows.push(['Steps', `${wf.completed_steps.length} of ${total || '?'} done${finished ? '' : `, next step ${wf.current_step + 1}`}`]);
+    rows.push([
+      'Steps',
+      `${wf.completed_steps.length} of ${total || '?'} done${finished ? '' : `, next step ${wf.current_step + 1}`}`,
+    ]);
     const m = session.metadata;
-    if (typeof m.iterations === 'number') rows.push(['Iterations', `${wf.iterations_completed} done of up to ${m.iterations} (a run stops after an iteration that changes nothing)`]);
+    if (typeof m.iterations === 'number')
+      rows.push([
+        'Iterations',
+        `${wf.iterations_completed} done of up to ${m.iterations} (a run stops after an iteration that changes nothing)`,
+      ]);
     if (Array.isArray(m.inputs)) rows.push(['Inputs', m.inputs.map(String).join(', ')]);
     if (wf.worktree_name) rows.push(['Worktree', wf.worktree_name]);
     if (Object.keys(wf.variables).length) rows.push(['Variables', Object.keys(wf.variables).join(', ')]);
   }
-  if (mr) rows.push(['MapReduce', `job ${mr.job_id}, phase ${mr.phase}, ${mr.processed_items}/${mr.total_items} items, ${mr.failed_items} failed`]);
+  if (mr)
+    rows.push([
+      'MapReduce',
+      `job ${mr.job_id}, phase ${mr.phase}, ${mr.processed_items}/${mr.total_items} items, ${mr.failed_items} failed`,
+    ]);
   if (session.error) rows.push(['Error', session.error]);
   rows.push(['File', manager.paths.sessionFile(session.id)]);
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -116,11 +147,17 @@ export async function sessionsShow(manager: SessionManager, io: Io, id: string, 
     for (const [name, d] of timings) io.out(`  ${(d.secs + d.nanos / 1e9).toFixed(1).padStart(8)} s  ${name}`);
   }
   io.out(`\nCheckpoints (${checkpoints.length}):`);
-  for (const c of checkpoints) io.out(`  ${c.id}  ${checkpointStepText(c) ?? ''} ${c.step_name ?? ''}  ${relativeTime(c.created_at)}`.trimEnd());
+  for (const c of checkpoints)
+    io.out(`  ${c.id}  ${checkpointStepText(c) ?? ''} ${c.step_name ?? ''}  ${relativeTime(c.created_at)}`.trimEnd());
   for (const u of unreadable) io.out(`  unreadable ${u.file}: ${u.reason}`);
 }
 
-export async function sessionsDelete(manager: SessionManager, io: Io, id: string, opts: { force: boolean }): Promise<void> {
+export async function sessionsDelete(
+  manager: SessionManager,
+  io: Io,
+  id: string,
+  opts: { force: boolean },
+): Promise<void> {
   requireId(id);
   let status: SessionStatus | undefined;
   try {
@@ -142,7 +179,8 @@ export async function sessionsQuarantine(manager: SessionManager, io: Io, opts: 
     printJson(io, result);
     return;
   }
-  if (result.removedTempFiles.length) io.out(`Removed ${result.removedTempFiles.length} temp file(s) left by writers that died mid-write.`);
+  if (result.removedTempFiles.length)
+    io.out(`Removed ${result.removedTempFiles.length} temp file(s) left by writers that died mid-write.`);
   if (result.moved.length === 0 && result.skipped.length === 0) {
     io.out('No unreadable session files.');
     return;
@@ -185,13 +223,18 @@ export async function sessionsClean(manager: SessionManager, io: Io, flags: Clea
   const kept: { session: SessionSummary; reason: KeptReason; message?: string }[] = [];
   for (const s of sessions) {
     if (chosen.has(s.id)) continue;
-    const reason: KeptReason = s.status === 'Failed' && !flags.all ? 'failed' : statuses.includes(s.status) ? 'recent' : 'active';
+    const reason: KeptReason =
+      s.status === 'Failed' && !flags.all ? 'failed' : statuses.includes(s.status) ? 'recent' : 'active';
     kept.push({ session: s, reason });
   }
   for (const s of sessions.filter((x) => chosen.has(x.id))) {
     if (flags.dryRun) {
       const wt = await findSessionWorktree(worktreeRoots(manager), s.id);
-      removed.push({ session: s, movedTo: null, worktree: wt && { path: wt.path, removed: false, branch: wt.branch, branchDeleted: false } });
+      removed.push({
+        session: s,
+        movedTo: null,
+        worktree: wt && { path: wt.path, removed: false, branch: wt.branch, branchDeleted: false },
+      });
       continue;
     }
     try {
@@ -202,7 +245,12 @@ export async function sessionsClean(manager: SessionManager, io: Io, flags: Clea
         session: s,
         movedTo: r.movedTo,
         worktree: r.worktree
-          ? { path: r.worktree, removed: true, branch: r.branch?.name ?? null, branchDeleted: r.branch?.deleted ?? false }
+          ? {
+              path: r.worktree,
+              removed: true,
+              branch: r.branch?.name ?? null,
+              branchDeleted: r.branch?.deleted ?? false,
+            }
           : wt && { path: wt.path, removed: false, branch: wt.branch, branchDeleted: false },
       });
     } catch (err) {
@@ -226,7 +274,12 @@ export async function sessionsClean(manager: SessionManager, io: Io, flags: Clea
         worktree_removed: r.worktree?.removed ?? false,
         branch_deleted: r.worktree?.branchDeleted ?? false,
       })),
-      kept: kept.map((k) => ({ session_id: k.session.id, status: k.session.status, reason: k.reason, ...(k.message ? { message: k.message } : {}) })),
+      kept: kept.map((k) => ({
+        session_id: k.session.id,
+        status: k.session.status,
+        reason: k.reason,
+        ...(k.message ? { message: k.message } : {}),
+      })),
       unreadable: unreadable.map((u) => u.file),
     });
     return refused ? 1 : 0;
@@ -239,17 +292,24 @@ export async function sessionsClean(manager: SessionManager, io: Io, flags: Clea
     const wt = r.worktree;
     if (wt && (wt.removed || (would && flags.force))) {
       line += `; ${would ? 'would remove' : 'removed'} its worktree ${wt.path}`;
-      if (!would && wt.branch) line += wt.branchDeleted ? ` and branch ${wt.branch}` : `; kept branch ${wt.branch}: not merged (git merge ${wt.branch} takes its work, git branch -D ${wt.branch} drops it)`;
+      if (!would && wt.branch)
+        line += wt.branchDeleted
+          ? ` and branch ${wt.branch}`
+          : `; kept branch ${wt.branch}: not merged (git merge ${wt.branch} takes its work, git branch -D ${wt.branch} drops it)`;
     } else if (wt) line += `; its worktree ${would ? 'would stay' : 'stays'}: ${wt.path}`;
     io.out(line);
   }
   const what = `${statuses.slice(0, -1).join(', ')} or ${statuses[statuses.length - 1]}`;
   const keptText = keptSummary(kept, days);
   if (removed.length === 0) {
-    io.out(`Nothing to clean: no ${what} sessions last updated more than ${plural(days, 'day')} ago${keptText ? `; kept ${keptText}` : ''}.`);
+    io.out(
+      `Nothing to clean: no ${what} sessions last updated more than ${plural(days, 'day')} ago${keptText ? `; kept ${keptText}` : ''}.`,
+    );
   } else {
     const trash = would ? '' : ` (records moved to ${manager.paths.trashDir}; move one back to undo)`;
-    io.out(`${would ? 'Would remove' : 'Removed'} ${plural(removed.length, 'session')}${trash}${keptText ? `; ${would ? 'would keep' : 'kept'} ${keptText}` : ''}.${would ? ' Dry run: nothing was changed.' : ''}`);
+    io.out(
+      `${would ? 'Would remove' : 'Removed'} ${plural(removed.length, 'session')}${trash}${keptText ? `; ${would ? 'would keep' : 'kept'} ${keptText}` : ''}.${would ? ' Dry run: nothing was changed.' : ''}`,
+    );
   }
   const staying = removed.filter((r) => r.worktree && !r.worktree.removed && !(would && flags.force));
   if (staying.length) {
@@ -258,7 +318,10 @@ export async function sessionsClean(manager: SessionManager, io: Io, flags: Clea
       `${plural(staying.length, 'worktree')} ${would ? 'would stay' : one ? 'stays' : 'stay'} (shown above): \`prodigy-vscode worktree clean <id>\` removes ${one ? 'it' : 'one'} (its branch too, once merged); with --force, sessions clean removes worktrees together with their sessions.`,
     );
   }
-  if (unreadable.length) io.out(`${plural(unreadable.length, 'unreadable session file')} left alone: \`prodigy-vscode sessions quarantine\` moves them aside.`);
+  if (unreadable.length)
+    io.out(
+      `${plural(unreadable.length, 'unreadable session file')} left alone: \`prodigy-vscode sessions quarantine\` moves them aside.`,
+    );
   return refused ? 1 : 0;
 }
 
@@ -281,7 +344,8 @@ function plural(n: number, word: string): string {
 function parseDays(value: string | undefined): number {
   if (value === undefined) return DEFAULT_CLEAN_DAYS;
   const days = Number(value.trim().replace(/d$/i, ''));
-  if (value.trim() === '' || !Number.isFinite(days) || days < 0) throw new UsageError(`--older-than needs a number of days, 0 or more (got "${value}")`);
+  if (value.trim() === '' || !Number.isFinite(days) || days < 0)
+    throw new UsageError(`--older-than needs a number of days, 0 or more (got "${value}")`);
   return days;
 }
 

@@ -16,7 +16,8 @@ export async function validateCommand(io: Io, file: string | undefined, opts: { 
     workflow = loadWorkflowFile(file);
   } catch (err) {
     if (!(err instanceof WorkflowLoadError)) throw err;
-    if (opts.json) printJson(io, { ok: false, file, shape: null, name: null, steps: null, warnings: [], error: err.message });
+    if (opts.json)
+      printJson(io, { ok: false, file, shape: null, name: null, steps: null, warnings: [], error: err.message });
     else io.err(`✗ ${err.message}`);
     return 1;
   }

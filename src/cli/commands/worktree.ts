@@ -1,6 +1,14 @@
 // `worktree ls` and `worktree clean`: the session worktrees under the home, and removing the ones
 // whose sessions are done. The rules (what may go, what stays) are the core's.
-import { cleanSessionWorktrees, sessionWorktrees, worktreeRoots, type CleanDecision, type KeepReason, type SessionManager, type SessionWorktreeEntry } from '../../core';
+import {
+  cleanSessionWorktrees,
+  sessionWorktrees,
+  worktreeRoots,
+  type CleanDecision,
+  type KeepReason,
+  type SessionManager,
+  type SessionWorktreeEntry,
+} from '../../core';
 import { table } from '../format';
 import { printJson, type Io } from '../io';
 import { requireId } from './sessions';
@@ -28,7 +36,12 @@ export async function worktreeList(manager: SessionManager, io: Io, opts: { json
     io.out(`No session worktrees under ${worktreeRoots(manager).join(' or ')}.`);
     return 0;
   }
-  io.out(table(['SESSION', 'REPO', 'BRANCH', 'STATUS', 'PATH'], entries.map((e) => [e.sessionId, e.worktree.repoName, e.worktree.branch, statusText(e), e.worktree.path])));
+  io.out(
+    table(
+      ['SESSION', 'REPO', 'BRANCH', 'STATUS', 'PATH'],
+      entries.map((e) => [e.sessionId, e.worktree.repoName, e.worktree.branch, statusText(e), e.worktree.path]),
+    ),
+  );
   return 0;
 }
 
@@ -38,13 +51,34 @@ export async function worktreeClean(
   id: string | undefined,
   opts: { all: boolean; force: boolean; dryRun: boolean; json: boolean },
 ): Promise<number> {
-  const report = await cleanSessionWorktrees(manager, { sessionId: id === undefined ? undefined : requireId(id), all: opts.all, force: opts.force, dryRun: opts.dryRun });
+  const report = await cleanSessionWorktrees(manager, {
+    sessionId: id === undefined ? undefined : requireId(id),
+    all: opts.all,
+    force: opts.force,
+    dryRun: opts.dryRun,
+  });
   const failed = report.decisions.some((d) => d.refused || d.error);
   if (opts.json) {
     printJson(io, {
       dry_run: report.dryRun,
-      removed: report.decisions.filter((d) => !d.kept && !d.error).map((d) => ({ session_id: d.entry.sessionId, path: d.entry.worktree.path, branch: d.entry.worktree.branch, branch_deleted: d.branch?.deleted ?? false })),
-      kept: report.decisions.filter((d) => d.kept || d.error).map((d) => ({ session_id: d.entry.sessionId, path: d.entry.worktree.path, reason: d.kept?.reason ?? 'error', message: d.kept?.message ?? d.error, refused: d.refused, files: d.kept?.files ?? [] })),
+      removed: report.decisions
+        .filter((d) => !d.kept && !d.error)
+        .map((d) => ({
+          session_id: d.entry.sessionId,
+          path: d.entry.worktree.path,
+          branch: d.entry.worktree.branch,
+          branch_deleted: d.branch?.deleted ?? false,
+        })),
+      kept: report.decisions
+        .filter((d) => d.kept || d.error)
+        .map((d) => ({
+          session_id: d.entry.sessionId,
+          path: d.entry.worktree.path,
+          reason: d.kept?.reason ?? 'error',
+          message: d.kept?.message ?? d.error,
+          refused: d.refused,
+          files: d.kept?.files ?? [],
+        })),
     });
     return failed ? 1 : 0;
   }
@@ -55,7 +89,10 @@ export async function worktreeClean(
   for (const d of report.decisions) {
     if (d.error) io.err(`prodigy-vscode: could not remove ${d.entry.worktree.path}: ${d.error}`);
     else if (d.kept && d.refused) io.err(`prodigy-vscode: not removing ${d.entry.worktree.path}: ${d.kept.message}`);
-    else if (!d.kept) io.out(`${report.dryRun ? 'Would remove' : 'Removed'} ${d.entry.worktree.path} (session ${d.entry.sessionId}, ${statusText(d.entry)}); ${branchText(d, report.dryRun)}`);
+    else if (!d.kept)
+      io.out(
+        `${report.dryRun ? 'Would remove' : 'Removed'} ${d.entry.worktree.path} (session ${d.entry.sessionId}, ${statusText(d.entry)}); ${branchText(d, report.dryRun)}`,
+      );
   }
   // One named worktree: its line says it all.
   if (id === undefined || !failed) io.out(summary(report.decisions, report.dryRun));

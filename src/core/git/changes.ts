@@ -60,7 +60,9 @@ export async function saveUncommittedChanges(dir: string, message: string): Prom
 
 /** Every path (relative to the top level) in `commit`'s tree. */
 export async function filesInCommit(dir: string, commit: string): Promise<Set<string>> {
-  return new Set(splitZ((await runGit(dir, ['ls-tree', '-r', '-z', '--full-tree', '--name-only', commit, '--'])).stdout));
+  return new Set(
+    splitZ((await runGit(dir, ['ls-tree', '-r', '-z', '--full-tree', '--name-only', commit, '--'])).stdout),
+  );
 }
 
 export interface ChangedFile {
@@ -80,7 +82,7 @@ export async function changedFiles(dir: string, from: string, to?: string): Prom
 export function parseNameStatus(stdout: string): ChangedFile[] {
   const fields = splitZ(stdout);
   const out: ChangedFile[] = [];
-  for (let i = 0; i < fields.length; ) {
+  for (let i = 0; i < fields.length;) {
     const status = fields[i++][0];
     if (status === 'R' || status === 'C') {
       const oldPath = fields[i++];
@@ -95,7 +97,8 @@ export function parseNameStatus(stdout: string): ChangedFile[] {
 /** Keeps `commit` reachable (safe from gc) under `ref`, so a restore can be undone later. */
 export async function keepCommit(dir: string, ref: string, commit: string): Promise<void> {
   // Anything outside refs/ would land as a loose file in .git itself (like HEAD).
-  if (!ref.startsWith('refs/')) throw new ProdigyError(`Cannot keep ${commit} in ${dir}: ref "${ref}" must start with refs/`);
+  if (!ref.startsWith('refs/'))
+    throw new ProdigyError(`Cannot keep ${commit} in ${dir}: ref "${ref}" must start with refs/`);
   await runGit(dir, ['update-ref', ref, commit]);
 }
 

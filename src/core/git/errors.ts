@@ -16,12 +16,18 @@ export class GitError extends ProdigyError {
 
 /** `worktree add`, `merge`: the subcommand, without paths or options. */
 function commandName(args: string[]): string {
-  return args.slice(0, 2).filter((a, i) => i === 0 || /^[a-z][a-z-]*$/.test(a)).join(' ');
+  return args
+    .slice(0, 2)
+    .filter((a, i) => i === 0 || /^[a-z][a-z-]*$/.test(a))
+    .join(' ');
 }
 
 /** The line of git's stderr that says what went wrong, without its "fatal:"/"error:" prefix. */
 export function gitReason(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const main = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? '';
   return main.replace(/^(fatal|error):\s*/, '');
 }
@@ -33,7 +39,10 @@ export class NotAGitRepositoryError extends ProdigyError {
 }
 
 export class WorktreeExistsError extends ProdigyError {
-  constructor(readonly sessionId: string, readonly what: string) {
+  constructor(
+    readonly sessionId: string,
+    readonly what: string,
+  ) {
     super(`Cannot create the worktree for session ${sessionId}: ${what} already exists`);
   }
 }
@@ -46,7 +55,12 @@ export class WorktreeNotFoundError extends ProdigyError {
 
 /** A merge we would not start: the user's checkout is not in a state where it is safe. */
 export class MergeRefusedError extends ProdigyError {
-  constructor(readonly repo: string, readonly branch: string, readonly target: string, readonly reason: string) {
+  constructor(
+    readonly repo: string,
+    readonly branch: string,
+    readonly target: string,
+    readonly reason: string,
+  ) {
     super(`Cannot merge ${branch} into ${target} in ${repo}: ${reason}`);
   }
 }

@@ -25,7 +25,8 @@ async function revParse(dir: string, args: string[]): Promise<string> {
   try {
     return (await runGit(dir, ['rev-parse', ...args])).stdout;
   } catch (err) {
-    if (err instanceof GitError && /not a git repository|does not exist/.test(err.message)) throw new NotAGitRepositoryError(dir);
+    if (err instanceof GitError && /not a git repository|does not exist/.test(err.message))
+      throw new NotAGitRepositoryError(dir);
     throw err;
   }
 }

@@ -1,5 +1,11 @@
 // The git layer of the workflow engine: plain Node over the real `git` (never imports vscode).
-export { GitError, NotAGitRepositoryError, WorktreeExistsError, WorktreeNotFoundError, MergeRefusedError } from './errors';
+export {
+  GitError,
+  NotAGitRepositoryError,
+  WorktreeExistsError,
+  WorktreeNotFoundError,
+  MergeRefusedError,
+} from './errors';
 export { runGit, type GitResult, type RunGitOptions } from './run';
 export {
   isGitRepo,
@@ -23,7 +29,14 @@ export {
   updateWorktreeState,
   appendCleanupLog,
 } from './worktreeState';
-export { createSessionWorktree, findSessionWorktree, listSessionWorktrees, removeSessionWorktree, sessionBranch, type SessionWorktree } from './worktree';
+export {
+  createSessionWorktree,
+  findSessionWorktree,
+  listSessionWorktrees,
+  removeSessionWorktree,
+  sessionBranch,
+  type SessionWorktree,
+} from './worktree';
 export {
   trackedStatus,
   trackedChanges,

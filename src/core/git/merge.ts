@@ -20,7 +20,12 @@ function names(paths: string[], max = 5): string {
  * Merges `branch` into `target`, which must be checked out in the main working tree. On a conflict
  * the merge is aborted (the checkout is exactly as before; branch and worktree untouched).
  */
-export async function mergeBranch(opts: { repo: string; branch: string; target: string; message?: string }): Promise<MergeResult> {
+export async function mergeBranch(opts: {
+  repo: string;
+  branch: string;
+  target: string;
+  message?: string;
+}): Promise<MergeResult> {
   const { branch, target } = opts;
   const root = await mainWorktreeRoot(opts.repo);
   const refuse = (reason: string) => new MergeRefusedError(root, branch, target, reason);
@@ -32,7 +37,8 @@ export async function mergeBranch(opts: { repo: string; branch: string; target: 
     throw refuse(`${has}. Check out ${target} in ${root} to merge, or merge ${branch} yourself`);
   }
   // Our conflict handling runs `git merge --abort`: it must never abort a merge of the user's.
-  if (await commitExists(root, 'MERGE_HEAD')) throw refuse('a merge is already in progress there; finish or abort it first');
+  if (await commitExists(root, 'MERGE_HEAD'))
+    throw refuse('a merge is already in progress there; finish or abort it first');
 
   const commits = await countCommits(root, target, branch);
   if (commits === 0) return { status: 'up-to-date' };
@@ -41,9 +47,12 @@ export async function mergeBranch(opts: { repo: string; branch: string; target: 
   const status = await trackedStatus(root);
   const staged = status.filter((e) => e.index !== ' ').map((e) => e.path);
   if (staged.length) throw refuse(`staged changes in ${names(staged)}; commit or unstage them first`);
-  const touched = new Set((await changedFiles(root, `${target}...${branch}`)).flatMap((c) => (c.oldPath ? [c.path, c.oldPath] : [c.path])));
+  const touched = new Set(
+    (await changedFiles(root, `${target}...${branch}`)).flatMap((c) => (c.oldPath ? [c.path, c.oldPath] : [c.path])),
+  );
   const dirty = status.map((e) => e.path).filter((p) => touched.has(p));
-  if (dirty.length) throw refuse(`uncommitted changes to ${names(dirty)}, which the merge changes; commit or stash them first`);
+  if (dirty.length)
+    throw refuse(`uncommitted changes to ${names(dirty)}, which the merge changes; commit or stash them first`);
   const inTheWay = (await untrackedFiles(root)).filter((p) => touched.has(p));
   if (inTheWay.length) throw refuse(`untracked ${names(inTheWay)} would be overwritten; move them away first`);
 

@@ -49,9 +49,11 @@ function spawnGit(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<
     child.on('error', (e: NodeJS.ErrnoException) => {
       // spawn reports a missing cwd as ENOENT too; say which one it was.
       const reason =
-        e.code === 'ENOENT' && !fs.existsSync(cwd) ? 'the folder does not exist'
-        : e.code === 'ENOENT' ? 'git is not installed or not on PATH'
-        : e.message;
+        e.code === 'ENOENT' && !fs.existsSync(cwd)
+          ? 'the folder does not exist'
+          : e.code === 'ENOENT'
+            ? 'git is not installed or not on PATH'
+            : e.message;
       reject(new GitError(args, cwd, '', null, reason));
     });
     child.on('close', (code, signal) => {
@@ -73,7 +75,14 @@ const identityCache = new Map<string, Promise<NodeJS.ProcessEnv>>();
  * while a configured identity is never overridden.
  */
 function identityFallback(cwd: string, env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
-  const key = [cwd, env.HOME, env.XDG_CONFIG_HOME, env.GIT_CONFIG_GLOBAL, env.GIT_CONFIG_SYSTEM, env.GIT_CONFIG_NOSYSTEM].join('\0');
+  const key = [
+    cwd,
+    env.HOME,
+    env.XDG_CONFIG_HOME,
+    env.GIT_CONFIG_GLOBAL,
+    env.GIT_CONFIG_SYSTEM,
+    env.GIT_CONFIG_NOSYSTEM,
+  ].join('\0');
   let cached = identityCache.get(key);
   if (!cached) {
     cached = spawnGit(cwd, ['config', '--get-regexp', '^(user|author|committer)\\.(name|email)$'], env).then(

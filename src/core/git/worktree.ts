@@ -36,14 +36,19 @@ function layout(worktreesRoot: string, repoName: string, sessionId: string) {
 }
 
 /** `git worktree add -b prodigy-<id> <root>/<repo>/<id>` from the repo's HEAD, plus its metadata. */
-export async function createSessionWorktree(opts: { repo: string; sessionId: string; worktreesRoot: string }): Promise<SessionWorktree> {
+export async function createSessionWorktree(opts: {
+  repo: string;
+  sessionId: string;
+  worktreesRoot: string;
+}): Promise<SessionWorktree> {
   const sessionId = assertSafeId(opts.sessionId, 'session id');
   const repoRoot = await mainWorktreeRoot(opts.repo);
   const repoName = path.basename(repoRoot);
   const where = layout(opts.worktreesRoot, repoName, sessionId);
   const branch = sessionBranch(sessionId);
   if (fs.existsSync(where.path)) throw new WorktreeExistsError(sessionId, `folder ${where.path}`);
-  if (await branchExists(opts.repo, branch)) throw new WorktreeExistsError(sessionId, `branch ${branch} in ${repoRoot}`);
+  if (await branchExists(opts.repo, branch))
+    throw new WorktreeExistsError(sessionId, `branch ${branch} in ${repoRoot}`);
 
   const originalBranch = (await currentBranch(opts.repo)) ?? (await defaultBranch(opts.repo));
   await runGit(opts.repo, ['worktree', 'add', '-b', branch, where.path]);
@@ -60,7 +65,10 @@ export async function createSessionWorktree(opts: { repo: string; sessionId: str
 }
 
 /** `<root>/<any repo>/<sessionId>` as `prodigy resume` looks it up; the first root that has it wins. */
-export async function findSessionWorktree(worktreesRoots: string[], sessionId: string): Promise<SessionWorktree | null> {
+export async function findSessionWorktree(
+  worktreesRoots: string[],
+  sessionId: string,
+): Promise<SessionWorktree | null> {
   if (!isSafeId(sessionId)) return null;
   for (const root of worktreesRoots) {
     for (const repoName of subfolders(root)) {
@@ -104,7 +112,12 @@ function subfolders(dir: string): string[] {
   }
 }
 
-async function sessionWorktreeAt(root: string, repoName: string, sessionId: string, opts: { badMetadata?: 'throw' | 'ignore' } = {}): Promise<SessionWorktree | null> {
+async function sessionWorktreeAt(
+  root: string,
+  repoName: string,
+  sessionId: string,
+  opts: { badMetadata?: 'throw' | 'ignore' } = {},
+): Promise<SessionWorktree | null> {
   const where = layout(root, repoName, sessionId);
   if (!fs.statSync(where.path, { throwIfNoEntry: false })?.isDirectory()) return null;
   let branch = sessionBranch(sessionId);
@@ -126,7 +139,10 @@ async function sessionWorktreeAt(root: string, repoName: string, sessionId: stri
  * `git worktree remove [--force]`, then optionally `git branch -D`, then the metadata file goes and a
  * line is appended to `.metadata/cleanup.log`. A worktree folder already deleted by hand is pruned instead.
  */
-export async function removeSessionWorktree(wt: SessionWorktree, opts: { deleteBranch?: boolean; force?: boolean } = {}): Promise<void> {
+export async function removeSessionWorktree(
+  wt: SessionWorktree,
+  opts: { deleteBranch?: boolean; force?: boolean } = {},
+): Promise<void> {
   const repoRoot = wt.repoRoot || (await mainWorktreeRoot(wt.path));
   if (fs.existsSync(wt.path)) {
     await runGit(repoRoot, ['worktree', 'remove', ...(opts.force ? ['--force'] : []), wt.path]);

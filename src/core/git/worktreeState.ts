@@ -9,7 +9,15 @@ import { writeFileAtomicSync } from '../storage/atomicFile';
 import { describeZodError, readJsonFile } from '../storage/readJson';
 import { WorktreeNotFoundError } from './errors';
 
-export const WORKTREE_STATUSES = ['in_progress', 'completed', 'merged', 'cleaned_up', 'failed', 'abandoned', 'interrupted'] as const;
+export const WORKTREE_STATUSES = [
+  'in_progress',
+  'completed',
+  'merged',
+  'cleaned_up',
+  'failed',
+  'abandoned',
+  'interrupted',
+] as const;
 export const WorktreeStatus = z.enum(WORKTREE_STATUSES);
 export type WorktreeStatus = z.infer<typeof WorktreeStatus>;
 
@@ -83,8 +91,13 @@ export function writeWorktreeState(file: string, state: WorktreeState): void {
 /** Read, apply `patch`, bump `updated_at`, write atomically. Unknown keys are kept. */
 export function updateWorktreeState(file: string, patch: Partial<WorktreeState>): WorktreeState {
   const current = readWorktreeState(file);
-  const parsed = WorktreeState.safeParse({ ...current, ...patch, updated_at: after(nowTimestamp(), current.updated_at) });
-  if (!parsed.success) throw new ProdigyError(`Invalid update of worktree metadata ${file}: ${describeZodError(parsed.error)}`);
+  const parsed = WorktreeState.safeParse({
+    ...current,
+    ...patch,
+    updated_at: after(nowTimestamp(), current.updated_at),
+  });
+  if (!parsed.success)
+    throw new ProdigyError(`Invalid update of worktree metadata ${file}: ${describeZodError(parsed.error)}`);
   writeWorktreeState(file, parsed.data);
   return parsed.data;
 }

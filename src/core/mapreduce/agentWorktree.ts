@@ -78,11 +78,14 @@ export class AgentSlots {
   async dispose(): Promise<void> {
     for (const slot of this.made) {
       const dir = this.slotPath(slot);
-      await worktreeAdmin(() => removeWorktree(this.parent, { path: dir, branch: '', base: '' }, { keepBranch: true })).catch(() => undefined);
+      await worktreeAdmin(() =>
+        removeWorktree(this.parent, { path: dir, branch: '', base: '' }, { keepBranch: true }),
+      ).catch(() => undefined);
     }
     this.made.clear();
     const branches = [...this.mergedBranches];
-    for (let i = 0; i < branches.length; i += 100) await runGit(this.parent, ['branch', '-D', ...branches.slice(i, i + 100)], { allowFail: true });
+    for (let i = 0; i < branches.length; i += 100)
+      await runGit(this.parent, ['branch', '-D', ...branches.slice(i, i + 100)], { allowFail: true });
     this.mergedBranches.clear();
   }
 }
@@ -96,13 +99,19 @@ async function removeWorktree(parent: string, wt: AgentWorktree, opts: { keepBra
   if (!opts.keepBranch && wt.branch) await runGit(parent, ['branch', '-D', wt.branch], { allowFail: true });
 }
 
-export type AgentMerge = { status: 'merged' | 'nothing' } | { status: 'conflict'; conflicts: string[] } | { status: 'failed'; error: string };
+export type AgentMerge =
+  { status: 'merged' | 'nothing' } | { status: 'conflict'; conflicts: string[] } | { status: 'failed'; error: string };
 
 /**
  * Merges an agent's branch into the parent worktree (callers serialize these). A conflict is
  * aborted, so the parent stays as it was and the agent's branch keeps its work.
  */
-export async function mergeAgent(parent: string, wt: AgentWorktree, head: string, message: string): Promise<AgentMerge> {
+export async function mergeAgent(
+  parent: string,
+  wt: AgentWorktree,
+  head: string,
+  message: string,
+): Promise<AgentMerge> {
   if (head === wt.base) return { status: 'nothing' };
   const merge = await runGit(parent, ['merge', '--no-ff', '--no-edit', '-m', message, wt.branch], { allowFail: true });
   if (merge.code === 0) return { status: 'merged' };

@@ -6,7 +6,14 @@ import * as path from 'node:path';
 import { nowTimestamp, toPrettyJson } from '../model/serde';
 import { writeFileAtomicSync } from '../storage/atomicFile';
 
-export type FailureType = 'Timeout' | { CommandFailed: { exit_code: number } } | 'CommitValidationFailed' | 'WorktreeError' | 'MergeConflict' | 'ValidationFailed' | 'Unknown';
+export type FailureType =
+  | 'Timeout'
+  | { CommandFailed: { exit_code: number } }
+  | 'CommitValidationFailed'
+  | 'WorktreeError'
+  | 'MergeConflict'
+  | 'ValidationFailed'
+  | 'Unknown';
 
 export interface FailureDetail {
   attempt_number: number;
@@ -28,7 +35,12 @@ export interface DeadLetteredItem {
   failure_count: number;
   failure_history: FailureDetail[];
   error_signature: string;
-  worktree_artifacts: { worktree_path: string; branch_name: string; uncommitted_changes: null; error_logs: string[] } | null;
+  worktree_artifacts: {
+    worktree_path: string;
+    branch_name: string;
+    uncommitted_changes: null;
+    error_logs: string[];
+  } | null;
   reprocess_eligible: boolean;
   manual_review_required: boolean;
 }
@@ -36,7 +48,11 @@ export interface DeadLetteredItem {
 export class DeadLetterQueue {
   readonly dir: string;
 
-  constructor(home: string, repo: string, readonly jobId: string) {
+  constructor(
+    home: string,
+    repo: string,
+    readonly jobId: string,
+  ) {
     this.dir = path.join(home, 'dlq', repo, jobId, 'mapreduce', 'dlq', jobId);
   }
 
@@ -62,12 +78,24 @@ export class DeadLetterQueue {
     return items;
   }
 
-  add(itemId: string, data: unknown, failure: Omit<FailureDetail, 'attempt_number' | 'timestamp' | 'stack_trace'>, artifacts: DeadLetteredItem['worktree_artifacts']): DeadLetteredItem {
+  add(
+    itemId: string,
+    data: unknown,
+    failure: Omit<FailureDetail, 'attempt_number' | 'timestamp' | 'stack_trace'>,
+    artifacts: DeadLetteredItem['worktree_artifacts'],
+  ): DeadLetteredItem {
     const previous = this.list().find((i) => i.item_id === itemId);
     const now = nowTimestamp();
     // Prodigy's field order (formats §9.3): stack_trace after the error, before agent_id.
     const { error_type, error_message, ...rest } = failure;
-    const detail: FailureDetail = { attempt_number: (previous?.failure_count ?? 0) + 1, timestamp: now, error_type, error_message, stack_trace: null, ...rest };
+    const detail: FailureDetail = {
+      attempt_number: (previous?.failure_count ?? 0) + 1,
+      timestamp: now,
+      error_type,
+      error_message,
+      stack_trace: null,
+      ...rest,
+    };
     const item: DeadLetteredItem = {
       item_id: itemId,
       item_data: data,
@@ -95,6 +123,9 @@ export class DeadLetterQueue {
   private writeIndex(): void {
     const ids = this.list().map((i) => i.item_id);
     // serde_json::Value object: sorted keys.
-    writeFileAtomicSync(path.join(this.dir, 'index.json'), toPrettyJson({ item_count: ids.length, item_ids: ids, job_id: this.jobId, updated_at: nowTimestamp() }));
+    writeFileAtomicSync(
+      path.join(this.dir, 'index.json'),
+      toPrettyJson({ item_count: ids.length, item_ids: ids, job_id: this.jobId, updated_at: nowTimestamp() }),
+    );
   }
 }

@@ -23,7 +23,10 @@ export function failurePolicyOf(policy: Record<string, unknown>): FailurePolicy 
   const raw = typeof policy.on_item_failure === 'string' ? policy.on_item_failure : 'dlq';
   const action = (ACTIONS.includes(raw) ? raw : 'dlq') as ItemFailureAction;
   const retry = policy.retry_config as Record<string, unknown> | undefined;
-  const maxAttempts = typeof retry?.max_attempts === 'number' && retry.max_attempts >= 1 ? Math.floor(retry.max_attempts) : DEFAULT_ATTEMPTS;
+  const maxAttempts =
+    typeof retry?.max_attempts === 'number' && retry.max_attempts >= 1
+      ? Math.floor(retry.max_attempts)
+      : DEFAULT_ATTEMPTS;
   return {
     action,
     attempts: action === 'retry' ? maxAttempts : 1,
@@ -37,8 +40,12 @@ export function failurePolicyOf(policy: Record<string, unknown>): FailurePolicy 
 /** Why the map phase stops now that `failed` of the job's `total` items have failed, or null to go on. */
 export function stopReason(p: FailurePolicy, failed: number, total: number): string | null {
   if (failed === 0) return null;
-  if (!p.continueOnFailure) return p.action === 'stop' ? 'an item failed (on_item_failure: stop)' : 'an item failed (continue_on_failure: false)';
-  if (p.maxFailures !== null && failed > p.maxFailures) return `${failed} items failed, more than max_failures (${p.maxFailures})`;
+  if (!p.continueOnFailure)
+    return p.action === 'stop'
+      ? 'an item failed (on_item_failure: stop)'
+      : 'an item failed (continue_on_failure: false)';
+  if (p.maxFailures !== null && failed > p.maxFailures)
+    return `${failed} items failed, more than max_failures (${p.maxFailures})`;
   if (p.failureThreshold !== null && total > 0 && failed / total > p.failureThreshold) {
     return `${failed} of ${total} items failed, more than failure_threshold (${p.failureThreshold})`;
   }

@@ -54,7 +54,11 @@ export function compileFilter(expr: string): Predicate {
  * continue it (the `)` closing a JSONPath `[?( … )]`, or the end). `end` is that offset, spaces skipped.
  * Errors name `kind` and the whole `text`, with positions in it.
  */
-export function parseFilterAt(text: string, start: number, kind: ExpressionKind): { predicate: Predicate; end: number } {
+export function parseFilterAt(
+  text: string,
+  start: number,
+  kind: ExpressionKind,
+): { predicate: Predicate; end: number } {
   const parser = new FilterParser(text, start, kind);
   const predicate = parser.parseOr();
   return { predicate, end: skipSpaces(text, parser.pos) };
@@ -199,7 +203,10 @@ class FilterParser {
         };
       }
     }
-    this.expect(')', `${name}() takes ${name in TYPE_FUNCTIONS ? 'one argument: a field' : 'two arguments: a field and a value'}`);
+    this.expect(
+      ')',
+      `${name}() takes ${name in TYPE_FUNCTIONS ? 'one argument: a field' : 'two arguments: a field and a value'}`,
+    );
     return predicate;
   }
 
@@ -223,7 +230,11 @@ class FilterParser {
       this.pos += num[0].length;
       return Number(num[0]);
     }
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, value] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (text.startsWith(word, this.pos) && !NAME_CHAR.test(text[this.pos + word.length] ?? '')) {
         this.pos += word.length;
         return value;
@@ -238,7 +249,8 @@ class FilterParser {
 
   private parseList(): Literal[] {
     this.skip();
-    if (this.text[this.pos] !== '[') throw this.error(`expected a list like ['a', 'b'] after "in", ${describeFound(this.text, this.pos)}`);
+    if (this.text[this.pos] !== '[')
+      throw this.error(`expected a list like ['a', 'b'] after "in", ${describeFound(this.text, this.pos)}`);
     this.pos++;
     const values: Literal[] = [];
     this.skip();
@@ -268,7 +280,10 @@ class FilterParser {
     try {
       return toRegExp(pattern);
     } catch (e) {
-      throw this.error(`invalid regular expression: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`, at);
+      throw this.error(
+        `invalid regular expression: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`,
+        at,
+      );
     }
   }
 
@@ -294,7 +309,8 @@ class FilterParser {
 
   private expect(symbol: string, hint: string): void {
     this.skip();
-    if (this.text[this.pos] !== symbol) throw this.error(`expected "${symbol}" (${hint}), ${describeFound(this.text, this.pos)}`);
+    if (this.text[this.pos] !== symbol)
+      throw this.error(`expected "${symbol}" (${hint}), ${describeFound(this.text, this.pos)}`);
     this.pos++;
   }
 

@@ -67,7 +67,13 @@ export function parseFieldPathAt(text: string, pos: number, kind: ExpressionKind
   for (;;) {
     if (text[pos] === '.') {
       const end = readName(text, pos + 1);
-      if (end === pos + 1) throw new ExpressionSyntaxError(kind, text, pos + 1, `expected a field name after ".", ${describeFound(text, pos + 1)}`);
+      if (end === pos + 1)
+        throw new ExpressionSyntaxError(
+          kind,
+          text,
+          pos + 1,
+          `expected a field name after ".", ${describeFound(text, pos + 1)}`,
+        );
       segments.push(text.slice(pos + 1, end));
       pos = end;
     } else if (text[pos] === '[') {
@@ -80,12 +86,19 @@ export function parseFieldPathAt(text: string, pos: number, kind: ExpressionKind
         after = q.end;
       } else {
         const m = /^\d+/.exec(text.slice(inner));
-        if (!m) throw new ExpressionSyntaxError(kind, text, inner, `expected an array index or a quoted key inside [ ], ${describeFound(text, inner)}`);
+        if (!m)
+          throw new ExpressionSyntaxError(
+            kind,
+            text,
+            inner,
+            `expected an array index or a quoted key inside [ ], ${describeFound(text, inner)}`,
+          );
         seg = Number(m[0]);
         after = inner + m[0].length;
       }
       after = skipSpaces(text, after);
-      if (text[after] !== ']') throw new ExpressionSyntaxError(kind, text, after, `expected "]", ${describeFound(text, after)}`);
+      if (text[after] !== ']')
+        throw new ExpressionSyntaxError(kind, text, after, `expected "]", ${describeFound(text, after)}`);
       segments.push(seg);
       pos = after + 1;
     } else {
@@ -99,7 +112,13 @@ export function parseFieldPath(text: string, kind: ExpressionKind): FieldPath {
   const start = skipSpaces(text, 0);
   const { path, end } = parseFieldPathAt(text, start, kind);
   const rest = skipSpaces(text, end);
-  if (rest < text.length) throw new ExpressionSyntaxError(kind, text, rest, `unexpected text after the field path, ${describeFound(text, rest)}`);
+  if (rest < text.length)
+    throw new ExpressionSyntaxError(
+      kind,
+      text,
+      rest,
+      `unexpected text after the field path, ${describeFound(text, rest)}`,
+    );
   return path;
 }
 
@@ -129,7 +148,10 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (isObject(a)) {
     if (!isObject(b)) return false;
     const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual(a[k], b[k]));
+    return (
+      ka.length === Object.keys(b).length &&
+      ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual(a[k], b[k]))
+    );
   }
   return false;
 }

@@ -31,12 +31,23 @@ export interface JobState {
   work_items: unknown[];
   agent_results: Record<string, AgentResult>;
   completed_agents: string[];
-  failed_agents: Record<string, { item_id: string; attempts: number; last_error: string; last_attempt: string; worktree_info: null }>;
+  failed_agents: Record<
+    string,
+    { item_id: string; attempts: number; last_error: string; last_attempt: string; worktree_info: null }
+  >;
   pending_items: string[];
   checkpoint_version: number;
   checkpoint_format_version: number;
   parent_worktree: string | null;
-  reduce_phase_state: { started: boolean; completed: boolean; executed_commands: number; output: string | null; error: string | null; started_at: string | null; completed_at: string | null } | null;
+  reduce_phase_state: {
+    started: boolean;
+    completed: boolean;
+    executed_commands: number;
+    output: string | null;
+    error: string | null;
+    started_at: string | null;
+    completed_at: string | null;
+  } | null;
   total_items: number;
   successful_count: number;
   failed_count: number;
@@ -64,7 +75,11 @@ const KEEP = 3;
 export class JobStore {
   readonly dir: string;
 
-  constructor(home: string, repo: string, readonly jobId: string) {
+  constructor(
+    home: string,
+    repo: string,
+    readonly jobId: string,
+  ) {
     this.dir = path.join(home, 'state', repo, 'mapreduce', 'jobs', jobId);
   }
 
@@ -103,8 +118,17 @@ export class JobStore {
     const file = path.join(this.dir, `checkpoint-v${state.checkpoint_version}.json`);
     const text = toPrettyJson(state);
     writeFileAtomicSync(file, text);
-    writeFileAtomicSync(path.join(this.dir, 'metadata.json'), toPrettyJson({ path: file, version: state.checkpoint_version, created_at: state.updated_at, size_bytes: Buffer.byteLength(text) }));
-    for (const old of this.versions().slice(KEEP)) fs.rmSync(path.join(this.dir, `checkpoint-v${old}.json`), { force: true });
+    writeFileAtomicSync(
+      path.join(this.dir, 'metadata.json'),
+      toPrettyJson({
+        path: file,
+        version: state.checkpoint_version,
+        created_at: state.updated_at,
+        size_bytes: Buffer.byteLength(text),
+      }),
+    );
+    for (const old of this.versions().slice(KEEP))
+      fs.rmSync(path.join(this.dir, `checkpoint-v${old}.json`), { force: true });
   }
 
   /** The newest readable state, or null. */

@@ -38,7 +38,10 @@ export function evaluateJsonPath(document: unknown, path: string): unknown[] {
 
 export function compileJsonPath(expression: string): CompiledJsonPath {
   const steps = parseJsonPath(expression);
-  const singular = steps.every((s) => !s.descendants && s.selectors.length === 1 && (s.selectors[0].kind === 'name' || s.selectors[0].kind === 'index'));
+  const singular = steps.every(
+    (s) =>
+      !s.descendants && s.selectors.length === 1 && (s.selectors[0].kind === 'name' || s.selectors[0].kind === 'index'),
+  );
   return {
     expression,
     singular,
@@ -80,7 +83,8 @@ function parseJsonPath(text: string): Step[] {
       return at + 1;
     }
     const end = readName(text, at);
-    if (end === at) fail(at, `expected a field name or "*" after "${descendants ? '..' : '.'}", ${describeFound(text, at)}`);
+    if (end === at)
+      fail(at, `expected a field name or "*" after "${descendants ? '..' : '.'}", ${describeFound(text, at)}`);
     steps.push({ descendants, selectors: [{ kind: 'name', name: text.slice(at, end) }] });
     return end;
   };
@@ -129,7 +133,7 @@ function parseBracket(text: string, pos: number, descendants: boolean, steps: St
       selectors.push({ kind: 'filter', predicate });
       pos = end;
       if (!parenthesised && pos < text.length && text[pos] === ')') fail(pos, 'unbalanced ")" in the filter');
-    } else if (c !== undefined && (/[-\d:]/.test(c))) {
+    } else if (c !== undefined && /[-\d:]/.test(c)) {
       pos = parseIndexOrSlice(text, pos, selectors);
     } else {
       fail(pos, `expected "*", a quoted name, an index, a slice or "?(…)" inside [ ], ${describeFound(text, pos)}`);
@@ -168,7 +172,8 @@ function parseIndexOrSlice(text: string, pos: number, selectors: Selector[]): nu
     pos++;
   }
   if (parts.length === 1) {
-    if (parts[0] === undefined) throw new ExpressionSyntaxError('json_path', text, pos, `expected an integer, ${describeFound(text, pos)}`);
+    if (parts[0] === undefined)
+      throw new ExpressionSyntaxError('json_path', text, pos, `expected an integer, ${describeFound(text, pos)}`);
     selectors.push({ kind: 'index', index: parts[0] });
   } else {
     if (parts[2] === 0) throw new ExpressionSyntaxError('json_path', text, stepAt, 'a slice step cannot be 0');

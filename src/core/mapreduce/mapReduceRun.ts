@@ -92,8 +92,12 @@ export class MapReduceRun {
         if (map) return map;
       }
       const s = this.state;
-      ctx.log.message(s.failed_count ? 'warning' : 'success', `Map phase completed: ${s.successful_count} successful, ${s.failed_count} failed (total: ${s.total_items})`);
-      if (pending.length) await this.manager.recordCheckpoint(ctx.sessionId, { info: { label: 'map completed', ...this.commit() } });
+      ctx.log.message(
+        s.failed_count ? 'warning' : 'success',
+        `Map phase completed: ${s.successful_count} successful, ${s.failed_count} failed (total: ${s.total_items})`,
+      );
+      if (pending.length)
+        await this.manager.recordCheckpoint(ctx.sessionId, { info: { label: 'map completed', ...this.commit() } });
       const reduce = await this.reduce();
       if (reduce) return reduce;
       return this.complete();
@@ -104,7 +108,9 @@ export class MapReduceRun {
 
   /** Runs the dead-letter queue's items again (after the cause was fixed); no reduce. */
   async retryFailed(): Promise<{ retried: number; succeeded: number; failed: number; stopped: boolean }> {
-    const items = this.dlq.list().map((d) => ({ id: d.item_id, index: Number(d.item_id.replace(/^item_/, '')), data: d.item_data }));
+    const items = this.dlq
+      .list()
+      .map((d) => ({ id: d.item_id, index: Number(d.item_id.replace(/^item_/, '')), data: d.item_data }));
     if (items.length === 0) return { retried: 0, succeeded: 0, failed: 0, stopped: false };
     for (const item of items) {
       this.state.item_retry_counts[item.id] = (this.state.item_retry_counts[item.id] ?? 0) + 1;
@@ -114,7 +120,12 @@ export class MapReduceRun {
     }
     const before = this.state.successful_count;
     const stopped = await this.map(items);
-    return { retried: items.length, succeeded: this.state.successful_count - before, failed: this.dlq.list().length, stopped: stopped !== undefined };
+    return {
+      retried: items.length,
+      succeeded: this.state.successful_count - before,
+      failed: this.dlq.list().length,
+      stopped: stopped !== undefined,
+    };
   }
 
   // ---- phases --------------------------------------------------------------------------
@@ -132,7 +143,10 @@ export class MapReduceRun {
       for (let i = 0; i < steps.length; i++) {
         ctx.log.message('progress', `Setup step ${i + 1}/${steps.length}: ${steps[i].display}`);
         const r = await executeStep(steps[i], setupCtx);
-        if (r.status === 'stopped') return this.setupTimedOut.signal.aborted ? this.fail(`Setup phase timed out after ${timeout} seconds`) : this.pause();
+        if (r.status === 'stopped')
+          return this.setupTimedOut.signal.aborted
+            ? this.fail(`Setup phase timed out after ${timeout} seconds`)
+            : this.pause();
         if (r.status === 'failed') return this.fail(`Setup command ${i + 1} failed: ${r.error}`);
         outputs.push(r.output);
       }
@@ -147,7 +161,10 @@ export class MapReduceRun {
     this.state.variables = this.persistedVariables();
     this.store.save(this.state);
     if (steps.length) ctx.log.message('success', 'Setup phase completed');
-    await this.manager.recordCheckpoint(ctx.sessionId, { info: { label: 'setup completed', ...this.commit() }, patch: { mapreduce_data: { phase: 'Map' } } });
+    await this.manager.recordCheckpoint(ctx.sessionId, {
+      info: { label: 'setup completed', ...this.commit() },
+      patch: { mapreduce_data: { phase: 'Map' } },
+    });
     return undefined;
   }
 
@@ -159,7 +176,15 @@ export class MapReduceRun {
     let items: WorkItem[];
     try {
       items = await loadWorkItems(
-        { input: interpolate(map.input, ctx.vars), json_path: map.json_path, filter: map.filter, sort_by: map.sort_by, max_items: map.max_items, offset: map.offset, distinct: map.distinct },
+        {
+          input: interpolate(map.input, ctx.vars),
+          json_path: map.json_path,
+          filter: map.filter,
+          sort_by: map.sort_by,
+          max_items: map.max_items,
+          offset: map.offset,
+          distinct: map.distinct,
+        },
         { cwd: ctx.cwd, env: ctx.env, signal: ctx.signal },
       );
     } catch (err) {
@@ -177,7 +202,9 @@ export class MapReduceRun {
 
   private pendingItems(): WorkItem[] {
     const done = new Set(this.state.completed_agents);
-    return this.state.work_items.map((data, index) => ({ id: `item_${index}`, index, data })).filter((i) => !done.has(i.id));
+    return this.state.work_items
+      .map((data, index) => ({ id: `item_${index}`, index, data }))
+      .filter((i) => !done.has(i.id));
   }
 
   /** Runs the items with at most max_parallel agents; undefined when all finished, a result when stopped. */
@@ -185,7 +212,11 @@ export class MapReduceRun {
     const { ctx } = this;
     const parallel = Math.max(1, Math.min(this.maxParallel(), items.length));
     ctx.log.message('progress', `Processing ${items.length} items with ${parallel} parallel agents`);
-    if (this.policy.unsupportedAction) ctx.log.message('warning', `on_item_failure: ${this.policy.unsupportedAction} is not supported; failed items go to the dead-letter queue`);
+    if (this.policy.unsupportedAction)
+      ctx.log.message(
+        'warning',
+        `on_item_failure: ${this.policy.unsupportedAction} is not supported; failed items go to the dead-letter queue`,
+      );
     this.queue = [...items];
     const finishing: Promise<void>[] = [];
     let stopped = false;
@@ -217,7 +248,10 @@ export class MapReduceRun {
       await slots.dispose();
     }
     if (stopped || ctx.signal.aborted) return this.pause();
-    if (this.stopping) return this.fail(`Map phase stopped: ${this.stopping}. Items not run yet are kept; after fixing the cause, resume runs them (failed items: prodigy-vscode dlq retry ${ctx.sessionId})`);
+    if (this.stopping)
+      return this.fail(
+        `Map phase stopped: ${this.stopping}. Items not run yet are kept; after fixing the cause, resume runs them (failed items: prodigy-vscode dlq retry ${ctx.sessionId})`,
+      );
     return undefined;
   }
 
@@ -245,7 +279,10 @@ export class MapReduceRun {
       try {
         run.wt = await this.slots!.checkout(slot, agentId);
       } catch (err) {
-        return end('failed', { error: `Could not create the agent's worktree: ${errorMessage(err)}`, errorType: 'WorktreeError' });
+        return end('failed', {
+          error: `Could not create the agent's worktree: ${errorMessage(err)}`,
+          errorType: 'WorktreeError',
+        });
       }
       // agent_timeout_secs: the agent's steps are stopped and the item fails with a Timeout.
       const limit = this.seconds(this.spec.map.agent_timeout_secs);
@@ -265,13 +302,18 @@ export class MapReduceRun {
         const r = await executeStep(steps[i], agentCtx);
         if (r.status === 'stopped' && timedOut.signal.aborted && !ctx.signal.aborted) {
           log.message('error', `Agent ${agentId} timed out after ${limit} s (agent_timeout_secs)`);
-          return end('failed', { error: `Agent timed out after ${limit} seconds (agent_timeout_secs) in step ${i + 1}: ${steps[i].display}`, errorType: 'Timeout' });
+          return end('failed', {
+            error: `Agent timed out after ${limit} seconds (agent_timeout_secs) in step ${i + 1}: ${steps[i].display}`,
+            errorType: 'Timeout',
+          });
         }
         if (r.status === 'stopped') return end('stopped');
         if (r.status === 'failed') return end('failed', { error: r.error, errorType: 'Unknown' });
       }
       // Files an agent changed but did not commit would vanish with its worktree: commit them.
-      const status = (await runGit(run.wt.path, ['status', '--porcelain', '--ignored'], { allowFail: true })).stdout.split('\n').filter(Boolean);
+      const status = (await runGit(run.wt.path, ['status', '--porcelain', '--ignored'], { allowFail: true })).stdout
+        .split('\n')
+        .filter(Boolean);
       if (status.some((l) => !l.startsWith('!!'))) {
         await runGit(run.wt.path, ['add', '-A']);
         await runGit(run.wt.path, ['commit', '-q', '-m', `Agent ${agentId}: ${item.id}`], { allowFail: true });
@@ -291,7 +333,14 @@ export class MapReduceRun {
   private async finishAgent(run: AgentRun): Promise<AgentOutcome> {
     const { ctx } = this;
     const { item, wt } = run;
-    const done = (status: AgentOutcome['status'], extra: Partial<AgentOutcome> = {}): AgentOutcome => ({ item, status, durationMs: performance.now() - run.started, commits: [], logFile: run.logFile, ...extra });
+    const done = (status: AgentOutcome['status'], extra: Partial<AgentOutcome> = {}): AgentOutcome => ({
+      item,
+      status,
+      durationMs: performance.now() - run.started,
+      commits: [],
+      logFile: run.logFile,
+      ...extra,
+    });
     let outcome = run.outcome;
     let keepBranch = false;
     if (!outcome && wt) {
@@ -300,10 +349,20 @@ export class MapReduceRun {
       const merged = await mergeAgent(ctx.cwd, wt, head, `Merge agent ${wt.branch} (${item.id})`);
       if (merged.status === 'conflict') {
         keepBranch = true;
-        outcome = done('failed', { error: `Merging ${item.id} into the session conflicts in ${merged.conflicts.join(', ')}; its work is kept on branch ${wt.branch}`, errorType: 'MergeConflict', commits, branchKept: wt.branch });
+        outcome = done('failed', {
+          error: `Merging ${item.id} into the session conflicts in ${merged.conflicts.join(', ')}; its work is kept on branch ${wt.branch}`,
+          errorType: 'MergeConflict',
+          commits,
+          branchKept: wt.branch,
+        });
       } else if (merged.status === 'failed') {
         keepBranch = true;
-        outcome = done('failed', { error: `Merging ${item.id} failed: ${merged.error}; its work is kept on branch ${wt.branch}`, errorType: 'Unknown', commits, branchKept: wt.branch });
+        outcome = done('failed', {
+          error: `Merging ${item.id} failed: ${merged.error}; its work is kept on branch ${wt.branch}`,
+          errorType: 'Unknown',
+          commits,
+          branchKept: wt.branch,
+        });
       } else outcome = done('success', { commits });
     } else if (wt) {
       // A failed agent's commits (if any) stay on its branch.
@@ -325,7 +384,10 @@ export class MapReduceRun {
     const s = this.state;
     const attempt = this.attempts.get(o.item.id) ?? 1;
     if (o.status === 'failed' && attempt < this.policy.attempts && !this.stopping && !ctx.signal.aborted) {
-      ctx.log.message('warning', `Item ${o.item.id} failed (attempt ${attempt} of ${this.policy.attempts}): ${ctx.masker.mask(o.error ?? 'failed')}; running it again`);
+      ctx.log.message(
+        'warning',
+        `Item ${o.item.id} failed (attempt ${attempt} of ${this.policy.attempts}): ${ctx.masker.mask(o.error ?? 'failed')}; running it again`,
+      );
       this.queue.push(o.item);
       return;
     }
@@ -347,17 +409,35 @@ export class MapReduceRun {
     } else {
       s.failed_count++;
       const error = ctx.masker.mask(o.error ?? 'failed');
-      s.failed_agents[o.item.id] = { item_id: o.item.id, attempts: (s.item_retry_counts[o.item.id] ?? 0) + attempt, last_error: error, last_attempt: nowTimestamp(), worktree_info: null };
+      s.failed_agents[o.item.id] = {
+        item_id: o.item.id,
+        attempts: (s.item_retry_counts[o.item.id] ?? 0) + attempt,
+        last_error: error,
+        last_attempt: nowTimestamp(),
+        worktree_info: null,
+      };
       if (this.policy.action === 'skip') {
         ctx.log.message('warning', `Item ${o.item.id} failed: ${error} (skipped: on_item_failure is skip)`);
       } else {
         this.dlq.add(
           o.item.id,
           o.item.data,
-          { error_type: o.errorType ?? 'Unknown', error_message: error, agent_id: `agent-${o.item.id}`, step_failed: 'agent_execution', duration_ms: Math.round(o.durationMs), json_log_location: o.logFile },
-          o.branchKept ? { worktree_path: '', branch_name: o.branchKept, uncommitted_changes: null, error_logs: [o.logFile] } : null,
+          {
+            error_type: o.errorType ?? 'Unknown',
+            error_message: error,
+            agent_id: `agent-${o.item.id}`,
+            step_failed: 'agent_execution',
+            duration_ms: Math.round(o.durationMs),
+            json_log_location: o.logFile,
+          },
+          o.branchKept
+            ? { worktree_path: '', branch_name: o.branchKept, uncommitted_changes: null, error_logs: [o.logFile] }
+            : null,
         );
-        ctx.log.message('warning', `Item ${o.item.id} failed: ${error} (in the dead-letter queue; retry with: prodigy-vscode dlq retry ${ctx.sessionId})`);
+        ctx.log.message(
+          'warning',
+          `Item ${o.item.id} failed: ${error} (in the dead-letter queue; retry with: prodigy-vscode dlq retry ${ctx.sessionId})`,
+        );
       }
       const reason = this.stopping ? null : stopReason(this.policy, s.failed_count, s.total_items);
       if (reason) {
@@ -367,9 +447,23 @@ export class MapReduceRun {
     }
     this.store.save(s);
     await this.manager.updateSession(ctx.sessionId, {
-      mapreduce_data: { processed_items: s.successful_count + s.failed_count, failed_items: s.failed_count, agent_count: this.running },
+      mapreduce_data: {
+        processed_items: s.successful_count + s.failed_count,
+        failed_items: s.failed_count,
+        agent_count: this.running,
+      },
     });
-    this.listener({ type: 'agent-finished', sessionId: ctx.sessionId, itemId: o.item.id, agentId: '', success: o.status === 'success', error: result.error ?? null, processed: s.successful_count + s.failed_count, failed: s.failed_count, total: s.total_items });
+    this.listener({
+      type: 'agent-finished',
+      sessionId: ctx.sessionId,
+      itemId: o.item.id,
+      agentId: '',
+      success: o.status === 'success',
+      error: result.error ?? null,
+      processed: s.successful_count + s.failed_count,
+      failed: s.failed_count,
+      total: s.total_items,
+    });
   }
 
   private async reduce(): Promise<LoopResult | undefined> {
@@ -378,7 +472,15 @@ export class MapReduceRun {
     if (steps.length === 0) return undefined;
     await this.phase('Reduce');
     const s = this.state;
-    s.reduce_phase_state ??= { started: true, completed: false, executed_commands: 0, output: null, error: null, started_at: nowTimestamp(), completed_at: null };
+    s.reduce_phase_state ??= {
+      started: true,
+      completed: false,
+      executed_commands: 0,
+      output: null,
+      error: null,
+      started_at: nowTimestamp(),
+      completed_at: null,
+    };
     const results = s.work_items.map((_, i) => s.agent_results[`item_${i}`]).filter(Boolean);
     Object.assign(ctx.vars, {
       'map.total': s.total_items,
@@ -386,7 +488,10 @@ export class MapReduceRun {
       'map.failed': s.failed_count,
       'map.results': results,
     });
-    ctx.log.message('info', `Reduce phase input: ${s.total_items} items (${s.successful_count} successful, ${s.failed_count} failed)`);
+    ctx.log.message(
+      'info',
+      `Reduce phase input: ${s.total_items} items (${s.successful_count} successful, ${s.failed_count} failed)`,
+    );
     for (let i = s.reduce_phase_state.executed_commands; i < steps.length; i++) {
       ctx.log.message('progress', `Reduce phase: Executing step ${i + 1}/${steps.length}: ${steps[i].display}`);
       const r = await executeStep(steps[i], ctx);
@@ -412,7 +517,10 @@ export class MapReduceRun {
   private async complete(): Promise<LoopResult> {
     this.state.is_complete = true;
     this.store.save(this.state);
-    await this.manager.recordCheckpoint(this.ctx.sessionId, { info: { label: 'job completed', ...this.commit() }, patch: { mapreduce_data: { phase: 'Complete', agent_count: 0 } } });
+    await this.manager.recordCheckpoint(this.ctx.sessionId, {
+      info: { label: 'job completed', ...this.commit() },
+      patch: { mapreduce_data: { phase: 'Complete', agent_count: 0 } },
+    });
     this.listener({ type: 'phase', sessionId: this.ctx.sessionId, phase: 'Complete', total: this.state.total_items });
     await this.manager.completeSession(this.ctx.sessionId);
     return { status: 'Completed', error: null };
@@ -422,7 +530,10 @@ export class MapReduceRun {
     this.store.save(this.state);
     await this.manager.updateSession(this.ctx.sessionId, { mapreduce_data: { agent_count: 0 } });
     await this.manager.pauseSession(this.ctx.sessionId);
-    this.ctx.log.message('warning', `Stopped. Finished items are kept; resume with: prodigy-vscode resume ${this.ctx.sessionId}`);
+    this.ctx.log.message(
+      'warning',
+      `Stopped. Finished items are kept; resume with: prodigy-vscode resume ${this.ctx.sessionId}`,
+    );
     return { status: 'Paused', error: null };
   }
 
@@ -467,5 +578,3 @@ export class MapReduceRun {
     return this.ctx.masker.maskValue(out);
   }
 }
-
-

@@ -38,7 +38,8 @@ export function parseSortBy(spec: string): SortKey[] {
   for (;;) {
     pos = skipSpaces(spec, pos);
     const { path, end } = parseFieldPathAt(spec, pos, 'sort_by');
-    if (path.segments.length === 0) throw new ExpressionSyntaxError('sort_by', spec, pos, 'expected a field name, found "@"');
+    if (path.segments.length === 0)
+      throw new ExpressionSyntaxError('sort_by', spec, pos, 'expected a field name, found "@"');
     pos = end;
     const key: SortKey = { path: path.segments, descending: false, nullsFirst: false };
     let w = word();
@@ -49,19 +50,34 @@ export function parseSortBy(spec: string): SortKey[] {
     if (w && w.text === 'NULLS') {
       const which = word();
       if (!which || (which.text !== 'FIRST' && which.text !== 'LAST')) {
-        throw new ExpressionSyntaxError('sort_by', spec, which?.at ?? pos, `expected FIRST or LAST after NULLS, ${describeFound(spec, which?.at ?? pos)}`);
+        throw new ExpressionSyntaxError(
+          'sort_by',
+          spec,
+          which?.at ?? pos,
+          `expected FIRST or LAST after NULLS, ${describeFound(spec, which?.at ?? pos)}`,
+        );
       }
       key.nullsFirst = which.text === 'FIRST';
       w = word();
     }
     if (w) {
-      throw new ExpressionSyntaxError('sort_by', spec, w.at, `expected ASC, DESC, NULLS FIRST, NULLS LAST or ",", ${describeFound(spec, w.at)}`);
+      throw new ExpressionSyntaxError(
+        'sort_by',
+        spec,
+        w.at,
+        `expected ASC, DESC, NULLS FIRST, NULLS LAST or ",", ${describeFound(spec, w.at)}`,
+      );
     }
     keys.push(key);
     pos = skipSpaces(spec, pos);
     if (pos >= spec.length) return keys;
     if (spec[pos] !== ',') {
-      throw new ExpressionSyntaxError('sort_by', spec, pos, `expected ASC, DESC, NULLS FIRST, NULLS LAST or ",", ${describeFound(spec, pos)}`);
+      throw new ExpressionSyntaxError(
+        'sort_by',
+        spec,
+        pos,
+        `expected ASC, DESC, NULLS FIRST, NULLS LAST or ",", ${describeFound(spec, pos)}`,
+      );
     }
     pos++;
   }
@@ -79,7 +95,17 @@ function compareByKey(a: unknown, b: unknown, key: SortKey): number {
 }
 
 const TYPE_RANK = (v: unknown): number =>
-  typeof v === 'boolean' ? 1 : typeof v === 'number' ? 2 : typeof v === 'string' ? 3 : Array.isArray(v) ? 4 : isObject(v) ? 5 : 0;
+  typeof v === 'boolean'
+    ? 1
+    : typeof v === 'number'
+      ? 2
+      : typeof v === 'string'
+        ? 3
+        : Array.isArray(v)
+          ? 4
+          : isObject(v)
+            ? 5
+            : 0;
 
 /** Orders two present, non-null JSON values (see the file comment). */
 export function compareValues(a: unknown, b: unknown): number {

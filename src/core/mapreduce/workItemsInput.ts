@@ -23,7 +23,8 @@ export interface LoadedInput {
 }
 
 export async function readWorkItemsInput(input: string, opts: InputOptions): Promise<LoadedInput> {
-  if (!input.trim()) throw new ProdigyError('map.input is empty: give a JSON file or a command that prints the work items');
+  if (!input.trim())
+    throw new ProdigyError('map.input is empty: give a JSON file or a command that prints the work items');
   const file = path.resolve(opts.cwd, input.trim());
   const stat = await fs.stat(file).catch(() => undefined);
   if (stat?.isFile()) {
@@ -44,7 +45,12 @@ export async function readWorkItemsInput(input: string, opts: InputOptions): Pro
 
 async function runInputCommand(input: string, file: string, opts: InputOptions): Promise<unknown> {
   const timeoutMs = opts.timeoutMs ?? INPUT_COMMAND_TIMEOUT_MS;
-  const result = await runProcess('sh', ['-c', input], { cwd: opts.cwd, env: opts.env ?? process.env, timeoutMs, signal: opts.signal });
+  const result = await runProcess('sh', ['-c', input], {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    timeoutMs,
+    signal: opts.signal,
+  });
   if (result.aborted) throw new ProdigyError(`Loading work items was stopped (map.input command "${input}")`);
   const notAFile = `map.input "${input}" is not a file (no ${file})`;
   if (result.timedOut) {
@@ -52,7 +58,9 @@ async function runInputCommand(input: string, file: string, opts: InputOptions):
   }
   if (result.code !== 0) {
     const stderr = result.stderr.trim();
-    throw new ProdigyError(`${notAFile}, and as a command it failed with exit code ${result.code}${stderr ? `: ${lastLines(stderr, 5)}` : ''}`);
+    throw new ProdigyError(
+      `${notAFile}, and as a command it failed with exit code ${result.code}${stderr ? `: ${lastLines(stderr, 5)}` : ''}`,
+    );
   }
   return documentFromOutput(result.stdout);
 }

@@ -59,7 +59,8 @@ export async function migrate(manager: SessionManager, options: MigrateOptions =
       await manager.importSession(c.build());
       report.imported.push({ id: c.id, type: c.type, source: c.source });
     } catch (err) {
-      if (err instanceof SessionExistsError) report.skipped.push({ id: c.id, source: c.source, reason: 'a session record already exists' });
+      if (err instanceof SessionExistsError)
+        report.skipped.push({ id: c.id, source: c.source, reason: 'a session record already exists' });
       else report.failed.push({ file: c.source, reason: errorMessage(err) });
     }
   }
@@ -98,7 +99,9 @@ function findLegacySessions(projectDir: string, report: MigrationReport): Migrat
   const dir = path.join(projectDir, '.prodigy');
   let names: string[];
   try {
-    names = fs.readdirSync(dir).filter((n) => n === 'session_state.json' || (n.startsWith('session_') && n.endsWith('.json')));
+    names = fs
+      .readdirSync(dir)
+      .filter((n) => n === 'session_state.json' || (n.startsWith('session_') && n.endsWith('.json')));
   } catch {
     return [];
   }
@@ -142,7 +145,7 @@ function fromLegacy(legacy: LegacySessionState, type: SessionType, file: string,
     ...(legacy.errors.length ? { errors: legacy.errors } : {}),
     ...(ws ? { workflow_path: ws.workflow_path } : {}),
   };
-  s.error = status === 'Failed' ? legacy.errors[legacy.errors.length - 1] ?? null : null;
+  s.error = status === 'Failed' ? (legacy.errors[legacy.errors.length - 1] ?? null) : null;
   const timings: Record<string, StdDuration> = {};
   for (const [name, d] of legacy.command_timings ?? []) timings[name] = d;
   s.timings = timings;
@@ -203,7 +206,8 @@ function findOrphanWorkflowCheckpoints(manager: SessionManager, report: Migratio
     const dir = manager.paths.workflowCheckpointsDir(id);
     let files: { file: string; mtime: number }[];
     try {
-      files = fs.readdirSync(dir)
+      files = fs
+        .readdirSync(dir)
         .filter((n) => n.endsWith('.checkpoint.json'))
         .map((n) => ({ file: path.join(dir, n), mtime: fs.statSync(path.join(dir, n)).mtimeMs }))
         .sort((a, b) => b.mtime - a.mtime);
@@ -234,7 +238,8 @@ export function fromWorkflowCheckpoint(id: string, cp: WorkflowCheckpoint, file:
   const s = baseSession(id, 'Workflow', status, startedAt);
   const total = cp.total_steps || cp.execution_state.total_steps;
   const variables: Record<string, string> = {};
-  for (const [k, v] of Object.entries(cp.variable_state)) if (typeof v === 'string' && !k.startsWith('__')) variables[k] = v;
+  for (const [k, v] of Object.entries(cp.variable_state))
+    if (typeof v === 'string' && !k.startsWith('__')) variables[k] = v;
   const errorText = cp.variable_state.__error_message;
   s.error = status === 'Failed' && typeof errorText === 'string' ? errorText : null;
   s.metadata = {
@@ -272,7 +277,10 @@ const JobState = z.looseObject({
   is_complete: z.boolean(),
   parent_worktree: z.string().nullable().optional(),
   setup_completed: z.boolean().optional(),
-  reduce_phase_state: z.looseObject({ started: z.boolean().optional(), completed: z.boolean().optional() }).nullable().optional(),
+  reduce_phase_state: z
+    .looseObject({ started: z.boolean().optional(), completed: z.boolean().optional() })
+    .nullable()
+    .optional(),
 });
 
 function findMapReduceJobs(manager: SessionManager, report: MigrationReport): MigrationCandidate[] {
@@ -342,7 +350,13 @@ function fromJobState(id: string, job: z.infer<typeof JobState>, repo: string): 
     processed_items: processed,
     failed_items: job.failed_count,
     agent_count: 0,
-    phase: job.is_complete ? 'Complete' : job.reduce_phase_state?.started ? 'Reduce' : job.setup_completed === false ? 'Setup' : 'Map',
+    phase: job.is_complete
+      ? 'Complete'
+      : job.reduce_phase_state?.started
+        ? 'Reduce'
+        : job.setup_completed === false
+          ? 'Setup'
+          : 'Map',
     reduce_results: null,
   };
   return s;

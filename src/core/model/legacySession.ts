@@ -34,7 +34,13 @@ export const LegacySessionState = z.looseObject({
   workflow_state: LegacyWorkflowState.nullable().optional(),
   workflow_type: z.string().nullable().optional(),
   command_timings: z.array(z.tuple([z.string(), StdDuration])).optional(),
-  execution_context: z.looseObject({ variables: z.record(z.string(), z.string()).optional() }).nullable().optional(),
-  mapreduce_state: z.looseObject({ items_processed: Uint.optional(), total_items: Uint.optional() }).nullable().optional(),
+  execution_context: z
+    .looseObject({ variables: z.record(z.string(), z.string()).optional() })
+    .nullable()
+    .optional(),
+  mapreduce_state: z
+    .looseObject({ items_processed: Uint.optional(), total_items: Uint.optional() })
+    .nullable()
+    .optional(),
 });
 export type LegacySessionState = z.infer<typeof LegacySessionState>;

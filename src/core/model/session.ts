@@ -71,7 +71,9 @@ export type UnifiedSession = z.infer<typeof UnifiedSession>;
  * What kind of run a record describes. Prodigy types its MapReduce runs "Workflow"
  * (§11.2), so the data present decides, as Prodigy's own filter does.
  */
-export function effectiveType(s: Pick<UnifiedSession, 'session_type' | 'workflow_data' | 'mapreduce_data'>): SessionType {
+export function effectiveType(
+  s: Pick<UnifiedSession, 'session_type' | 'workflow_data' | 'mapreduce_data'>,
+): SessionType {
   if (s.mapreduce_data) return 'MapReduce';
   if (s.workflow_data) return 'Workflow';
   return s.session_type;

@@ -34,7 +34,11 @@ export const WorkflowCheckpoint = z.looseObject({
   variable_state: z.record(z.string(), z.unknown()),
   mapreduce_state: optionOf(z.unknown()),
   timestamp: Timestamp,
-  version: z.number().int().min(0).max(CHECKPOINT_VERSION, { message: `checkpoint version is newer than ${CHECKPOINT_VERSION}` }),
+  version: z
+    .number()
+    .int()
+    .min(0)
+    .max(CHECKPOINT_VERSION, { message: `checkpoint version is newer than ${CHECKPOINT_VERSION}` }),
   workflow_hash: z.string(),
   total_steps: Uint,
   workflow_name: optionOf(z.string()),

@@ -25,7 +25,11 @@ export interface RunProcessOptions {
 
 /** The program could not be started at all (not found, not executable). */
 export class SpawnError extends ProdigyError {
-  constructor(readonly command: string, readonly code: string | undefined, message: string) {
+  constructor(
+    readonly command: string,
+    readonly code: string | undefined,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -54,7 +58,12 @@ export function runProcess(command: string, args: string[], options: RunProcessO
       resolve({ code: -1, signal: null, stdout: '', stderr: '', timedOut: false, aborted: true, durationMs: 0 });
       return;
     }
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     trackGroup(child.pid);
     const out = collector('stdout', options.onLine);
     const err = collector('stderr', options.onLine);
@@ -86,7 +95,13 @@ export function runProcess(command: string, args: string[], options: RunProcessO
     };
     child.on('error', (e: NodeJS.ErrnoException) => {
       cleanup();
-      reject(new SpawnError(command, e.code, e.code === 'ENOENT' ? `${command}: command not found` : `${command}: ${e.message}`));
+      reject(
+        new SpawnError(
+          command,
+          e.code,
+          e.code === 'ENOENT' ? `${command}: command not found` : `${command}: ${e.message}`,
+        ),
+      );
     });
     child.on('close', (code, signal) => {
       cleanup();
@@ -95,9 +110,10 @@ export function runProcess(command: string, args: string[], options: RunProcessO
       if (timedOut || aborted) killGroup(child.pid, 'SIGKILL');
       const stdout = out.finish();
       let stderr = err.finish();
-      if (timedOut) stderr += `${stderr && !stderr.endsWith('\n') ? '\n' : ''}Command timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)} seconds`;
+      if (timedOut)
+        stderr += `${stderr && !stderr.endsWith('\n') ? '\n' : ''}Command timed out after ${Math.round((options.timeoutMs ?? 0) / 1000)} seconds`;
       resolve({
-        code: timedOut || aborted ? -1 : code ?? -1,
+        code: timedOut || aborted ? -1 : (code ?? -1),
         signal,
         stdout,
         stderr,

@@ -91,7 +91,10 @@ export function journalHead(lines: JournalLine[]): string | null {
  * continues at the journal checkpoint `throughSnapshot` says it was taken at. Null when the
  * timeline cannot be followed back to a step (no journal, or an older safety checkpoint).
  */
-export function currentTimeline(lines: JournalLine[], throughSnapshot: (id: string) => string | null): Set<string> | null {
+export function currentTimeline(
+  lines: JournalLine[],
+  throughSnapshot: (id: string) => string | null,
+): Set<string> | null {
   const byId = new Map<string, JournalStepLine>();
   for (const l of lines) if (l.type === 'step') byId.set(l.checkpoint_id, l);
   const timeline = new Set<string>();
@@ -141,7 +144,9 @@ export function rebuildFromJournal(
     cur = line.parent;
   }
   // A step re-run after a restore appears once, at its latest run.
-  const completed = [...new Map(steps.map((s) => [s.step_index, s])).values()].sort((a, b) => a.step_index - b.step_index);
+  const completed = [...new Map(steps.map((s) => [s.step_index, s])).values()].sort(
+    (a, b) => a.step_index - b.step_index,
+  );
   const { base } = target;
   return {
     workflow_id: base.workflow_id,

@@ -53,7 +53,9 @@ function num(v: unknown): number | null {
 export function summarizeEmbedded(cp: EmbeddedCheckpoint): CheckpointSummary {
   const meta = cp.metadata;
   // Prodigy's own embedded checkpoints hold a legacy SessionState (§2, payload kind 1).
-  const legacyStep = num((cp.state as { workflow_state?: { current_step?: unknown } } | null)?.workflow_state?.current_step);
+  const legacyStep = num(
+    (cp.state as { workflow_state?: { current_step?: unknown } } | null)?.workflow_state?.current_step,
+  );
   return {
     id: cp.id,
     kind: 'session',
@@ -63,14 +65,18 @@ export function summarizeEmbedded(cp: EmbeddedCheckpoint): CheckpointSummary {
     total_steps: num(meta.total_steps),
     commit: str(meta.commit),
     // Prodigy embeds these only when a run fails (§2, payload kind 1), at the failing step.
-    label: str(meta.label) ?? (legacyStep !== null ? `session state when the run failed (at step ${legacyStep + 1})` : null),
+    label:
+      str(meta.label) ?? (legacyStep !== null ? `session state when the run failed (at step ${legacyStep + 1})` : null),
     status: null,
     file: null,
     superseded: false,
   };
 }
 
-export function listWorkflowCheckpointFiles(dir: string): { checkpoints: CheckpointSummary[]; unreadable: UnreadableFile[] } {
+export function listWorkflowCheckpointFiles(dir: string): {
+  checkpoints: CheckpointSummary[];
+  unreadable: UnreadableFile[];
+} {
   let names: string[];
   try {
     names = fs.readdirSync(dir).filter((n) => n.endsWith('.checkpoint.json'));

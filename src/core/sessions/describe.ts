@@ -9,7 +9,13 @@ export function relativeTime(iso: string | null, now = Date.now()): string {
   const s = Math.round((now - t) / 1000);
   if (s < 0) return 'in the future';
   if (s < 45) return 'just now';
-  const units: [number, string][] = [[60, 'min'], [3600, 'h'], [86400, 'd'], [86400 * 30, 'mo'], [86400 * 365, 'y']];
+  const units: [number, string][] = [
+    [60, 'min'],
+    [3600, 'h'],
+    [86400, 'd'],
+    [86400 * 30, 'mo'],
+    [86400 * 365, 'y'],
+  ];
   let label = `${Math.round(s / 60)} min ago`;
   for (let i = units.length - 1; i >= 0; i--) {
     if (s >= units[i][0]) {

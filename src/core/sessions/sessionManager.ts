@@ -33,8 +33,20 @@ import { describeZodError, parseSessionText, readJsonFile } from '../storage/rea
 import { WorkflowCheckpoint } from '../model/workflowCheckpoint';
 import { processAlive } from '../process/alive';
 import { SessionIndex } from '../storage/sessionIndex';
-import { CheckpointJournal, currentTimeline, journalHead, rebuildFromJournal, type JournalLine, type JournalStepLine } from './checkpointJournal';
-import { listWorkflowCheckpointFiles, summarizeEmbedded, type CheckpointInfo, type CheckpointSummary } from './checkpoints';
+import {
+  CheckpointJournal,
+  currentTimeline,
+  journalHead,
+  rebuildFromJournal,
+  type JournalLine,
+  type JournalStepLine,
+} from './checkpointJournal';
+import {
+  listWorkflowCheckpointFiles,
+  summarizeEmbedded,
+  type CheckpointInfo,
+  type CheckpointSummary,
+} from './checkpoints';
 import { matchesFilter, type SessionFilter } from './filter';
 import { sortNewestFirst, summarize, type SessionSummary, type UnreadableFile } from './summary';
 import * as z from 'zod';
@@ -275,10 +287,22 @@ export class SessionManager {
     const patch = input.patch ? validPatch(input.patch) : undefined;
     return this.withSessionLock(id, () => {
       const current = this.readFresh(id);
-      const next = patch ? applyLifecycle(current, applyPatch(current, patch)) : { ...current, updated_at: after(nowTimestamp(), current.updated_at) };
+      const next = patch
+        ? applyLifecycle(current, applyPatch(current, patch))
+        : { ...current, updated_at: after(nowTimestamp(), current.updated_at) };
       const checkpointId = `checkpoint-${randomUUID()}`;
       const createdAt = nowTimestamp();
-      this.writeCheckpointSnapshot(id, checkpointId, { ...input.snapshot, created_at: createdAt, workflow_data: next.workflow_data, mapreduce_data: next.mapreduce_data }, input.checkpointFile);
+      this.writeCheckpointSnapshot(
+        id,
+        checkpointId,
+        {
+          ...input.snapshot,
+          created_at: createdAt,
+          workflow_data: next.workflow_data,
+          mapreduce_data: next.mapreduce_data,
+        },
+        input.checkpointFile,
+      );
       const entry = checkpointEntry(checkpointId, createdAt, input.info);
       // The patch was validated above and the entry is ours: the rest of the record was valid already.
       const session = this.write({ ...next, checkpoints: [...next.checkpoints, entry] }, { validated: true });
@@ -293,10 +317,17 @@ export class SessionManager {
    * record with `addCheckpoints`. Atomic but not fsynced: the record write that follows is the
    * durable one (see ARCHITECTURE.md, "Checkpoints").
    */
-  writeCheckpointSnapshot(id: string, checkpointId: string, content: Record<string, unknown>, checkpointFile?: string): void {
+  writeCheckpointSnapshot(
+    id: string,
+    checkpointId: string,
+    content: Record<string, unknown>,
+    checkpointFile?: string,
+  ): void {
     const snapshot = { ...content, session_id: id, checkpoint_id: checkpointId };
     const snapshotFile = this.paths.snapshotFile(id, checkpointId);
-    const target = checkpointFile ? path.join(this.paths.workflowCheckpointsDir(id), checkpointFileName(checkpointFile)) : snapshotFile;
+    const target = checkpointFile
+      ? path.join(this.paths.workflowCheckpointsDir(id), checkpointFileName(checkpointFile))
+      : snapshotFile;
     const tmp = writeTempFileSync(target, toPrettyJson(snapshot));
     try {
       if (checkpointFile) {
@@ -311,7 +342,11 @@ export class SessionManager {
   }
 
   /** Adds checkpoint entries (snapshots already written) and the progress they mark, in one locked write. */
-  async addCheckpoints(id: string, entries: { id: string; created_at: string; info: CheckpointInfo }[], patch: SessionPatch = {}): Promise<UnifiedSession> {
+  async addCheckpoints(
+    id: string,
+    entries: { id: string; created_at: string; info: CheckpointInfo }[],
+    patch: SessionPatch = {},
+  ): Promise<UnifiedSession> {
     const valid = validPatch(patch);
     return this.withSessionLock(id, () => {
       const current = this.readFresh(id);
@@ -350,7 +385,12 @@ export class SessionManager {
       missing.map((l) => ({
         id: l.checkpoint_id,
         created_at: l.created_at,
-        info: { step_index: l.step.step_index, step_name: l.step.command, total_steps: l.base.total_steps, ...(l.commit ? { commit: l.commit } : {}) },
+        info: {
+          step_index: l.step.step_index,
+          step_name: l.step.command,
+          total_steps: l.base.total_steps,
+          ...(l.commit ? { commit: l.commit } : {}),
+        },
       })),
     );
     return missing.length;
@@ -380,7 +420,8 @@ export class SessionManager {
     try {
       const raw = this.readFresh(id).checkpoints;
       embedded = raw.map(summarizeEmbedded);
-      for (const c of raw) if (typeof c.metadata.journal_head === 'string') journalHeads.set(c.id, c.metadata.journal_head);
+      for (const c of raw)
+        if (typeof c.metadata.journal_head === 'string') journalHeads.set(c.id, c.metadata.journal_head);
     } catch (err) {
       if (!(err instanceof SessionNotFoundError)) throw err;
       recordMissing = true;
@@ -390,7 +431,9 @@ export class SessionManager {
       throw new SessionNotFoundError(id, this.paths.sessionFile(id));
     }
     markSuperseded(embedded, CheckpointJournal.read(this.paths.journalFile(id)), journalHeads);
-    const checkpoints = [...embedded, ...files.checkpoints].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+    const checkpoints = [...embedded, ...files.checkpoints].sort(
+      (a, b) => Date.parse(a.created_at) - Date.parse(b.created_at),
+    );
     return { checkpoints, unreadable: files.unreadable };
   }
 
@@ -427,7 +470,11 @@ export class SessionManager {
    * Rewinds the session to a checkpoint: step pointer, variables and progress come back,
    * status becomes Paused, ready to resume. (Files in a worktree are the engine's business.)
    */
-  async restoreCheckpoint(id: string, checkpointId: string, metadata: Record<string, unknown> = {}): Promise<UnifiedSession> {
+  async restoreCheckpoint(
+    id: string,
+    checkpointId: string,
+    metadata: Record<string, unknown> = {},
+  ): Promise<UnifiedSession> {
     return this.withSessionLock(id, () => {
       const current = this.readFresh(id);
       if (!RESTORABLE_FROM.includes(current.status)) throw new IllegalTransitionError(id, current.status, 'Paused');
@@ -439,7 +486,12 @@ export class SessionManager {
         error: null,
         workflow_data: (snapshot.workflow_data as WorkflowSessionData | null | undefined) ?? current.workflow_data,
         mapreduce_data: (snapshot.mapreduce_data as MapReduceSessionData | null | undefined) ?? current.mapreduce_data,
-        metadata: { ...current.metadata, ...metadata, restored_from_checkpoint: checkpointId, restored_at: rfc3339PlusZero() },
+        metadata: {
+          ...current.metadata,
+          ...metadata,
+          restored_from_checkpoint: checkpointId,
+          restored_at: rfc3339PlusZero(),
+        },
         updated_at: nowTimestamp(),
       };
       return this.write(next);
@@ -510,13 +562,19 @@ export class SessionManager {
     const minAge = options.minAgeMs ?? 2_000;
     const { unreadable } = await this.listSessions();
     const folder = path.join(this.paths.quarantineDir, stamp(), 'sessions');
-    const result: QuarantineResult = { folder, moved: [], skipped: [], removedTempFiles: sweepDeadTempFiles(this.paths.sessionsDir) };
+    const result: QuarantineResult = {
+      folder,
+      moved: [],
+      skipped: [],
+      removedTempFiles: sweepDeadTempFiles(this.paths.sessionsDir),
+    };
     for (const bad of unreadable) {
       const id = bad.name.slice(0, -'.json'.length);
       const check = () => {
         const stat = fs.statSync(bad.file, { throwIfNoEntry: false });
         if (!stat) return result.skipped.push({ file: bad.file, reason: 'already gone' });
-        if (Date.now() - stat.mtimeMs < minAge) return result.skipped.push({ file: bad.file, reason: 'modified just now; try again shortly' });
+        if (Date.now() - stat.mtimeMs < minAge)
+          return result.skipped.push({ file: bad.file, reason: 'modified just now; try again shortly' });
         const reason = readProblem(bad.file, id);
         if (!reason) return result.skipped.push({ file: bad.file, reason: 'readable now' });
         fs.mkdirSync(folder, { recursive: true });
@@ -532,7 +590,8 @@ export class SessionManager {
         path.join(path.dirname(folder), 'README.txt'),
         `Files moved here by Prodigy for VS Code because they could not be read as sessions.\n` +
           `To put one back after repairing it, move it into ${this.paths.sessionsDir}.\n\n` +
-          result.moved.map((m) => `${path.basename(m.to)}: ${m.reason}`).join('\n') + '\n',
+          result.moved.map((m) => `${path.basename(m.to)}: ${m.reason}`).join('\n') +
+          '\n',
       );
       await this.listSessions();
     }
@@ -567,7 +626,8 @@ export class SessionManager {
     if (!stat) throw new SessionNotFoundError(id, file);
     if (stat.isDirectory()) throw new CorruptFileError(file, 'is a directory, not a session file');
     const cached = this.cache.get(id);
-    if (cached && canReuse(cached, stat, racyWindowFor(this.paths.sessionsDir))) return JSON.parse(cached.text) as UnifiedSession;
+    if (cached && canReuse(cached, stat, racyWindowFor(this.paths.sessionsDir)))
+      return JSON.parse(cached.text) as UnifiedSession;
     const text = fs.readFileSync(file, 'utf8');
     if (cached?.text === text) {
       // Unchanged, only too recent to trust its mtime (our own write a moment ago, usually): the
@@ -606,9 +666,15 @@ export class SessionManager {
     assertSafeId(checkpointId, 'checkpoint id');
     const entry = session.checkpoints.find((c) => c.id === checkpointId);
     if (!entry) throw new CheckpointNotFoundError(session.id, checkpointId);
-    const snapshot = this.snapshotOf(session.id, checkpointId, CheckpointJournal.read(this.paths.journalFile(session.id)));
+    const snapshot = this.snapshotOf(
+      session.id,
+      checkpointId,
+      CheckpointJournal.read(this.paths.journalFile(session.id)),
+    );
     if (!snapshot) {
-      throw new ProdigyError(`Checkpoint ${checkpointId} of session ${session.id} was written by another tool and holds no snapshot to restore`);
+      throw new ProdigyError(
+        `Checkpoint ${checkpointId} of session ${session.id} was written by another tool and holds no snapshot to restore`,
+      );
     }
     return snapshot;
   }
@@ -631,7 +697,8 @@ export class SessionManager {
       const summary = byId.get(id);
       if (summary) this.events.emit('change', { kind: 'upsert', id, summary, external: true } satisfies SessionChange);
     }
-    for (const id of removed) this.events.emit('change', { kind: 'delete', id, external: true } satisfies SessionChange);
+    for (const id of removed)
+      this.events.emit('change', { kind: 'delete', id, external: true } satisfies SessionChange);
   }
 
   private schedulePersist(): void {
@@ -691,7 +758,6 @@ function safeReaddir(dir: string): string[] {
   }
 }
 
-
 function readProblem(file: string, id: string): string | undefined {
   try {
     parseSessionText(file, fs.readFileSync(file, 'utf8'), id);
@@ -712,7 +778,10 @@ const PatchSchema = z.object({
 
 function validPatch(patch: SessionPatch): SessionPatch {
   const parsed = PatchSchema.safeParse(patch);
-  if (!parsed.success) throw new ProdigyError(`Invalid session update: ${describeZodError(parsed.error).replace(/^wrongly shaped: /, '')}`);
+  if (!parsed.success)
+    throw new ProdigyError(
+      `Invalid session update: ${describeZodError(parsed.error).replace(/^wrongly shaped: /, '')}`,
+    );
   return patch;
 }
 
@@ -735,7 +804,8 @@ function applyPatch(current: UnifiedSession, patch: SessionPatch): UnifiedSessio
 
 /** The side effects of the transition table, applied to every write. */
 function applyLifecycle(current: UnifiedSession, next: UnifiedSession): UnifiedSession {
-  if (next.id !== current.id) throw new ProdigyError(`An update may not change a session's id (${current.id} → ${next.id})`);
+  if (next.id !== current.id)
+    throw new ProdigyError(`An update may not change a session's id (${current.id} → ${next.id})`);
   const now = after(nowTimestamp(), current.updated_at);
   const out: UnifiedSession = { ...next, updated_at: now };
   if (next.status !== current.status) {
@@ -751,7 +821,11 @@ function stamp(date = new Date()): string {
 }
 
 /** Marks the step checkpoints a restore went back past (see `currentTimeline`). */
-function markSuperseded(checkpoints: CheckpointSummary[], lines: JournalLine[], journalHeads: Map<string, string>): void {
+function markSuperseded(
+  checkpoints: CheckpointSummary[],
+  lines: JournalLine[],
+  journalHeads: Map<string, string>,
+): void {
   if (!lines.some((l) => l.type === 'head')) return; // never restored: one timeline
   const timeline = currentTimeline(lines, (id) => journalHeads.get(id) ?? null);
   if (!timeline) return;

@@ -1,5 +1,11 @@
 // The small view of a session that listings, the tree and `sessions list --json` use.
-import { effectiveType, type SessionStatus, type SessionType, type UnifiedSession, type MapReducePhase } from '../model/session';
+import {
+  effectiveType,
+  type SessionStatus,
+  type SessionType,
+  type UnifiedSession,
+  type MapReducePhase,
+} from '../model/session';
 
 export interface MapReduceProgress {
   job_id: string;
@@ -34,8 +40,22 @@ export interface SessionSummary {
 
 /** Field order of a packed summary (the persisted index stores arrays, not objects). */
 const PACKED_FIELDS = [
-  'id', 'session_type', 'recorded_type', 'status', 'started_at', 'updated_at', 'completed_at', 'workflow_name',
-  'workflow_path', 'current_step', 'total_steps', 'completed_steps', 'checkpoints', 'error', 'worktree_name', 'mapreduce',
+  'id',
+  'session_type',
+  'recorded_type',
+  'status',
+  'started_at',
+  'updated_at',
+  'completed_at',
+  'workflow_name',
+  'workflow_path',
+  'current_step',
+  'total_steps',
+  'completed_steps',
+  'checkpoints',
+  'error',
+  'worktree_name',
+  'mapreduce',
 ] as const satisfies readonly (keyof SessionSummary)[];
 
 export function packSummary(s: SessionSummary): unknown[] {
@@ -45,9 +65,23 @@ export function packSummary(s: SessionSummary): unknown[] {
 export function unpackSummary(v: unknown[], file: string): SessionSummary {
   // A literal, not a loop: one object shape for all 10,000, which V8 handles much faster.
   return {
-    id: v[0], session_type: v[1], recorded_type: v[2], status: v[3], started_at: v[4], updated_at: v[5],
-    completed_at: v[6], workflow_name: v[7], workflow_path: v[8], current_step: v[9], total_steps: v[10],
-    completed_steps: v[11], checkpoints: v[12], error: v[13], worktree_name: v[14], mapreduce: v[15], file,
+    id: v[0],
+    session_type: v[1],
+    recorded_type: v[2],
+    status: v[3],
+    started_at: v[4],
+    updated_at: v[5],
+    completed_at: v[6],
+    workflow_name: v[7],
+    workflow_path: v[8],
+    current_step: v[9],
+    total_steps: v[10],
+    completed_steps: v[11],
+    checkpoints: v[12],
+    error: v[13],
+    worktree_name: v[14],
+    mapreduce: v[15],
+    file,
   } as SessionSummary;
 }
 

@@ -9,7 +9,10 @@ let counter = Math.floor(Math.random() * 0x7fffffff);
 export function tempPathFor(file: string): string {
   // pid + a counter is unique among live writers; 'wx' below refuses a leftover of a dead one.
   counter = (counter + 1) & 0x7fffffff;
-  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${counter.toString(16).padStart(8, '0')}.tmp`);
+  return path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${counter.toString(16).padStart(8, '0')}.tmp`,
+  );
 }
 
 /** Sync I/O on purpose: small files, and it avoids a thread-pool hop per call on the hot path. */

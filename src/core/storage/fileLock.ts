@@ -39,7 +39,11 @@ export interface LockOptions {
   onCompromised?: (err: Error) => void;
 }
 
-export async function withFileLock<T>(lockPath: string, fn: () => T | Promise<T>, options: LockOptions = {}): Promise<T> {
+export async function withFileLock<T>(
+  lockPath: string,
+  fn: () => T | Promise<T>,
+  options: LockOptions = {},
+): Promise<T> {
   const previous = queues.get(lockPath) ?? Promise.resolve();
   let released: Promise<void> = Promise.resolve();
   const run = previous.then(async () => {

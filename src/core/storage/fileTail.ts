@@ -56,12 +56,17 @@ export function readLastLines(file: string, count: number): LinesRead {
  * (a large file is never held whole). A missing file reads as empty. `partial` receives the bytes
  * after the last newline; they are not counted in the returned offset.
  */
-export function readLinesFrom(file: string, offset: number, onLines: (lines: string[]) => void): { offset: number; partial: Buffer; size: number; ino: number } {
+export function readLinesFrom(
+  file: string,
+  offset: number,
+  onLines: (lines: string[]) => void,
+): { offset: number; partial: Buffer; size: number; ino: number } {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { offset, partial: Buffer.alloc(0), size: -1, ino: -1 };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { offset, partial: Buffer.alloc(0), size: -1, ino: -1 };
     throw err;
   }
   try {
@@ -109,7 +114,10 @@ export interface FollowOptions {
  * inode, or shorter than what was read) is read again from its start. A file that does not
  * exist yet is waited for.
  */
-export async function followFile(file: string, opts: FollowOptions): Promise<{ reason: 'finished' | 'aborted'; offset: number }> {
+export async function followFile(
+  file: string,
+  opts: FollowOptions,
+): Promise<{ reason: 'finished' | 'aborted'; offset: number }> {
   const interval = opts.intervalMs ?? 200;
   let offset = opts.from;
   let ino = -1;

@@ -30,7 +30,8 @@ export function parseJsonText<S extends z.ZodType>(file: string, text: string, s
 /** A session record, which must also carry the id its file is named after. */
 export function parseSessionText(file: string, text: string, expectedId: string | undefined): UnifiedSession {
   const session = parseJsonText(file, text, UnifiedSession);
-  if (session.id !== expectedId) throw new CorruptFileError(file, `its id "${session.id}" does not match the file name`);
+  if (session.id !== expectedId)
+    throw new CorruptFileError(file, `its id "${session.id}" does not match the file name`);
   return session;
 }
 

@@ -56,7 +56,10 @@ export class SessionIndex {
     return this.revision;
   }
 
-  constructor(private readonly sessionsDir: string, private readonly indexFile: string) {}
+  constructor(
+    private readonly sessionsDir: string,
+    private readonly indexFile: string,
+  ) {}
 
   /** Record a session we just wrote, so the next scan need not read it again. */
   remember(name: string, stat: fs.Stats, summary: SessionSummary): void {
@@ -105,7 +108,8 @@ export class SessionIndex {
         entry = previous;
       } else {
         entry = this.readEntry(name, file, stat);
-        if (!previous || !sameContent(previous, entry)) changed.push(entry.summary?.id ?? idFromSessionFileName(name) ?? name);
+        if (!previous || !sameContent(previous, entry))
+          changed.push(entry.summary?.id ?? idFromSessionFileName(name) ?? name);
         this.entries.set(name, entry);
         this.touch();
       }
@@ -216,7 +220,9 @@ export class SessionIndex {
       for (const e of parsed.data.entries) {
         if (!isEntry(e)) continue;
         const [name, ino, size, mtimeMs, seenAt, packed, problem] = e;
-        const summary = packed ? unpackSummary(expandPacked(packed, name), this.sessionsDir + path.sep + name) : undefined;
+        const summary = packed
+          ? unpackSummary(expandPacked(packed, name), this.sessionsDir + path.sep + name)
+          : undefined;
         this.entries.set(name, { ino, size, mtimeMs, seenAt, summary, problem: problem ?? undefined });
       }
     } catch {
@@ -229,14 +235,25 @@ export class SessionIndex {
     if (!this.dirty) return;
     // Never bring back a home that was deleted or moved meanwhile.
     if (!fs.existsSync(this.sessionsDir)) return;
-    const entries = [...this.entries].map(([name, e]) => [name, e.ino, e.size, e.mtimeMs, e.seenAt, e.summary ? compactPacked(packSummary(e.summary), name) : null, e.problem ?? null]);
+    const entries = [...this.entries].map(([name, e]) => [
+      name,
+      e.ino,
+      e.size,
+      e.mtimeMs,
+      e.seenAt,
+      e.summary ? compactPacked(packSummary(e.summary), name) : null,
+      e.problem ?? null,
+    ]);
     try {
       fs.mkdirSync(path.dirname(this.indexFile), { recursive: false });
     } catch {
       // Already there (or the home is read-only: the write below fails quietly too).
     }
     try {
-      writeFileAtomicSync(this.indexFile, JSON.stringify({ version: INDEX_VERSION, sessionsDir: this.sessionsDir, entries }));
+      writeFileAtomicSync(
+        this.indexFile,
+        JSON.stringify({ version: INDEX_VERSION, sessionsDir: this.sessionsDir, entries }),
+      );
       this.dirty = false;
     } catch {
       // A read-only home still lists; it just starts cold next time.
@@ -267,5 +284,10 @@ function expandPacked(packed: unknown[], name: string): unknown[] {
 /** A re-read that found the same summary (or the same problem) is not a change. */
 function sameContent(a: IndexEntry, b: IndexEntry): boolean {
   if (a.problem !== undefined || b.problem !== undefined) return a.problem === b.problem;
-  return a.summary?.updated_at === b.summary?.updated_at && a.summary?.status === b.summary?.status && a.size === b.size && a.ino === b.ino;
+  return (
+    a.summary?.updated_at === b.summary?.updated_at &&
+    a.summary?.status === b.summary?.status &&
+    a.size === b.size &&
+    a.ino === b.ino
+  );
 }

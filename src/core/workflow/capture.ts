@@ -24,7 +24,8 @@ export function formatCapture(text: string, format: CaptureFormat, success: bool
       return text.split('\n').filter((l) => l.length > 0);
     case 'number': {
       const n = Number(text.trim());
-      if (text.trim() === '' || Number.isNaN(n)) throw new ProdigyError(`${what}: output "${text.slice(0, 40)}" is not a number (capture_format: number)`);
+      if (text.trim() === '' || Number.isNaN(n))
+        throw new ProdigyError(`${what}: output "${text.slice(0, 40)}" is not a number (capture_format: number)`);
       return n;
     }
     case 'boolean': {

@@ -25,7 +25,10 @@ export function buildCheckpointFile(input: CheckpointFileInput): Record<string, 
   const total = input.plan?.totalSteps ?? input.workflow.steps.length;
   const passes = input.plan?.passes ?? 1;
   // The pass of the step to run next, or (once through) of the last step that ran.
-  const at = input.status === 'Completed' ? (input.completed[input.completed.length - 1]?.step_index ?? 0) : Math.min(input.currentStepIndex, total - 1);
+  const at =
+    input.status === 'Completed'
+      ? (input.completed[input.completed.length - 1]?.step_index ?? 0)
+      : Math.min(input.currentStepIndex, total - 1);
   const atPass = input.plan ? Math.floor(at / input.plan.stepsPerPass) + 1 : 1;
   return {
     workflow_id: input.workflowId,

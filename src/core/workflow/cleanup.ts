@@ -11,7 +11,11 @@ import { worktreeRoots } from './sessionFolder';
 export { worktreeRoots };
 
 /** Removes a session's worktree and its branch (the branch only when `deleteBranch`). Returns the path removed, or null when there was none. */
-export async function removeWorktreeOf(manager: SessionManager, id: string, opts: { deleteBranch?: boolean } = {}): Promise<string | null> {
+export async function removeWorktreeOf(
+  manager: SessionManager,
+  id: string,
+  opts: { deleteBranch?: boolean } = {},
+): Promise<string | null> {
   const wt = await findSessionWorktree(worktreeRoots(manager), id);
   if (!wt) return null;
   await removeSessionWorktree(wt, { deleteBranch: opts.deleteBranch, force: true });
@@ -38,7 +42,11 @@ export interface DeleteSessionResult {
 }
 
 /** Deletes a session (record and state moved aside) and, when asked, its worktree and branch. Refuses a session that is running. */
-export async function deleteSessionAndWorktree(manager: SessionManager, id: string, opts: DeleteSessionOptions = {}): Promise<DeleteSessionResult> {
+export async function deleteSessionAndWorktree(
+  manager: SessionManager,
+  id: string,
+  opts: DeleteSessionOptions = {},
+): Promise<DeleteSessionResult> {
   const pid = liveLockHolder(manager.paths.resumeLocksDir, id);
   if (pid !== null) throw new ProdigyError(`Session ${id} is running (PID ${pid}); stop it before deleting it`);
   let worktree: string | null = null;
@@ -60,7 +68,9 @@ export async function deleteSessionAndWorktree(manager: SessionManager, id: stri
 async function refuseUncommitted(id: string, wt: SessionWorktree): Promise<void> {
   const files = await uncommittedFiles(wt.path);
   if (files.length === 0) return;
-  throw new ProdigyError(`the worktree ${wt.path} of session ${id} has ${files.length} uncommitted file(s): ${fileList(files)}; \`prodigy-vscode worktree clean ${id} -f\` removes it anyway`);
+  throw new ProdigyError(
+    `the worktree ${wt.path} of session ${id} has ${files.length} uncommitted file(s): ${fileList(files)}; \`prodigy-vscode worktree clean ${id} -f\` removes it anyway`,
+  );
 }
 
 export interface CleanUpOptions {
@@ -71,7 +81,11 @@ export interface CleanUpOptions {
 const NEVER_CLEANED: ReadonlySet<SessionStatus> = new Set(['Running', 'Paused', 'Initializing']);
 
 /** Sessions in `statuses` (default Completed) last updated more than `olderThanDays` ago. */
-export async function sessionsToCleanUp(manager: SessionManager, olderThanDays: number, opts: CleanUpOptions = {}): Promise<string[]> {
+export async function sessionsToCleanUp(
+  manager: SessionManager,
+  olderThanDays: number,
+  opts: CleanUpOptions = {},
+): Promise<string[]> {
   const before = Date.now() - olderThanDays * 86_400_000;
   const statuses = (opts.statuses ?? ['Completed']).filter((s) => !NEVER_CLEANED.has(s));
   if (statuses.length === 0) return [];

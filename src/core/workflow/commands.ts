@@ -48,7 +48,9 @@ export async function runStepCommand(step: WorkflowStep, ctx: RunContext): Promi
   const env = stepEnv(step, ctx);
   // Step env values are variables in the step's own command, as workflow env values are in every
   // command: `$NAME` renders what the process sees, not the workflow-level value it overrides.
-  const vars = Object.keys(step.env).length ? { ...ctx.vars, ...Object.fromEntries(Object.keys(step.env).map((k) => [k, env[k]])) } : ctx.vars;
+  const vars = Object.keys(step.env).length
+    ? { ...ctx.vars, ...Object.fromEntries(Object.keys(step.env).map((k) => [k, env[k]])) }
+    : ctx.vars;
   const text = interpolate(step.command, vars);
   const opts = {
     cwd,
@@ -59,10 +61,15 @@ export async function runStepCommand(step: WorkflowStep, ctx: RunContext): Promi
   };
   if (step.kind === 'shell') {
     const res = await runProcess('sh', ['-c', text], opts);
-    return fromProcess(res, res.code === 0 ? undefined : `Step '${step.display}' failed with exit code ${res.code}${detail(res)}`);
+    return fromProcess(
+      res,
+      res.code === 0 ? undefined : `Step '${step.display}' failed with exit code ${res.code}${detail(res)}`,
+    );
   }
   const { command, args } = ctx.claude;
-  const argv = args.some((a) => a.includes('{prompt}')) ? args.map((a) => a.split('{prompt}').join(text)) : [...args, text];
+  const argv = args.some((a) => a.includes('{prompt}'))
+    ? args.map((a) => a.split('{prompt}').join(text))
+    : [...args, text];
   let res: ProcessResult;
   try {
     res = await runProcess(command, argv, { ...opts, env: { ...env, PRODIGY_AUTOMATION: 'true' } });
@@ -70,7 +77,10 @@ export async function runStepCommand(step: WorkflowStep, ctx: RunContext): Promi
     if (err instanceof SpawnError && err.code === 'ENOENT') throw new ClaudeNotFoundError(command);
     throw err;
   }
-  return fromProcess(res, res.code === 0 ? undefined : `Claude command '${text}' failed with exit code ${res.code}${detail(res)}`);
+  return fromProcess(
+    res,
+    res.code === 0 ? undefined : `Claude command '${text}' failed with exit code ${res.code}${detail(res)}`,
+  );
 }
 
 function fromProcess(res: ProcessResult, error: string | undefined): CommandResult {
@@ -120,7 +130,8 @@ function writeFileStep(step: WorkflowStep, ctx: RunContext): CommandResult {
   }
   try {
     if (spec.create_dirs) fs.mkdirSync(path.dirname(file), { recursive: true });
-    else if (!fs.existsSync(path.dirname(file))) return fail(`folder ${path.dirname(rel) || '.'} does not exist (set create_dirs: true)`);
+    else if (!fs.existsSync(path.dirname(file)))
+      return fail(`folder ${path.dirname(rel) || '.'} does not exist (set create_dirs: true)`);
     writeFileAtomicSync(file, content);
     if (spec.mode) fs.chmodSync(file, parseInt(spec.mode, 8));
   } catch (err) {
@@ -129,5 +140,13 @@ function writeFileStep(step: WorkflowStep, ctx: RunContext): CommandResult {
   const bytes = Buffer.byteLength(content);
   const stdout = `Wrote ${bytes} bytes to ${rel}`;
   ctx.log.output('stdout', stdout);
-  return { success: true, exitCode: 0, stdout, stderr: '', durationMs: performance.now() - started, aborted: false, timedOut: false };
+  return {
+    success: true,
+    exitCode: 0,
+    stdout,
+    stderr: '',
+    durationMs: performance.now() - started,
+    aborted: false,
+    timedOut: false,
+  };
 }

@@ -35,7 +35,13 @@ export interface EngineOptions {
   env?: NodeJS.ProcessEnv;
   /** After a successful run in a worktree: merge back always, never, or ask `confirmMerge` (default: ask). */
   merge?: MergePolicy;
-  confirmMerge?: (question: { sessionId: string; branch: string; target: string; repo: string; commits: number }) => Promise<MergeDecision>;
+  confirmMerge?: (question: {
+    sessionId: string;
+    branch: string;
+    target: string;
+    repo: string;
+    commits: number;
+  }) => Promise<MergeDecision>;
 }
 
 export interface RunWorkflowOptions extends EngineOptions {
@@ -65,8 +71,10 @@ export interface RunOutcome {
 }
 
 function assertRunnable(workflow: Workflow): void {
-  if (workflow.shape !== 'mapreduce' && workflow.steps.length === 0) throw new ProdigyError(`${workflow.path}: Workflow has no steps to execute`);
-  if (workflow.shape === 'mapreduce' && workflow.mapreduce!.map.agent_template.length === 0) throw new ProdigyError(`${workflow.path}: map.agent_template has no steps`);
+  if (workflow.shape !== 'mapreduce' && workflow.steps.length === 0)
+    throw new ProdigyError(`${workflow.path}: Workflow has no steps to execute`);
+  if (workflow.shape === 'mapreduce' && workflow.mapreduce!.map.agent_template.length === 0)
+    throw new ProdigyError(`${workflow.path}: map.agent_template has no steps`);
 }
 
 /** Prodigy's job id spelling: mapreduce-YYYYMMDD_HHMMSS (UTC). */
@@ -81,14 +89,20 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
   assertRunnable(workflow);
   const secrets = resolveSecrets(workflow.secrets, env, workflow.path);
   const projectDir = path.resolve(opts.projectDir ?? process.cwd());
-  if (!fs.statSync(projectDir, { throwIfNoEntry: false })?.isDirectory()) throw new ProdigyError(`${projectDir} is not a folder`);
+  if (!fs.statSync(projectDir, { throwIfNoEntry: false })?.isDirectory())
+    throw new ProdigyError(`${projectDir} is not a folder`);
   const inGit = await isGitRepo(projectDir);
   const useWorktree = opts.worktree !== false && inGit;
   const { manager } = opts;
   const isMapReduce = workflow.shape === 'mapreduce';
-  if (isMapReduce && !inGit) throw new ProdigyError(`${projectDir} is not a git repository: MapReduce agents each need a git worktree`);
+  if (isMapReduce && !inGit)
+    throw new ProdigyError(`${projectDir} is not a git repository: MapReduce agents each need a git worktree`);
   // MapReduce ignores -n and takes inputs only as positional arguments (§6.5–6.6).
-  const plan = new RunPlan(workflow.steps.length, isMapReduce ? 1 : (opts.iterations ?? 1), isMapReduce ? [] : (opts.inputs ?? []));
+  const plan = new RunPlan(
+    workflow.steps.length,
+    isMapReduce ? 1 : (opts.iterations ?? 1),
+    isMapReduce ? [] : (opts.inputs ?? []),
+  );
 
   // The record exists before anything runs: if it cannot be written, nothing runs.
   const session = await manager.createSession({
@@ -111,22 +125,42 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
   const masker = new SecretMasker(Object.values(secrets));
   const log = new SessionLog(id, manager.paths.sessionLogFile(id), masker, listener);
   try {
-    listener({ type: 'session-created', sessionId: id, workflowName: workflow.name || 'default', workflowPath: workflow.path, totalSteps: plan.totalSteps, worktree: null });
+    listener({
+      type: 'session-created',
+      sessionId: id,
+      workflowName: workflow.name || 'default',
+      workflowPath: workflow.path,
+      totalSteps: plan.totalSteps,
+      worktree: null,
+    });
     log.note(`=== ${new Date().toISOString()} run ${workflow.path} in ${projectDir}`);
-    if (isMapReduce && (opts.iterations ?? 1) > 1) log.message('warning', 'MapReduce workflows run once: the number of iterations is ignored');
+    if (isMapReduce && (opts.iterations ?? 1) > 1)
+      log.message('warning', 'MapReduce workflows run once: the number of iterations is ignored');
     if (plan.inputs.length > 1) log.message('info', `Total inputs to process: ${plan.inputs.length}`);
     for (const w of workflow.warnings) log.message('warning', `${workflow.path}:${w.line}:${w.col}: ${w.message}`);
-    if (opts.worktree !== false && !inGit) log.message('info', `${projectDir} is not a git repository: running in place`);
+    if (opts.worktree !== false && !inGit)
+      log.message('info', `${projectDir} is not a git repository: running in place`);
     let worktree: SessionWorktree | null = null;
     try {
       if (useWorktree) {
-        worktree = await createSessionWorktree({ repo: projectDir, sessionId: id, worktreesRoot: manager.paths.worktreesDir });
+        worktree = await createSessionWorktree({
+          repo: projectDir,
+          sessionId: id,
+          worktreesRoot: manager.paths.worktreesDir,
+        });
         log.message('info', `Created worktree at: ${worktree.path}`);
       }
       await manager.updateSession(id, {
         status: 'Running',
         ...(isMapReduce ? {} : { workflow_data: { worktree_name: worktree ? id : null } }),
-        metadata: worktree ? { worktree_path: worktree.path, branch: worktree.branch, original_branch: worktree.originalBranch, repo: worktree.repoRoot } : {},
+        metadata: worktree
+          ? {
+              worktree_path: worktree.path,
+              branch: worktree.branch,
+              original_branch: worktree.originalBranch,
+              repo: worktree.repoRoot,
+            }
+          : {},
       });
     } catch (err) {
       // Nothing ran: the session says why instead of staying Initializing.
@@ -137,7 +171,19 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
     }
     log.message('info', `Starting session: ${id}`);
     const cwd = worktree?.path ?? projectDir;
-    const ctx = buildContext({ id, workflow, cwd, git: inGit, secrets, masker, log, env, opts, args: opts.args ?? [], vars: {} });
+    const ctx = buildContext({
+      id,
+      workflow,
+      cwd,
+      git: inGit,
+      secrets,
+      masker,
+      log,
+      env,
+      opts,
+      args: opts.args ?? [],
+      vars: {},
+    });
     if (isMapReduce) return await finishMapReduce(opts, ctx, worktree, session.mapreduce_data!.job_id);
     return await finish(opts, ctx, worktree, { completed: [], startTime: nowTimestamp(), parent: null }, plan);
   } finally {
@@ -159,17 +205,24 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
       session = await manager.getSession(id);
     } catch (err) {
       if (err instanceof SessionNotFoundError) {
-        throw new ProdigyError(`${err.message}. If Prodigy left only checkpoint files, import it first: prodigy-vscode migrate`);
+        throw new ProdigyError(
+          `${err.message}. If Prodigy left only checkpoint files, import it first: prodigy-vscode migrate`,
+        );
       }
       throw err;
     }
-    if (session.status === 'Completed') throw new ProdigyError(`Session ${id} has already completed and cannot be resumed`);
+    if (session.status === 'Completed')
+      throw new ProdigyError(`Session ${id} has already completed and cannot be resumed`);
     if (session.status === 'Cancelled') throw new ProdigyError(`Session ${id} was cancelled and cannot be resumed`);
     if (session.mapreduce_data) return await resumeMapReduce(opts, session);
     const latest = await resumePoint(manager, id);
-    const workflowPath = latest?.checkpoint.workflow_path ?? (typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null);
+    const workflowPath =
+      latest?.checkpoint.workflow_path ??
+      (typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null);
     if (!workflowPath) {
-      throw new ProdigyError(`Cannot resume session ${id}: no checkpoint names its workflow file (looked in ${manager.paths.workflowCheckpointsDir(id)})`);
+      throw new ProdigyError(
+        `Cannot resume session ${id}: no checkpoint names its workflow file (looked in ${manager.paths.workflowCheckpointsDir(id)})`,
+      );
     }
     const workflow = loadWorkflowFile(workflowPath);
     assertRunnable(workflow);
@@ -186,16 +239,39 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
     }
     log = new SessionLog(id, manager.paths.sessionLogFile(id), masker, listener);
     log.note(`=== ${new Date().toISOString()} resume ${workflow.path} in ${cwd}`);
-    if (latest && latest.checkpoint.workflow_hash !== workflow.hash && /^[0-9a-f]{64}$/.test(latest.checkpoint.workflow_hash)) {
+    if (
+      latest &&
+      latest.checkpoint.workflow_hash !== workflow.hash &&
+      /^[0-9a-f]{64}$/.test(latest.checkpoint.workflow_hash)
+    ) {
       log.message('warning', `${workflow.path} changed since the run started; finished steps are not run again`);
     }
     await manager.updateSession(id, { status: 'Running', error: null });
     const plan = RunPlan.of(session, workflow.steps.length);
     const total = plan.totalSteps;
     const done = completed.filter((c) => c.step_index < total).length;
-    listener({ type: 'session-created', sessionId: id, workflowName: workflow.name || 'default', workflowPath: workflow.path, totalSteps: total, worktree: worktree?.path ?? null });
+    listener({
+      type: 'session-created',
+      sessionId: id,
+      workflowName: workflow.name || 'default',
+      workflowPath: workflow.path,
+      totalSteps: total,
+      worktree: worktree?.path ?? null,
+    });
     log.message('info', `Resuming session ${id}: ${done} of ${total} steps already done`);
-    const ctx = buildContext({ id, workflow, cwd, git: await isGitRepo(cwd), secrets, masker, log, env, opts, args: sessionArgs(session), vars });
+    const ctx = buildContext({
+      id,
+      workflow,
+      cwd,
+      git: await isGitRepo(cwd),
+      secrets,
+      masker,
+      log,
+      env,
+      opts,
+      args: sessionArgs(session),
+      vars,
+    });
     const startTime = latest?.checkpoint.execution_state.start_time ?? nowTimestamp();
     return await finish(opts, ctx, worktree, { completed, startTime, parent: latest?.journalCheckpoint ?? null }, plan);
   } finally {
@@ -204,73 +280,159 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
   }
 }
 
-async function finish(opts: EngineOptions, ctx: RunContext, worktree: SessionWorktree | null, progress: RunProgress, plan: RunPlan): Promise<RunOutcome> {
+async function finish(
+  opts: EngineOptions,
+  ctx: RunContext,
+  worktree: SessionWorktree | null,
+  progress: RunProgress,
+  plan: RunPlan,
+): Promise<RunOutcome> {
   const listener = opts.listener ?? (() => undefined);
   const checkpointFile = `${ctx.sessionId}.checkpoint.json`;
   const result = await new WorkflowRun(opts.manager, ctx, worktree, listener, checkpointFile, plan).execute(progress);
   let merge: MergeOutcome | undefined;
   if (result.status === 'Completed') {
     ctx.log.message('success', `Session ${ctx.sessionId} completed`);
-    if (worktree) merge = await mergeBack({ manager: opts.manager, ctx, worktree, policy: opts.merge ?? 'ask', confirm: opts.confirmMerge });
+    if (worktree)
+      merge = await mergeBack({
+        manager: opts.manager,
+        ctx,
+        worktree,
+        policy: opts.merge ?? 'ask',
+        confirm: opts.confirmMerge,
+      });
   }
   listener({ type: 'session-finished', sessionId: ctx.sessionId, status: result.status, error: result.error });
-  return { sessionId: ctx.sessionId, status: result.status, error: result.error, worktree: worktree?.path ?? null, logFile: ctx.log.file, merge };
+  return {
+    sessionId: ctx.sessionId,
+    status: result.status,
+    error: result.error,
+    worktree: worktree?.path ?? null,
+    logFile: ctx.log.file,
+    merge,
+  };
 }
 
 /** A MapReduce job's run (or resume) in an existing session, then the usual merge back. */
-async function finishMapReduce(opts: EngineOptions, ctx: RunContext, worktree: SessionWorktree | null, jobId: string, retry = false): Promise<RunOutcome> {
+async function finishMapReduce(
+  opts: EngineOptions,
+  ctx: RunContext,
+  worktree: SessionWorktree | null,
+  jobId: string,
+  retry = false,
+): Promise<RunOutcome> {
   const { manager } = opts;
   const listener = opts.listener ?? (() => undefined);
   const job = mapReduceStores(manager, ctx.cwd, jobId);
-  const state = job.store.load() ?? JobStore.fresh(jobId, { input: ctx.workflow.mapreduce!.map.input, json_path: ctx.workflow.mapreduce!.map.json_path, max_parallel: ctx.workflow.mapreduce!.map.max_parallel }, ctx.cwd);
+  const state =
+    job.store.load() ??
+    JobStore.fresh(
+      jobId,
+      {
+        input: ctx.workflow.mapreduce!.map.input,
+        json_path: ctx.workflow.mapreduce!.map.json_path,
+        max_parallel: ctx.workflow.mapreduce!.map.max_parallel,
+      },
+      ctx.cwd,
+    );
   await manager.updateSession(ctx.sessionId, { metadata: { job_dir: job.store.dir, dlq_dir: job.dlq.dir } });
   const run = new MapReduceRun(manager, ctx, ctx.workflow.mapreduce!, job.store, job.dlq, state, listener);
   let result: LoopResult;
   if (retry) {
     const r = await run.retryFailed();
-    ctx.log.message(r.failed ? 'warning' : 'success', `Retried ${r.retried} item(s): ${r.succeeded} succeeded, ${r.failed} still failing`);
+    ctx.log.message(
+      r.failed ? 'warning' : 'success',
+      `Retried ${r.retried} item(s): ${r.succeeded} succeeded, ${r.failed} still failing`,
+    );
     const session = await manager.getSession(ctx.sessionId);
-    result = { status: r.stopped ? 'Paused' : session.status === 'Completed' ? 'Completed' : (session.status as LoopResult['status']), error: session.error };
+    result = {
+      status: r.stopped
+        ? 'Paused'
+        : session.status === 'Completed'
+          ? 'Completed'
+          : (session.status as LoopResult['status']),
+      error: session.error,
+    };
   } else result = await run.execute();
   let merge: MergeOutcome | undefined;
   if (result.status === 'Completed') {
     ctx.log.message('success', `Session ${ctx.sessionId} completed`);
-    if (worktree) merge = await mergeBack({ manager, ctx, worktree, policy: opts.merge ?? 'ask', confirm: opts.confirmMerge });
+    if (worktree)
+      merge = await mergeBack({ manager, ctx, worktree, policy: opts.merge ?? 'ask', confirm: opts.confirmMerge });
   }
   listener({ type: 'session-finished', sessionId: ctx.sessionId, status: result.status, error: result.error });
-  return { sessionId: ctx.sessionId, status: result.status, error: result.error, worktree: worktree?.path ?? null, logFile: ctx.log.file, merge };
+  return {
+    sessionId: ctx.sessionId,
+    status: result.status,
+    error: result.error,
+    worktree: worktree?.path ?? null,
+    logFile: ctx.log.file,
+    merge,
+  };
 }
 
 /** Where a job's state and dead-letter queue live: under the parent worktree's name, as Prodigy does (§1.2). */
-function mapReduceStores(manager: SessionManager, cwd: string, jobId: string): { store: JobStore; dlq: DeadLetterQueue } {
+function mapReduceStores(
+  manager: SessionManager,
+  cwd: string,
+  jobId: string,
+): { store: JobStore; dlq: DeadLetterQueue } {
   const repo = path.basename(cwd);
   return { store: new JobStore(manager.home, repo, jobId), dlq: new DeadLetterQueue(manager.home, repo, jobId) };
 }
 
 /** Everything a MapReduce session needs to run again: its workflow, folder and context. */
-async function reopenMapReduce(opts: EngineOptions, session: UnifiedSession, log: (masker: SecretMasker) => SessionLog) {
+async function reopenMapReduce(
+  opts: EngineOptions,
+  session: UnifiedSession,
+  log: (masker: SecretMasker) => SessionLog,
+) {
   const { manager } = opts;
   const env = opts.env ?? process.env;
   const workflowPath = typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null;
-  if (!workflowPath) throw new ProdigyError(`Session ${session.id} does not name its workflow file; it cannot be resumed`);
+  if (!workflowPath)
+    throw new ProdigyError(`Session ${session.id} does not name its workflow file; it cannot be resumed`);
   const workflow = loadWorkflowFile(workflowPath);
   if (workflow.shape !== 'mapreduce') throw new ProdigyError(`${workflowPath} is no longer a MapReduce workflow`);
   const secrets = resolveSecrets(workflow.secrets, env, workflow.path);
   const masker = new SecretMasker(Object.values(secrets));
   const { worktree, cwd } = await folderOrThrow(manager, session);
   const sessionLog = log(masker);
-  const ctx = buildContext({ id: session.id, workflow, cwd, git: true, secrets, masker, log: sessionLog, env, opts, args: sessionArgs(session), vars: {} });
+  const ctx = buildContext({
+    id: session.id,
+    workflow,
+    cwd,
+    git: true,
+    secrets,
+    masker,
+    log: sessionLog,
+    env,
+    opts,
+    args: sessionArgs(session),
+    vars: {},
+  });
   return { ctx, worktree, workflow, sessionLog };
 }
 
 async function resumeMapReduce(opts: ResumeOptions, session: UnifiedSession): Promise<RunOutcome> {
   const { manager } = opts;
   const listener = opts.listener ?? (() => undefined);
-  const { ctx, worktree, workflow, sessionLog } = await reopenMapReduce(opts, session, (masker) => new SessionLog(session.id, manager.paths.sessionLogFile(session.id), masker, listener));
+  const { ctx, worktree, workflow, sessionLog } = await reopenMapReduce(
+    opts,
+    session,
+    (masker) => new SessionLog(session.id, manager.paths.sessionLogFile(session.id), masker, listener),
+  );
   try {
     if (session.status === 'Running') await manager.pauseSession(session.id);
     await manager.updateSession(session.id, { status: 'Running', error: null });
-    listener({ type: 'session-created', sessionId: session.id, workflowName: workflow.name || 'default', workflowPath: workflow.path, totalSteps: 0, worktree: worktree?.path ?? null });
+    listener({
+      type: 'session-created',
+      sessionId: session.id,
+      workflowName: workflow.name || 'default',
+      workflowPath: workflow.path,
+      totalSteps: 0,
+      worktree: worktree?.path ?? null,
+    });
     sessionLog.message('info', `Resuming MapReduce session ${session.id}: finished items are not run again`);
     return await finishMapReduce(opts, ctx, worktree, session.mapreduce_data!.job_id);
   } finally {
@@ -286,8 +448,13 @@ export async function retryDeadLetters(opts: EngineOptions & { sessionId: string
   const lock = acquireResumeLock(manager.paths.resumeLocksDir, id);
   try {
     const session = await manager.getSession(id);
-    if (!session.mapreduce_data) throw new ProdigyError(`Session ${id} is not a MapReduce run; it has no dead-letter queue`);
-    const { ctx, worktree, sessionLog } = await reopenMapReduce(opts, session, (masker) => new SessionLog(id, manager.paths.sessionLogFile(id), masker, listener));
+    if (!session.mapreduce_data)
+      throw new ProdigyError(`Session ${id} is not a MapReduce run; it has no dead-letter queue`);
+    const { ctx, worktree, sessionLog } = await reopenMapReduce(
+      opts,
+      session,
+      (masker) => new SessionLog(id, manager.paths.sessionLogFile(id), masker, listener),
+    );
     try {
       sessionLog.message('info', `Retrying the failed items of ${id}`);
       return await finishMapReduce(opts, ctx, worktree, session.mapreduce_data.job_id, true);
@@ -302,7 +469,8 @@ export async function retryDeadLetters(opts: EngineOptions & { sessionId: string
 /** A MapReduce session's failed items. */
 export async function listDeadLetters(manager: SessionManager, sessionId: string): Promise<DeadLetteredItem[]> {
   const session = await manager.getSession(assertSafeId(sessionId, 'session id'));
-  if (!session.mapreduce_data) throw new ProdigyError(`Session ${sessionId} is not a MapReduce run; it has no dead-letter queue`);
+  if (!session.mapreduce_data)
+    throw new ProdigyError(`Session ${sessionId} is not a MapReduce run; it has no dead-letter queue`);
   const dir = typeof session.metadata.dlq_dir === 'string' ? session.metadata.dlq_dir : null;
   if (!dir) return [];
   // dlq_dir is H/dlq/{repo}/{job}/mapreduce/dlq/{job}
@@ -364,7 +532,10 @@ function buildContext(a: {
  * when a run died between its coalesced file writes. `journalCheckpoint` is the checkpoint the next
  * step continues from in the journal, so the session's timeline stays one chain.
  */
-async function resumePoint(manager: SessionManager, id: string): Promise<{ checkpoint: WorkflowCheckpoint; journalCheckpoint: string | null } | null> {
+async function resumePoint(
+  manager: SessionManager,
+  id: string,
+): Promise<{ checkpoint: WorkflowCheckpoint; journalCheckpoint: string | null } | null> {
   await manager.reconcileJournal(id);
   const file = await manager.latestWorkflowCheckpoint(id);
   const head = await manager.journalHead(id);
@@ -374,7 +545,12 @@ async function resumePoint(manager: SessionManager, id: string): Promise<{ check
     const done = new Set(h.completed_steps.map((c) => c.step_index));
     return f.completed_steps.some((c) => !done.has(c.step_index));
   };
-  if (headCheckpoint?.success && (!file || !newer(file.checkpoint.timestamp, headCheckpoint.data.timestamp) || !addsSteps(file.checkpoint, headCheckpoint.data))) {
+  if (
+    headCheckpoint?.success &&
+    (!file ||
+      !newer(file.checkpoint.timestamp, headCheckpoint.data.timestamp) ||
+      !addsSteps(file.checkpoint, headCheckpoint.data))
+  ) {
     return { checkpoint: headCheckpoint.data, journalCheckpoint: head!.checkpoint_id };
   }
   if (!file) return null;
@@ -386,9 +562,15 @@ async function resumePoint(manager: SessionManager, id: string): Promise<{ check
 }
 
 /** The folder a resume runs in; a clear error when the worktree is gone. */
-async function folderOrThrow(manager: SessionManager, session: UnifiedSession): Promise<{ worktree: SessionWorktree | null; cwd: string }> {
+async function folderOrThrow(
+  manager: SessionManager,
+  session: UnifiedSession,
+): Promise<{ worktree: SessionWorktree | null; cwd: string }> {
   const { worktree, cwd } = await findSessionFolder(manager, session);
-  if (!cwd) throw new ProdigyError(`Cannot resume session ${session.id}: its worktree was not found under ${worktreeRoots(manager).join(' or ')}`);
+  if (!cwd)
+    throw new ProdigyError(
+      `Cannot resume session ${session.id}: its worktree was not found under ${worktreeRoots(manager).join(' or ')}`,
+    );
   return { worktree, cwd };
 }
 
@@ -408,23 +590,44 @@ function completedSteps(fromFile: CompletedStep[] | undefined, session: UnifiedS
 
 /** Variables saved with a checkpoint, minus Prodigy's internal `__*` keys (but our run plan's own). */
 function restoredVariables(state: Record<string, unknown>): Variables {
-  return Object.fromEntries(Object.entries(state).filter(([k]) => !k.startsWith('__') || k === PASS_START_HEAD || k === SKIPPED_PASSES));
+  return Object.fromEntries(
+    Object.entries(state).filter(([k]) => !k.startsWith('__') || k === PASS_START_HEAD || k === SKIPPED_PASSES),
+  );
 }
 
 /** What a run would do, without a session, worktree or any command. */
-export function previewWorkflow(workflowFile: string, args: string[] = [], passes: { iterations?: number; inputs?: string[] } = {}): { workflow: Workflow; lines: string[] } {
+export function previewWorkflow(
+  workflowFile: string,
+  args: string[] = [],
+  passes: { iterations?: number; inputs?: string[] } = {},
+): { workflow: Workflow; lines: string[] } {
   const workflow = loadWorkflowFile(path.resolve(workflowFile));
   const inputs = workflow.shape === 'mapreduce' ? [] : (passes.inputs ?? []);
-  const plan = new RunPlan(workflow.steps.length, workflow.shape === 'mapreduce' ? 1 : (passes.iterations ?? 1), inputs);
+  const plan = new RunPlan(
+    workflow.steps.length,
+    workflow.shape === 'mapreduce' ? 1 : (passes.iterations ?? 1),
+    inputs,
+  );
   const vars: Variables = { ...(args.length ? { ARG: args[0] } : {}), ITERATION: 1 };
   args.forEach((v, i) => (vars[`ARG_${i + 1}`] = v));
   if (inputs.length) vars.ARG = inputs[0];
   for (const [k, v] of Object.entries(workflow.env)) vars[k] = interpolate(v, vars);
-  const lines = [`[DRY RUN] Would create a worktree and a session for "${workflow.name || 'default'}" (${workflow.steps.length} steps)`];
-  if (inputs.length > 1) lines.push(`[DRY RUN] Would process ${inputs.length} inputs, one after another: ${inputs.join(', ')} (shown for ${inputs[0]})`);
-  if (plan.iterations > 1) lines.push(`[DRY RUN] Would run up to ${plan.iterations} iterations, stopping after one that changes nothing (shown once)`);
+  const lines = [
+    `[DRY RUN] Would create a worktree and a session for "${workflow.name || 'default'}" (${workflow.steps.length} steps)`,
+  ];
+  if (inputs.length > 1)
+    lines.push(
+      `[DRY RUN] Would process ${inputs.length} inputs, one after another: ${inputs.join(', ')} (shown for ${inputs[0]})`,
+    );
+  if (plan.iterations > 1)
+    lines.push(
+      `[DRY RUN] Would run up to ${plan.iterations} iterations, stopping after one that changes nothing (shown once)`,
+    );
   workflow.steps.forEach((s, i) => {
-    const text = s.kind === 'write_file' ? `write_file: ${interpolate(s.write_file!.path, vars)}` : `${s.kind}: ${interpolate(s.command, vars)}`;
+    const text =
+      s.kind === 'write_file'
+        ? `write_file: ${interpolate(s.write_file!.path, vars)}`
+        : `${s.kind}: ${interpolate(s.command, vars)}`;
     lines.push(`[DRY RUN] Would execute step ${i + 1}/${workflow.steps.length}: ${text}`);
   });
   return { workflow, lines };
@@ -439,17 +642,42 @@ export async function mergeSession(opts: EngineOptions & { sessionId: string }):
   let log: SessionLog | undefined;
   try {
     const session = await manager.getSession(id);
-    if (session.status !== 'Completed') throw new ProdigyError(`Session ${id} is ${session.status}; only a completed session is merged back`);
+    if (session.status !== 'Completed')
+      throw new ProdigyError(`Session ${id} is ${session.status}; only a completed session is merged back`);
     const { worktree } = await findSessionFolder(manager, session);
-    if (!worktree) throw new ProdigyError(`Session ${id} has no worktree to merge (it ran in place, or its worktree was removed)`);
+    if (!worktree)
+      throw new ProdigyError(`Session ${id} has no worktree to merge (it ran in place, or its worktree was removed)`);
     const workflowPath = typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null;
-    const workflow: Workflow = workflowPath && fs.existsSync(workflowPath)
-      ? loadWorkflowFile(workflowPath)
-      : { path: workflowPath ?? '', format: 'yaml', shape: 'list', name: '', env: {}, secrets: {}, steps: [], warnings: [], hash: '' };
+    const workflow: Workflow =
+      workflowPath && fs.existsSync(workflowPath)
+        ? loadWorkflowFile(workflowPath)
+        : {
+            path: workflowPath ?? '',
+            format: 'yaml',
+            shape: 'list',
+            name: '',
+            env: {},
+            secrets: {},
+            steps: [],
+            warnings: [],
+            hash: '',
+          };
     const secrets = resolveSecrets(workflow.secrets, env, workflow.path);
     const masker = new SecretMasker(Object.values(secrets));
     log = new SessionLog(id, manager.paths.sessionLogFile(id), masker, opts.listener ?? (() => undefined));
-    const ctx = buildContext({ id, workflow, cwd: worktree.path, git: true, secrets, masker, log, env, opts, args: sessionArgs(session), vars: {} });
+    const ctx = buildContext({
+      id,
+      workflow,
+      cwd: worktree.path,
+      git: true,
+      secrets,
+      masker,
+      log,
+      env,
+      opts,
+      args: sessionArgs(session),
+      vars: {},
+    });
     return await mergeBack({ manager, ctx, worktree, policy: 'always' });
   } finally {
     log?.close();

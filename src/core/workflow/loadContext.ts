@@ -88,7 +88,10 @@ export class LoadContext {
     for (const key of Object.keys(map)) {
       if (known.has(key)) continue;
       const guess = closest(key, known);
-      this.warn([...path, key], `unknown key "${key}" in ${where}, ignored${guess ? ` (did you mean "${guess}"?)` : ''}`);
+      this.warn(
+        [...path, key],
+        `unknown key "${key}" in ${where}, ignored${guess ? ` (did you mean "${guess}"?)` : ''}`,
+      );
     }
   }
 

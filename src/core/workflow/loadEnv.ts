@@ -15,7 +15,8 @@ export function loadEnv(ctx: LoadContext, value: unknown, path: Path, base = 0):
   for (const [key, v] of Object.entries(value)) {
     if (typeof v === 'string') env[key] = v;
     else if (typeof v === 'number' || typeof v === 'boolean') env[key] = String(v);
-    else if (v === null) ctx.warn([...path, key], `${name}.${key} has no value, ignored (write ${key}: "" for an empty value)`);
+    else if (v === null)
+      ctx.warn([...path, key], `${name}.${key} has no value, ignored (write ${key}: "" for an empty value)`);
     else
       ctx.warn(
         [...path, key],
@@ -29,7 +30,8 @@ export function loadEnv(ctx: LoadContext, value: unknown, path: Path, base = 0):
 /** `NAME: "ENV_VAR"` reads the value from that environment variable; `{provider, key}` names another store. */
 export function loadSecrets(ctx: LoadContext, value: unknown, path: Path): Record<string, SecretRef> {
   if (value === undefined || value === null) return {};
-  if (!isPlainMap(value)) ctx.fail(path, `secrets must be a map of NAME: "ENV_VAR" or NAME: {provider, key}, got ${show(value)}`);
+  if (!isPlainMap(value))
+    ctx.fail(path, `secrets must be a map of NAME: "ENV_VAR" or NAME: {provider, key}, got ${show(value)}`);
   const secrets: Record<string, SecretRef> = {};
   for (const [key, v] of Object.entries(value)) {
     const at = [...path, key];
@@ -38,7 +40,8 @@ export function loadSecrets(ctx: LoadContext, value: unknown, path: Path): Recor
       const ref = ctx.parse(SecretProviderRef, v, at);
       ctx.warnUnknownKeys(v, at, SECRET_REF_KEYS, `secrets.${key}`);
       secrets[key] = { provider: ref.provider, key: ref.key };
-    } else ctx.fail(at, `secrets.${key} must be the name of an environment variable or {provider, key}, got ${show(v)}`);
+    } else
+      ctx.fail(at, `secrets.${key} must be the name of an environment variable or {provider, key}, got ${show(v)}`);
   }
   return secrets;
 }

@@ -24,7 +24,10 @@ function loadSetup(ctx: LoadContext, value: unknown): MapReduceSpec['setup'] {
   if (!isPlainMap(value)) return { steps: loadStepList(ctx, value, ['setup'], 'setup '), capture_outputs: {} };
   const capture = value.capture_outputs;
   if (capture !== undefined && capture !== null && !isPlainMap(capture))
-    ctx.fail(['setup', 'capture_outputs'], `setup.capture_outputs must be a map of VAR: <step index or capture config>, got ${show(capture)}`);
+    ctx.fail(
+      ['setup', 'capture_outputs'],
+      `setup.capture_outputs must be a map of VAR: <step index or capture config>, got ${show(capture)}`,
+    );
   ctx.warnUnknownKeys(value, ['setup'], SETUP_KEYS, 'setup');
   return compact({
     steps: loadStepList(ctx, value.commands, ['setup', 'commands'], 'setup '),
@@ -37,10 +40,13 @@ function loadMap(ctx: LoadContext, value: unknown): MapSpec {
   if (value === undefined) ctx.fail([], 'a MapReduce workflow needs map: (input: and agent_template:)');
   if (!isPlainMap(value)) ctx.fail(['map'], `map must be a map {input, agent_template, ...}, got ${show(value)}`);
   const scalars = ctx.parse(MapScalars, value, ['map']);
-  if (value.agent_template === undefined) ctx.fail(['map'], 'map.agent_template is required (the steps run for each item)');
+  if (value.agent_template === undefined)
+    ctx.fail(['map'], 'map.agent_template is required (the steps run for each item)');
   const agent = loadPhase(ctx, value.agent_template, ['map', 'agent_template'], 'agent_template ');
-  if (!agent.length) ctx.warn(['map', 'agent_template'], 'map.agent_template has no steps: each item would run nothing');
-  if ('timeout_config' in value) ctx.warn(['map', 'timeout_config'], 'map.timeout_config: is not supported, ignored (use agent_timeout_secs)');
+  if (!agent.length)
+    ctx.warn(['map', 'agent_template'], 'map.agent_template has no steps: each item would run nothing');
+  if ('timeout_config' in value)
+    ctx.warn(['map', 'timeout_config'], 'map.timeout_config: is not supported, ignored (use agent_timeout_secs)');
   ctx.warnUnknownKeys(value, ['map'], MAP_KEYS, 'map');
   return compact({
     input: scalars.input,
@@ -60,7 +66,8 @@ function loadMap(ctx: LoadContext, value: unknown): MapSpec {
 function loadPhase(ctx: LoadContext, value: unknown, path: Path, labelPrefix: string): WorkflowStep[] {
   if (!isPlainMap(value)) return loadStepList(ctx, value, path, labelPrefix);
   const name = describePath(path);
-  if (!('commands' in value)) ctx.fail(path, `${name} must be a list of steps or {commands: [...]}, got a map without commands:`);
+  if (!('commands' in value))
+    ctx.fail(path, `${name} must be a list of steps or {commands: [...]}, got a map without commands:`);
   ctx.warnUnknownKeys(value, path, new Set(['commands']), name);
   return loadStepList(ctx, value.commands, [...path, 'commands'], labelPrefix);
 }
@@ -77,7 +84,8 @@ function loadErrorPolicy(ctx: LoadContext, doc: PlainMap): Record<string, unknow
   const shortcuts: PlainMap = {};
   for (const key of ERROR_POLICY_SHORTCUTS) {
     if (!(key in doc)) continue;
-    if (key in policy) ctx.warn([key], `${key} is set both at the top level and in error_policy; the top-level value is used`);
+    if (key in policy)
+      ctx.warn([key], `${key} is set both at the top level and in error_policy; the top-level value is used`);
     shortcuts[key] = doc[key];
   }
   return { ...policy, ...ctx.parse(ErrorPolicy, shortcuts, []) };

@@ -79,13 +79,22 @@ export const ErrorPolicy = z.looseObject({
   continue_on_failure: Bool.optional(),
   max_failures: Count.optional(),
   failure_threshold: Fraction.optional(),
-  error_collection: leaf('aggregate, immediate, "batched:N" or a map', z.union([z.string(), z.record(z.string(), z.unknown())])).optional(),
+  error_collection: leaf(
+    'aggregate, immediate, "batched:N" or a map',
+    z.union([z.string(), z.record(z.string(), z.unknown())]),
+  ).optional(),
   circuit_breaker: leaf('a map', z.record(z.string(), z.unknown())).optional(),
   retry_config: leaf('a map', z.record(z.string(), z.unknown())).optional(),
 });
 export const ERROR_POLICY_KEYS = new Set(Object.keys(ErrorPolicy.shape));
 /** The error_policy keys also accepted at the top level of a MapReduce file. */
-export const ERROR_POLICY_SHORTCUTS = ['on_item_failure', 'continue_on_failure', 'max_failures', 'failure_threshold', 'error_collection'] as const;
+export const ERROR_POLICY_SHORTCUTS = [
+  'on_item_failure',
+  'continue_on_failure',
+  'max_failures',
+  'failure_threshold',
+  'error_collection',
+] as const;
 
 export const MapScalars = z.object({
   input: NonEmptyStr,

@@ -25,7 +25,15 @@ import {
   WRITE_FILE_KEYS,
   WriteFileSpec as WriteFileSchema,
 } from './loadSchemas';
-import type { CaptureFormat, OnFailure, OnIncomplete, StepKind, ValidationSpec, WorkflowStep, WriteFileSpec } from './model';
+import type {
+  CaptureFormat,
+  OnFailure,
+  OnIncomplete,
+  StepKind,
+  ValidationSpec,
+  WorkflowStep,
+  WriteFileSpec,
+} from './model';
 
 /**
  * Where a step sits. `label` names it in messages ("step 3", "setup step 1",
@@ -89,36 +97,59 @@ export function loadStepList(ctx: LoadContext, value: unknown, path: Path, label
   if (!Array.isArray(value)) ctx.fail(path, `${describePath(path)} must be a list of steps, got ${show(value)}`);
   const steps: WorkflowStep[] = [];
   value.forEach((item, i) => {
-    const step = loadStep(ctx, item, { path: [...path, i], label: `${labelPrefix}step ${i + 1}`, base: path.length + 1 });
+    const step = loadStep(ctx, item, {
+      path: [...path, i],
+      label: `${labelPrefix}step ${i + 1}`,
+      base: path.length + 1,
+    });
     if (step) steps.push(step);
   });
   return steps;
 }
 
 /** One step in any of its forms; undefined for a step that is skipped (`analyze:`). */
-export function loadStep(ctx: LoadContext, raw: unknown, site: StepSite, role: Role = 'step'): WorkflowStep | undefined {
+export function loadStep(
+  ctx: LoadContext,
+  raw: unknown,
+  site: StepSite,
+  role: Role = 'step',
+): WorkflowStep | undefined {
   const { path, label } = site;
   const at = (key: string): Path => [...path, key];
   if (typeof raw === 'string') return legacyString(ctx, raw, site);
   if (raw === null || raw === undefined) ctx.fail(path, `${label} is empty: expected ${commandList(role)}`);
-  if (!isPlainMap(raw)) ctx.fail(path, `${label} must be a map with ${commandList(role)}, or a command string; got ${show(raw)}`);
+  if (!isPlainMap(raw))
+    ctx.fail(path, `${label} must be a map with ${commandList(role)}, or a command string; got ${show(raw)}`);
   const m: PlainMap = raw;
 
   if ('foreach' in m)
-    ctx.fail(at('foreach'), `${label}: foreach: is not supported yet; use a MapReduce workflow (mode: mapreduce) or a loop in one shell: step`, 'key');
+    ctx.fail(
+      at('foreach'),
+      `${label}: foreach: is not supported yet; use a MapReduce workflow (mode: mapreduce) or a loop in one shell: step`,
+      'key',
+    );
   if ('goal_seek' in m)
-    ctx.fail(at('goal_seek'), `${label}: goal_seek: was removed from Prodigy; use a claude: step with validate: and on_incomplete: instead`, 'key');
+    ctx.fail(
+      at('goal_seek'),
+      `${label}: goal_seek: was removed from Prodigy; use a claude: step with validate: and on_incomplete: instead`,
+      'key',
+    );
 
   const commandKeys = COMMAND_KEYS.filter((k) => k in m);
   if (commandKeys.length > 1) {
     const [first, second] = commandKeys;
-    ctx.fail(at(second), `${label} has both ${first}: and ${second}:; a step runs one command, so make them two steps`, 'key');
+    ctx.fail(
+      at(second),
+      `${label} has both ${first}: and ${second}:; a step runs one command, so make them two steps`,
+      'key',
+    );
   }
 
   // The command, in whichever form the step gives it.
   let step: WorkflowStep;
   let legacy = false; // legacy commands default to commit_required: true
-  let onFailureRaw: { value: unknown; path: Path } | undefined = 'on_failure' in m ? { value: m.on_failure, path: at('on_failure') } : undefined;
+  let onFailureRaw: { value: unknown; path: Path } | undefined =
+    'on_failure' in m ? { value: m.on_failure, path: at('on_failure') } : undefined;
   switch (commandKeys[0]) {
     case 'claude':
     case 'shell':
@@ -160,24 +191,31 @@ export function loadStep(ctx: LoadContext, raw: unknown, site: StepSite, role: R
 
   // A `name:` next to a command key is a label (Prodigy would run `/name` instead: a quirk not kept).
   if (commandKeys.length && 'name' in m) step.name = ctx.parse(Label, m.name, at('name'), site.base);
-  if (m.commit_required !== undefined) step.commit_required = ctx.parse(Bool, m.commit_required, at('commit_required'), site.base);
+  if (m.commit_required !== undefined)
+    step.commit_required = ctx.parse(Bool, m.commit_required, at('commit_required'), site.base);
   else step.commit_required = legacy;
   if (m.timeout !== undefined) step.timeout = ctx.parse(Seconds, m.timeout, at('timeout'), site.base);
-  if (m.capture_output !== undefined) step.capture_output = ctx.parse(CaptureOutput, m.capture_output, at('capture_output'), site.base);
+  if (m.capture_output !== undefined)
+    step.capture_output = ctx.parse(CaptureOutput, m.capture_output, at('capture_output'), site.base);
   if (m.capture !== undefined) step.capture = ctx.parse(NonEmptyStr, m.capture, at('capture'), site.base);
   step.capture_format = captureFormat(ctx, m.capture_format, at('capture_format'), label);
   if ('capture_streams' in m) captureStreams(ctx, m.capture_streams, at('capture_streams'), label);
-  if (m.output_file !== undefined) step.output_file = ctx.parse(NonEmptyStr, m.output_file, at('output_file'), site.base);
+  if (m.output_file !== undefined)
+    step.output_file = ctx.parse(NonEmptyStr, m.output_file, at('output_file'), site.base);
   step.env = loadEnv(ctx, m.env, at('env'), site.base);
-  if (m.working_dir !== undefined) step.working_dir = ctx.parse(NonEmptyStr, m.working_dir, at('working_dir'), site.base);
+  if (m.working_dir !== undefined)
+    step.working_dir = ctx.parse(NonEmptyStr, m.working_dir, at('working_dir'), site.base);
   if (onFailureRaw) step.on_failure = loadOnFailure(ctx, onFailureRaw.value, onFailureRaw.path, site);
-  if (m.on_success !== undefined && m.on_success !== null) step.on_success = loadOnSuccess(ctx, m.on_success, at('on_success'), site);
-  if (m.validate !== undefined && m.validate !== null) step.validate = loadValidate(ctx, m.validate, at('validate'), site);
+  if (m.on_success !== undefined && m.on_success !== null)
+    step.on_success = loadOnSuccess(ctx, m.on_success, at('on_success'), site);
+  if (m.validate !== undefined && m.validate !== null)
+    step.validate = loadValidate(ctx, m.validate, at('validate'), site);
 
   for (const key of Object.keys(m)) {
     if (key === 'outputs' && 'id' in m) continue; // one warning for the pair
     if (UNSUPPORTED_STEP_KEYS[key]) ctx.warn(at(key), `${label}: ${UNSUPPORTED_STEP_KEYS[key]}`);
-    else if (key === 'args' && !(legacy && 'name' in m)) ctx.warn(at(key), `${label}: args: is only read with a legacy name: command, ignored`);
+    else if (key === 'args' && !(legacy && 'name' in m))
+      ctx.warn(at(key), `${label}: args: is only read with a legacy name: command, ignored`);
   }
   ctx.warnUnknownKeys(m, path, STEP_KEYS, label);
   return finish(step, ctx.position(path));
@@ -256,29 +294,52 @@ function legacyName(ctx: LoadContext, m: PlainMap, site: StepSite): WorkflowStep
   let args = '';
   if (m.args !== undefined && m.args !== null) {
     const list = Array.isArray(m.args) ? m.args : [m.args];
-    args = list.map((a, i) => ctx.parse(Label, a, Array.isArray(m.args) ? [...site.path, 'args', i] : [...site.path, 'args'], site.base)).join(' ');
+    args = list
+      .map((a, i) =>
+        ctx.parse(Label, a, Array.isArray(m.args) ? [...site.path, 'args', i] : [...site.path, 'args'], site.base),
+      )
+      .join(' ');
   }
   return newStep('claude', slashCommand(args ? `${name} ${args}` : name));
 }
 
 /** `test: {command, on_failure}`: deprecated, the same as shell: + on_failure. */
-function loadTest(ctx: LoadContext, value: unknown, path: Path, site: StepSite): { command: string; onFailure?: { value: unknown; path: Path } } {
-  if (!isPlainMap(value)) ctx.fail(path, `${describePath(path.slice(site.base))} must be a map {command, on_failure?}, got ${show(value)}`);
+function loadTest(
+  ctx: LoadContext,
+  value: unknown,
+  path: Path,
+  site: StepSite,
+): { command: string; onFailure?: { value: unknown; path: Path } } {
+  if (!isPlainMap(value))
+    ctx.fail(path, `${describePath(path.slice(site.base))} must be a map {command, on_failure?}, got ${show(value)}`);
   const command = ctx.parse(NonEmptyStr, value.command, [...path, 'command'], site.base);
   ctx.warn(path, `${site.label}: test: is deprecated, read as shell: ${show(command)} with its on_failure`);
   ctx.warnUnknownKeys(value, path, new Set(['command', 'on_failure']), within(site, path));
-  return { command, onFailure: 'on_failure' in value ? { value: value.on_failure, path: [...path, 'on_failure'] } : undefined };
+  return {
+    command,
+    onFailure: 'on_failure' in value ? { value: value.on_failure, path: [...path, 'on_failure'] } : undefined,
+  };
 }
 
 function loadWriteFile(ctx: LoadContext, value: unknown, path: Path, site: StepSite): WriteFileSpec {
   const name = describePath(path.slice(site.base));
-  if (!isPlainMap(value)) ctx.fail(path, `${name} must be a map {path, content, format?, mode?, create_dirs?}, got ${show(value)}`);
+  if (!isPlainMap(value))
+    ctx.fail(path, `${name} must be a map {path, content, format?, mode?, create_dirs?}, got ${show(value)}`);
   const spec = ctx.parse(WriteFileSchema, value, path, site.base);
   ctx.warnUnknownKeys(value, path, WRITE_FILE_KEYS, within(site, path));
   // Only a literal `..` can be refused here; the engine checks the path again after interpolation.
   if (spec.path.split(/[\\/]/).includes('..'))
-    ctx.fail([...path, 'path'], `${name}.path must stay inside the working directory, got ${show(spec.path)} (a ".." segment)`);
-  return compact({ path: spec.path, content: spec.content, format: spec.format ?? 'text', mode: spec.mode, create_dirs: spec.create_dirs ?? false });
+    ctx.fail(
+      [...path, 'path'],
+      `${name}.path must stay inside the working directory, got ${show(spec.path)} (a ".." segment)`,
+    );
+  return compact({
+    path: spec.path,
+    content: spec.content,
+    format: spec.format ?? 'text',
+    mode: spec.mode,
+    create_dirs: spec.create_dirs ?? false,
+  });
 }
 
 /** Prodigy's formats, plus the documented `text` (an alias of string). Anything else: string, with a warning. */
@@ -287,13 +348,19 @@ function captureFormat(ctx: LoadContext, value: unknown, path: Path, label: stri
   const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
   if ((CAPTURE_FORMATS as readonly string[]).includes(text)) return text as CaptureFormat;
   if (text === 'text') return 'string';
-  ctx.warn(path, `${label}: capture_format must be one of ${CAPTURE_FORMATS.join(', ')}; got ${show(value)}, using string`, 'value');
+  ctx.warn(
+    path,
+    `${label}: capture_format must be one of ${CAPTURE_FORMATS.join(', ')}; got ${show(value)}, using string`,
+    'value',
+  );
   return 'string';
 }
 
 /** Both Prodigy forms parse (`stdout|stderr|both`, or a map of booleans); neither is honoured yet. */
 function captureStreams(ctx: LoadContext, value: unknown, path: Path, label: string): void {
-  const known = (typeof value === 'string' && ['stdout', 'stderr', 'both'].includes(value)) || (isPlainMap(value) && Object.values(value).every((v) => typeof v === 'boolean'));
+  const known =
+    (typeof value === 'string' && ['stdout', 'stderr', 'both'].includes(value)) ||
+    (isPlainMap(value) && Object.values(value).every((v) => typeof v === 'boolean'));
   ctx.warn(
     path,
     known
@@ -328,17 +395,29 @@ export function loadOnFailure(ctx: LoadContext, value: unknown, path: Path, site
   const name = describePath(path.slice(site.base));
   if (value === undefined || value === null || value === false) return undefined;
   if (value === true) return { ignore: true, handlers: [], max_attempts: 1, fail_workflow: false };
-  if (typeof value === 'string') return { ignore: false, handlers: [handlerFromString(ctx, value, path, site)], max_attempts: 1, fail_workflow: false };
+  if (typeof value === 'string')
+    return {
+      ignore: false,
+      handlers: [handlerFromString(ctx, value, path, site)],
+      max_attempts: 1,
+      fail_workflow: false,
+    };
   if (Array.isArray(value)) {
     // Strings (Prodigy's form) and maps (the docs' form, which Prodigy fails to parse) alike.
     const handlers = value.map((h, i) => handler(ctx, h, [...path, i], site));
     return { ignore: false, handlers, max_attempts: 1, fail_workflow: false };
   }
   if (!isPlainMap(value))
-    ctx.fail(path, `${name} must be true/false, a command, a list of commands or a map with claude:/shell:/commands:, got ${show(value)}`);
+    ctx.fail(
+      path,
+      `${name} must be true/false, a command, a list of commands or a map with claude:/shell:/commands:, got ${show(value)}`,
+    );
 
   const m = value;
-  const commitRequired = m.commit_required !== undefined ? ctx.parse(Bool, m.commit_required, [...path, 'commit_required'], site.base) : undefined;
+  const commitRequired =
+    m.commit_required !== undefined
+      ? ctx.parse(Bool, m.commit_required, [...path, 'commit_required'], site.base)
+      : undefined;
   const handlers: WorkflowStep[] = [];
   // claude:/shell: run in the order they are written, before any commands: list.
   for (const key of Object.keys(m)) {
@@ -349,16 +428,26 @@ export function loadOnFailure(ctx: LoadContext, value: unknown, path: Path, site
     handlers.push(finish(step, ctx.position([...path, key], 'key')));
   }
   if (m.commands !== undefined && m.commands !== null) {
-    if (!Array.isArray(m.commands)) ctx.fail([...path, 'commands'], `${name}.commands must be a list of commands, got ${show(m.commands)}`);
+    if (!Array.isArray(m.commands))
+      ctx.fail([...path, 'commands'], `${name}.commands must be a list of commands, got ${show(m.commands)}`);
     m.commands.forEach((h, i) => handlers.push(handler(ctx, h, [...path, 'commands', i], site)));
   }
-  const maxAttempts = m.max_attempts !== undefined ? ctx.parse(PositiveInt, m.max_attempts, [...path, 'max_attempts'], site.base) : undefined;
-  const maxRetries = m.max_retries !== undefined ? ctx.parse(Count, m.max_retries, [...path, 'max_retries'], site.base) : undefined;
+  const maxAttempts =
+    m.max_attempts !== undefined
+      ? ctx.parse(PositiveInt, m.max_attempts, [...path, 'max_attempts'], site.base)
+      : undefined;
+  const maxRetries =
+    m.max_retries !== undefined ? ctx.parse(Count, m.max_retries, [...path, 'max_retries'], site.base) : undefined;
   if (maxAttempts !== undefined && maxRetries !== undefined)
-    ctx.warn([...path, 'max_retries'], `${within(site, path)} has both max_attempts and max_retries; max_attempts (${maxAttempts}) is used`);
-  const failWorkflow = m.fail_workflow !== undefined ? ctx.parse(Bool, m.fail_workflow, [...path, 'fail_workflow'], site.base) : false;
+    ctx.warn(
+      [...path, 'max_retries'],
+      `${within(site, path)} has both max_attempts and max_retries; max_attempts (${maxAttempts}) is used`,
+    );
+  const failWorkflow =
+    m.fail_workflow !== undefined ? ctx.parse(Bool, m.fail_workflow, [...path, 'fail_workflow'], site.base) : false;
   if (m.retry_original !== undefined) ctx.parse(Bool, m.retry_original, [...path, 'retry_original'], site.base);
-  for (const key of ON_FAILURE_UNSUPPORTED) if (key in m) ctx.warn([...path, key], `${site.label}: ${relative(site, path)}.${notSupported(key)}`);
+  for (const key of ON_FAILURE_UNSUPPORTED)
+    if (key in m) ctx.warn([...path, key], `${site.label}: ${relative(site, path)}.${notSupported(key)}`);
   ctx.warnUnknownKeys(m, path, ON_FAILURE_KEYS, within(site, path));
   return {
     ignore: false,
@@ -407,52 +496,96 @@ function loadOnSuccess(ctx: LoadContext, value: unknown, path: Path, site: StepS
 
 // ---- validate / on_incomplete (§3.10) ---------------------------------------------------------
 
-const VALIDATE_KEYS = new Set(['claude', 'shell', 'command', 'commands', 'result_file', 'threshold', 'timeout', 'on_incomplete', 'expected_schema']);
-const ON_INCOMPLETE_KEYS = new Set(['claude', 'shell', 'commands', 'max_attempts', 'fail_workflow', 'prompt', 'commit_required']);
+const VALIDATE_KEYS = new Set([
+  'claude',
+  'shell',
+  'command',
+  'commands',
+  'result_file',
+  'threshold',
+  'timeout',
+  'on_incomplete',
+  'expected_schema',
+]);
+const ON_INCOMPLETE_KEYS = new Set([
+  'claude',
+  'shell',
+  'commands',
+  'max_attempts',
+  'fail_workflow',
+  'prompt',
+  'commit_required',
+]);
 
 function loadValidate(ctx: LoadContext, value: unknown, path: Path, site: StepSite): ValidationSpec {
   const name = describePath(path.slice(site.base));
-  if (Array.isArray(value) || typeof value === 'string') return { commands: commandsOf(ctx, value, path, site), threshold: 100 };
-  if (!isPlainMap(value)) ctx.fail(path, `${name} must be a map with claude:, shell: or commands:, or a list of steps; got ${show(value)}`);
+  if (Array.isArray(value) || typeof value === 'string')
+    return { commands: commandsOf(ctx, value, path, site), threshold: 100 };
+  if (!isPlainMap(value))
+    ctx.fail(path, `${name} must be a map with claude:, shell: or commands:, or a list of steps; got ${show(value)}`);
   const m = value;
   // `command:` is Prodigy's deprecated spelling of `shell:` here.
   const commands = oneCommandSource(ctx, m, path, site, ['claude', 'shell', 'command', 'commands'], undefined);
   if (!commands.length) ctx.fail(path, `${name} needs claude:, shell: or commands: (the check to run)`);
-  if ('expected_schema' in m) ctx.warn([...path, 'expected_schema'], `${site.label}: ${relative(site, path)}.${notSupported('expected_schema')}`);
+  if ('expected_schema' in m)
+    ctx.warn([...path, 'expected_schema'], `${site.label}: ${relative(site, path)}.${notSupported('expected_schema')}`);
   ctx.warnUnknownKeys(m, path, VALIDATE_KEYS, within(site, path));
   return compact({
     commands,
-    result_file: m.result_file !== undefined ? ctx.parse(NonEmptyStr, m.result_file, [...path, 'result_file'], site.base) : undefined,
+    result_file:
+      m.result_file !== undefined
+        ? ctx.parse(NonEmptyStr, m.result_file, [...path, 'result_file'], site.base)
+        : undefined,
     threshold: m.threshold !== undefined ? ctx.parse(Percent, m.threshold, [...path, 'threshold'], site.base) : 100,
     timeout: m.timeout !== undefined ? ctx.parse(Seconds, m.timeout, [...path, 'timeout'], site.base) : undefined,
     on_incomplete:
-      m.on_incomplete !== undefined && m.on_incomplete !== null ? loadOnIncomplete(ctx, m.on_incomplete, [...path, 'on_incomplete'], site) : undefined,
+      m.on_incomplete !== undefined && m.on_incomplete !== null
+        ? loadOnIncomplete(ctx, m.on_incomplete, [...path, 'on_incomplete'], site)
+        : undefined,
   });
 }
 
 function loadOnIncomplete(ctx: LoadContext, value: unknown, path: Path, site: StepSite): OnIncomplete {
   const name = describePath(path.slice(site.base));
-  if (Array.isArray(value) || typeof value === 'string') return { commands: commandsOf(ctx, value, path, site), max_attempts: 2, fail_workflow: true };
-  if (!isPlainMap(value)) ctx.fail(path, `${name} must be a map with claude:, shell: or commands:, or a list of steps; got ${show(value)}`);
+  if (Array.isArray(value) || typeof value === 'string')
+    return { commands: commandsOf(ctx, value, path, site), max_attempts: 2, fail_workflow: true };
+  if (!isPlainMap(value))
+    ctx.fail(path, `${name} must be a map with claude:, shell: or commands:, or a list of steps; got ${show(value)}`);
   const m = value;
-  const commitRequired = m.commit_required !== undefined ? ctx.parse(Bool, m.commit_required, [...path, 'commit_required'], site.base) : undefined;
+  const commitRequired =
+    m.commit_required !== undefined
+      ? ctx.parse(Bool, m.commit_required, [...path, 'commit_required'], site.base)
+      : undefined;
   const commands = oneCommandSource(ctx, m, path, site, ['claude', 'shell', 'commands'], commitRequired);
   const prompt = m.prompt !== undefined ? ctx.parse(Str, m.prompt, [...path, 'prompt'], site.base) : undefined;
   if (!commands.length && prompt === undefined) ctx.fail(path, `${name} needs claude:, shell:, commands: or prompt:`);
   ctx.warnUnknownKeys(m, path, ON_INCOMPLETE_KEYS, within(site, path));
   return compact({
     commands,
-    max_attempts: m.max_attempts !== undefined ? ctx.parse(PositiveInt, m.max_attempts, [...path, 'max_attempts'], site.base) : 2,
-    fail_workflow: m.fail_workflow !== undefined ? ctx.parse(Bool, m.fail_workflow, [...path, 'fail_workflow'], site.base) : true,
+    max_attempts:
+      m.max_attempts !== undefined ? ctx.parse(PositiveInt, m.max_attempts, [...path, 'max_attempts'], site.base) : 2,
+    fail_workflow:
+      m.fail_workflow !== undefined ? ctx.parse(Bool, m.fail_workflow, [...path, 'fail_workflow'], site.base) : true,
     prompt,
   });
 }
 
 /** The commands of validate/on_incomplete: exactly one of claude:, shell: (command:) or commands:. */
-function oneCommandSource(ctx: LoadContext, m: PlainMap, path: Path, site: StepSite, keys: string[], commitRequired: boolean | undefined): WorkflowStep[] {
+function oneCommandSource(
+  ctx: LoadContext,
+  m: PlainMap,
+  path: Path,
+  site: StepSite,
+  keys: string[],
+  commitRequired: boolean | undefined,
+): WorkflowStep[] {
   const present = keys.filter((k) => k in m && m[k] !== null);
   if (present.length > 1)
-    ctx.fail([...path, present[1]], `${describePath(path.slice(site.base))} has both ${present[0]}: and ${present[1]}:; use commands: [...] to run several`, 'key');
+    ctx.fail(
+      [...path, present[1]],
+      `${describePath(path.slice(site.base))} has both ${present[0]}: and ${present[1]}:; use commands: [...] to run several`,
+      'key',
+    );
   const key = present[0];
   if (key === undefined) return [];
   if (key === 'commands') return commandsOf(ctx, m.commands, [...path, 'commands'], site);
@@ -465,10 +598,14 @@ function oneCommandSource(ctx: LoadContext, m: PlainMap, path: Path, site: StepS
 /** A nested list of steps (strings are commands: `/x` Claude, else shell), or one such string. */
 function commandsOf(ctx: LoadContext, value: unknown, path: Path, site: StepSite): WorkflowStep[] {
   if (typeof value === 'string') return [handlerFromString(ctx, value, path, site)];
-  if (!Array.isArray(value)) ctx.fail(path, `${describePath(path.slice(site.base))} must be a list of steps, got ${show(value)}`);
+  if (!Array.isArray(value))
+    ctx.fail(path, `${describePath(path.slice(site.base))} must be a list of steps, got ${show(value)}`);
   const steps: WorkflowStep[] = [];
   value.forEach((raw, i) => {
-    const step = typeof raw === 'string' ? handlerFromString(ctx, raw, [...path, i], site) : loadStep(ctx, raw, nested(site, [...path, i]));
+    const step =
+      typeof raw === 'string'
+        ? handlerFromString(ctx, raw, [...path, i], site)
+        : loadStep(ctx, raw, nested(site, [...path, i]));
     if (step) steps.push(step);
   });
   return steps;

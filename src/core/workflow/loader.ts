@@ -40,7 +40,12 @@ export function loadWorkflowText(text: string, file: string): Workflow {
   const format = /\.ya?ml$/i.test(file) ? 'yaml' : 'json';
   const lines = new LineCounter();
   // JSON is YAML 1.2, so one parser gives positions for both. `merge` honours `<<:` keys.
-  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true });
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), {
+    lineCounter: lines,
+    prettyErrors: false,
+    merge: true,
+    uniqueKeys: true,
+  });
   if (doc.errors.length) {
     const first = doc.errors[0];
     const { line, col } = lines.linePos(first.pos[0]);
@@ -54,7 +59,12 @@ export function loadWorkflowText(text: string, file: string): Workflow {
   try {
     data = doc.toJS({ maxAliasCount: 1000 });
   } catch (err) {
-    throw new WorkflowLoadError(file, `cannot read the document: ${err instanceof Error ? err.message : String(err)}`, 1, 1);
+    throw new WorkflowLoadError(
+      file,
+      `cannot read the document: ${err instanceof Error ? err.message : String(err)}`,
+      1,
+      1,
+    );
   }
 
   const workflow = loadDocument(ctx, data);
@@ -86,15 +96,26 @@ function loadDocument(ctx: LoadContext, data: unknown): Loaded {
     secrets: loadSecrets(ctx, data.secrets, ['secrets']),
   };
   for (const key of ['env_files', 'profiles'])
-    if (key in data) ctx.warn([key], `${key}: is not supported, ignored${key === 'profiles' ? ' (Prodigy cannot activate a profile either)' : ''}`);
+    if (key in data)
+      ctx.warn(
+        [key],
+        `${key}: is not supported, ignored${key === 'profiles' ? ' (Prodigy cannot activate a profile either)' : ''}`,
+      );
   for (const key of COMPOSABLE_KEYS)
-    if (key in data) ctx.warn([key], `${key}: belongs to composable workflows (imports, extends, templates), which are not supported; ignored`);
+    if (key in data)
+      ctx.warn(
+        [key],
+        `${key}: belongs to composable workflows (imports, extends, templates), which are not supported; ignored`,
+      );
   const merge = loadMerge(ctx, data.merge);
 
   if (shape === 'mapreduce') {
     if (!base.name) ctx.fail([], 'a MapReduce workflow needs name:');
     if ('commands' in data || 'steps' in data)
-      ctx.warn(['commands' in data ? 'commands' : 'steps'], 'a MapReduce workflow runs setup:, map.agent_template: and reduce:; this list is ignored');
+      ctx.warn(
+        ['commands' in data ? 'commands' : 'steps'],
+        'a MapReduce workflow runs setup:, map.agent_template: and reduce:; this list is ignored',
+      );
     warnUnknownTopKeys(ctx, data, MAPREDUCE_TOP_KEYS);
     return compact({ ...base, steps: [], merge, mapreduce: loadMapReduce(ctx, data) });
   }
@@ -113,8 +134,13 @@ function shapeOf(ctx: LoadContext, data: PlainMap): WorkflowShape {
   const mode = typeof data.mode === 'string' ? data.mode.trim().toLowerCase() : data.mode;
   if (mode === 'mapreduce') return 'mapreduce';
   if (mode !== undefined && mode !== null && mode !== 'standard')
-    ctx.warn(['mode'], `mode must be standard or mapreduce, got ${show(data.mode)}; read as a standard workflow`, 'value');
-  if ('commands' in data && 'steps' in data) ctx.fail(['steps'], 'the workflow has both commands: and steps: (the same list); keep one', 'key');
+    ctx.warn(
+      ['mode'],
+      `mode must be standard or mapreduce, got ${show(data.mode)}; read as a standard workflow`,
+      'value',
+    );
+  if ('commands' in data && 'steps' in data)
+    ctx.fail(['steps'], 'the workflow has both commands: and steps: (the same list); keep one', 'key');
   if ('commands' in data || 'steps' in data) return 'commands';
   const hint = 'map' in data ? ' (this file has map:; add mode: mapreduce?)' : '';
   ctx.fail([], `${SHAPE_HINT}; found none of these keys${hint}`);
@@ -130,8 +156,10 @@ function warnUnknownTopKeys(ctx: LoadContext, data: PlainMap, known: ReadonlySet
 function loadMerge(ctx: LoadContext, value: unknown): MergeSpec | undefined {
   if (value === undefined || value === null) return undefined;
   if (Array.isArray(value)) return { steps: loadStepList(ctx, value, ['merge'], 'merge ') };
-  if (!isPlainMap(value)) ctx.fail(['merge'], `merge must be a list of steps or {commands: [...], timeout}, got ${show(value)}`);
-  if (!('commands' in value)) ctx.fail(['merge'], 'merge must be a list of steps or {commands: [...], timeout}; commands: is missing');
+  if (!isPlainMap(value))
+    ctx.fail(['merge'], `merge must be a list of steps or {commands: [...], timeout}, got ${show(value)}`);
+  if (!('commands' in value))
+    ctx.fail(['merge'], 'merge must be a list of steps or {commands: [...], timeout}; commands: is missing');
   ctx.warnUnknownKeys(value, ['merge'], new Set(['commands', 'timeout']), 'merge');
   return compact({
     steps: loadStepList(ctx, value.commands, ['merge', 'commands'], 'merge '),
@@ -141,7 +169,10 @@ function loadMerge(ctx: LoadContext, value: unknown): MergeSpec | undefined {
 
 /** yaml's message without its " at line X, column Y" tail (our prefix says where). */
 function yamlReason(message: string, format: 'yaml' | 'json'): string {
-  const reason = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').trim();
+  const reason = message
+    .split('\n')[0]
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .trim();
   return format === 'json' ? `invalid JSON: ${reason}` : reason;
 }
 

@@ -23,7 +23,13 @@ export async function mergeBack(a: {
   ctx: RunContext;
   worktree: SessionWorktree;
   policy: MergePolicy;
-  confirm?: (q: { sessionId: string; branch: string; target: string; repo: string; commits: number }) => Promise<MergeDecision>;
+  confirm?: (q: {
+    sessionId: string;
+    branch: string;
+    target: string;
+    repo: string;
+    commits: number;
+  }) => Promise<MergeDecision>;
 }): Promise<MergeOutcome> {
   const { ctx, worktree } = a;
   const target = worktree.originalBranch;
@@ -32,7 +38,13 @@ export async function mergeBack(a: {
   await a.manager.updateSession(ctx.sessionId, { metadata: { merge: { ...outcome, at: nowTimestamp() } } });
   if (outcome.status === 'merged' || outcome.status === 'up-to-date') {
     try {
-      updateWorktreeState(worktree.metadataFile, { merged: outcome.status === 'merged', merged_at: nowTimestamp(), status: outcome.status === 'merged' ? 'merged' : 'completed', merge_prompt_shown: a.policy === 'ask', merge_prompt_response: a.policy === 'ask' ? 'yes' : null });
+      updateWorktreeState(worktree.metadataFile, {
+        merged: outcome.status === 'merged',
+        merged_at: nowTimestamp(),
+        status: outcome.status === 'merged' ? 'merged' : 'completed',
+        merge_prompt_shown: a.policy === 'ask',
+        merge_prompt_response: a.policy === 'ask' ? 'yes' : null,
+      });
     } catch {
       // metadata is informational; the merge itself is done
     }
@@ -40,7 +52,13 @@ export async function mergeBack(a: {
   return outcome;
 
   async function decideAndMerge(): Promise<MergeOutcome> {
-    if (!target) return { status: 'failed', branch, target, message: `Session ${ctx.sessionId} does not know which branch it started from; merge ${branch} yourself` };
+    if (!target)
+      return {
+        status: 'failed',
+        branch,
+        target,
+        message: `Session ${ctx.sessionId} does not know which branch it started from; merge ${branch} yourself`,
+      };
     let commits: number;
     try {
       commits = await countCommits(worktree.repoRoot || worktree.path, target, branch);
@@ -51,15 +69,28 @@ export async function mergeBack(a: {
       ctx.log.message('info', `No new commits in ${branch}, skipping merge`);
       return { status: 'up-to-date', target };
     }
-    const decision = a.policy === 'always' ? 'merge' : a.policy === 'never' || !a.confirm ? 'keep' : await a.confirm({ sessionId: ctx.sessionId, branch, target, repo: worktree.repoRoot, commits });
+    const decision =
+      a.policy === 'always'
+        ? 'merge'
+        : a.policy === 'never' || !a.confirm
+          ? 'keep'
+          : await a.confirm({ sessionId: ctx.sessionId, branch, target, repo: worktree.repoRoot, commits });
     if (decision === 'keep') {
-      ctx.log.message('info', `Kept branch ${branch} (${commits} new commits). Merge later with: prodigy-vscode merge ${ctx.sessionId}`);
+      ctx.log.message(
+        'info',
+        `Kept branch ${branch} (${commits} new commits). Merge later with: prodigy-vscode merge ${ctx.sessionId}`,
+      );
       return { status: 'kept', branch, target };
     }
     if (ctx.workflow.merge) return customMerge(commits);
     ctx.log.message('progress', `Merging ${branch} into ${target}`);
     try {
-      const r = await mergeBranch({ repo: worktree.repoRoot || worktree.path, branch, target, message: `Merge ${branch} (Prodigy session ${ctx.sessionId})` });
+      const r = await mergeBranch({
+        repo: worktree.repoRoot || worktree.path,
+        branch,
+        target,
+        message: `Merge ${branch} (Prodigy session ${ctx.sessionId})`,
+      });
       if (r.status === 'conflict') {
         const message = `Merging ${branch} into ${target} conflicts in ${r.conflicts.join(', ')}. The merge was undone; the session's work is intact on ${branch} (worktree ${worktree.path}). Resolve it with: git merge ${branch}`;
         ctx.log.message('error', message);
@@ -69,7 +100,10 @@ export async function mergeBack(a: {
       ctx.log.message('success', `Merged ${r.commits} commits from ${branch} into ${target}`);
       return { status: 'merged', commits: r.commits, target };
     } catch (err) {
-      const message = err instanceof MergeRefusedError ? err.message : `Merge of ${branch} into ${target} failed: ${errorMessage(err)}`;
+      const message =
+        err instanceof MergeRefusedError
+          ? err.message
+          : `Merge of ${branch} into ${target} failed: ${errorMessage(err)}`;
       ctx.log.message('error', message);
       return { status: 'failed', branch, target, message };
     }

@@ -79,7 +79,8 @@ export class ProgressRecorder {
       this.patch = {};
       this.checkpointFile = undefined;
       try {
-        if (checkpointFile) await this.manager.writeWorkflowCheckpoint(this.sessionId, this.checkpointFileName, checkpointFile());
+        if (checkpointFile)
+          await this.manager.writeWorkflowCheckpoint(this.sessionId, this.checkpointFileName, checkpointFile());
         await this.manager.addCheckpoints(this.sessionId, entries, patch);
       } catch (err) {
         this.failure = err as Error;

@@ -57,13 +57,22 @@ export interface RestoreOutcome {
   backupDir: string | null;
 }
 
-export async function planRestore(manager: SessionManager, sessionId: string, checkpointId: string): Promise<RestorePlan> {
+export async function planRestore(
+  manager: SessionManager,
+  sessionId: string,
+  checkpointId: string,
+): Promise<RestorePlan> {
   const session = await manager.getSession(sessionId);
   const { checkpoints } = await manager.listCheckpoints(sessionId);
   const checkpoint = checkpoints.find((c) => c.id === checkpointId);
-  if (!checkpoint) throw new ProdigyError(`Checkpoint ${checkpointId} not found in session ${sessionId}; list them with: prodigy-vscode checkpoints list ${sessionId}`);
+  if (!checkpoint)
+    throw new ProdigyError(
+      `Checkpoint ${checkpointId} not found in session ${sessionId}; list them with: prodigy-vscode checkpoints list ${sessionId}`,
+    );
   if (checkpoint.kind !== 'session') {
-    throw new ProdigyError(`Checkpoint ${checkpointId} is Prodigy's workflow checkpoint file of session ${sessionId}; it is the session's latest state (resume it), not a point to go back to`);
+    throw new ProdigyError(
+      `Checkpoint ${checkpointId} is Prodigy's workflow checkpoint file of session ${sessionId}; it is the session's latest state (resume it), not a point to go back to`,
+    );
   }
   const where = await restoreFolder(manager, session);
   const plan: RestorePlan = {
@@ -80,7 +89,9 @@ export async function planRestore(manager: SessionManager, sessionId: string, ch
   };
   if (!plan.cwd || !plan.targetCommit) return plan;
   if (!(await commitExists(plan.cwd, plan.targetCommit))) {
-    throw new ProdigyError(`Checkpoint ${checkpointId} points at commit ${plan.targetCommit}, which no longer exists in ${plan.cwd}`);
+    throw new ProdigyError(
+      `Checkpoint ${checkpointId} points at commit ${plan.targetCommit}, which no longer exists in ${plan.cwd}`,
+    );
   }
   plan.currentCommit = await headCommit(plan.cwd);
   plan.changes = await changedFiles(plan.cwd, plan.targetCommit, plan.currentCommit);
@@ -90,10 +101,14 @@ export async function planRestore(manager: SessionManager, sessionId: string, ch
   const blockers: string[] = [];
   if (plan.inPlace) {
     const last = lastCommitOf(session);
-    if (last && last !== plan.currentCommit) blockers.push(`the branch in ${plan.cwd} moved since the session's last checkpoint (${short(last)} → ${short(plan.currentCommit)})`);
+    if (last && last !== plan.currentCommit)
+      blockers.push(
+        `the branch in ${plan.cwd} moved since the session's last checkpoint (${short(last)} → ${short(plan.currentCommit)})`,
+      );
   }
   if (plan.uncommitted.length) blockers.push(`uncommitted changes in ${list(plan.uncommitted)}`);
-  if (plan.untrackedInTheWay.length) blockers.push(`untracked files the checkpoint would overwrite: ${list(plan.untrackedInTheWay)}`);
+  if (plan.untrackedInTheWay.length)
+    blockers.push(`untracked files the checkpoint would overwrite: ${list(plan.untrackedInTheWay)}`);
   plan.blocker = blockers.length ? blockers.join('; ') : null;
   return plan;
 }
@@ -108,17 +123,26 @@ export async function restoreCheckpoint(
   try {
     let session = await manager.getSession(sessionId);
     if (session.status === 'Running') session = await manager.pauseSession(sessionId); // its process is gone: we hold the lock
-    if (!RESTORABLE_FROM.includes(session.status)) throw new ProdigyError(`Session ${sessionId} is ${session.status}; stop it before restoring a checkpoint`);
+    if (!RESTORABLE_FROM.includes(session.status))
+      throw new ProdigyError(`Session ${sessionId} is ${session.status}; stop it before restoring a checkpoint`);
     const snapshot = await manager.loadCheckpointSnapshot(sessionId, checkpointId);
     const plan = await planRestore(manager, sessionId, checkpointId);
-    if (plan.blocker && !opts.force) throw new ProdigyError(`Not restoring ${checkpointId}: ${plan.blocker}. Nothing was changed. Use --force to save them aside and restore anyway.`);
+    if (plan.blocker && !opts.force)
+      throw new ProdigyError(
+        `Not restoring ${checkpointId}: ${plan.blocker}. Nothing was changed. Use --force to save them aside and restore anyway.`,
+      );
 
     const stamp = nowTimestamp().replace(/[-:.]/g, '').slice(0, 15);
     let savedChanges: string | null = null;
     let backupDir: string | null = null;
     if (plan.cwd && plan.targetCommit && plan.currentCommit) {
-      if (plan.uncommitted.length) savedChanges = await saveUncommittedChanges(plan.cwd, `prodigy: before restoring ${checkpointId} of ${sessionId}`);
-      if (plan.untrackedInTheWay.length) backupDir = copyAside(manager, sessionId, stamp, plan.cwd, plan.untrackedInTheWay);
+      if (plan.uncommitted.length)
+        savedChanges = await saveUncommittedChanges(
+          plan.cwd,
+          `prodigy: before restoring ${checkpointId} of ${sessionId}`,
+        );
+      if (plan.untrackedInTheWay.length)
+        backupDir = copyAside(manager, sessionId, stamp, plan.cwd, plan.untrackedInTheWay);
       await keepCommit(plan.cwd, `refs/prodigy/${sessionId}/before-restore-${stamp}`, plan.currentCommit);
     }
     // The present, as a checkpoint of its own: restoring it undoes this restore.
@@ -140,7 +164,14 @@ export async function restoreCheckpoint(
 
     // Prodigy's checkpoint file goes back too, so `prodigy resume` and ours start from the same step.
     if (typeof snapshot.workflow_id === 'string' && Array.isArray(snapshot.completed_steps)) {
-      const { session_id: _s, checkpoint_id: _c, created_at: _t, workflow_data: _w, mapreduce_data: _m, ...file } = snapshot;
+      const {
+        session_id: _s,
+        checkpoint_id: _c,
+        created_at: _t,
+        workflow_data: _w,
+        mapreduce_data: _m,
+        ...file
+      } = snapshot;
       const state = (file.execution_state ?? {}) as Record<string, unknown>;
       await manager.writeWorkflowCheckpoint(sessionId, `${sessionId}.checkpoint.json`, {
         ...file,
@@ -149,8 +180,15 @@ export async function restoreCheckpoint(
       });
     }
     manager.moveJournalHead(sessionId, checkpointId);
-    const restored = await manager.restoreCheckpoint(sessionId, checkpointId, plan.targetCommit && plan.cwd ? { head_commit: plan.targetCommit } : {});
-    noteInLog(manager.paths.sessionLogFile(sessionId), `=== ${new Date().toISOString()} restored ${checkpoint(plan)} (${checkpointId})${plan.targetCommit ? `: files back to ${plan.targetCommit.slice(0, 10)}` : ''}; undo with checkpoint ${safety.id}`);
+    const restored = await manager.restoreCheckpoint(
+      sessionId,
+      checkpointId,
+      plan.targetCommit && plan.cwd ? { head_commit: plan.targetCommit } : {},
+    );
+    noteInLog(
+      manager.paths.sessionLogFile(sessionId),
+      `=== ${new Date().toISOString()} restored ${checkpoint(plan)} (${checkpointId})${plan.targetCommit ? `: files back to ${plan.targetCommit.slice(0, 10)}` : ''}; undo with checkpoint ${safety.id}`,
+    );
     const wt = (await findSessionFolder(manager, restored)).worktree;
     if (wt && fs.existsSync(wt.metadataFile)) {
       try {
@@ -167,13 +205,19 @@ export async function restoreCheckpoint(
 
 function checkpoint(plan: RestorePlan): string {
   const c = plan.checkpoint;
-  return c.step_index !== null ? `after step ${c.step_index + 1}${c.total_steps ? `/${c.total_steps}` : ''}` : c.label ?? c.id;
+  return c.step_index !== null
+    ? `after step ${c.step_index + 1}${c.total_steps ? `/${c.total_steps}` : ''}`
+    : (c.label ?? c.id);
 }
 
-async function restoreFolder(manager: SessionManager, session: UnifiedSession): Promise<{ cwd: string; inPlace: boolean } | null> {
+async function restoreFolder(
+  manager: SessionManager,
+  session: UnifiedSession,
+): Promise<{ cwd: string; inPlace: boolean } | null> {
   const { cwd, inPlace } = await findSessionFolder(manager, session);
   if (cwd) return { cwd, inPlace };
-  if (session.metadata.worktree === true) throw new ProdigyError(`The worktree of session ${session.id} is gone; its checkpoints can no longer be restored`);
+  if (session.metadata.worktree === true)
+    throw new ProdigyError(`The worktree of session ${session.id} is gone; its checkpoints can no longer be restored`);
   return null;
 }
 
@@ -214,4 +258,3 @@ function short(sha: string | null): string {
 function list(files: string[]): string {
   return files.length > 5 ? `${files.slice(0, 5).join(', ')} and ${files.length - 5} more` : files.join(', ');
 }
-

@@ -45,13 +45,15 @@ export function acquireResumeLock(locksDir: string, id: string): ResumeLock {
     }
     const holder = readHolder(file);
     if (holder === undefined) continue; // removed between our create and read: try again
-    if (holder === null) throw new ResumeLockedError(`Resume lock ${file} is unreadable; delete it if no run of ${id} is in progress`);
+    if (holder === null)
+      throw new ResumeLockedError(`Resume lock ${file} is unreadable; delete it if no run of ${id} is in progress`);
     if (holder.process_id !== process.pid && processAlive(holder.process_id)) {
       throw new ResumeLockedError(
         `Session ${id} is already running or being resumed (PID ${holder.process_id} on ${holder.hostname}, since ${holder.acquired_at}). Stop that run first.`,
       );
     }
-    if (holder.process_id === process.pid) throw new ResumeLockedError(`Session ${id} is already running in this process`);
+    if (holder.process_id === process.pid)
+      throw new ResumeLockedError(`Session ${id} is already running in this process`);
     fs.rmSync(file, { force: true }); // its holder died: stale
   }
   throw new ResumeLockedError(`Could not take the resume lock ${file}`);

@@ -25,14 +25,16 @@ export class RunPlan {
     iterations = 1,
     readonly inputs: readonly string[] = [],
   ) {
-    if (!Number.isInteger(iterations) || iterations < 1) throw new ProdigyError(`The number of iterations must be a whole number of at least 1 (got ${iterations})`);
+    if (!Number.isInteger(iterations) || iterations < 1)
+      throw new ProdigyError(`The number of iterations must be a whole number of at least 1 (got ${iterations})`);
     this.iterations = iterations;
   }
 
   /** The plan a session was started with (kept in its metadata, so a resume rebuilds it). */
   static of(session: Pick<UnifiedSession, 'metadata'>, stepsPerPass: number): RunPlan {
     const m = session.metadata;
-    const iterations = typeof m.iterations === 'number' && Number.isInteger(m.iterations) && m.iterations > 0 ? m.iterations : 1;
+    const iterations =
+      typeof m.iterations === 'number' && Number.isInteger(m.iterations) && m.iterations > 0 ? m.iterations : 1;
     const inputs = Array.isArray(m.inputs) ? m.inputs.map(String) : [];
     return new RunPlan(stepsPerPass, iterations, inputs);
   }
@@ -59,7 +61,12 @@ export class RunPlan {
 
   pass(index: number): Pass {
     const inputIndex = Math.floor(index / this.iterations);
-    return { index, iteration: (index % this.iterations) + 1, input: this.inputs[inputIndex] ?? null, inputNumber: inputIndex + 1 };
+    return {
+      index,
+      iteration: (index % this.iterations) + 1,
+      input: this.inputs[inputIndex] ?? null,
+      inputNumber: inputIndex + 1,
+    };
   }
 
   /** The passes after `pass` that run the same input (what an early stop skips). */

@@ -8,7 +8,12 @@ import type { SecretRef } from './model';
 export const MASK = '***';
 
 // Tokens worth hiding even when nobody declared them (Prodigy masks the same shapes).
-const TOKEN_PATTERNS = [/\bghp_[A-Za-z0-9]{20,}\b/g, /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g, /\bAKIA[0-9A-Z]{16}\b/g, /\bsk-ant-[A-Za-z0-9_-]{20,}\b/g];
+const TOKEN_PATTERNS = [
+  /\bghp_[A-Za-z0-9]{20,}\b/g,
+  /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g,
+  /\bAKIA[0-9A-Z]{16}\b/g,
+  /\bsk-ant-[A-Za-z0-9_-]{20,}\b/g,
+];
 
 export class SecretMasker {
   private readonly values: string[];
@@ -45,12 +50,19 @@ export class SecretMasker {
 }
 
 /** Reads each secret's value; a missing one stops the run before anything starts. */
-export function resolveSecrets(secrets: Record<string, SecretRef>, env: NodeJS.ProcessEnv, workflowFile: string): Record<string, string> {
+export function resolveSecrets(
+  secrets: Record<string, SecretRef>,
+  env: NodeJS.ProcessEnv,
+  workflowFile: string,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, ref] of Object.entries(secrets)) {
     if (ref.provider === 'env') {
       const value = env[ref.key];
-      if (value === undefined) throw new ProdigyError(`${workflowFile}: secret ${name} needs the environment variable ${ref.key}, which is not set`);
+      if (value === undefined)
+        throw new ProdigyError(
+          `${workflowFile}: secret ${name} needs the environment variable ${ref.key}, which is not set`,
+        );
       out[name] = value;
     } else if (ref.provider === 'file') {
       try {
@@ -59,7 +71,9 @@ export function resolveSecrets(secrets: Record<string, SecretRef>, env: NodeJS.P
         throw new ProdigyError(`${workflowFile}: secret ${name} reads ${ref.key}, which cannot be read`);
       }
     } else {
-      throw new ProdigyError(`${workflowFile}: secret ${name} uses provider "${ref.provider}"; only env and file are supported`);
+      throw new ProdigyError(
+        `${workflowFile}: secret ${name} uses provider "${ref.provider}"; only env and file are supported`,
+      );
     }
   }
   return out;

@@ -3,7 +3,16 @@
 // worktree is gone can still be listed, merged from its branch, or deleted on its own.
 import * as path from 'node:path';
 import { SessionNotFoundError, ProdigyError, reasonOf, errorMessage } from '../errors';
-import { branchExists, listSessionWorktrees, readWorktreeState, removeSessionWorktree, runGit, uncommittedFiles, type SessionWorktree, type WorktreeStatus } from '../git';
+import {
+  branchExists,
+  listSessionWorktrees,
+  readWorktreeState,
+  removeSessionWorktree,
+  runGit,
+  uncommittedFiles,
+  type SessionWorktree,
+  type WorktreeStatus,
+} from '../git';
 import type { SessionStatus } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
 import { liveLockHolder } from './resumeLock';
@@ -41,7 +50,14 @@ export async function sessionWorktrees(manager: SessionManager): Promise<Session
     } catch {
       // Missing (a worktree made by hand or by an older Prodigy) or damaged: shown without it.
     }
-    entries.push({ sessionId, worktree: wt, status, recordProblem, metadata, inHome: path.dirname(path.dirname(wt.path)) === ownRoot });
+    entries.push({
+      sessionId,
+      worktree: wt,
+      status,
+      recordProblem,
+      metadata,
+      inHome: path.dirname(path.dirname(wt.path)) === ownRoot,
+    });
   }
   return entries;
 }
@@ -56,7 +72,8 @@ export interface CleanOptions {
   dryRun?: boolean;
 }
 
-export type KeepReason = 'active' | 'running-process' | 'uncommitted' | 'failed' | 'no-record' | 'unreadable-record' | 'other-home';
+export type KeepReason =
+  'active' | 'running-process' | 'uncommitted' | 'failed' | 'no-record' | 'unreadable-record' | 'other-home';
 
 export interface CleanDecision {
   entry: SessionWorktreeEntry;
@@ -105,14 +122,28 @@ export async function cleanSessionWorktrees(manager: SessionManager, opts: Clean
   return { dryRun: Boolean(opts.dryRun), decisions };
 }
 
-async function decide(manager: SessionManager, entry: SessionWorktreeEntry, named: boolean, opts: CleanOptions): Promise<CleanDecision> {
-  const keep = (reason: KeepReason, message: string, refused: boolean, files?: string[]): CleanDecision => ({ entry, kept: { reason, message, files }, refused });
+async function decide(
+  manager: SessionManager,
+  entry: SessionWorktreeEntry,
+  named: boolean,
+  opts: CleanOptions,
+): Promise<CleanDecision> {
+  const keep = (reason: KeepReason, message: string, refused: boolean, files?: string[]): CleanDecision => ({
+    entry,
+    kept: { reason, message, files },
+    refused,
+  });
   const id = entry.sessionId;
   const pid = liveLockHolder(manager.paths.resumeLocksDir, id);
   // Even --force does not pull a worktree out from under a live run.
   if (pid !== null) return keep('running-process', `session ${id} is in use by a running process (PID ${pid})`, named);
   if (named) {
-    if (entry.recordProblem && !opts.force) return keep('unreadable-record', `the record of session ${id} cannot be read (${entry.recordProblem}); pass --force to remove its worktree anyway`, true);
+    if (entry.recordProblem && !opts.force)
+      return keep(
+        'unreadable-record',
+        `the record of session ${id} cannot be read (${entry.recordProblem}); pass --force to remove its worktree anyway`,
+        true,
+      );
     if (entry.status && ACTIVE.has(entry.status) && !opts.force) {
       const why = entry.status === 'Paused' ? ' and resumable' : '';
       return keep('active', `session ${id} is ${entry.status}${why}; pass --force to remove its worktree anyway`, true);
@@ -121,18 +152,29 @@ async function decide(manager: SessionManager, entry: SessionWorktreeEntry, name
     if (entry.recordProblem) return keep('unreadable-record', `record of ${id} cannot be read`, false);
     if (entry.status && ACTIVE.has(entry.status)) return keep('active', `${id} is ${entry.status}`, false);
     if (entry.status === 'Failed' && !opts.all) return keep('failed', `${id} is Failed (--all removes it)`, false);
-    if (entry.status === null && !opts.all) return keep('no-record', `${id} has no session record (--all removes it)`, false);
+    if (entry.status === null && !opts.all)
+      return keep('no-record', `${id} has no session record (--all removes it)`, false);
     // Another home may own it: the shared folder holds worktrees of every PRODIGY_HOME.
-    if (entry.status === null && !entry.inHome) return keep('other-home', `${id} has no record in this home (name it to remove it)`, false);
+    if (entry.status === null && !entry.inHome)
+      return keep('other-home', `${id} has no record in this home (name it to remove it)`, false);
   }
   let files: string[];
   try {
     files = await uncommittedFiles(entry.worktree.path);
   } catch (err) {
-    return keep('uncommitted', `cannot tell whether ${entry.worktree.path} has uncommitted changes: ${errorMessage(err)}`, true);
+    return keep(
+      'uncommitted',
+      `cannot tell whether ${entry.worktree.path} has uncommitted changes: ${errorMessage(err)}`,
+      true,
+    );
   }
   if (files.length && !opts.force) {
-    return keep('uncommitted', `${id} has ${files.length} uncommitted file(s): ${fileList(files)}; pass --force to remove it anyway`, true, files);
+    return keep(
+      'uncommitted',
+      `${id} has ${files.length} uncommitted file(s): ${fileList(files)}; pass --force to remove it anyway`,
+      true,
+      files,
+    );
   }
   // When git cannot tell, the branch stays: keeping one too many is the safe mistake.
   const merged = await worktreeBranchMerged(entry.worktree, entry.metadata?.merged ?? false).catch(() => false);
@@ -148,7 +190,10 @@ export function fileList(files: string[]): string {
  * Whether a session worktree's branch may go without losing a commit: recorded as merged (formats
  * §8), or reachable from the branch it started from. null: the branch no longer exists.
  */
-export async function worktreeBranchMerged(wt: SessionWorktree, recordedMerged = readMerged(wt)): Promise<boolean | null> {
+export async function worktreeBranchMerged(
+  wt: SessionWorktree,
+  recordedMerged = readMerged(wt),
+): Promise<boolean | null> {
   const repo = wt.repoRoot || wt.path;
   if (!(await branchExists(repo, wt.branch))) return null;
   if (recordedMerged) return true;

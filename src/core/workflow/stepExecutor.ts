@@ -45,14 +45,20 @@ export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<
       // Not a failed command but a run that cannot go on (Claude CLI not found, an unreadable
       // result file): no handler or retry fixes that. Failing the step leaves the session Failed
       // with the reason, instead of thrown past the loop with the record stuck at Running.
-      return done('failed', attempt, { success: false, stopped: false }, `Step '${step.display}': ${errorMessage(err)}`);
+      return done(
+        'failed',
+        attempt,
+        { success: false, stopped: false },
+        `Step '${step.display}': ${errorMessage(err)}`,
+      );
     }
     if (a.stopped) return done('stopped', attempt, a);
     if (a.success) {
       if (step.on_success) {
         const after = await executeStep(step.on_success, ctx);
         if (after.status === 'stopped') return done('stopped', attempt, a);
-        if (after.status === 'failed') return done('failed', attempt, a, `on_success of '${step.display}' failed: ${after.error}`);
+        if (after.status === 'failed')
+          return done('failed', attempt, a, `on_success of '${step.display}' failed: ${after.error}`);
       }
       return done('success', attempt, a);
     }
@@ -83,7 +89,11 @@ export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<
 async function attemptStep(step: WorkflowStep, ctx: RunContext): Promise<Attempt> {
   const checkCommits = step.commit_required && process.env.PRODIGY_NO_COMMIT_VALIDATION !== 'true';
   if (checkCommits && !ctx.git) {
-    return { success: false, stopped: false, error: `Step '${step.display}' has commit_required=true, which needs a git repository` };
+    return {
+      success: false,
+      stopped: false,
+      error: `Step '${step.display}' has commit_required=true, which needs a git repository`,
+    };
   }
   const cwd = stepCwd(step, ctx);
   const before = checkCommits ? await headCommit(cwd).catch(() => null) : null;
@@ -96,14 +106,24 @@ async function attemptStep(step: WorkflowStep, ctx: RunContext): Promise<Attempt
   if (checkCommits) {
     const after = await headCommit(cwd).catch(() => null);
     if (after === before) {
-      return { success: false, stopped: false, result, error: `Step '${step.display}' has commit_required=true but no commits were created` };
+      return {
+        success: false,
+        stopped: false,
+        result,
+        error: `Step '${step.display}' has commit_required=true but no commits were created`,
+      };
     }
   }
   try {
     Object.assign(ctx.vars, captureVariables(step, result));
     writeOutputFile(step, cwd, ctx.vars, result.stdout);
   } catch (err) {
-    return { success: false, stopped: false, result, error: err instanceof ProdigyError ? err.message : `Step '${step.display}': ${errorMessage(err)}` };
+    return {
+      success: false,
+      stopped: false,
+      result,
+      error: err instanceof ProdigyError ? err.message : `Step '${step.display}': ${errorMessage(err)}`,
+    };
   }
   if (step.validate) {
     const v = await validateStep(step, step.validate, ctx, executeStep);

@@ -23,12 +23,20 @@ interface Result {
   gaps: Record<string, unknown>;
 }
 
-export async function validateStep(step: WorkflowStep, spec: ValidationSpec, ctx: RunContext, execute: ExecuteStep): Promise<ValidationOutcome> {
+export async function validateStep(
+  step: WorkflowStep,
+  spec: ValidationSpec,
+  ctx: RunContext,
+  execute: ExecuteStep,
+): Promise<ValidationOutcome> {
   let check = await checkOnce(spec, ctx, execute);
   if (check === 'stopped') return { complete: false, stopped: true };
   const attempts = spec.on_incomplete?.max_attempts ?? 0;
   for (let attempt = 1; !isComplete(check, spec) && attempt <= attempts && spec.on_incomplete; attempt++) {
-    ctx.log.message('warning', `Validation incomplete: ${check.percentage}% complete (threshold: ${spec.threshold}%); completing (attempt ${attempt}/${attempts})`);
+    ctx.log.message(
+      'warning',
+      `Validation incomplete: ${check.percentage}% complete (threshold: ${spec.threshold}%); completing (attempt ${attempt}/${attempts})`,
+    );
     for (const cmd of spec.on_incomplete.commands) {
       const r = await execute(cmd, ctx);
       if (r.status === 'stopped') return { complete: false, stopped: true };
@@ -40,7 +48,8 @@ export async function validateStep(step: WorkflowStep, spec: ValidationSpec, ctx
     ctx.log.message('success', `Validation passed: ${check.percentage}% complete (threshold: ${spec.threshold}%)`);
     return { complete: true, stopped: false };
   }
-  if (spec.on_incomplete?.prompt) ctx.log.message('warning', `Not asking "${spec.on_incomplete.prompt}": runs are not interactive`);
+  if (spec.on_incomplete?.prompt)
+    ctx.log.message('warning', `Not asking "${spec.on_incomplete.prompt}": runs are not interactive`);
   const message = `Validation of '${step.display}' incomplete: ${check.percentage}% complete (threshold: ${spec.threshold}%)`;
   if (spec.on_incomplete && !spec.on_incomplete.fail_workflow) {
     ctx.log.message('warning', `${message}; going on (fail_workflow: false)`);
@@ -91,11 +100,14 @@ function toResult(value: unknown, succeeded: boolean): Result {
       : typeof v.score === 'number'
         ? v.score
         : typeof v.complete === 'boolean'
-          ? (v.complete ? 100 : 0)
+          ? v.complete
+            ? 100
+            : 0
           : succeeded
             ? 100
             : 0;
-  const gaps = v.gaps && typeof v.gaps === 'object' && !Array.isArray(v.gaps) ? (v.gaps as Record<string, unknown>) : {};
+  const gaps =
+    v.gaps && typeof v.gaps === 'object' && !Array.isArray(v.gaps) ? (v.gaps as Record<string, unknown>) : {};
   return {
     percentage: succeeded ? pct : Math.min(pct, 0),
     status: typeof v.status === 'string' ? v.status : pct >= 100 ? 'complete' : 'incomplete',

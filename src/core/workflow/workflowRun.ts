@@ -85,7 +85,13 @@ export class WorkflowRun {
       if (current?.index !== pass.index) current = this.enterPass(pass, s === 0);
       const label = plan.label(current);
       const display = step.name ?? step.display;
-      this.listener({ type: 'step-started', sessionId: ctx.sessionId, index: i, total, display: label ? `${label} · ${display}` : display });
+      this.listener({
+        type: 'step-started',
+        sessionId: ctx.sessionId,
+        index: i,
+        total,
+        display: label ? `${label} · ${display}` : display,
+      });
       ctx.log.message(
         'progress',
         `Executing step ${s + 1}/${steps.length}${label ? ` (${label})` : ''}: ${step.kind}: ${interpolate(step.command || step.write_file?.path || '', ctx.vars)}`,
@@ -94,7 +100,8 @@ export class WorkflowRun {
       const before = { ...ctx.vars };
       const outcome = await executeStep(step, ctx);
       if (outcome.status === 'stopped') return this.pause(progress, completed, i);
-      if (outcome.status === 'failed') return this.fail(progress, completed, i, outcome.error ?? `Step '${step.display}' failed`);
+      if (outcome.status === 'failed')
+        return this.fail(progress, completed, i, outcome.error ?? `Step '${step.display}' failed`);
       this.noteCaptures(before);
       completed.push({
         step_index: i,
@@ -119,7 +126,9 @@ export class WorkflowRun {
         checkpointId,
       });
     }
-    await this.recorder.finish({ status: 'Completed' }, () => this.fileContent(progress, completed, 'Completed', total));
+    await this.recorder.finish({ status: 'Completed' }, () =>
+      this.fileContent(progress, completed, 'Completed', total),
+    );
     this.markWorktree('completed');
     return { status: 'Completed', error: null };
   }
@@ -131,7 +140,8 @@ export class WorkflowRun {
     if (pass.input !== null) ctx.vars.ARG = pass.input;
     if (atStart) {
       if (plan.iterations > 1 && ctx.git) ctx.vars[PASS_START_HEAD] = readHeadSync(ctx.cwd) ?? '';
-      if (plan.inputs.length > 1 && pass.iteration === 1) ctx.log.message('info', `Processing input ${pass.inputNumber}/${plan.inputs.length}: ${pass.input}`);
+      if (plan.inputs.length > 1 && pass.iteration === 1)
+        ctx.log.message('info', `Processing input ${pass.inputNumber}/${plan.inputs.length}: ${pass.input}`);
       if (plan.iterations > 1) ctx.log.message('info', `Starting iteration ${pass.iteration}/${plan.iterations}`);
     }
     return pass;
@@ -197,22 +207,32 @@ export class WorkflowRun {
     this.parent = checkpointId;
     // The record and Prodigy's checkpoint file follow in the background (coalesced when steps are very short).
     this.recorder.add(
-      { id: checkpointId, created_at: createdAt, info: { step_index: index, step_name: label ? `${label} · ${step.name ?? step.display}` : step.name ?? step.display, total_steps: total, ...(commit ? { commit } : {}) } },
+      {
+        id: checkpointId,
+        created_at: createdAt,
+        info: {
+          step_index: index,
+          step_name: label ? `${label} · ${step.name ?? step.display}` : (step.name ?? step.display),
+          total_steps: total,
+          ...(commit ? { commit } : {}),
+        },
+      },
       {
         workflow_data: workflowData,
         metadata: { current_step: done, ...(commit ? { head_commit: commit } : {}) },
         timings: { [step.display]: completed[completed.length - 1].duration },
       },
-      () => buildCheckpointFile({
-        workflowId: this.workflowId(),
-        workflow: ctx.workflow,
-        plan,
-        status: 'Running',
-        currentStepIndex: index + 1,
-        completed: completed.slice(),
-        variables,
-        startTime: progress.startTime,
-      }),
+      () =>
+        buildCheckpointFile({
+          workflowId: this.workflowId(),
+          workflow: ctx.workflow,
+          plan,
+          status: 'Running',
+          currentStepIndex: index + 1,
+          completed: completed.slice(),
+          variables,
+          startTime: progress.startTime,
+        }),
     );
     return checkpointId;
   }
@@ -220,18 +240,32 @@ export class WorkflowRun {
   private async pause(progress: RunProgress, completed: CompletedStep[], index: number): Promise<LoopResult> {
     const { ctx } = this;
     await this.recorder.flush();
-    await this.manager.writeWorkflowCheckpoint(ctx.sessionId, this.checkpointFileName, this.fileContent(progress, completed, 'Interrupted', index));
+    await this.manager.writeWorkflowCheckpoint(
+      ctx.sessionId,
+      this.checkpointFileName,
+      this.fileContent(progress, completed, 'Interrupted', index),
+    );
     await this.manager.pauseSession(ctx.sessionId);
     this.markWorktree('interrupted');
-    ctx.log.message('warning', `Stopped before step ${index + 1} finished. Resume with: prodigy-vscode resume ${ctx.sessionId}`);
+    ctx.log.message(
+      'warning',
+      `Stopped before step ${index + 1} finished. Resume with: prodigy-vscode resume ${ctx.sessionId}`,
+    );
     return { status: 'Paused', error: null };
   }
 
-  private async fail(progress: RunProgress, completed: CompletedStep[], index: number, rawError: string): Promise<LoopResult> {
+  private async fail(
+    progress: RunProgress,
+    completed: CompletedStep[],
+    index: number,
+    rawError: string,
+  ): Promise<LoopResult> {
     const { ctx } = this;
     const error = ctx.masker.mask(rawError);
     const failure = { __error_message: error, __failed_step_index: index, __error_timestamp: rfc3339PlusZero() };
-    await this.recorder.finish({ status: 'Failed', error }, () => this.fileContent(progress, completed, 'Failed', index, failure));
+    await this.recorder.finish({ status: 'Failed', error }, () =>
+      this.fileContent(progress, completed, 'Failed', index, failure),
+    );
     this.markWorktree('failed', error);
     ctx.log.message('error', `Session failed: ${error}`);
     ctx.log.message('info', `Fix the cause, then resume with: prodigy-vscode resume ${ctx.sessionId}`);
@@ -239,7 +273,13 @@ export class WorkflowRun {
   }
 
   /** Prodigy's workflow checkpoint file for the run as it stands. */
-  private fileContent(progress: RunProgress, completed: CompletedStep[], status: 'Completed' | 'Failed' | 'Interrupted', index: number, extra: Variables = {}) {
+  private fileContent(
+    progress: RunProgress,
+    completed: CompletedStep[],
+    status: 'Completed' | 'Failed' | 'Interrupted',
+    index: number,
+    extra: Variables = {},
+  ) {
     return buildCheckpointFile({
       workflowId: this.workflowId(),
       workflow: this.ctx.workflow,
@@ -256,7 +296,8 @@ export class WorkflowRun {
   private nextStep(completed: CompletedStep[]): number {
     const done = completedIndices(completed);
     const { plan } = this;
-    for (let i = 0; i < plan.totalSteps; i++) if (!done.has(i) && !this.skipped.has(Math.floor(i / plan.stepsPerPass))) return i;
+    for (let i = 0; i < plan.totalSteps; i++)
+      if (!done.has(i) && !this.skipped.has(Math.floor(i / plan.stepsPerPass))) return i;
     return plan.totalSteps;
   }
 
@@ -301,10 +342,10 @@ export class WorkflowRun {
           : { resumable: status === 'failed' }),
       });
     } catch (err) {
-      this.ctx.log.message('warning', `Could not update the worktree metadata ${this.worktree.metadataFile}: ${(err as Error).message}`);
+      this.ctx.log.message(
+        'warning',
+        `Could not update the worktree metadata ${this.worktree.metadataFile}: ${(err as Error).message}`,
+      );
     }
   }
 }
-
-
-

@@ -60,9 +60,22 @@ export function workflowLenses(document: vscode.TextDocument, analysis: Analysis
   }
   const lenses: vscode.CodeLens[] = [];
   if (!trusted) {
-    lenses.push(lens({ title: UNTRUSTED_TITLE, command: MANAGE_TRUST_COMMAND, tooltip: 'Workflows run shell commands and Claude; trust this workspace to run them.' }));
+    lenses.push(
+      lens({
+        title: UNTRUSTED_TITLE,
+        command: MANAGE_TRUST_COMMAND,
+        tooltip: 'Workflows run shell commands and Claude; trust this workspace to run them.',
+      }),
+    );
   } else if (document.uri.scheme === 'file') {
-    lenses.push(lens({ title: '▶ Run Workflow', command: RUN_COMMAND, arguments: [document.uri], tooltip: 'Run this workflow as a new Prodigy session' }));
+    lenses.push(
+      lens({
+        title: '▶ Run Workflow',
+        command: RUN_COMMAND,
+        arguments: [document.uri],
+        tooltip: 'Run this workflow as a new Prodigy session',
+      }),
+    );
   }
   const workflow = analysis.workflow;
   const count = workflow.warnings.length;

@@ -11,7 +11,13 @@ export const CHANGE_DEBOUNCE_MS = 300;
 
 export type Analysis =
   | { readonly ok: true; readonly version: number; readonly workflow: Workflow }
-  | { readonly ok: false; readonly version: number; readonly reason: string; readonly line?: number; readonly col?: number };
+  | {
+      readonly ok: false;
+      readonly version: number;
+      readonly reason: string;
+      readonly line?: number;
+      readonly col?: number;
+    };
 
 export class WorkflowDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('prodigy');
@@ -87,10 +93,13 @@ export class WorkflowDiagnostics implements vscode.Disposable {
     try {
       return { ok: true, version, workflow: loadWorkflowText(document.getText(), loaderFileName(document)) };
     } catch (err) {
-      if (err instanceof WorkflowLoadError) return { ok: false, version, reason: err.reason, line: err.line, col: err.col };
+      if (err instanceof WorkflowLoadError)
+        return { ok: false, version, reason: err.reason, line: err.line, col: err.col };
       // Not a problem in the file but in the loader: say so where it can be reported.
       const message = err instanceof Error ? err.message : String(err);
-      this.log.error(`Loading ${document.uri.toString(true)} failed unexpectedly: ${err instanceof Error && err.stack ? err.stack : message}`);
+      this.log.error(
+        `Loading ${document.uri.toString(true)} failed unexpectedly: ${err instanceof Error && err.stack ? err.stack : message}`,
+      );
       return { ok: false, version, reason: `the workflow could not be read (${message})` };
     }
   }
@@ -111,7 +120,11 @@ export function loaderFileName(document: vscode.TextDocument): string {
 
 export function toDiagnostics(document: vscode.TextDocument, analysis: Analysis): vscode.Diagnostic[] {
   if (!analysis.ok) {
-    const d = new vscode.Diagnostic(tokenRange(document, analysis.line ?? 1, analysis.col ?? 1), analysis.reason, vscode.DiagnosticSeverity.Error);
+    const d = new vscode.Diagnostic(
+      tokenRange(document, analysis.line ?? 1, analysis.col ?? 1),
+      analysis.reason,
+      vscode.DiagnosticSeverity.Error,
+    );
     d.source = DIAGNOSTIC_SOURCE;
     return [d];
   }

@@ -10,17 +10,36 @@ export interface PassOptions {
 }
 
 /** `inputs` given as a list, or `map` as glob patterns resolved in `folder`. */
-export function passOptionsFrom(args: { iterations?: number; inputs?: string[]; map?: string[] }, folder: string): PassOptions | undefined {
+export function passOptionsFrom(
+  args: { iterations?: number; inputs?: string[]; map?: string[] },
+  folder: string,
+): PassOptions | undefined {
   if (args.iterations === undefined && args.inputs === undefined && args.map === undefined) return undefined;
   const inputs = [...(args.map?.length ? inputsFromPatterns(args.map, folder) : []), ...(args.inputs ?? [])];
   return { iterations: args.iterations, inputs: inputs.length ? inputs : undefined };
 }
 
 export async function askPassOptions(folder: string): Promise<PassOptions | undefined> {
-  const repeat = { label: '$(sync) Repeat the workflow', description: '-n N', detail: 'Run the steps up to N times, stopping after a round that commits nothing' };
-  const files = { label: '$(files) Once per matching file', description: '--map GLOB', detail: 'Each file matching a pattern is one input: ${ARG} is its name up to the first "-" (specs/65-refactor.md → 65)' };
-  const list = { label: '$(list-unordered) Once per value', description: '--args', detail: 'Type the inputs, separated by commas: ${ARG} takes each in turn' };
-  const mode = await vscode.window.showQuickPick([repeat, files, list], { title: 'Repeat Workflow or Run per Input', placeHolder: 'How should the workflow run?' });
+  const repeat = {
+    label: '$(sync) Repeat the workflow',
+    description: '-n N',
+    detail: 'Run the steps up to N times, stopping after a round that commits nothing',
+  };
+  const files = {
+    label: '$(files) Once per matching file',
+    description: '--map GLOB',
+    detail:
+      'Each file matching a pattern is one input: ${ARG} is its name up to the first "-" (specs/65-refactor.md → 65)',
+  };
+  const list = {
+    label: '$(list-unordered) Once per value',
+    description: '--args',
+    detail: 'Type the inputs, separated by commas: ${ARG} takes each in turn',
+  };
+  const mode = await vscode.window.showQuickPick([repeat, files, list], {
+    title: 'Repeat Workflow or Run per Input',
+    placeHolder: 'How should the workflow run?',
+  });
   if (!mode) return undefined;
   if (mode === repeat) {
     const n = await vscode.window.showInputBox({
@@ -40,7 +59,10 @@ export async function askPassOptions(folder: string): Promise<PassOptions | unde
         if (!v.trim()) return 'A pattern such as specs/*.md';
         try {
           const inputs = inputsFromPatterns([v.trim()], folder);
-          return { message: `${inputs.length} input${inputs.length === 1 ? '' : 's'}: ${inputs.slice(0, 8).join(', ')}${inputs.length > 8 ? ', …' : ''}`, severity: vscode.InputBoxValidationSeverity.Info };
+          return {
+            message: `${inputs.length} input${inputs.length === 1 ? '' : 's'}: ${inputs.slice(0, 8).join(', ')}${inputs.length > 8 ? ', …' : ''}`,
+            severity: vscode.InputBoxValidationSeverity.Info,
+          };
         } catch (err) {
           return errorMessage(err);
         }
@@ -58,5 +80,8 @@ export async function askPassOptions(folder: string): Promise<PassOptions | unde
 }
 
 function splitList(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -2,7 +2,15 @@
 // also takes the answer as an argument, so tests (and keybindings) skip the picker.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { checkpointStepText, displayName, relativeTime, type CheckpointSummary, type SessionManager, type SessionSummary, type SessionStatus } from '../../core';
+import {
+  checkpointStepText,
+  displayName,
+  relativeTime,
+  type CheckpointSummary,
+  type SessionManager,
+  type SessionSummary,
+  type SessionStatus,
+} from '../../core';
 
 const WORKFLOW_GLOB = '**/*.{yml,yaml}';
 const EXCLUDE = '**/{node_modules,.git,dist,out,target,.venv}/**';
@@ -18,26 +26,44 @@ export async function pickWorkflowFile(): Promise<vscode.Uri | undefined> {
     } catch {
       continue;
     }
-    if (!/^\s*(-\s*(claude|shell|write_file)\s*:|commands\s*:|steps\s*:|mode\s*:\s*["']?mapreduce)/m.test(text)) continue;
+    if (!/^\s*(-\s*(claude|shell|write_file)\s*:|commands\s*:|steps\s*:|mode\s*:\s*["']?mapreduce)/m.test(text))
+      continue;
     const name = /^name\s*:\s*["']?([^"'\n]+)/m.exec(text)?.[1]?.trim();
-    candidates.push({ uri, label: path.basename(uri.fsPath), description: [name, vscode.workspace.asRelativePath(uri)].filter(Boolean).join(' · ') });
+    candidates.push({
+      uri,
+      label: path.basename(uri.fsPath),
+      description: [name, vscode.workspace.asRelativePath(uri)].filter(Boolean).join(' · '),
+    });
   }
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage('Prodigy: no workflow files found in this workspace (YAML files with `commands:` or a list of `claude:`/`shell:` steps).');
+    void vscode.window.showInformationMessage(
+      'Prodigy: no workflow files found in this workspace (YAML files with `commands:` or a list of `claude:`/`shell:` steps).',
+    );
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(candidates, { title: 'Run Workflow', placeHolder: 'Pick a workflow file to run', matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(candidates, {
+    title: 'Run Workflow',
+    placeHolder: 'Pick a workflow file to run',
+    matchOnDescription: true,
+  });
   return picked?.uri;
 }
 
-export async function pickSession(manager: SessionManager, statuses: SessionStatus[], title: string, extra?: (s: SessionSummary) => boolean): Promise<SessionSummary | undefined> {
+export async function pickSession(
+  manager: SessionManager,
+  statuses: SessionStatus[],
+  title: string,
+  extra?: (s: SessionSummary) => boolean,
+): Promise<SessionSummary | undefined> {
   const { sessions } = await manager.listSessions({ status: statuses, limit: 200 });
-  const items = sessions.filter((s) => !extra || extra(s)).map((s) => ({
-    label: displayName(s),
-    description: `${s.status} · ${relativeTime(s.updated_at)}`,
-    detail: s.id,
-    summary: s,
-  }));
+  const items = sessions
+    .filter((s) => !extra || extra(s))
+    .map((s) => ({
+      label: displayName(s),
+      description: `${s.status} · ${relativeTime(s.updated_at)}`,
+      detail: s.id,
+      summary: s,
+    }));
   if (items.length === 0) {
     void vscode.window.showInformationMessage(`Prodigy: no sessions to ${title.toLowerCase().replace(/…$/, '')}.`);
     return undefined;
@@ -45,7 +71,10 @@ export async function pickSession(manager: SessionManager, statuses: SessionStat
   return (await vscode.window.showQuickPick(items, { title, matchOnDetail: true }))?.summary;
 }
 
-export async function pickCheckpoint(manager: SessionManager, sessionId: string): Promise<CheckpointSummary | undefined> {
+export async function pickCheckpoint(
+  manager: SessionManager,
+  sessionId: string,
+): Promise<CheckpointSummary | undefined> {
   const { checkpoints } = await manager.listCheckpoints(sessionId);
   const ours = checkpoints.filter((c) => c.kind === 'session').reverse();
   if (ours.length === 0) {
@@ -54,9 +83,16 @@ export async function pickCheckpoint(manager: SessionManager, sessionId: string)
   }
   const items = ours.map((c) => ({
     label: checkpointStepText(c) ?? c.label ?? c.id,
-    description: [c.step_name ?? c.label, c.commit?.slice(0, 7), relativeTime(c.created_at)].filter(Boolean).join(' · '),
+    description: [c.step_name ?? c.label, c.commit?.slice(0, 7), relativeTime(c.created_at)]
+      .filter(Boolean)
+      .join(' · '),
     detail: c.id,
     checkpoint: c,
   }));
-  return (await vscode.window.showQuickPick(items, { title: `Restore Checkpoint of ${sessionId}`, placeHolder: 'Newest first' }))?.checkpoint;
+  return (
+    await vscode.window.showQuickPick(items, {
+      title: `Restore Checkpoint of ${sessionId}`,
+      placeHolder: 'Newest first',
+    })
+  )?.checkpoint;
 }

@@ -10,6 +10,7 @@ export interface FilterArgs {
   text?: string;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take tree nodes, ids or args objects
 export function sessionCommands(services: ExtensionServices): Record<string, (...args: any[]) => unknown> {
   const { tree, log } = services;
   return {
@@ -24,10 +25,16 @@ export function sessionCommands(services: ExtensionServices): Record<string, (..
         return undefined;
       }
       const current = tree.getFilter();
-      const currentStatuses = new Set(Array.isArray(current.status) ? current.status : current.status ? [current.status] : []);
+      const currentStatuses = new Set(
+        Array.isArray(current.status) ? current.status : current.status ? [current.status] : [],
+      );
       const picked = await vscode.window.showQuickPick(
         SESSION_STATUSES.map((s) => ({ label: s, picked: currentStatuses.has(s) })),
-        { canPickMany: true, title: 'Filter Sessions (1/2): statuses to show', placeHolder: 'Pick none to show every status' },
+        {
+          canPickMany: true,
+          title: 'Filter Sessions (1/2): statuses to show',
+          placeHolder: 'Pick none to show every status',
+        },
       );
       if (!picked) return undefined;
       const text = await vscode.window.showInputBox({
@@ -36,12 +43,16 @@ export function sessionCommands(services: ExtensionServices): Record<string, (..
         value: current.text ?? '',
       });
       if (text === undefined) return undefined;
-      tree.setFilter({ status: picked.length ? picked.map((p) => p.label as SessionStatus) : undefined, text: text || undefined });
+      tree.setFilter({
+        status: picked.length ? picked.map((p) => p.label as SessionStatus) : undefined,
+        text: text || undefined,
+      });
       return undefined;
     },
 
     'prodigy.openSessionFile': async (node?: SessionNode | UnreadableNode) => {
-      const file = node instanceof SessionNode ? node.summary.file : node instanceof UnreadableNode ? node.file.file : undefined;
+      const file =
+        node instanceof SessionNode ? node.summary.file : node instanceof UnreadableNode ? node.file.file : undefined;
       if (!file) return;
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
       await vscode.window.showTextDocument(doc, { preview: true });
@@ -60,7 +71,12 @@ export function sessionCommands(services: ExtensionServices): Record<string, (..
       if (!args?.confirm) {
         const choice = await vscode.window.showWarningMessage(
           `Move ${listing.unreadable.length} unreadable session file(s) to ${services.manager().paths.quarantineDir}?`,
-          { modal: true, detail: listing.unreadable.map((u) => `${u.name}: ${u.reason}`).join('\n') + '\n\nNothing is deleted; the files can be moved back.' },
+          {
+            modal: true,
+            detail:
+              listing.unreadable.map((u) => `${u.name}: ${u.reason}`).join('\n') +
+              '\n\nNothing is deleted; the files can be moved back.',
+          },
           'Move Aside',
         );
         if (choice !== 'Move Aside') return undefined;
@@ -71,9 +87,14 @@ export function sessionCommands(services: ExtensionServices): Record<string, (..
         for (const s of result.skipped) log.warn(`Left ${s.file}: ${s.reason}`);
         if (result.moved.length) {
           const reveal = 'Reveal Folder';
-          void vscode.window.showInformationMessage(`Prodigy: moved ${result.moved.length} unreadable file(s) to ${result.folder}.`, reveal).then((c) => {
-            if (c === reveal) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.folder));
-          });
+          void vscode.window
+            .showInformationMessage(
+              `Prodigy: moved ${result.moved.length} unreadable file(s) to ${result.folder}.`,
+              reveal,
+            )
+            .then((c) => {
+              if (c === reveal) void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.folder));
+            });
         }
         tree.refresh();
         return result;

@@ -14,7 +14,12 @@ export function gitFileUri(cwd: string, ref: string, file: string): vscode.Uri {
  * One row of a multi-file diff (`vscode.changes`) between two commits: a side the file does not
  * exist on is left out, so the editor shows it as added or deleted rather than as an empty file.
  */
-export function changeRow(cwd: string, file: { status: string; path: string; oldPath?: string }, before: string, after: string): [vscode.Uri, vscode.Uri | undefined, vscode.Uri | undefined] {
+export function changeRow(
+  cwd: string,
+  file: { status: string; path: string; oldPath?: string },
+  before: string,
+  after: string,
+): [vscode.Uri, vscode.Uri | undefined, vscode.Uri | undefined] {
   return [
     vscode.Uri.file(path.join(cwd, file.path)),
     file.status === 'A' ? undefined : gitFileUri(cwd, before, file.oldPath ?? file.path),

@@ -25,11 +25,15 @@ export class SessionLogDocuments implements vscode.TextDocumentContentProvider, 
   private readonly disposables: vscode.Disposable[] = [];
   private watcher: vscode.FileSystemWatcher | undefined;
 
-  constructor(private readonly manager: () => SessionManager, runs: RunController) {
+  constructor(
+    private readonly manager: () => SessionManager,
+    runs: RunController,
+  ) {
     this.disposables.push(
       this.changed,
       runs.onEngineEvent((e) => {
-        if (e.sessionId && (e.type === 'output' || e.type === 'message' || e.type === 'session-finished')) this.touch(e.sessionId);
+        if (e.sessionId && (e.type === 'output' || e.type === 'message' || e.type === 'session-finished'))
+          this.touch(e.sessionId);
       }),
     );
   }

@@ -10,12 +10,19 @@ const OFFERED_KEY = 'prodigy.offeredInterruptedRuns';
 const RECENT_MS = 24 * 60 * 60 * 1000;
 const REMEMBERED = 200;
 
-export function offerInterruptedRuns(onDidListSessions: vscode.Event<SessionNode[]>, state: vscode.Memento): vscode.Disposable {
+export function offerInterruptedRuns(
+  onDidListSessions: vscode.Event<SessionNode[]>,
+  state: vscode.Memento,
+): vscode.Disposable {
   return onDidListSessions((nodes) => {
     if (!vscode.workspace.isTrusted) return;
     const offered = new Set(state.get<string[]>(OFFERED_KEY, []));
     const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    const found = nodes.filter((n) => n.interrupted && !offered.has(n.summary.id) && isRecent(n.summary) && inFolders(n.summary, folders)).map((n) => n.summary);
+    const found = nodes
+      .filter(
+        (n) => n.interrupted && !offered.has(n.summary.id) && isRecent(n.summary) && inFolders(n.summary, folders),
+      )
+      .map((n) => n.summary);
     if (found.length === 0) return;
     void state.update(OFFERED_KEY, [...offered, ...found.map((s) => s.id)].slice(-REMEMBERED));
     void offer(found);
@@ -30,7 +37,8 @@ async function offer(found: SessionSummary[]): Promise<void> {
       ? `Prodigy: "${displayName(found[0])}" stopped at ${progressText(found[0])} without finishing (its window or process closed). Resume it where it stopped?`
       : `Prodigy: ${found.length} runs stopped without finishing (their window or process closed): ${found.map(displayName).join(', ')}.`;
   const choice = await vscode.window.showInformationMessage(text, resume, show);
-  if (choice === resume) await vscode.commands.executeCommand('prodigy.resumeSession', found.length === 1 ? found[0].id : undefined);
+  if (choice === resume)
+    await vscode.commands.executeCommand('prodigy.resumeSession', found.length === 1 ? found[0].id : undefined);
   else if (choice === show) await vscode.commands.executeCommand('prodigy.revealSession', found[0].id);
 }
 

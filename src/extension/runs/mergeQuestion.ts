@@ -3,7 +3,12 @@ import * as vscode from 'vscode';
 
 export type MergeAnswer = 'merge' | 'keep' | 'discard';
 
-export async function askMerge(q: { sessionId: string; branch: string; target: string; commits: number }): Promise<MergeAnswer> {
+export async function askMerge(q: {
+  sessionId: string;
+  branch: string;
+  target: string;
+  commits: number;
+}): Promise<MergeAnswer> {
   const merge = 'Merge';
   const keep = 'Keep Branch';
   const discard = 'Discard';

@@ -88,7 +88,12 @@ export class RunController implements vscode.Disposable {
 
   async run(file: string, folder: string, request: RunRequest = {}): Promise<RunOutcome | undefined> {
     const workflow = loadWorkflowFile(file);
-    if (!this.claudeAvailable(workflow.steps.some((s) => s.kind === 'claude' || s.on_failure?.handlers.some((h) => h.kind === 'claude')))) return undefined;
+    if (
+      !this.claudeAvailable(
+        workflow.steps.some((s) => s.kind === 'claude' || s.on_failure?.handlers.some((h) => h.kind === 'claude')),
+      )
+    )
+      return undefined;
     const title = `Prodigy: ${workflow.name || path.basename(file)}`;
     return this.track(title, request, (listener, signal, confirmMerge) =>
       runWorkflow({
@@ -126,8 +131,19 @@ export class RunController implements vscode.Disposable {
   /** Runs a MapReduce session's failed items again. */
   async retryFailedItems(sessionId: string, request: RunRequest = {}): Promise<RunOutcome | undefined> {
     if (this.runs.has(sessionId)) throw new Error(`Session ${sessionId} is already running in this window`);
-    return this.track(`Prodigy: retrying failed items of ${await this.nameOf(sessionId)}`, request, (listener, signal, confirmMerge) =>
-      retryDeadLetters({ manager: this.manager(), sessionId, claude: this.settings().claude, merge: this.settings().merge, confirmMerge, listener, signal }),
+    return this.track(
+      `Prodigy: retrying failed items of ${await this.nameOf(sessionId)}`,
+      request,
+      (listener, signal, confirmMerge) =>
+        retryDeadLetters({
+          manager: this.manager(),
+          sessionId,
+          claude: this.settings().claude,
+          merge: this.settings().merge,
+          confirmMerge,
+          listener,
+          signal,
+        }),
     );
   }
 
@@ -135,7 +151,11 @@ export class RunController implements vscode.Disposable {
   private async nameOf(sessionId: string): Promise<string> {
     try {
       const s = await this.manager().getSession(sessionId);
-      return s.workflow_data?.workflow_name || (typeof s.metadata.workflow_name === 'string' ? s.metadata.workflow_name : '') || sessionId;
+      return (
+        s.workflow_data?.workflow_name ||
+        (typeof s.metadata.workflow_name === 'string' ? s.metadata.workflow_name : '') ||
+        sessionId
+      );
     } catch {
       return sessionId;
     }
@@ -168,8 +188,13 @@ export class RunController implements vscode.Disposable {
     if (maybe) return true; // a resume may have only shell steps left; the engine reports it if not
     const open = 'Open Setting';
     void vscode.window
-      .showErrorMessage(`Prodigy: the Claude CLI \`${command}\` was not found. Install Claude Code, or set \`prodigy.claude.command\` to its path.`, open)
-      .then((c) => c === open && vscode.commands.executeCommand('workbench.action.openSettings', 'prodigy.claude.command'));
+      .showErrorMessage(
+        `Prodigy: the Claude CLI \`${command}\` was not found. Install Claude Code, or set \`prodigy.claude.command\` to its path.`,
+        open,
+      )
+      .then(
+        (c) => c === open && vscode.commands.executeCommand('workbench.action.openSettings', 'prodigy.claude.command'),
+      );
     return false;
   }
 
@@ -179,7 +204,13 @@ export class RunController implements vscode.Disposable {
     start: (
       listener: (e: EngineEvent) => void,
       signal: AbortSignal,
-      confirmMerge: (q: { sessionId: string; branch: string; target: string; repo: string; commits: number }) => Promise<MergeDecision>,
+      confirmMerge: (q: {
+        sessionId: string;
+        branch: string;
+        target: string;
+        repo: string;
+        commits: number;
+      }) => Promise<MergeDecision>,
     ) => Promise<RunOutcome>,
   ): Promise<RunOutcome> {
     const abort = new AbortController();
@@ -188,7 +219,15 @@ export class RunController implements vscode.Disposable {
     const listener = (e: EngineEvent) => {
       this.onEvent(e);
       if (e.type === 'session-created') {
-        current = { sessionId: e.sessionId, workflowName: e.workflowName, step: 0, total: e.totalSteps, display: '', startedAt: Date.now(), abort };
+        current = {
+          sessionId: e.sessionId,
+          workflowName: e.workflowName,
+          step: 0,
+          total: e.totalSteps,
+          display: '',
+          startedAt: Date.now(),
+          abort,
+        };
         this.runs.set(e.sessionId, current);
         this.lastSessionId = e.sessionId;
         this.changed.fire();
@@ -221,11 +260,14 @@ export class RunController implements vscode.Disposable {
       const outcome =
         request.progress === false
           ? await execute()
-          : await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
-              token.onCancellationRequested(() => abort.abort());
-              report = (message, increment) => progress.report({ message, increment });
-              return execute();
-            });
+          : await vscode.window.withProgress(
+              { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+              (progress, token) => {
+                token.onCancellationRequested(() => abort.abort());
+                report = (message, increment) => progress.report({ message, increment });
+                return execute();
+              },
+            );
       await this.afterRun(outcome);
       return outcome;
     } finally {
@@ -239,27 +281,37 @@ export class RunController implements vscode.Disposable {
   private async afterRun(outcome: RunOutcome): Promise<void> {
     const id = outcome.sessionId;
     // The user already chose Discard in the merge question (or passed it): no second confirmation.
-    if (this.discardAfterRun.delete(id)) await vscode.commands.executeCommand('prodigy.discardSessionWork', id, { confirm: true });
+    if (this.discardAfterRun.delete(id))
+      await vscode.commands.executeCommand('prodigy.discardSessionWork', id, { confirm: true });
     const show = 'Show Log';
     const reveal = (choice: string | undefined) => {
       if (choice === show) void vscode.commands.executeCommand('prodigy.showSessionLog', id);
     };
     if (outcome.status === 'Failed') {
       const resume = 'Resume';
-      void vscode.window.showErrorMessage(`Prodigy: session ${id} failed: ${firstLine(outcome.error)}`, show, resume).then((c) => {
-        if (c === resume) void vscode.commands.executeCommand('prodigy.resumeSession', { sessionId: id });
-        else reveal(c);
-      });
+      void vscode.window
+        .showErrorMessage(`Prodigy: session ${id} failed: ${firstLine(outcome.error)}`, show, resume)
+        .then((c) => {
+          if (c === resume) void vscode.commands.executeCommand('prodigy.resumeSession', { sessionId: id });
+          else reveal(c);
+        });
     } else if (outcome.status === 'Paused') {
       const resume = 'Resume';
-      void vscode.window.showInformationMessage(`Prodigy: session ${id} stopped; it is Paused and can be resumed.`, resume, show).then((c) => {
-        if (c === resume) void vscode.commands.executeCommand('prodigy.resumeSession', { sessionId: id });
-        else reveal(c);
-      });
+      void vscode.window
+        .showInformationMessage(`Prodigy: session ${id} stopped; it is Paused and can be resumed.`, resume, show)
+        .then((c) => {
+          if (c === resume) void vscode.commands.executeCommand('prodigy.resumeSession', { sessionId: id });
+          else reveal(c);
+        });
     } else if (outcome.merge?.status === 'conflict' || outcome.merge?.status === 'failed') {
       void vscode.window.showWarningMessage(`Prodigy: ${outcome.merge.message}`, show).then(reveal);
     } else {
-      void vscode.window.showInformationMessage(`Prodigy: session ${id} completed${outcome.merge?.status === 'merged' ? ' and merged' : ''}.`, show).then(reveal);
+      void vscode.window
+        .showInformationMessage(
+          `Prodigy: session ${id} completed${outcome.merge?.status === 'merged' ? ' and merged' : ''}.`,
+          show,
+        )
+        .then(reveal);
     }
   }
 
@@ -297,4 +349,3 @@ function shorten(text: string, max = 70): string {
 function firstLine(text: string | null): string {
   return (text ?? '').split('\n')[0];
 }
-

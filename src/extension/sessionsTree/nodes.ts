@@ -1,8 +1,26 @@
 // One class per kind of row. Ids are stable across refreshes so expansion and
 // selection survive, and `reveal` can find a session by id.
 import * as vscode from 'vscode';
-import { checkpointStepText, displayName, progressText, relativeTime, type CheckpointSummary, type DeadLetteredItem, type SessionSummary, type UnreadableFile } from '../../core';
-import { AGENT_CONTEXT, DLQ_CONTEXT, LOAD_MORE_CONTEXT, MESSAGE_CONTEXT, UNREADABLE_CONTEXT, checkpointContextValue, sessionContextValue, type Liveness } from './contextValues';
+import {
+  checkpointStepText,
+  displayName,
+  progressText,
+  relativeTime,
+  type CheckpointSummary,
+  type DeadLetteredItem,
+  type SessionSummary,
+  type UnreadableFile,
+} from '../../core';
+import {
+  AGENT_CONTEXT,
+  DLQ_CONTEXT,
+  LOAD_MORE_CONTEXT,
+  MESSAGE_CONTEXT,
+  UNREADABLE_CONTEXT,
+  checkpointContextValue,
+  sessionContextValue,
+  type Liveness,
+} from './contextValues';
 
 export type { Liveness };
 import { statusIcon } from './icons';
@@ -28,9 +46,17 @@ export class SessionNode {
     const item = new vscode.TreeItem(displayName(s), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     const progress = progressText(s);
-    const status = this.interrupted ? 'Interrupted' : this.liveness === 'elsewhere' && s.status === 'Running' ? 'Running (another process)' : s.status;
-    item.description = [status, progress !== '-' ? progress : undefined, relativeTime(s.updated_at)].filter(Boolean).join(' · ');
-    item.iconPath = this.interrupted ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.orange')) : statusIcon(s.status);
+    const status = this.interrupted
+      ? 'Interrupted'
+      : this.liveness === 'elsewhere' && s.status === 'Running'
+        ? 'Running (another process)'
+        : s.status;
+    item.description = [status, progress !== '-' ? progress : undefined, relativeTime(s.updated_at)]
+      .filter(Boolean)
+      .join(' · ');
+    item.iconPath = this.interrupted
+      ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.orange'))
+      : statusIcon(s.status);
     item.contextValue = sessionContextValue(s, this.liveness);
     item.resourceUri = undefined;
     item.accessibilityInformation = { label: `${displayName(s)}, ${item.description}` };
@@ -44,7 +70,11 @@ export class SessionNode {
 
 export class CheckpointNode {
   readonly kind = 'checkpoint';
-  constructor(readonly parent: SessionNode, readonly checkpoint: CheckpointSummary, readonly ordinal: number) {}
+  constructor(
+    readonly parent: SessionNode,
+    readonly checkpoint: CheckpointSummary,
+    readonly ordinal: number,
+  ) {}
 
   get id(): string {
     return `checkpoint:${this.parent.summary.id}:${this.checkpoint.id}`;
@@ -54,14 +84,26 @@ export class CheckpointNode {
     const c = this.checkpoint;
     const stepText = checkpointStepText(c);
     const step = stepText ? stepText[0].toUpperCase() + stepText.slice(1) : `Checkpoint ${this.ordinal}`;
-    const label = c.step_name ? `${step}: ${c.step_name}` : c.label && c.kind === 'session' ? `${step}: ${c.label}` : step;
+    const label = c.step_name
+      ? `${step}: ${c.step_name}`
+      : c.label && c.kind === 'session'
+        ? `${step}: ${c.label}`
+        : step;
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
-    item.description = [c.superseded ? 'undone' : undefined, c.kind === 'workflow-file' ? `prodigy checkpoint · ${c.status}` : undefined, c.commit?.slice(0, 7), relativeTime(c.created_at)]
+    item.description = [
+      c.superseded ? 'undone' : undefined,
+      c.kind === 'workflow-file' ? `prodigy checkpoint · ${c.status}` : undefined,
+      c.commit?.slice(0, 7),
+      relativeTime(c.created_at),
+    ]
       .filter(Boolean)
       .join(' · ');
     // Dimmed: from the timeline a restore left (still restorable).
-    item.iconPath = new vscode.ThemeIcon(c.kind === 'workflow-file' ? 'file-code' : 'bookmark', c.superseded ? new vscode.ThemeColor('disabledForeground') : undefined);
+    item.iconPath = new vscode.ThemeIcon(
+      c.kind === 'workflow-file' ? 'file-code' : 'bookmark',
+      c.superseded ? new vscode.ThemeColor('disabledForeground') : undefined,
+    );
     item.contextValue = checkpointContextValue(c);
     return item;
   }
@@ -74,7 +116,11 @@ export class CheckpointNode {
 /** A MapReduce agent running now. */
 export class AgentNode {
   readonly kind = 'agent';
-  constructor(readonly parent: SessionNode, readonly itemId: string, readonly agentId: string) {}
+  constructor(
+    readonly parent: SessionNode,
+    readonly itemId: string,
+    readonly agentId: string,
+  ) {}
 
   get id(): string {
     return `agent:${this.parent.summary.id}:${this.itemId}`;
@@ -100,7 +146,10 @@ export class AgentNode {
 /** A MapReduce work item that failed: in the dead-letter queue until a retry succeeds. */
 export class DeadLetterNode {
   readonly kind = 'deadLetter';
-  constructor(readonly parent: SessionNode, readonly item: DeadLetteredItem) {}
+  constructor(
+    readonly parent: SessionNode,
+    readonly item: DeadLetteredItem,
+  ) {}
 
   get id(): string {
     return `dlq:${this.parent.summary.id}:${this.item.item_id}`;
@@ -126,7 +175,8 @@ export class DeadLetterNode {
     md.appendMarkdown(`**${this.item.item_id}** failed ${this.item.failure_count} time(s)\n\n`);
     md.appendCodeblock(JSON.stringify(this.item.item_data, null, 2).slice(0, 1000), 'json');
     md.appendText(`\n${this.lastFailure?.error_message ?? ''}\n\n`);
-    if (this.item.worktree_artifacts?.branch_name) md.appendText(`Its work is kept on branch ${this.item.worktree_artifacts.branch_name}.\n\n`);
+    if (this.item.worktree_artifacts?.branch_name)
+      md.appendText(`Its work is kept on branch ${this.item.worktree_artifacts.branch_name}.\n\n`);
     md.appendMarkdown('*Retry Failed Items* on the session runs it again.');
     return md;
   }
@@ -162,7 +212,10 @@ export class UnreadableNode {
 export class LoadMoreNode {
   readonly kind = 'loadMore';
   readonly id = 'loadMore';
-  constructor(readonly shown: number, readonly total: number) {}
+  constructor(
+    readonly shown: number,
+    readonly total: number,
+  ) {}
 
   toTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem('Load more…', vscode.TreeItemCollapsibleState.None);
@@ -181,7 +234,12 @@ export class LoadMoreNode {
 
 export class MessageNode {
   readonly kind = 'message';
-  constructor(readonly id: string, readonly text: string, readonly icon = 'info', readonly command?: vscode.Command) {}
+  constructor(
+    readonly id: string,
+    readonly text: string,
+    readonly icon = 'info',
+    readonly command?: vscode.Command,
+  ) {}
 
   toTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.text, vscode.TreeItemCollapsibleState.None);
@@ -197,4 +255,5 @@ export class MessageNode {
   }
 }
 
-export type TreeNode = SessionNode | CheckpointNode | AgentNode | DeadLetterNode | UnreadableNode | LoadMoreNode | MessageNode;
+export type TreeNode =
+  SessionNode | CheckpointNode | AgentNode | DeadLetterNode | UnreadableNode | LoadMoreNode | MessageNode;

@@ -2,9 +2,26 @@
 // events (our own writes, and other processes' writes found by a rescan) and update only
 // the affected row. The root is paged so 10,000 sessions render as fast as 50.
 import * as vscode from 'vscode';
-import { errorMessage, listDeadLetters, type SessionChange, type SessionFilter, type SessionManager, type SessionSummary } from '../../core';
+import {
+  errorMessage,
+  listDeadLetters,
+  type SessionChange,
+  type SessionFilter,
+  type SessionManager,
+  type SessionSummary,
+} from '../../core';
 import { ContextKeys, setContext } from '../contextKeys';
-import { AgentNode, CheckpointNode, DeadLetterNode, LoadMoreNode, MessageNode, SessionNode, UnreadableNode, type Liveness, type TreeNode } from './nodes';
+import {
+  AgentNode,
+  CheckpointNode,
+  DeadLetterNode,
+  LoadMoreNode,
+  MessageNode,
+  SessionNode,
+  UnreadableNode,
+  type Liveness,
+  type TreeNode,
+} from './nodes';
 
 export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
@@ -22,7 +39,11 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   /** How many root listings this provider has made (activation must make none). */
   listings = 0;
 
-  constructor(private manager: SessionManager, private pageSize: number, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private manager: SessionManager,
+    private pageSize: number,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.limit = pageSize;
     this.subscribe();
   }
@@ -119,7 +140,9 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
-    return node instanceof CheckpointNode || node instanceof AgentNode || node instanceof DeadLetterNode ? node.parent : undefined;
+    return node instanceof CheckpointNode || node instanceof AgentNode || node instanceof DeadLetterNode
+      ? node.parent
+      : undefined;
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
@@ -135,7 +158,14 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
       const listing = await this.manager.listSessions({ ...this.filter, limit: this.limit });
       const children: TreeNode[] = [];
       if (!vscode.workspace.isTrusted) {
-        children.push(new MessageNode('message:untrusted', 'Restricted Mode: sessions can be viewed; workflows do not run', 'shield', { command: 'workbench.trust.manage', title: 'Manage Workspace Trust' }));
+        children.push(
+          new MessageNode(
+            'message:untrusted',
+            'Restricted Mode: sessions can be viewed; workflows do not run',
+            'shield',
+            { command: 'workbench.trust.manage', title: 'Manage Workspace Trust' },
+          ),
+        );
       }
       const shown = new Set<string>();
       for (const summary of listing.sessions) {
@@ -148,13 +178,17 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
       }
       this.shownIds = shown;
       for (const u of listing.unreadable) children.push(new UnreadableNode(u));
-      if (listing.total > listing.sessions.length) children.push(new LoadMoreNode(listing.sessions.length, listing.total));
+      if (listing.total > listing.sessions.length)
+        children.push(new LoadMoreNode(listing.sessions.length, listing.total));
       const filtered = Boolean(this.filter.text || this.filter.status || this.filter.type);
-      if (filtered && listing.total === 0) children.push(new MessageNode('message:noMatch', 'No sessions match the filter', 'filter'));
+      if (filtered && listing.total === 0)
+        children.push(new MessageNode('message:noMatch', 'No sessions match the filter', 'filter'));
       setContext(ContextKeys.storeError, false);
       setContext(ContextKeys.hasSessions, listing.total > 0 || listing.unreadable.length > 0 || filtered);
       setContext(ContextKeys.hasUnreadable, listing.unreadable.length > 0);
-      this.log.debug(`Listed ${listing.sessions.length} of ${listing.total} sessions in ${(performance.now() - started).toFixed(1)} ms`);
+      this.log.debug(
+        `Listed ${listing.sessions.length} of ${listing.total} sessions in ${(performance.now() - started).toFixed(1)} ms`,
+      );
       this.listed.fire(children.filter((c): c is SessionNode => c instanceof SessionNode));
       return children;
     } catch (err) {
@@ -172,19 +206,35 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
       const children: TreeNode[] = [];
       if (node.summary.session_type === 'MapReduce') {
         // A job's agents running now (this window's runs), then its failed items, then checkpoints.
-        for (const [itemId, agentId] of this.runningAgents(node.summary.id)) children.push(new AgentNode(node, itemId, agentId));
+        for (const [itemId, agentId] of this.runningAgents(node.summary.id))
+          children.push(new AgentNode(node, itemId, agentId));
         try {
-          for (const d of await listDeadLetters(this.manager, node.summary.id)) children.push(new DeadLetterNode(node, d));
+          for (const d of await listDeadLetters(this.manager, node.summary.id))
+            children.push(new DeadLetterNode(node, d));
         } catch (err) {
-          children.push(new MessageNode(`message:${node.summary.id}:dlq`, `Could not read the dead-letter queue: ${errorMessage(err)}`, 'warning'));
+          children.push(
+            new MessageNode(
+              `message:${node.summary.id}:dlq`,
+              `Could not read the dead-letter queue: ${errorMessage(err)}`,
+              'warning',
+            ),
+          );
         }
       }
       children.push(...checkpoints.map((c, i) => new CheckpointNode(node, c, i + 1)));
-      for (const u of unreadable) children.push(new MessageNode(`message:${node.summary.id}:${u.name}`, `${u.name}: ${u.reason}`, 'warning'));
-      if (children.length === 0) children.push(new MessageNode(`message:${node.summary.id}:none`, 'No checkpoints yet', 'circle-outline'));
+      for (const u of unreadable)
+        children.push(new MessageNode(`message:${node.summary.id}:${u.name}`, `${u.name}: ${u.reason}`, 'warning'));
+      if (children.length === 0)
+        children.push(new MessageNode(`message:${node.summary.id}:none`, 'No checkpoints yet', 'circle-outline'));
       return children;
     } catch (err) {
-      return [new MessageNode(`message:${node.summary.id}:error`, `Could not read checkpoints: ${errorMessage(err)}`, 'warning')];
+      return [
+        new MessageNode(
+          `message:${node.summary.id}:error`,
+          `Could not read checkpoints: ${errorMessage(err)}`,
+          'warning',
+        ),
+      ];
     }
   }
 

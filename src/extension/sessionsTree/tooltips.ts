@@ -30,7 +30,9 @@ export function sessionTooltip(s: SessionSummary, interrupted = false): vscode.M
     md.appendMarkdown('  \n');
   }
   if (interrupted) {
-    md.appendMarkdown('\n---\n\n$(debug-disconnect) The process running this session is gone (a crash or a closed window). Nothing is lost: resume it where it stopped.\n');
+    md.appendMarkdown(
+      '\n---\n\n$(debug-disconnect) The process running this session is gone (a crash or a closed window). Nothing is lost: resume it where it stopped.\n',
+    );
   }
   if (s.error) {
     md.appendMarkdown('\n---\n\n$(error) ');
@@ -58,7 +60,10 @@ export function checkpointTooltip(c: CheckpointSummary): vscode.MarkdownString {
     md.appendText(v);
     md.appendMarkdown('  \n');
   }
-  if (c.superseded) md.appendMarkdown('\n*Undone: a restore went back past this checkpoint, and the steps after it ran again (or will, on resume). It can still be restored.*');
+  if (c.superseded)
+    md.appendMarkdown(
+      '\n*Undone: a restore went back past this checkpoint, and the steps after it ran again (or will, on resume). It can still be restored.*',
+    );
   if (c.kind === 'workflow-file') md.appendMarkdown('\n*Written by the `prodigy` CLI; `prodigy resume` reads it.*');
   return md;
 }

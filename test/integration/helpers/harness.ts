@@ -81,7 +81,9 @@ export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeout
       last = err;
     }
     if (Date.now() - started > timeoutMs) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message ?? last})` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message ?? last})` : ''}`,
+      );
     }
     await sleep(25);
   }
@@ -101,7 +103,10 @@ export async function setSetting(key: string, value: unknown): Promise<() => Pro
 export async function useHome(a: ProdigyExtensionApi, home: string): Promise<() => Promise<void>> {
   const before = a.services.manager();
   const restore = await setSetting('home', home);
-  await waitFor(`the extension to use ${home}`, () => a.services.manager() !== before && a.services.manager().home === home);
+  await waitFor(
+    `the extension to use ${home}`,
+    () => a.services.manager() !== before && a.services.manager().home === home,
+  );
   return async () => {
     const current = a.services.manager();
     await restore();
@@ -139,18 +144,26 @@ export class MessageRecorder implements vscode.Disposable {
     for (const [method, level] of Object.entries(MessageRecorder.METHODS)) {
       this.saved[method] = w[method];
       w[method] = (text: string, ...rest: unknown[]) => {
-        const options = rest.length && rest[0] && typeof rest[0] === 'object' && !('title' in (rest[0] as object)) ? (rest.shift() as vscode.MessageOptions) : undefined;
+        const options =
+          rest.length && rest[0] && typeof rest[0] === 'object' && !('title' in (rest[0] as object))
+            ? (rest.shift() as vscode.MessageOptions)
+            : undefined;
         const items = rest.map((i) => (typeof i === 'string' ? i : (i as vscode.MessageItem).title));
         const m: ShownMessage = { level, text, items, modal: Boolean(options?.modal) };
         this.messages.push(m);
         return Promise.resolve(this.answer(m)).then((choice) => {
-          if (choice !== undefined && !items.includes(choice)) throw new Error(`test answered "${choice}" but the message offers ${JSON.stringify(items)}: ${text}`);
+          if (choice !== undefined && !items.includes(choice))
+            throw new Error(`test answered "${choice}" but the message offers ${JSON.stringify(items)}: ${text}`);
           // The extension gets the item it passed (a string here: it offers string buttons).
           return choice;
         });
       };
     }
-    assert.strictEqual(vscode.window.showInformationMessage, w.showInformationMessage, 'could not replace vscode.window.showInformationMessage');
+    assert.strictEqual(
+      vscode.window.showInformationMessage,
+      w.showInformationMessage,
+      'could not replace vscode.window.showInformationMessage',
+    );
   }
 
   find(level: MessageLevel, pattern: RegExp): ShownMessage | undefined {
@@ -174,11 +187,17 @@ export function readRecord(home: string, id: string): any {
 
 export function sessionIdsOnDisk(home: string): string[] {
   const dir = path.join(home, 'sessions');
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).sort() : [];
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((n) => n.endsWith('.json'))
+        .map((n) => n.slice(0, -5))
+        .sort()
+    : [];
 }
 
 export function label(item: vscode.TreeItem): string {
-  return typeof item.label === 'string' ? item.label : item.label?.label ?? '';
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
 }
 
 /** The root rows VS Code would get now, with their tree items. */
@@ -193,7 +212,11 @@ export async function sessionRow(a: ProdigyExtensionApi, id: string): Promise<vs
 }
 
 /** Resolves with the next onDidChangeTreeData payload (undefined = the root was re-listed). */
-export function nextTreeChange(a: ProdigyExtensionApi, accept: (node: TreeNode | undefined) => boolean = () => true, timeoutMs = 10_000): Promise<TreeNode | undefined> {
+export function nextTreeChange(
+  a: ProdigyExtensionApi,
+  accept: (node: TreeNode | undefined) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<TreeNode | undefined> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       sub.dispose();

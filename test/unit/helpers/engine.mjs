@@ -95,7 +95,11 @@ export function engineEnv(t, { repoName = 'repo', git: withGit = true } = {}) {
     /** Every fake-claude call so far: [{prompt, cwd, automation, argv}]. */
     claudeCalls() {
       if (!fs.existsSync(claudeLog)) return [];
-      return fs.readFileSync(claudeLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      return fs
+        .readFileSync(claudeLog, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
     },
 
     /** Where a worktree run's worktree must be: H/worktrees/{repo}/{id}. */
@@ -142,7 +146,15 @@ export function filesContaining(dir, needle) {
 /** The text of the outcome's events of one type (output lines, messages). */
 export function eventText(outcome) {
   return outcome.events
-    .map((e) => (e.type === 'output' ? e.line : e.type === 'message' ? e.text : e.type === 'session-finished' ? e.error ?? '' : ''))
+    .map((e) =>
+      e.type === 'output'
+        ? e.line
+        : e.type === 'message'
+          ? e.text
+          : e.type === 'session-finished'
+            ? (e.error ?? '')
+            : '',
+    )
     .join('\n');
 }
 

@@ -125,10 +125,11 @@ export function listTree(dir) {
   return out.sort();
 }
 
-
 /** Starts the worker (helpers/worker.mjs) with `args`; tracked so the test kills it on exit. */
 export function spawnWorker(h, args) {
-  const child = spawn(process.execPath, [WORKER, JSON.stringify({ home: h.home, ...args })], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [WORKER, JSON.stringify({ home: h.home, ...args })], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   h.track(child);
   child.stdoutText = '';
   child.stderrText = '';
@@ -150,7 +151,9 @@ export function waitForLine(child, line) {
       }
     };
     child.stdout.on('data', check);
-    child.exited.then(({ code, signal }) => reject(new Error(`worker exited (${code ?? signal}) before "${line}": ${child.stderrText}`)));
+    child.exited.then(({ code, signal }) =>
+      reject(new Error(`worker exited (${code ?? signal}) before "${line}": ${child.stderrText}`)),
+    );
     check();
   });
 }

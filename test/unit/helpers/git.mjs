@@ -10,15 +10,30 @@ import * as path from 'node:path';
  */
 export function hermeticGit({ before, after }) {
   const saved = {};
-  const names = ['HOME', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_NOSYSTEM', 'XDG_CONFIG_HOME', 'EMAIL',
-    'GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL', 'GIT_DIR', 'GIT_WORK_TREE'];
+  const names = [
+    'HOME',
+    'GIT_CONFIG_GLOBAL',
+    'GIT_CONFIG_NOSYSTEM',
+    'XDG_CONFIG_HOME',
+    'EMAIL',
+    'GIT_AUTHOR_NAME',
+    'GIT_AUTHOR_EMAIL',
+    'GIT_COMMITTER_NAME',
+    'GIT_COMMITTER_EMAIL',
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+  ];
   let home;
   before(() => {
     home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'prodigy-git-home-')));
     for (const n of names) saved[n] = process.env[n];
     for (const n of names) delete process.env[n];
     fs.writeFileSync(path.join(home, '.gitconfig'), '');
-    Object.assign(process.env, { HOME: home, GIT_CONFIG_GLOBAL: path.join(home, '.gitconfig'), GIT_CONFIG_NOSYSTEM: '1' });
+    Object.assign(process.env, {
+      HOME: home,
+      GIT_CONFIG_GLOBAL: path.join(home, '.gitconfig'),
+      GIT_CONFIG_NOSYSTEM: '1',
+    });
   });
   after(() => {
     for (const n of names) {
