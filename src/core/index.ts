@@ -47,13 +47,7 @@ export { LegacySessionState } from './model/legacySession';
 export * from './errors';
 export type * from './workflow/model';
 export { loadWorkflowFile, loadWorkflowText, WorkflowLoadError } from './workflow/loader';
-export {
-  interpolate,
-  renderValue,
-  resolveVariable,
-  referencedVariables,
-  type Variables,
-} from './workflow/interpolation';
+export { interpolate, renderValue, resolveVariable, referencedVariables, type Variables } from './steps/interpolation';
 export * as git from './git';
 export {
   runWorkflow,
@@ -66,14 +60,14 @@ export {
   type RunWorkflowOptions,
   type ResumeOptions,
   type RunOutcome,
-} from './workflow/engine';
-export { inputsFromPatterns, RunPlan } from './workflow/runPlan';
-export { planRestore, restoreCheckpoint, type RestorePlan, type RestoreOutcome } from './workflow/restore';
-export type { MergeOutcome, MergePolicy, MergeDecision } from './workflow/mergeBack';
-export type { EngineEvent, EngineListener } from './workflow/events';
-export { DEFAULT_CLAUDE_CONFIG, type ClaudeConfig } from './workflow/runContext';
-export { ClaudeNotFoundError } from './workflow/commands';
-export { ResumeLockedError, liveLockHolder } from './workflow/resumeLock';
+} from './engine/engine';
+export { inputsFromPatterns, RunPlan } from './runs/runPlan';
+export { planRestore, restoreCheckpoint, type RestorePlan, type RestoreOutcome } from './worktrees/restore';
+export type { MergeOutcome, MergePolicy, MergeDecision } from './engine/mergeBack';
+export type { EngineEvent, EngineListener } from './steps/events';
+export { DEFAULT_CLAUDE_CONFIG, type ClaudeConfig } from './steps/runContext';
+export { ClaudeNotFoundError } from './steps/commands';
+export { ResumeLockedError, liveLockHolder } from './sessions/resumeLock';
 export { findExecutable } from './process/which';
 export {
   changedFiles,
@@ -90,9 +84,9 @@ export {
   type DeleteSessionOptions,
   type DeleteSessionResult,
   type CleanUpOptions,
-} from './workflow/cleanup';
+} from './worktrees/cleanup';
 export { followFile, readLastLines, readLinesFrom, type FollowOptions, type LinesRead } from './storage/fileTail';
-export { findSessionFolder, worktreeRoots, type SessionFolder } from './workflow/sessionFolder';
+export { findSessionFolder, worktreeRoots, type SessionFolder } from './worktrees/sessionFolder';
 export {
   sessionWorktrees,
   cleanSessionWorktrees,
@@ -101,11 +95,11 @@ export {
   type CleanDecision,
   type CleanReport,
   type KeepReason,
-} from './workflow/sessionWorktrees';
+} from './worktrees/sessionWorktrees';
 export type { DeadLetteredItem, FailureDetail } from './mapreduce/deadLetterQueue';
 export * from './mapreduce/workItems';
 export { readWorkItemsInput, documentFromOutput, INPUT_COMMAND_TIMEOUT_MS } from './mapreduce/workItemsInput';
-export { compileFilter } from './mapreduce/filterExpression';
-export { evaluateJsonPath, compileJsonPath } from './mapreduce/jsonPath';
-export { compileSortBy } from './mapreduce/sortBy';
-export { ExpressionSyntaxError } from './mapreduce/filterSyntaxError';
+export { compileFilter } from './expressions/filter';
+export { evaluateJsonPath, compileJsonPath } from './expressions/jsonPath';
+export { compileSortBy } from './expressions/sortBy';
+export { ExpressionSyntaxError } from './expressions/syntaxError';

@@ -39,12 +39,12 @@ function loadModule() {
     stdin: {
       contents: [
         "export * from './src/core/mapreduce/workItems';",
-        "export { compileFilter } from './src/core/mapreduce/filterExpression';",
-        "export { evaluateJsonPath } from './src/core/mapreduce/jsonPath';",
-        "export { compileSortBy } from './src/core/mapreduce/sortBy';",
-        "export { ExpressionSyntaxError } from './src/core/mapreduce/filterSyntaxError';",
+        "export { compileFilter } from './src/core/expressions/filter';",
+        "export { evaluateJsonPath } from './src/core/expressions/jsonPath';",
+        "export { compileSortBy } from './src/core/expressions/sortBy';",
+        "export { ExpressionSyntaxError } from './src/core/expressions/syntaxError';",
         "export { ProdigyError } from './src/core/errors';",
-        "export { interpolate } from './src/core/workflow/interpolation';",
+        "export { interpolate } from './src/core/steps/interpolation';",
       ].join('\n'),
       resolveDir: ROOT,
       loader: 'ts',

@@ -2,10 +2,10 @@
 // json_path → filter → sort_by → distinct → offset → max_items (offset and distinct are applied, as documented),
 // number the result `item_0…`, and give each item its interpolation variables.
 import { ProdigyError } from '../errors';
-import { compileFilter } from './filterExpression';
-import { canonicalJson, getPath, isObject, parseFieldPath } from './filterPath';
-import { compileJsonPath } from './jsonPath';
-import { compileSortBy } from './sortBy';
+import { compileFilter } from '../expressions/filter';
+import { canonicalJson, getPath, isObject, parseFieldPath } from '../expressions/fieldPath';
+import { compileJsonPath } from '../expressions/jsonPath';
+import { compileSortBy } from '../expressions/sortBy';
 import { readWorkItemsInput } from './workItemsInput';
 
 export interface WorkItemSpec {

@@ -32,7 +32,7 @@ import { HomePaths, resolveHome, type HomeOptions } from '../storage/paths';
 import { describeZodError, parseSessionText, readJsonFile } from '../storage/readJson';
 import { WorkflowCheckpoint } from '../model/workflowCheckpoint';
 import { processAlive } from '../process/alive';
-import { SessionIndex } from '../storage/sessionIndex';
+import { SessionIndex } from './sessionIndex';
 import {
   CheckpointJournal,
   currentTimeline,

@@ -6,11 +6,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
 import { reasonOf } from '../errors';
-import { packSummary, summarize, unpackSummary, type SessionSummary, type UnreadableFile } from '../sessions/summary';
-import { writeFileAtomicSync } from './atomicFile';
-import { canReuse, identityOf, racyWindowFor, type FileIdentity } from './fileIdentity';
-import { idFromSessionFileName } from './ids';
-import { parseSessionText } from './readJson';
+import { packSummary, summarize, unpackSummary, type SessionSummary, type UnreadableFile } from './summary';
+import { writeFileAtomicSync } from '../storage/atomicFile';
+import { canReuse, identityOf, racyWindowFor, type FileIdentity } from '../storage/fileIdentity';
+import { idFromSessionFileName } from '../storage/ids';
+import { parseSessionText } from '../storage/readJson';
 
 const INDEX_VERSION = 3;
 

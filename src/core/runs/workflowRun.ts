@@ -3,17 +3,17 @@
 // flight is not counted) — with Prodigy's workflow checkpoint file saying the same.
 import { headCommit, readHeadSync, updateWorktreeState, type SessionWorktree } from '../git';
 import { randomUUID } from 'node:crypto';
-import type { SessionStatus, WorkflowSessionData } from '../model/session';
+import type { WorkflowSessionData } from '../model/session';
 import { durationFromMs, nowTimestamp, rfc3339PlusZero } from '../model/serde';
 import type { CompletedStep } from '../model/workflowCheckpoint';
 import type { SessionManager } from '../sessions/sessionManager';
 import { ProgressRecorder } from './progressRecorder';
 import type { CheckpointJournal } from '../sessions/checkpointJournal';
 import { buildCheckpointFile, completedIndices } from './checkpointFile';
-import type { EngineListener } from './events';
-import { interpolate, renderValue, type Variables } from './interpolation';
-import type { RunContext } from './runContext';
-import { executeStep } from './stepExecutor';
+import type { EngineListener } from '../steps/events';
+import { interpolate, renderValue, type Variables } from '../steps/interpolation';
+import type { LoopResult, RunContext } from '../steps/runContext';
+import { executeStep } from '../steps/stepExecutor';
 import { RunPlan, type Pass } from './runPlan';
 
 export interface RunProgress {
@@ -21,11 +21,6 @@ export interface RunProgress {
   startTime: string;
   /** The checkpoint the first new step continues from, in the session's journal. */
   parent: string | null;
-}
-
-export interface LoopResult {
-  status: Extract<SessionStatus, 'Completed' | 'Failed' | 'Paused'>;
-  error: string | null;
 }
 
 const RECORD_VALUE_LIMIT = 2_000;

@@ -25,7 +25,7 @@ import { nowTimestamp } from '../model/serde';
 import type { UnifiedSession } from '../model/session';
 import type { CheckpointSummary } from '../sessions/checkpoints';
 import type { SessionManager } from '../sessions/sessionManager';
-import { acquireResumeLock } from './resumeLock';
+import { acquireResumeLock } from '../sessions/resumeLock';
 import { findSessionFolder } from './sessionFolder';
 
 export interface RestorePlan {

@@ -1,7 +1,7 @@
 // Field paths inside work-item expressions (`filter`, `sort_by`, `distinct`, JSONPath filters):
 // `a.b`, `tags[0]`, `a['odd key']`, `@` (the item itself) and `@.a`. Also the value helpers those
 // expressions share: lookup (a missing field is `undefined`), JSON type checks, equality and ordering.
-import { ExpressionKind, ExpressionSyntaxError, describeFound } from './filterSyntaxError';
+import { ExpressionKind, ExpressionSyntaxError, describeFound } from './syntaxError';
 
 export type PathSegment = string | number;
 

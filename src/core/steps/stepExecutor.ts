@@ -8,18 +8,10 @@ import { errorMessage, ProdigyError } from '../errors';
 import { headCommit } from '../git';
 import { captureStatus, captureVariables, writeOutputFile } from './capture';
 import { runStepCommand, stepCwd, type CommandResult } from './commands';
-import type { WorkflowStep } from './model';
+import type { WorkflowStep } from '../workflow/model';
 import type { RunContext } from './runContext';
 import { validateStep } from './validation';
-
-export interface StepOutcome {
-  /** continued: it failed, and its on_failure lets the workflow go on. */
-  status: 'success' | 'failed' | 'continued' | 'stopped';
-  output: string;
-  error?: string;
-  durationMs: number;
-  attempts: number;
-}
+import type { StepOutcome } from './runContext';
 
 interface Attempt {
   success: boolean;

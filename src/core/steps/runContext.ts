@@ -2,8 +2,9 @@
 // signal that stops it.
 import type { SecretMasker } from './secrets';
 import type { SessionLog } from './sessionLog';
-import type { Workflow } from './model';
+import type { Workflow } from '../workflow/model';
 import type { Variables } from './interpolation';
+import type { SessionStatus } from '../model/session';
 
 /** How a `claude:` step is started. `{prompt}` in args is replaced by the prompt (else it is appended). */
 export interface ClaudeConfig {
@@ -32,4 +33,20 @@ export interface RunContext {
   claude: ClaudeConfig;
   /** Whether `cwd` is inside a git repository (commit_required needs one). */
   git: boolean;
+}
+
+/** How a sequence of steps (a run, a MapReduce phase) ended. */
+export interface LoopResult {
+  status: Extract<SessionStatus, 'Completed' | 'Failed' | 'Paused'>;
+  error: string | null;
+}
+
+/** How one step ended (after its retries and handlers). */
+export interface StepOutcome {
+  /** continued: it failed, and its on_failure lets the workflow go on. */
+  status: 'success' | 'failed' | 'continued' | 'stopped';
+  output: string;
+  error?: string;
+  durationMs: number;
+  attempts: number;
 }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProdigyError, errorMessage } from '../errors';
 import type { CommandResult } from './commands';
-import type { CaptureFormat, WorkflowStep } from './model';
+import type { CaptureFormat, WorkflowStep } from '../workflow/model';
 import type { Variables } from './interpolation';
 import { interpolate } from './interpolation';
 

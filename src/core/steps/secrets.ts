@@ -3,7 +3,7 @@
 // records, checkpoints and error messages.
 import * as fs from 'node:fs';
 import { ProdigyError } from '../errors';
-import type { SecretRef } from './model';
+import type { SecretRef } from '../workflow/model';
 
 export const MASK = '***';
 

@@ -2,7 +2,7 @@
 // step, so real `prodigy resume` can pick up our sessions (and we theirs).
 import { nowTimestamp } from '../model/serde';
 import type { CheckpointExecutionStatus, CompletedStep } from '../model/workflowCheckpoint';
-import type { Workflow } from './model';
+import type { Workflow } from '../workflow/model';
 import type { RunPlan } from './runPlan';
 
 export interface CheckpointFileInput {

@@ -5,8 +5,8 @@ import { countCommits, mergeBranch, updateWorktreeState, MergeRefusedError, type
 import { errorMessage } from '../errors';
 import { nowTimestamp } from '../model/serde';
 import type { SessionManager } from '../sessions/sessionManager';
-import type { RunContext } from './runContext';
-import { executeStep } from './stepExecutor';
+import type { RunContext } from '../steps/runContext';
+import { executeStep } from '../steps/stepExecutor';
 
 export type MergePolicy = 'ask' | 'always' | 'never';
 export type MergeDecision = 'merge' | 'keep';

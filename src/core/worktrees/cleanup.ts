@@ -5,7 +5,7 @@ import { findSessionWorktree, removeSessionWorktree, uncommittedFiles, type Sess
 import { fileList, worktreeBranchMerged } from './sessionWorktrees';
 import type { SessionStatus } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
-import { liveLockHolder } from './resumeLock';
+import { liveLockHolder } from '../sessions/resumeLock';
 import { worktreeRoots } from './sessionFolder';
 
 export { worktreeRoots };

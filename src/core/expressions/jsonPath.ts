@@ -8,9 +8,9 @@
 // The result is the list of selected nodes, except that a path that can select at most one node (only names
 // and indices: "", `$`, `$.items`, `$.a.b[0]`) and selects an array gives that array's elements: the work items
 // of `json_path: "$.items"` are the elements of `items`, as `""` gives the elements of a top-level array.
-import { ExpressionSyntaxError, describeFound } from './filterSyntaxError';
-import { NAME_CHAR, NAME_START, isObject, readName, readQuoted, skipSpaces } from './filterPath';
-import { Predicate, parseFilterAt } from './filterExpression';
+import { ExpressionSyntaxError, describeFound } from './syntaxError';
+import { NAME_CHAR, NAME_START, isObject, readName, readQuoted, skipSpaces } from './fieldPath';
+import { Predicate, parseFilterAt } from './filter';
 
 type Selector =
   | { kind: 'name'; name: string }

@@ -3,9 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { interpolate, type Variables } from './interpolation';
-import type { ValidationSpec, WorkflowStep } from './model';
-import type { RunContext } from './runContext';
-import type { StepOutcome } from './stepExecutor';
+import type { ValidationSpec, WorkflowStep } from '../workflow/model';
+import type { RunContext, StepOutcome } from './runContext';
 
 export type ExecuteStep = (step: WorkflowStep, ctx: RunContext) => Promise<StepOutcome>;
 

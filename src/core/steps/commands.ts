@@ -7,7 +7,7 @@ import { ProdigyError, errorMessage } from '../errors';
 import { runProcess, SpawnError, type ProcessResult } from '../process/runProcess';
 import { writeFileAtomicSync } from '../storage/atomicFile';
 import { interpolate } from './interpolation';
-import type { WorkflowStep } from './model';
+import type { WorkflowStep } from '../workflow/model';
 import type { RunContext } from './runContext';
 
 export interface CommandResult {

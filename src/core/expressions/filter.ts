@@ -18,7 +18,7 @@
 // AND/OR are case-insensitive words. Infix `path matches 're'` is accepted as well as `matches(path, 're')`
 // (Prodigy itself rejects the infix form). Regexes are JavaScript's; a leading `(?i)`, `(?m)` or `(?s)`
 // (Rust's inline flags) becomes the flag.
-import { ExpressionKind, ExpressionSyntaxError, describeFound } from './filterSyntaxError';
+import { ExpressionKind, ExpressionSyntaxError, describeFound } from './syntaxError';
 import {
   FieldPath,
   NAME_CHAR,
@@ -29,7 +29,7 @@ import {
   parseFieldPathAt,
   readQuoted,
   skipSpaces,
-} from './filterPath';
+} from './fieldPath';
 
 export type Predicate = (item: unknown) => boolean;
 type Literal = string | number | boolean | null;

@@ -4,8 +4,8 @@
 // false < true; values of different types order null < bool < number < string < array < object; two arrays
 // (or two objects) compare by size. Keys are case-insensitive; `ASCENDING`/`DESCENDING` are accepted.
 // The comparator is used with Array.prototype.sort, which is stable: equal items keep their order.
-import { ExpressionSyntaxError, describeFound } from './filterSyntaxError';
-import { NAME_CHAR, PathSegment, compareStrings, getPath, isObject, parseFieldPathAt, skipSpaces } from './filterPath';
+import { ExpressionSyntaxError, describeFound } from './syntaxError';
+import { NAME_CHAR, PathSegment, compareStrings, getPath, isObject, parseFieldPathAt, skipSpaces } from './fieldPath';
 
 export type Comparator = (a: unknown, b: unknown) => number;
 

@@ -15,7 +15,7 @@ import {
 } from '../git';
 import type { SessionStatus } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
-import { liveLockHolder } from './resumeLock';
+import { liveLockHolder } from '../sessions/resumeLock';
 import { worktreeRoots } from './sessionFolder';
 
 export interface SessionWorktreeEntry {
