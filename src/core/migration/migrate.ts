@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { SessionExistsError, errorMessage, reasonOf } from '../errors';
 import { LegacySessionState } from '../model/legacySession';
 import { nowTimestamp, type StdDuration } from '../model/serde';
-import type { SessionStatus, SessionType, UnifiedSession } from '../model/session';
+import { emptySession, type SessionStatus, type SessionType, type UnifiedSession } from '../model/session';
 import { WorkflowCheckpoint } from '../model/workflowCheckpoint';
 import { isSafeId } from '../storage/ids';
 import { readJsonFile } from '../storage/readJson';
@@ -68,21 +68,11 @@ export async function migrate(manager: SessionManager, options: MigrateOptions =
 }
 
 function baseSession(id: string, type: SessionType, status: SessionStatus, startedAt: string): UnifiedSession {
-  const terminal = status === 'Completed' || status === 'Failed' || status === 'Cancelled';
-  return {
-    id,
-    session_type: type,
-    status,
-    started_at: startedAt,
-    updated_at: nowTimestamp(),
-    completed_at: terminal ? nowTimestamp() : null,
-    metadata: {},
-    checkpoints: [],
-    timings: {},
-    error: null,
-    workflow_data: null,
-    mapreduce_data: null,
-  };
+  // Imported now: updated (and, for a run that ended, completed) at the time of the import.
+  const s = emptySession(id, type, status, startedAt);
+  s.updated_at = nowTimestamp();
+  if (s.completed_at) s.completed_at = s.updated_at;
+  return s;
 }
 
 // ---- legacy session_state.json ------------------------------------------------------------

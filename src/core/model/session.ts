@@ -78,3 +78,25 @@ export function effectiveType(
   if (s.workflow_data) return 'Workflow';
   return s.session_type;
 }
+
+/**
+ * A record with nothing in it yet: no checkpoints, timings, error or run data. `completed_at` is set
+ * when `status` is already terminal (an imported run that ended elsewhere).
+ */
+export function emptySession(id: string, type: SessionType, status: SessionStatus, startedAt: string): UnifiedSession {
+  const terminal = status === 'Completed' || status === 'Failed' || status === 'Cancelled';
+  return {
+    id,
+    session_type: type,
+    status,
+    started_at: startedAt,
+    updated_at: startedAt,
+    completed_at: terminal ? startedAt : null,
+    metadata: {},
+    checkpoints: [],
+    timings: {},
+    error: null,
+    workflow_data: null,
+    mapreduce_data: null,
+  };
+}

@@ -97,3 +97,8 @@ export class HomePaths {
     return path.join(this.locksDir, `${assertSafeId(id, 'session id')}.state.lock`);
   }
 }
+
+/** A UTC time for folder names (`20261206-045255`): sortable, no characters a file system refuses. */
+export function fileStamp(date = new Date()): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+}
