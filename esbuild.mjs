@@ -27,6 +27,8 @@ const builds = [
 ];
 // The integration suite runs inside the extension host; it never ships in the .vsix.
 if (!production) {
+  // The unit tests' way into the core's internals (test/support/coreInternals.ts).
+  builds.push({ entryPoints: { 'core-internals': 'test/support/coreInternals.ts' }, outdir: 'dist/test' });
   builds.push({
     entryPoints: { integration: 'test/integration/index.ts' },
     outdir: 'dist/test',

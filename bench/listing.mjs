@@ -1,6 +1,6 @@
 // 1. Listing 10,000 sessions: the core's listSessions() against reading every file.
 import * as fs from 'node:fs';
-import { core } from './lib/core.mjs';
+import { core, internals } from './lib/core.mjs';
 import { runWorker } from './lib/child.mjs';
 import { fingerprint, naiveList } from './lib/naiveList.mjs';
 import { generateSessions, writeSessions } from './lib/sessionGen.mjs';
@@ -31,7 +31,7 @@ export async function benchListing({ count, freshSamples, noIndexSamples, warmRo
         `(bytes: median ${sizes.median}, p10 ${sizes.p10.toFixed(0)}, p90 ${sizes.p90.toFixed(0)}, max ${sizes.max})`,
     );
 
-    const indexFile = new core.HomePaths(home).indexFile;
+    const indexFile = new internals.HomePaths(home).indexFile;
     // The persisted index as a previous process leaves it (close() writes it).
     const builder = new core.SessionManager({ home });
     await builder.listSessions();

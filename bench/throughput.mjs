@@ -2,7 +2,7 @@
 // check that matters more than speed: no process ever loses another's update.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { core } from './lib/core.mjs';
+import { core, internals } from './lib/core.mjs';
 import { runWorker, startWorker } from './lib/child.mjs';
 import { heavySession, prettyJson } from './lib/sessionGen.mjs';
 import { median } from './lib/stats.mjs';
@@ -49,7 +49,7 @@ async function exitCheck(home) {
   const id = 'workflow-1748779299999';
   fs.writeFileSync(path.join(home, 'sessions', `${id}.json`), prettyJson(heavySession(id)));
   await runWorker('updateThenExit.mjs', [home, id], { needsResult: false });
-  const lockLeft = fs.existsSync(new core.HomePaths(home).sessionLock(id));
+  const lockLeft = fs.existsSync(new internals.HomePaths(home).sessionLock(id));
   const manager = new core.SessionManager({ home });
   const start = performance.now();
   let error = null;

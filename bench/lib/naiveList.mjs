@@ -4,14 +4,14 @@
 // measures the design, not a strawman.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { core } from './core.mjs';
+import { internals } from './core.mjs';
 
 export function naiveList(home) {
   const dir = path.join(home, 'sessions');
   const sessions = [];
   for (const name of fs.readdirSync(dir)) {
     if (!name.endsWith('.json')) continue;
-    const parsed = core.UnifiedSession.safeParse(JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')));
+    const parsed = internals.UnifiedSession.safeParse(JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')));
     if (parsed.success) sessions.push({ session: parsed.data, at: Date.parse(parsed.data.started_at) });
   }
   // Newest first, ties by id: the order listSessions() promises.

@@ -1,105 +1,46 @@
-// The public surface of the session core (`dist/core.js`): plain Node, no VS Code.
-export { SessionManager } from './sessions/sessionManager';
-export type {
-  SessionManagerOptions,
-  CreateSessionInput,
-  SessionPatch,
-  SessionUpdate,
-  SessionListing,
-  SessionChange,
-  CompletionResult,
-  QuarantineResult,
-  CheckpointSnapshot,
-} from './sessions/sessionManager';
-export type { SessionFilter } from './sessions/filter';
-export {
-  displayName,
-  summarize,
-  type SessionSummary,
-  type UnreadableFile,
-  type MapReduceProgress,
-} from './sessions/summary';
-export { relativeTime, progressText, checkpointStepText } from './sessions/describe';
-export type { CheckpointSummary, CheckpointInfo } from './sessions/checkpoints';
-export { migrate, countUnimported, type MigrationReport, type MigrateOptions } from './migration/migrate';
-export { resolveHome, HomePaths } from './storage/paths';
-export { isSafeId } from './storage/ids';
-export {
-  TRANSITIONS,
-  RESTORABLE_FROM,
-  canTransition,
-  isTerminal,
-  isResumable,
-  ACTIVE_STATUSES,
-} from './lifecycle/transitions';
-export {
-  UnifiedSession,
-  SessionStatus,
-  SessionType,
-  SESSION_STATUSES,
-  effectiveType,
-  type WorkflowSessionData,
-  type MapReduceSessionData,
-  type EmbeddedCheckpoint,
-} from './model/session';
-export { WorkflowCheckpoint } from './model/workflowCheckpoint';
-export { LegacySessionState } from './model/legacySession';
+// The public surface of the session core (`dist/core.js`): what the extension and the CLI use, nothing
+// more. Plain Node, no VS Code. Unit tests that need internals use test/support/coreInternals.ts.
 export * from './errors';
-export type * from './workflow/model';
-export { loadWorkflowFile, loadWorkflowText, WorkflowLoadError } from './workflow/loader';
-export { interpolate, renderValue, resolveVariable, referencedVariables, type Variables } from './steps/interpolation';
-export * as git from './git';
-export {
-  runWorkflow,
-  resumeWorkflow,
-  previewWorkflow,
-  mergeSession,
-  retryDeadLetters,
-  listDeadLetters,
-  type EngineOptions,
-  type RunWorkflowOptions,
-  type ResumeOptions,
-  type RunOutcome,
-} from './engine/engine';
-export { inputsFromPatterns, RunPlan } from './runs/runPlan';
-export { planRestore, restoreCheckpoint, type RestorePlan, type RestoreOutcome } from './worktrees/restore';
-export type { MergeOutcome, MergePolicy, MergeDecision } from './engine/mergeBack';
-export type { EngineEvent, EngineListener } from './steps/events';
-export { DEFAULT_CLAUDE_CONFIG, type ClaudeConfig } from './steps/runContext';
-export { ClaudeNotFoundError } from './steps/commands';
-export { ResumeLockedError, liveLockHolder } from './sessions/resumeLock';
+
+// ---- sessions
+export { SessionManager, type CheckpointSnapshot, type SessionChange } from './sessions/sessionManager';
+export type { SessionFilter } from './sessions/filter';
+export { displayName, summarize, type SessionSummary, type UnreadableFile } from './sessions/summary';
+export { relativeTime, progressText, checkpointStepText } from './sessions/describe';
+export type { CheckpointSummary } from './sessions/checkpoints';
+export { liveLockHolder } from './sessions/resumeLock';
+export { isResumable } from './lifecycle/transitions';
+export { SESSION_STATUSES, type SessionStatus } from './model/session';
+export { isSafeId } from './storage/ids';
+export { followFile, readLastLines, readLinesFrom } from './storage/fileTail';
 export { findExecutable } from './process/which';
-export {
-  changedFiles,
-  findSessionWorktree,
-  removeSessionWorktree,
-  runGit,
-  type ChangedFile,
-  type SessionWorktree,
-} from './git';
-export {
-  deleteSessionAndWorktree,
-  removeWorktreeOf,
-  sessionsToCleanUp,
-  type DeleteSessionOptions,
-  type DeleteSessionResult,
-  type CleanUpOptions,
-} from './worktrees/cleanup';
-export { followFile, readLastLines, readLinesFrom, type FollowOptions, type LinesRead } from './storage/fileTail';
-export { findSessionFolder, worktreeRoots, type SessionFolder } from './worktrees/sessionFolder';
+export { migrate, countUnimported, type MigrationReport } from './migration/migrate';
+
+// ---- git and worktrees
+export { changedFiles, findSessionWorktree, runGit, type ChangedFile } from './git';
+export { findSessionFolder, worktreeRoots } from './worktrees/sessionFolder';
 export {
   sessionWorktrees,
   cleanSessionWorktrees,
   type SessionWorktreeEntry,
-  type CleanOptions,
   type CleanDecision,
-  type CleanReport,
   type KeepReason,
 } from './worktrees/sessionWorktrees';
-export type { DeadLetteredItem, FailureDetail } from './mapreduce/deadLetterQueue';
-export * from './mapreduce/workItems';
-export { readWorkItemsInput, documentFromOutput, INPUT_COMMAND_TIMEOUT_MS } from './mapreduce/workItemsInput';
-export { compileFilter } from './expressions/filter';
-export { evaluateJsonPath, compileJsonPath } from './expressions/jsonPath';
-export { compileSortBy } from './expressions/sortBy';
-export { ExpressionSyntaxError } from './expressions/syntaxError';
+export { deleteSessionAndWorktree, removeWorktreeOf, sessionsToCleanUp } from './worktrees/cleanup';
+export { planRestore, restoreCheckpoint, type RestorePlan, type RestoreOutcome } from './worktrees/restore';
+
+// ---- workflows and runs
+export type { Workflow } from './workflow/model';
+export { loadWorkflowFile, loadWorkflowText, WorkflowLoadError } from './workflow/loader';
+export type { Variables } from './steps/interpolation';
+export type { EngineEvent } from './steps/events';
+export { DEFAULT_CLAUDE_CONFIG, type ClaudeConfig } from './steps/runContext';
+export { inputsFromPatterns } from './runs/runPlan';
+export type { DeadLetteredItem } from './mapreduce/deadLetterQueue';
+export { runWorkflow } from './engine/run';
+export { resumeWorkflow } from './engine/resume';
+export { retryDeadLetters, listDeadLetters } from './engine/mapReduce';
+export { mergeSession } from './engine/merge';
+export { previewWorkflow } from './engine/preview';
+export type { EngineOptions, RunOutcome } from './engine/options';
+export type { MergeOutcome, MergePolicy, MergeDecision } from './engine/mergeBack';

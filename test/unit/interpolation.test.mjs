@@ -1,28 +1,9 @@
 // Variable interpolation (prodigy-workflows.md §4.1, §4.2): placeholders, path resolution, rendering, defaults.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
-import { buildSync } from 'esbuild';
-import { core, ROOT } from './helpers/env.mjs';
+import { core } from './helpers/env.mjs';
 
-const { interpolate, renderValue, resolveVariable } = core;
-
-// `referencedVariables` is not (yet) re-exported from src/core/index.ts; bundle the module itself when needed.
-function loadInterpolationModule() {
-  const entry = path.join(ROOT, 'src', 'core', 'workflow', 'interpolation.ts');
-  const out = buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    write: false,
-    logLevel: 'silent',
-  });
-  const mod = { exports: {} };
-  new Function('module', 'exports', out.outputFiles[0].text)(mod, mod.exports);
-  return mod.exports;
-}
-const referencedVariables = core.referencedVariables ?? loadInterpolationModule().referencedVariables;
+const { interpolate, renderValue, resolveVariable, referencedVariables } = core;
 
 describe('interpolate: placeholder forms', () => {
   it('replaces ${name}, $NAME and $1', () => {

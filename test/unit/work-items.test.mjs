@@ -5,60 +5,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { core } from './helpers/env.mjs';
 
-const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'mapreduce');
-
-const NAMES = [
-  'loadWorkItems',
-  'selectItems',
-  'evaluateJsonPath',
-  'compileFilter',
-  'compileSortBy',
-  'itemVariables',
-  'ExpressionSyntaxError',
-  'ProdigyError',
-  'interpolate',
-];
-
-/** The built core when it exports the work-item API; else the sources, bundled here. */
-function loadModule() {
-  try {
-    const core = require(path.join(ROOT, 'dist', 'core.js'));
-    if (NAMES.every((n) => typeof core[n] === 'function')) return core;
-  } catch {
-    // not built
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'work-items-bundle-'));
-  const outfile = path.join(dir, 'work-items.cjs');
-  buildSync({
-    stdin: {
-      contents: [
-        "export * from './src/core/mapreduce/workItems';",
-        "export { compileFilter } from './src/core/expressions/filter';",
-        "export { evaluateJsonPath } from './src/core/expressions/jsonPath';",
-        "export { compileSortBy } from './src/core/expressions/sortBy';",
-        "export { ExpressionSyntaxError } from './src/core/expressions/syntaxError';",
-        "export { ProdigyError } from './src/core/errors';",
-        "export { interpolate } from './src/core/steps/interpolation';",
-      ].join('\n'),
-      resolveDir: ROOT,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    outfile,
-    logLevel: 'silent',
-  });
-  const mod = require(outfile);
-  fs.rmSync(dir, { recursive: true, force: true });
-  return mod;
-}
 
 const {
   loadWorkItems,
@@ -70,7 +21,7 @@ const {
   ExpressionSyntaxError,
   ProdigyError,
   interpolate,
-} = loadModule();
+} = core;
 
 const debtDoc = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'debt-items.json'), 'utf8'));
 

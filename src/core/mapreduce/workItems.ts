@@ -46,32 +46,68 @@ export function selectItems(document: unknown, spec: Omit<WorkItemSpec, 'input'>
   return compilePipeline(spec)(document);
 }
 
-/** Checks every expression and number once; the returned function runs the pipeline. */
-export function compilePipeline(spec: Omit<WorkItemSpec, 'input'>): (document: unknown) => unknown[] {
+/** One stage of the pipeline, and how many items were left after it (the dry run's item plan). */
+export interface PipelineStage {
+  stage: 'json_path' | 'filter' | 'sort_by' | 'distinct' | 'offset' | 'max_items';
+  /** The expression or number as written. */
+  setting: string;
+  items: number;
+}
+
+/**
+ * Checks every expression and number once; the returned function runs the pipeline. `trace` hears each stage
+ * the spec sets (json_path always) with the number of items it left.
+ */
+export function compilePipeline(
+  spec: Omit<WorkItemSpec, 'input'>,
+): (document: unknown, trace?: (stage: PipelineStage) => void) => unknown[] {
   const jsonPath = compileJsonPath(spec.json_path ?? '');
   const filter = present(spec.filter) ? compileFilter(spec.filter) : undefined;
   const sort = present(spec.sort_by) ? compileSortBy(spec.sort_by) : undefined;
   const distinct = present(spec.distinct) ? parseFieldPath(spec.distinct, 'distinct').segments : undefined;
   const offset = count(spec.offset, 'offset');
   const maxItems = count(spec.max_items, 'max_items');
-  return (document) => {
-    let items = jsonPath.select(document);
-    if (filter) items = items.filter((item) => filter(item));
-    if (sort) items = [...items].sort(sort);
+  return (document, trace) => {
+    const step = (stage: PipelineStage['stage'], setting: unknown, items: unknown[]) => {
+      trace?.({ stage, setting: String(setting ?? ''), items: items.length });
+      return items;
+    };
+    let items = step('json_path', spec.json_path || '(the whole document)', jsonPath.select(document));
+    if (filter)
+      items = step(
+        'filter',
+        spec.filter,
+        items.filter((item) => filter(item)),
+      );
+    if (sort) items = step('sort_by', spec.sort_by, [...items].sort(sort));
     if (distinct) {
       // First occurrence wins; a missing field counts as null (all items without it share one key).
       const seen = new Set<string>();
-      items = items.filter((item) => {
-        const key = canonicalJson(getPath(item, distinct) ?? null);
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      });
+      items = step(
+        'distinct',
+        spec.distinct,
+        items.filter((item) => {
+          const key = canonicalJson(getPath(item, distinct) ?? null);
+          if (seen.has(key)) return false;
+          seen.add(key);
+          return true;
+        }),
+      );
     }
-    if (offset !== undefined) items = items.slice(offset);
-    if (maxItems !== undefined) items = items.slice(0, maxItems);
+    if (offset !== undefined) items = step('offset', offset, items.slice(offset));
+    if (maxItems !== undefined) items = step('max_items', maxItems, items.slice(0, maxItems));
     return items;
   };
+}
+
+/** The pipeline over a loaded document, with the count after each stage. */
+export function planItems(
+  document: unknown,
+  spec: Omit<WorkItemSpec, 'input'>,
+): { stages: PipelineStage[]; items: unknown[] } {
+  const stages: PipelineStage[] = [];
+  const items = compilePipeline(spec)(document, (s) => stages.push(s));
+  return { stages, items };
 }
 
 /**

@@ -31,16 +31,21 @@ export async function readWorkItemsInput(input: string, opts: InputOptions): Pro
     const text = await fs.readFile(file, 'utf8').catch((e: unknown) => {
       throw new ProdigyError(`Cannot read work items from ${file} (map.input "${input}"): ${errorMessage(e)}`);
     });
-    try {
-      return { source: 'file', document: JSON.parse(stripBom(text)) };
-    } catch (e) {
-      throw new ProdigyError(`Work items file ${file} (map.input "${input}") is not valid JSON: ${errorMessage(e)}`);
-    }
+    return { source: 'file', document: parseWorkItemsFile(file, input, text) };
   }
   if (stat?.isDirectory()) {
     throw new ProdigyError(`map.input "${input}" is a directory (${file}), not a JSON file or a command`);
   }
   return { source: 'command', document: await runInputCommand(input, file, opts) };
+}
+
+/** A work-items file's text as JSON; an error names the file and the `map.input` it came from. */
+export function parseWorkItemsFile(file: string, input: string, text: string): unknown {
+  try {
+    return JSON.parse(stripBom(text));
+  } catch (e) {
+    throw new ProdigyError(`Work items file ${file} (map.input "${input}") is not valid JSON: ${errorMessage(e)}`);
+  }
 }
 
 async function runInputCommand(input: string, file: string, opts: InputOptions): Promise<unknown> {

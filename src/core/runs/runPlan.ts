@@ -17,6 +17,11 @@ export interface Pass {
   inputNumber: number;
 }
 
+/** The variables a pass sets as it starts: `${ITERATION}`, and `${ARG}` when it runs an input. */
+export function passVariables(pass: Pass): { ITERATION: number; ARG?: string } {
+  return pass.input !== null ? { ITERATION: pass.iteration, ARG: pass.input } : { ITERATION: pass.iteration };
+}
+
 export class RunPlan {
   readonly iterations: number;
 

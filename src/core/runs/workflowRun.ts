@@ -14,7 +14,7 @@ import type { EngineListener } from '../steps/events';
 import { interpolate, renderValue, type Variables } from '../steps/interpolation';
 import type { LoopResult, RunContext } from '../steps/runContext';
 import { executeStep } from '../steps/stepExecutor';
-import { RunPlan, type Pass } from './runPlan';
+import { RunPlan, passVariables, type Pass } from './runPlan';
 
 export interface RunProgress {
   completed: CompletedStep[];
@@ -131,8 +131,7 @@ export class WorkflowRun {
   /** The variables of a pass; at its first step, the commit it starts from (to see whether it changed anything). */
   private enterPass(pass: Pass, atStart: boolean): Pass {
     const { ctx, plan } = this;
-    ctx.vars.ITERATION = pass.iteration;
-    if (pass.input !== null) ctx.vars.ARG = pass.input;
+    Object.assign(ctx.vars, passVariables(pass));
     if (atStart) {
       if (plan.iterations > 1 && ctx.git) ctx.vars[PASS_START_HEAD] = readHeadSync(ctx.cwd) ?? '';
       if (plan.inputs.length > 1 && pass.iteration === 1)

@@ -13,7 +13,7 @@ export class SessionLog {
   constructor(
     readonly sessionId: string,
     readonly file: string,
-    private readonly masker: SecretMasker,
+    readonly masker: SecretMasker,
     private readonly listener: EngineListener,
   ) {
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -12,12 +12,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 export const ROOT = path.resolve(here, '..', '..', '..');
 export const DIST_CORE = path.join(ROOT, 'dist', 'core.js');
+/** The core's public surface plus the internals unit tests check (test/support/coreInternals.ts). */
+export const DIST_CORE_INTERNALS = path.join(ROOT, 'dist', 'test', 'core-internals.js');
 export const DIST_CLI = path.join(ROOT, 'dist', 'cli.js');
 export const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'prodigy');
 export const WORKER = path.join(here, 'worker.mjs');
 
-/** The built session core (`dist/core.js`, CommonJS). */
-export const core = require(DIST_CORE);
+/** The built session core with its internals (CommonJS). */
+export const core = require(DIST_CORE_INTERNALS);
 
 /** Session id used by the unified-session workflow fixtures. */
 export const FIXTURE_WORKFLOW_ID = 'workflow-1736937000123';

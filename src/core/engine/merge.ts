@@ -1,0 +1,43 @@
+// `merge`: a finished session's branch merged back now (after "keep branch", or after fixing a conflict),
+// with the workflow's own `merge:` steps when it has them.
+import * as fs from 'node:fs';
+import { ProdigyError } from '../errors';
+import { assertSafeId } from '../storage/ids';
+import { findSessionFolder, sessionArgs } from '../worktrees/sessionFolder';
+import { loadWorkflowFile } from '../workflow/loader';
+import type { Workflow } from '../workflow/model';
+import { mergeBack, type MergeOutcome } from './mergeBack';
+import type { EngineOptions } from './options';
+import { withRunScope } from './prelude';
+
+export async function mergeSession(opts: EngineOptions & { sessionId: string }): Promise<MergeOutcome> {
+  const { manager } = opts;
+  const id = assertSafeId(opts.sessionId, 'session id');
+  return withRunScope(opts, id, async (scope) => {
+    const session = await manager.getSession(id);
+    if (session.status !== 'Completed')
+      throw new ProdigyError(`Session ${id} is ${session.status}; only a completed session is merged back`);
+    const { worktree } = await findSessionFolder(manager, session);
+    if (!worktree)
+      throw new ProdigyError(`Session ${id} has no worktree to merge (it ran in place, or its worktree was removed)`);
+    const workflowPath = typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null;
+    // The workflow file may be gone by now: then a plain git merge, with no merge steps or secrets.
+    const workflow: Workflow =
+      workflowPath && fs.existsSync(workflowPath)
+        ? loadWorkflowFile(workflowPath)
+        : {
+            path: workflowPath ?? '',
+            format: 'yaml',
+            shape: 'list',
+            name: '',
+            env: {},
+            secrets: {},
+            steps: [],
+            warnings: [],
+            hash: '',
+          };
+    const { secrets } = scope.open(workflow);
+    const ctx = scope.context({ workflow, cwd: worktree.path, git: true, secrets, args: sessionArgs(session) });
+    return mergeBack({ manager, ctx, worktree, policy: 'always' });
+  });
+}

@@ -1,0 +1,50 @@
+// What the engine's entry points take and give back (run, resume, a MapReduce retry, a merge).
+import type { SessionStatus } from '../model/session';
+import type { SessionManager } from '../sessions/sessionManager';
+import type { EngineListener } from '../steps/events';
+import type { ClaudeConfig } from '../steps/runContext';
+import type { MergeDecision, MergeOutcome, MergePolicy } from './mergeBack';
+
+export interface EngineOptions {
+  manager: SessionManager;
+  claude?: ClaudeConfig;
+  listener?: EngineListener;
+  /** Aborting stops the step in flight; the session is left Paused, ready to resume. */
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  /** After a successful run in a worktree: merge back always, never, or ask `confirmMerge` (default: ask). */
+  merge?: MergePolicy;
+  confirmMerge?: (question: {
+    sessionId: string;
+    branch: string;
+    target: string;
+    repo: string;
+    commits: number;
+  }) => Promise<MergeDecision>;
+}
+
+export interface RunWorkflowOptions extends EngineOptions {
+  workflowFile: string;
+  /** The repository (or folder) to run in; default the current directory. */
+  projectDir?: string;
+  args?: string[];
+  /** `-n`: run the step list this many times (default 1); an iteration that changes nothing ends it. */
+  iterations?: number;
+  /** `--map`/several `--args`: run the step list once per input, with `${ARG}` set to it. */
+  inputs?: string[];
+  /** Run in a session worktree (default) when the folder is in a git repository. */
+  worktree?: boolean;
+}
+
+export interface ResumeOptions extends EngineOptions {
+  sessionId: string;
+}
+
+export interface RunOutcome {
+  sessionId: string;
+  status: SessionStatus;
+  error: string | null;
+  worktree: string | null;
+  logFile: string;
+  merge?: MergeOutcome;
+}

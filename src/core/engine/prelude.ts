@@ -1,0 +1,173 @@
+// The one prelude every entry point runs before its first step (a run, a resume, a MapReduce job or its
+// retry, a merge), and the one epilogue after its last: the session's resume lock, the workflow's secrets
+// and their masker, the session log, the context the steps run in; then the merge back and the
+// `session-finished` event. The dry run builds its variables with the same `startVariables`.
+import { interpolate, type Variables } from '../steps/interpolation';
+import { DEFAULT_CLAUDE_CONFIG, type LoopResult, type RunContext } from '../steps/runContext';
+import { resolveSecrets, SecretMasker } from '../steps/secrets';
+import { SessionLog } from '../steps/sessionLog';
+import { acquireResumeLock } from '../sessions/resumeLock';
+import type { SessionWorktree } from '../git';
+import type { Workflow } from '../workflow/model';
+import { mergeBack, type MergeOutcome } from './mergeBack';
+import type { EngineOptions, RunOutcome } from './options';
+
+/** The workflow's secrets, read from their sources (a missing one is an error naming the workflow file). */
+export function workflowSecrets(workflow: Workflow, env: NodeJS.ProcessEnv): Record<string, string> {
+  return resolveSecrets(workflow.secrets, env, workflow.path);
+}
+
+/**
+ * The variables a run starts with: `${ARG}`/`${ARG_n}` (positional arguments, else `PRODIGY_ARG`),
+ * `${PROJECT_ROOT}` and `${WORKTREE}` (the folder steps run in), `${ITERATION}`, and the workflow's `env:`
+ * interpolated in that order. `saved` (a resume's checkpoint variables) goes underneath.
+ */
+export function startVariables(
+  workflow: Workflow,
+  a: { cwd: string; args: string[]; env: NodeJS.ProcessEnv; saved?: Variables },
+): { vars: Variables; workflowEnv: Record<string, string> } {
+  const vars: Variables = { ...a.saved };
+  if (a.args.length || a.env.PRODIGY_ARG) vars.ARG = a.args[0] ?? a.env.PRODIGY_ARG;
+  a.args.forEach((v, i) => (vars[`ARG_${i + 1}`] = v));
+  vars.PROJECT_ROOT = a.cwd;
+  vars.WORKTREE = a.cwd;
+  vars.ITERATION = 1;
+  const workflowEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(workflow.env)) {
+    workflowEnv[k] = interpolate(v, vars);
+    vars[k] = workflowEnv[k];
+  }
+  return { vars, workflowEnv };
+}
+
+/**
+ * One entry point's hold on a session: its resume lock (taken on creation), and once the workflow is known,
+ * its secrets, masker and log. `close()` closes the log and releases the lock; `withRunScope` does it.
+ */
+export class RunScope {
+  private log: SessionLog | undefined;
+  private readonly release: () => void;
+
+  constructor(
+    readonly opts: EngineOptions,
+    readonly sessionId: string,
+  ) {
+    this.release = acquireResumeLock(opts.manager.paths.resumeLocksDir, sessionId).release;
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return this.opts.env ?? process.env;
+  }
+
+  get listener() {
+    return this.opts.listener ?? (() => undefined);
+  }
+
+  /** Opens the session log, masking the workflow's secrets (read now unless given). */
+  open(
+    workflow: Workflow,
+    secrets = workflowSecrets(workflow, this.env),
+  ): { log: SessionLog; secrets: Record<string, string> } {
+    const masker = new SecretMasker(Object.values(secrets));
+    this.log = new SessionLog(
+      this.sessionId,
+      this.opts.manager.paths.sessionLogFile(this.sessionId),
+      masker,
+      this.listener,
+    );
+    return { log: this.log, secrets };
+  }
+
+  /** The context every step of this run shares. `open` first. */
+  context(a: {
+    workflow: Workflow;
+    cwd: string;
+    git: boolean;
+    secrets: Record<string, string>;
+    args: string[];
+    saved?: Variables;
+  }): RunContext {
+    const log = this.log;
+    if (!log) throw new Error('RunScope.context() before open()');
+    const { vars, workflowEnv } = startVariables(a.workflow, {
+      cwd: a.cwd,
+      args: a.args,
+      env: this.env,
+      saved: a.saved,
+    });
+    const env: NodeJS.ProcessEnv = {
+      ...this.env,
+      ...workflowEnv,
+      ...a.secrets,
+      PRODIGY_AUTOMATION: 'true',
+      PRODIGY_SESSION_ID: this.sessionId,
+      PRODIGY_WORKTREE: a.cwd,
+    };
+    return {
+      sessionId: this.sessionId,
+      workflow: a.workflow,
+      cwd: a.cwd,
+      vars,
+      env,
+      masker: log.masker,
+      log,
+      signal: this.opts.signal ?? new AbortController().signal,
+      claude: this.opts.claude ?? DEFAULT_CLAUDE_CONFIG,
+      git: a.git,
+    };
+  }
+
+  close(): void {
+    this.log?.close();
+    this.release();
+  }
+}
+
+/** Runs `body` holding the session's resume lock; the log and the lock are let go however it ends. */
+export async function withRunScope<T>(
+  opts: EngineOptions,
+  sessionId: string,
+  body: (scope: RunScope) => Promise<T>,
+): Promise<T> {
+  const scope = new RunScope(opts, sessionId);
+  try {
+    return await body(scope);
+  } finally {
+    scope.close();
+  }
+}
+
+/** The one epilogue: a completed run in a worktree is merged back (as the policy says); listeners hear the end. */
+export async function finishRun(
+  opts: EngineOptions,
+  ctx: RunContext,
+  worktree: SessionWorktree | null,
+  result: LoopResult,
+): Promise<RunOutcome> {
+  let merge: MergeOutcome | undefined;
+  if (result.status === 'Completed') {
+    ctx.log.message('success', `Session ${ctx.sessionId} completed`);
+    if (worktree)
+      merge = await mergeBack({
+        manager: opts.manager,
+        ctx,
+        worktree,
+        policy: opts.merge ?? 'ask',
+        confirm: opts.confirmMerge,
+      });
+  }
+  (opts.listener ?? (() => undefined))({
+    type: 'session-finished',
+    sessionId: ctx.sessionId,
+    status: result.status,
+    error: result.error,
+  });
+  return {
+    sessionId: ctx.sessionId,
+    status: result.status,
+    error: result.error,
+    worktree: worktree?.path ?? null,
+    logFile: ctx.log.file,
+    merge,
+  };
+}

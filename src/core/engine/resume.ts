@@ -1,0 +1,86 @@
+// `resume`: a Paused, Failed or interrupted session continues where it stopped, with its variables
+// (a MapReduce session runs only its unfinished items and reduce steps).
+import { ProdigyError, SessionNotFoundError } from '../errors';
+import { isGitRepo } from '../git';
+import { nowTimestamp } from '../model/serde';
+import type { UnifiedSession } from '../model/session';
+import { RunPlan } from '../runs/runPlan';
+import { assertSafeId } from '../storage/ids';
+import { sessionArgs } from '../worktrees/sessionFolder';
+import { loadWorkflowFile } from '../workflow/loader';
+import { assertRunnable, folderOrThrow } from './checks';
+import { resumeMapReduce } from './mapReduce';
+import type { ResumeOptions, RunOutcome } from './options';
+import { withRunScope, workflowSecrets } from './prelude';
+import { completedSteps, restoredVariables, resumePoint } from './resumePoint';
+import { runSteps } from './steps';
+
+export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
+  const { manager } = opts;
+  const id = assertSafeId(opts.sessionId, 'session id');
+  return withRunScope(opts, id, async (scope) => {
+    let session: UnifiedSession;
+    try {
+      session = await manager.getSession(id);
+    } catch (err) {
+      if (err instanceof SessionNotFoundError) {
+        throw new ProdigyError(
+          `${err.message}. If Prodigy left only checkpoint files, import it first: prodigy-vscode migrate`,
+        );
+      }
+      throw err;
+    }
+    if (session.status === 'Completed')
+      throw new ProdigyError(`Session ${id} has already completed and cannot be resumed`);
+    if (session.status === 'Cancelled') throw new ProdigyError(`Session ${id} was cancelled and cannot be resumed`);
+    if (session.mapreduce_data) return resumeMapReduce(scope, session);
+    const latest = await resumePoint(manager, id);
+    const workflowPath =
+      latest?.checkpoint.workflow_path ??
+      (typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null);
+    if (!workflowPath) {
+      throw new ProdigyError(
+        `Cannot resume session ${id}: no checkpoint names its workflow file (looked in ${manager.paths.workflowCheckpointsDir(id)})`,
+      );
+    }
+    const workflow = loadWorkflowFile(workflowPath);
+    assertRunnable(workflow);
+    const secrets = workflowSecrets(workflow, scope.env);
+    const { worktree, cwd } = await folderOrThrow(manager, session);
+    const completed = completedSteps(latest?.checkpoint.completed_steps, session);
+    // Its process is gone (we hold the lock): the run was interrupted.
+    if (session.status === 'Running') await manager.pauseSession(id);
+    const { log } = scope.open(workflow, secrets);
+    log.note(`=== ${new Date().toISOString()} resume ${workflow.path} in ${cwd}`);
+    if (
+      latest &&
+      latest.checkpoint.workflow_hash !== workflow.hash &&
+      /^[0-9a-f]{64}$/.test(latest.checkpoint.workflow_hash)
+    ) {
+      log.message('warning', `${workflow.path} changed since the run started; finished steps are not run again`);
+    }
+    await manager.updateSession(id, { status: 'Running', error: null });
+    const plan = RunPlan.of(session, workflow.steps.length);
+    const total = plan.totalSteps;
+    const done = completed.filter((c) => c.step_index < total).length;
+    scope.listener({
+      type: 'session-created',
+      sessionId: id,
+      workflowName: workflow.name || 'default',
+      workflowPath: workflow.path,
+      totalSteps: total,
+      worktree: worktree?.path ?? null,
+    });
+    log.message('info', `Resuming session ${id}: ${done} of ${total} steps already done`);
+    const ctx = scope.context({
+      workflow,
+      cwd,
+      git: await isGitRepo(cwd),
+      secrets,
+      args: sessionArgs(session),
+      saved: restoredVariables(latest?.checkpoint.variable_state ?? {}),
+    });
+    const startTime = latest?.checkpoint.execution_state.start_time ?? nowTimestamp();
+    return runSteps(opts, ctx, worktree, { completed, startTime, parent: latest?.journalCheckpoint ?? null }, plan);
+  });
+}

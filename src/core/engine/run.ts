@@ -1,0 +1,116 @@
+// `run`: a workflow file as a new session. The record exists before anything runs; then the session's
+// worktree (in a git repository), and the steps, or the MapReduce job.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ProdigyError, errorMessage } from '../errors';
+import { createSessionWorktree, isGitRepo, type SessionWorktree } from '../git';
+import { nowTimestamp } from '../model/serde';
+import { RunPlan } from '../runs/runPlan';
+import { loadWorkflowFile } from '../workflow/loader';
+import { assertRunnable } from './checks';
+import { runMapReduceJob } from './mapReduce';
+import type { RunOutcome, RunWorkflowOptions } from './options';
+import { withRunScope, workflowSecrets } from './prelude';
+import { runSteps } from './steps';
+
+/** Prodigy's job id spelling: mapreduce-YYYYMMDD_HHMMSS (UTC). */
+function newJobId(): string {
+  return `mapreduce-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15)}`;
+}
+
+export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome> {
+  const env = opts.env ?? process.env;
+  const workflow = loadWorkflowFile(path.resolve(opts.workflowFile));
+  assertRunnable(workflow);
+  const secrets = workflowSecrets(workflow, env);
+  const projectDir = path.resolve(opts.projectDir ?? process.cwd());
+  if (!fs.statSync(projectDir, { throwIfNoEntry: false })?.isDirectory())
+    throw new ProdigyError(`${projectDir} is not a folder`);
+  const inGit = await isGitRepo(projectDir);
+  const useWorktree = opts.worktree !== false && inGit;
+  const { manager } = opts;
+  const isMapReduce = workflow.shape === 'mapreduce';
+  if (isMapReduce && !inGit)
+    throw new ProdigyError(`${projectDir} is not a git repository: MapReduce agents each need a git worktree`);
+  // MapReduce ignores -n and takes inputs only as positional arguments (§6.5–6.6).
+  const plan = new RunPlan(
+    workflow.steps.length,
+    isMapReduce ? 1 : (opts.iterations ?? 1),
+    isMapReduce ? [] : (opts.inputs ?? []),
+  );
+
+  // The record exists before anything runs: if it cannot be written, nothing runs.
+  const session = await manager.createSession({
+    type: isMapReduce ? 'MapReduce' : 'Workflow',
+    workflowName: workflow.name,
+    ...(isMapReduce ? { jobId: newJobId() } : { totalSteps: plan.totalSteps }),
+    metadata: {
+      workflow_type: isMapReduce ? 'mapreduce' : 'standard',
+      workflow_path: workflow.path,
+      current_step: 0,
+      project_dir: projectDir,
+      args: opts.args ?? [],
+      worktree: useWorktree,
+      ...(plan.iterations > 1 ? { iterations: plan.iterations } : {}),
+      ...(plan.inputs.length ? { inputs: [...plan.inputs] } : {}),
+    },
+  });
+  const id = session.id;
+  return withRunScope(opts, id, async (scope) => {
+    const { log } = scope.open(workflow, secrets);
+    scope.listener({
+      type: 'session-created',
+      sessionId: id,
+      workflowName: workflow.name || 'default',
+      workflowPath: workflow.path,
+      totalSteps: plan.totalSteps,
+      worktree: null,
+    });
+    log.note(`=== ${new Date().toISOString()} run ${workflow.path} in ${projectDir}`);
+    if (isMapReduce && (opts.iterations ?? 1) > 1)
+      log.message('warning', 'MapReduce workflows run once: the number of iterations is ignored');
+    if (plan.inputs.length > 1) log.message('info', `Total inputs to process: ${plan.inputs.length}`);
+    for (const w of workflow.warnings) log.message('warning', `${workflow.path}:${w.line}:${w.col}: ${w.message}`);
+    if (opts.worktree !== false && !inGit)
+      log.message('info', `${projectDir} is not a git repository: running in place`);
+    let worktree: SessionWorktree | null = null;
+    try {
+      if (useWorktree) {
+        worktree = await createSessionWorktree({
+          repo: projectDir,
+          sessionId: id,
+          worktreesRoot: manager.paths.worktreesDir,
+        });
+        log.message('info', `Created worktree at: ${worktree.path}`);
+      }
+      await manager.updateSession(id, {
+        status: 'Running',
+        ...(isMapReduce ? {} : { workflow_data: { worktree_name: worktree ? id : null } }),
+        metadata: worktree
+          ? {
+              worktree_path: worktree.path,
+              branch: worktree.branch,
+              original_branch: worktree.originalBranch,
+              repo: worktree.repoRoot,
+            }
+          : {},
+      });
+    } catch (err) {
+      // Nothing ran: the session says why instead of staying Initializing.
+      const error = `Could not start: ${errorMessage(err)}`;
+      log.message('error', error);
+      await manager.completeSession(id, { success: false, error }).catch(() => undefined);
+      throw err;
+    }
+    log.message('info', `Starting session: ${id}`);
+    const ctx = scope.context({
+      workflow,
+      cwd: worktree?.path ?? projectDir,
+      git: inGit,
+      secrets,
+      args: opts.args ?? [],
+    });
+    if (isMapReduce) return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data!.job_id);
+    return runSteps(opts, ctx, worktree, { completed: [], startTime: nowTimestamp(), parent: null }, plan);
+  });
+}
