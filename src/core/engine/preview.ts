@@ -95,7 +95,8 @@ function itemPlan(spec: MapReduceSpec, vars: Variables, cwd: string): string[] {
     return [`Work items: could not be listed: ${errorMessage(err)}`];
   }
   const lines = [`Work items from ${path.relative(cwd, file) || file}:`];
-  for (const s of plan.stages) lines.push(`  ${`${s.stage} ${s.setting}`.padEnd(40)} → ${s.items} item(s)`);
+  const width = String(Math.max(...plan.stages.map((s) => s.items))).length;
+  for (const s of plan.stages) lines.push(`  ${String(s.items).padStart(width)} after ${s.stage} ${s.setting}`);
   const shown = plan.items.slice(0, SHOWN_ITEMS);
   lines.push(
     `Would run ${plan.items.length} item(s), up to ${map.max_parallel} agents at a time` +

@@ -20,6 +20,8 @@ export class LoadContext {
     readonly file: string,
     private readonly doc: Document,
     private readonly lines: LineCounter,
+    /** The text `doc` was parsed from (offsets in `doc` point into it). */
+    private readonly text: string,
   ) {}
 
   /** Where the value at `path` (or its key) starts; the nearest enclosing node if it is missing. */
@@ -47,6 +49,18 @@ export class LoadContext {
       node = next;
     }
     return this.linePos(best);
+  }
+
+  /**
+   * Where character `offset` of the string value at `path` is: exact for a one-line plain or quoted scalar
+   * (quotes and escapes counted); the value's start for block and multi-line scalars.
+   */
+  positionInString(path: Path, offset: number): SourcePosition {
+    const node = this.nodeAt(path);
+    if (!isScalar(node) || !node.range) return this.position(path);
+    const [start, end] = node.range;
+    const inSource = sourceOffset(node.type, this.text.slice(start, end), offset);
+    return inSource === undefined ? this.position(path) : this.linePos(start + inSource);
   }
 
   warn(path: Path, message: string, anchor: Anchor = 'key'): void {
@@ -95,6 +109,18 @@ export class LoadContext {
     }
   }
 
+  /** The node at `path`, or undefined when the path does not lead to one. */
+  private nodeAt(path: Path): unknown {
+    let node: unknown = this.resolve(this.doc.contents);
+    for (const seg of path) {
+      if (isMap(node)) node = node.items.find((p) => keyText(p) === String(seg))?.value;
+      else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+      else return undefined;
+      node = this.resolve(node);
+    }
+    return node;
+  }
+
   private resolve(node: unknown): unknown {
     return isAlias(node) ? node.resolve(this.doc) : node;
   }
@@ -108,6 +134,25 @@ export class LoadContext {
     const { line, col } = this.lines.linePos(offset);
     return { line, col };
   }
+}
+
+/** Escapes of a double-quoted YAML scalar that stand for one character, by their source length. */
+const ESCAPE_LENGTH: Record<string, number> = { x: 4, u: 6, U: 10 };
+
+/**
+ * The offset in a scalar's source (`src`, from its first character) of character `offset` of its value; undefined
+ * when the mapping is not simple (block scalars, line folding).
+ */
+function sourceOffset(type: string | undefined, src: string, offset: number): number | undefined {
+  if (type === 'PLAIN') return src.includes('\n') || offset > src.length ? undefined : offset;
+  if (type !== 'QUOTE_SINGLE' && type !== 'QUOTE_DOUBLE') return undefined;
+  let i = 1; // after the opening quote
+  for (let n = 0; n < offset; n++) {
+    if (i >= src.length - 1 || src[i] === '\n') return undefined;
+    if (type === 'QUOTE_SINGLE') i += src.startsWith("''", i) ? 2 : 1;
+    else i += src[i] === '\\' ? (ESCAPE_LENGTH[src[i + 1]] ?? 2) : 1;
+  }
+  return i;
 }
 
 function keyText(pair: Pair): string | undefined {

@@ -1,5 +1,10 @@
 // The MapReduce parts of a workflow file (prodigy-workflows.md §2.3): setup, map, reduce and the
 // error policy. Each phase takes a list of steps or the older `{commands: [...]}` map.
+import { compileFilter } from '../expressions/filter';
+import { parseFieldPath } from '../expressions/fieldPath';
+import { compileJsonPath } from '../expressions/jsonPath';
+import { compileSortBy } from '../expressions/sortBy';
+import { ExpressionSyntaxError } from '../expressions/syntaxError';
 import { compact, describePath, isPlainMap, show, type LoadContext, type Path, type PlainMap } from './loadContext';
 import { ERROR_POLICY_KEYS, ERROR_POLICY_SHORTCUTS, ErrorPolicy, MapScalars, numberOrVar } from './loadSchemas';
 import { loadStepList } from './loadSteps';
@@ -40,6 +45,7 @@ function loadMap(ctx: LoadContext, value: unknown): MapSpec {
   if (value === undefined) ctx.fail([], 'a MapReduce workflow needs map: (input: and agent_template:)');
   if (!isPlainMap(value)) ctx.fail(['map'], `map must be a map {input, agent_template, ...}, got ${show(value)}`);
   const scalars = ctx.parse(MapScalars, value, ['map']);
+  checkExpressions(ctx, scalars);
   if (value.agent_template === undefined)
     ctx.fail(['map'], 'map.agent_template is required (the steps run for each item)');
   const agent = loadPhase(ctx, value.agent_template, ['map', 'agent_template'], 'agent_template ');
@@ -60,6 +66,31 @@ function loadMap(ctx: LoadContext, value: unknown): MapSpec {
     distinct: scalars.distinct,
     agent_timeout_secs: scalars.agent_timeout_secs,
   });
+}
+
+/** The work-item expressions, each compiled as the run will compile it. */
+const EXPRESSIONS = {
+  json_path: compileJsonPath,
+  filter: compileFilter,
+  sort_by: compileSortBy,
+  distinct: (text: string) => parseFieldPath(text, 'distinct'),
+} as const;
+
+/**
+ * Compiles `json_path`, `filter`, `sort_by` and `distinct` now, so a typo is reported at its exact column in the
+ * file (by `validate`, in the Problems panel, before a run starts) rather than after the setup phase has run.
+ */
+function checkExpressions(ctx: LoadContext, scalars: Partial<Record<keyof typeof EXPRESSIONS, unknown>>): void {
+  for (const [key, compile] of Object.entries(EXPRESSIONS)) {
+    const text = scalars[key as keyof typeof EXPRESSIONS];
+    if (typeof text !== 'string' || text.trim() === '') continue;
+    try {
+      compile(text);
+    } catch (err) {
+      if (!(err instanceof ExpressionSyntaxError)) throw err;
+      ctx.failAt(ctx.positionInString(['map', key], err.position), `map.${key}: ${err.message}`);
+    }
+  }
 }
 
 /** A phase: a list of steps, or the older `{commands: [...]}` form. */

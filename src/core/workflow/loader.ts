@@ -40,7 +40,8 @@ export function loadWorkflowText(text: string, file: string): Workflow {
   const format = /\.ya?ml$/i.test(file) ? 'yaml' : 'json';
   const lines = new LineCounter();
   // JSON is YAML 1.2, so one parser gives positions for both. `merge` honours `<<:` keys.
-  const doc = parseDocument(text.replace(/^\uFEFF/, ''), {
+  const source = text.replace(/^\uFEFF/, '');
+  const doc = parseDocument(source, {
     lineCounter: lines,
     prettyErrors: false,
     merge: true,
@@ -51,7 +52,7 @@ export function loadWorkflowText(text: string, file: string): Workflow {
     const { line, col } = lines.linePos(first.pos[0]);
     throw new WorkflowLoadError(file, yamlReason(first.message, format), line, col);
   }
-  const ctx = new LoadContext(file, doc, lines);
+  const ctx = new LoadContext(file, doc, lines, source);
   for (const w of doc.warnings) ctx.warnAt(lines.linePos(w.pos[0]), yamlReason(w.message, format));
   if (format === 'json') checkStrictJson(ctx, text);
 
