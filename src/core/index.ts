@@ -43,4 +43,4 @@ export { retryDeadLetters, listDeadLetters } from './engine/mapReduce';
 export { mergeSession } from './engine/merge';
 export { previewWorkflow } from './engine/preview';
 export type { EngineOptions, RunOutcome } from './engine/options';
-export type { MergeOutcome, MergePolicy, MergeDecision } from './engine/mergeBack';
+export type { MergeOutcome, MergePolicy, MergeDecision, MergeQuestion } from './engine/mergeBack';

@@ -86,14 +86,7 @@ export async function resumeMapReduce(scope: RunScope, session: UnifiedSession):
   const { ctx, worktree, workflow, log } = await reopenMapReduce(scope, session);
   if (session.status === 'Running') await manager.pauseSession(session.id);
   await manager.updateSession(session.id, { status: 'Running', error: null });
-  scope.listener({
-    type: 'session-created',
-    sessionId: session.id,
-    workflowName: workflow.name || 'default',
-    workflowPath: workflow.path,
-    totalSteps: 0,
-    worktree: worktree?.path ?? null,
-  });
+  scope.announce(workflow, 0, worktree?.path ?? null);
   log.message('info', `Resuming MapReduce session ${session.id}: finished items are not run again`);
   return runMapReduceJob(scope.opts, ctx, worktree, session.mapreduce_data!.job_id);
 }

@@ -11,6 +11,15 @@ import { executeStep } from '../steps/stepExecutor';
 export type MergePolicy = 'ask' | 'always' | 'never';
 export type MergeDecision = 'merge' | 'keep';
 
+/** What the end-of-run question is about: the session's branch, where it would go, and how much it brings. */
+export interface MergeQuestion {
+  sessionId: string;
+  branch: string;
+  target: string;
+  repo: string;
+  commits: number;
+}
+
 export type MergeOutcome =
   | { status: 'merged'; commits: number; target: string }
   | { status: 'up-to-date'; target: string }
@@ -23,13 +32,7 @@ export async function mergeBack(a: {
   ctx: RunContext;
   worktree: SessionWorktree;
   policy: MergePolicy;
-  confirm?: (q: {
-    sessionId: string;
-    branch: string;
-    target: string;
-    repo: string;
-    commits: number;
-  }) => Promise<MergeDecision>;
+  confirm?: (q: MergeQuestion) => Promise<MergeDecision>;
 }): Promise<MergeOutcome> {
   const { ctx, worktree } = a;
   const target = worktree.originalBranch;

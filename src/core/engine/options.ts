@@ -3,7 +3,7 @@ import type { SessionStatus } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
 import type { EngineListener } from '../steps/events';
 import type { ClaudeConfig } from '../steps/runContext';
-import type { MergeDecision, MergeOutcome, MergePolicy } from './mergeBack';
+import type { MergeDecision, MergeOutcome, MergePolicy, MergeQuestion } from './mergeBack';
 
 export interface EngineOptions {
   manager: SessionManager;
@@ -14,13 +14,7 @@ export interface EngineOptions {
   env?: NodeJS.ProcessEnv;
   /** After a successful run in a worktree: merge back always, never, or ask `confirmMerge` (default: ask). */
   merge?: MergePolicy;
-  confirmMerge?: (question: {
-    sessionId: string;
-    branch: string;
-    target: string;
-    repo: string;
-    commits: number;
-  }) => Promise<MergeDecision>;
+  confirmMerge?: (question: MergeQuestion) => Promise<MergeDecision>;
 }
 
 export interface RunWorkflowOptions extends EngineOptions {

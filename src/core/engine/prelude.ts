@@ -63,6 +63,18 @@ export class RunScope {
     return this.opts.listener ?? (() => undefined);
   }
 
+  /** Tells listeners the run has started (a row, a progress bar); `totalSteps` is 0 for a MapReduce job. */
+  announce(workflow: Workflow, totalSteps: number, worktree: string | null): void {
+    this.listener({
+      type: 'session-created',
+      sessionId: this.sessionId,
+      workflowName: workflow.name || 'default',
+      workflowPath: workflow.path,
+      totalSteps,
+      worktree,
+    });
+  }
+
   /** Opens the session log, masking the workflow's secrets (read now unless given). */
   open(
     workflow: Workflow,

@@ -63,14 +63,7 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
     const plan = RunPlan.of(session, workflow.steps.length);
     const total = plan.totalSteps;
     const done = completed.filter((c) => c.step_index < total).length;
-    scope.listener({
-      type: 'session-created',
-      sessionId: id,
-      workflowName: workflow.name || 'default',
-      workflowPath: workflow.path,
-      totalSteps: total,
-      worktree: worktree?.path ?? null,
-    });
+    scope.announce(workflow, total, worktree?.path ?? null);
     log.message('info', `Resuming session ${id}: ${done} of ${total} steps already done`);
     const ctx = scope.context({
       workflow,

@@ -58,14 +58,7 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
   const id = session.id;
   return withRunScope(opts, id, async (scope) => {
     const { log } = scope.open(workflow, secrets);
-    scope.listener({
-      type: 'session-created',
-      sessionId: id,
-      workflowName: workflow.name || 'default',
-      workflowPath: workflow.path,
-      totalSteps: plan.totalSteps,
-      worktree: null,
-    });
+    scope.announce(workflow, plan.totalSteps, null);
     log.note(`=== ${new Date().toISOString()} run ${workflow.path} in ${projectDir}`);
     if (isMapReduce && (opts.iterations ?? 1) > 1)
       log.message('warning', 'MapReduce workflows run once: the number of iterations is ignored');

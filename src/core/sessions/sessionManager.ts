@@ -16,7 +16,7 @@ import type { CheckpointInfo, CheckpointSummary } from './checkpoints';
 import { CheckpointStore, type CheckpointSnapshot } from './checkpointStore';
 import type { SessionFilter } from './filter';
 import { SessionLister, type SessionListing } from './listing';
-import { applyLifecycle, applyPatch, validPatch, type SessionPatch, type SessionUpdate } from './patch';
+import { applyLifecycle, applyPatch, validPatch, type SessionUpdate } from './patch';
 import { quarantineFiles, type QuarantineResult } from './quarantine';
 import { RecordStore, type SessionChange } from './recordStore';
 import { SessionIndex } from './sessionIndex';
@@ -187,29 +187,21 @@ export class SessionManager {
 
   /** One checkpoint in one durable write: the progress it marks (`patch`) and its entry (see CheckpointStore). */
   recordCheckpoint(
-    id: string,
-    input: { info: CheckpointInfo; snapshot?: Record<string, unknown>; checkpointFile?: string; patch?: SessionPatch },
-  ): Promise<{ summary: CheckpointSummary; session: UnifiedSession }> {
-    return this.checkpoints.recordCheckpoint(id, input);
+    ...args: Parameters<CheckpointStore['recordCheckpoint']>
+  ): ReturnType<CheckpointStore['recordCheckpoint']> {
+    return this.checkpoints.recordCheckpoint(...args);
   }
 
   /** A checkpoint's snapshot (and optionally the same bytes as Prodigy's checkpoint file); see CheckpointStore. */
-  writeCheckpointSnapshot(
-    id: string,
-    checkpointId: string,
-    content: Record<string, unknown>,
-    checkpointFile?: string,
-  ): void {
-    this.checkpoints.writeCheckpointSnapshot(id, checkpointId, content, checkpointFile);
+  writeCheckpointSnapshot(...args: Parameters<CheckpointStore['writeCheckpointSnapshot']>): void {
+    this.checkpoints.writeCheckpointSnapshot(...args);
   }
 
   /** Adds checkpoint entries (snapshots already written) and the progress they mark, in one locked write. */
   addCheckpoints(
-    id: string,
-    entries: { id: string; created_at: string; info: CheckpointInfo }[],
-    patch: SessionPatch = {},
-  ): Promise<UnifiedSession> {
-    return this.checkpoints.addCheckpoints(id, entries, patch);
+    ...args: Parameters<CheckpointStore['addCheckpoints']>
+  ): ReturnType<CheckpointStore['addCheckpoints']> {
+    return this.checkpoints.addCheckpoints(...args);
   }
 
   /** The session's checkpoint journal, for the run that holds its resume lock to append to. */
