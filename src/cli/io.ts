@@ -4,14 +4,17 @@ export interface Io {
   err(text: string): void;
 }
 
-export const processIo: Io = {
-  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-};
-
 export function printJson(io: Io, value: unknown): void {
   io.out(JSON.stringify(value, null, 2));
 }
 
-/** A usage mistake: printed as one line, exit code 2. */
-export class UsageError extends Error {}
+/** A usage mistake: printed as one line naming the command (when known) and its help, exit code 2. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The command's words, `sessions list`; absent for a mistake before any command. */
+    readonly command?: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,112 +1,73 @@
-// Composition root: builds the services, registers views and commands, wires events.
-// Activation does no disk I/O before the view is registered; the first listing happens
-// when VS Code asks the tree for its children.
+// Composition root: builds the window's objects once, each owning what it registers. What depends on the
+// Prodigy home reads it from ProdigyHomes (home.ts), the one place that follows the `prodigy.home` setting.
+// Activation does no disk I/O before the view is registered; the first listing happens when VS Code asks
+// the tree for its children.
 import * as vscode from 'vscode';
-import { SessionManager } from '../core';
 import { registerAuthoring } from './authoring';
-import { runCommands } from './commands/runCommands';
-import { sessionCommands } from './commands/sessionCommands';
+import { registerCommands } from './commands';
+import { readSettings, type ExtensionSettings } from './config';
 import { GIT_SCHEME, GitContentDocuments } from './documents/gitContentDocuments';
-import { LOG_SCHEME, SessionLogDocuments } from './documents/sessionLogDocuments';
+import { SessionLogDocuments } from './documents/sessionLogDocuments';
+import { ProdigyHomes } from './home';
+import { createLog } from './log';
+import { logMessagesTo } from './messages';
 import { offerInterruptedRuns } from './runs/interruptedRuns';
 import { RunController } from './runs/runController';
-import { StatusBarController } from './statusBar';
-import { readSettings, SECTION } from './config';
-import { createLog } from './log';
-import type { ExtensionServices } from './services';
-import { watchSessionsFolder } from './sessionsWatcher';
 import { SessionsTreeProvider } from './sessionsTree/sessionsTreeProvider';
-import type { TreeNode } from './sessionsTree/nodes';
+import { StatusBarController } from './statusBar';
 
+/** What activate() returns: the integration tests look inside through it. */
 export interface ProdigyExtensionApi {
-  readonly services: ExtensionServices;
+  /** `homes.current` is the Prodigy home the window shows (replaced when `prodigy.home` changes). */
+  readonly homes: ProdigyHomes;
+  /** The Sessions tree; `tree.view` is its TreeView. */
+  readonly tree: SessionsTreeProvider;
+  readonly runs: RunController;
+  /** The status bar item's controller (tests read its text). */
+  readonly statusBar: StatusBarController;
+  readonly log: vscode.LogOutputChannel;
+  /** The settings as the extension reads them (fresh on every call). */
+  settings(): ExtensionSettings;
   /** Milliseconds spent in activate(), measured by the extension itself. */
   readonly activationMs: number;
   /** How many times the tree had listed sessions when activate() returned (0: activation read no sessions). */
   readonly listingsAtActivation: number;
-  /** The status bar item's controller (tests read its text). */
-  readonly statusBar: StatusBarController;
 }
 
 export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi {
   const started = performance.now();
   const log = createLog();
-  context.subscriptions.push(log);
+  context.subscriptions.push(log, logMessagesTo(log));
 
-  let settings = readSettings();
-  let manager = new SessionManager({ home: settings.home });
-  const tree = new SessionsTreeProvider(manager, settings.pageSize, log);
-  const view = vscode.window.createTreeView<TreeNode>('prodigy.sessions', {
-    treeDataProvider: tree,
-    showCollapseAll: true,
-    canSelectMany: true,
-  });
-  context.subscriptions.push(tree, view);
-
-  const runs = new RunController(() => manager, readSettings, log);
-  tree.setLiveness((id) => runs.liveness(id));
-  tree.setRunningAgents((id) => runs.active().find((r) => r.sessionId === id)?.job?.agents ?? new Map());
-  const statusBar = new StatusBarController(runs, () => manager);
-  let unwatchStatus = statusBar.watch(manager);
-  const logDocuments = new SessionLogDocuments(() => manager, runs);
+  // Disposed in this order when the window closes: runs stop first, the homes' managers close last.
+  const runs = new RunController(log);
+  const homes = new ProdigyHomes(log);
+  const tree = new SessionsTreeProvider(homes, runs, log);
+  const statusBar = new StatusBarController(runs, homes);
   context.subscriptions.push(
     runs,
-    statusBar,
-    logDocuments,
-    { dispose: () => unwatchStatus() },
-    vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logDocuments),
-    vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitContentDocuments()),
-    // A run starting or ending changes whether its row is live, stoppable, resumable.
-    runs.onDidChangeRuns(() =>
-      tree.refreshSessions([
-        ...runs.active().map((r) => r.sessionId),
-        ...(runs.lastSessionId ? [runs.lastSessionId] : []),
-      ]),
-    ),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
-  );
-
-  const services: ExtensionServices = {
-    manager: () => manager,
-    settings: readSettings,
     tree,
-    view: view as vscode.TreeView<unknown>,
-    log,
-    runs,
-  };
-  for (const [id, handler] of Object.entries({ ...sessionCommands(services), ...runCommands(services) })) {
-    context.subscriptions.push(vscode.commands.registerCommand(id, handler));
-  }
-
-  registerAuthoring(context, services);
-  context.subscriptions.push(offerInterruptedRuns(tree.onDidListSessions, context.workspaceState));
-
-  let watcher = watchSessionsFolder(manager.paths.sessionsDir, () => tree.rescan());
-  context.subscriptions.push({ dispose: () => watcher.dispose() });
-
-  context.subscriptions.push(
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration(SECTION)) return;
-      const next = readSettings();
-      if (next.home !== settings.home) {
-        manager.close();
-        manager = new SessionManager({ home: next.home });
-        watcher.dispose();
-        watcher = watchSessionsFolder(manager.paths.sessionsDir, () => tree.rescan());
-        tree.setManager(manager);
-        unwatchStatus();
-        unwatchStatus = statusBar.watch(manager);
-        log.info(`Prodigy home is now ${manager.home}`);
-      }
-      if (next.pageSize !== settings.pageSize) tree.setPageSize(next.pageSize);
-      settings = next;
-    }),
-    { dispose: () => manager.close() },
+    statusBar,
+    new SessionLogDocuments(homes, runs),
+    vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitContentDocuments()),
+    registerCommands({ homes, tree, runs, log }),
+    offerInterruptedRuns(tree.onDidListSessions, context.workspaceState),
+    homes,
   );
+  registerAuthoring(context, log);
 
   const activationMs = performance.now() - started;
-  log.info(`Activated in ${activationMs.toFixed(1)} ms; sessions from ${manager.home}`);
-  return { services, activationMs, listingsAtActivation: tree.listings, statusBar };
+  log.info(`Activated in ${activationMs.toFixed(1)} ms; sessions from ${homes.current.folder}`);
+  return {
+    homes,
+    tree,
+    runs,
+    statusBar,
+    log,
+    settings: readSettings,
+    activationMs,
+    listingsAtActivation: tree.listings,
+  };
 }
 
 export function deactivate(): void {

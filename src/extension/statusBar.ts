@@ -1,30 +1,29 @@
 // One status bar item (left): what this window runs, or how its last run ended. Quiet when
 // there is nothing to say. A click reveals the session in the tree.
 import * as vscode from 'vscode';
-import { summarize, type SessionManager, type SessionSummary } from '../core';
+import { summarize, type SessionSummary } from '../core';
+import type { ProdigyHomes } from './home';
+import { Disposable } from './lifecycle';
 import { jobText, type RunController } from './runs/runController';
 
-export class StatusBarController implements vscode.Disposable {
-  readonly item: vscode.StatusBarItem;
-  private readonly disposables: vscode.Disposable[] = [];
+export class StatusBarController extends Disposable {
+  readonly item = this._register(
+    vscode.window.createStatusBarItem('prodigy.status', vscode.StatusBarAlignment.Left, 50),
+  );
 
   constructor(
     private readonly runs: RunController,
-    private readonly manager: () => SessionManager,
+    private readonly homes: ProdigyHomes,
   ) {
-    this.item = vscode.window.createStatusBarItem('prodigy.status', vscode.StatusBarAlignment.Left, 50);
+    super();
     this.item.name = 'Prodigy';
-    this.disposables.push(
-      this.item,
-      runs.onDidChangeRuns(() => void this.update()),
+    this._register(runs.onDidChangeRuns(() => void this.update()));
+    // Follows record changes of the session it shows (another process may stop or finish it).
+    this._register(
+      homes.onDidChangeSessions((change) => {
+        if (change.id === this.runs.lastSessionId) void this.update();
+      }),
     );
-  }
-
-  /** Follows record changes of the session it shows (another process may stop or finish it). */
-  watch(manager: SessionManager): () => void {
-    return manager.onDidChange((c) => {
-      if (c.id === this.runs.lastSessionId) void this.update();
-    });
   }
 
   async update(): Promise<void> {
@@ -34,7 +33,8 @@ export class StatusBarController implements vscode.Disposable {
     if (active.length > 0) {
       const run = active[active.length - 1];
       const more = active.length > 1 ? ` (+${active.length - 1})` : '';
-      item.text = `$(sync~spin) ${run.workflowName} · ${run.job ? jobText(run.job) : `step ${Math.max(run.step, 1)}/${run.total}`}${more}`;
+      const progress = run.job ? jobText(run.job) : `step ${Math.max(run.step, 1)}/${run.total}`;
+      item.text = `$(sync~spin) ${run.workflowName} · ${progress}${more}`;
       const md = new vscode.MarkdownString(undefined, true);
       for (const r of active) {
         const now = r.job
@@ -63,7 +63,8 @@ export class StatusBarController implements vscode.Disposable {
     } else if (last.status === 'Paused') {
       item.text = `$(debug-pause) ${name} paused · step ${last.current_step + 1}/${last.total_steps}`;
       item.tooltip = new vscode.MarkdownString(
-        `**${escape(name)}** is paused before step ${last.current_step + 1}. Click to show it; resume it from its menu.`,
+        `**${escape(name)}** is paused before step ${last.current_step + 1}. ` +
+          'Click to show it; resume it from its menu.',
       );
     } else {
       item.hide();
@@ -73,17 +74,14 @@ export class StatusBarController implements vscode.Disposable {
     item.show();
   }
 
+  /** The session's row as the current home has it (undefined: not there, or unreadable). */
   private async summary(id: string): Promise<SessionSummary | undefined> {
+    const { manager } = this.homes.current;
     try {
-      const s = await this.manager().getSession(id);
-      return summarize(s, this.manager().paths.sessionFile(id));
+      return summarize(await manager.getSession(id), manager.paths.sessionFile(id));
     } catch {
       return undefined;
     }
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }
 

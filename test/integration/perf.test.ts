@@ -148,7 +148,7 @@ describe('Performance', function () {
       `[perf] activation: ${ms(a.activationMs)} (target < ${ACTIVATION_TARGET_MS} ms); tree listings during activate(): ${a.listingsAtActivation}`,
     );
     if (activationSpy.ran) {
-      const home = a.services.manager().home;
+      const home = a.homes.current.manager.home;
       const inHome = activationSpy.calls.filter((c) => c.target === home || c.target.startsWith(home + path.sep));
       console.log(
         `[perf] activation touched the file system ${activationSpy.calls.length} time(s), ${inHome.length} under the Prodigy home ${home}`,
@@ -161,9 +161,9 @@ describe('Performance', function () {
     assert.strictEqual(a.listingsAtActivation, 0, 'activate() listed sessions');
     assert.ok(a.activationMs >= 0 && a.activationMs < ACTIVATION_TARGET_MS, `activation took ${ms(a.activationMs)}`);
     // The counter is live: a listing now moves it (so the 0 above means something).
-    const before = a.services.tree.listings;
-    await a.services.tree.getChildren();
-    assert.strictEqual(a.services.tree.listings, before + 1);
+    const before = a.tree.listings;
+    await a.tree.getChildren();
+    assert.strictEqual(a.tree.listings, before + 1);
   });
 
   describe(`with ${SESSION_COUNT.toLocaleString('en')} sessions`, () => {
@@ -195,10 +195,10 @@ describe('Performance', function () {
     async function firstListingAfterSwitch(home: string) {
       const restore = await useHome(a, home);
       restoreHome ??= restore;
-      const listingsAtSwitch = a.services.tree.listings;
-      const first = await timed(() => a.services.tree.getChildren());
+      const listingsAtSwitch = a.tree.listings;
+      const first = await timed(() => a.tree.getChildren());
       assert.strictEqual(
-        a.services.tree.listings,
+        a.tree.listings,
         listingsAtSwitch + 1,
         'something else listed the new home first: the measurement is not cold',
       );
@@ -206,11 +206,9 @@ describe('Performance', function () {
     }
 
     function assertFirstPage(nodes: unknown[]) {
-      const items = (nodes as Parameters<typeof a.services.tree.getTreeItem>[0][]).map((n) =>
-        a.services.tree.getTreeItem(n),
-      );
+      const items = (nodes as Parameters<typeof a.tree.getTreeItem>[0][]).map((n) => a.tree.getTreeItem(n));
       const sessions = items.filter((i) => i.contextValue?.startsWith('session;'));
-      const pageSize = a.services.settings().pageSize;
+      const pageSize = a.settings().pageSize;
       assert.strictEqual(sessions.length, pageSize);
       const more = items.find((i) => i.contextValue === 'loadMore;');
       assert.ok(more, 'no Load more row');
@@ -229,7 +227,7 @@ describe('Performance', function () {
       type Sample = { ms: number; cpuMs: number };
       const cold: Sample[] = [];
       const warm: Sample[] = [];
-      const indexFile = a.services.manager().paths.indexFile;
+      const indexFile = a.homes.current.manager.paths.indexFile;
       // What a sample counts as: its wall-clock time, or, when other processes kept this one off the CPU
       // (a shared, busy test machine), the CPU time the listing itself used: what it takes on an idle machine.
       const figure = (x: Sample) => Math.min(x.ms, x.cpuMs);
@@ -243,7 +241,7 @@ describe('Performance', function () {
         const c = await firstListingAfterSwitch(big);
         assertFirstPage(c.value);
         cold.push(c);
-        const w = await timed(() => a.services.tree.getChildren());
+        const w = await timed(() => a.tree.getChildren());
         assertFirstPage(w.value);
         warm.push(w);
       }

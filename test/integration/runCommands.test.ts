@@ -102,8 +102,8 @@ describe('Run commands', function () {
 
   // A test that failed half-way must not leave a run going (it would hold the status bar and the next tests' state).
   afterEach(async () => {
-    for (const run of a.services.runs.active()) a.services.runs.stop(run.sessionId);
-    await waitFor('every run of this window to stop', () => a.services.runs.active().length === 0);
+    for (const run of a.runs.active()) a.runs.stop(run.sessionId, a.homes.current.manager.paths);
+    await waitFor('every run of this window to stop', () => a.runs.active().length === 0);
   });
 
   let counter = 0;
@@ -152,7 +152,7 @@ describe('Run commands', function () {
     await waitFor(`step ${gateAt} to start`, () => lines(side).length >= gateAt);
     const id = await waitFor(
       'the run to register',
-      () => a.services.runs.active().find((r) => r.workflowName === name)?.sessionId,
+      () => a.runs.active().find((r) => r.workflowName === name)?.sessionId,
     );
     return { repo, side, gate, id, run };
   }
@@ -228,7 +228,7 @@ commands:
     );
     assert.strictEqual(vscode.window.activeTextEditor?.document.uri.toString(), uri.toString());
     assert.match(doc.getText(), new RegExp(`Starting session: ${id}`));
-    const logFile = a.services.manager().paths.sessionLogFile(id);
+    const logFile = a.homes.current.manager.paths.sessionLogFile(id);
 
     assert.strictEqual(await exec('prodigy.stopSession', id), 'stopped');
     const outcome = await run;
@@ -338,8 +338,8 @@ commands:
         (await rootRows(a)).find(({ item }) => item.id === `session:${perFile.sessionId}`)?.node as
           SessionNode | undefined,
     );
-    const labels = (await a.services.tree.getChildren(node))
-      .map((c) => a.services.tree.getTreeItem(c))
+    const labels = (await a.tree.getChildren(node))
+      .map((c) => a.tree.getTreeItem(c))
       .filter((i) => i.contextValue?.startsWith('checkpoint;restorable;'))
       .map((i) => label(i));
     assert.strictEqual(labels.length, 2, labels.join(' | '));
@@ -448,13 +448,13 @@ commands:
     );
     // Also from the tree's checkpoint row, as the inline action passes it.
     const node = (await rootRows(a)).find(({ item }) => item.id === `session:${id}`)?.node as SessionNode;
-    const children = await a.services.tree.getChildren(node);
+    const children = await a.tree.getChildren(node);
     // Ours (one per step, restorable, with a commit), then Prodigy's checkpoint file for `prodigy resume`.
     const cps = children.filter((c) =>
-      a.services.tree.getTreeItem(c).contextValue?.startsWith('checkpoint;restorable;'),
+      a.tree.getTreeItem(c).contextValue?.startsWith('checkpoint;restorable;'),
     ) as CheckpointNode[];
-    assert.strictEqual(cps.length, 3, children.map((c) => a.services.tree.getTreeItem(c).contextValue).join(', '));
-    assert.match(a.services.tree.getTreeItem(cps[2]).contextValue ?? '', /^checkpoint;restorable;commit;$/);
+    assert.strictEqual(cps.length, 3, children.map((c) => a.tree.getTreeItem(c).contextValue).join(', '));
+    assert.match(a.tree.getTreeItem(cps[2]).contextValue ?? '', /^checkpoint;restorable;commit;$/);
     const fromRow = await exec<ChangedFile[] | undefined>('prodigy.showCheckpointChanges', cps[2]);
     assert.deepStrictEqual(
       fromRow?.map((f) => `${f.status} ${f.path}`),
@@ -605,7 +605,7 @@ commands:
 
     // From the tree row with the modal answered "Delete": the worktree stays.
     messages.answer = (m) => (m.items.includes('Delete') ? 'Delete' : undefined);
-    const node = a.services.tree.findSession(keepWt.id) ?? (await a.services.tree.loadUntil(keepWt.id));
+    const node = a.tree.findSession(keepWt.id) ?? (await a.tree.loadUntil(keepWt.id));
     assert.ok(node);
     assert.deepStrictEqual(await exec('prodigy.deleteSession', node), [keepWt.id]);
     assert.ok(messages.find('warning', new RegExp(`Delete session ${keepWt.id}\\?`))?.modal);
@@ -638,7 +638,7 @@ commands:
   it('offers once to resume a recent run of this workspace that stopped without finishing (its window closed)', async () => {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(folder, 'the test host opens a workspace folder');
-    const m = a.services.manager();
+    const m = a.homes.current.manager;
     // As a run of ours leaves it when its window closes mid-step: Running, a log, no process.
     async function cutOff(name: string, workflowDir: string): Promise<string> {
       const s = await m.createSession({
@@ -709,7 +709,7 @@ commands:
     const missing = path.join(tempDir('prodigy-it-noclaude-'), 'no-such-claude');
     const restore = await setSetting('claude.command', missing);
     try {
-      await waitFor('the setting to apply', () => a.services.settings().claude.command === missing);
+      await waitFor('the setting to apply', () => a.settings().claude.command === missing);
       const repo = makeRepo();
       const sessionsBefore = sessionIdsOnDisk(home);
       const result = await exec('prodigy.runWorkflow', {
@@ -729,7 +729,7 @@ commands:
     } finally {
       await restore();
     }
-    await waitFor('the fake claude setting to come back', () => a.services.settings().claude.command === FAKE_CLAUDE);
+    await waitFor('the fake claude setting to come back', () => a.settings().claude.command === FAKE_CLAUDE);
   });
 
   it('runWorkflowFile runs the file it is given (a Uri from the editor or explorer), in place when the folder is not a git repository', async () => {
@@ -768,9 +768,9 @@ commands:
   it('revealSession shows the session in the Sessions view and selects it', async () => {
     const { id } = await keptRun('reveal-me');
     assert.strictEqual(await exec('prodigy.revealSession', id), true);
-    await waitFor('the view to become visible', () => a.services.view.visible);
+    await waitFor('the view to become visible', () => a.tree.view.visible);
     const selected = await waitFor('the session to be selected', () =>
-      (a.services.view.selection as SessionNode[]).find((n) => n.kind === 'session' && n.summary.id === id),
+      (a.tree.view.selection as SessionNode[]).find((n) => n.kind === 'session' && n.summary.id === id),
     );
     assert.strictEqual(selected.summary.workflow_name, 'reveal-me');
     assert.strictEqual(await exec('prodigy.revealSession', 'workflow-no-such-session'), false);
@@ -843,7 +843,7 @@ commands:
     }
 
     // Open the record file and copy the id, as the row's menu does.
-    const node = a.services.tree.findSession(id) ?? (await a.services.tree.loadUntil(id));
+    const node = a.tree.findSession(id) ?? (await a.tree.loadUntil(id));
     assert.ok(node);
     await exec('prodigy.openSessionFile', node);
     assert.strictEqual(vscode.window.activeTextEditor?.document.uri.fsPath, path.join(home, 'sessions', `${id}.json`));
@@ -854,7 +854,7 @@ commands:
     assert.strictEqual(await vscode.env.clipboard.readText(), id);
 
     // Show Log reveals the Prodigy output channel.
-    const log = a.services.log as { show: (...args: unknown[]) => void };
+    const log = a.log as { show: (...args: unknown[]) => void };
     const show = log.show;
     let shownLog = 0;
     log.show = (...args: unknown[]) => {
@@ -909,11 +909,11 @@ map:
     const row = await waitFor('the job row', () => sessionRow(a, id));
     assert.match(String(row.description), /^Completed · Complete 3\/3 · 1 failed/);
     assert.match(row.contextValue ?? '', /;mapreduce;.*hasfailed;/);
-    const node = a.services.tree.findSession(id)!;
-    const children = await a.services.tree.getChildren(node);
+    const node = a.tree.findSession(id)!;
+    const children = await a.tree.getChildren(node);
     const failed = children.find((c) => c.id === `dlq:${id}:item_1`);
     assert.ok(failed, `no failed-item row; got ${children.map((c) => c.id).join(', ')}`);
-    const item = a.services.tree.getTreeItem(failed);
+    const item = a.tree.getTreeItem(failed);
     assert.match(label(item), /^Failed: item_1$/);
     assert.match(String(item.description), /^1 attempt · Step 'shell: echo working on/);
     const logUri = await exec<vscode.Uri>('prodigy.openAgentLog', failed);
@@ -930,7 +930,7 @@ map:
     });
     assert.ok(retried);
     assert.strictEqual(readRecord(home, id).mapreduce_data.failed_items, 0);
-    const after = await a.services.tree.getChildren(a.services.tree.findSession(id)!);
+    const after = await a.tree.getChildren(a.tree.findSession(id)!);
     assert.ok(!after.some((c) => c.id === `dlq:${id}:item_1`), 'the retried item left the failed list');
     assert.strictEqual(fs.readFileSync(path.join(outcome.worktree!, 'b.txt'), 'utf8'), 'b\n');
   });
@@ -960,7 +960,7 @@ if (process.env.PRODIGY_TEST_UNTRUSTED === '1') {
 
     before(async () => {
       a = await api();
-      home = a.services.manager().home;
+      home = a.homes.current.manager.home;
       messages = new MessageRecorder();
     });
     after(() => {

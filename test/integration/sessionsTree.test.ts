@@ -23,8 +23,8 @@ function home(): string {
 }
 
 async function rootItems(a: ProdigyExtensionApi): Promise<{ node: TreeNode; item: vscode.TreeItem }[]> {
-  const nodes = await a.services.tree.getChildren();
-  return nodes.map((node) => ({ node, item: a.services.tree.getTreeItem(node) }));
+  const nodes = await a.tree.getChildren();
+  return nodes.map((node) => ({ node, item: a.tree.getTreeItem(node) }));
 }
 
 function label(item: vscode.TreeItem): string {
@@ -52,7 +52,7 @@ function nextTreeChange(a: ProdigyExtensionApi, timeoutMs = 10_000): Promise<voi
       sub.dispose();
       reject(new Error(`the tree did not change within ${timeoutMs} ms`));
     }, timeoutMs);
-    const sub = a.services.tree.onDidChangeTreeData(() => {
+    const sub = a.tree.onDidChangeTreeData(() => {
       clearTimeout(timer);
       sub.dispose();
       resolve();
@@ -112,9 +112,9 @@ describe('Sessions tree', () => {
 
   it("shows Prodigy's failure checkpoints: the embedded legacy one and the workflow file with total_steps 0", async () => {
     const a = await api();
-    const node = a.services.tree.findSession('workflow-1736937666666');
+    const node = a.tree.findSession('workflow-1736937666666');
     assert.ok(node);
-    const items = (await a.services.tree.getChildren(node)).map((c) => a.services.tree.getTreeItem(c));
+    const items = (await a.tree.getChildren(node)).map((c) => a.tree.getTreeItem(c));
     // Oldest first: the workflow file's timestamp (copied from the fixture) predates the failure.
     assert.deepStrictEqual(
       items.map((i) => i.id),
@@ -141,20 +141,20 @@ describe('Sessions tree', () => {
 
   it("shows a session's checkpoints as its children, including Prodigy's checkpoint files", async () => {
     const a = await api();
-    const node = a.services.tree.findSession('workflow-1736937000123');
+    const node = a.tree.findSession('workflow-1736937000123');
     assert.ok(node);
-    const children = await a.services.tree.getChildren(node);
-    const items = children.map((c) => a.services.tree.getTreeItem(c));
+    const children = await a.tree.getChildren(node);
+    const items = children.map((c) => a.tree.getTreeItem(c));
     const cp = items.find((i) => i.id === 'checkpoint:workflow-1736937000123:workflow-1736937000456');
     assert.ok(cp, `checkpoint missing; got ${items.map((i) => i.id).join(', ')}`);
     assert.match(label(cp), /^2\/3 steps done: shell: cargo test$/);
-    const resolved = a.services.tree.resolveTreeItem(cp, children[items.indexOf(cp)]);
+    const resolved = a.tree.resolveTreeItem(cp, children[items.indexOf(cp)]);
     assert.match((resolved.tooltip as vscode.MarkdownString).value, /prodigy resume/);
   });
 
   it('shows a session written by another process without a manual refresh', async () => {
     const a = await api();
-    await a.services.tree.getChildren();
+    await a.tree.getChildren();
     const changed = nextTreeChange(a);
     inOtherProcess(`
       const m = new core.SessionManager();
@@ -171,19 +171,19 @@ describe('Sessions tree', () => {
 
   it('updates a row when another process changes that session', async () => {
     const a = await api();
-    await a.services.tree.getChildren();
+    await a.tree.getChildren();
     const changed = nextTreeChange(a);
     inOtherProcess(`
       const m = new core.SessionManager();
       await m.completeSession('workflow-2000000000000', { success: false, error: 'step 2 failed: exit code 1' });
     `);
     await changed;
-    const node = a.services.tree.findSession('workflow-2000000000000');
+    const node = a.tree.findSession('workflow-2000000000000');
     assert.ok(node);
-    const item = a.services.tree.getTreeItem(node);
+    const item = a.tree.getTreeItem(node);
     assert.match(String(item.description), /^Failed/);
     assert.strictEqual((item.iconPath as vscode.ThemeIcon).id, 'error');
-    const tooltip = a.services.tree.resolveTreeItem(item, node).tooltip as vscode.MarkdownString;
+    const tooltip = a.tree.resolveTreeItem(item, node).tooltip as vscode.MarkdownString;
     assert.match(tooltip.value.replace(/&nbsp;/g, ' '), /step 2 failed: exit code 1/);
   });
 
@@ -216,7 +216,7 @@ describe('Sessions tree', () => {
         const m = new core.SessionManager();
         for (let i = 0; i < 12; i++) await m.createSession({ id: 'workflow-30000000000' + String(i).padStart(2, '0'), type: 'Workflow', workflowName: 'paged-' + i });
       `);
-      a.services.tree.refresh();
+      a.tree.refresh();
       let items = await rootItems(a);
       const more = items.find(({ item }) => item.contextValue === 'loadMore;');
       assert.ok(more, 'no Load more row');

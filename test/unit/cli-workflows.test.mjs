@@ -99,6 +99,9 @@ describe('run, restore, resume', () => {
     noStack(nofile.stderr);
     const usage = cli(['--home', e.home, 'restore', 'only-one-arg']);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /restore needs a session id and a checkpoint id/);
+    assert.match(
+      usage.stderr,
+      /^prodigy-vscode restore: missing <checkpoint-id> \(see prodigy-vscode restore --help\)\n$/,
+    );
   });
 });

@@ -268,7 +268,10 @@ describe('dlq inspect', () => {
 
     const usage = cli(['--home', e.home, 'dlq', 'inspect', id]);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /dlq inspect needs a session id and an item id/);
+    assert.match(
+      usage.stderr,
+      /^prodigy-vscode dlq inspect: missing <item-id> \(see prodigy-vscode dlq inspect --help\)\n$/,
+    );
   });
 
   it('a session that is not MapReduce is one line, exit 1', (t) => {

@@ -302,11 +302,11 @@ describe('errors', () => {
 
   it('unknown command, bad flag, missing or extra argument: usage errors', async (t) => {
     const h = tempHome(t);
-    assertCleanError(await run(['--home', h.home, 'frobnicate']), /Unknown command/);
-    assertCleanError(await run(['--home', h.home, 'sessions', 'frob']), /Unknown command/);
+    assertCleanError(await run(['--home', h.home, 'frobnicate']), /unknown command "frobnicate"/);
+    assertCleanError(await run(['--home', h.home, 'sessions', 'frob']), /unknown command "sessions frob"/);
     assertCleanError(await run(['--home', h.home, 'sessions', 'list', '--bogus']), /bogus/);
-    assertCleanError(await run(['--home', h.home, 'sessions', 'show']), /Missing session id/);
-    assertCleanError(await run(['--home', h.home, 'sessions', 'list', 'extra']), /Unexpected argument "extra"/);
+    assertCleanError(await run(['--home', h.home, 'sessions', 'show']), /missing <session-id>/);
+    assertCleanError(await run(['--home', h.home, 'sessions', 'list', 'extra']), /unexpected argument "extra"/);
     assertCleanError(await run(['--home']), /home/);
   });
 
@@ -346,7 +346,7 @@ describe('as a real process', () => {
     assertCleanError(missing, /Session not found: workflow-404/);
     const usage = spawnCli(['--home', h.home, 'nope']);
     assert.equal(usage.code, 2);
-    assertCleanError(usage, /Unknown command/);
+    assertCleanError(usage, /unknown command "nope"/);
     const badFlag = spawnCli(['--frob']);
     assertCleanError(badFlag, /frob/);
   });

@@ -1,7 +1,8 @@
+// `checkpoints list <id>`: the checkpoints of a session (ours, embedded in its record) and Prodigy's workflow
+// checkpoint files, with the step each one follows.
 import { checkpointStepText, type SessionManager } from '../../core';
 import { relativeTime, table, truncate } from '../format';
 import { printJson, type Io } from '../io';
-import { requireId } from './sessions';
 
 export async function checkpointsList(
   manager: SessionManager,
@@ -9,7 +10,7 @@ export async function checkpointsList(
   id: string,
   opts: { json: boolean },
 ): Promise<void> {
-  const { checkpoints, unreadable } = await manager.listCheckpoints(requireId(id));
+  const { checkpoints, unreadable } = await manager.listCheckpoints(id);
   if (opts.json) {
     printJson(io, { session_id: id, checkpoints, unreadable });
     return;

@@ -2,16 +2,10 @@
 // one of them in full, and running them again.
 import { listDeadLetters, retryDeadLetters, type SessionManager } from '../../core';
 import { relativeTime, table, truncate } from '../format';
-import { printJson, UsageError, type Io } from '../io';
-import { exitCodeOf, inTerminal } from './runOutput';
+import { printJson, type Io } from '../io';
+import { exitCodeOf, inTerminal, type TerminalFlags } from './runOutput';
 
-export async function dlqList(
-  manager: SessionManager,
-  io: Io,
-  id: string | undefined,
-  opts: { json: boolean },
-): Promise<number> {
-  if (!id) throw new UsageError('dlq list needs a session id: prodigy-vscode dlq list <session-id>');
+export async function dlqList(manager: SessionManager, io: Io, id: string, opts: { json: boolean }): Promise<number> {
   const items = await listDeadLetters(manager, id);
   if (opts.json) {
     printJson(io, { session_id: id, items });
@@ -41,16 +35,7 @@ export async function dlqList(
 }
 
 /** One dead-lettered item as pretty JSON (Prodigy's `dlq inspect`), with or without --json. */
-export async function dlqInspect(
-  manager: SessionManager,
-  io: Io,
-  id: string | undefined,
-  itemId: string | undefined,
-): Promise<number> {
-  if (!id || !itemId)
-    throw new UsageError(
-      'dlq inspect needs a session id and an item id: prodigy-vscode dlq inspect <session-id> <item-id>',
-    );
+export async function dlqInspect(manager: SessionManager, io: Io, id: string, itemId: string): Promise<number> {
   const items = await listDeadLetters(manager, id);
   const item = items.find((i) => i.item_id === itemId);
   if (!item) {
@@ -64,13 +49,7 @@ export async function dlqInspect(
   return 0;
 }
 
-export async function dlqRetry(
-  manager: SessionManager,
-  io: Io,
-  id: string | undefined,
-  flags: { yes: boolean; json: boolean; claudeCommand?: string },
-): Promise<number> {
-  if (!id) throw new UsageError('dlq retry needs a session id: prodigy-vscode dlq retry <session-id>');
+export async function dlqRetry(manager: SessionManager, io: Io, id: string, flags: TerminalFlags): Promise<number> {
   const { outcome, stoppedBy } = await inTerminal(manager, io, flags, (common) =>
     retryDeadLetters({ ...common, sessionId: id }),
   );

@@ -12,23 +12,16 @@ import {
   type SessionManager,
   type SessionStatus,
 } from '../../core';
-import { UsageError, type Io } from '../io';
-import { requireId } from './sessions';
+import type { Io } from '../io';
 
 export interface LogsFlags {
   follow: boolean;
-  lines?: string;
+  /** --lines N: only the last N. */
+  lines?: number;
 }
 
-export async function logsCommand(
-  manager: SessionManager,
-  io: Io,
-  id: string | undefined,
-  flags: LogsFlags,
-): Promise<number> {
-  if (!id) throw new UsageError('logs needs a session id: prodigy-vscode logs <session-id>');
-  requireId(id);
-  const count = parseLines(flags.lines);
+export async function logsCommand(manager: SessionManager, io: Io, id: string, flags: LogsFlags): Promise<number> {
+  const count = flags.lines;
   const file = manager.paths.sessionLogFile(id);
   const record = await readRecord(manager, id);
   const print = (lines: string[]) => io.out(`${lines.join('\n')}\n`);
@@ -155,12 +148,4 @@ function finalLine(id: string, r: RecordState): string {
     default:
       return `Session ${id}: ${r.status}`;
   }
-}
-
-function parseLines(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
-    throw new UsageError(`--lines needs a whole number of lines (got "${value}")`);
-  return n;
 }

@@ -1,3 +1,5 @@
+// `migrate`: import what older Prodigy versions left (a project's session_state.json, runs with checkpoint files
+// but no record) as session records, leaving the originals where they are.
 import * as path from 'node:path';
 import { migrate, type SessionManager } from '../../core';
 import { printJson, type Io } from '../io';

@@ -1,18 +1,14 @@
 // `restore <id> <checkpoint>`: rewind a session and its worktree, saying what changes and how to undo it.
 import { planRestore, restoreCheckpoint, type SessionManager } from '../../core';
-import { printJson, UsageError, type Io } from '../io';
+import { printJson, type Io } from '../io';
 
 export async function restoreCommand(
   manager: SessionManager,
   io: Io,
-  id: string | undefined,
-  checkpointId: string | undefined,
+  id: string,
+  checkpointId: string,
   flags: { force: boolean; json: boolean },
 ): Promise<number> {
-  if (!id || !checkpointId)
-    throw new UsageError(
-      'restore needs a session id and a checkpoint id: prodigy-vscode restore <session-id> <checkpoint-id>',
-    );
   const plan = await planRestore(manager, id, checkpointId);
   if (!flags.json) {
     const step =

@@ -11,27 +11,42 @@ import {
   type SessionManager,
 } from '../../core';
 import { printJson, UsageError, type Io } from '../io';
-import { claudeConfig, describeMerge, exitCodeOf, inTerminal, printEvent } from './runOutput';
+import { RunDetail } from './runDetail';
+import { claudeConfig, describeMerge, exitCodeOf, inTerminal, type TerminalFlags } from './runOutput';
 
-export interface RunFlags {
+export interface RunFlags extends TerminalFlags {
   path?: string;
-  yes: boolean;
   noWorktree: boolean;
   args: string[];
-  maxIterations?: string;
+  maxIterations?: number;
   map: string[];
   dryRun: boolean;
-  json: boolean;
-  claudeCommand?: string;
+  /** Prodigy's `run <workflow> --resume <id>`. */
+  resume?: string;
 }
 
-export async function runCommand(
-  manager: SessionManager,
-  io: Io,
-  file: string | undefined,
-  flags: RunFlags,
-): Promise<number> {
-  if (!file) throw new UsageError('run needs a workflow file: prodigy-vscode run <workflow.yml>');
+/** Options that choose what a new run does: with --resume the session decides, so they cannot apply. */
+const NEW_RUN_ONLY = [
+  ['args', '--args'],
+  ['map', '--map'],
+  ['maxIterations', '-n/--max-iterations'],
+  ['dryRun', '--dry-run'],
+  ['noWorktree', '--no-worktree'],
+] as const;
+
+export async function runCommand(manager: SessionManager, io: Io, file: string, flags: RunFlags): Promise<number> {
+  if (flags.resume !== undefined) {
+    // `prodigy run <wf> --resume <id>` goes straight to the resume; the workflow comes from the session.
+    const given = NEW_RUN_ONLY.filter(([key]) => {
+      const v = flags[key];
+      return Array.isArray(v) ? v.length > 0 : v !== undefined && v !== false;
+    });
+    if (given.length)
+      throw new UsageError(
+        `--resume continues a session as it was started: ${given.map(([, name]) => name).join(', ')} cannot change it`,
+      );
+    return resumeCommand(manager, io, flags.resume, flags);
+  }
   if (flags.path && !fs.existsSync(flags.path)) throw new UsageError(`--path ${flags.path} does not exist`);
   const passes = runPasses(flags);
   if (flags.dryRun) {
@@ -65,12 +80,7 @@ export async function runCommand(
 
 /** `-n N`, and Prodigy's iterative input mode: `--map` globs, or more than one `--args` (§6.5–6.6). */
 function runPasses(flags: RunFlags): { iterations: number; inputs: string[] } {
-  let iterations = 1;
-  if (flags.maxIterations !== undefined) {
-    iterations = Number(flags.maxIterations);
-    if (!Number.isInteger(iterations) || iterations < 1)
-      throw new UsageError(`-n needs a whole number of at least 1 (got "${flags.maxIterations}")`);
-  }
+  const iterations = flags.maxIterations ?? 1;
   const mapped = flags.map.length ? inputsFromPatterns(flags.map, path.resolve(flags.path ?? '.')) : [];
   const inputs = flags.map.length || flags.args.length > 1 ? [...mapped, ...flags.args] : [];
   return { iterations, inputs };
@@ -79,10 +89,9 @@ function runPasses(flags: RunFlags): { iterations: number; inputs: string[] } {
 export async function resumeCommand(
   manager: SessionManager,
   io: Io,
-  id: string | undefined,
-  flags: { yes: boolean; json: boolean; claudeCommand?: string },
+  id: string,
+  flags: TerminalFlags,
 ): Promise<number> {
-  if (!id) throw new UsageError('resume needs a session id: prodigy-vscode resume <session-id>');
   const { outcome, stoppedBy } = await inTerminal(manager, io, flags, (common) =>
     resumeWorkflow({ ...common, sessionId: id }),
   );
@@ -92,16 +101,17 @@ export async function resumeCommand(
 export async function mergeCommand(
   manager: SessionManager,
   io: Io,
-  id: string | undefined,
-  flags: { json: boolean; claudeCommand?: string },
+  id: string,
+  flags: { json: boolean; claudeCommand?: string; verbose: number },
 ): Promise<number> {
-  if (!id) throw new UsageError('merge needs a session id: prodigy-vscode merge <session-id>');
+  const detail = new RunDetail(manager, io, flags.verbose);
   const outcome = await mergeSession({
     manager,
     sessionId: id,
     claude: claudeConfig(flags.claudeCommand),
-    listener: (e) => !flags.json && printEvent(io, e),
+    listener: (e) => !flags.json && detail.print(e),
   });
+  await detail.flushed();
   if (flags.json) printJson(io, { session_id: id, merge: outcome });
   else io.out(describeMerge(outcome) ?? '');
   return outcome.status === 'conflict' || outcome.status === 'failed' ? 3 : 0;

@@ -1,5 +1,5 @@
-// How a run looks in a terminal: Prodigy's icon-prefixed messages, step output indented,
-// and the merge question. Ctrl-C stops the step in flight and leaves the session Paused.
+// A run in a terminal: the Claude command, the merge question, exit codes, and Ctrl-C, which stops the
+// step in flight and leaves the session Paused. How its events are printed is runDetail's.
 import * as readline from 'node:readline/promises';
 import {
   DEFAULT_CLAUDE_CONFIG,
@@ -12,22 +12,7 @@ import {
   type SessionManager,
 } from '../../core';
 import type { Io } from '../io';
-
-const ICONS = { info: 'ℹ️ ', progress: '🔄', success: '✅', warning: '⚠️ ', error: '❌' } as const;
-
-export function printEvent(io: Io, event: EngineEvent): void {
-  switch (event.type) {
-    case 'output':
-      io.out(`    ${event.line}`);
-      break;
-    case 'message':
-      if (event.level === 'warning' || event.level === 'error') io.err(`${ICONS[event.level]} ${event.text}`);
-      else io.out(`${ICONS[event.level]} ${event.text}`);
-      break;
-    default:
-      break;
-  }
-}
+import { RunDetail } from './runDetail';
 
 /** The Claude command: --claude-command, else PRODIGY_CLAUDE_COMMAND, else `claude`. */
 export function claudeConfig(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): ClaudeConfig {
@@ -107,33 +92,45 @@ export function exitCodeOf(outcome: RunOutcome, stoppedBy: NodeJS.Signals | null
   return outcome.merge && (outcome.merge.status === 'conflict' || outcome.merge.status === 'failed') ? 3 : 0;
 }
 
+/** The options every command that runs steps takes. */
+export interface TerminalFlags {
+  yes: boolean;
+  json: boolean;
+  claudeCommand?: string;
+  /** -v count: see RunDetail. */
+  verbose: number;
+}
+
 /**
  * What `run`, `resume` and `dlq retry` share in a terminal: Ctrl-C stops the step (the session
- * pauses), the merge question, the Claude command, events printed unless --json.
+ * pauses), the merge question, the Claude command, events printed unless --json (more with -v).
  */
 export async function inTerminal(
   manager: SessionManager,
   io: Io,
-  flags: { yes: boolean; json: boolean; claudeCommand?: string },
+  flags: TerminalFlags,
   start: (options: EngineOptions) => Promise<RunOutcome>,
   onEvent?: (e: EngineEvent) => void,
 ): Promise<{ outcome: RunOutcome; stoppedBy: NodeJS.Signals | null }> {
   const stop = stopSignal(io);
   const merge = mergeQuestion(flags.yes);
+  const claude = claudeConfig(flags.claudeCommand);
+  const detail = new RunDetail(manager, io, flags.verbose, claude);
   try {
     const outcome = await start({
       manager,
       signal: stop.signal,
-      claude: claudeConfig(flags.claudeCommand),
+      claude,
       merge: merge.policy,
       confirmMerge: merge.confirm,
       listener: (e) => {
         onEvent?.(e);
-        if (!flags.json) printEvent(io, e);
+        if (!flags.json) detail.print(e);
       },
     });
     return { outcome, stoppedBy: stop.received() };
   } finally {
+    await detail.flushed();
     stop.dispose();
   }
 }

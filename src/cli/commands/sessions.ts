@@ -1,3 +1,4 @@
+// `sessions list|show|delete|quarantine|clean`: the session records of the home, for people and as JSON.
 import {
   checkpointStepText,
   countUnimported,
@@ -5,27 +6,22 @@ import {
   displayName,
   errorMessage,
   findSessionWorktree,
-  isSafeId,
   sessionsToCleanUp,
   worktreeRoots,
-  SESSION_STATUSES,
   type SessionManager,
   type SessionStatus,
   type SessionSummary,
   ProdigyError,
 } from '../../core';
 import { progress, relativeTime, table, truncate } from '../format';
-import { printJson, UsageError, type Io } from '../io';
+import { printJson, type Io } from '../io';
 
 export async function sessionsList(
   manager: SessionManager,
   io: Io,
-  opts: { json: boolean; status?: string; limit?: string },
+  opts: { json: boolean; status?: SessionStatus; limit?: number },
 ): Promise<void> {
-  const status = opts.status ? parseStatus(opts.status) : undefined;
-  const limit = opts.limit !== undefined ? Number(opts.limit) : undefined;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
-    throw new UsageError(`--limit must be a positive whole number, not "${opts.limit}"`);
+  const { status, limit } = opts;
   const listing = await manager.listSessions({ status, limit });
   if (opts.json) {
     printJson(io, {
@@ -91,7 +87,7 @@ export async function sessionsShow(
   id: string,
   opts: { json: boolean },
 ): Promise<void> {
-  const session = await manager.getSession(requireId(id));
+  const session = await manager.getSession(id);
   if (opts.json) {
     printJson(io, session);
     return;
@@ -158,7 +154,6 @@ export async function sessionsDelete(
   id: string,
   opts: { force: boolean },
 ): Promise<void> {
-  requireId(id);
   let status: SessionStatus | undefined;
   try {
     status = (await manager.getSession(id)).status;
@@ -191,7 +186,8 @@ export async function sessionsQuarantine(manager: SessionManager, io: Io, opts: 
 }
 
 export interface CleanFlags {
-  olderThan?: string;
+  /** Days; default 7. */
+  olderThan?: number;
   all: boolean;
   dryRun: boolean;
   force: boolean;
@@ -215,7 +211,7 @@ const DEFAULT_CLEAN_DAYS = 7;
  * and then never with uncommitted changes in them, nor with an unmerged branch.
  */
 export async function sessionsClean(manager: SessionManager, io: Io, flags: CleanFlags): Promise<number> {
-  const days = parseDays(flags.olderThan);
+  const days = flags.olderThan ?? DEFAULT_CLEAN_DAYS;
   const statuses: SessionStatus[] = ['Completed', 'Cancelled', ...(flags.all ? (['Failed'] as const) : [])];
   const chosen = new Set(await sessionsToCleanUp(manager, days, { statuses }));
   const { sessions, unreadable } = await manager.listSessions();
@@ -339,24 +335,4 @@ function keptSummary(kept: { session: SessionSummary; reason: KeptReason }[], da
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-function parseDays(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_CLEAN_DAYS;
-  const days = Number(value.trim().replace(/d$/i, ''));
-  if (value.trim() === '' || !Number.isFinite(days) || days < 0)
-    throw new UsageError(`--older-than needs a number of days, 0 or more (got "${value}")`);
-  return days;
-}
-
-function parseStatus(value: string): SessionStatus {
-  const match = SESSION_STATUSES.find((s) => s.toLowerCase() === value.toLowerCase());
-  if (!match) throw new UsageError(`Unknown status "${value}": use one of ${SESSION_STATUSES.join(', ')}`);
-  return match;
-}
-
-export function requireId(id: string | undefined, kind = 'session id'): string {
-  if (!id) throw new UsageError(`Missing ${kind}`);
-  if (!isSafeId(id)) throw new UsageError(`Invalid ${kind} "${id}": use letters, digits, '.', '_' and '-' only`);
-  return id;
 }

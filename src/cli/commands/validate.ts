@@ -1,7 +1,7 @@
 // `validate <file>`: load a workflow file the way `run` would, and say what it is or what is wrong.
 // Warnings are printed in the `file:line:col:` form editors and terminals link to.
 import { loadWorkflowFile, WorkflowLoadError, type Workflow } from '../../core';
-import { printJson, UsageError, type Io } from '../io';
+import { printJson, type Io } from '../io';
 
 const SHAPES: Record<Workflow['shape'], string> = {
   list: 'list-form',
@@ -9,8 +9,7 @@ const SHAPES: Record<Workflow['shape'], string> = {
   mapreduce: 'MapReduce',
 };
 
-export async function validateCommand(io: Io, file: string | undefined, opts: { json: boolean }): Promise<number> {
-  if (!file) throw new UsageError('validate needs a workflow file: prodigy-vscode validate <file>');
+export async function validateCommand(io: Io, file: string, opts: { json: boolean }): Promise<number> {
   let workflow: Workflow;
   try {
     workflow = loadWorkflowFile(file);

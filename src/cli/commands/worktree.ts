@@ -11,7 +11,6 @@ import {
 } from '../../core';
 import { table } from '../format';
 import { printJson, type Io } from '../io';
-import { requireId } from './sessions';
 
 export async function worktreeList(manager: SessionManager, io: Io, opts: { json: boolean }): Promise<number> {
   const entries = await sessionWorktrees(manager);
@@ -52,7 +51,7 @@ export async function worktreeClean(
   opts: { all: boolean; force: boolean; dryRun: boolean; json: boolean },
 ): Promise<number> {
   const report = await cleanSessionWorktrees(manager, {
-    sessionId: id === undefined ? undefined : requireId(id),
+    sessionId: id,
     all: opts.all,
     force: opts.force,
     dryRun: opts.dryRun,

@@ -3,15 +3,14 @@
 // context key (workflowContextKey.ts). Registering does no I/O and reads no document; documents already
 // open are looked at just after activation returns, others when they open.
 import * as vscode from 'vscode';
-import type { ExtensionServices } from '../services';
 import { CODELENS_SELECTOR, RunWorkflowCodeLensProvider } from './runCodeLens';
 import { WorkflowContextKey } from './workflowContextKey';
 import { WorkflowDiagnostics } from './workflowDiagnostics';
 import { WorkflowFileDetector } from './workflowFiles';
 
-export function registerAuthoring(context: vscode.ExtensionContext, services: ExtensionServices): void {
+export function registerAuthoring(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
   const detector = new WorkflowFileDetector();
-  const diagnostics = new WorkflowDiagnostics(detector, services.log);
+  const diagnostics = new WorkflowDiagnostics(detector, log);
   const lenses = new RunWorkflowCodeLensProvider(detector, diagnostics);
   const contextKey = new WorkflowContextKey(detector, diagnostics);
 

@@ -3,6 +3,7 @@
 // Problems panel). In an untrusted workspace the Run lens is replaced by a link to the trust settings.
 import * as vscode from 'vscode';
 import type { Workflow } from '../../core';
+import { Disposable } from '../lifecycle';
 import type { Analysis, WorkflowDiagnostics } from './workflowDiagnostics';
 import type { WorkflowFileDetector } from './workflowFiles';
 
@@ -19,29 +20,22 @@ export const CODELENS_SELECTOR: vscode.DocumentSelector = [
   { scheme: 'file', pattern: '**/*.{yml,yaml}' },
 ];
 
-export class RunWorkflowCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class RunWorkflowCodeLensProvider extends Disposable implements vscode.CodeLensProvider {
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.changed.event;
-  private readonly subscriptions: vscode.Disposable[];
 
   constructor(
     private readonly detector: WorkflowFileDetector,
     private readonly diagnostics: WorkflowDiagnostics,
   ) {
-    this.subscriptions = [
-      diagnostics.onDidUpdate(() => this.changed.fire()),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()),
-    ];
+    super();
+    this._register(diagnostics.onDidUpdate(() => this.changed.fire()));
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()));
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     if (!this.detector.isWorkflowFile(document)) return [];
     return workflowLenses(document, this.diagnostics.analysisFor(document), vscode.workspace.isTrusted);
-  }
-
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.changed.dispose();
   }
 }
 

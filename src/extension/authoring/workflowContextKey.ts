@@ -2,25 +2,26 @@
 // set when the active editor changes and whenever the active document's problems are re-published
 // (that is, 300 ms after it stops changing, on save, and when it starts or stops being a workflow file).
 import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
 import type { WorkflowDiagnostics } from './workflowDiagnostics';
 import type { WorkflowFileDetector } from './workflowFiles';
 
 export const IS_WORKFLOW_FILE = 'prodigy.isWorkflowFile';
 
-export class WorkflowContextKey implements vscode.Disposable {
+export class WorkflowContextKey extends Disposable {
   private current: boolean | undefined;
-  private readonly subscriptions: vscode.Disposable[];
 
   constructor(
     private readonly detector: WorkflowFileDetector,
     diagnostics: WorkflowDiagnostics,
   ) {
-    this.subscriptions = [
-      vscode.window.onDidChangeActiveTextEditor(() => this.update()),
+    super();
+    this._register(vscode.window.onDidChangeActiveTextEditor(() => this.update()));
+    this._register(
       diagnostics.onDidUpdate((uri) => {
         if (vscode.window.activeTextEditor?.document.uri.toString() === uri.toString()) this.update();
       }),
-    ];
+    );
   }
 
   /** Recomputes the key for the active editor; sets it only when the value changes. */
@@ -30,9 +31,5 @@ export class WorkflowContextKey implements vscode.Disposable {
     if (value === this.current) return;
     this.current = value;
     void vscode.commands.executeCommand('setContext', IS_WORKFLOW_FILE, value);
-  }
-
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
   }
 }

@@ -97,9 +97,8 @@ export class WorkflowDiagnostics implements vscode.Disposable {
         return { ok: false, version, reason: err.reason, line: err.line, col: err.col };
       // Not a problem in the file but in the loader: say so where it can be reported.
       const message = err instanceof Error ? err.message : String(err);
-      this.log.error(
-        `Loading ${document.uri.toString(true)} failed unexpectedly: ${err instanceof Error && err.stack ? err.stack : message}`,
-      );
+      const details = err instanceof Error && err.stack ? err.stack : message;
+      this.log.error(`Loading ${document.uri.toString(true)} failed unexpectedly: ${details}`);
       return { ok: false, version, reason: `the workflow could not be read (${message})` };
     }
   }

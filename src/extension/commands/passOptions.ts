@@ -59,8 +59,9 @@ export async function askPassOptions(folder: string): Promise<PassOptions | unde
         if (!v.trim()) return 'A pattern such as specs/*.md';
         try {
           const inputs = inputsFromPatterns([v.trim()], folder);
+          const shown = inputs.slice(0, 8).join(', ') + (inputs.length > 8 ? ', …' : '');
           return {
-            message: `${inputs.length} input${inputs.length === 1 ? '' : 's'}: ${inputs.slice(0, 8).join(', ')}${inputs.length > 8 ? ', …' : ''}`,
+            message: `${inputs.length} input${inputs.length === 1 ? '' : 's'}: ${shown}`,
             severity: vscode.InputBoxValidationSeverity.Info,
           };
         } catch (err) {

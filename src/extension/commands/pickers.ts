@@ -1,4 +1,4 @@
-// Quick picks shared by the commands: a workflow file, a session, a checkpoint. Each command
+// Quick picks shared by the commands: a workflow file, a session, a checkpoint, a filter. Each command
 // also takes the answer as an argument, so tests (and keybindings) skip the picker.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -6,16 +6,20 @@ import {
   checkpointStepText,
   displayName,
   relativeTime,
+  SESSION_STATUSES,
   type CheckpointSummary,
+  type SessionFilter,
   type SessionManager,
   type SessionSummary,
   type SessionStatus,
 } from '../../core';
+import { showNoCheckpoints, showNoSessionsToPick, showNoWorkflowFiles } from '../messages';
+import { toSessionTarget } from './targets';
 
 const WORKFLOW_GLOB = '**/*.{yml,yaml}';
 const EXCLUDE = '**/{node_modules,.git,dist,out,target,.venv}/**';
 
-/** Workflow files in the workspace: YAML files our loader recognises as workflows (checked on the text, cheaply). */
+/** Workflow files in the workspace: YAML files that read as workflows (checked on the text, cheaply). */
 export async function pickWorkflowFile(): Promise<vscode.Uri | undefined> {
   const files = await vscode.workspace.findFiles(WORKFLOW_GLOB, EXCLUDE, 500);
   const candidates: { uri: vscode.Uri; label: string; description: string }[] = [];
@@ -36,9 +40,7 @@ export async function pickWorkflowFile(): Promise<vscode.Uri | undefined> {
     });
   }
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage(
-      'Prodigy: no workflow files found in this workspace (YAML files with `commands:` or a list of `claude:`/`shell:` steps).',
-    );
+    showNoWorkflowFiles();
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(candidates, {
@@ -65,7 +67,7 @@ export async function pickSession(
       summary: s,
     }));
   if (items.length === 0) {
-    void vscode.window.showInformationMessage(`Prodigy: no sessions to ${title.toLowerCase().replace(/…$/, '')}.`);
+    showNoSessionsToPick(title);
     return undefined;
   }
   return (await vscode.window.showQuickPick(items, { title, matchOnDetail: true }))?.summary;
@@ -78,7 +80,7 @@ export async function pickCheckpoint(
   const { checkpoints } = await manager.listCheckpoints(sessionId);
   const ours = checkpoints.filter((c) => c.kind === 'session').reverse();
   if (ours.length === 0) {
-    void vscode.window.showInformationMessage(`Prodigy: session ${sessionId} has no checkpoints to restore.`);
+    showNoCheckpoints(sessionId);
     return undefined;
   }
   const items = ours.map((c) => ({
@@ -95,4 +97,38 @@ export async function pickCheckpoint(
       placeHolder: 'Newest first',
     })
   )?.checkpoint;
+}
+
+/** The session `arg` names (a row, an id, `{ sessionId }`), else the one the user picks. */
+export async function sessionIdOrPick(
+  manager: SessionManager,
+  arg: unknown,
+  statuses: SessionStatus[],
+  title: string,
+  extra?: (s: SessionSummary) => boolean,
+): Promise<string | undefined> {
+  return toSessionTarget(arg)?.sessionId ?? (await pickSession(manager, statuses, title, extra))?.id;
+}
+
+/** The two questions of Filter Sessions…: statuses, then text. Undefined when either is dismissed. */
+export async function pickFilter(current: SessionFilter): Promise<SessionFilter | undefined> {
+  const currentStatuses = new Set(
+    Array.isArray(current.status) ? current.status : current.status ? [current.status] : [],
+  );
+  const picked = await vscode.window.showQuickPick(
+    SESSION_STATUSES.map((status) => ({ label: status, status, picked: currentStatuses.has(status) })),
+    {
+      canPickMany: true,
+      title: 'Filter Sessions (1/2): statuses to show',
+      placeHolder: 'Pick none to show every status',
+    },
+  );
+  if (!picked) return undefined;
+  const text = await vscode.window.showInputBox({
+    title: 'Filter Sessions (2/2): text',
+    prompt: 'Matches id, workflow name, workflow file, worktree and error. Leave empty for none.',
+    value: current.text ?? '',
+  });
+  if (text === undefined) return undefined;
+  return { status: picked.length ? picked.map((p) => p.status) : undefined, text: text || undefined };
 }

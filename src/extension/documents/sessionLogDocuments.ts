@@ -1,10 +1,12 @@
-// A session's log as a read-only document (`prodigy-log:/<id>.log`), read from H/vscode/logs and
-// kept live while the session runs: from this window's engine events, or from the file changing
-// when another process runs it.
+// A session's log as a read-only document (`prodigy-log:/<id>.log`), read from H/vscode/logs of the
+// current home and kept live while the session runs: from this window's engine events, or from the
+// file changing when another process runs it.
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { isSafeId, type SessionManager } from '../../core';
+import { isSafeId } from '../../core';
+import type { ProdigyHomes } from '../home';
+import { Disposable, MutableDisposable, toDisposable } from '../lifecycle';
 import type { RunController } from '../runs/runController';
 
 export const LOG_SCHEME = 'prodigy-log';
@@ -18,35 +20,43 @@ export function agentLogUri(sessionId: string, itemId: string): vscode.Uri {
   return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${sessionId}/${itemId}.log` });
 }
 
-export class SessionLogDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+export class SessionLogDocuments extends Disposable implements vscode.TextDocumentContentProvider {
+  private readonly changed = this._register(new vscode.EventEmitter<vscode.Uri>());
   readonly onDidChange = this.changed.event;
   private readonly pending = new Map<string, NodeJS.Timeout>();
-  private readonly disposables: vscode.Disposable[] = [];
-  private watcher: vscode.FileSystemWatcher | undefined;
+  /** The watcher on the current home's logs folder, made when a log is first opened. */
+  private readonly watcher = this._register(new MutableDisposable());
 
   constructor(
-    private readonly manager: () => SessionManager,
+    private readonly homes: ProdigyHomes,
     runs: RunController,
   ) {
-    this.disposables.push(
-      this.changed,
+    super();
+    this._register(
+      toDisposable(() => {
+        for (const t of this.pending.values()) clearTimeout(t);
+      }),
+    );
+    this._register(
       runs.onEngineEvent((e) => {
         if (e.sessionId && (e.type === 'output' || e.type === 'message' || e.type === 'session-finished'))
           this.touch(e.sessionId);
       }),
     );
+    // Another home has other logs: the next document opened watches that home's folder.
+    this._register(homes.onDidChangeHome(() => (this.watcher.value = undefined)));
+    this._register(vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, this));
   }
 
   /** Starts following log files written by other processes (called on first open, not at activation). */
   private follow(): void {
-    if (this.watcher) return;
-    const dir = this.manager().paths.logsDir;
-    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*.log'));
+    if (this.watcher.value) return;
+    const dir = this.homes.current.manager.paths.logsDir;
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*.log'));
     const onFile = (uri: vscode.Uri) => this.touch(path.basename(uri.fsPath, '.log'));
-    this.watcher.onDidChange(onFile);
-    this.watcher.onDidCreate(onFile);
-    this.disposables.push(this.watcher);
+    watcher.onDidChange(onFile);
+    watcher.onDidCreate(onFile);
+    this.watcher.value = watcher;
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
@@ -55,11 +65,16 @@ export class SessionLogDocuments implements vscode.TextDocumentContentProvider, 
     const id = second ? first : path.basename(first, '.log');
     const itemId = second ? path.basename(second, '.log') : undefined;
     if (!isSafeId(id) || (itemId !== undefined && !isSafeId(itemId))) return `Not a session log: ${uri.path}`;
-    const file = itemId ? this.manager().paths.agentLogFile(id, itemId) : this.manager().paths.sessionLogFile(id);
+    const { paths } = this.homes.current.manager;
+    const file = itemId ? paths.agentLogFile(id, itemId) : paths.sessionLogFile(id);
     try {
       return fs.readFileSync(file, 'utf8');
     } catch {
-      return `No log for session ${id} yet.\n\nLogs are kept in ${file} for runs started from this extension or the prodigy-vscode CLI.\nRuns of the prodigy CLI keep their Claude logs under ~/.prodigy/logs.`;
+      return (
+        `No log for session ${id} yet.\n\n` +
+        `Logs are kept in ${file} for runs started from this extension or the prodigy-vscode CLI.\n` +
+        'Runs of the prodigy CLI keep their Claude logs under ~/.prodigy/logs.'
+      );
     }
   }
 
@@ -75,10 +90,5 @@ export class SessionLogDocuments implements vscode.TextDocumentContentProvider, 
         this.changed.fire(uri);
       }, 200),
     );
-  }
-
-  dispose(): void {
-    for (const t of this.pending.values()) clearTimeout(t);
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -3,7 +3,8 @@
 // resume the recent ones that belong to this workspace, instead of leaving the user to find them.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { displayName, progressText, type SessionSummary } from '../../core';
+import type { SessionSummary } from '../../core';
+import { offerResumeInterrupted } from '../messages';
 import type { SessionNode } from '../sessionsTree/nodes';
 
 const OFFERED_KEY = 'prodigy.offeredInterruptedRuns';
@@ -25,21 +26,8 @@ export function offerInterruptedRuns(
       .map((n) => n.summary);
     if (found.length === 0) return;
     void state.update(OFFERED_KEY, [...offered, ...found.map((s) => s.id)].slice(-REMEMBERED));
-    void offer(found);
+    offerResumeInterrupted(found);
   });
-}
-
-async function offer(found: SessionSummary[]): Promise<void> {
-  const resume = found.length === 1 ? 'Resume' : 'Resume…';
-  const show = 'Show';
-  const text =
-    found.length === 1
-      ? `Prodigy: "${displayName(found[0])}" stopped at ${progressText(found[0])} without finishing (its window or process closed). Resume it where it stopped?`
-      : `Prodigy: ${found.length} runs stopped without finishing (their window or process closed): ${found.map(displayName).join(', ')}.`;
-  const choice = await vscode.window.showInformationMessage(text, resume, show);
-  if (choice === resume)
-    await vscode.commands.executeCommand('prodigy.resumeSession', found.length === 1 ? found[0].id : undefined);
-  else if (choice === show) await vscode.commands.executeCommand('prodigy.revealSession', found[0].id);
 }
 
 function isRecent(s: SessionSummary): boolean {

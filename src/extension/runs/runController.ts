@@ -2,6 +2,8 @@
 // AbortControllers of this window's runs, streams their output to the Prodigy output channel
 // (prefixed by session), shows a cancellable progress notification, asks the merge question,
 // and tells the status bar and the tree what is running. No session logic lives here.
+// It outlives a Prodigy home: each call names the home's manager (or paths) it is about, and a run
+// keeps the manager it started with, so it finishes on its home even if `prodigy.home` changes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -13,13 +15,26 @@ import {
   retryDeadLetters,
   runWorkflow,
   type EngineEvent,
+  type HomePaths,
   type MergeDecision,
   type RunOutcome,
   type SessionManager,
 } from '../../core';
-import type { ExtensionSettings } from '../config';
+import { readSettings } from '../config';
+import { Disposable, toDisposable } from '../lifecycle';
+import {
+  askMerge,
+  resumeProgressTitle,
+  retryProgressTitle,
+  runProgressTitle,
+  showClaudeNotFound,
+  showRunCompleted,
+  showRunFailed,
+  showRunNotMerged,
+  showRunStopped,
+  type MergeAnswer,
+} from '../messages';
 import type { Liveness } from '../sessionsTree/contextValues';
-import { askMerge, type MergeAnswer } from './mergeQuestion';
 
 export interface ActiveRun {
   sessionId: string;
@@ -45,21 +60,26 @@ export interface RunRequest {
   inputs?: string[];
 }
 
-export class RunController implements vscode.Disposable {
+export class RunController extends Disposable {
   private readonly runs = new Map<string, ActiveRun>();
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeRuns = this.changed.event;
-  private readonly events = new vscode.EventEmitter<EngineEvent>();
+  private readonly events = this._register(new vscode.EventEmitter<EngineEvent>());
   /** Every engine event of this window's runs (the session log view follows it). */
   readonly onEngineEvent = this.events.event;
   /** The session this window ran most recently (the status bar shows how it ended). */
   lastSessionId: string | undefined;
+  private readonly discardAfterRun = new Set<string>();
 
-  constructor(
-    private readonly manager: () => SessionManager,
-    private readonly settings: () => ExtensionSettings,
-    private readonly log: vscode.LogOutputChannel,
-  ) {}
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    super();
+    // Registered last, so released first: every run of this window is told to stop before anything else goes.
+    this._register(
+      toDisposable(() => {
+        for (const run of this.runs.values()) run.abort.abort();
+      }),
+    );
+  }
 
   active(): ActiveRun[] {
     return [...this.runs.values()];
@@ -69,24 +89,38 @@ export class RunController implements vscode.Disposable {
     return this.runs.has(id);
   }
 
+  /** The agents a MapReduce job of this window runs now: item id → agent id. */
+  runningAgents(id: string): ReadonlyMap<string, string> {
+    return this.runs.get(id)?.job?.agents ?? new Map();
+  }
+
+  /** The sessions whose rows a change of runs may change: those running here, and the last one run. */
+  sessionsToRefresh(): string[] {
+    return [...this.runs.keys(), ...(this.lastSessionId ? [this.lastSessionId] : [])];
+  }
+
   /**
    * Whether a Running session has a live process: this window, another process holding its resume
    * lock, or none. Our engine always holds the lock while it runs, so a session it ran (it has a
    * log here) without a live holder was interrupted. Real prodigy takes no lock while running:
    * its sessions stay 'unknown'.
    */
-  liveness(id: string): Liveness {
+  liveness(id: string, paths: HomePaths): Liveness {
     if (this.runs.has(id)) return 'here';
     try {
-      const m = this.manager();
-      if (liveLockHolder(m.paths.resumeLocksDir, id) !== null) return 'elsewhere';
-      return fs.existsSync(m.paths.sessionLogFile(id)) ? 'interrupted' : 'unknown';
+      if (liveLockHolder(paths.resumeLocksDir, id) !== null) return 'elsewhere';
+      return fs.existsSync(paths.sessionLogFile(id)) ? 'interrupted' : 'unknown';
     } catch {
       return 'unknown';
     }
   }
 
-  async run(file: string, folder: string, request: RunRequest = {}): Promise<RunOutcome | undefined> {
+  async run(
+    manager: SessionManager,
+    file: string,
+    folder: string,
+    request: RunRequest = {},
+  ): Promise<RunOutcome | undefined> {
     const workflow = loadWorkflowFile(file);
     if (
       !this.claudeAvailable(
@@ -94,33 +128,38 @@ export class RunController implements vscode.Disposable {
       )
     )
       return undefined;
-    const title = `Prodigy: ${workflow.name || path.basename(file)}`;
-    return this.track(title, request, (listener, signal, confirmMerge) =>
-      runWorkflow({
-        manager: this.manager(),
-        workflowFile: file,
-        projectDir: folder,
-        worktree: this.settings().worktreeEnabled,
-        iterations: request.iterations,
-        inputs: request.inputs,
-        claude: this.settings().claude,
-        merge: this.settings().merge,
-        confirmMerge,
-        listener,
-        signal,
-      }),
+    const settings = readSettings();
+    return this.track(
+      runProgressTitle(workflow.name || path.basename(file)),
+      request,
+      (listener, signal, confirmMerge) =>
+        runWorkflow({
+          manager,
+          workflowFile: file,
+          projectDir: folder,
+          worktree: settings.worktreeEnabled,
+          iterations: request.iterations,
+          inputs: request.inputs,
+          claude: settings.claude,
+          merge: settings.merge,
+          confirmMerge,
+          listener,
+          signal,
+        }),
     );
   }
 
-  async resume(sessionId: string, request: RunRequest = {}): Promise<RunOutcome | undefined> {
+  async resume(manager: SessionManager, sessionId: string, request: RunRequest = {}): Promise<RunOutcome | undefined> {
     if (this.runs.has(sessionId)) throw new Error(`Session ${sessionId} is already running in this window`);
     if (!this.claudeAvailable(true, true)) return undefined;
-    return this.track(`Prodigy: resuming ${await this.nameOf(sessionId)}`, request, (listener, signal, confirmMerge) =>
+    const settings = readSettings();
+    const title = resumeProgressTitle(await nameOf(manager, sessionId));
+    return this.track(title, request, (listener, signal, confirmMerge) =>
       resumeWorkflow({
-        manager: this.manager(),
+        manager,
         sessionId,
-        claude: this.settings().claude,
-        merge: this.settings().merge,
+        claude: settings.claude,
+        merge: settings.merge,
         confirmMerge,
         listener,
         signal,
@@ -129,72 +168,50 @@ export class RunController implements vscode.Disposable {
   }
 
   /** Runs a MapReduce session's failed items again. */
-  async retryFailedItems(sessionId: string, request: RunRequest = {}): Promise<RunOutcome | undefined> {
+  async retryFailedItems(
+    manager: SessionManager,
+    sessionId: string,
+    request: RunRequest = {},
+  ): Promise<RunOutcome | undefined> {
     if (this.runs.has(sessionId)) throw new Error(`Session ${sessionId} is already running in this window`);
-    return this.track(
-      `Prodigy: retrying failed items of ${await this.nameOf(sessionId)}`,
-      request,
-      (listener, signal, confirmMerge) =>
-        retryDeadLetters({
-          manager: this.manager(),
-          sessionId,
-          claude: this.settings().claude,
-          merge: this.settings().merge,
-          confirmMerge,
-          listener,
-          signal,
-        }),
+    const settings = readSettings();
+    const title = retryProgressTitle(await nameOf(manager, sessionId));
+    return this.track(title, request, (listener, signal, confirmMerge) =>
+      retryDeadLetters({
+        manager,
+        sessionId,
+        claude: settings.claude,
+        merge: settings.merge,
+        confirmMerge,
+        listener,
+        signal,
+      }),
     );
   }
 
-  /** The workflow's name for messages (the id when it has none). */
-  private async nameOf(sessionId: string): Promise<string> {
-    try {
-      const s = await this.manager().getSession(sessionId);
-      return (
-        s.workflow_data?.workflow_name ||
-        (typeof s.metadata.workflow_name === 'string' ? s.metadata.workflow_name : '') ||
-        sessionId
-      );
-    } catch {
-      return sessionId;
-    }
-  }
-
-  /** Stops a run: this window's by its AbortController, another process's with SIGINT (it pauses itself). */
-  stop(sessionId: string): 'stopped' | 'signalled' | 'not-running' {
+  /**
+   * Stops a run: this window's by its AbortController, another process's (found by its resume lock in
+   * `paths`) with SIGINT: it pauses itself.
+   */
+  stop(sessionId: string, paths: HomePaths): 'stopped' | 'signalled' | 'not-running' {
     const run = this.runs.get(sessionId);
     if (run) {
       run.abort.abort();
       return 'stopped';
     }
-    const pid = liveLockHolder(this.manager().paths.resumeLocksDir, sessionId);
+    const pid = liveLockHolder(paths.resumeLocksDir, sessionId);
     if (pid === null || pid === process.pid) return 'not-running';
     process.kill(pid, 'SIGINT');
     return 'signalled';
   }
 
-  dispose(): void {
-    for (const run of this.runs.values()) run.abort.abort();
-    this.changed.dispose();
-    this.events.dispose();
-  }
-
   /** Checks the Claude CLI up front when a run may need it; offers the setting when it is missing. */
   private claudeAvailable(needed: boolean, maybe = false): boolean {
     if (!needed) return true;
-    const { command } = this.settings().claude;
+    const { command } = readSettings().claude;
     if (findExecutable(command)) return true;
     if (maybe) return true; // a resume may have only shell steps left; the engine reports it if not
-    const open = 'Open Setting';
-    void vscode.window
-      .showErrorMessage(
-        `Prodigy: the Claude CLI \`${command}\` was not found. Install Claude Code, or set \`prodigy.claude.command\` to its path.`,
-        open,
-      )
-      .then(
-        (c) => c === open && vscode.commands.executeCommand('workbench.action.openSettings', 'prodigy.claude.command'),
-      );
+    showClaudeNotFound(command);
     return false;
   }
 
@@ -276,43 +293,16 @@ export class RunController implements vscode.Disposable {
     }
   }
 
-  private readonly discardAfterRun = new Set<string>();
-
   private async afterRun(outcome: RunOutcome): Promise<void> {
     const id = outcome.sessionId;
     // The user already chose Discard in the merge question (or passed it): no second confirmation.
     if (this.discardAfterRun.delete(id))
       await vscode.commands.executeCommand('prodigy.discardSessionWork', id, { confirm: true });
-    const show = 'Show Log';
-    const reveal = (choice: string | undefined) => {
-      if (choice === show) void vscode.commands.executeCommand('prodigy.showSessionLog', id);
-    };
-    if (outcome.status === 'Failed') {
-      const resume = 'Resume';
-      void vscode.window
-        .showErrorMessage(`Prodigy: session ${id} failed: ${firstLine(outcome.error)}`, show, resume)
-        .then((c) => {
-          if (c === resume) void vscode.commands.executeCommand('prodigy.resumeSession', { sessionId: id });
-          else reveal(c);
-        });
-    } else if (outcome.status === 'Paused') {
-      const resume = 'Resume';
-      void vscode.window
-        .showInformationMessage(`Prodigy: session ${id} stopped; it is Paused and can be resumed.`, resume, show)
-        .then((c) => {
-          if (c === resume) void vscode.commands.executeCommand('prodigy.resumeSession', { sessionId: id });
-          else reveal(c);
-        });
-    } else if (outcome.merge?.status === 'conflict' || outcome.merge?.status === 'failed') {
-      void vscode.window.showWarningMessage(`Prodigy: ${outcome.merge.message}`, show).then(reveal);
-    } else {
-      void vscode.window
-        .showInformationMessage(
-          `Prodigy: session ${id} completed${outcome.merge?.status === 'merged' ? ' and merged' : ''}.`,
-          show,
-        )
-        .then(reveal);
-    }
+    if (outcome.status === 'Failed') showRunFailed(id, outcome.error);
+    else if (outcome.status === 'Paused') showRunStopped(id);
+    else if (outcome.merge?.status === 'conflict' || outcome.merge?.status === 'failed')
+      showRunNotMerged(id, outcome.merge.message);
+    else showRunCompleted(id, outcome.merge?.status === 'merged');
   }
 
   private onEvent(e: EngineEvent): void {
@@ -333,6 +323,20 @@ export class RunController implements vscode.Disposable {
       default:
         break;
     }
+  }
+}
+
+/** The workflow's name for messages (the id when it has none). */
+async function nameOf(manager: SessionManager, sessionId: string): Promise<string> {
+  try {
+    const s = await manager.getSession(sessionId);
+    return (
+      s.workflow_data?.workflow_name ||
+      (typeof s.metadata.workflow_name === 'string' ? s.metadata.workflow_name : '') ||
+      sessionId
+    );
+  } catch {
+    return sessionId;
   }
 }
 

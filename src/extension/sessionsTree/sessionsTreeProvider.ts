@@ -1,6 +1,8 @@
 // The Sessions tree. Rows come from the session core's summaries; changes arrive as core
 // events (our own writes, and other processes' writes found by a rescan) and update only
 // the affected row. The root is paged so 10,000 sessions render as fast as 50.
+// It lives as long as the window (VS Code keeps one provider per view); it lists `homes.current`,
+// and starts afresh when the home changes. The filter and the page stay, as the view's buttons show them.
 import * as vscode from 'vscode';
 import {
   errorMessage,
@@ -10,7 +12,11 @@ import {
   type SessionManager,
   type SessionSummary,
 } from '../../core';
+import { readSettings } from '../config';
 import { ContextKeys, setContext } from '../contextKeys';
+import type { ProdigyHomes } from '../home';
+import { Disposable } from '../lifecycle';
+import type { RunController } from '../runs/runController';
 import {
   AgentNode,
   CheckpointNode,
@@ -23,40 +29,57 @@ import {
   type TreeNode,
 } from './nodes';
 
-export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+export class SessionsTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
+  private readonly changed = this._register(new vscode.EventEmitter<TreeNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly listed = new vscode.EventEmitter<SessionNode[]>();
+  private readonly listed = this._register(new vscode.EventEmitter<SessionNode[]>());
   /** After each listing of the root: the session rows it shows. */
   readonly onDidListSessions = this.listed.event;
+  readonly view: vscode.TreeView<TreeNode>;
   private readonly nodes = new Map<string, SessionNode>();
   private shownIds = new Set<string>();
-  private limit: number;
+  private pageSize = readSettings().pageSize;
+  private limit = this.pageSize;
   private filter: SessionFilter = {};
-  private unsubscribe: () => void = () => undefined;
-  private liveness: (id: string) => Liveness = () => 'elsewhere';
-  private runningAgents: (id: string) => Map<string, string> = () => new Map();
   /** How many root listings this provider has made (activation must make none). */
   listings = 0;
 
   constructor(
-    private manager: SessionManager,
-    private pageSize: number,
+    private readonly homes: ProdigyHomes,
+    private readonly runs: RunController,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.limit = pageSize;
-    this.subscribe();
+    super();
+    this.view = this._register(
+      vscode.window.createTreeView('prodigy.sessions', {
+        treeDataProvider: this,
+        showCollapseAll: true,
+        canSelectMany: true,
+      }),
+    );
+    this._register(homes.onDidChangeSessions((change) => this.onSessionChange(change)));
+    this._register(
+      homes.onDidChangeHome(() => {
+        this.nodes.clear();
+        this.refresh();
+      }),
+    );
+    // A run starting or ending changes whether its row is live, stoppable, resumable.
+    this._register(runs.onDidChangeRuns(() => this.refreshSessions(runs.sessionsToRefresh())));
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh()));
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('prodigy.sessions.pageSize')) this.setPageSize(readSettings().pageSize);
+      }),
+    );
   }
 
-  setManager(manager: SessionManager): void {
-    this.unsubscribe();
-    this.manager = manager;
-    this.nodes.clear();
-    this.subscribe();
-    this.refresh();
+  private get manager(): SessionManager {
+    return this.homes.current.manager;
   }
 
-  setPageSize(pageSize: number): void {
+  private setPageSize(pageSize: number): void {
+    if (pageSize === this.pageSize) return;
     this.pageSize = pageSize;
     this.limit = pageSize;
     this.refresh();
@@ -83,11 +106,6 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     this.changed.fire(undefined);
   }
 
-  /** Ask the core to rescan the folder; changes come back as events. */
-  rescan(): void {
-    void this.manager.listSessions({ limit: 0 }).catch((err) => this.log.error(`Rescan failed: ${errorMessage(err)}`));
-  }
-
   findSession(id: string): SessionNode | undefined {
     return this.nodes.get(id);
   }
@@ -105,16 +123,6 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     return this.nodes.get(id);
   }
 
-  /** The agents a job runs now, item id → agent id (set by the composition root). */
-  setRunningAgents(agents: (id: string) => Map<string, string>): void {
-    this.runningAgents = agents;
-  }
-
-  /** How a Running session's process is doing (set by the composition root). */
-  setLiveness(liveness: (id: string) => Liveness): void {
-    this.liveness = liveness;
-  }
-
   /** Re-render the rows of these sessions (their liveness changed). */
   refreshSessions(ids: string[]): void {
     for (const id of ids) {
@@ -127,7 +135,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   }
 
   private livenessOf(summary: SessionSummary): Liveness | undefined {
-    return summary.status === 'Running' || summary.status === 'Initializing' ? this.liveness(summary.id) : undefined;
+    const active = summary.status === 'Running' || summary.status === 'Initializing';
+    return active ? this.runs.liveness(summary.id, this.manager.paths) : undefined;
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -186,9 +195,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
       setContext(ContextKeys.storeError, false);
       setContext(ContextKeys.hasSessions, listing.total > 0 || listing.unreadable.length > 0 || filtered);
       setContext(ContextKeys.hasUnreadable, listing.unreadable.length > 0);
-      this.log.debug(
-        `Listed ${listing.sessions.length} of ${listing.total} sessions in ${(performance.now() - started).toFixed(1)} ms`,
-      );
+      const ms = (performance.now() - started).toFixed(1);
+      this.log.debug(`Listed ${listing.sessions.length} of ${listing.total} sessions in ${ms} ms`);
       this.listed.fire(children.filter((c): c is SessionNode => c instanceof SessionNode));
       return children;
     } catch (err) {
@@ -206,7 +214,7 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
       const children: TreeNode[] = [];
       if (node.summary.session_type === 'MapReduce') {
         // A job's agents running now (this window's runs), then its failed items, then checkpoints.
-        for (const [itemId, agentId] of this.runningAgents(node.summary.id))
+        for (const [itemId, agentId] of this.runs.runningAgents(node.summary.id))
           children.push(new AgentNode(node, itemId, agentId));
         try {
           for (const d of await listDeadLetters(this.manager, node.summary.id))
@@ -238,10 +246,6 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     }
   }
 
-  private subscribe(): void {
-    this.unsubscribe = this.manager.onDidChange((change) => this.onSessionChange(change));
-  }
-
   private onSessionChange(change: SessionChange): void {
     const node = this.nodes.get(change.id);
     if (change.kind === 'upsert' && node && this.shownIds.has(change.id)) {
@@ -256,11 +260,5 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     if (change.kind === 'delete') this.nodes.delete(change.id);
     // A session appeared, disappeared or moved: the root's membership changed.
     this.refresh();
-  }
-
-  dispose(): void {
-    this.unsubscribe();
-    this.changed.dispose();
-    this.listed.dispose();
   }
 }

@@ -31,7 +31,8 @@ export function sessionTooltip(s: SessionSummary, interrupted = false): vscode.M
   }
   if (interrupted) {
     md.appendMarkdown(
-      '\n---\n\n$(debug-disconnect) The process running this session is gone (a crash or a closed window). Nothing is lost: resume it where it stopped.\n',
+      '\n---\n\n$(debug-disconnect) The process running this session is gone (a crash or a closed window). ' +
+        'Nothing is lost: resume it where it stopped.\n',
     );
   }
   if (s.error) {
@@ -62,7 +63,8 @@ export function checkpointTooltip(c: CheckpointSummary): vscode.MarkdownString {
   }
   if (c.superseded)
     md.appendMarkdown(
-      '\n*Undone: a restore went back past this checkpoint, and the steps after it ran again (or will, on resume). It can still be restored.*',
+      '\n*Undone: a restore went back past this checkpoint, and the steps after it ran again ' +
+        '(or will, on resume). It can still be restored.*',
     );
   if (c.kind === 'workflow-file') md.appendMarkdown('\n*Written by the `prodigy` CLI; `prodigy resume` reads it.*');
   return md;

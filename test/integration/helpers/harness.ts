@@ -99,18 +99,15 @@ export async function setSetting(key: string, value: unknown): Promise<() => Pro
   };
 }
 
-/** Points the extension at another Prodigy home and waits until it has swapped its manager. */
+/** Points the extension at another Prodigy home and waits until it has replaced its ProdigyHome. */
 export async function useHome(a: ProdigyExtensionApi, home: string): Promise<() => Promise<void>> {
-  const before = a.services.manager();
+  const before = a.homes.current;
   const restore = await setSetting('home', home);
-  await waitFor(
-    `the extension to use ${home}`,
-    () => a.services.manager() !== before && a.services.manager().home === home,
-  );
+  await waitFor(`the extension to use ${home}`, () => a.homes.current !== before && a.homes.current.folder === home);
   return async () => {
-    const current = a.services.manager();
+    const current = a.homes.current;
     await restore();
-    await waitFor('the extension to leave the test home', () => a.services.manager() !== current);
+    await waitFor('the extension to leave the test home', () => a.homes.current !== current);
   };
 }
 
@@ -202,8 +199,8 @@ export function label(item: vscode.TreeItem): string {
 
 /** The root rows VS Code would get now, with their tree items. */
 export async function rootRows(a: ProdigyExtensionApi): Promise<{ node: TreeNode; item: vscode.TreeItem }[]> {
-  const nodes = await a.services.tree.getChildren();
-  return nodes.map((node) => ({ node, item: a.services.tree.getTreeItem(node) }));
+  const nodes = await a.tree.getChildren();
+  return nodes.map((node) => ({ node, item: a.tree.getTreeItem(node) }));
 }
 
 /** The tree item of session `id` as a fresh listing shows it (undefined when it is not listed). */
@@ -222,7 +219,7 @@ export function nextTreeChange(
       sub.dispose();
       reject(new Error(`the tree did not change within ${timeoutMs} ms`));
     }, timeoutMs);
-    const sub = a.services.tree.onDidChangeTreeData((node) => {
+    const sub = a.tree.onDidChangeTreeData((node) => {
       if (!accept(node)) return;
       clearTimeout(timer);
       sub.dispose();

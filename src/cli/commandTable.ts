@@ -1,0 +1,320 @@
+// Every command of `prodigy-vscode`: its words, what it is for, its positionals and options, and the
+// body it calls. The parser and the help both read this table.
+import { checkpointsList } from './commands/checkpoints';
+import { dlqInspect, dlqList, dlqRetry } from './commands/dlq';
+import { logsCommand } from './commands/logs';
+import { migrateCommand } from './commands/migrate';
+import { restoreCommand } from './commands/restore';
+import { mergeCommand, resumeCommand, runCommand } from './commands/run';
+import { sessionsClean, sessionsDelete, sessionsList, sessionsQuarantine, sessionsShow } from './commands/sessions';
+import { validateCommand } from './commands/validate';
+import { worktreeClean, worktreeList } from './commands/worktree';
+import { OPTIONS as O, RUN_VERBOSE } from './options';
+import { defineCommand, flag, type Command, type Group, type PositionalSpec } from './spec';
+import { safeId } from './values';
+
+const sessionId = (help = 'The session'): PositionalSpec => ({ name: 'session-id', help, parse: safeId('session id') });
+const workflowFile: PositionalSpec = { name: 'workflow', help: 'The workflow file (YAML or JSON)' };
+
+const run = defineCommand({
+  path: ['run'],
+  summary: 'Run a workflow file as a new session',
+  description:
+    'Runs a workflow file as a new session; its id is printed first. In a git repository it runs in its own ' +
+    'worktree H/worktrees/<repo>/<id> on branch prodigy-<id>, and at the end asks before merging back (-y: merge; ' +
+    'without a terminal the branch is kept and the way to merge later printed). Ctrl-C stops the running step and ' +
+    'leaves the session Paused, to resume later.\n' +
+    'Exit codes: 0 completed, 1 failed, 3 completed but the merge did not happen, 130 stopped (Ctrl-C).',
+  positionals: [workflowFile],
+  options: {
+    path: O.path,
+    yes: O.yes,
+    noWorktree: O.noWorktree,
+    args: O.args,
+    maxIterations: O.maxIterations,
+    map: O.map,
+    dryRun: { ...O.dryRun, help: 'Print the steps that would run, interpolated; run nothing' },
+    json: { ...O.json, help: 'Print the outcome as JSON at the end (no step output)' },
+    resume: O.resume,
+    failFast: O.failFast,
+    claudeCommand: O.claudeCommand,
+    verbose: RUN_VERBOSE,
+  },
+  run: ({ io, manager, args: [file], opts }) => runCommand(manager(), io, file, opts),
+});
+
+const resume = defineCommand({
+  path: ['resume'],
+  summary: 'Continue a Paused, Failed or interrupted session where it stopped',
+  description:
+    'Continues a Paused, Failed or interrupted session at its first step not done, with its variables. ' +
+    'Completed and Cancelled sessions, and a session another process is running, are refused.\n' +
+    'Exit codes: 0 completed, 1 failed, 3 completed but the merge did not happen, 130 stopped (Ctrl-C).',
+  positionals: [sessionId()],
+  options: {
+    yes: O.yes,
+    json: { ...O.json, help: 'Print the outcome as JSON at the end (no step output)' },
+    claudeCommand: O.claudeCommand,
+    verbose: RUN_VERBOSE,
+  },
+  run: ({ io, manager, args: [id], opts }) => resumeCommand(manager(), io, id, opts),
+});
+
+const restore = defineCommand({
+  path: ['restore'],
+  summary: 'Take a session and its worktree back to a checkpoint',
+  description:
+    'Shows the files that will change, records a safety checkpoint of the present (the command prints how to ' +
+    'undo), then takes the worktree and the session back to the checkpoint: Paused, ready to resume. ' +
+    'Untracked files are never deleted.',
+  positionals: [
+    sessionId(),
+    { name: 'checkpoint-id', help: 'The checkpoint (checkpoints list shows them)', parse: safeId('checkpoint id') },
+  ],
+  options: {
+    force: { ...O.force, help: 'Restore despite uncommitted changes: they are saved as a stash entry first' },
+    json: O.json,
+  },
+  run: ({ io, manager, args: [id, checkpoint], opts }) => restoreCommand(manager(), io, id, checkpoint, opts),
+});
+
+const merge = defineCommand({
+  path: ['merge'],
+  summary: "Merge a completed session's branch back",
+  description:
+    "Merges a completed session's branch back into the branch it started from: after the run kept it, or after " +
+    'a conflict was resolved. Exit code 3 when the merge did not happen (a conflict, a failing merge step).',
+  positionals: [sessionId()],
+  options: { json: O.json, claudeCommand: O.claudeCommand, verbose: RUN_VERBOSE },
+  run: ({ io, manager, args: [id], opts }) => mergeCommand(manager(), io, id, opts),
+});
+
+const validate = defineCommand({
+  path: ['validate'],
+  summary: 'Check a workflow file and print what it contains',
+  description:
+    'Loads a workflow file as run would: its shape, step count and warnings, or file:line:col: what is wrong. ' +
+    'Exit code 1 when it cannot be run.',
+  positionals: [workflowFile],
+  options: { json: O.json },
+  run: ({ io, args: [file], opts }) => validateCommand(io, file, opts),
+});
+
+const logs = defineCommand({
+  path: ['logs'],
+  aliases: ['log'],
+  summary: "Print a session's log (the last N lines); -F follows it",
+  description:
+    "Prints a session's log (H/vscode/logs/<id>.log, what Show Session Log shows in VS Code). With --follow it " +
+    'prints new lines as the run writes them and ends by itself when the run does, with its final status; ' +
+    'Ctrl-C stops following (exit 0) and the run goes on. Sessions run by the prodigy CLI have no log.',
+  positionals: [sessionId()],
+  options: { follow: O.follow, lines: O.lines },
+  run: ({ io, manager, args: [id], opts }) => logsCommand(manager(), io, id, opts),
+});
+
+const migrate = defineCommand({
+  path: ['migrate'],
+  summary: 'Import legacy and record-less sessions',
+  description:
+    "Imports a project's legacy .prodigy/session_state.json, and runs in the home that have checkpoint files but " +
+    'no session record. The original files stay where they are.',
+  positionals: [],
+  options: {
+    path: { ...O.path, help: 'The project whose .prodigy/ to look in; default: the current folder' },
+    dryRun: O.dryRun,
+    json: O.json,
+  },
+  run: ({ io, manager, opts }) => migrateCommand(manager(), io, opts),
+});
+
+const sessionsListCmd = defineCommand({
+  path: ['sessions', 'list'],
+  aliases: ['ls'],
+  summary: 'List sessions, newest first',
+  description:
+    'Lists the sessions of the home, newest first, then the session files that cannot be read, with the reason ' +
+    '(nothing is changed; sessions quarantine moves them aside).',
+  positionals: [],
+  options: {
+    json: { ...O.json, help: 'Print { "sessions": […], "total": n, "unreadable": […] }' },
+    status: O.status,
+    limit: O.limit,
+  },
+  run: async ({ io, manager, opts }) => {
+    await sessionsList(manager(), io, opts);
+    return 0;
+  },
+});
+
+const sessionsShowCmd = defineCommand({
+  path: ['sessions', 'show'],
+  summary: 'Show one session',
+  description: 'Shows one session: its workflow, status, steps, timings and checkpoints.',
+  positionals: [sessionId()],
+  options: { json: { ...O.json, help: 'Print the session record as stored' } },
+  run: async ({ io, manager, args: [id], opts }) => {
+    await sessionsShow(manager(), io, id, opts);
+    return 0;
+  },
+});
+
+const sessionsDeleteCmd = defineCommand({
+  path: ['sessions', 'delete'],
+  summary: "Move a session's files aside",
+  description: 'Moves the session record and its state to H/vscode/deleted/ (undo by moving them back).',
+  positionals: [sessionId()],
+  options: { force: { ...O.force, help: 'Delete a Running or Initializing session too' } },
+  run: async ({ io, manager, args: [id], opts }) => {
+    await sessionsDelete(manager(), io, id, opts);
+    return 0;
+  },
+});
+
+const sessionsQuarantineCmd = defineCommand({
+  path: ['sessions', 'quarantine'],
+  summary: 'Move unreadable session files aside',
+  description:
+    'Moves unreadable session files to H/quarantine/<time>/sessions/, except one still being written, and ' +
+    'removes temp files left by writers that died mid-write.',
+  positionals: [],
+  options: { json: O.json },
+  run: async ({ io, manager, opts }) => {
+    await sessionsQuarantine(manager(), io, opts);
+    return 0;
+  },
+});
+
+const sessionsCleanCmd = defineCommand({
+  path: ['sessions', 'clean'],
+  summary: 'Move old Completed and Cancelled sessions aside',
+  description:
+    'Moves Completed and Cancelled sessions (-a: also Failed) last updated more than DAYS ago to ' +
+    'H/vscode/deleted/ (undo by moving back). Running, Paused and Initializing sessions are never touched. ' +
+    'Their worktrees stay (worktree clean <id> removes one) unless -f. Exit code 1 when a session was kept ' +
+    'because of its worktree.',
+  positionals: [],
+  options: {
+    olderThan: O.olderThan,
+    all: O.all,
+    dryRun: { ...O.dryRun, help: 'List what would go; change nothing' },
+    force: {
+      ...O.force,
+      help: 'Also remove their worktrees, except one with uncommitted changes (that session is kept); a branch goes only if merged',
+    },
+    json: O.json,
+  },
+  run: ({ io, manager, opts }) => sessionsClean(manager(), io, opts),
+});
+
+const dlqListCmd = defineCommand({
+  path: ['dlq', 'list'],
+  aliases: ['ls'],
+  summary: "A MapReduce session's failed items",
+  description: "Lists a MapReduce session's failed items (its dead letter queue): error, attempts, the agent's log.",
+  positionals: [sessionId('The MapReduce session')],
+  options: { json: O.json },
+  run: ({ io, manager, args: [id], opts }) => dlqList(manager(), io, id, opts),
+});
+
+const dlqInspectCmd = defineCommand({
+  path: ['dlq', 'inspect'],
+  summary: 'One failed item in full, as JSON',
+  description: "Prints one failed item in full as JSON: its input, every attempt's error, the agent's log.",
+  positionals: [sessionId('The MapReduce session'), { name: 'item-id', help: 'The item (dlq list shows them)' }],
+  options: { json: flag('Accepted; the item is always printed as JSON') },
+  run: ({ io, manager, args: [id, item] }) => dlqInspect(manager(), io, id, item),
+});
+
+const dlqRetryCmd = defineCommand({
+  path: ['dlq', 'retry'],
+  summary: "Run a MapReduce session's failed items again",
+  description:
+    "Runs a MapReduce session's failed items again (after you fixed the cause); those that succeed leave the " +
+    'queue. Exit code 1 while some still fail.',
+  positionals: [sessionId('The MapReduce session')],
+  options: { yes: O.yes, json: O.json, claudeCommand: O.claudeCommand, verbose: RUN_VERBOSE },
+  run: ({ io, manager, args: [id], opts }) => dlqRetry(manager(), io, id, opts),
+});
+
+const worktreeLsCmd = defineCommand({
+  path: ['worktree', 'ls'],
+  aliases: ['list'],
+  summary: "Session worktrees, with their sessions' status",
+  description: "Lists the session worktrees under the home, with their sessions' status.",
+  positionals: [],
+  options: { json: O.json },
+  run: ({ io, manager, opts }) => worktreeList(manager(), io, opts),
+});
+
+const worktreeCleanCmd = defineCommand({
+  path: ['worktree', 'clean'],
+  summary: 'Remove the worktrees of finished sessions, or the one named',
+  description:
+    'Removes the worktrees of Completed and Cancelled sessions, or the one named. Session records stay, and a ' +
+    "branch goes only if it is merged. A Paused session's worktree stays unless named with -f; uncommitted " +
+    'changes refuse without -f.',
+  positionals: [{ ...sessionId('Only this session'), optional: true }],
+  options: {
+    all: { ...O.all, help: 'Also Failed sessions and worktrees without a session record' },
+    force: {
+      ...O.force,
+      help: 'Despite uncommitted changes, and for a named Running or Paused session',
+    },
+    dryRun: { ...O.dryRun, help: 'Say what would be removed; remove nothing' },
+    json: O.json,
+  },
+  run: ({ io, manager, args: [id], opts }) => worktreeClean(manager(), io, id, opts),
+});
+
+const checkpointsListCmd = defineCommand({
+  path: ['checkpoints', 'list'],
+  aliases: ['ls'],
+  summary: "List a session's checkpoints",
+  description: "Lists a session's embedded checkpoints and Prodigy's workflow checkpoint files.",
+  positionals: [sessionId()],
+  options: { json: O.json },
+  run: async ({ io, manager, args: [id], opts }) => {
+    await checkpointsList(manager(), io, id, opts);
+    return 0;
+  },
+});
+
+/** In the order the overview lists them. */
+export const COMMAND_TABLE: (Command | Group)[] = [
+  run,
+  resume,
+  restore,
+  merge,
+  validate,
+  {
+    name: 'dlq',
+    summary: "A MapReduce session's failed items",
+    description: "A MapReduce session's dead letter queue: the items that failed, and running them again.",
+    subcommands: [dlqListCmd, dlqInspectCmd, dlqRetryCmd],
+  },
+  {
+    name: 'sessions',
+    summary: 'The sessions in the Prodigy home',
+    description: 'The sessions in the Prodigy home: list, show, delete, and tidy them.',
+    subcommands: [sessionsListCmd, sessionsShowCmd, sessionsDeleteCmd, sessionsQuarantineCmd, sessionsCleanCmd],
+  },
+  logs,
+  {
+    name: 'checkpoints',
+    summary: "A session's checkpoints",
+    description: "A session's checkpoints (restore <id> <checkpoint-id> goes back to one).",
+    subcommands: [checkpointsListCmd],
+  },
+  {
+    name: 'worktree',
+    summary: 'The session worktrees under the home',
+    description: 'The git worktrees sessions run in, under the home.',
+    subcommands: [worktreeLsCmd, worktreeCleanCmd],
+  },
+  migrate,
+];
+
+export function isGroup(entry: Command | Group): entry is Group {
+  return 'subcommands' in entry;
+}

@@ -1,0 +1,51 @@
+// The options commands share, so that one spelling means one thing everywhere (-f is always --force,
+// -p always --path). A command picks the ones it uses and may say in its own words what they do there.
+import { count, flag, parsed, text, texts } from './spec';
+import { days, positiveWhole, status, whole } from './values';
+
+/** Accepted by every command, before or after its name. */
+export const GLOBAL_OPTIONS = {
+  home: text('DIR', 'The Prodigy home (else $PRODIGY_HOME, else ~/.prodigy)'),
+  verbose: count(
+    'Accepted as Prodigy accepts it (repeatable); here -vvv prints a stack trace with an unexpected error',
+    'v',
+  ),
+  help: flag('Show this help', 'h'),
+};
+
+/** -v on the commands that run steps: what each level adds to the output. */
+export const RUN_VERBOSE = count(
+  "More detail, repeatable. -v: each step's time and checkpoint, the variables it captured, MapReduce " +
+    "agents' results; -vv: also the environment given to steps (names only) and the Claude command; " +
+    '-vvv: also a stack trace with an unexpected error',
+  'v',
+);
+
+export const OPTIONS = {
+  json: flag('Print the result as JSON'),
+  yes: flag('Merge the session branch back at the end without asking', 'y'),
+  force: flag('Go ahead despite the usual refusal (see above)', 'f'),
+  all: flag('Also Failed sessions', 'a'),
+  dryRun: flag('Say what would happen; change nothing'),
+  path: text('DIR', 'The project (git repository) to work in; default: the current folder', 'p'),
+  claudeCommand: text('CMD', 'The program Claude steps run (else $PRODIGY_CLAUDE_COMMAND, else claude)'),
+  noWorktree: flag("Run in the project itself instead of the session's own worktree"),
+  args: texts('VALUE', '${ARG} for the steps; given more than once, the steps run once per value'),
+  maxIterations: parsed(
+    'N',
+    'Repeat the steps up to N times (${ITERATION}), ending after a round that commits nothing',
+    positiveWhole,
+    'n',
+  ),
+  map: texts('GLOB', 'Run the steps once per file matching GLOB (${ARG}: its name up to the first -); repeatable'),
+  resume: text('ID', "Prodigy's spelling of `resume ID`: continue that session (the workflow comes from it)"),
+  failFast: flag(
+    'Accepted for Prodigy; no further effect: a run already stops at its first failing step (also with ' +
+      'several inputs) unless that step has on_failure',
+  ),
+  status: parsed('S', 'Only sessions with this status (Running, Paused, Failed, …; any case)', status),
+  limit: parsed('N', 'At most N sessions, the newest', positiveWhole),
+  olderThan: parsed('DAYS', 'Only sessions last updated more than DAYS days ago (default 7; 0: any age)', days),
+  follow: flag('Print new lines as the run writes them, until it ends (Ctrl-C stops following)', 'F'),
+  lines: parsed('N', 'Only the last N lines', whole),
+};

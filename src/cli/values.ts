@@ -1,0 +1,45 @@
+// Turning an option's or a positional's text into the value a command needs, before the command runs.
+// Each throws a ValueError saying what it needs; the parser adds which option and what was given.
+import { isSafeId, SESSION_STATUSES, type SessionStatus } from '../core';
+import { ValueError } from './spec';
+
+/** At least 1: --limit, -n. */
+export function positiveWhole(raw: string): number {
+  const n = wholeOrNull(raw);
+  if (n === null || n < 1) throw new ValueError('needs a whole number of at least 1');
+  return n;
+}
+
+/** 0 or more: --lines. */
+export function whole(raw: string): number {
+  const n = wholeOrNull(raw);
+  if (n === null) throw new ValueError('needs a whole number, 0 or more');
+  return n;
+}
+
+function wholeOrNull(raw: string): number | null {
+  const n = Number(raw);
+  return /^\s*\d+\s*$/.test(raw) && Number.isSafeInteger(n) ? n : null;
+}
+
+/** --older-than: days, fractions allowed, an optional trailing `d` (Prodigy writes `7d`). */
+export function days(raw: string): number {
+  const n = Number(raw.trim().replace(/d$/i, ''));
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0) throw new ValueError('needs a number of days, 0 or more');
+  return n;
+}
+
+/** --status: any case, as `sessions list` prints it. */
+export function status(raw: string): SessionStatus {
+  const match = SESSION_STATUSES.find((s) => s.toLowerCase() === raw.trim().toLowerCase());
+  if (!match) throw new ValueError(`needs one of ${SESSION_STATUSES.join(', ')}`);
+  return match;
+}
+
+/** A session or checkpoint id names files in the home: refused before anything is read if it could escape it. */
+export function safeId(kind: string): (raw: string) => string {
+  return (raw) => {
+    if (!isSafeId(raw)) throw new ValueError(`Invalid ${kind} "${raw}": use letters, digits, '.', '_' and '-' only`);
+    return raw;
+  };
+}

@@ -1,0 +1,23 @@
+// Every command the extension registers, by area: run.ts (runs), restore.ts (going back), housekeeping.ts
+// (tidying the home), views.ts (showing). A handler takes whatever invoked it and turns it into a typed
+// target itself (targets.ts), and reads the answers it would ask for from an args object (answers.ts).
+import * as vscode from 'vscode';
+import type { CommandContext } from './context';
+import { housekeepingCommands } from './housekeeping';
+import { restoreCommands } from './restore';
+import { runCommands } from './run';
+import { viewCommands } from './views';
+
+export type { CommandContext } from './context';
+
+export function registerCommands(context: CommandContext): vscode.Disposable {
+  const table = {
+    ...runCommands(context),
+    ...restoreCommands(context),
+    ...housekeepingCommands(context),
+    ...viewCommands(context),
+  };
+  return vscode.Disposable.from(
+    ...Object.entries(table).map(([id, handler]) => vscode.commands.registerCommand(id, handler)),
+  );
+}

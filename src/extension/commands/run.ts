@@ -1,0 +1,156 @@
+// Commands that start and end runs: run a workflow (picked, repeated or per input, or the file at hand),
+// resume, stop, cancel, retry a job's failed items, and merge or discard a finished session's branch.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  isResumable,
+  mergeSession,
+  removeWorktreeOf,
+  type HomePaths,
+  type SessionStatus,
+  type SessionSummary,
+} from '../../core';
+import { readSettings } from '../config';
+import { askCancelSession, askDiscardWork, showMergeOutcome, showNotRunning } from '../messages';
+import type { RunController } from '../runs/runController';
+import { confirmed, runAnswers, type RunAnswers } from './answers';
+import { guarded, requireTrust, type CommandContext, type CommandTable } from './context';
+import { askPassOptions, passOptionsFrom } from './passOptions';
+import { pickWorkflowFile, sessionIdOrPick } from './pickers';
+import { toSessionTarget, toWorkflowFileTarget } from './targets';
+
+const RESUMABLE: SessionStatus[] = ['Paused', 'Failed', 'Running', 'Initializing'];
+
+export function runCommands({ homes, runs, log }: CommandContext): CommandTable {
+  /** Runs a workflow file (picked when none is given); `askPasses`: ask for iterations or inputs unless given. */
+  async function runFile(file: vscode.Uri | undefined, answers: RunAnswers, askPasses = false) {
+    if (!requireTrust()) return undefined;
+    const uri = file ?? (await pickWorkflowFile());
+    if (!uri) return undefined;
+    const folder =
+      answers.folder ??
+      vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ??
+      vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ??
+      path.dirname(uri.fsPath);
+    return guarded(`could not run ${path.basename(uri.fsPath)}`, async () => {
+      const passes = passOptionsFrom(answers, folder) ?? (askPasses ? await askPassOptions(folder) : {});
+      if (!passes) return undefined;
+      const request = { merge: answers.merge, progress: answers.progress, ...passes };
+      return runs.run(homes.current.manager, uri.fsPath, folder, request);
+    });
+  }
+
+  return {
+    'prodigy.runWorkflow': (arg) => runFile(toWorkflowFileTarget(arg), runAnswers(arg)),
+
+    'prodigy.runWorkflowWithOptions': (arg) => runFile(toWorkflowFileTarget(arg), runAnswers(arg), true),
+
+    // The editor title, the explorer and the Run lens pass the file; the palette runs the active editor's.
+    'prodigy.runWorkflowFile': (arg) =>
+      runFile(toWorkflowFileTarget(arg) ?? vscode.window.activeTextEditor?.document.uri, runAnswers(arg)),
+
+    'prodigy.resumeSession': async (arg) => {
+      if (!requireTrust()) return undefined;
+      const { manager } = homes.current;
+      const id = await sessionIdOrPick(manager, arg, RESUMABLE, 'Resume Session…', (s) =>
+        canResume(runs, s, manager.paths),
+      );
+      if (!id) return undefined;
+      const { merge, progress } = runAnswers(arg);
+      return guarded(`could not resume ${id}`, () => runs.resume(manager, id, { merge, progress }));
+    },
+
+    'prodigy.stopSession': async (arg) => {
+      const { paths } = homes.current.manager;
+      const id = await sessionIdOrPick(homes.current.manager, arg, ['Running', 'Initializing'], 'Stop Session', (s) =>
+        isLive(runs, s.id, paths),
+      );
+      if (!id) return undefined;
+      const result = runs.stop(id, paths);
+      if (result === 'not-running') showNotRunning(id);
+      else {
+        const by = result === 'stopped' ? 'this window' : 'sent SIGINT to the process running it';
+        log.info(`[${id}] stop requested (${by})`);
+      }
+      return result;
+    },
+
+    'prodigy.cancelSession': async (arg) => {
+      const { manager } = homes.current;
+      const id = await sessionIdOrPick(manager, arg, ['Paused', 'Running', 'Initializing'], 'Cancel Session');
+      if (!id) return undefined;
+      if (!confirmed(arg) && !(await askCancelSession(id))) return undefined;
+      return guarded(`could not cancel ${id}`, async () => {
+        if (runs.isRunningHere(id)) {
+          runs.stop(id, manager.paths);
+          await waitUntil(() => !runs.isRunningHere(id));
+        }
+        const s = await manager.getSession(id);
+        if (s.status === 'Running' && runs.liveness(id, manager.paths) === 'elsewhere')
+          throw new Error('it is running in another process; stop it first');
+        if (s.status === 'Running') await manager.pauseSession(id);
+        return manager.cancelSession(id);
+      });
+    },
+
+    'prodigy.retryFailedItems': async (arg) => {
+      if (!requireTrust()) return undefined;
+      const { manager } = homes.current;
+      const id = await sessionIdOrPick(
+        manager,
+        arg,
+        ['Completed', 'Failed', 'Paused'],
+        'Retry Failed Items',
+        (s) => (s.mapreduce?.failed_items ?? 0) > 0,
+      );
+      if (!id) return undefined;
+      const { merge, progress } = runAnswers(arg);
+      return guarded(`could not retry the failed items of ${id}`, () =>
+        runs.retryFailedItems(manager, id, { merge, progress }),
+      );
+    },
+
+    'prodigy.mergeSession': async (arg) => {
+      if (!requireTrust()) return undefined;
+      const target = toSessionTarget(arg);
+      if (!target) return undefined;
+      const id = target.sessionId;
+      const { manager } = homes.current;
+      const outcome = await guarded(`could not merge ${id}`, () =>
+        mergeSession({ manager, sessionId: id, claude: readSettings().claude }),
+      );
+      if (outcome) showMergeOutcome(id, outcome);
+      return outcome;
+    },
+
+    // The merge question's Discard (the run passes `{ confirm: true }`: the user already chose).
+    'prodigy.discardSessionWork': async (arg, answers) => {
+      const target = toSessionTarget(arg);
+      if (!target) return undefined;
+      const id = target.sessionId;
+      if (!confirmed(answers) && !(await askDiscardWork(id))) return undefined;
+      return guarded(`could not discard ${id}`, () =>
+        removeWorktreeOf(homes.current.manager, id, { deleteBranch: true }),
+      );
+    },
+  };
+}
+
+/** A process runs it now, this window or another. */
+function isLive(runs: RunController, id: string, paths: HomePaths): boolean {
+  const liveness = runs.liveness(id, paths);
+  return liveness === 'here' || liveness === 'elsewhere';
+}
+
+/** Offered by Resume Session…: stopped or failed and not owned by a process, or interrupted. */
+function canResume(runs: RunController, s: SessionSummary, paths: HomePaths): boolean {
+  return (isResumable(s.status) && !isLive(runs, s.id, paths)) || runs.liveness(s.id, paths) === 'interrupted';
+}
+
+function waitUntil(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const tick = () => (done() || Date.now() - started > timeoutMs ? resolve() : setTimeout(tick, 50));
+    tick();
+  });
+}

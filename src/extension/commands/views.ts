@@ -1,0 +1,78 @@
+// Commands that show things and change nothing on disk: the Sessions view (refresh, filter, load more,
+// reveal a session), a session's files (its record, its id, its worktree) and logs (the output channel, a
+// session's log, a MapReduce agent's log).
+import * as vscode from 'vscode';
+import { findSessionWorktree, worktreeRoots, type SessionStatus } from '../../core';
+import { agentLogUri, sessionLogUri } from '../documents/sessionLogDocuments';
+import { showNoWorktree, showWorktree } from '../messages';
+import { filterAnswers } from './answers';
+import { openLog, type CommandContext, type CommandTable } from './context';
+import { pickFilter, sessionIdOrPick } from './pickers';
+import { toAgentLogTarget, toRecordFileTarget, toSessionTarget } from './targets';
+
+const ANY_STATUS: SessionStatus[] = ['Running', 'Paused', 'Failed', 'Completed', 'Cancelled', 'Initializing'];
+
+export function viewCommands({ homes, tree, log }: CommandContext): CommandTable {
+  return {
+    'prodigy.refreshSessions': () => tree.refresh(),
+    'prodigy.loadMoreSessions': () => tree.loadMore(),
+    'prodigy.clearFilter': () => tree.setFilter({}),
+
+    'prodigy.filterSessions': async (arg) => {
+      const given = filterAnswers(arg);
+      const filter = given
+        ? { status: given.status?.length ? given.status : undefined, text: given.text || undefined }
+        : await pickFilter(tree.getFilter());
+      if (filter) tree.setFilter(filter);
+      return undefined;
+    },
+
+    // The status bar and notifications pass an id; returns whether the session is listed.
+    'prodigy.revealSession': async (arg) => {
+      const target = toSessionTarget(arg);
+      if (!target) return undefined;
+      await vscode.commands.executeCommand('prodigy.sessions.focus');
+      const node = tree.findSession(target.sessionId) ?? (await tree.loadUntil(target.sessionId));
+      if (node) await tree.view.reveal(node, { select: true, focus: false, expand: false });
+      return Boolean(node);
+    },
+
+    'prodigy.openSessionFile': async (arg) => {
+      const target = toRecordFileTarget(arg);
+      if (!target) return;
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(target.file));
+      await vscode.window.showTextDocument(doc, { preview: true });
+    },
+
+    'prodigy.copySessionId': async (arg) => {
+      const target = toSessionTarget(arg);
+      if (target) await vscode.env.clipboard.writeText(target.sessionId);
+    },
+
+    // Returns the path at once: the notification offering to open or copy it may never be answered.
+    'prodigy.revealWorktree': async (arg) => {
+      const target = toSessionTarget(arg);
+      if (!target) return undefined;
+      const worktree = await findSessionWorktree(worktreeRoots(homes.current.manager), target.sessionId);
+      if (!worktree) {
+        showNoWorktree(target.sessionId);
+        return undefined;
+      }
+      showWorktree(target.sessionId, worktree);
+      return worktree.path;
+    },
+
+    'prodigy.showLog': () => log.show(),
+
+    'prodigy.showSessionLog': async (arg) => {
+      const id = await sessionIdOrPick(homes.current.manager, arg, ANY_STATUS, 'Show Session Log');
+      return id ? openLog(sessionLogUri(id)) : undefined;
+    },
+
+    // A running agent's row (its click) or a failed item's row.
+    'prodigy.openAgentLog': async (arg) => {
+      const target = toAgentLogTarget(arg);
+      return target ? openLog(agentLogUri(target.sessionId, target.itemId)) : undefined;
+    },
+  };
+}

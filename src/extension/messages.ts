@@ -1,0 +1,419 @@
+// Every message the user can see, by name (after GitLens's src/messages.ts). Call sites say what happened
+// (`showRunStopped(id)`); the wording, the level, the `Prodigy:` prefix, the log line and the buttons are here.
+import * as vscode from 'vscode';
+import {
+  checkpointStepText,
+  displayName,
+  errorMessage,
+  progressText,
+  type MergeOutcome,
+  type MigrationReport,
+  type RestoreOutcome,
+  type RestorePlan,
+  type SessionSummary,
+  type SessionWorktree,
+  type UnreadableFile,
+} from '../core';
+import { toDisposable } from './lifecycle';
+
+type Level = 'info' | 'warning' | 'error';
+
+/** A button on a message; `run` runs when it is clicked. */
+interface Action {
+  readonly title: string;
+  readonly run?: () => unknown;
+}
+
+interface Message {
+  readonly level: Level;
+  readonly text: string;
+  readonly actions?: readonly Action[];
+  /** A modal question (`detail` below the text). */
+  readonly modal?: { readonly detail?: string };
+}
+
+const PREFIX = 'Prodigy: ';
+let output: vscode.LogOutputChannel | undefined;
+
+/** From activation on, every notification is also written to the Prodigy output channel. */
+export function logMessagesTo(log: vscode.LogOutputChannel): vscode.Disposable {
+  output = log;
+  return toDisposable(() => {
+    if (output === log) output = undefined;
+  });
+}
+
+/**
+ * Shows a message and resolves with the title of the button clicked (undefined: dismissed), after starting its
+ * action. A notification is prefixed (it appears in a corner, away from what caused it) and logged (it fades;
+ * the log keeps what the user was told). A modal question answers the user's own click: neither.
+ * Never await a notification just to run its action: one nobody answers never settles.
+ */
+function show(message: Message): Promise<string | undefined> {
+  const actions = message.actions ?? [];
+  const titles = actions.map((a) => a.title);
+  let shown: Thenable<string | undefined>;
+  if (message.modal) {
+    output?.debug(`Asked: ${message.text}`);
+    shown = vscode.window.showWarningMessage(message.text, { modal: true, detail: message.modal.detail }, ...titles);
+  } else {
+    const text = PREFIX + message.text;
+    if (message.level === 'error') {
+      output?.error(text);
+      shown = vscode.window.showErrorMessage(text, ...titles);
+    } else if (message.level === 'warning') {
+      output?.warn(text);
+      shown = vscode.window.showWarningMessage(text, ...titles);
+    } else {
+      output?.info(text);
+      shown = vscode.window.showInformationMessage(text, ...titles);
+    }
+  }
+  return Promise.resolve(shown).then((choice) => {
+    const run = actions.find((a) => a.title === choice)?.run;
+    if (run) {
+      void Promise.resolve()
+        .then(run)
+        .catch((err) => output?.error(`"${choice}" failed: ${errorMessage(err)}`));
+    }
+    return choice;
+  });
+}
+
+// ---- Actions
+
+function command(title: string, id: string, ...args: unknown[]): Action {
+  return { title, run: () => vscode.commands.executeCommand(id, ...args) };
+}
+
+const resumeAction = (sessionId: string) => command('Resume', 'prodigy.resumeSession', { sessionId });
+const showLogAction = (sessionId: string) => command('Show Log', 'prodigy.showSessionLog', sessionId);
+const manageTrustAction = () => command('Manage Workspace Trust', 'workbench.trust.manage');
+const openSettingAction = (key: string) => command('Open Setting', 'workbench.action.openSettings', key);
+
+// ---- Runs
+
+/** The progress notification's title while a run goes. */
+export function runProgressTitle(workflowName: string): string {
+  return `${PREFIX}${workflowName}`;
+}
+
+export function resumeProgressTitle(workflowName: string): string {
+  return `${PREFIX}resuming ${workflowName}`;
+}
+
+export function retryProgressTitle(workflowName: string): string {
+  return `${PREFIX}retrying failed items of ${workflowName}`;
+}
+
+export function showClaudeNotFound(claudeCommand: string): void {
+  void show({
+    level: 'error',
+    text:
+      `the Claude CLI \`${claudeCommand}\` was not found. ` +
+      'Install Claude Code, or set `prodigy.claude.command` to its path.',
+    actions: [openSettingAction('prodigy.claude.command')],
+  });
+}
+
+export function showRunFailed(sessionId: string, error: string | null): void {
+  void show({
+    level: 'error',
+    text: `session ${sessionId} failed: ${firstLine(error)}`,
+    actions: [showLogAction(sessionId), resumeAction(sessionId)],
+  });
+}
+
+export function showRunStopped(sessionId: string): void {
+  void show({
+    level: 'info',
+    text: `session ${sessionId} stopped; it is Paused and can be resumed.`,
+    actions: [resumeAction(sessionId), showLogAction(sessionId)],
+  });
+}
+
+export function showRunCompleted(sessionId: string, merged: boolean): void {
+  void show({
+    level: 'info',
+    text: `session ${sessionId} completed${merged ? ' and merged' : ''}.`,
+    actions: [showLogAction(sessionId)],
+  });
+}
+
+/** The run finished but its merge did not (a conflict, or git failed): the core's message says which. */
+export function showRunNotMerged(sessionId: string, message: string): void {
+  void show({ level: 'warning', text: message, actions: [showLogAction(sessionId)] });
+}
+
+export type MergeAnswer = 'merge' | 'keep' | 'discard';
+
+/** The end-of-run question, as a notification that does not block the editor (the run waits for it). */
+export async function askMerge(q: {
+  sessionId: string;
+  branch: string;
+  target: string;
+  commits: number;
+}): Promise<MergeAnswer> {
+  const choice = await show({
+    level: 'info',
+    text:
+      `session ${q.sessionId} finished with ${q.commits} new commit(s) on ${q.branch}. ` +
+      `Merge them into ${q.target}?`,
+    actions: [{ title: 'Merge' }, { title: 'Keep Branch' }, { title: 'Discard' }],
+  });
+  return choice === 'Merge' ? 'merge' : choice === 'Discard' ? 'discard' : 'keep';
+}
+
+/** Runs of this workspace that a closed window or process left Running. */
+export function offerResumeInterrupted(found: readonly SessionSummary[]): void {
+  const one = found.length === 1;
+  void show({
+    level: 'info',
+    text: one
+      ? `"${displayName(found[0])}" stopped at ${progressText(found[0])} without finishing ` +
+        '(its window or process closed). Resume it where it stopped?'
+      : `${found.length} runs stopped without finishing (their window or process closed): ` +
+        `${found.map(displayName).join(', ')}.`,
+    actions: [
+      command(one ? 'Resume' : 'Resume…', 'prodigy.resumeSession', one ? found[0].id : undefined),
+      command('Show', 'prodigy.revealSession', found[0].id),
+    ],
+  });
+}
+
+// ---- Commands
+
+/** A command failed: `what` says what it could not do (`could not resume X`). */
+export function showCommandFailed(what: string, err: unknown): void {
+  void show({ level: 'error', text: `${what}: ${errorMessage(err)}` });
+}
+
+export function showUntrusted(): void {
+  void show({
+    level: 'warning',
+    text:
+      'workflows run shell commands and Claude, so they only run in a trusted workspace. ' +
+      'Sessions can still be viewed.',
+    actions: [manageTrustAction()],
+  });
+}
+
+export function showNotRunning(sessionId: string): void {
+  void show({ level: 'info', text: `session ${sessionId} is not running.` });
+}
+
+export async function askCancelSession(sessionId: string): Promise<boolean> {
+  const cancel = 'Cancel Session';
+  const choice = await show({
+    level: 'warning',
+    text: `Cancel session ${sessionId}? A cancelled session cannot be resumed; its checkpoints and worktree stay.`,
+    modal: {},
+    actions: [{ title: cancel }],
+  });
+  return choice === cancel;
+}
+
+export async function askDiscardWork(sessionId: string): Promise<boolean> {
+  const discard = 'Discard';
+  const choice = await show({
+    level: 'warning',
+    text: `Discard the work of session ${sessionId}? Its worktree and branch are deleted; the session record stays.`,
+    modal: {},
+    actions: [{ title: discard }],
+  });
+  return choice === discard;
+}
+
+export function showMergeOutcome(sessionId: string, outcome: MergeOutcome): void {
+  if (outcome.status === 'conflict' || outcome.status === 'failed') {
+    void show({ level: 'warning', text: outcome.message });
+    return;
+  }
+  const text =
+    outcome.status === 'merged'
+      ? `merged ${outcome.commits} commit(s) into ${outcome.target}`
+      : outcome.status === 'up-to-date'
+        ? `nothing to merge into ${outcome.target}`
+        : outcome.status;
+  void show({ level: 'info', text: `session ${sessionId}: ${text}.` });
+}
+
+export function showNoWorktree(sessionId: string): void {
+  void show({
+    level: 'info',
+    text: `session ${sessionId} has no worktree (it ran in place, or its worktree was removed).`,
+  });
+}
+
+export function showWorktree(sessionId: string, worktree: SessionWorktree): void {
+  void show({
+    level: 'info',
+    text: `Session ${sessionId} runs in ${worktree.path} (branch ${worktree.branch}).`,
+    actions: [
+      command('Open in New Window', 'vscode.openFolder', vscode.Uri.file(worktree.path), { forceNewWindow: true }),
+      { title: 'Copy Path', run: () => vscode.env.clipboard.writeText(worktree.path) },
+    ],
+  });
+}
+
+// ---- Restore
+
+/** Restore or not; 'force' when something is in the way and the user chose to keep it aside first. */
+export async function askRestore(plan: RestorePlan): Promise<'restore' | 'force' | undefined> {
+  const where =
+    plan.cwd && plan.targetCommit
+      ? `${plan.changes.length} file(s) in ${plan.cwd} go back to ${plan.targetCommit.slice(0, 10)}.`
+      : 'No commit is recorded: only the session state goes back; no file is touched.';
+  const undo =
+    'A safety checkpoint of the present is recorded first, so this restore can be undone ' +
+    '(Undo Restore, or restore the checkpoint "before restoring…"). Untracked files are never deleted.';
+  const blocked = plan.blocker
+    ? `\n\nBlocked: ${plan.blocker}. "Save and Restore" keeps them first ` +
+      '(uncommitted changes as a git stash entry, untracked files copied aside).'
+    : '';
+  const restore = 'Restore';
+  const force = 'Save and Restore';
+  const choice = await show({
+    level: 'warning',
+    text: `Restore session ${plan.sessionId} to ${checkpointStepText(plan.checkpoint) ?? plan.checkpoint.id}?`,
+    modal: { detail: `${where}\n\n${undo}${blocked}` },
+    actions: [{ title: plan.blocker ? force : restore }],
+  });
+  return choice === restore ? 'restore' : choice === force ? 'force' : undefined;
+}
+
+export function showRestored(outcome: RestoreOutcome, undo: () => unknown): void {
+  const { sessionId, checkpoint } = outcome.plan;
+  const notes = [
+    outcome.savedChanges ? `uncommitted changes saved (git stash apply ${outcome.savedChanges.slice(0, 10)})` : '',
+    outcome.backupDir ? `untracked files copied to ${outcome.backupDir}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  void show({
+    level: 'info',
+    text:
+      `session ${sessionId} restored to ${checkpointStepText(checkpoint) ?? checkpoint.id}; ` +
+      `it is Paused, ready to resume.${notes ? ` ${notes}.` : ''}`,
+    actions: [{ title: 'Undo Restore', run: undo }],
+  });
+}
+
+export function showRestoreMovedOn(sessionId: string): void {
+  void show({
+    level: 'warning',
+    text:
+      `session ${sessionId} has moved on since the restore; ` +
+      'to go back, restore the checkpoint "before restoring…" yourself.',
+  });
+}
+
+export function showStepChangedNothing(stepText: string | null): void {
+  void show({ level: 'info', text: `${stepText ?? 'this step'} changed no committed files.` });
+}
+
+// ---- Housekeeping
+
+/** Delete the sessions, and also their worktrees? Undefined: do nothing. */
+export async function askDeleteSessions(
+  sessionIds: readonly string[],
+  trashDir: string,
+): Promise<{ removeWorktree: boolean } | undefined> {
+  const only = 'Delete';
+  const withWorktrees = 'Delete with Worktrees';
+  const choice = await show({
+    level: 'warning',
+    text: sessionIds.length === 1 ? `Delete session ${sessionIds[0]}?` : `Delete ${sessionIds.length} sessions?`,
+    modal: {
+      detail:
+        `Records and checkpoints move to ${trashDir} (they can be moved back). ` +
+        `"${withWorktrees}" also removes each session's git worktree and branch.`,
+    },
+    actions: [{ title: only }, { title: withWorktrees }],
+  });
+  return choice ? { removeWorktree: choice === withWorktrees } : undefined;
+}
+
+export function showNothingToCleanUp(days: number): void {
+  void show({ level: 'info', text: `no completed sessions older than ${days} day(s).` });
+}
+
+export async function askCleanUp(count: number, days: number, trashDir: string): Promise<boolean> {
+  const go = 'Clean Up';
+  const choice = await show({
+    level: 'warning',
+    text: `Remove ${count} completed session(s) older than ${days} day(s), with their worktrees and branches?`,
+    modal: {
+      detail: `Records move to ${trashDir}. The age is the \`prodigy.cleanUp.olderThanDays\` setting.`,
+    },
+    actions: [{ title: go }],
+  });
+  return choice === go;
+}
+
+export function showCleanedUp(count: number): void {
+  void show({ level: 'info', text: `cleaned up ${count} session(s).` });
+}
+
+export function showMigrated(report: MigrationReport): void {
+  const total = report.imported.length;
+  const skipped = report.skipped.length ? `, ${report.skipped.length} already present` : '';
+  void show({
+    level: 'info',
+    text: total
+      ? `found ${report.found.workflow} workflow and ${report.found.mapreduce} MapReduce session(s); ` +
+        `imported ${total}${skipped}.`
+      : 'no legacy or record-less sessions to import.',
+  });
+}
+
+export function showNoUnreadable(): void {
+  void show({ level: 'info', text: 'there are no unreadable session files.' });
+}
+
+export async function askQuarantine(unreadable: readonly UnreadableFile[], quarantineDir: string): Promise<boolean> {
+  const go = 'Move Aside';
+  const choice = await show({
+    level: 'warning',
+    text: `Move ${unreadable.length} unreadable session file(s) to ${quarantineDir}?`,
+    modal: {
+      detail:
+        unreadable.map((u) => `${u.name}: ${u.reason}`).join('\n') +
+        '\n\nNothing is deleted; the files can be moved back.',
+    },
+    actions: [{ title: go }],
+  });
+  return choice === go;
+}
+
+export function showQuarantined(count: number, folder: string): void {
+  void show({
+    level: 'info',
+    text: `moved ${count} unreadable file(s) to ${folder}.`,
+    actions: [command('Reveal Folder', 'revealFileInOS', vscode.Uri.file(folder))],
+  });
+}
+
+// ---- Pickers
+
+export function showNoWorkflowFiles(): void {
+  void show({
+    level: 'info',
+    text:
+      'no workflow files found in this workspace ' +
+      '(YAML files with `commands:` or a list of `claude:`/`shell:` steps).',
+  });
+}
+
+/** A session picker had nothing to offer; `title` is the picker's (`Resume Session…`). */
+export function showNoSessionsToPick(title: string): void {
+  void show({ level: 'info', text: `no sessions to ${title.toLowerCase().replace(/…$/, '')}.` });
+}
+
+export function showNoCheckpoints(sessionId: string): void {
+  void show({ level: 'info', text: `session ${sessionId} has no checkpoints to restore.` });
+}
+
+function firstLine(text: string | null): string {
+  return (text ?? '').split('\n')[0];
+}
