@@ -12,12 +12,13 @@ export { liveLockHolder } from './sessions/resumeLock';
 export { isResumable } from './lifecycle/transitions';
 export { SESSION_STATUSES, type SessionStatus } from './model/session';
 export { isSafeId } from './storage/ids';
+export type { HomePaths } from './storage/paths';
 export { followFile, readLastLines, readLinesFrom } from './storage/fileTail';
 export { findExecutable } from './process/which';
 export { migrate, countUnimported, type MigrationReport } from './migration/migrate';
 
 // ---- git and worktrees
-export { changedFiles, findSessionWorktree, runGit, type ChangedFile } from './git';
+export { changedFiles, findSessionWorktree, runGit, type ChangedFile, type SessionWorktree } from './git';
 export { findSessionFolder, worktreeRoots } from './worktrees/sessionFolder';
 export {
   sessionWorktrees,
