@@ -1,3 +1,4 @@
+// The `prodigy.*` settings, read fresh on every use and clamped to sane values (see package.json for each).
 import * as vscode from 'vscode';
 import { DEFAULT_CLAUDE_CONFIG, type ClaudeConfig, type MergePolicy } from '../core';
 

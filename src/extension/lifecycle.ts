@@ -26,10 +26,6 @@ export abstract class Disposable implements vscode.Disposable {
     if (errors.length > 0) throw errors[0];
   }
 
-  protected get isDisposed(): boolean {
-    return this.disposed;
-  }
-
   /** Ties `value` to this object's lifetime (released at once if this object is already disposed). */
   protected _register<T extends vscode.Disposable>(value: T): T {
     if (this.disposed) value.dispose();

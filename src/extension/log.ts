@@ -1,6 +1,7 @@
+// The extension's one output channel, "Prodigy": run output, notifications (messages.ts) and errors.
 import * as vscode from 'vscode';
 
-/** One LogOutputChannel for the extension; its level follows "Developer: Set Log Level…". */
+/** A LogOutputChannel: its level follows "Developer: Set Log Level…". */
 export function createLog(): vscode.LogOutputChannel {
   return vscode.window.createOutputChannel('Prodigy', { log: true });
 }

@@ -28,7 +28,7 @@ interface Message {
   readonly level: Level;
   readonly text: string;
   readonly actions?: readonly Action[];
-  /** A modal question (`detail` below the text). */
+  /** A modal question (`detail` below the text): each asks before something hard to undo, as a warning. */
   readonly modal?: { readonly detail?: string };
 }
 
@@ -45,30 +45,26 @@ export function logMessagesTo(log: vscode.LogOutputChannel): vscode.Disposable {
 
 /**
  * Shows a message and resolves with the title of the button clicked (undefined: dismissed), after starting its
- * action. A notification is prefixed (it appears in a corner, away from what caused it) and logged (it fades;
- * the log keeps what the user was told). A modal question answers the user's own click: neither.
- * Never await a notification just to run its action: one nobody answers never settles.
+ * action. Never await a notification just to run its action: one nobody answers never settles.
  */
 function show(message: Message): Promise<string | undefined> {
+  const { level, modal } = message;
   const actions = message.actions ?? [];
   const titles = actions.map((a) => a.title);
-  let shown: Thenable<string | undefined>;
-  if (message.modal) {
-    output?.debug(`Asked: ${message.text}`);
-    shown = vscode.window.showWarningMessage(message.text, { modal: true, detail: message.modal.detail }, ...titles);
-  } else {
-    const text = PREFIX + message.text;
-    if (message.level === 'error') {
-      output?.error(text);
-      shown = vscode.window.showErrorMessage(text, ...titles);
-    } else if (message.level === 'warning') {
-      output?.warn(text);
-      shown = vscode.window.showWarningMessage(text, ...titles);
-    } else {
-      output?.info(text);
-      shown = vscode.window.showInformationMessage(text, ...titles);
-    }
-  }
+  // A notification appears in a corner, away from what caused it: it names its source, and it is logged (it
+  // fades; the log keeps what the user was told). A modal question answers the user's own click: neither.
+  const text = modal ? message.text : PREFIX + message.text;
+  if (modal) output?.debug(`Asked: ${text}`);
+  else if (level === 'error') output?.error(text);
+  else if (level === 'warning') output?.warn(text);
+  else output?.info(text);
+  const options: vscode.MessageOptions = modal ? { modal: true, detail: modal.detail } : {};
+  const shown =
+    level === 'error'
+      ? vscode.window.showErrorMessage(text, options, ...titles)
+      : level === 'warning'
+        ? vscode.window.showWarningMessage(text, options, ...titles)
+        : vscode.window.showInformationMessage(text, options, ...titles);
   return Promise.resolve(shown).then((choice) => {
     const run = actions.find((a) => a.title === choice)?.run;
     if (run) {

@@ -287,6 +287,26 @@ commands:
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  it('a run in flight keeps its home when prodigy.home changes: still shown running, Stop pauses it, its record stays where it started', async () => {
+    const { id, run } = await startGatedRun('home-switch');
+    const other = tempDir('prodigy-it-other-home-');
+    const back = await useHome(a, other);
+    try {
+      assert.ok(a.runs.isRunningHere(id), 'the run stopped when the home changed');
+      await waitFor('the status bar to show the run', () =>
+        a.statusBar.item.text.startsWith('$(sync~spin) home-switch · '),
+      );
+      assert.strictEqual(await exec('prodigy.stopSession', id), 'stopped');
+      const outcome = await run;
+      assert.strictEqual(outcome?.status, 'Paused');
+      assert.strictEqual(readRecord(home, id).status, 'Paused');
+      assert.deepStrictEqual(readRecord(home, id).workflow_data.completed_steps, [0]);
+      assert.deepStrictEqual(sessionIdsOnDisk(other), [], 'the run wrote into the new home');
+    } finally {
+      await back();
+    }
+  });
+
   it('runWorkflowWithOptions repeats a workflow until a round commits nothing (-n), and asks for inputs: once per matching file (--map)', async () => {
     const repo = makeRepo();
     const side = path.join(path.dirname(repo), 'side.txt');

@@ -44,7 +44,11 @@ export class SessionLogDocuments extends Disposable implements vscode.TextDocume
       }),
     );
     // Another home has other logs: the next document opened watches that home's folder.
-    this._register(homes.onDidChangeHome(() => (this.watcher.value = undefined)));
+    this._register(
+      homes.onDidChangeHome(() => {
+        this.watcher.value = undefined;
+      }),
+    );
     this._register(vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, this));
   }
 

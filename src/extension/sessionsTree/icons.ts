@@ -1,3 +1,4 @@
+// A session status's codicon and theme colour, shared by the tree rows.
 import * as vscode from 'vscode';
 import type { SessionStatus } from '../../core';
 

@@ -1,8 +1,9 @@
 // The Sessions tree. Rows come from the session core's summaries; changes arrive as core
 // events (our own writes, and other processes' writes found by a rescan) and update only
 // the affected row. The root is paged so 10,000 sessions render as fast as 50.
-// It lives as long as the window (VS Code keeps one provider per view); it lists `homes.current`,
-// and starts afresh when the home changes. The filter and the page stay, as the view's buttons show them.
+// It lives as long as the window, with the view it creates: a view is not rebuilt per home, because a
+// TreeView's dispose finishes later (asynchronously) and would unregister a new view with the same id.
+// It lists `homes.current` and starts afresh when the home changes; the filter and the page stay.
 import * as vscode from 'vscode';
 import {
   errorMessage,
