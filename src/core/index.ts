@@ -6,7 +6,7 @@ export * from './errors';
 export { SessionManager, type CheckpointSnapshot, type SessionChange } from './sessions/sessionManager';
 export type { SessionFilter } from './sessions/filter';
 export { displayName, summarize, type SessionSummary, type UnreadableFile } from './sessions/summary';
-export { relativeTime, progressText, checkpointStepText } from './sessions/describe';
+export { relativeTime, progressText, checkpointStepText, stepText, jobProgressText } from './sessions/describe';
 export type { CheckpointSummary } from './sessions/checkpoints';
 export { liveLockHolder } from './sessions/resumeLock';
 export { isResumable } from './lifecycle/transitions';

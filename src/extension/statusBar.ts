@@ -1,10 +1,10 @@
 // One status bar item (left): what this window runs, or how its last run ended. Quiet when
 // there is nothing to say. A click reveals the session in the tree.
 import * as vscode from 'vscode';
-import { summarize, type SessionSummary } from '../core';
+import { jobProgressText, stepText, summarize, type SessionSummary } from '../core';
 import type { ProdigyHomes } from './home';
 import { Disposable } from './lifecycle';
-import { jobText, type RunController } from './runs/runController';
+import type { RunController } from './runs/runController';
 
 export class StatusBarController extends Disposable {
   readonly item = this._register(
@@ -33,13 +33,13 @@ export class StatusBarController extends Disposable {
     if (active.length > 0) {
       const run = active[active.length - 1];
       const more = active.length > 1 ? ` (+${active.length - 1})` : '';
-      const progress = run.job ? jobText(run.job) : `step ${Math.max(run.step, 1)}/${run.total}`;
+      const progress = run.job ? jobProgressText(run.job) : stepText(Math.max(run.step, 1), run.total);
       item.text = `$(sync~spin) ${run.workflowName} · ${progress}${more}`;
       const md = new vscode.MarkdownString(undefined, true);
       for (const r of active) {
         const now = r.job
-          ? `${escape(jobText(r.job))}, ${r.job.agents.size} agent(s) running`
-          : `step ${r.step}/${r.total}: ${escape(r.display)}`;
+          ? `${escape(jobProgressText(r.job))}, ${r.job.agents.size} agent(s) running`
+          : `${stepText(r.step, r.total)}: ${escape(r.display)}`;
         md.appendMarkdown(`**${escape(r.workflowName)}** \`${r.sessionId}\`  \n${now}\n\n`);
       }
       md.appendMarkdown('Click to show it in the Sessions view.');
@@ -61,7 +61,7 @@ export class StatusBarController extends Disposable {
         `**${escape(name)}** failed\n\n${escape(last.error ?? '')}\n\nClick to show it; resume it from its menu.`,
       );
     } else if (last.status === 'Paused') {
-      item.text = `$(debug-pause) ${name} paused · step ${last.current_step + 1}/${last.total_steps}`;
+      item.text = `$(debug-pause) ${name} paused · ${stepText(last.current_step + 1, last.total_steps)}`;
       item.tooltip = new vscode.MarkdownString(
         `**${escape(name)}** is paused before step ${last.current_step + 1}. ` +
           'Click to show it; resume it from its menu.',

@@ -26,17 +26,31 @@ export function relativeTime(iso: string | null, now = Date.now()): string {
   return label;
 }
 
+/** `step 3/7`: the one spelling of where a run is (1-based), in the tree, the status bar and progress. */
+export function stepText(step: number, total: number): string {
+  return `step ${step}/${total}`;
+}
+
+/** `Map 12/40 · 2 failed`: the one spelling of a MapReduce job's progress. */
+export function jobProgressText(job: { phase: string; processed: number; total: number; failed: number }): string {
+  return `${job.phase} ${job.processed}/${job.total}${job.failed ? ` · ${job.failed} failed` : ''}`;
+}
+
 export function progressText(s: SessionSummary): string {
   if (s.mapreduce) {
     const m = s.mapreduce;
-    return `${m.phase} ${m.processed_items}/${m.total_items}${m.failed_items ? ` · ${m.failed_items} failed` : ''}`;
+    return jobProgressText({
+      phase: m.phase,
+      processed: m.processed_items,
+      total: m.total_items,
+      failed: m.failed_items,
+    });
   }
   if (s.total_steps > 0) {
     // The step running, or the one a resume starts at (a failed run: the step that failed).
     // Prodigy never advances its step counters (§2.2): a completed run did every step.
     const done = Math.min(s.completed_steps || s.current_step, s.total_steps);
-    const step = s.status === 'Completed' ? s.total_steps : Math.min(done + 1, s.total_steps);
-    return `step ${step}/${s.total_steps}`;
+    return stepText(s.status === 'Completed' ? s.total_steps : Math.min(done + 1, s.total_steps), s.total_steps);
   }
   return '-';
 }

@@ -9,14 +9,17 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   findExecutable,
+  jobProgressText,
   liveLockHolder,
   loadWorkflowFile,
   resumeWorkflow,
   retryDeadLetters,
   runWorkflow,
+  stepText,
   type EngineEvent,
   type HomePaths,
   type MergeDecision,
+  type MergeQuestion,
   type RunOutcome,
   type SessionManager,
 } from '../../core';
@@ -221,13 +224,7 @@ export class RunController extends Disposable {
     start: (
       listener: (e: EngineEvent) => void,
       signal: AbortSignal,
-      confirmMerge: (q: {
-        sessionId: string;
-        branch: string;
-        target: string;
-        repo: string;
-        commits: number;
-      }) => Promise<MergeDecision>,
+      confirmMerge: (q: MergeQuestion) => Promise<MergeDecision>,
     ) => Promise<RunOutcome>,
   ): Promise<RunOutcome> {
     const abort = new AbortController();
@@ -251,7 +248,7 @@ export class RunController extends Disposable {
       } else if (e.type === 'step-started' && current) {
         current.step = e.index + 1;
         current.display = e.display;
-        report?.(`step ${e.index + 1}/${e.total}: ${shorten(e.display)}`, e.total ? 100 / e.total : undefined);
+        report?.(`${stepText(e.index + 1, e.total)}: ${shorten(e.display)}`, e.total ? 100 / e.total : undefined);
         this.changed.fire();
       } else if (current && (e.type === 'phase' || e.type === 'agent-started' || e.type === 'agent-finished')) {
         const job = (current.job ??= { phase: 'Setup', processed: 0, failed: 0, total: 0, agents: new Map() });
@@ -262,7 +259,7 @@ export class RunController extends Disposable {
         else {
           job.agents.delete(e.itemId);
           Object.assign(job, { processed: e.processed, failed: e.failed, total: e.total });
-          if (e.total) report?.(jobText(job), 100 / e.total);
+          if (e.total) report?.(jobProgressText(job), 100 / e.total);
         }
         this.changed.fire();
       }
@@ -338,11 +335,6 @@ async function nameOf(manager: SessionManager, sessionId: string): Promise<strin
   } catch {
     return sessionId;
   }
-}
-
-/** `Map 12/40 · 2 failed`, as the tree shows a job. */
-export function jobText(job: { phase: string; processed: number; failed: number; total: number }): string {
-  return `${job.phase} ${job.processed}/${job.total}${job.failed ? ` · ${job.failed} failed` : ''}`;
 }
 
 function shorten(text: string, max = 70): string {
