@@ -17,9 +17,8 @@ import {
   runWorkflow,
   stepText,
   type EngineEvent,
+  type EngineOptions,
   type HomePaths,
-  type MergeDecision,
-  type MergeQuestion,
   type RunOutcome,
   type SessionManager,
 } from '../../core';
@@ -131,43 +130,24 @@ export class RunController extends Disposable {
       )
     )
       return undefined;
-    const settings = readSettings();
-    return this.track(
-      runProgressTitle(workflow.name || path.basename(file)),
-      request,
-      (listener, signal, confirmMerge) =>
-        runWorkflow({
-          manager,
-          workflowFile: file,
-          projectDir: folder,
-          worktree: settings.worktreeEnabled,
-          iterations: request.iterations,
-          inputs: request.inputs,
-          claude: settings.claude,
-          merge: settings.merge,
-          confirmMerge,
-          listener,
-          signal,
-        }),
+    return this.track(runProgressTitle(workflow.name || path.basename(file)), request, (engine) =>
+      runWorkflow({
+        ...engine,
+        manager,
+        workflowFile: file,
+        projectDir: folder,
+        worktree: readSettings().worktreeEnabled,
+        iterations: request.iterations,
+        inputs: request.inputs,
+      }),
     );
   }
 
   async resume(manager: SessionManager, sessionId: string, request: RunRequest = {}): Promise<RunOutcome | undefined> {
     if (this.runs.has(sessionId)) throw new Error(`Session ${sessionId} is already running in this window`);
     if (!this.claudeAvailable(true, true)) return undefined;
-    const settings = readSettings();
     const title = resumeProgressTitle(await nameOf(manager, sessionId));
-    return this.track(title, request, (listener, signal, confirmMerge) =>
-      resumeWorkflow({
-        manager,
-        sessionId,
-        claude: settings.claude,
-        merge: settings.merge,
-        confirmMerge,
-        listener,
-        signal,
-      }),
-    );
+    return this.track(title, request, (engine) => resumeWorkflow({ ...engine, manager, sessionId }));
   }
 
   /** Runs a MapReduce session's failed items again. */
@@ -177,19 +157,8 @@ export class RunController extends Disposable {
     request: RunRequest = {},
   ): Promise<RunOutcome | undefined> {
     if (this.runs.has(sessionId)) throw new Error(`Session ${sessionId} is already running in this window`);
-    const settings = readSettings();
     const title = retryProgressTitle(await nameOf(manager, sessionId));
-    return this.track(title, request, (listener, signal, confirmMerge) =>
-      retryDeadLetters({
-        manager,
-        sessionId,
-        claude: settings.claude,
-        merge: settings.merge,
-        confirmMerge,
-        listener,
-        signal,
-      }),
-    );
+    return this.track(title, request, (engine) => retryDeadLetters({ ...engine, manager, sessionId }));
   }
 
   /**
@@ -221,11 +190,8 @@ export class RunController extends Disposable {
   private async track(
     title: string,
     request: RunRequest,
-    start: (
-      listener: (e: EngineEvent) => void,
-      signal: AbortSignal,
-      confirmMerge: (q: MergeQuestion) => Promise<MergeDecision>,
-    ) => Promise<RunOutcome>,
+    /** Starts the engine with the options every run from this window shares (settings, listener, stop). */
+    start: (engine: Omit<EngineOptions, 'manager'>) => Promise<RunOutcome>,
   ): Promise<RunOutcome> {
     const abort = new AbortController();
     let report: ((text: string, increment?: number) => void) | undefined;
@@ -269,7 +235,8 @@ export class RunController extends Disposable {
       if (answer === 'discard') this.discardAfterRun.add(q.sessionId);
       return answer === 'merge' ? 'merge' : 'keep';
     };
-    const execute = () => start(listener, abort.signal, confirmMerge);
+    const { claude, merge } = readSettings();
+    const execute = () => start({ claude, merge, confirmMerge, listener, signal: abort.signal });
     try {
       const outcome =
         request.progress === false
