@@ -24,7 +24,7 @@ export const RUN_VERBOSE = count(
 export const OPTIONS = {
   json: flag('Print the result as JSON'),
   yes: flag('Merge the session branch back at the end without asking', 'y'),
-  force: flag('Go ahead despite the usual refusal (see above)', 'f'),
+  force: flag('Go ahead where the command would otherwise refuse', 'f'),
   all: flag('Also Failed sessions', 'a'),
   dryRun: flag('Say what would happen; change nothing'),
   path: text('DIR', 'The project (git repository) to work in; default: the current folder', 'p'),

@@ -80,25 +80,28 @@ export class RunDetail {
   private printMore(e: EngineEvent): void {
     const out = (line: string) => this.io.out(line);
     switch (e.type) {
-      case 'session-created':
+      case 'session-created': {
         this.startedAt = Date.now();
-        out(`ℹ️  Workflow ${e.workflowPath}: ${e.totalSteps} step${e.totalSteps === 1 ? '' : 's'} to run`);
+        // A MapReduce run counts no steps up front: its items are known after setup.
+        const steps = e.totalSteps ? ` (${e.totalSteps} step${e.totalSteps === 1 ? '' : 's'})` : '';
+        out(`ℹ️  Workflow ${e.workflowPath}${steps}`);
         out(`ℹ️  Log: ${this.manager.paths.sessionLogFile(e.sessionId)}`);
         if (this.level >= 2) this.printEnvironment(e.workflowPath, e.sessionId);
         break;
+      }
       case 'step-started':
         if (this.level >= 2) this.printStepEnvironment(e.index);
         break;
       case 'phase':
-        out(`ℹ️  Phase ${e.phase}${e.phase === 'Complete' ? '' : ` (${e.total} items)`}`);
+        out(`ℹ️  Phase ${e.phase}${e.phase === 'Map' ? ` (${e.total} items)` : ''}`);
         break;
       case 'agent-started':
         out(`    ${e.agentId} started item ${e.itemId} (${e.running} running)`);
         break;
       case 'agent-finished':
+        // Why an item failed is already one of the engine's messages.
         out(
-          `    ${e.success ? '✓' : '✗'} item ${e.itemId} (${e.agentId})${e.error ? `: ${e.error.split('\n')[0]}` : ''}` +
-            ` · ${e.processed}/${e.total} done, ${e.failed} failed`,
+          `    ${e.success ? '✓' : '✗'} item ${e.itemId} ${e.success ? 'done' : 'failed'} · ${e.processed}/${e.total} processed, ${e.failed} failed`,
         );
         break;
       case 'session-finished':
