@@ -104,6 +104,27 @@ describe('Authoring', () => {
       assert.strictEqual(textAt(doc, d.range), 'three');
     });
 
+    it('underlines a typo in a MapReduce filter at its character, when the file loads', async () => {
+      const text = [
+        'name: debt',
+        'mode: mapreduce',
+        'map:',
+        '  input: items.json',
+        '  filter: "score >> 5"',
+        '  agent_template:',
+        '    - shell: "echo ${item.file}"',
+        '',
+      ].join('\n');
+      const doc = await openFile('mapreduce/debt.workflow.yml', text);
+      const [d, ...rest] = await waitForDiagnostics(doc, 'an error on debt.workflow.yml', (ds) => ds.length > 0);
+      assert.deepStrictEqual(rest, [], 'expected exactly one problem');
+      assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Error);
+      assert.match(d.message, /^map\.filter: Invalid filter "score >> 5" at column 8: /);
+      // The second ">" of line 5: `  filter: "score >` is 18 characters.
+      assert.deepStrictEqual([d.range.start.line, d.range.start.character], [4, 18]);
+      assert.strictEqual(textAt(doc, d.range), '>');
+    });
+
     it('reports a YAML syntax error where the parser found it', async () => {
       const doc = await openFile('syntax/y.workflow.yml', 'commands:\n  - shell: "echo hi\n  - claude: /x\n');
       const [d] = await waitForDiagnostics(doc, 'an error on y.workflow.yml', (ds) => ds.length === 1);

@@ -50,7 +50,7 @@ export async function runCommand(manager: SessionManager, io: Io, file: string, 
   if (flags.path && !fs.existsSync(flags.path)) throw new UsageError(`--path ${flags.path} does not exist`);
   const passes = runPasses(flags);
   if (flags.dryRun) {
-    const { workflow, lines } = previewWorkflow(file, flags.args, passes);
+    const { workflow, lines } = previewWorkflow(file, flags.args, { ...passes, projectDir: flags.path });
     if (flags.json) printJson(io, { dry_run: true, workflow: workflow.path, steps: lines.slice(1) });
     else {
       for (const w of workflow.warnings) io.err(`⚠️  ${workflow.path}:${w.line}:${w.col}: ${w.message}`);
