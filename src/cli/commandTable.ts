@@ -33,7 +33,10 @@ const run = defineCommand({
     args: O.args,
     maxIterations: O.maxIterations,
     map: O.map,
-    dryRun: { ...O.dryRun, help: 'Print the steps that would run, interpolated; run nothing' },
+    dryRun: {
+      ...O.dryRun,
+      help: 'Print the steps that would run, interpolated (a MapReduce file: its work items, stage by stage); run nothing',
+    },
     json: { ...O.json, help: 'Print the outcome as JSON at the end (no step output)' },
     resume: O.resume,
     failFast: O.failFast,
