@@ -6,31 +6,14 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { DIST_CLI, ROOT, makeSession, tempHome } from './helpers/env.mjs';
+import { ROOT, makeSession, tempHome } from './helpers/env.mjs';
+import { runCli as run, spawnCli } from './helpers/cli.mjs';
 import { hermeticGit } from './helpers/git.mjs';
 import { engineEnv } from './helpers/engine.mjs';
 
 hermeticGit({ before, after });
 
-const require = createRequire(import.meta.url);
-const cli = require(DIST_CLI);
 const DEMO = path.join(ROOT, 'examples', 'demo-workflow.yml');
-
-/** In process: `main(argv, io)`. */
-async function run(argv) {
-  const out = [];
-  const err = [];
-  const code = await cli.main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-
-/** As a real process. */
-function spawnCli(args, env = {}) {
-  const r = spawnSync(process.execPath, [DIST_CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** Exit 2, nothing on stdout, exactly one line on stderr: `prodigy-vscode <command>: <what> (see … --help)`. */
 function assertUsage(r, command, what) {

@@ -3,8 +3,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import {
   DIST_CLI,
   fixtureText,
@@ -13,25 +11,7 @@ import {
   FIXTURE_WORKFLOW_ID,
   FIXTURE_MAPREDUCE_ID,
 } from './helpers/env.mjs';
-
-const require = createRequire(import.meta.url);
-const cli = require(DIST_CLI);
-
-async function run(argv) {
-  const out = [];
-  const err = [];
-  const code = await cli.main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-
-function spawnCli(args, env = {}) {
-  const r = spawnSync(process.execPath, [DIST_CLI, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, PRODIGY_HOME: '', PRODIGY_DEBUG: '', ...env },
-    timeout: 30_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { runCli as run, spawnCli } from './helpers/cli.mjs';
 
 /** One line of error (plus at most a usage hint), no stack trace, non-zero exit, nothing on stdout. */
 function assertCleanError(r, pattern) {
