@@ -3,7 +3,8 @@
 // in the background while the next step runs (a failed write stops the run at the next step).
 // When steps finish faster than RECORD_INTERVAL_MS apart they are written together, at most once
 // per interval: trivial steps would otherwise spend more time on record writes than on running
-// (see bench/engine.mjs). A step of any real length is recorded as it finishes.
+// (see bench/engine.mjs). A step of any real length is recorded as it finishes. A write that fails
+// keeps what it was writing for the run's last write, which tries it all again (with the final status).
 import type { CheckpointInfo } from '../sessions/checkpoints';
 import type { SessionManager, SessionPatch } from '../sessions/sessionManager';
 
@@ -47,7 +48,7 @@ export class ProgressRecorder {
 
   /**
    * The run's last write: what is pending together with `patch` (its final status) and the final
-   * checkpoint file, in one record write instead of two.
+   * checkpoint file, in one record write instead of two. Tried even after an earlier write failed.
    */
   finish(patch: SessionPatch, checkpointFile: CheckpointFileBuilder): Promise<void> {
     this.merge(patch, checkpointFile);
@@ -56,37 +57,50 @@ export class ProgressRecorder {
 
   private merge(patch: SessionPatch, checkpointFile: CheckpointFileBuilder): void {
     this.checkpointFile = checkpointFile;
-    this.patch = {
-      ...this.patch,
-      ...patch,
-      metadata: { ...this.patch.metadata, ...patch.metadata },
-      timings: { ...this.patch.timings, ...patch.timings },
-    };
+    this.patch = combine(this.patch, patch);
   }
 
   private write(always: boolean): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    this.writing = this.writing.then(async () => {
-      if (this.failure) throw this.failure;
-      if (this.entries.length === 0 && !always) return;
-      // Marks the start, so a step finishing while this write is under way is coalesced.
-      this.lastWrite = performance.now();
-      const entries = this.entries;
-      const patch = this.patch;
-      const checkpointFile = this.checkpointFile;
-      this.entries = [];
-      this.patch = {};
-      this.checkpointFile = undefined;
-      try {
-        if (checkpointFile)
-          await this.manager.writeWorkflowCheckpoint(this.sessionId, this.checkpointFileName, checkpointFile());
-        await this.manager.addCheckpoints(this.sessionId, entries, patch);
-      } catch (err) {
-        this.failure = err as Error;
-        throw err;
-      }
-    });
+    // After a failed write too: the last write must still run (and try again).
+    this.writing = this.writing
+      .catch(() => undefined)
+      .then(async () => {
+        if (this.failure && !always) throw this.failure;
+        this.failure = undefined;
+        if (this.entries.length === 0 && !always) return;
+        // Marks the start, so a step finishing while this write is under way is coalesced.
+        this.lastWrite = performance.now();
+        const entries = this.entries;
+        const patch = this.patch;
+        const checkpointFile = this.checkpointFile;
+        this.entries = [];
+        this.patch = {};
+        this.checkpointFile = undefined;
+        try {
+          if (checkpointFile)
+            await this.manager.writeWorkflowCheckpoint(this.sessionId, this.checkpointFileName, checkpointFile());
+          await this.manager.addCheckpoints(this.sessionId, entries, patch);
+        } catch (err) {
+          // Put back under anything added meanwhile: the run's last write tries it again.
+          this.entries = [...entries, ...this.entries];
+          this.patch = combine(patch, this.patch);
+          this.checkpointFile ??= checkpointFile;
+          this.failure = err as Error;
+          throw err;
+        }
+      });
     return this.writing;
   }
+}
+
+/** `newer` on top of `older` (metadata and timings merged key by key). */
+function combine(older: SessionPatch, newer: SessionPatch): SessionPatch {
+  return {
+    ...older,
+    ...newer,
+    metadata: { ...older.metadata, ...newer.metadata },
+    timings: { ...older.timings, ...newer.timings },
+  };
 }

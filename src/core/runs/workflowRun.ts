@@ -3,6 +3,7 @@
 // flight is not counted) — with Prodigy's workflow checkpoint file saying the same.
 import { headCommit, readHeadSync, updateWorktreeState, type SessionWorktree } from '../git';
 import { randomUUID } from 'node:crypto';
+import { ProdigyError, errorMessage } from '../errors';
 import type { WorkflowSessionData } from '../model/session';
 import { durationFromMs, nowTimestamp, rfc3339PlusZero } from '../model/serde';
 import type { CompletedStep } from '../model/workflowCheckpoint';
@@ -30,6 +31,23 @@ const OUTPUT_LIMIT = 64 * 1024;
 export const PASS_START_HEAD = '__pass_start_head';
 export const SKIPPED_PASSES = '__skipped_passes';
 
+/**
+ * A run that failed and could not even record that (the disk is full): the record still reads Running.
+ * A resume treats a Running session whose process is gone as interrupted, so it works once the cause is fixed.
+ */
+export class StatusNotRecordedError extends ProdigyError {
+  constructor(
+    readonly sessionId: string,
+    readonly error: string,
+    readonly writeError: string,
+  ) {
+    super(
+      `${error}. The session could not be marked Failed either (${writeError}), so it still reads Running: ` +
+        `once that is fixed, resume it with: prodigy-vscode resume ${sessionId}`,
+    );
+  }
+}
+
 export class WorkflowRun {
   private readonly captured: Record<string, string> = {};
   /** Passes an early stop skipped. */
@@ -39,6 +57,8 @@ export class WorkflowRun {
   private parent: string | null = null;
   /** The record's workflow_data as of the last checkpoint (what a snapshot restores). */
   private recordData: WorkflowSessionData | null = null;
+  /** The steps done, this run's included (a step is added as it finishes, before its checkpoint). */
+  private completed: CompletedStep[] = [];
 
   constructor(
     private readonly manager: SessionManager,
@@ -57,8 +77,14 @@ export class WorkflowRun {
 
   async execute(progress: RunProgress): Promise<LoopResult> {
     this.parent = progress.parent;
+    this.completed = [...progress.completed];
     try {
       return await this.loop(progress);
+    } catch (err) {
+      if (err instanceof StatusNotRecordedError) throw err;
+      // Not a step failing but the run itself: a checkpoint that could not be written (a full disk), or a
+      // bug. The session ends Failed with the reason instead of being left Running; the steps done count.
+      return await this.fail(progress, this.completed, this.nextStep(this.completed), errorMessage(err));
     } finally {
       this.journal.close();
     }
@@ -69,7 +95,7 @@ export class WorkflowRun {
     const steps = ctx.workflow.steps;
     const total = plan.totalSteps;
     const done = completedIndices(progress.completed);
-    const completed = [...progress.completed];
+    const { completed } = this;
     let current: Pass | null = null;
     for (let i = 0; i < total; i++) {
       if (done.has(i) || this.skipped.has(Math.floor(i / plan.stepsPerPass))) continue;
@@ -257,9 +283,13 @@ export class WorkflowRun {
     const { ctx } = this;
     const error = ctx.masker.mask(rawError);
     const failure = { __error_message: error, __failed_step_index: index, __error_timestamp: rfc3339PlusZero() };
-    await this.recorder.finish({ status: 'Failed', error }, () =>
-      this.fileContent(progress, completed, 'Failed', index, failure),
-    );
+    try {
+      await this.recorder.finish({ status: 'Failed', error }, () =>
+        this.fileContent(progress, completed, 'Failed', index, failure),
+      );
+    } catch (err) {
+      throw new StatusNotRecordedError(ctx.sessionId, error, errorMessage(err));
+    }
     this.markWorktree('failed', error);
     ctx.log.message('error', `Session failed: ${error}`);
     ctx.log.message('info', `Fix the cause, then resume with: prodigy-vscode resume ${ctx.sessionId}`);

@@ -2,10 +2,12 @@
 // one line per step checkpoint, pointing at its parent, so the state at any checkpoint can be
 // rebuilt (a restore) without writing a whole snapshot file per step. Appending a line is far
 // cheaper than creating a file (see bench/engine.mjs). Only the run holding the session's resume
-// lock appends. A crash can leave a partial last line: it is the update in flight and is ignored.
+// lock appends. A crash (or a full disk) can leave a partial last line: it is the update in flight,
+// ignored by readers and cut off before the next append, so no later line is ever glued onto it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CompletedStep } from '../model/workflowCheckpoint';
+import { writeAllSync, writeFailure } from '../storage/fileWrite';
 
 /** What a Prodigy checkpoint file repeats on every save; carried per line so any line rebuilds one. */
 export interface JournalBase {
@@ -43,20 +45,49 @@ export type JournalLine = JournalStepLine | JournalHeadLine;
 
 export class CheckpointJournal {
   private fd: number | undefined;
+  /** The journal's length after its last complete line: where a failed append is taken back to. */
+  private size = 0;
 
   constructor(readonly file: string) {}
 
+  /** Appends one line; a failed write is taken back (the line is not in the journal) and thrown. */
   append(line: JournalLine): void {
-    if (this.fd === undefined) {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      this.fd = fs.openSync(this.file, 'a', 0o644);
+    const fd = this.open();
+    const text = Buffer.from(`${JSON.stringify(line)}\n`, 'utf8');
+    try {
+      writeAllSync(fd, text, this.file);
+    } catch (err) {
+      // Part of the line may be on disk: cut it off now (on a full disk, truncating frees space), and
+      // look at the tail again on the next append in case even that failed.
+      try {
+        fs.ftruncateSync(fd, this.size);
+      } catch {
+        // the next open repairs the tail
+      }
+      this.close();
+      throw err;
     }
-    fs.writeSync(this.fd, `${JSON.stringify(line)}\n`);
+    this.size += text.length;
   }
 
   close(): void {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
+  }
+
+  private open(): number {
+    if (this.fd !== undefined) return this.fd;
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    // Read access too, to look at the tail before the first append.
+    const fd = fs.openSync(this.file, 'a+', 0o644);
+    try {
+      this.size = repairTail(fd, this.file);
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+    this.fd = fd;
+    return fd;
   }
 
   static read(file: string): JournalLine[] {
@@ -77,6 +108,55 @@ export class CheckpointJournal {
       }
     }
     return lines;
+  }
+}
+
+/**
+ * Makes the journal end with a complete line before anything is appended, and returns its length. A last
+ * line without its newline was being written when a run crashed or the disk filled: if it is whole JSON
+ * (only the newline was lost) it gets its newline; otherwise it is cut off, as it was never acknowledged.
+ */
+function repairTail(fd: number, file: string): number {
+  const size = fs.fstatSync(fd).size;
+  if (size === 0 || lastByte(fd, size - 1) === 0x0a) return size;
+  let start = size - 1;
+  const chunk = Buffer.alloc(64 * 1024);
+  while (start > 0) {
+    const from = Math.max(0, start - chunk.length);
+    const n = fs.readSync(fd, chunk, 0, start - from, from);
+    const at = chunk.subarray(0, n).lastIndexOf(0x0a);
+    if (at !== -1) {
+      start = from + at + 1;
+      break;
+    }
+    start = from;
+  }
+  const tail = Buffer.alloc(size - start);
+  fs.readSync(fd, tail, 0, tail.length, start);
+  try {
+    if (wholeLine(tail.toString('utf8'))) {
+      writeAllSync(fd, '\n', file);
+      return size + 1;
+    }
+    fs.ftruncateSync(fd, start);
+  } catch (err) {
+    throw writeFailure(file, err);
+  }
+  return start;
+}
+
+function lastByte(fd: number, at: number): number {
+  const b = Buffer.alloc(1);
+  fs.readSync(fd, b, 0, 1, at);
+  return b[0];
+}
+
+function wholeLine(text: string): boolean {
+  try {
+    const line = JSON.parse(text) as Partial<JournalLine> | null;
+    return typeof line?.checkpoint_id === 'string' && (line.type === 'step' || line.type === 'head');
+  } catch {
+    return false;
   }
 }
 

@@ -2,6 +2,8 @@
 // in H/vscode/logs/{id}.log (so any session's log can be reopened) and passed to listeners.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { errorMessage } from '../errors';
+import { writeAllSync } from '../storage/fileWrite';
 import type { EngineListener, MessageLevel, OutputStream } from './events';
 import type { SecretMasker } from './secrets';
 
@@ -46,9 +48,17 @@ export class SessionLog {
   private append(line: string): void {
     if (this.fd === undefined) return;
     try {
-      fs.writeSync(this.fd, `${line}\n`);
-    } catch {
-      // A full disk must not stop the run; the record and checkpoints are written separately.
+      writeAllSync(this.fd, `${line}\n`, this.file);
+    } catch (err) {
+      // The log alone does not stop the run (a full disk stops it at the step's checkpoint, with the
+      // reason in the record), but it is never silent: the log ends here, and listeners hear why once.
+      this.close();
+      this.listener({
+        type: 'message',
+        sessionId: this.sessionId,
+        level: 'warning',
+        text: `The session log stops here: ${errorMessage(err)}`,
+      });
     }
   }
 }

@@ -2,6 +2,7 @@
 // leaves either the old or the new file, never a torn one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FileWriteError, writeAllSync, writeFailure, writeNewFileSync } from './fileWrite';
 
 let counter = Math.floor(Math.random() * 0x7fffffff);
 
@@ -15,28 +16,30 @@ export function tempPathFor(file: string): string {
   );
 }
 
-/** Sync I/O on purpose: small files, and it avoids a thread-pool hop per call on the hot path. */
+/**
+ * Sync I/O on purpose: small files, and it avoids a thread-pool hop per call on the hot path. A failure
+ * (a full disk, a short write that cannot be completed) leaves the old file and throws a FileWriteError
+ * naming `file`.
+ */
 export function writeFileAtomicSync(file: string, data: string | Buffer): fs.Stats {
   const tmp = tempPathFor(file);
   let fd: number | undefined;
   try {
     fd = fs.openSync(tmp, 'wx', 0o644);
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    writeAllSync(fd, data, file);
+    // ENOSPC can surface only here (delayed allocation, NFS): it is the write failing too.
     fs.fsyncSync(fd);
     const stat = fs.fstatSync(fd);
-    fs.closeSync(fd);
+    const open = fd;
     fd = undefined;
+    fs.closeSync(open);
     fs.renameSync(tmp, file);
     return stat;
   } catch (err) {
-    if (fd !== undefined) fs.closeSync(fd);
+    if (fd !== undefined) closeQuietly(fd);
     fs.rmSync(tmp, { force: true });
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return writeFileAtomicSync(file, data);
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !fs.existsSync(path.dirname(file))) {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      return writeFileAtomicSync(file, data);
-    }
-    throw err;
+    if (retryable(err, file)) return writeFileAtomicSync(file, data);
+    throw writeFailure(file, err);
   }
 }
 
@@ -50,12 +53,30 @@ export function writeFileAtomicSync(file: string, data: string | Buffer): fs.Sta
 export function writeTempFileSync(file: string, data: string): string {
   const tmp = tempPathFor(file);
   try {
-    fs.writeFileSync(tmp, data, { flag: 'wx', mode: 0o644 });
+    writeNewFileSync(tmp, data, 'wx');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return writeTempFileSync(file, data);
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || fs.existsSync(path.dirname(file))) throw err;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    return writeTempFileSync(file, data);
+    // A temp file cut short by a full disk is no use to anyone.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') fs.rmSync(tmp, { force: true });
+    if (retryable(err, file)) return writeTempFileSync(file, data);
+    throw writeFailure(file, err);
   }
   return tmp;
+}
+
+/** A leftover temp file of a dead writer (EEXIST), or a folder that does not exist yet (created here). */
+function retryable(err: unknown, file: string): boolean {
+  if (err instanceof FileWriteError) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EEXIST') return true;
+  if (code !== 'ENOENT' || fs.existsSync(path.dirname(file))) return false;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  return true;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already failing: the first error is the one to report
+  }
 }

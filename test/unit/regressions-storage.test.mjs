@@ -1,0 +1,182 @@
+// Regression tests for issue 12's storage bugs: torn journal lines (b04, b04b), a full disk during a run
+// (b18), special files in H/sessions (b13), a huge output line (b14), deeply nested captured JSON (b10),
+// and NUL bytes or invalid UTF-8 in a workflow file (b20). Each one failed before its fix.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { core } from './helpers/env.mjs';
+import { engineEnv } from './helpers/engine.mjs';
+import { hermeticGit } from './helpers/git.mjs';
+
+const require = createRequire(import.meta.url);
+// The CommonJS module object, whose functions the core bundle looks up at call time: replacing one
+// here is seen by the core, so a test can make the system cut writes short or fail them.
+const fs = require('node:fs');
+
+hermeticGit({ before, after });
+
+/** A shell step that appends its name to `log` (each run of a step leaves one word). */
+function mark(log, name, gate) {
+  const test = gate ? `test -f '${gate}' && ` : '';
+  return `  - shell: "${test}echo ${name} >> '${log}'"\n`;
+}
+
+function stepsRun(log) {
+  return fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+function journalFile(h, id) {
+  return path.join(h.home, 'state', id, 'snapshots', 'journal.jsonl');
+}
+
+/** Every line of the journal, each checked to be one whole JSON object ending in a newline. */
+function journalLines(h, id) {
+  const text = fs.readFileSync(journalFile(h, id), 'utf8');
+  assert.ok(text === '' || text.endsWith('\n'), 'the journal ends with a complete line');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l, i) => {
+      try {
+        return JSON.parse(l);
+      } catch {
+        assert.fail(`journal line ${i + 1} is not whole JSON: ${l.slice(0, 80)}…`);
+      }
+    });
+}
+
+const SYSTEM_MESSAGES = { ENOSPC: 'no space left on device', EIO: 'i/o error' };
+
+/**
+ * Routes the core's writes through `decide(file, bytes)`: it returns how many bytes the write may
+ * take (fewer is a short write, as write(2) may do), or an errno code to fail it with. Files are
+ * known by the fds `openSync` handed out. Undone after the test (or by calling the result).
+ */
+function interceptWrites(t, decide) {
+  const real = { openSync: fs.openSync, closeSync: fs.closeSync, writeSync: fs.writeSync };
+  const files = new Map();
+  fs.openSync = function (file, ...rest) {
+    const fd = real.openSync.call(this, file, ...rest);
+    files.set(fd, String(file));
+    return fd;
+  };
+  fs.closeSync = function (fd) {
+    files.delete(fd);
+    return real.closeSync.call(this, fd);
+  };
+  fs.writeSync = function (fd, data, ...rest) {
+    const file = files.get(fd);
+    if (file === undefined) return real.writeSync.call(this, fd, data, ...rest);
+    let buf, offset, length, position;
+    if (typeof data === 'string') {
+      buf = Buffer.from(data, typeof rest[1] === 'string' ? rest[1] : 'utf8');
+      [offset, length, position] = [0, buf.length, rest[0]];
+    } else if (rest[0] !== null && typeof rest[0] === 'object') {
+      buf = data;
+      ({ offset = 0, length = buf.byteLength - offset, position } = rest[0]);
+    } else {
+      buf = data;
+      [offset = 0, length = buf.byteLength - offset, position] = rest;
+    }
+    const verdict = decide(file, length);
+    if (typeof verdict === 'string') {
+      // As Node reports a failed write(2).
+      const err = new Error(`${verdict}: ${SYSTEM_MESSAGES[verdict] ?? 'injected failure'}, write`);
+      err.code = verdict;
+      err.syscall = 'write';
+      throw err;
+    }
+    return real.writeSync.call(this, fd, buf, offset, Math.min(length, verdict), position);
+  };
+  const undo = () => Object.assign(fs, real);
+  t.after(undo);
+  return undo;
+}
+
+describe('b04: a torn journal line never swallows the next checkpoint', () => {
+  it('a torn last line (a crash mid-append) is cut off before the resumed run appends', async (t) => {
+    const e = engineEnv(t);
+    const log = path.join(e.root, 'steps.log');
+    const gate = path.join(e.root, 'gate');
+    const wf = e.writeWorkflow(
+      `name: journal\ncommands:\n${mark(log, 's1')}${mark(log, 's2')}${mark(log, 's3', gate)}${mark(log, 's4')}`,
+    );
+    const first = await e.run(wf, { worktree: false });
+    assert.equal(first.status, 'Failed');
+    const file = journalFile(e, first.sessionId);
+    const whole = fs.readFileSync(file);
+    fs.writeFileSync(file, whole.subarray(0, whole.length - 40)); // the line of step 2, torn
+    fs.writeFileSync(gate, '');
+    const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: first.sessionId, merge: 'never' });
+    assert.equal(resumed.status, 'Completed');
+    const lines = journalLines(e, first.sessionId);
+    assert.deepEqual(
+      lines.map((l) => l.step.step_index),
+      [0, 2, 3],
+      'the torn line is gone; the resumed run checkpointed steps 3 and 4 on lines of their own',
+    );
+    assert.deepEqual(stepsRun(log), ['s1', 's2', 's3', 's4'], 'no finished step ran again');
+  });
+
+  it('writes the system cuts short (at most 700 bytes per call) still leave whole files', async (t) => {
+    const e = engineEnv(t);
+    const log = path.join(e.root, 'steps.log');
+    const wf = e.writeWorkflow(`name: short\ncommands:\n${mark(log, 's1')}${mark(log, 's2')}${mark(log, 's3')}`);
+    let shortWrites = 0;
+    interceptWrites(t, (_file, bytes) => {
+      if (bytes > 700) shortWrites++;
+      return 700;
+    });
+    const outcome = await e.run(wf, { worktree: false });
+    assert.ok(shortWrites > 0, 'some writes were cut short');
+    assert.equal(outcome.status, 'Completed', outcome.error ?? '');
+    const record = e.record(outcome.sessionId);
+    assert.equal(record.status, 'Completed');
+    assert.deepEqual(record.workflow_data.completed_steps, [0, 1, 2]);
+    assert.deepEqual(
+      journalLines(e, outcome.sessionId).map((l) => l.step.step_index),
+      [0, 1, 2],
+    );
+    assert.equal(e.checkpointFile(outcome.sessionId).completed_steps.length, 3);
+    assert.match(e.log(outcome), /Session \S+ completed\n$/);
+  });
+});
+
+describe('b04b: a write failing mid-line (full disk) leaves no torn journal line', () => {
+  it('the run ends Failed naming the file; the journal keeps whole lines; a resume runs no finished step again', async (t) => {
+    const e = engineEnv(t);
+    const log = path.join(e.root, 'steps.log');
+    const wf = e.writeWorkflow(
+      `name: full\ncommands:\n${mark(log, 's1')}${mark(log, 's2')}${mark(log, 's3')}${mark(log, 's4')}`,
+    );
+    let journalWrites = 0;
+    let full = false;
+    const undo = interceptWrites(t, (file, bytes) => {
+      if (!file.endsWith('journal.jsonl')) return bytes;
+      // The second line: half of it fits, then the disk is full.
+      if (++journalWrites === 2) {
+        full = true;
+        return Math.floor(bytes / 2);
+      }
+      return full ? 'ENOSPC' : bytes;
+    });
+    const outcome = await e.run(wf, { worktree: false });
+    undo();
+    assert.equal(outcome.status, 'Failed');
+    assert.match(outcome.error, /no space left on device writing \S*journal\.jsonl/);
+    assert.equal(e.record(outcome.sessionId).status, 'Failed');
+    assert.match(e.record(outcome.sessionId).error, /no space left on device writing \S*journal\.jsonl/);
+    assert.deepEqual(
+      journalLines(e, outcome.sessionId).map((l) => l.step.step_index),
+      [0],
+      'the half-written line was taken back',
+    );
+    assert.deepEqual(stepsRun(log), ['s1', 's2']);
+
+    const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: outcome.sessionId, merge: 'never' });
+    assert.equal(resumed.status, 'Completed', resumed.error ?? '');
+    assert.deepEqual(stepsRun(log), ['s1', 's2', 's3', 's4'], 'step 2 finished before the disk filled: not run again');
+    journalLines(e, outcome.sessionId);
+  });
+});
