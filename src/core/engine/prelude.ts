@@ -80,7 +80,7 @@ export class RunScope {
     workflow: Workflow,
     secrets = workflowSecrets(workflow, this.env),
   ): { log: SessionLog; secrets: Record<string, string> } {
-    const masker = new SecretMasker(Object.values(secrets));
+    const masker = new SecretMasker(secrets);
     this.log = new SessionLog(
       this.sessionId,
       this.opts.manager.paths.sessionLogFile(this.sessionId),
@@ -129,6 +129,18 @@ export class RunScope {
     };
   }
 
+  /**
+   * An error leaving the run, with the secrets masked: whatever threw (a git command, a write) may quote
+   * a step's output or a variable, and the CLI prints it, the extension shows it.
+   */
+  masked(err: unknown): unknown {
+    const masker = this.log?.masker;
+    if (!masker || masker.isEmpty || !(err instanceof Error)) return err;
+    err.message = masker.mask(err.message);
+    if (err.stack) err.stack = masker.mask(err.stack);
+    return err;
+  }
+
   close(): void {
     this.log?.close();
     this.release();
@@ -144,6 +156,8 @@ export async function withRunScope<T>(
   const scope = new RunScope(opts, sessionId);
   try {
     return await body(scope);
+  } catch (err) {
+    throw scope.masked(err);
   } finally {
     scope.close();
   }
