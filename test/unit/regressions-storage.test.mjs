@@ -49,7 +49,7 @@ function journalLines(h, id) {
 const SYSTEM_MESSAGES = { ENOSPC: 'no space left on device', EIO: 'i/o error' };
 
 /**
- * Routes the core's writes through `decide(file, bytes)`: it returns how many bytes the write may
+ * Routes the core's writes through `decide(file, bytes, data)`: it returns how many bytes the write may
  * take (fewer is a short write, as write(2) may do), or an errno code to fail it with. Files are
  * known by the fds `openSync` handed out. Undone after the test (or by calling the result).
  */
@@ -79,7 +79,7 @@ function interceptWrites(t, decide) {
       buf = data;
       [offset = 0, length = buf.byteLength - offset, position] = rest;
     }
-    const verdict = decide(file, length);
+    const verdict = decide(file, length, buf.subarray(offset, offset + length));
     if (typeof verdict === 'string') {
       // As Node reports a failed write(2).
       const err = new Error(`${verdict}: ${SYSTEM_MESSAGES[verdict] ?? 'injected failure'}, write`);
@@ -178,5 +178,57 @@ describe('b04b: a write failing mid-line (full disk) leaves no torn journal line
     assert.equal(resumed.status, 'Completed', resumed.error ?? '');
     assert.deepEqual(stepsRun(log), ['s1', 's2', 's3', 's4'], 'step 2 finished before the disk filled: not run again');
     journalLines(e, outcome.sessionId);
+  });
+});
+
+describe('b18: a full disk ends the run with the file and the reason, never stuck Running', () => {
+  it('the log warns when it stops; the checkpoint that cannot be written fails the run, recorded in the session', async (t) => {
+    const e = engineEnv(t);
+    const wf = e.writeWorkflow('name: full\ncommands:\n  - shell: "seq 1 2000"\n  - shell: "echo two"\n');
+    let logBytes = 0;
+    // The log fills the disk; then no journal line fits. The record still does (its file exists).
+    interceptWrites(t, (file, bytes) => {
+      if (file.endsWith('.log')) return (logBytes += bytes) > 4000 ? 'ENOSPC' : bytes;
+      return file.endsWith('journal.jsonl') ? 'ENOSPC' : bytes;
+    });
+    const outcome = await e.run(wf, { worktree: false });
+    assert.equal(outcome.status, 'Failed');
+    assert.match(outcome.error, /^no space left on device writing \S+journal\.jsonl$/);
+    const record = e.record(outcome.sessionId);
+    assert.equal(record.status, 'Failed');
+    assert.equal(record.error, outcome.error);
+    const warnings = outcome.events.filter((ev) => ev.type === 'message' && ev.level === 'warning');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0].text, /^The session log stops here: no space left on device writing \S+\.log$/);
+  });
+
+  it('when even the record cannot be written, the error says so, and a resume works once there is space', async (t) => {
+    const e = engineEnv(t);
+    const log = path.join(e.root, 'steps.log');
+    const wf = e.writeWorkflow(
+      `name: full\ncommands:\n  - shell: "echo fill-the-disk; echo s1 >> '${log}'"\n${mark(log, 's2')}`,
+    );
+    let full = false;
+    const undo = interceptWrites(t, (file, bytes, data) => {
+      if (!file.startsWith(e.home)) return bytes;
+      if (data.includes('fill-the-disk')) full = true;
+      return full ? 'ENOSPC' : bytes;
+    });
+    await assert.rejects(e.run(wf, { worktree: false }), (err) => {
+      assert.match(
+        err.message,
+        /^no space left on device writing \S+journal\.jsonl\. The session could not be marked Failed either \(no space left on device writing \S+\), so it still reads Running: once that is fixed, resume it with: prodigy-vscode resume \S+$/,
+      );
+      return true;
+    });
+    const id = fs
+      .readdirSync(e.sessionsDir)
+      .find((n) => n.endsWith('.json'))
+      .slice(0, -'.json'.length);
+    assert.equal(e.record(id).status, 'Running');
+    undo();
+    const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: id, merge: 'never' });
+    assert.equal(resumed.status, 'Completed', resumed.error ?? '');
+    assert.deepEqual(stepsRun(log).slice(-2), ['s1', 's2']);
   });
 });
