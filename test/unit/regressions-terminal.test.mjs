@@ -73,3 +73,79 @@ commands:
     for (const line of KEY_LINES) assert.ok(!`${r.stdout}${r.stderr}`.includes(line), `${line} printed`);
   });
 });
+
+describe('b11: captured variables that held a secret, after a resume', () => {
+  it('come back with the secret in them (read again from its source), though no file holds it', async (t) => {
+    const e = engineEnv(t, { git: false });
+    const secret = 'hunter2-secret-tok';
+    const gate = path.join(e.root, 'gate');
+    const used = path.join(e.root, 'used.txt');
+    const file = e.writeWorkflow(`name: sec2
+secrets:
+  TOK: "MY_TOK"
+commands:
+  - shell: 'echo "https://user:$TOK@example.com/repo.git"'
+    capture: url
+  - shell: 'printf "{\\"auth\\": {\\"header\\": \\"Bearer %s\\", \\"list\\": [\\"a\\", \\"%s\\"]}}" "$TOK" "$TOK"'
+    capture: creds
+    capture_format: json
+  - shell: 'test -f ${gate}'
+  - shell: 'printf "%s\\n%s\\n%s\\n" "\${url}" "\${creds.auth.header}" "\${creds.auth.list[1]}" > ${used}'
+`);
+    const env = { MY_TOK: secret };
+    const first = await e.run(file, { env });
+    assert.equal(first.status, 'Failed');
+    // Saved masked, as they must be.
+    assert.equal(e.record(first.sessionId).workflow_data.variables.url, 'https://user:***@example.com/repo.git');
+    fs.writeFileSync(gate, '');
+    const resumed = await core.resumeWorkflow({
+      manager: e.manager,
+      sessionId: first.sessionId,
+      merge: 'never',
+      env: { ...process.env, ...env },
+    });
+    assert.equal(resumed.status, 'Completed', resumed.error ?? '');
+    assert.deepEqual(fs.readFileSync(used, 'utf8').split('\n'), [
+      `https://user:${secret}@example.com/repo.git`,
+      `Bearer ${secret}`,
+      secret,
+      '',
+    ]);
+    assert.deepEqual(filesContaining(e.home, secret), [], 'the secret is on no file under the home');
+  });
+
+  it('in a MapReduce job (setup captures, saved with the job state) are whole again when its items run again', async (t) => {
+    const e = engineEnv(t);
+    const secret = 'hunter3-secret-tok';
+    const gate = path.join(e.root, 'gate');
+    const used = path.join(e.root, 'used.txt');
+    const file = e.writeWorkflow(`name: mr-secret
+mode: mapreduce
+secrets:
+  TOK: "MY_TOK"
+setup:
+  - shell: "printf '[1]' > items.json && git add items.json && git commit -qm items"
+  - shell: 'echo "https://user:$TOK@example.com/repo.git"'
+    capture: url
+map:
+  input: items.json
+  json_path: "$[*]"
+  max_parallel: 1
+  agent_template:
+    - shell: 'test -f ${gate} && echo "\${url}" >> ${used}'
+`);
+    const env = { MY_TOK: secret };
+    const first = await e.run(file, { env });
+    assert.equal((await core.listDeadLetters(e.manager, first.sessionId)).length, 1, first.error ?? '');
+    fs.writeFileSync(gate, '');
+    const retried = await core.retryDeadLetters({
+      manager: e.manager,
+      sessionId: first.sessionId,
+      merge: 'never',
+      env: { ...process.env, ...env },
+    });
+    assert.equal(retried.status, 'Completed', retried.error ?? '');
+    assert.equal(fs.readFileSync(used, 'utf8'), `https://user:${secret}@example.com/repo.git\n`);
+    assert.deepEqual(filesContaining(e.home, secret), []);
+  });
+});

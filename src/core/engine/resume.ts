@@ -71,7 +71,7 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
       git: await isGitRepo(cwd),
       secrets,
       args: sessionArgs(session),
-      saved: restoredVariables(latest?.checkpoint.variable_state ?? {}),
+      saved: restoredVariables(latest?.checkpoint.variable_state ?? {}, log.masker),
     });
     const startTime = latest?.checkpoint.execution_state.start_time ?? nowTimestamp();
     return runSteps(opts, ctx, worktree, { completed, startTime, parent: latest?.journalCheckpoint ?? null }, plan);

@@ -7,6 +7,7 @@ import { WorkflowCheckpoint, type CompletedStep } from '../model/workflowCheckpo
 import { PASS_START_HEAD, SKIPPED_PASSES } from '../runs/workflowRun';
 import type { SessionManager } from '../sessions/sessionManager';
 import type { Variables } from '../steps/interpolation';
+import type { SecretMasker } from '../steps/secrets';
 
 /**
  * Where a resume starts: our journal's head, unless Prodigy's checkpoint file is newer and records
@@ -58,9 +59,15 @@ export function completedSteps(fromFile: CompletedStep[] | undefined, session: U
   }));
 }
 
-/** Variables saved with a checkpoint, minus Prodigy's internal `__*` keys (but our run plan's own). */
-export function restoredVariables(state: Record<string, unknown>): Variables {
+/**
+ * Variables saved with a checkpoint, minus Prodigy's internal `__*` keys (but our run plan's own), with the
+ * secrets they held put back from `masker` (this run's values, read again from their sources): they were
+ * saved masked, and a step after the resume must see what it would have seen without the interruption.
+ */
+export function restoredVariables(state: Record<string, unknown>, masker: SecretMasker): Variables {
   return Object.fromEntries(
-    Object.entries(state).filter(([k]) => !k.startsWith('__') || k === PASS_START_HEAD || k === SKIPPED_PASSES),
+    Object.entries(masker.restoreVariables(state)).filter(
+      ([k]) => !k.startsWith('__') || k === PASS_START_HEAD || k === SKIPPED_PASSES,
+    ),
   );
 }

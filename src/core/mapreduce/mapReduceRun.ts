@@ -71,7 +71,7 @@ export class MapReduceRun {
   async execute(): Promise<LoopResult> {
     const { ctx } = this;
     try {
-      Object.assign(ctx.vars, this.state.variables);
+      this.restoreVariables();
       if (!this.state.setup_completed) {
         const setup = await this.setup();
         if (setup) return setup;
@@ -112,6 +112,8 @@ export class MapReduceRun {
       .list()
       .map((d) => ({ id: d.item_id, index: Number(d.item_id.replace(/^item_/, '')), data: d.item_data }));
     if (items.length === 0) return { retried: 0, succeeded: 0, failed: 0, stopped: false };
+    // The agents see what setup captured, as they did the first time.
+    this.restoreVariables();
     for (const item of items) {
       this.state.item_retry_counts[item.id] = (this.state.item_retry_counts[item.id] ?? 0) + 1;
       delete this.state.failed_agents[item.id];
@@ -572,9 +574,17 @@ export class MapReduceRun {
     return Number.isFinite(n) && n > 0 ? Math.floor(n) : undefined;
   }
 
+  /**
+   * The job's saved variables (setup's captures) back in the context. They were saved masked: the secrets they
+   * held come back from this run's values, read again from their sources.
+   */
+  private restoreVariables(): void {
+    Object.assign(this.ctx.vars, this.ctx.masker.restoreVariables(this.state.variables));
+  }
+
   private persistedVariables(): Variables {
     const out: Variables = {};
     for (const [k, v] of Object.entries(this.ctx.vars)) if (!k.startsWith('map.')) out[k] = v;
-    return this.ctx.masker.maskValue(out);
+    return this.ctx.masker.maskVariables(out);
   }
 }

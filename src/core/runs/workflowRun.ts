@@ -339,9 +339,9 @@ export class WorkflowRun {
     return this.checkpointFileName.replace(/\.checkpoint\.json$/, '');
   }
 
-  /** Every variable as a JSON value, masked: what a resume restores. */
+  /** Every variable as a JSON value, masked, with where the secrets were: what a resume restores. */
   private persistedVariables(): Variables {
-    return this.ctx.masker.maskValue(this.ctx.vars);
+    return this.ctx.masker.maskVariables(this.ctx.vars);
   }
 
   /** The record's `workflow_data.variables` (strings; long values shortened, the checkpoint file has them whole). */
