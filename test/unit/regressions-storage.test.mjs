@@ -3,9 +3,10 @@
 // and NUL bytes or invalid UTF-8 in a workflow file (b20). Each one failed before its fix.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { core } from './helpers/env.mjs';
+import { DIST_CORE_INTERNALS, core, makeSession, tempHome } from './helpers/env.mjs';
 import { engineEnv } from './helpers/engine.mjs';
 import { hermeticGit } from './helpers/git.mjs';
 
@@ -230,5 +231,54 @@ describe('b18: a full disk ends the run with the file and the reason, never stuc
     const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: id, merge: 'never' });
     assert.equal(resumed.status, 'Completed', resumed.error ?? '');
     assert.deepEqual(stepsRun(log).slice(-2), ['s1', 's2']);
+  });
+});
+
+/**
+ * Lists `home` and reads `ids` in a child process (a FIFO could block a read for good, /dev/zero could
+ * eat all memory): its memory is capped and it is killed after `guardMs`, a hang guard, not a time limit.
+ */
+function listInChild(home, ids, guardMs = 60_000) {
+  const script = `
+    const core = require(${JSON.stringify(DIST_CORE_INTERNALS)});
+    (async () => {
+      const m = new core.SessionManager({ home: ${JSON.stringify(home)} });
+      const listing = await m.listSessions();
+      const out = { ids: listing.sessions.map((s) => s.id), unreadable: {}, get: {} };
+      for (const u of listing.unreadable) out.unreadable[u.name] = u.reason;
+      for (const id of ${JSON.stringify(ids)}) {
+        try { await m.getSession(id); out.get[id] = 'read'; } catch (err) { out.get[id] = err.message; }
+      }
+      m.close();
+      console.log(JSON.stringify(out));
+    })();`;
+  const res = spawnSync('bash', ['-c', 'ulimit -v 4000000; exec "$0" -e "$1"', process.execPath, script], {
+    encoding: 'utf8',
+    timeout: guardMs,
+    killSignal: 'SIGKILL',
+  });
+  assert.equal(res.signal, null, `the listing ended by itself (killed by ${res.signal}: it hung)`);
+  assert.equal(res.status, 0, `the listing exited normally: ${res.stderr.slice(-400)}`);
+  return JSON.parse(res.stdout);
+}
+
+describe('b13: special files in H/sessions are listed as unreadable, never read', () => {
+  it('a FIFO, a symlink to /dev/zero and a huge file named *.json: listed with a reason, the rest listed', (t) => {
+    const h = tempHome(t);
+    h.writeSession(makeSession('workflow-ok'));
+    spawnSync('mkfifo', [h.sessionFile('workflow-fifo')]);
+    assert.ok(fs.statSync(h.sessionFile('workflow-fifo')).isFIFO());
+    fs.symlinkSync('/dev/zero', h.sessionFile('workflow-zero'));
+    fs.writeFileSync(h.sessionFile('workflow-huge'), '');
+    fs.truncateSync(h.sessionFile('workflow-huge'), 200 * 1024 * 1024); // sparse: takes no room
+    const ids = ['workflow-fifo', 'workflow-zero', 'workflow-huge'];
+    const out = listInChild(h.home, ids);
+    assert.deepEqual(out.ids, ['workflow-ok']);
+    assert.deepEqual(out.unreadable, {
+      'workflow-fifo.json': 'is a FIFO (named pipe), not a regular file',
+      'workflow-zero.json': 'is a character device, not a regular file',
+      'workflow-huge.json': 'is 200 MiB, more than the 64 MiB a session file may be',
+    });
+    for (const id of ids) assert.equal(out.get[id], `${h.sessionFile(id)}: ${out.unreadable[`${id}.json`]}`);
   });
 });

@@ -7,6 +7,7 @@ import { processAlive } from '../process/alive';
 import { withFileLock } from '../storage/fileLock';
 import { fileStamp, type HomePaths } from '../storage/paths';
 import { parseSessionText } from '../storage/readJson';
+import { readRegularTextSync } from '../storage/readRegularFile';
 import type { UnreadableFile } from './summary';
 
 export interface QuarantineResult {
@@ -89,7 +90,7 @@ function sweepDeadTempFiles(dir: string): string[] {
 
 function readProblem(file: string, id: string): string | undefined {
   try {
-    parseSessionText(file, fs.readFileSync(file, 'utf8'), id);
+    parseSessionText(file, readRegularTextSync(file, 'session file'), id);
     return undefined;
   } catch (err) {
     return reasonOf(err);

@@ -11,6 +11,7 @@ import { withFileLock } from '../storage/fileLock';
 import { canReuse, identityOf, racyWindowFor, type FileIdentity } from '../storage/fileIdentity';
 import type { HomePaths } from '../storage/paths';
 import { parseSessionText } from '../storage/readJson';
+import { notRegularReason, readRegularTextSync } from '../storage/readRegularFile';
 import type { SessionIndex } from './sessionIndex';
 import { summarize, type SessionSummary } from './summary';
 
@@ -55,11 +56,12 @@ export class RecordStore {
     const file = this.paths.sessionFile(id);
     const stat = fs.statSync(file, { throwIfNoEntry: false });
     if (!stat) throw new SessionNotFoundError(id, file);
-    if (stat.isDirectory()) throw new CorruptFileError(file, 'is a directory, not a session file');
+    const problem = notRegularReason(stat);
+    if (problem) throw new CorruptFileError(file, problem);
     const cached = this.cache.get(id);
     if (cached && canReuse(cached, stat, racyWindowFor(this.paths.sessionsDir)))
       return JSON.parse(cached.text) as UnifiedSession;
-    const text = fs.readFileSync(file, 'utf8');
+    const text = readRegularTextSync(file, 'session file');
     if (cached?.text === text) {
       // Unchanged, only too recent to trust its mtime (our own write a moment ago, usually): the
       // text was validated when it was cached.

@@ -11,6 +11,7 @@ import { writeFileAtomicSync } from '../storage/atomicFile';
 import { canReuse, identityOf, racyWindowFor, type FileIdentity } from '../storage/fileIdentity';
 import { idFromSessionFileName } from '../storage/ids';
 import { parseSessionText } from '../storage/readJson';
+import { notRegularReason, readRegularTextSync, tooLargeReason } from '../storage/readRegularFile';
 
 const INDEX_VERSION = 3;
 
@@ -194,9 +195,12 @@ export class SessionIndex {
 
   private readEntry(name: string, file: string, stat: fs.Stats): IndexEntry {
     const identity = identityOf(stat);
-    if (stat.isDirectory()) return { ...identity, problem: 'is a directory, not a session file' };
+    // Anything but a regular file of sensible size is listed with the reason, never opened.
+    const problem = notRegularReason(stat) ?? tooLargeReason(stat.size, 'session file');
+    if (problem) return { ...identity, problem };
     try {
-      const session = parseSessionText(file, fs.readFileSync(file, 'utf8'), idFromSessionFileName(name));
+      const text = readRegularTextSync(file, 'session file');
+      const session = parseSessionText(file, text, idFromSessionFileName(name));
       return { ...identity, summary: summarize(session, file) };
     } catch (err) {
       return { ...identity, problem: reasonOf(err) };

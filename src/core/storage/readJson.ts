@@ -1,8 +1,8 @@
 // Read a JSON file against a schema, turning every way it can be bad into one reason.
-import * as fs from 'node:fs';
 import type * as z from 'zod';
 import { CorruptFileError } from '../errors';
 import { UnifiedSession } from '../model/session';
+import { readRegularTextSync } from './readRegularFile';
 
 export function describeZodError(error: z.ZodError, max = 3): string {
   const parts = error.issues.slice(0, max).map((issue) => {
@@ -35,6 +35,7 @@ export function parseSessionText(file: string, text: string, expectedId: string 
   return session;
 }
 
+/** Reads a regular file only (never a FIFO or a device), of at most MAX_FILE_BYTES. */
 export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
-  return parseJsonText(file, fs.readFileSync(file, 'utf8'), schema);
+  return parseJsonText(file, readRegularTextSync(file, 'JSON file'), schema);
 }
