@@ -22,8 +22,8 @@ const run = defineCommand({
   description:
     'Runs a workflow file as a new session; its id is printed first. In a git repository it runs in its own ' +
     'worktree H/worktrees/<repo>/<id> on branch prodigy-<id>, and at the end asks before merging back (-y: merge; ' +
-    'without a terminal the branch is kept and the way to merge later printed). Ctrl-C stops the running step and ' +
-    'leaves the session Paused, to resume later.\n' +
+    'with no terminal to ask on, or with --json, the branch is kept and the way to merge later printed). Ctrl-C ' +
+    'stops the running step and leaves the session Paused, to resume later.\n' +
     'Exit codes: 0 completed, 1 failed, 3 completed but the merge did not happen, 130 stopped (Ctrl-C).',
   positionals: [workflowFile],
   options: {
@@ -37,7 +37,7 @@ const run = defineCommand({
       ...O.dryRun,
       help: 'Print the steps that would run, interpolated (a MapReduce file: its work items, stage by stage); run nothing',
     },
-    json: { ...O.json, help: 'Print the outcome as JSON at the end (no step output)' },
+    json: { ...O.json, help: 'Print the outcome as JSON at the end (no step output, no merge question)' },
     resume: O.resume,
     failFast: O.failFast,
     claudeCommand: O.claudeCommand,
@@ -56,7 +56,7 @@ const resume = defineCommand({
   positionals: [sessionId()],
   options: {
     yes: O.yes,
-    json: { ...O.json, help: 'Print the outcome as JSON at the end (no step output)' },
+    json: { ...O.json, help: 'Print the outcome as JSON at the end (no step output, no merge question)' },
     claudeCommand: O.claudeCommand,
     verbose: RUN_VERBOSE,
   },

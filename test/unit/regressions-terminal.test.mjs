@@ -149,3 +149,33 @@ map:
     assert.deepEqual(filesContaining(e.home, secret), []);
   });
 });
+
+describe('b08: run --json | jq, typed in a terminal', () => {
+  it('asks nothing on a stdout that is a pipe, or under --json: the branch is kept, how to merge is on stderr', (t) => {
+    const e = engineEnv(t);
+    const file = e.writeWorkflow(COMMIT_STEP);
+    const env = { ...process.env, PRODIGY_HOME: e.home, PRODIGY_DEBUG: '' };
+    for (const extra of [['--json'], []]) {
+      const r = runOnPty([process.execPath, DIST_CLI, 'run', file, ...extra], {
+        cwd: e.repo,
+        env,
+        pipeStdout: true,
+        timeoutMs: 20_000,
+      });
+      assert.equal(r.timedOut, false, `run ${extra.join(' ')} waited on a question nobody sees:\n${r.tty}`);
+      assert.equal(r.code, 0, r.tty);
+      assert.doesNotMatch(`${r.stdout}${r.tty}`, /\[Y\/n\]/);
+      // Under --json stdout is the JSON alone: the way to merge later is on stderr (the terminal here).
+      const id = /prodigy-vscode merge (\S+)/.exec(extra.length ? r.tty : `${r.stdout}${r.tty}`)?.[1];
+      assert.ok(id, `says how to merge later:\n${r.tty}`);
+      if (extra.length) {
+        const json = JSON.parse(r.stdout);
+        assert.equal(json.status, 'Completed');
+        assert.equal(json.merge.status, 'kept');
+        assert.equal(json.session_id, id);
+      }
+      assert.ok(git(e.repo, 'rev-parse', '--verify', `refs/heads/prodigy-${id}`), 'the branch is kept');
+    }
+    assert.equal(fs.existsSync(path.join(e.repo, 'one.txt')), false, 'nothing was merged');
+  });
+});

@@ -3,7 +3,7 @@
 import { listDeadLetters, retryDeadLetters, type SessionManager } from '../../core';
 import { relativeTime, table, truncate } from '../format';
 import { printJson, type Io } from '../io';
-import { exitCodeOf, inTerminal, type TerminalFlags } from './runOutput';
+import { exitCodeOf, inTerminal, noteKeptBranch, type TerminalFlags } from './runOutput';
 
 export async function dlqList(manager: SessionManager, io: Io, id: string, opts: { json: boolean }): Promise<number> {
   const items = await listDeadLetters(manager, id);
@@ -54,14 +54,15 @@ export async function dlqRetry(manager: SessionManager, io: Io, id: string, flag
     retryDeadLetters({ ...common, sessionId: id }),
   );
   const left = await listDeadLetters(manager, id);
-  if (flags.json)
+  if (flags.json) {
     printJson(io, {
       session_id: id,
       status: outcome.status,
       still_failing: left.map((i) => i.item_id),
       merge: outcome.merge ?? null,
     });
-  else
+    noteKeptBranch(io, outcome);
+  } else
     io.out(
       left.length
         ? `${left.length} item(s) still failing: ${left.map((i) => i.item_id).join(', ')}`

@@ -12,7 +12,7 @@ import {
 } from '../../core';
 import { printJson, UsageError, type Io } from '../io';
 import { RunDetail } from './runDetail';
-import { claudeConfig, describeMerge, exitCodeOf, inTerminal, type TerminalFlags } from './runOutput';
+import { claudeConfig, describeMerge, exitCodeOf, inTerminal, noteKeptBranch, type TerminalFlags } from './runOutput';
 
 export interface RunFlags extends TerminalFlags {
   path?: string;
@@ -138,6 +138,7 @@ async function report(
         .filter((c) => c.kind === 'session')
         .map((c) => ({ id: c.id, step_index: c.step_index, step_name: c.step_name, commit: c.commit })),
     });
+    noteKeptBranch(io, outcome);
     return code;
   }
   io.out(`Session ${outcome.sessionId}: ${outcome.status}${outcome.error ? ` (${outcome.error.split('\n')[0]})` : ''}`);

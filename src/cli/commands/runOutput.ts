@@ -20,13 +20,21 @@ export function claudeConfig(flag: string | undefined, env: NodeJS.ProcessEnv = 
   return command ? { ...DEFAULT_CLAUDE_CONFIG, command } : DEFAULT_CLAUDE_CONFIG;
 }
 
-/** Asks on the terminal; without one (scripts, CI) the branch is kept and the way to merge later printed. */
-export function mergeQuestion(yes: boolean): {
+/**
+ * Asks on the terminal. A question needs a person who sees it and answers: stdin and stdout both a terminal,
+ * and no --json (its stdout is for a program: `run --json | jq` typed in a terminal has a TTY stdin, but the
+ * question would land in the pipe and the JSON would not parse). Otherwise (scripts, CI, pipes, --json) the
+ * branch is kept and the way to merge later printed.
+ */
+export function mergeQuestion(
+  flags: { yes: boolean; json: boolean },
+  terminal: { stdin: boolean; stdout: boolean } = { stdin: !!process.stdin.isTTY, stdout: !!process.stdout.isTTY },
+): {
   policy: 'always' | 'ask';
   confirm?: (q: { branch: string; target: string; commits: number }) => Promise<MergeDecision>;
 } {
-  if (yes) return { policy: 'always' };
-  if (!process.stdin.isTTY) return { policy: 'ask' };
+  if (flags.yes) return { policy: 'always' };
+  if (flags.json || !terminal.stdin || !terminal.stdout) return { policy: 'ask' };
   return {
     policy: 'ask',
     confirm: async (q) => {
@@ -85,6 +93,18 @@ export function describeMerge(m: MergeOutcome | undefined): string | null {
   }
 }
 
+/**
+ * Under --json, stdout is the JSON alone: a branch kept without asking is said on stderr, with the way to
+ * merge it later (without --json the engine's own message says it, with the rest of the run).
+ */
+export function noteKeptBranch(io: Io, outcome: RunOutcome): void {
+  const m = outcome.merge;
+  if (m?.status === 'kept')
+    io.err(
+      `Branch ${m.branch} kept (not merged into ${m.target}). Merge later with: prodigy-vscode merge ${outcome.sessionId}`,
+    );
+}
+
 /** 0 completed (and merged or kept), 1 failed, 3 completed but the merge did not happen, 130/143 stopped. */
 export function exitCodeOf(outcome: RunOutcome, stoppedBy: NodeJS.Signals | null): number {
   if (outcome.status === 'Paused') return stoppedBy === 'SIGTERM' ? 143 : 130;
@@ -113,7 +133,7 @@ export async function inTerminal(
   onEvent?: (e: EngineEvent) => void,
 ): Promise<{ outcome: RunOutcome; stoppedBy: NodeJS.Signals | null }> {
   const stop = stopSignal(io);
-  const merge = mergeQuestion(flags.yes);
+  const merge = mergeQuestion(flags);
   const claude = claudeConfig(flags.claudeCommand);
   const detail = new RunDetail(manager, io, flags.verbose, claude);
   try {
