@@ -30,3 +30,4 @@ export { compileFilter } from '../../src/core/expressions/filter';
 export { evaluateJsonPath, compileJsonPath } from '../../src/core/expressions/jsonPath';
 export { compileSortBy } from '../../src/core/expressions/sortBy';
 export { ExpressionSyntaxError } from '../../src/core/expressions/syntaxError';
+export { runProcess } from '../../src/core/process/runProcess';

@@ -282,3 +282,48 @@ describe('b13: special files in H/sessions are listed as unreadable, never read'
     for (const id of ids) assert.equal(out.get[id], `${h.sessionFile(id)}: ${out.unreadable[`${id}.json`]}`);
   });
 });
+
+/**
+ * Counts the characters string searches look at (split, indexOf, lastIndexOf, includes, search, match,
+ * replace) on strings longer than 1,000 characters: the work of finding line breaks, counted instead of timed.
+ */
+function countStringScans(t) {
+  const names = ['split', 'indexOf', 'lastIndexOf', 'includes', 'search', 'match', 'replace', 'replaceAll'];
+  const real = Object.fromEntries(names.map((n) => [n, String.prototype[n]]));
+  const counter = { chars: 0 };
+  for (const n of names) {
+    String.prototype[n] = function (...args) {
+      if (this.length > 1000) {
+        const from = n === 'indexOf' || n === 'includes' ? Math.max(0, Number(args[1]) || 0) : 0;
+        counter.chars += this.length - Math.min(from, this.length);
+      }
+      return real[n].apply(this, args);
+    };
+  }
+  counter.stop = () => Object.assign(String.prototype, real);
+  t.after(counter.stop);
+  return counter;
+}
+
+describe('b14: output without newlines is split in linear time, and a line is bounded', () => {
+  it('an 8 MiB line arriving in chunks is scanned once, and handed on cut to 1 MiB', async (t) => {
+    const size = 8 * 1024 * 1024;
+    const lines = [];
+    const counter = countStringScans(t);
+    const res = await core.runProcess(
+      process.execPath,
+      ['-e', `process.stdout.write('a'.repeat(${size})); process.stdout.write('\\nend\\n')`],
+      { cwd: process.cwd(), env: process.env, onLine: (stream, line) => lines.push({ stream, line }) },
+    );
+    counter.stop();
+    assert.equal(res.code, 0);
+    assert.equal(res.stdout.length, size + 5, 'the output is kept whole (up to its own limit)');
+    // Re-splitting the growing line on every 64 KiB chunk looked at ~540 M characters; once is 8 M.
+    assert.ok(counter.chars <= 3 * size, `looked at ${counter.chars} characters for ${size} of output`);
+    assert.equal(lines.length, 2);
+    assert.equal(lines[1].line, 'end');
+    const cut = lines[0].line;
+    assert.equal(cut.length, 1024 * 1024 + ` … [${size - 1024 * 1024} more characters]`.length);
+    assert.ok(cut.endsWith(` … [${size - 1024 * 1024} more characters]`), cut.slice(-60));
+  });
+});
