@@ -63,7 +63,9 @@ describe('MapReduce', () => {
     assert.equal(rec.session_type, 'MapReduce');
     assert.equal(rec.workflow_data, null);
     const m = rec.mapreduce_data;
-    assert.match(m.job_id, /^mapreduce-\d{8}_\d{6}$/);
+    // Prodigy's mapreduce-YYYYMMDD_HHMMSS, then 8 characters of the session id (unique per session, b01).
+    assert.match(m.job_id, /^mapreduce-\d{8}_\d{6}-[0-9a-f]{8}$/);
+    assert.ok(rec.id.startsWith(`session-${m.job_id.slice(-8)}`), `${m.job_id} names ${rec.id}`);
     assert.deepEqual(
       [m.total_items, m.processed_items, m.failed_items, m.agent_count, m.phase],
       [2, 2, 1, 0, 'Complete'],

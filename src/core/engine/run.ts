@@ -13,11 +13,6 @@ import type { RunOutcome, RunWorkflowOptions } from './options';
 import { withRunScope, workflowSecrets } from './prelude';
 import { runSteps } from './steps';
 
-/** Prodigy's job id spelling: mapreduce-YYYYMMDD_HHMMSS (UTC). */
-function newJobId(): string {
-  return `mapreduce-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15)}`;
-}
-
 export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome> {
   const env = opts.env ?? process.env;
   const workflow = loadWorkflowFile(path.resolve(opts.workflowFile));
@@ -43,7 +38,8 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
   const session = await manager.createSession({
     type: isMapReduce ? 'MapReduce' : 'Workflow',
     workflowName: workflow.name,
-    ...(isMapReduce ? { jobId: newJobId() } : { totalSteps: plan.totalSteps }),
+    // A MapReduce session's job id is made with it, unique to it (SessionManager's mapReduceJobId).
+    ...(isMapReduce ? {} : { totalSteps: plan.totalSteps }),
     metadata: {
       workflow_type: isMapReduce ? 'mapreduce' : 'standard',
       workflow_path: workflow.path,

@@ -157,6 +157,11 @@ function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
+/** The repository's common git dir (the one its worktrees share): from the files when it can, else from git. */
+export async function gitCommonDir(dir: string): Promise<string> {
+  return gitDirsOf(dir)?.commonDir ?? (await revParse(dir, ['--path-format=absolute', '--git-common-dir'])).trim();
+}
+
 export async function headCommit(dir: string): Promise<string> {
   return readHeadSync(dir) ?? (await runGit(dir, ['rev-parse', '--verify', 'HEAD'])).stdout.trim();
 }

@@ -15,6 +15,7 @@ export {
   defaultBranch,
   readHeadSync,
   headCommit,
+  gitCommonDir,
   commitExists,
   countCommits,
 } from './head';
@@ -52,3 +53,4 @@ export {
   type ChangedFile,
 } from './changes';
 export { mergeBranch, type MergeResult } from './merge';
+export { withWorktreeAdmin } from './worktreeAdmin';

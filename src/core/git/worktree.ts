@@ -6,6 +6,7 @@ import { assertSafeId, isSafeId } from '../storage/ids';
 import { WorktreeExistsError } from './errors';
 import { branchExists, currentBranch, defaultBranch, mainWorktreeRoot } from './head';
 import { runGit } from './run';
+import { withWorktreeAdmin } from './worktreeAdmin';
 import { appendCleanupLog, newWorktreeState, readWorktreeState, writeWorktreeState } from './worktreeState';
 
 export interface SessionWorktree {
@@ -51,7 +52,7 @@ export async function createSessionWorktree(opts: {
     throw new WorktreeExistsError(sessionId, `branch ${branch} in ${repoRoot}`);
 
   const originalBranch = (await currentBranch(opts.repo)) ?? (await defaultBranch(opts.repo));
-  await runGit(opts.repo, ['worktree', 'add', '-b', branch, where.path]);
+  await withWorktreeAdmin(repoRoot, () => runGit(opts.repo, ['worktree', 'add', '-b', branch, where.path]));
 
   writeWorktreeState(where.metadataFile, newWorktreeState(sessionId, branch, originalBranch));
   const gitignore = path.join(where.repoDir, '.gitignore');
@@ -144,11 +145,11 @@ export async function removeSessionWorktree(
   opts: { deleteBranch?: boolean; force?: boolean } = {},
 ): Promise<void> {
   const repoRoot = wt.repoRoot || (await mainWorktreeRoot(wt.path));
-  if (fs.existsSync(wt.path)) {
-    await runGit(repoRoot, ['worktree', 'remove', ...(opts.force ? ['--force'] : []), wt.path]);
-  } else {
-    await runGit(repoRoot, ['worktree', 'prune']);
-  }
+  await withWorktreeAdmin(repoRoot, () =>
+    fs.existsSync(wt.path)
+      ? runGit(repoRoot, ['worktree', 'remove', ...(opts.force ? ['--force'] : []), wt.path])
+      : runGit(repoRoot, ['worktree', 'prune']),
+  );
   if (opts.deleteBranch && (await branchExists(repoRoot, wt.branch))) {
     await runGit(repoRoot, ['branch', '-D', wt.branch]);
   }

@@ -3,22 +3,13 @@
 // prodigy-mapreduce-agent-{agent}. Its commits come back through a serialized merge.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { headCommit, readHeadSync, runGit } from '../git';
+import { headCommit, readHeadSync, runGit, withWorktreeAdmin } from '../git';
 
 export interface AgentWorktree {
   path: string;
   branch: string;
   /** The parent HEAD it started from: commits beyond it are the agent's work. */
   base: string;
-}
-
-// `git worktree add/remove` read and write .git/worktrees/* without locking: two at once can see
-// each other's half-made entries. In this process they take turns (they are quick).
-let adminChain: Promise<unknown> = Promise.resolve();
-function worktreeAdmin<T>(fn: () => Promise<T>): Promise<T> {
-  const next = adminChain.then(fn, fn);
-  adminChain = next.catch(() => undefined);
-  return next;
 }
 
 /**
@@ -55,11 +46,14 @@ export class AgentSlots {
         this.made.add(slot);
         return { path: dir, branch, base };
       }
-      await worktreeAdmin(() => removeWorktree(this.parent, { path: dir, branch, base }, { keepBranch: true }));
+      await withWorktreeAdmin(this.parent, () =>
+        removeWorktree(this.parent, { path: dir, branch, base }, { keepBranch: true }),
+      );
     }
     fs.mkdirSync(path.dirname(dir), { recursive: true });
     // -B: a branch left by an earlier attempt of this item is reset, in the same command.
-    await worktreeAdmin(() => runGit(this.parent, ['worktree', 'add', '-q', '-B', branch, dir, base]));
+    // The repository's worktree lock: another job's agents (or another run) may add theirs at the same time.
+    await withWorktreeAdmin(this.parent, () => runGit(this.parent, ['worktree', 'add', '-q', '-B', branch, dir, base]));
     this.made.add(slot);
     return { path: dir, branch, base };
   }
@@ -78,7 +72,7 @@ export class AgentSlots {
   async dispose(): Promise<void> {
     for (const slot of this.made) {
       const dir = this.slotPath(slot);
-      await worktreeAdmin(() =>
+      await withWorktreeAdmin(this.parent, () =>
         removeWorktree(this.parent, { path: dir, branch: '', base: '' }, { keepBranch: true }),
       ).catch(() => undefined);
     }

@@ -4,7 +4,7 @@
 // SessionLister, quarantine in quarantine.ts; this class keeps the public surface in one place.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { SessionExistsError, SessionNotFoundError } from '../errors';
 import { nowTimestamp } from '../model/serde';
 import { emptySession, type SessionType, type UnifiedSession } from '../model/session';
@@ -83,7 +83,7 @@ export class SessionManager {
       };
     } else {
       session.mapreduce_data = {
-        job_id: input.jobId ?? `mapreduce-${Date.now()}`,
+        job_id: input.jobId ?? mapReduceJobId(id),
         total_items: 0,
         processed_items: 0,
         failed_items: 0,
@@ -282,4 +282,16 @@ export class SessionManager {
     while (fs.existsSync(this.paths.sessionFile(`workflow-${ms}`))) ms++;
     return `workflow-${ms}`;
   }
+}
+
+/**
+ * A MapReduce job's id: Prodigy's `mapreduce-YYYYMMDD_HHMMSS` (UTC), then 8 characters of the session's own id.
+ * Agent branches and slot worktrees are named after the job, in the repository all its sessions share: the
+ * time alone changes once a second, so two runs started within one used to share them (b01).
+ */
+export function mapReduceJobId(sessionId: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
+  // `session-{uuid}`: the uuid's first characters, so a branch name leads back to its session; else a hash.
+  const own = /^session-([0-9a-f]{8})/.exec(sessionId)?.[1] ?? createHash('sha256').update(sessionId).digest('hex');
+  return `mapreduce-${stamp}-${own.slice(0, 8)}`;
 }
