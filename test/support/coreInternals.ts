@@ -14,7 +14,7 @@ export { UnifiedSession, SessionType, effectiveType } from '../../src/core/model
 export { WorkflowCheckpoint } from '../../src/core/model/workflowCheckpoint';
 export { LegacySessionState } from '../../src/core/model/legacySession';
 export { resolveHome, HomePaths } from '../../src/core/storage/paths';
-export { ResumeLockedError } from '../../src/core/sessions/resumeLock';
+export { ResumeLockedError, acquireResumeLock } from '../../src/core/sessions/resumeLock';
 export * as git from '../../src/core/git';
 export { removeSessionWorktree } from '../../src/core/git';
 export { ClaudeNotFoundError } from '../../src/core/steps/commands';

@@ -6,7 +6,7 @@ import { interpolate, type Variables } from '../steps/interpolation';
 import { DEFAULT_CLAUDE_CONFIG, type LoopResult, type RunContext } from '../steps/runContext';
 import { resolveSecrets, SecretMasker } from '../steps/secrets';
 import { SessionLog } from '../steps/sessionLog';
-import { acquireResumeLock } from '../sessions/resumeLock';
+import { acquireResumeLock, type ResumeLock } from '../sessions/resumeLock';
 import type { SessionWorktree } from '../git';
 import type { Workflow } from '../workflow/model';
 import { mergeBack, type MergeOutcome } from './mergeBack';
@@ -41,18 +41,20 @@ export function startVariables(
 }
 
 /**
- * One entry point's hold on a session: its resume lock (taken on creation), and once the workflow is known,
- * its secrets, masker and log. `close()` closes the log and releases the lock; `withRunScope` does it.
+ * One entry point's hold on a session: its resume lock (taken by `RunScope.acquire`), and once the workflow is
+ * known, its secrets, masker and log. `close()` closes the log and releases the lock; `withRunScope` does it.
  */
 export class RunScope {
   private log: SessionLog | undefined;
-  private readonly release: () => void;
 
-  constructor(
+  private constructor(
     readonly opts: EngineOptions,
     readonly sessionId: string,
-  ) {
-    this.release = acquireResumeLock(opts.manager.paths.resumeLocksDir, sessionId).release;
+    private readonly lock: ResumeLock,
+  ) {}
+
+  static async acquire(opts: EngineOptions, sessionId: string): Promise<RunScope> {
+    return new RunScope(opts, sessionId, await acquireResumeLock(opts.manager.paths.resumeLocksDir, sessionId));
   }
 
   get env(): NodeJS.ProcessEnv {
@@ -143,7 +145,7 @@ export class RunScope {
 
   close(): void {
     this.log?.close();
-    this.release();
+    this.lock.release();
   }
 }
 
@@ -153,7 +155,7 @@ export async function withRunScope<T>(
   sessionId: string,
   body: (scope: RunScope) => Promise<T>,
 ): Promise<T> {
-  const scope = new RunScope(opts, sessionId);
+  const scope = await RunScope.acquire(opts, sessionId);
   try {
     return await body(scope);
   } catch (err) {

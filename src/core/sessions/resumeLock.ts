@@ -1,12 +1,16 @@
 // Prodigy's resume lock (prodigy-formats.md §7), so `prodigy resume` and we refuse to run one
-// session twice. Its protocol is Prodigy's (O_EXCL file with the holder's pid, stale when that
-// pid is gone), not proper-lockfile's: the point is that both tools see each other's locks.
+// session twice. Its protocol is Prodigy's (a file with the holder's pid, stale when that pid is
+// gone), not proper-lockfile's: the point is that both tools see each other's locks. Unlike Prodigy's
+// (read, delete, re-create), our takeover of a stale lock is atomic: of several processes that find
+// the same stale lock at once, exactly one gets it.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ProdigyError } from '../errors';
 import { nowTimestamp, toPrettyJson } from '../model/serde';
 import { processAlive } from '../process/alive';
+import { createExclusiveSync, removeStaleSync } from '../storage/exclusiveFile';
 import { assertSafeId } from '../storage/ids';
 
 export class ResumeLockedError extends ProdigyError {}
@@ -23,57 +27,92 @@ interface LockData {
   acquired_at: string;
 }
 
-export function acquireResumeLock(locksDir: string, id: string): ResumeLock {
+/** What was read from a lock file: its holder (null: unreadable), with the text and stat it came from. */
+type SeenLock =
+  { holder: LockData; text: string; stat: fs.Stats } | { holder: null; text: string; stat: fs.Stats | null };
+
+/**
+ * Prodigy creates the file, then writes it: a lock this young and still empty or cut short is being
+ * written, not corrupt. Ours appear whole (createExclusiveSync).
+ */
+const BEING_WRITTEN_MS = 2_000;
+/** How long to keep looking while other processes take the same stale lock over or let it go. */
+const SETTLE_MS = 5_000;
+
+export async function acquireResumeLock(locksDir: string, id: string): Promise<ResumeLock> {
   const file = path.join(locksDir, `${assertSafeId(id, 'session id')}.lock`);
-  fs.mkdirSync(locksDir, { recursive: true });
   const data: LockData = { job_id: id, process_id: process.pid, hostname: os.hostname(), acquired_at: nowTimestamp() };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      fs.writeFileSync(file, toPrettyJson(data), { flag: 'wx' });
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        process.off('exit', release);
-        // Only remove our own lock: a stale-lock takeover may have replaced it.
-        if (readHolder(file)?.process_id === process.pid) fs.rmSync(file, { force: true });
-      };
-      process.on('exit', release);
-      return { file, release };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = readHolder(file);
-    if (holder === undefined) continue; // removed between our create and read: try again
-    if (holder === null)
+  const text = toPrettyJson(data);
+  const giveUp = Date.now() + SETTLE_MS;
+  for (let attempt = 0; ; attempt++) {
+    if (createExclusiveSync(file, text)) return holding(file, text);
+    const seen = readLock(file);
+    if (seen && seen.holder === null && (!seen.stat || Date.now() - seen.stat.mtimeMs > BEING_WRITTEN_MS))
       throw new ResumeLockedError(`Resume lock ${file} is unreadable; delete it if no run of ${id} is in progress`);
-    if (holder.process_id !== process.pid && processAlive(holder.process_id)) {
-      throw new ResumeLockedError(
-        `Session ${id} is already running or being resumed (PID ${holder.process_id} on ${holder.hostname}, since ${holder.acquired_at}). Stop that run first.`,
-      );
+    if (seen?.holder) {
+      const holder = seen.holder;
+      if (holder.process_id === process.pid)
+        throw new ResumeLockedError(`Session ${id} is already running in this process`);
+      if (processAlive(holder.process_id)) {
+        throw new ResumeLockedError(
+          `Session ${id} is already running or being resumed (PID ${holder.process_id} on ${holder.hostname}, since ${holder.acquired_at}). Stop that run first.`,
+        );
+      }
+      // Its holder died: stale. Only one of the processes that find it so removes it, and only if it is still
+      // this lock; the others find the winner's lock next time round.
+      if (removeStaleSync(file, (current) => sameLock(file, seen, current))) continue;
     }
-    if (holder.process_id === process.pid)
-      throw new ResumeLockedError(`Session ${id} is already running in this process`);
-    fs.rmSync(file, { force: true }); // its holder died: stale
+    // Gone meanwhile, being written, or being taken over by another process: look again shortly.
+    if (Date.now() > giveUp) throw new ResumeLockedError(`Could not take the resume lock ${file}: it keeps changing`);
+    await sleep(Math.min(5 + attempt * 5, 50));
   }
-  throw new ResumeLockedError(`Could not take the resume lock ${file}`);
+}
+
+function holding(file: string, text: string): ResumeLock {
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    process.off('exit', release);
+    // Only our own lock (the very text we wrote): never one that replaced it.
+    if (readLock(file)?.text === text) fs.rmSync(file, { force: true });
+  };
+  process.on('exit', release);
+  return { file, release };
 }
 
 /** The pid holding a session's lock, if that process is alive (used to tell a live run from an interrupted one). */
 export function liveLockHolder(locksDir: string, id: string): number | null {
-  const holder = readHolder(path.join(locksDir, `${assertSafeId(id, 'session id')}.lock`));
+  const holder = readLock(path.join(locksDir, `${assertSafeId(id, 'session id')}.lock`))?.holder;
   return holder && processAlive(holder.process_id) ? holder.process_id : null;
 }
 
-/** undefined: no file; null: unreadable. */
-function readHolder(file: string): LockData | null | undefined {
-  let text: string;
+/** Whether `current` (a stat of `file`) is still the lock `seen` was read from: same file, same bytes. */
+function sameLock(file: string, seen: SeenLock & { holder: LockData }, current: fs.Stats): boolean {
+  if (current.ino !== seen.stat.ino || current.size !== seen.stat.size || current.mtimeMs !== seen.stat.mtimeMs)
+    return false;
+  // The same inode number can come back for a new file once the old one is gone: compare the bytes too.
+  return readLock(file)?.text === seen.text;
+}
+
+/** undefined: no file; a holder of null: unreadable (not JSON, or no stat when it could not be read at all). */
+function readLock(file: string): SeenLock | undefined {
+  let fd: number | undefined;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    fd = fs.openSync(file, 'r');
+    const stat = fs.fstatSync(fd);
+    const text = fs.readFileSync(fd, 'utf8');
+    const holder = parseLock(text);
+    return holder ? { holder, text, stat } : { holder: null, text, stat };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return null;
+    return { holder: null, text: '', stat: null };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+function parseLock(text: string): LockData | null {
   try {
     const data = JSON.parse(text) as LockData;
     return typeof data.process_id === 'number' ? data : null;

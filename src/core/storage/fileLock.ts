@@ -1,8 +1,9 @@
 // Cross-process locking with proper-lockfile (a lock directory, refreshed while held,
-// taken over when stale), plus an in-process queue so one process never races itself.
+// taken over when stale, by one process only), plus an in-process queue so one process never races itself.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
+import { removeStaleSync } from './exclusiveFile';
 
 const STALE_MS = 10_000;
 
@@ -25,7 +26,7 @@ function syncCall<T>(fn: () => T, cb: Callback<T>): void {
  */
 const syncFs = {
   mkdir: (p: string, cb: Callback) => syncCall(() => void fs.mkdirSync(p), cb),
-  rmdir: (p: string, cb: Callback) => syncCall(() => fs.rmdirSync(p), cb),
+  rmdir: (p: string, cb: Callback) => syncCall(() => removeLockDir(p), cb),
   // proper-lockfile's exit handler removes held locks with this one.
   rmdirSync: (p: string) => fs.rmdirSync(p),
   stat: (p: string, cb: Callback<fs.Stats>) => syncCall(() => fs.statSync(p), cb),
@@ -33,6 +34,24 @@ const syncFs = {
   realpath: (p: string, cb: Callback<string>) => syncCall(() => fs.realpathSync(p), cb),
 };
 const queues = new Map<string, Promise<unknown>>();
+
+const isStale = (stat: fs.Stats) => stat.mtimeMs < Date.now() - STALE_MS;
+
+/**
+ * proper-lockfile removes a lock folder when its owner lets go, and when another process finds it stale (not
+ * refreshed for STALE_MS: its owner died) and takes it over. The takeover is "stat, judge, rmdir, mkdir": two
+ * processes doing it at once could each remove the folder the other had just made, and both would hold the
+ * lock. So a stale folder is removed by one taker only, and only while it is still that stale folder; the
+ * others get ELOCKED, which proper-lockfile retries.
+ */
+function removeLockDir(dir: string): void {
+  const stat = fs.statSync(dir);
+  // A held lock is refreshed every STALE_MS / 2: a fresh one is its owner's, letting go.
+  if (!isStale(stat)) return fs.rmdirSync(dir);
+  const same = (current: fs.Stats) => current.ino === stat.ino && current.mtimeMs === stat.mtimeMs && isStale(current);
+  if (!removeStaleSync(dir, same))
+    throw Object.assign(new Error(`Lock ${dir} is being taken over by another process`), { code: 'ELOCKED' });
+}
 
 export interface LockOptions {
   /** Called if another process takes the lock over while we hold it (we were too slow). */

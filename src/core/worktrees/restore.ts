@@ -119,7 +119,7 @@ export async function restoreCheckpoint(
   checkpointId: string,
   opts: { force?: boolean } = {},
 ): Promise<RestoreOutcome> {
-  const lock = acquireResumeLock(manager.paths.resumeLocksDir, sessionId);
+  const lock = await acquireResumeLock(manager.paths.resumeLocksDir, sessionId);
   try {
     let session = await manager.getSession(sessionId);
     if (session.status === 'Running') session = await manager.pauseSession(sessionId); // its process is gone: we hold the lock

@@ -1,0 +1,113 @@
+// Regression tests for issue 12's lock and process bugs: a stale resume lock taken over by two processes at
+// once (b02), a step left running by a CLI that got SIGHUP or kill -9 and run again by the resume (b07),
+// session ids and home folders claimed racily by concurrent runs (b12), and a resume lock whose pid was
+// reused or that comes from another host (b19). Real processes, real signals; the timing-dependent ones
+// loop as many times as the old code needed to fail. Each one failed before its fix.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { pretty, sleep, tempHome } from './helpers/env.mjs';
+
+const LOCK_WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'lockWorker.mjs');
+/** Above Linux's largest pid_max (2^22): no process can have it, so its lock is stale. */
+const DEAD_PID = 2 ** 22 + 1;
+
+/** A lock worker (helpers/lockWorker.mjs), ready for commands; killed after the test. */
+async function lockWorker(h, id = 'workflow-locks') {
+  const child = h.track(
+    spawn(process.execPath, [LOCK_WORKER, JSON.stringify({ home: h.home, id })], { stdio: ['pipe', 'pipe', 'pipe'] }),
+  );
+  const queue = [];
+  const waiting = [];
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    const next = waiting.shift();
+    if (next) next(line);
+    else queue.push(line);
+  });
+  const worker = {
+    send: (line) => child.stdin.write(`${line}\n`),
+    next: () =>
+      queue.length
+        ? Promise.resolve(queue.shift())
+        : new Promise((resolve, reject) => {
+            waiting.push(resolve);
+            child.once('exit', (code) => reject(new Error(`lock worker exited (${code}): ${stderr}`)));
+          }),
+  };
+  assert.equal(await worker.next(), 'ready');
+  return worker;
+}
+
+function writeLock(file, holder) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, pretty(holder));
+}
+
+async function until(what, check, ms = 15_000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+// ---- b02
+
+describe('b02: a stale resume lock is taken over by exactly one process', () => {
+  // The old takeover (read, delete, create) let two of six processes hold the lock, or refused one
+  // with "unreadable" on the half-written file of another, within the first few dozen trials.
+  const TRIALS = 150;
+  // The old session lock lost an update once in about 50 trials (between the 1st and the 104th).
+  const SESSION_LOCK_TRIALS = 300;
+
+  it(`six processes taking over the same stale lock at once: one holds it, the others are refused (${TRIALS} trials)`, async (t) => {
+    const h = tempHome(t);
+    const id = 'workflow-locks';
+    const lockFile = path.join(h.home, 'resume_locks', `${id}.lock`);
+    const workers = await Promise.all(Array.from({ length: 6 }, () => lockWorker(h, id)));
+    for (let trial = 1; trial <= TRIALS; trial++) {
+      // What a killed run leaves behind: its holder is gone.
+      writeLock(lockFile, { job_id: id, process_id: DEAD_PID, hostname: os.hostname(), acquired_at: 'x' });
+      for (const w of workers) w.send('try');
+      const replies = await Promise.all(workers.map((w) => w.next()));
+      const holders = replies.filter((r) => r === 'got').length;
+      assert.equal(holders, 1, `trial ${trial}: ${holders} processes hold the lock: ${replies.join(' | ')}`);
+      for (const r of replies.filter((r) => r !== 'got'))
+        assert.match(r, /already running/, `trial ${trial}: refused for the wrong reason: ${r}`);
+      for (const w of workers) w.send('release');
+      await Promise.all(workers.map((w) => w.next()));
+    }
+  });
+
+  // The session lock (a proper-lockfile folder) had the same read-delete-create takeover.
+  it(`six processes taking over the same stale session lock at once lose no update (${SESSION_LOCK_TRIALS} trials)`, async (t) => {
+    const h = tempHome(t);
+    const id = 'workflow-bumps';
+    await h.manager().createSession({ id, type: 'Workflow' });
+    const lockDir = path.join(h.home, 'vscode', 'locks', `${id}.lock`);
+    const workers = await Promise.all(Array.from({ length: 6 }, () => lockWorker(h, id)));
+    for (let trial = 1; trial <= SESSION_LOCK_TRIALS; trial++) {
+      await until('the last holder to let go', () => !fs.existsSync(lockDir));
+      // Left by a process killed while it held the lock: not refreshed for a minute.
+      fs.mkdirSync(lockDir);
+      const old = new Date(Date.now() - 60_000);
+      fs.utimesSync(lockDir, old, old);
+      for (const w of workers) w.send(`bump ${id}`);
+      const replies = await Promise.all(workers.map((w) => w.next()));
+      assert.deepEqual(
+        replies.filter((r) => r !== 'bumped'),
+        [],
+        `trial ${trial}`,
+      );
+      assert.equal(h.readSessionJson(id).metadata.counter, 6 * trial, `trial ${trial}: an update was lost`);
+    }
+  });
+});
+
