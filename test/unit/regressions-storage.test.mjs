@@ -327,3 +327,66 @@ describe('b14: output without newlines is split in linear time, and a line is bo
     assert.ok(cut.endsWith(` … [${size - 1024 * 1024} more characters]`), cut.slice(-60));
   });
 });
+
+describe('b10: untrusted output is bounded and fails the step, never the run', () => {
+  /** A step printing `depth` nested JSON arrays, captured as JSON. */
+  function deepStep(e, depth, extra = '') {
+    const file = path.join(e.root, `deep-${depth}.json`);
+    fs.writeFileSync(file, `${'['.repeat(depth)}${']'.repeat(depth)}\n`);
+    return `  - shell: "cat '${file}'"\n    capture: result\n    capture_format: json\n${extra}`;
+  }
+
+  it('3,000 levels of captured JSON fail the step with the reason; the session ends Failed, and so does a resume', async (t) => {
+    const e = engineEnv(t);
+    const wf = e.writeWorkflow(`name: deep\ncommands:\n${deepStep(e, 3000)}  - shell: "echo next"\n`);
+    const outcome = await e.run(wf, { worktree: false });
+    assert.equal(outcome.status, 'Failed');
+    assert.match(outcome.error, /output is JSON nested more than 128 levels deep \(capture_format: json\)/);
+    assert.equal(e.record(outcome.sessionId).status, 'Failed');
+    assert.equal(e.record(outcome.sessionId).error, outcome.error);
+    const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: outcome.sessionId, merge: 'never' });
+    assert.equal(resumed.status, 'Failed');
+    assert.equal(resumed.error, outcome.error);
+  });
+
+  it("the step's on_failure applies; 128 levels are still captured", async (t) => {
+    const e = engineEnv(t);
+    const log = path.join(e.root, 'steps.log');
+    const handler = `    on_failure:\n      shell: "echo handled >> '${log}'"\n      max_attempts: 1\n      fail_workflow: false\n`;
+    const wf = e.writeWorkflow(
+      `name: deep\ncommands:\n${deepStep(e, 5000, handler)}${mark(log, 'next')}${deepStep(e, 128)}`,
+    );
+    const outcome = await e.run(wf, { worktree: false });
+    assert.equal(outcome.status, 'Completed', outcome.error ?? '');
+    assert.deepEqual(stepsRun(log), ['handled', 'next']);
+    const steps = e.checkpointFile(outcome.sessionId).completed_steps;
+    assert.deepEqual(
+      steps.map((c) => c.success),
+      [false, true, true],
+      'the deep capture failed its step; the one of 128 levels did not',
+    );
+  });
+
+  it('a captured value that reads deeper JSON out of a string is not resolved, and the run goes on', async (t) => {
+    const e = engineEnv(t);
+    const log = path.join(e.root, 'steps.log');
+    const file = path.join(e.root, 'deep.json');
+    fs.writeFileSync(file, `${'['.repeat(3000)}${']'.repeat(3000)}\n`);
+    const wf = e.writeWorkflow(
+      `name: deep\ncommands:\n  - shell: "cat '${file}'"\n    capture: text\n  - shell: "echo '\${text[0]}' | head -c 20 >> '${log}'; echo >> '${log}'"\n`,
+    );
+    const outcome = await e.run(wf, { worktree: false });
+    assert.equal(outcome.status, 'Completed', outcome.error ?? '');
+    assert.deepEqual(stepsRun(log), ['${text[0]}']);
+  });
+
+  it('a capture of more output than is kept fails the step instead of capturing a cut value', async (t) => {
+    const e = engineEnv(t);
+    const wf = e.writeWorkflow(
+      'name: big\ncommands:\n  - shell: "head -c 17000000 /dev/zero | tr \'\\\\0\' a"\n    capture: big\n',
+    );
+    const outcome = await e.run(wf, { worktree: false });
+    assert.equal(outcome.status, 'Failed');
+    assert.match(outcome.error, /output is longer than the 16 MiB a capture can hold/);
+  });
+});

@@ -9,6 +9,8 @@ export interface ProcessResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** stdout was longer than what is kept: its end is a note saying how much was dropped, not output. */
+  stdoutCut: boolean;
   timedOut: boolean;
   aborted: boolean;
   durationMs: number;
@@ -49,13 +51,23 @@ function trackGroup(pid: number | undefined): void {
     for (const group of liveGroups) killGroup(group, 'SIGTERM');
   });
 }
-const MAX_KEPT = 16 * 1024 * 1024;
+/** What is kept of each stream (characters), for captures, failure messages and handlers. */
+export const MAX_KEPT = 16 * 1024 * 1024;
 
 export function runProcess(command: string, args: string[], options: RunProcessOptions): Promise<ProcessResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
-      resolve({ code: -1, signal: null, stdout: '', stderr: '', timedOut: false, aborted: true, durationMs: 0 });
+      resolve({
+        code: -1,
+        signal: null,
+        stdout: '',
+        stderr: '',
+        stdoutCut: false,
+        timedOut: false,
+        aborted: true,
+        durationMs: 0,
+      });
       return;
     }
     const child = spawn(command, args, {
@@ -117,6 +129,7 @@ export function runProcess(command: string, args: string[], options: RunProcessO
         signal,
         stdout,
         stderr,
+        stdoutCut: out.cut(),
         timedOut,
         aborted,
         durationMs: performance.now() - started,
@@ -193,6 +206,7 @@ function collector(stream: 'stdout' | 'stderr', onLine?: (stream: 'stdout' | 'st
       const text = chunks.join('');
       return dropped ? `${text}\n[${dropped} more characters not kept]` : text;
     },
+    cut: (): boolean => dropped > 0,
   };
 }
 

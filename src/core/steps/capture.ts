@@ -6,6 +6,8 @@ import type { CommandResult } from './commands';
 import type { CaptureFormat, WorkflowStep } from '../workflow/model';
 import type { Variables } from './interpolation';
 import { interpolate } from './interpolation';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './jsonDepth';
+import { MAX_KEPT } from '../process/runProcess';
 
 /** Output without its trailing newline(s): `echo 42` captures "42". */
 export function outputText(stdout: string): string {
@@ -14,12 +16,19 @@ export function outputText(stdout: string): string {
 
 export function formatCapture(text: string, format: CaptureFormat, success: boolean, what: string): unknown {
   switch (format) {
-    case 'json':
+    case 'json': {
+      let value: unknown;
       try {
-        return JSON.parse(text);
+        value = JSON.parse(text);
       } catch (err) {
         throw new ProdigyError(`${what}: output is not JSON (capture_format: json): ${errorMessage(err)}`);
       }
+      if (nestedDeeperThan(value))
+        throw new ProdigyError(
+          `${what}: output is JSON nested more than ${MAX_JSON_DEPTH} levels deep (capture_format: json)`,
+        );
+      return value;
+    }
     case 'lines':
       return text.split('\n').filter((l) => l.length > 0);
     case 'number': {
@@ -40,6 +49,10 @@ export function formatCapture(text: string, format: CaptureFormat, success: bool
 /** The variables a finished step sets, by its capture options. Throws when a format does not fit. */
 export function captureVariables(step: WorkflowStep, res: CommandResult): Variables {
   const out: Variables = {};
+  if (res.stdoutCut && (step.capture || step.capture_output !== false))
+    throw new ProdigyError(
+      `Step '${step.display}': output is longer than the ${MAX_KEPT / 1024 / 1024} MiB a capture can hold`,
+    );
   const text = outputText(res.stdout);
   if (step.capture_output !== false) {
     out[step.capture_output === true ? `${step.kind}.output` : step.capture_output] = text;

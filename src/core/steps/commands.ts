@@ -15,6 +15,8 @@ export interface CommandResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** stdout was longer than what is kept (its end is a note, not output): it cannot be captured. */
+  stdoutCut?: boolean;
   durationMs: number;
   aborted: boolean;
   timedOut: boolean;
@@ -90,6 +92,7 @@ function fromProcess(res: ProcessResult, error: string | undefined): CommandResu
     exitCode: res.code,
     stdout: res.stdout,
     stderr: res.stderr,
+    stdoutCut: res.stdoutCut,
     durationMs: res.durationMs,
     aborted: res.aborted,
     timedOut: res.timedOut,

@@ -1,6 +1,8 @@
 // Prodigy's variable interpolation (prodigy-workflows.md §4.1, §4.2): `${path}`, `${path:-default}`,
 // `$NAME` and `$1` placeholders, resolved against one flat map of JSON values, rendered as Prodigy does.
 // Plain Node: never imports vscode.
+import { ProdigyError } from '../errors';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './jsonDepth';
 
 /** Variables in scope for one interpolation. Values are JSON values; keys may contain dots (`map.successful`). */
 export type Variables = Record<string, unknown>;
@@ -44,6 +46,9 @@ export function renderValue(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join(', ');
+  // JSON.stringify recurses: a deep value (a work item read from a file) would overflow the stack.
+  if (nestedDeeperThan(value))
+    throw new ProdigyError(`A value nested more than ${MAX_JSON_DEPTH} levels deep cannot be rendered`);
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value); // number, boolean (and, defensively, bigint)
 }
@@ -108,11 +113,13 @@ function walk(value: unknown, segments: Segment[]): { found: boolean; value?: un
   return { found: true, value: current };
 }
 
-// Only for walking into a value: a string that holds a JSON object or array becomes that value.
+// Only for walking into a value: a string that holds a JSON object or array becomes that value, unless it
+// nests deeper than captured JSON may (then the walk stops there, unresolved).
 function parseJsonText(value: unknown): unknown {
   if (typeof value !== 'string' || !/^\s*[[{]/.test(value)) return value;
   try {
-    return JSON.parse(value);
+    const parsed: unknown = JSON.parse(value);
+    return nestedDeeperThan(parsed) ? value : parsed;
   } catch {
     return value;
   }
