@@ -22,8 +22,9 @@ const run = defineCommand({
   description:
     'Runs a workflow file as a new session; its id is printed first. In a git repository it runs in its own ' +
     'worktree H/worktrees/<repo>/<id> on branch prodigy-<id>, and at the end asks before merging back (-y: merge; ' +
-    'with no terminal to ask on, or with --json, the branch is kept and the way to merge later printed). Ctrl-C ' +
-    'stops the running step and leaves the session Paused, to resume later.\n' +
+    'with no terminal to ask on, or with --json, the branch is kept and the way to merge later printed; Ctrl-C ' +
+    'at the question keeps it too, exit 3). Ctrl-C stops the running step and leaves the session Paused, to ' +
+    'resume later.\n' +
     'Exit codes: 0 completed, 1 failed, 3 completed but the merge did not happen, 130 stopped (Ctrl-C).',
   positionals: [workflowFile],
   options: {

@@ -179,3 +179,26 @@ describe('b08: run --json | jq, typed in a terminal', () => {
     assert.equal(fs.existsSync(path.join(e.repo, 'one.txt')), false, 'nothing was merged');
   });
 });
+
+describe('b15: Ctrl-C at the merge question', () => {
+  it('keeps the branch: the session stays Completed, how to merge is printed, exit 3, no Node noise', (t) => {
+    const e = engineEnv(t);
+    const file = e.writeWorkflow(COMMIT_STEP);
+    const r = runOnPty([process.execPath, DIST_CLI, 'run', file], {
+      cwd: e.repo,
+      env: { ...process.env, PRODIGY_HOME: e.home, PRODIGY_DEBUG: '' },
+      steps: [{ wait: '\\[Y/n\\] ', send: '\u0003' }],
+      timeoutMs: 20_000,
+    });
+    assert.deepEqual(r.unsent, [], `the question was asked:\n${r.tty}`);
+    assert.equal(r.timedOut, false, r.tty);
+    assert.equal(r.code, 3, r.tty);
+    assert.doesNotMatch(r.tty, /Aborted|Node\.js|^\s+at /m);
+    const id = /^Session: (\S+)/m.exec(r.tty)[1];
+    assert.match(r.tty, new RegExp(`prodigy-vscode merge ${id}`));
+    assert.equal(e.record(id).status, 'Completed');
+    assert.equal(e.record(id).metadata.merge.status, 'kept');
+    assert.ok(git(e.repo, 'rev-parse', '--verify', `refs/heads/prodigy-${id}`), 'the branch is kept');
+    assert.equal(fs.existsSync(path.join(e.repo, 'one.txt')), false, 'nothing was merged');
+  });
+});

@@ -3,7 +3,7 @@
 import { listDeadLetters, retryDeadLetters, type SessionManager } from '../../core';
 import { relativeTime, table, truncate } from '../format';
 import { printJson, type Io } from '../io';
-import { exitCodeOf, inTerminal, noteKeptBranch, type TerminalFlags } from './runOutput';
+import { inTerminal, noteKeptBranch, type TerminalFlags } from './runOutput';
 
 export async function dlqList(manager: SessionManager, io: Io, id: string, opts: { json: boolean }): Promise<number> {
   const items = await listDeadLetters(manager, id);
@@ -50,7 +50,7 @@ export async function dlqInspect(manager: SessionManager, io: Io, id: string, it
 }
 
 export async function dlqRetry(manager: SessionManager, io: Io, id: string, flags: TerminalFlags): Promise<number> {
-  const { outcome, stoppedBy } = await inTerminal(manager, io, flags, (common) =>
+  const { outcome, code } = await inTerminal(manager, io, flags, (common) =>
     retryDeadLetters({ ...common, sessionId: id }),
   );
   const left = await listDeadLetters(manager, id);
@@ -68,6 +68,5 @@ export async function dlqRetry(manager: SessionManager, io: Io, id: string, flag
         ? `${left.length} item(s) still failing: ${left.map((i) => i.item_id).join(', ')}`
         : 'Every failed item succeeded.',
     );
-  const code = exitCodeOf(outcome, stoppedBy);
   return code === 0 && left.length ? 1 : code;
 }

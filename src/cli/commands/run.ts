@@ -12,7 +12,7 @@ import {
 } from '../../core';
 import { printJson, UsageError, type Io } from '../io';
 import { RunDetail } from './runDetail';
-import { claudeConfig, describeMerge, exitCodeOf, inTerminal, noteKeptBranch, type TerminalFlags } from './runOutput';
+import { claudeConfig, describeMerge, inTerminal, noteKeptBranch, type TerminalFlags } from './runOutput';
 
 export interface RunFlags extends TerminalFlags {
   path?: string;
@@ -58,7 +58,7 @@ export async function runCommand(manager: SessionManager, io: Io, file: string, 
     }
     return 0;
   }
-  const { outcome, stoppedBy } = await inTerminal(
+  const { outcome, code } = await inTerminal(
     manager,
     io,
     flags,
@@ -75,7 +75,7 @@ export async function runCommand(manager: SessionManager, io: Io, file: string, 
       if (e.type === 'session-created' && !flags.json) io.out(`Session: ${e.sessionId}`);
     },
   );
-  return report(manager, io, outcome, flags.json, stoppedBy);
+  return report(manager, io, outcome, flags.json, code);
 }
 
 /** `-n N`, and Prodigy's iterative input mode: `--map` globs, or more than one `--args` (§6.5–6.6). */
@@ -92,10 +92,10 @@ export async function resumeCommand(
   id: string,
   flags: TerminalFlags,
 ): Promise<number> {
-  const { outcome, stoppedBy } = await inTerminal(manager, io, flags, (common) =>
+  const { outcome, code } = await inTerminal(manager, io, flags, (common) =>
     resumeWorkflow({ ...common, sessionId: id }),
   );
-  return report(manager, io, outcome, flags.json, stoppedBy);
+  return report(manager, io, outcome, flags.json, code);
 }
 
 export async function mergeCommand(
@@ -122,9 +122,8 @@ async function report(
   io: Io,
   outcome: RunOutcome,
   json: boolean,
-  stoppedBy: NodeJS.Signals | null,
+  code: number,
 ): Promise<number> {
-  const code = exitCodeOf(outcome, stoppedBy);
   if (json) {
     const { checkpoints } = await manager.listCheckpoints(outcome.sessionId);
     printJson(io, {

@@ -28,43 +28,74 @@ export function claudeConfig(flag: string | undefined, env: NodeJS.ProcessEnv = 
  */
 export function mergeQuestion(
   flags: { yes: boolean; json: boolean },
+  io: Io,
+  stop: StopSignal,
   terminal: { stdin: boolean; stdout: boolean } = { stdin: !!process.stdin.isTTY, stdout: !!process.stdout.isTTY },
 ): {
   policy: 'always' | 'ask';
   confirm?: (q: { branch: string; target: string; commits: number }) => Promise<MergeDecision>;
+  /** The question ended without an answer (Ctrl-C, end of input, a stop signal): the branch was kept. */
+  unanswered: () => boolean;
 } {
-  if (flags.yes) return { policy: 'always' };
-  if (flags.json || !terminal.stdin || !terminal.stdout) return { policy: 'ask' };
+  let unanswered = false;
+  const result = { unanswered: () => unanswered };
+  if (flags.yes) return { ...result, policy: 'always' };
+  if (flags.json || !terminal.stdin || !terminal.stdout) return { ...result, policy: 'ask' };
   return {
+    ...result,
     policy: 'ask',
     confirm: async (q) => {
       const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+      // readline holds the terminal in raw mode while it asks: Ctrl-C arrives as a key, which readline turns
+      // into its own SIGINT event (without a listener it closes and the question rejects: the run, though
+      // complete, ended as an error). Here Ctrl-C, like a stop signal, means: do not merge now, keep the branch.
+      const typed = new AbortController();
+      rl.on('SIGINT', () => typed.abort());
+      stop.quiet(true);
       try {
-        const answer = (await rl.question(`Merge ${q.branch} (${q.commits} new commits) into ${q.target}? [Y/n] `))
+        const answer = (
+          await rl.question(`Merge ${q.branch} (${q.commits} new commits) into ${q.target}? [Y/n] `, {
+            signal: AbortSignal.any([typed.signal, stop.signal]),
+          })
+        )
           .trim()
           .toLowerCase();
         return answer === '' || answer === 'y' || answer === 'yes' ? 'merge' : 'keep';
+      } catch {
+        unanswered = true;
+        // A cancelled question ends its line itself (readline's clearLine); end of input (Ctrl-D) does not.
+        const cancelled = typed.signal.aborted || stop.signal.aborted;
+        const why = typed.signal.aborted ? 'Ctrl-C' : (stop.received() ?? 'No answer');
+        io.err(`${cancelled ? '' : '\n'}⚠️  ${why}: not merging; the branch is kept`);
+        return 'keep';
       } finally {
+        stop.quiet(false);
         rl.close();
       }
     },
   };
 }
 
-/** An AbortSignal fired by the first Ctrl-C or SIGTERM; a second one exits at once. */
-export function stopSignal(io: Io): {
+export interface StopSignal {
   signal: AbortSignal;
   dispose: () => void;
   received: () => NodeJS.Signals | null;
-} {
+  /** While on, a stop is not announced as stopping a step: the merge question says what it means there. */
+  quiet: (on: boolean) => void;
+}
+
+/** An AbortSignal fired by the first Ctrl-C or SIGTERM; a second one exits at once. */
+export function stopSignal(io: Io): StopSignal {
   const controller = new AbortController();
   let got: NodeJS.Signals | null = null;
+  let quiet = false;
   const onSignal = (sig: NodeJS.Signals) => {
     if (got) process.exit(sig === 'SIGINT' ? 130 : 143);
     got = sig;
-    io.err(
-      `\n⚠️  ${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping the running step; the session will be Paused (Ctrl-C again to quit at once)`,
-    );
+    if (!quiet)
+      io.err(
+        `\n⚠️  ${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping the running step; the session will be Paused (Ctrl-C again to quit at once)`,
+      );
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -72,6 +103,7 @@ export function stopSignal(io: Io): {
   return {
     signal: controller.signal,
     received: () => got,
+    quiet: (on) => (quiet = on),
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -105,11 +137,15 @@ export function noteKeptBranch(io: Io, outcome: RunOutcome): void {
     );
 }
 
-/** 0 completed (and merged or kept), 1 failed, 3 completed but the merge did not happen, 130/143 stopped. */
-export function exitCodeOf(outcome: RunOutcome, stoppedBy: NodeJS.Signals | null): number {
+/**
+ * 0 completed (and merged, or kept as answered), 1 failed, 3 completed but the merge did not happen (a conflict,
+ * a failing merge step, the question left with Ctrl-C), 130/143 stopped.
+ */
+export function exitCodeOf(outcome: RunOutcome, stoppedBy: NodeJS.Signals | null, mergeUnanswered = false): number {
   if (outcome.status === 'Paused') return stoppedBy === 'SIGTERM' ? 143 : 130;
   if (outcome.status !== 'Completed') return 1;
-  return outcome.merge && (outcome.merge.status === 'conflict' || outcome.merge.status === 'failed') ? 3 : 0;
+  const m = outcome.merge;
+  return m && (m.status === 'conflict' || m.status === 'failed' || (m.status === 'kept' && mergeUnanswered)) ? 3 : 0;
 }
 
 /** The options every command that runs steps takes. */
@@ -131,9 +167,9 @@ export async function inTerminal(
   flags: TerminalFlags,
   start: (options: EngineOptions) => Promise<RunOutcome>,
   onEvent?: (e: EngineEvent) => void,
-): Promise<{ outcome: RunOutcome; stoppedBy: NodeJS.Signals | null }> {
+): Promise<{ outcome: RunOutcome; code: number }> {
   const stop = stopSignal(io);
-  const merge = mergeQuestion(flags);
+  const merge = mergeQuestion(flags, io, stop);
   const claude = claudeConfig(flags.claudeCommand);
   const detail = new RunDetail(manager, io, flags.verbose, claude);
   try {
@@ -148,7 +184,7 @@ export async function inTerminal(
         if (!flags.json) detail.print(e);
       },
     });
-    return { outcome, stoppedBy: stop.received() };
+    return { outcome, code: exitCodeOf(outcome, stop.received(), merge.unanswered()) };
   } finally {
     await detail.flushed();
     stop.dispose();
