@@ -28,7 +28,7 @@ export {
   type KeepReason,
 } from './worktrees/sessionWorktrees';
 export { deleteSessionAndWorktree, removeWorktreeOf, sessionsToCleanUp } from './worktrees/cleanup';
-export { planRestore, restoreCheckpoint, type RestorePlan, type RestoreOutcome } from './worktrees/restore';
+export type { RestorePlan, RestoreOutcome } from './worktrees/restore';
 
 // ---- workflows and runs
 export type { Workflow } from './workflow/model';
@@ -42,6 +42,7 @@ export { runWorkflow } from './engine/run';
 export { resumeWorkflow } from './engine/resume';
 export { retryDeadLetters, listDeadLetters } from './engine/mapReduce';
 export { mergeSession } from './engine/merge';
+export { planRestore, restoreCheckpoint } from './engine/restore';
 export { previewWorkflow } from './engine/preview';
 export type { EngineOptions, RunOutcome } from './engine/options';
 export type { MergeOutcome, MergePolicy, MergeDecision, MergeQuestion } from './engine/mergeBack';

@@ -65,4 +65,67 @@ describe('MapReduce regressions (issue 12)', () => {
     }
     assert.ok(sameSecond > 0, 'at least one attempt started both jobs in the same second');
   });
+
+  it('b03: restoring a MapReduce checkpoint rolls the job state back with the files; undo rolls it forward', async (t) => {
+    const e = engineEnv(t);
+    const runs = path.join(e.root, 'runs.txt');
+    const wf = e.writeWorkflow(
+      mapReduceJob({
+        items: [{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }],
+        agent: `    - shell: "echo \${item.n} >> ${runs}; echo \${item.n} > f-\${item.n}.txt"`,
+        reduce: '  - shell: "ls f-*.txt | wc -l | tr -d \' \' > count.txt && git add count.txt && git commit -qm count"',
+      }),
+    );
+    const out = await e.run(wf);
+    assert.equal(out.status, 'Completed', out.error ?? '');
+    const id = out.sessionId;
+    const wt = e.worktreePath(id);
+    assert.equal(readIn(wt, 'count.txt'), '4\n');
+    const { checkpoints } = await e.manager.listCheckpoints(id);
+    const setup = checkpoints.find((c) => c.label === 'setup completed');
+
+    const restored = await core.restoreCheckpoint(e.manager, id, setup.id);
+    assert.equal(existsIn(wt, 'f-0.txt'), false, 'files rewound');
+    const rewound = jobState(e, id);
+    assert.equal(rewound.is_complete, false, 'the job state is rewound too');
+    assert.deepEqual(rewound.completed_agents, []);
+    assert.equal(rewound.reduce_phase_state, null);
+
+    fs.rmSync(runs);
+    const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: id, merge: 'never' });
+    assert.equal(resumed.status, 'Completed', resumed.error ?? '');
+    assert.deepEqual(lines(runs).sort(), ['0', '1', '2', '3'], 'the resume ran the map phase again');
+    assert.equal(readIn(wt, 'count.txt'), '4\n', 'and the reduce');
+    const rec = e.record(id);
+    assert.deepEqual([rec.mapreduce_data.processed_items, rec.mapreduce_data.total_items], [4, 4]);
+
+    // Undo (the safety checkpoint) puts the job state of that moment back: the resume has nothing left to run.
+    await core.restoreCheckpoint(e.manager, id, restored.safetyCheckpointId);
+    assert.equal(jobState(e, id).is_complete, true);
+    fs.rmSync(runs);
+    const again = await core.resumeWorkflow({ manager: e.manager, sessionId: id, merge: 'never' });
+    assert.equal(again.status, 'Completed', again.error ?? '');
+    assert.deepEqual(lines(runs), [], 'no item ran again');
+  });
+
+  it('b03: a MapReduce checkpoint that holds no job state is refused with the reason, and nothing changes', async (t) => {
+    const e = engineEnv(t);
+    const out = await e.runText(
+      mapReduceJob({ items: [{ n: 0 }, { n: 1 }], agent: '    - shell: "echo ${item.n} > f-${item.n}.txt"' }),
+    );
+    assert.equal(out.status, 'Completed', out.error ?? '');
+    const id = out.sessionId;
+    const { checkpoints } = await e.manager.listCheckpoints(id);
+    const setup = checkpoints.find((c) => c.label === 'setup completed');
+    // As a checkpoint recorded before job state was kept in snapshots (or by another tool) looks.
+    const file = path.join(e.home, 'state', id, 'snapshots', `${setup.id}.snapshot.json`);
+    const snapshot = JSON.parse(fs.readFileSync(file, 'utf8'));
+    for (const k of Object.keys(snapshot)) if (/job/.test(k) && k !== 'mapreduce_data') delete snapshot[k];
+    fs.writeFileSync(file, JSON.stringify(snapshot, null, 2));
+    const before = { head: e.head(e.worktreePath(id)), record: e.record(id) };
+    const err = await caught(core.restoreCheckpoint(e.manager, id, setup.id, { force: true }));
+    assert.match(err.message, /job state/);
+    assert.equal(e.head(e.worktreePath(id)), before.head, 'files untouched');
+    assert.deepEqual(e.record(id), before.record, 'record untouched');
+  });
 });

@@ -67,6 +67,19 @@ function mapReduceStores(
   return { store: new JobStore(manager.home, repo, jobId), dlq: new DeadLetterQueue(manager.home, repo, jobId) };
 }
 
+/** A session's job state and DLQ where its runs keep them (`metadata.job_dir`), or null before its job started. */
+export function sessionJobStores(
+  manager: SessionManager,
+  session: UnifiedSession,
+): { store: JobStore; dlq: DeadLetterQueue } | null {
+  const dir = session.metadata.job_dir;
+  if (!session.mapreduce_data || typeof dir !== 'string') return null;
+  // job_dir is H/state/{repo}/mapreduce/jobs/{job}
+  const repo = path.basename(path.resolve(dir, '..', '..', '..'));
+  const jobId = session.mapreduce_data.job_id;
+  return { store: new JobStore(manager.home, repo, jobId), dlq: new DeadLetterQueue(manager.home, repo, jobId) };
+}
+
 /** Everything a MapReduce session needs to run again: its workflow, folder, log and context. */
 async function reopenMapReduce(scope: RunScope, session: UnifiedSession) {
   const workflowPath = typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null;

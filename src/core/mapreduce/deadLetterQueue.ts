@@ -120,6 +120,16 @@ export class DeadLetterQueue {
     this.writeIndex();
   }
 
+  /** Makes the queue hold exactly `items` (a restore puts back the queue a checkpoint saw). */
+  replace(items: DeadLetteredItem[]): void {
+    const keep = new Set(items.map((i) => i.item_id));
+    for (const old of this.list()) if (!keep.has(old.item_id)) fs.rmSync(this.itemFile(old.item_id), { force: true });
+    if (items.length === 0 && !fs.existsSync(this.dir)) return;
+    fs.mkdirSync(path.join(this.dir, 'items'), { recursive: true });
+    for (const item of items) writeFileAtomicSync(this.itemFile(item.item_id), toPrettyJson(item));
+    this.writeIndex();
+  }
+
   private writeIndex(): void {
     const ids = this.list().map((i) => i.item_id);
     // serde_json::Value object: sorted keys.

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { nowTimestamp, toPrettyJson } from '../model/serde';
 import { writeFileAtomicSync } from '../storage/atomicFile';
 import { readJsonFile } from '../storage/readJson';
+import type { DeadLetteredItem } from './deadLetterQueue';
 import * as z from 'zod';
 
 export type AgentStatus = 'Pending' | 'Running' | 'Success' | 'Timeout' | { Failed: string };
@@ -70,6 +71,21 @@ const LoadedState = z.looseObject({
   variables: z.record(z.string(), z.unknown()).default({}),
 });
 
+/** A job as a checkpoint's snapshot keeps it (under JOB_SNAPSHOT_KEY): what restoring the checkpoint puts back. */
+export interface JobSnapshot {
+  state: JobState;
+  dead_letters: DeadLetteredItem[];
+}
+export const JOB_SNAPSHOT_KEY = 'mapreduce_job';
+
+/** The job kept in a checkpoint's snapshot, or null when it keeps none (older checkpoints, other tools). */
+export function jobSnapshotOf(snapshot: Record<string, unknown>): JobSnapshot | null {
+  const parsed = z
+    .object({ state: LoadedState, dead_letters: z.array(z.looseObject({ item_id: z.string() })) })
+    .safeParse(snapshot[JOB_SNAPSHOT_KEY]);
+  return parsed.success ? (parsed.data as unknown as JobSnapshot) : null;
+}
+
 const KEEP = 3;
 
 export class JobStore {
@@ -129,6 +145,16 @@ export class JobStore {
     );
     for (const old of this.versions().slice(KEEP))
       fs.rmSync(path.join(this.dir, `checkpoint-v${old}.json`), { force: true });
+  }
+
+  /**
+   * Makes an earlier state (a checkpoint's, on restore) the newest version again: it is saved with the next
+   * version number, so `load`, `metadata.json` and Prodigy's reader all see it.
+   */
+  rewind(state: JobState): void {
+    const copy = structuredClone(state);
+    copy.checkpoint_version = Math.max(this.versions()[0] ?? 0, state.checkpoint_version);
+    this.save(copy);
   }
 
   /** The newest readable state, or null. */

@@ -7,7 +7,7 @@ import { headCommit, readHeadSync, runGit } from '../git';
 import { errorMessage } from '../errors';
 import type { MapReducePhase } from '../model/session';
 import { durationFromMs, nowTimestamp } from '../model/serde';
-import type { SessionManager } from '../sessions/sessionManager';
+import type { SessionManager, SessionPatch } from '../sessions/sessionManager';
 import type { EngineListener } from '../steps/events';
 import { interpolate, renderValue, type Variables } from '../steps/interpolation';
 import type { MapReduceSpec } from '../workflow/model';
@@ -18,7 +18,7 @@ import type { LoopResult } from '../steps/runContext';
 import { AgentSlots, mergeAgent, type AgentWorktree } from './agentWorktree';
 import { DeadLetterQueue, type FailureType } from './deadLetterQueue';
 import { failurePolicyOf, stopReason, type FailurePolicy } from './failurePolicy';
-import { JobStore, type AgentResult, type JobState } from './jobState';
+import { JOB_SNAPSHOT_KEY, JobStore, type AgentResult, type JobSnapshot, type JobState } from './jobState';
 import { itemVariables, loadWorkItems, type WorkItem } from './workItems';
 
 /** An agent whose steps have run (`outcome` set when it already failed or was stopped). */
@@ -96,8 +96,7 @@ export class MapReduceRun {
         s.failed_count ? 'warning' : 'success',
         `Map phase completed: ${s.successful_count} successful, ${s.failed_count} failed (total: ${s.total_items})`,
       );
-      if (pending.length)
-        await this.manager.recordCheckpoint(ctx.sessionId, { info: { label: 'map completed', ...this.commit() } });
+      if (pending.length) await this.checkpoint('map completed');
       const reduce = await this.reduce();
       if (reduce) return reduce;
       return this.complete();
@@ -163,10 +162,7 @@ export class MapReduceRun {
     this.state.variables = this.persistedVariables();
     this.store.save(this.state);
     if (steps.length) ctx.log.message('success', 'Setup phase completed');
-    await this.manager.recordCheckpoint(ctx.sessionId, {
-      info: { label: 'setup completed', ...this.commit() },
-      patch: { mapreduce_data: { phase: 'Map' } },
-    });
+    await this.checkpoint('setup completed', { mapreduce_data: { phase: 'Map' } });
     return undefined;
   }
 
@@ -519,10 +515,7 @@ export class MapReduceRun {
   private async complete(): Promise<LoopResult> {
     this.state.is_complete = true;
     this.store.save(this.state);
-    await this.manager.recordCheckpoint(this.ctx.sessionId, {
-      info: { label: 'job completed', ...this.commit() },
-      patch: { mapreduce_data: { phase: 'Complete', agent_count: 0 } },
-    });
+    await this.checkpoint('job completed', { mapreduce_data: { phase: 'Complete', agent_count: 0 } });
     this.listener({ type: 'phase', sessionId: this.ctx.sessionId, phase: 'Complete', total: this.state.total_items });
     await this.manager.completeSession(this.ctx.sessionId);
     return { status: 'Completed', error: null };
@@ -550,6 +543,19 @@ export class MapReduceRun {
   private async phase(phase: MapReducePhase): Promise<void> {
     await this.manager.updateSession(this.ctx.sessionId, { mapreduce_data: { phase } });
     this.listener({ type: 'phase', sessionId: this.ctx.sessionId, phase, total: this.state.total_items });
+  }
+
+  /**
+   * A checkpoint at a phase boundary. Its snapshot keeps the job state and the dead-letter queue of that moment:
+   * restoring it rewinds them with the files, so a resume runs again what the files no longer have (b03).
+   */
+  private async checkpoint(label: string, patch?: SessionPatch): Promise<void> {
+    const job: JobSnapshot = { state: structuredClone(this.state), dead_letters: this.dlq.list() };
+    await this.manager.recordCheckpoint(this.ctx.sessionId, {
+      info: { label, ...this.commit() },
+      snapshot: { [JOB_SNAPSHOT_KEY]: job },
+      ...(patch ? { patch } : {}),
+    });
   }
 
   private commit(): { commit?: string } {

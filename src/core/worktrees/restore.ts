@@ -3,7 +3,8 @@
 // lost work this way, so every restore can be undone: the present state is recorded first as a
 // safety checkpoint, its commit is kept by a ref, uncommitted changes refuse the restore unless
 // forced (and are then saved as a stash entry), untracked files are never deleted, and nothing
-// but the session's own worktree is touched.
+// but the session's own worktree is touched. State kept above this layer (a MapReduce job's) goes
+// back with the files through a StateRollback (engine/restore.ts), or the restore is refused.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProdigyError } from '../errors';
@@ -24,6 +25,7 @@ import { RESTORABLE_FROM } from '../lifecycle/transitions';
 import { nowTimestamp } from '../model/serde';
 import type { UnifiedSession } from '../model/session';
 import type { CheckpointSummary } from '../sessions/checkpoints';
+import type { CheckpointSnapshot } from '../sessions/checkpointStore';
 import type { SessionManager } from '../sessions/sessionManager';
 import { acquireResumeLock } from '../sessions/resumeLock';
 import { findSessionFolder } from './sessionFolder';
@@ -46,6 +48,19 @@ export interface RestorePlan {
   blocker: string | null;
 }
 
+/**
+ * State a restore rolls back besides the files and the record, kept by a higher layer (a MapReduce session's job
+ * state and dead-letter queue: engine/restore.ts). Without it a resume would trust state the files no longer have.
+ */
+export interface StateRollback {
+  /** Why the checkpoint cannot be restored (null: it can); asked while planning, before anything changes. */
+  refusal(session: UnifiedSession, snapshot: CheckpointSnapshot): string | null;
+  /** The present state, kept in the restore's safety checkpoint so that undoing the restore puts it back. */
+  capture(session: UnifiedSession): Record<string, unknown>;
+  /** Puts the checkpoint's state back (under the resume lock, with the files). */
+  rollBack(session: UnifiedSession, snapshot: CheckpointSnapshot): void;
+}
+
 export interface RestoreOutcome {
   session: UnifiedSession;
   plan: RestorePlan;
@@ -61,6 +76,7 @@ export async function planRestore(
   manager: SessionManager,
   sessionId: string,
   checkpointId: string,
+  rollback?: StateRollback,
 ): Promise<RestorePlan> {
   const session = await manager.getSession(sessionId);
   const { checkpoints } = await manager.listCheckpoints(sessionId);
@@ -74,6 +90,8 @@ export async function planRestore(
       `Checkpoint ${checkpointId} is Prodigy's workflow checkpoint file of session ${sessionId}; it is the session's latest state (resume it), not a point to go back to`,
     );
   }
+  const refusal = rollback?.refusal(session, await manager.loadCheckpointSnapshot(sessionId, checkpointId));
+  if (refusal) throw new ProdigyError(`Not restoring ${checkpointId} of session ${sessionId}: ${refusal}`);
   const where = await restoreFolder(manager, session);
   const plan: RestorePlan = {
     sessionId,
@@ -117,7 +135,7 @@ export async function restoreCheckpoint(
   manager: SessionManager,
   sessionId: string,
   checkpointId: string,
-  opts: { force?: boolean } = {},
+  opts: { force?: boolean; rollback?: StateRollback } = {},
 ): Promise<RestoreOutcome> {
   const lock = await acquireResumeLock(manager.paths.resumeLocksDir, sessionId);
   try {
@@ -126,7 +144,7 @@ export async function restoreCheckpoint(
     if (!RESTORABLE_FROM.includes(session.status))
       throw new ProdigyError(`Session ${sessionId} is ${session.status}; stop it before restoring a checkpoint`);
     const snapshot = await manager.loadCheckpointSnapshot(sessionId, checkpointId);
-    const plan = await planRestore(manager, sessionId, checkpointId);
+    const plan = await planRestore(manager, sessionId, checkpointId, opts.rollback);
     if (plan.blocker && !opts.force)
       throw new ProdigyError(
         `Not restoring ${checkpointId}: ${plan.blocker}. Nothing was changed. Use --force to save them aside and restore anyway.`,
@@ -158,9 +176,10 @@ export async function restoreCheckpoint(
         ...(savedChanges ? { saved_changes: savedChanges } : {}),
         ...(journalHead ? { journal_head: journalHead } : {}),
       },
-      snapshot: latest ? { ...latest.checkpoint } : {},
+      snapshot: { ...(latest ? latest.checkpoint : {}), ...opts.rollback?.capture(session) },
     });
     if (plan.cwd && plan.targetCommit && plan.currentCommit) await resetHard(plan.cwd, plan.targetCommit);
+    opts.rollback?.rollBack(session, snapshot);
 
     // Prodigy's checkpoint file goes back too, so `prodigy resume` and ours start from the same step.
     if (typeof snapshot.workflow_id === 'string' && Array.isArray(snapshot.completed_steps)) {
