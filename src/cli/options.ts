@@ -1,7 +1,7 @@
 // The options commands share, so that one spelling means one thing everywhere (-f is always --force,
 // -p always --path). A command picks the ones it uses and may say in its own words what they do there.
 import { count, flag, parsed, text, texts } from './spec';
-import { days, positiveWhole, status, whole } from './values';
+import { days, positiveWhole, safeId, status, whole } from './values';
 
 /** Accepted by every command, before or after its name. */
 export const GLOBAL_OPTIONS = {
@@ -38,7 +38,12 @@ export const OPTIONS = {
     'n',
   ),
   map: texts('GLOB', 'Run the steps once per file matching GLOB (${ARG}: its name up to the first -); repeatable'),
-  resume: text('ID', "Prodigy's spelling of `resume ID`: continue that session (the workflow comes from it)"),
+  // Checked by the parser like every session id on the command line: a malformed one is a usage error (exit 2).
+  resume: parsed(
+    'ID',
+    "Prodigy's spelling of `resume ID`: continue that session (the workflow comes from it)",
+    safeId('session id'),
+  ),
   failFast: flag(
     'Accepted for Prodigy; no further effect: a run already stops at its first failing step (also with ' +
       'several inputs) unless that step has on_failure',

@@ -202,3 +202,30 @@ describe('b15: Ctrl-C at the merge question', () => {
     assert.equal(fs.existsSync(path.join(e.repo, 'one.txt')), false, 'nothing was merged');
   });
 });
+
+describe('b17: an invalid session id', () => {
+  it('is a usage error (exit 2) for every command that takes one', (t) => {
+    const e = engineEnv(t, { git: false });
+    const wf = e.writeWorkflow(COMMIT_STEP);
+    const commands = [
+      ['sessions', 'show', '../x'],
+      ['sessions', 'delete', '../x'],
+      ['logs', '../x'],
+      ['checkpoints', 'list', '../x'],
+      ['worktree', 'clean', '../x'],
+      ['resume', '../x'],
+      ['merge', '../x'],
+      ['restore', '../x', 'checkpoint-1'],
+      ['restore', 'workflow-1', '../x'],
+      ['dlq', 'list', '../x'],
+      ['dlq', 'retry', '../x'],
+      ['run', wf, '--resume', '../x'],
+      ['run', wf, '--resume=../x'],
+    ];
+    for (const c of commands) {
+      const r = cli(e, c);
+      assert.equal(r.code, 2, `${c.join(' ')} → ${r.code}: ${r.stderr}`);
+      assert.match(r.stderr, /Invalid (session|checkpoint) id "\.\.\/x"/, c.join(' '));
+    }
+  });
+});
