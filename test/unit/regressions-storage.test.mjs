@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { DIST_CORE_INTERNALS, core, makeSession, tempHome } from './helpers/env.mjs';
 import { engineEnv } from './helpers/engine.mjs';
 import { hermeticGit } from './helpers/git.mjs';
+import { runCli } from './helpers/cli.mjs';
 
 const require = createRequire(import.meta.url);
 // The CommonJS module object, whose functions the core bundle looks up at call time: replacing one
@@ -388,5 +389,71 @@ describe('b10: untrusted output is bounded and fails the step, never the run', (
     const outcome = await e.run(wf, { worktree: false });
     assert.equal(outcome.status, 'Failed');
     assert.match(outcome.error, /output is longer than the 16 MiB a capture can hold/);
+  });
+});
+
+describe('b20: a workflow file with a NUL byte or invalid UTF-8 is refused where it is wrong, by validate and run alike', () => {
+  function workflowBytes(t, bytes, name = 'wf.yml') {
+    const h = tempHome(t);
+    const file = path.join(h.root, name);
+    fs.writeFileSync(file, bytes);
+    return { h, file };
+  }
+  const NUL = Buffer.from('name: nul\ncommands:\n  - shell: "echo a\0b"\n', 'latin1');
+  const BAD = Buffer.concat([
+    Buffer.from('name: bytes\ncommands:\n  - shell: "printf é', 'utf8'),
+    Buffer.from([0xff]),
+    Buffer.from(' > out.bin"\n'),
+  ]);
+
+  it('a NUL byte: file:line:col, from the loader, validate and run', async (t) => {
+    const { h, file } = workflowBytes(t, NUL);
+    const expected = `${file}:3:19: contains a NUL byte, which no command or value can hold`;
+    assert.throws(
+      () => core.loadWorkflowFile(file),
+      (err) => err instanceof core.WorkflowLoadError && err.message === expected,
+    );
+    const validate = await runCli(['validate', file]);
+    assert.equal(validate.code, 1);
+    assert.equal(validate.stderr, `✗ ${expected}`);
+    const run = await runCli(['run', file, '--no-worktree', '--home', h.home, '--path', h.root]);
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, `prodigy-vscode: ${expected}`);
+    assert.ok(!fs.existsSync(h.sessionsDir), 'nothing ran');
+    // The editor hands the loader text, not bytes: the same error.
+    assert.throws(() => core.loadWorkflowText(NUL.toString('latin1'), file), { message: expected });
+  });
+
+  it('a NUL written as an escape (YAML "\\0", JSON "\\u0000"): file:line:col at the escape', async (t) => {
+    for (const [name, text, at] of [
+      ['wf.yml', 'name: nul\ncommands:\n  - shell: "echo a\\0b"\n', '3:19'],
+      ['wf.json', '{"name": "nul",\n "commands": [{"shell": "echo a\\u0000b"}]}\n', '2:32'],
+    ]) {
+      const { h, file } = workflowBytes(t, text, name);
+      const expected = `${file}:${at}: a NUL character (\\0) cannot be part of a command or value`;
+      assert.throws(() => core.loadWorkflowFile(file), { message: expected });
+      const validate = await runCli(['validate', file]);
+      assert.equal(validate.code, 1);
+      assert.equal(validate.stderr, `✗ ${expected}`);
+      const run = await runCli(['run', file, '--no-worktree', '--home', h.home, '--path', h.root]);
+      assert.equal(run.code, 1);
+      assert.equal(run.stderr, `prodigy-vscode: ${expected}`);
+    }
+  });
+
+  it('invalid UTF-8: file:line:col at the byte, never read as U+FFFD', async (t) => {
+    const { h, file } = workflowBytes(t, BAD);
+    const expected = `${file}:3:21: is not valid UTF-8 (byte 0xff); save the file as UTF-8`;
+    assert.throws(
+      () => core.loadWorkflowFile(file),
+      (err) => err instanceof core.WorkflowLoadError && err.message === expected,
+    );
+    const validate = await runCli(['validate', file]);
+    assert.equal(validate.code, 1);
+    assert.equal(validate.stderr, `✗ ${expected}`);
+    const run = await runCli(['run', file, '--no-worktree', '--home', h.home, '--path', h.root]);
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, `prodigy-vscode: ${expected}`);
+    assert.ok(!fs.existsSync(path.join(h.root, 'out.bin')), 'nothing ran');
   });
 });

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { LoadContext, compact, isPlainMap, show, type PlainMap } from './loadContext';
 import { loadEnv, loadSecrets } from './loadEnv';
 import { WorkflowLoadError } from './loadError';
@@ -26,13 +26,51 @@ const COMPOSABLE_KEYS = ['template', 'imports', 'extends', 'workflows', 'paramet
 
 /** Reads and loads a workflow file; the result's `path` is absolute. */
 export function loadWorkflowFile(file: string): Workflow {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (err) {
     throw new WorkflowLoadError(file, readFailure(err));
   }
-  return loadWorkflowText(text, file);
+  return loadWorkflowText(decodeUtf8(bytes, file), file);
+}
+
+/**
+ * The file's text. Invalid UTF-8 is an error at the byte, never decoded to U+FFFD: validate would pass a file
+ * whose commands then run with bytes other than the ones written (issue 12, b20).
+ */
+function decodeUtf8(bytes: Buffer, file: string): string {
+  const at = firstInvalidUtf8(bytes);
+  if (at === -1) return bytes.toString('utf8');
+  const lineStart = bytes.lastIndexOf(0x0a, at - 1) + 1;
+  let line = 1;
+  for (let i = bytes.indexOf(0x0a); i !== -1 && i < at; i = bytes.indexOf(0x0a, i + 1)) line++;
+  const col = bytes.subarray(lineStart, at).toString('utf8').length + 1;
+  const hex = bytes[at].toString(16).padStart(2, '0');
+  throw new WorkflowLoadError(file, `is not valid UTF-8 (byte 0x${hex}); save the file as UTF-8`, line, col);
+}
+
+/** Where the first byte sequence that is not UTF-8 starts (-1: none), by the same rules as TextDecoder's. */
+function firstInvalidUtf8(b: Buffer): number {
+  for (let i = 0; i < b.length;) {
+    const lead = b[i];
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const more =
+      lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
+    if (more === 0) return i;
+    // The second byte's range rules out overlong forms, surrogates (ED A0–BF) and code points above U+10FFFF.
+    const lo = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const hi = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k <= more; k++) {
+      const next = b[i + k];
+      if (next === undefined || next < (k === 1 ? lo : 0x80) || next > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += more + 1;
+  }
+  return -1;
 }
 
 /** Loads workflow text; `file` decides the format (.yml/.yaml: YAML, else JSON) and names it in messages. */
@@ -41,6 +79,17 @@ export function loadWorkflowText(text: string, file: string): Workflow {
   const lines = new LineCounter();
   // JSON is YAML 1.2, so one parser gives positions for both. `merge` honours `<<:` keys.
   const source = text.replace(/^\uFEFF/, '');
+  // YAML allows no NUL, but the parser reads on past one; a command cannot hold it (spawn refuses it).
+  const nul = source.indexOf('\0');
+  if (nul !== -1) {
+    const line = source.slice(0, nul).split('\n').length;
+    throw new WorkflowLoadError(
+      file,
+      'contains a NUL byte, which no command or value can hold',
+      line,
+      nul - source.lastIndexOf('\n', nul - 1),
+    );
+  }
   const doc = parseDocument(source, {
     lineCounter: lines,
     prettyErrors: false,
@@ -51,6 +100,11 @@ export function loadWorkflowText(text: string, file: string): Workflow {
     const first = doc.errors[0];
     const { line, col } = lines.linePos(first.pos[0]);
     throw new WorkflowLoadError(file, yamlReason(first.message, format), line, col);
+  }
+  const escapedNul = nulInValues(doc, source);
+  if (escapedNul !== undefined) {
+    const { line, col } = lines.linePos(escapedNul);
+    throw new WorkflowLoadError(file, 'a NUL character (\\0) cannot be part of a command or value', line, col);
   }
   const ctx = new LoadContext(file, doc, lines, source);
   for (const w of doc.warnings) ctx.warnAt(lines.linePos(w.pos[0]), yamlReason(w.message, format));
@@ -185,6 +239,24 @@ function checkStrictJson(ctx: LoadContext, text: string): void {
     const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
     ctx.warnAt({ line: 1, col: 1 }, `not strict JSON (${detail}); read leniently (JSON is a subset of YAML)`);
   }
+}
+
+/**
+ * Where a string value holds a NUL, written as an escape (YAML `"\\0"`, JSON `"\\u0000"`): the escape's
+ * offset in `source` (else the value's). `run` could never pass it to a process, so validate refuses it too.
+ */
+function nulInValues(doc: Document, source: string): number | undefined {
+  let at: number | undefined;
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string' || !node.value.includes('\0') || !node.range) return undefined;
+      const [start, end] = node.range;
+      const escape = /\\(?:0|x00|u0000|U00000000)/.exec(source.slice(start, end));
+      at = start + (escape?.index ?? 0);
+      return visit.BREAK;
+    },
+  });
+  return at;
 }
 
 function readFailure(err: unknown): string {
