@@ -36,21 +36,30 @@ const syncFs = {
 const queues = new Map<string, Promise<unknown>>();
 
 const isStale = (stat: fs.Stats) => stat.mtimeMs < Date.now() - STALE_MS;
+/** Lock folders this process holds and is letting go of: the only ones it removes without a check. */
+const lettingGo = new Set<string>();
 
 /**
  * proper-lockfile removes a lock folder when its owner lets go, and when another process finds it stale (not
  * refreshed for STALE_MS: its owner died) and takes it over. The takeover is "stat, judge, rmdir, mkdir": two
  * processes doing it at once could each remove the folder the other had just made, and both would hold the
- * lock. So a stale folder is removed by one taker only, and only while it is still that stale folder; the
- * others get ELOCKED, which proper-lockfile retries.
+ * lock. So a folder that is not ours is removed only if it is stale now, by one taker only, and only while it
+ * is still that stale folder; the others get ELOCKED, which proper-lockfile retries.
  */
 function removeLockDir(dir: string): void {
+  if (lettingGo.has(dir)) return fs.rmdirSync(dir);
   const stat = fs.statSync(dir);
-  // A held lock is refreshed every STALE_MS / 2: a fresh one is its owner's, letting go.
-  if (!isStale(stat)) return fs.rmdirSync(dir);
   const same = (current: fs.Stats) => current.ino === stat.ino && current.mtimeMs === stat.mtimeMs && isStale(current);
-  if (!removeStaleSync(dir, same))
-    throw Object.assign(new Error(`Lock ${dir} is being taken over by another process`), { code: 'ELOCKED' });
+  if (!isStale(stat) || !removeStaleSync(dir, same))
+    throw Object.assign(new Error(`Lock ${dir} is held, or being taken over, by another process`), { code: 'ELOCKED' });
+}
+
+/** The release proper-lockfile hands out, marked as ours while it runs (see removeLockDir). */
+function owned(lockPath: string, release: () => Promise<void>): () => Promise<void> {
+  return () => {
+    lettingGo.add(lockPath);
+    return release().finally(() => lettingGo.delete(lockPath));
+  };
 }
 
 export interface LockOptions {
@@ -102,13 +111,13 @@ async function acquire(lockPath: string, options: LockOptions): Promise<() => Pr
   };
   try {
     // Uncontended: one attempt, without building a retry schedule.
-    return await lockfile.lock(lockPath, { ...base, retries: FAST });
+    return owned(lockPath, await lockfile.lock(lockPath, { ...base, retries: FAST }));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') knownDirs.delete(path.dirname(lockPath));
     if (code !== 'ELOCKED' && code !== 'ENOENT') throw err;
     ensureDir(path.dirname(lockPath));
-    return lockfile.lock(lockPath, { ...base, retries: PATIENT });
+    return owned(lockPath, await lockfile.lock(lockPath, { ...base, retries: PATIENT }));
   }
 }
 
