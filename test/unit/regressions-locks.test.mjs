@@ -11,7 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { pretty, sleep, tempHome } from './helpers/env.mjs';
+import { core, pretty, sleep, tempHome } from './helpers/env.mjs';
+import { spawnCli } from './helpers/cli.mjs';
 
 const LOCK_WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'lockWorker.mjs');
 /** Above Linux's largest pid_max (2^22): no process can have it, so its lock is stale. */
@@ -111,3 +112,69 @@ describe('b02: a stale resume lock is taken over by exactly one process', () => 
   });
 });
 
+// ---- b19
+
+describe('b19: a resume lock is stale when its process is not the one that took it', () => {
+  it('a lock whose pid now belongs to a process started after it (pid reused) is taken over', async (t) => {
+    const h = tempHome(t);
+    const locks = path.join(h.home, 'resume_locks');
+    const file = path.join(locks, 'workflow-reused.lock');
+    // An unrelated process that happens to have the recorded pid; and, as after a container restart, our own.
+    const unrelated = h.track(spawn('sleep', ['30']));
+    for (const pid of [unrelated.pid, process.pid]) {
+      const taken = '2020-01-01T00:00:00.123456789Z';
+      writeLock(file, { job_id: 'workflow-reused', process_id: pid, hostname: os.hostname(), acquired_at: taken });
+      const lock = await core.acquireResumeLock(locks, 'workflow-reused');
+      assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).process_id, process.pid);
+      assert.notEqual(JSON.parse(fs.readFileSync(file, 'utf8')).acquired_at, taken);
+      lock.release();
+      assert.ok(!fs.existsSync(file));
+    }
+  });
+
+  it('a lock held by a live process is refused, naming the holder and the lock file', async (t) => {
+    const h = tempHome(t);
+    const holder = await lockWorker(h, 'workflow-held');
+    holder.send('try');
+    assert.equal(await holder.next(), 'got');
+    const file = path.join(h.home, 'resume_locks', 'workflow-held.lock');
+    const pid = JSON.parse(fs.readFileSync(file, 'utf8')).process_id;
+    await assert.rejects(
+      async () => core.acquireResumeLock(path.join(h.home, 'resume_locks'), 'workflow-held'),
+      (err) => err instanceof core.ResumeLockedError && err.message.includes(file) && err.message.includes(`${pid}`),
+    );
+  });
+
+  it('a lock from another host is refused with its host, pid, file and what to do; doing that lets the resume run', async (t) => {
+    const h = tempHome(t);
+    const dir = path.join(h.root, 'project');
+    fs.mkdirSync(dir);
+    const gate = path.join(h.root, 'gate');
+    const wf = path.join(h.root, 'wf.yml');
+    fs.writeFileSync(wf, `name: g\ncommands:\n  - shell: "test -f '${gate}'"\n`);
+    const env = { PRODIGY_HOME: h.home };
+    assert.equal(spawnCli(['run', wf, '--no-worktree'], env).code, 1);
+    const id = fs.readdirSync(path.join(h.home, 'sessions'))[0].replace(/\.json$/, '');
+    fs.writeFileSync(gate, '');
+    const file = path.join(h.home, 'resume_locks', `${id}.lock`);
+    // Its pid is alive here, by chance: that says nothing about a process on another machine.
+    const alive = h.track(spawn('sleep', ['30']));
+    const holder = {
+      job_id: id,
+      process_id: alive.pid,
+      hostname: 'some-other-host',
+      acquired_at: '2020-01-01T00:00:00Z',
+    };
+    writeLock(file, holder);
+    const refused = spawnCli(['resume', id], env);
+    assert.equal(refused.code, 1);
+    const message = refused.stderr.trim();
+    assert.equal(message.split('\n').length, 1, message);
+    for (const part of ['some-other-host', `PID ${alive.pid}`, file, 'delete'])
+      assert.ok(message.includes(part), `"${part}" in: ${message}`);
+    fs.rmSync(file);
+    const resumed = spawnCli(['resume', id], env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(h.readSessionJson(id).status, 'Completed');
+  });
+});

@@ -1,8 +1,8 @@
 // Prodigy's resume lock (prodigy-formats.md §7), so `prodigy resume` and we refuse to run one
-// session twice. Its protocol is Prodigy's (a file with the holder's pid, stale when that pid is
-// gone), not proper-lockfile's: the point is that both tools see each other's locks. Unlike Prodigy's
-// (read, delete, re-create), our takeover of a stale lock is atomic: of several processes that find
-// the same stale lock at once, exactly one gets it.
+// session twice. Its format is Prodigy's (a file with the holder's pid, host and time), not
+// proper-lockfile's: the point is that both tools see each other's locks. Unlike Prodigy's, our
+// takeover of a stale lock is atomic (of several processes that find the same stale lock at once,
+// exactly one gets it), and staleness is judged by who the pid is now (see judge).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ProdigyError } from '../errors';
 import { nowTimestamp, toPrettyJson } from '../model/serde';
 import { processAlive } from '../process/alive';
+import { startedBy } from '../process/identity';
 import { createExclusiveSync, removeStaleSync } from '../storage/exclusiveFile';
 import { assertSafeId } from '../storage/ids';
 
@@ -51,15 +52,20 @@ export async function acquireResumeLock(locksDir: string, id: string): Promise<R
       throw new ResumeLockedError(`Resume lock ${file} is unreadable; delete it if no run of ${id} is in progress`);
     if (seen?.holder) {
       const holder = seen.holder;
-      if (holder.process_id === process.pid)
-        throw new ResumeLockedError(`Session ${id} is already running in this process`);
-      if (processAlive(holder.process_id)) {
+      const verdict = judge(holder);
+      if (verdict === 'ours') throw new ResumeLockedError(`Session ${id} is already running in this process (${file})`);
+      if (verdict === 'live') {
         throw new ResumeLockedError(
-          `Session ${id} is already running or being resumed (PID ${holder.process_id} on ${holder.hostname}, since ${holder.acquired_at}). Stop that run first.`,
+          `Session ${id} is already running or being resumed: PID ${holder.process_id} on ${holder.hostname} holds its resume lock ${file} (since ${holder.acquired_at}). Stop that run first.`,
         );
       }
-      // Its holder died: stale. Only one of the processes that find it so removes it, and only if it is still
-      // this lock; the others find the winner's lock next time round.
+      if (verdict === 'other-host') {
+        throw new ResumeLockedError(
+          `Session ${id} is locked by PID ${holder.process_id} on another host, ${holder.hostname} (resume lock ${file}, since ${holder.acquired_at}); whether that run is still going cannot be checked from ${os.hostname()}. If it is not (look on ${holder.hostname}), delete ${file} and try again.`,
+        );
+      }
+      // Its holder is gone (or its pid names another process now): stale. Only one of the processes that find
+      // it so removes it, and only if it is still this lock; the others find the winner's lock next time round.
       if (removeStaleSync(file, (current) => sameLock(file, seen, current))) continue;
     }
     // Gone meanwhile, being written, or being taken over by another process: look again shortly.
@@ -81,10 +87,27 @@ function holding(file: string, text: string): ResumeLock {
   return { file, release };
 }
 
-/** The pid holding a session's lock, if that process is alive (used to tell a live run from an interrupted one). */
+/**
+ * The pid holding a session's lock, if that process is alive on this machine and is the one that took it (used
+ * to tell a live run from an interrupted one, and to signal it). A lock from another host gives null: its pid
+ * means nothing here.
+ */
 export function liveLockHolder(locksDir: string, id: string): number | null {
   const holder = readLock(path.join(locksDir, `${assertSafeId(id, 'session id')}.lock`))?.holder;
-  return holder && processAlive(holder.process_id) ? holder.process_id : null;
+  if (!holder) return null;
+  const verdict = judge(holder);
+  return verdict === 'live' || verdict === 'ours' ? holder.process_id : null;
+}
+
+/**
+ * Whose a lock is. Prodigy calls it stale when `kill -0 pid` fails, on any host. But a pid is reused once its
+ * process ends, so a live pid is the holder only if that process started before the lock was taken; and
+ * another host's pid cannot be checked from here at all.
+ */
+function judge(holder: LockData): 'ours' | 'live' | 'stale' | 'other-host' {
+  if (holder.hostname !== os.hostname()) return 'other-host';
+  if (!processAlive(holder.process_id) || !startedBy(holder.process_id, Date.parse(holder.acquired_at))) return 'stale';
+  return holder.process_id === process.pid ? 'ours' : 'live';
 }
 
 /** Whether `current` (a stat of `file`) is still the lock `seen` was read from: same file, same bytes. */
