@@ -1,7 +1,11 @@
 // Plain-text rendering for people; `--json` output never goes through here.
+import { oneLine } from './terminalText';
 export { relativeTime, progressText as progress } from '../core';
+export { oneLine } from './terminalText';
 
-export function table(headers: string[], rows: string[][]): string {
+/** Columns padded to their widest cell; a cell is one line (a tab or newline in a name is shown escaped). */
+export function table(headers: string[], raw: string[][]): string {
+  const rows = raw.map((r) => r.map(oneLine));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells

@@ -1,11 +1,28 @@
 // Output helpers shared by the commands. JSON output is stable: two-space indent, one newline.
+import { jsonText, terminalSafe } from './terminalText';
+
 export interface Io {
+  /** Text for people (main() makes it terminal-safe). */
   out(text: string): void;
   err(text: string): void;
+  /** Output for programs (JSON), written as given; `out` when absent. */
+  data?(text: string): void;
 }
 
 export function printJson(io: Io, value: unknown): void {
-  io.out(JSON.stringify(value, null, 2));
+  (io.data ?? io.out)(jsonText(value));
+}
+
+/**
+ * The Io every command gets: people's text with control characters shown escaped, never obeyed by the terminal
+ * (workflow names, errors, output lines, file names come from files anyone can write); JSON untouched.
+ */
+export function terminalIo(io: Io): Io {
+  return {
+    out: (text) => io.out(terminalSafe(text)),
+    err: (text) => io.err(terminalSafe(text)),
+    data: io.data ?? ((text) => io.out(text)),
+  };
 }
 
 /** A usage mistake: printed as one line naming the command (when known) and its help, exit code 2. */

@@ -3,7 +3,7 @@
 // code, and end the process only once its output has drained (stdio.ts).
 import { ProdigyError, SessionManager, errorMessage } from '../core';
 import { commandHelp, groupHelp, overviewHelp } from './help';
-import { UsageError, type Io } from './io';
+import { terminalIo, UsageError, type Io } from './io';
 import { parseCommandLine, type Invocation } from './parse';
 import { isGroup } from './commandTable';
 import { exitWhenDrained, guardStdio, processIo } from './stdio';
@@ -11,7 +11,8 @@ import { exitWhenDrained, guardStdio, processIo } from './stdio';
 /** -vvv: a stack trace with an unexpected error (as PRODIGY_DEBUG=1 does). */
 const TRACE_LEVEL = 3;
 
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
+export async function main(argv: string[], given: Io = processIo): Promise<number> {
+  const io = terminalIo(given);
   let invocation: Invocation | undefined;
   let manager: SessionManager | undefined;
   try {

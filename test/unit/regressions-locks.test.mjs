@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { core, pretty, sleep, tempHome } from './helpers/env.mjs';
+import { DIST_CLI, core, pretty, sleep, tempHome, withFrozenClock } from './helpers/env.mjs';
 import { spawnCli } from './helpers/cli.mjs';
 
 const LOCK_WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'lockWorker.mjs');
@@ -108,6 +108,137 @@ describe('b02: a stale resume lock is taken over by exactly one process', () => 
         `trial ${trial}`,
       );
       assert.equal(h.readSessionJson(id).metadata.counter, 6 * trial, `trial ${trial}: an update was lost`);
+    }
+  });
+});
+
+// ---- b07
+
+/** Whether any process of the process group `pgid` is still alive. */
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+function linesOf(file) {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+/** The CLI as a real process (not waited for), with `home` as its Prodigy home. */
+function startCli(h, args, cwd) {
+  const child = h.track(
+    spawn(process.execPath, [DIST_CLI, ...args], {
+      cwd,
+      env: { ...process.env, PRODIGY_HOME: h.home, PRODIGY_DEBUG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  child.output = '';
+  child.stdout.on('data', (d) => (child.output += d));
+  child.stderr.on('data', (d) => (child.output += d));
+  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return child;
+}
+
+describe('b07: a step whose CLI went away never runs twice at once', () => {
+  /** A folder (not a git repo: the run is in place) with a two-step workflow; step 2 runs for a while. */
+  function project(h) {
+    const dir = path.join(h.root, 'project');
+    fs.mkdirSync(dir);
+    const side = path.join(h.root, 'side.txt');
+    const wf = path.join(h.root, 'wf.yml');
+    fs.writeFileSync(
+      wf,
+      [
+        'name: orphan',
+        'commands:',
+        `  - shell: "echo one >> '${side}'"`,
+        `  - shell: "echo start-$$ >> '${side}'; sleep 4; echo end-$$ >> '${side}'"`,
+        '',
+      ].join('\n'),
+    );
+    return { dir, side, wf };
+  }
+
+  /** Starts the run and waits until step 2 is running; returns the CLI and the step's process group. */
+  async function runUntilStep2(h, p) {
+    const cli = startCli(h, ['run', p.wf, '-y'], p.dir);
+    await until('step 2 to start', () => linesOf(p.side).some((l) => l.startsWith('start-')));
+    const pgid = Number(
+      linesOf(p.side)
+        .find((l) => l.startsWith('start-'))
+        .slice('start-'.length),
+    );
+    return { cli, pgid, id: fs.readdirSync(path.join(h.home, 'sessions'))[0].replace(/\.json$/, '') };
+  }
+
+  it('SIGHUP (the terminal closed) stops the step with the CLI and leaves the session Paused; the resume runs it once', async (t) => {
+    const h = tempHome(t);
+    const p = project(h);
+    const { cli, pgid, id } = await runUntilStep2(h, p);
+    cli.kill('SIGHUP');
+    const exit = await cli.exited;
+    assert.equal(exit.signal, null, `the CLI handles SIGHUP instead of dying of it: ${cli.output}`);
+    assert.ok(!groupAlive(pgid), 'the step did not outlive the CLI');
+    assert.equal(h.readSessionJson(id).status, 'Paused');
+    const resumed = spawnCli(['resume', id, '-y'], { PRODIGY_HOME: h.home });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const second = linesOf(p.side)[2];
+    assert.deepEqual(linesOf(p.side), ['one', `start-${pgid}`, second, `end-${second.slice('start-'.length)}`]);
+  });
+
+  it('after kill -9 of the CLI, the resume stops the orphaned step before it runs the step again', async (t) => {
+    const h = tempHome(t);
+    const p = project(h);
+    const { cli, pgid, id } = await runUntilStep2(h, p);
+    cli.kill('SIGKILL');
+    await cli.exited;
+    // Nothing can stop a step when its CLI is killed: the orphan works on, the session says Running.
+    assert.ok(groupAlive(pgid), 'the orphan is still running');
+    assert.equal(h.readSessionJson(id).status, 'Running');
+    const resumed = spawnCli(['resume', id, '-y'], { PRODIGY_HOME: h.home });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.ok(!groupAlive(pgid), 'the orphan was stopped');
+    // The orphan's step (4 s) would have ended during the resume's run of it (4 s) had it been left alone.
+    const lines = linesOf(p.side);
+    const again = lines[2]?.slice('start-'.length);
+    assert.deepEqual(lines, ['one', `start-${pgid}`, `start-${again}`, `end-${again}`]);
+  });
+});
+
+// ---- b12
+
+describe('b12: concurrent runs each claim a session id and the home folders', () => {
+  it('two managers creating sessions in the same millisecond get two sessions', async (t) => {
+    const h = tempHome(t);
+    const [a, b] = [h.manager(), h.manager()];
+    const created = await withFrozenClock(() =>
+      Promise.all([a.createSession({ type: 'Workflow' }), b.createSession({ type: 'Workflow' })]),
+    );
+    assert.notEqual(created[0].id, created[1].id);
+    for (const s of created) assert.equal(h.readSessionJson(s.id).id, s.id);
+  });
+
+  // The old code failed about one trial in ten: ENOENT writing the record of a home another process was
+  // creating at that moment, or "already exists" for an id another process had just taken.
+  const TRIALS = 40;
+
+  it(`six processes creating sessions at once in a home that does not exist yet all succeed (${TRIALS} trials)`, async (t) => {
+    const h = tempHome(t);
+    const workers = await Promise.all(Array.from({ length: 6 }, () => lockWorker(h)));
+    for (let trial = 1; trial <= TRIALS; trial++) {
+      const home = path.join(h.root, `new-home-${trial}`);
+      for (const w of workers) w.send(`create ${home} 3`);
+      const replies = await Promise.all(workers.map((w) => w.next()));
+      const failed = replies.filter((r) => !r.startsWith('ids '));
+      assert.deepEqual(failed, [], `trial ${trial}`);
+      const ids = replies.flatMap((r) => JSON.parse(r.slice('ids '.length)));
+      assert.equal(new Set(ids).size, 18, `trial ${trial}: ${ids.length} sessions, ${new Set(ids).size} ids`);
+      assert.equal(fs.readdirSync(path.join(home, 'sessions')).filter((f) => f.endsWith('.json')).length, 18);
     }
   });
 });

@@ -128,4 +128,147 @@ describe('MapReduce regressions (issue 12)', () => {
     assert.equal(e.head(e.worktreePath(id)), before.head, 'files untouched');
     assert.deepEqual(e.record(id), before.record, 'record untouched');
   });
+
+  it('b06: an in-place job keeps its state under the session id; migrate imports no phantom; resume redoes nothing', async (t) => {
+    const e = engineEnv(t, { repoName: 'myproj' });
+    const runs = path.join(e.root, 'runs.txt');
+    const gate = path.join(e.root, 'go');
+    const items = [{ n: 0 }, { n: 1 }, { n: 2 }];
+    const wf = e.writeWorkflow(
+      mapReduceJob({
+        items,
+        parallel: 1,
+        agent: `    - shell: "echo \${item.n} >> ${runs}; test \${item.n} != 1 || while [ ! -f ${gate} ]; do sleep 0.05; done; echo \${item.n} > f-\${item.n}.txt"`,
+      }),
+    );
+    const stop = new AbortController();
+    const running = e.run(wf, { worktree: false, signal: stop.signal });
+    await until(() => lines(runs).includes('1'), 'item 1 to start');
+    stop.abort();
+    const paused = await running;
+    assert.equal(paused.status, 'Paused', paused.error ?? '');
+    const id = paused.sessionId;
+    const job = e.record(id).mapreduce_data.job_id;
+    assert.equal(
+      e.record(id).metadata.job_dir,
+      path.join(e.home, 'state', id, 'mapreduce', 'jobs', job),
+      'job state keyed by the session id',
+    );
+    assert.equal(fs.existsSync(path.join(e.home, 'state', 'myproj')), false, 'nothing under the folder name');
+
+    const report = await core.migrate(e.manager);
+    assert.deepEqual(report.imported, [], 'no phantom session');
+    for (const phantom of report.imported) await e.manager.deleteSession(phantom.id);
+
+    fs.writeFileSync(gate, '');
+    fs.rmSync(runs);
+    const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: id, merge: 'never' });
+    assert.equal(resumed.status, 'Completed', resumed.error ?? '');
+    assert.deepEqual(lines(runs), ['1', '2'], 'the finished item did not run again');
+  });
+
+  it("b06: migrate never imports a job that belongs to a record (by job id, or in the record's state folder)", async (t) => {
+    const e = engineEnv(t, { repoName: 'myproj' });
+    const out = await e.runText(
+      mapReduceJob({ items: [{ n: 0 }], agent: '    - shell: "echo ${item.n} > f-${item.n}.txt"' }),
+      { worktree: false },
+    );
+    assert.equal(out.status, 'Completed', out.error ?? '');
+    const id = out.sessionId;
+    const state = jobState(e, id);
+    // Where earlier versions kept an in-place job: under the project folder's name, parent_worktree = the project.
+    const legacyDir = path.join(e.home, 'state', 'myproj', 'mapreduce', 'jobs', state.job_id);
+    fs.mkdirSync(legacyDir, { recursive: true });
+    fs.writeFileSync(path.join(legacyDir, 'checkpoint-v1.json'), JSON.stringify(state, null, 2));
+    // Another job in the session's own state folder (a second job id) belongs to it as well.
+    const otherDir = path.join(e.home, 'state', id, 'mapreduce', 'jobs', 'mapreduce-20250101_000000');
+    fs.mkdirSync(otherDir, { recursive: true });
+    fs.writeFileSync(
+      path.join(otherDir, 'checkpoint-v1.json'),
+      JSON.stringify({ ...state, job_id: 'mapreduce-20250101_000000', parent_worktree: e.repo }, null, 2),
+    );
+    const report = await core.migrate(e.manager);
+    assert.deepEqual(report.imported, []);
+    assert.equal(fs.existsSync(e.sessionFile('myproj')), false);
+  });
+
+  it('b09: restore --force of an in-place session refuses when another branch is checked out, naming both', async (t) => {
+    const e = engineEnv(t);
+    const out = await e.runText(
+      `- shell: "echo s1 > s1.txt && git add s1.txt && git commit -qm s1"
+- shell: "echo s2 > s2.txt && git add s2.txt && git commit -qm s2"
+`,
+      { worktree: false },
+    );
+    assert.equal(out.status, 'Completed', out.error ?? '');
+    const first = e.record(out.sessionId).checkpoints[0];
+    git(e.repo, 'checkout', '-q', '-b', 'feature-x');
+    const mine = commitFile(e.repo, 'work.txt', 'mine\n', 'my work on feature-x');
+
+    const err = await caught(core.restoreCheckpoint(e.manager, out.sessionId, first.id, { force: true }));
+    assert.match(err.message, /main/);
+    assert.match(err.message, /feature-x/);
+    assert.equal(git(e.repo, 'rev-parse', 'feature-x'), mine, 'feature-x was not moved');
+    assert.equal(readIn(e.repo, 'work.txt'), 'mine\n');
+    const plan = await core.planRestore(e.manager, out.sessionId, first.id);
+    assert.match(plan.blocker ?? '', /feature-x/, 'the plan says so before anything is asked');
+
+    // On its own branch the restore goes ahead.
+    git(e.repo, 'checkout', '-q', 'main');
+    await core.restoreCheckpoint(e.manager, out.sessionId, first.id);
+    assert.equal(existsIn(e.repo, 's2.txt'), false);
+    assert.equal(git(e.repo, 'rev-parse', 'feature-x'), mine);
+  });
+
+  it('kill -9 in the map phase: the resume removes the dead run’s merged agent branches and slot worktrees', async (t) => {
+    const e = engineEnv(t);
+    const runs = path.join(e.root, 'runs.txt');
+    const gate = path.join(e.root, 'go');
+    const pidFile = path.join(e.root, 'blocked.pid');
+    // Item 2 blocks until the gate opens; 0, 1 and 3 finish and are merged while it waits.
+    const wf = e.writeWorkflow(
+      mapReduceJob({
+        items: [{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }],
+        parallel: 2,
+        agent: `    - shell: "test \${item.n} != 2 || { echo $$ > ${pidFile}; while [ ! -f ${gate} ]; do sleep 0.05; done; }; echo \${item.n} > f-\${item.n}.txt; echo \${item.n} >> ${runs}"`,
+      }),
+    );
+    const child = spawn(process.execPath, [DIST_CLI, '--home', e.home, 'run', wf, '--path', e.repo], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    const exited = new Promise((r) => child.on('exit', (code, signal) => r(signal)));
+    t.after(() => child.kill('SIGKILL'));
+    await until(() => /^Session: \S+$/m.test(stdout), 'the session id');
+    const id = /^Session: (\S+)$/m.exec(stdout)[1];
+    await until(
+      () => fs.existsSync(e.sessionFile(id)) && e.record(id).mapreduce_data.processed_items === 3,
+      'items 0, 1 and 3 to be merged',
+    );
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+    // The blocked step's process group outlives the CLI (b07); it is not what this test is about.
+    const blocked = Number(fs.readFileSync(pidFile, 'utf8'));
+    try {
+      process.kill(-blocked, 'SIGKILL');
+    } catch {
+      process.kill(blocked, 'SIGKILL');
+    }
+    const job = e.record(id).mapreduce_data.job_id;
+    const agentBranches = () => git(e.repo, 'branch', '--list', `prodigy-mapreduce-agent-${job}_*`);
+    const slotsDir = path.join(e.home, 'worktrees', id);
+    assert.notEqual(agentBranches(), '', 'the dead run left agent branches');
+    assert.equal(fs.readdirSync(slotsDir).length, 2, 'and both slot worktrees');
+
+    fs.writeFileSync(gate, '');
+    const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: id, merge: 'never' });
+    assert.equal(resumed.status, 'Completed', resumed.error ?? '');
+    assert.deepEqual(lines(runs).sort(), ['0', '1', '2', '3'], 'item 2 ran once to completion, no other again');
+    assert.equal(agentBranches(), '', 'no agent branch left');
+    assert.deepEqual(fs.existsSync(slotsDir) ? fs.readdirSync(slotsDir) : [], [], 'no slot worktree left');
+    assert.doesNotMatch(git(e.repo, 'worktree', 'list'), /mapreduce-agent-/, 'git knows no agent worktree');
+    for (const n of [0, 1, 2, 3]) assert.equal(readIn(e.worktreePath(id), `f-${n}.txt`), `${n}\n`);
+  });
 });

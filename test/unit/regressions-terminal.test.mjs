@@ -203,6 +203,45 @@ describe('b15: Ctrl-C at the merge question', () => {
   });
 });
 
+describe('b16: control characters in recorded text', () => {
+  it('are shown escaped by sessions list/show, checkpoints and logs; --json keeps them exact', async (t) => {
+    const e = engineEnv(t, { git: false });
+    const name = 'evil\u001b]0;PWNED-TITLE\u0007\u001b[2J\nsecond line';
+    const file = e.writeWorkflow(`name: ${JSON.stringify(name)}
+commands:
+  - shell: 'printf "out\\033[2Jput\\tcol\\n"'
+    name: "step\\u001b[31mred"
+  - shell: 'printf "bad\\033]0;TITLE\\007\\n" >&2; exit 1'
+`);
+    const o = await e.run(file);
+    assert.equal(o.status, 'Failed');
+    const id = o.sessionId;
+    const outputs = {
+      list: cli(e, ['sessions', 'list']),
+      show: cli(e, ['sessions', 'show', id]),
+      checkpoints: cli(e, ['checkpoints', 'list', id]),
+      logs: cli(e, ['logs', id]),
+    };
+    for (const [what, r] of Object.entries(outputs)) {
+      assert.equal(r.code, 0, `${what}: ${r.stderr}`);
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(`${r.stdout}${r.stderr}`, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, `${what} prints raw`);
+    }
+    assert.match(outputs.list.stdout, /evil\\x1b\]0;PWNED-TITLE\\x07/);
+    // One row per session: a newline in a name cannot make a row of its own.
+    assert.equal(outputs.list.stdout.trim().split('\n').length, 2);
+    assert.match(outputs.show.stdout, /^Workflow +evil\\x1b\]0;PWNED-TITLE\\x07\\x1b\[2J\\nsecond line$/m);
+    assert.match(outputs.show.stdout, /bad\\x1b\]0;TITLE\\x07/);
+    assert.match(outputs.checkpoints.stdout, /step\\x1b\[31mred/);
+    // The log is text the user ran: its tabs and lines stay.
+    assert.match(outputs.logs.stdout, /out\\x1b\[2Jput\tcol\n/);
+    const json = JSON.parse(cli(e, ['sessions', 'show', id, '--json']).stdout);
+    assert.equal(json.workflow_data.workflow_name, name);
+    const listed = JSON.parse(cli(e, ['sessions', 'list', '--json']).stdout);
+    assert.equal(listed.sessions[0].workflow_name, name);
+  });
+});
+
 describe('b17: an invalid session id', () => {
   it('is a usage error (exit 2) for every command that takes one', (t) => {
     const e = engineEnv(t, { git: false });
@@ -227,5 +266,60 @@ describe('b17: an invalid session id', () => {
       assert.equal(r.code, 2, `${c.join(' ')} → ${r.code}: ${r.stderr}`);
       assert.match(r.stderr, /Invalid (session|checkpoint) id "\.\.\/x"/, c.join(' '));
     }
+  });
+});
+
+describe('restore of a session another process is running', () => {
+  it('is refused before the plan is printed', async (t) => {
+    const e = engineEnv(t);
+    const gate = path.join(e.root, 'gate');
+    const file = e.writeWorkflow(`name: held
+commands:
+  - shell: "echo one > one.txt && git add one.txt && git commit -qm one"
+  - shell: "for i in $(seq 600); do [ -f ${gate} ] && exit 0; sleep 0.05; done; exit 1"
+`);
+    const child = e.track(
+      spawn(process.execPath, [DIST_CLI, '--home', e.home, 'run', file, '-p', e.repo], { stdio: 'ignore' }),
+    );
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    // Bounded wait in the step, and the gate opened however the test ends: no step outlives the test.
+    t.after(() => {
+      try {
+        fs.writeFileSync(gate, '');
+      } catch {
+        // The test's folder is gone already: the step's own bound ends it.
+      }
+    });
+    let checkpoint;
+    for (let i = 0; i < 200 && !checkpoint; i++) {
+      await sleep(50);
+      const listed = cli(e, ['sessions', 'list', '--json']);
+      const id = listed.code === 0 ? JSON.parse(listed.stdout).sessions[0]?.id : undefined;
+      if (!id) continue;
+      const cps = cli(e, ['checkpoints', 'list', id, '--json']);
+      const cp = cps.code === 0 ? JSON.parse(cps.stdout).checkpoints.find((c) => c.kind === 'session') : undefined;
+      if (cp) checkpoint = { id, cp: cp.id };
+    }
+    assert.ok(checkpoint, 'the run recorded its first checkpoint');
+    const r = cli(e, ['restore', checkpoint.id, checkpoint.cp]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '', 'no plan printed for a restore that cannot happen');
+    assert.match(r.stderr, /already running|being resumed/);
+    fs.writeFileSync(gate, '');
+    await exited;
+    assert.equal(e.record(checkpoint.id).status, 'Completed', 'the run went on untouched');
+  });
+});
+
+describe('a repository with no commits', () => {
+  it('says to make a first commit, and leaves no session that cannot be resumed', (t) => {
+    const e = engineEnv(t, { git: false });
+    git(e.repo, 'init', '-q');
+    const r = cli(e, ['run', e.writeWorkflow(COMMIT_STEP), '-p', e.repo]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /no commits/);
+    assert.match(r.stderr, /first commit/);
+    assert.doesNotMatch(`${r.stdout}${r.stderr}`, /[Rr]esume/);
+    assert.ok(!fs.existsSync(e.sessionsDir) || fs.readdirSync(e.sessionsDir).length === 0, 'no dead-end session');
   });
 });

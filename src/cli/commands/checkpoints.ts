@@ -1,7 +1,7 @@
 // `checkpoints list <id>`: the checkpoints of a session (ours, embedded in its record) and Prodigy's workflow
 // checkpoint files, with the step each one follows.
 import { checkpointStepText, type SessionManager } from '../../core';
-import { relativeTime, table, truncate } from '../format';
+import { oneLine, relativeTime, table, truncate } from '../format';
 import { printJson, type Io } from '../io';
 
 export async function checkpointsList(
@@ -24,7 +24,7 @@ export async function checkpointsList(
           c.id,
           c.kind === 'session' ? 'session' : `workflow file (${c.status})`,
           `${checkpointStepText(c) ?? '-'}${c.superseded ? ' (undone)' : ''}`,
-          truncate(c.step_name ?? c.label ?? '-', 40),
+          truncate(oneLine(c.step_name ?? c.label ?? '-'), 40),
           c.commit ? c.commit.slice(0, 10) : '-',
           relativeTime(c.created_at),
         ]),
@@ -35,5 +35,5 @@ export async function checkpointsList(
       '(undone): a restore went back past this checkpoint; its steps ran again after it (or will, on resume). It can still be restored.',
     );
   }
-  for (const u of unreadable) io.out(`Unreadable checkpoint file ${u.file}: ${u.reason}`);
+  for (const u of unreadable) io.out(`Unreadable checkpoint file ${oneLine(u.file)}: ${u.reason}`);
 }

@@ -1,7 +1,7 @@
 // `dlq list <id>`, `dlq inspect <id> <item>` and `dlq retry <id>`: a MapReduce session's failed items,
 // one of them in full, and running them again.
 import { listDeadLetters, retryDeadLetters, type SessionManager } from '../../core';
-import { relativeTime, table, truncate } from '../format';
+import { oneLine, relativeTime, table, truncate } from '../format';
 import { printJson, type Io } from '../io';
 import { inTerminal, noteKeptBranch, type TerminalFlags } from './runOutput';
 
@@ -24,7 +24,7 @@ export async function dlqList(manager: SessionManager, io: Io, id: string, opts:
           i.item_id,
           String(i.failure_count),
           relativeTime(i.last_attempt),
-          truncate(last?.error_message.split('\n')[0] ?? '-', 60),
+          truncate(oneLine(last?.error_message.split('\n')[0] ?? '-'), 60),
           last?.json_log_location ?? '-',
         ];
       }),

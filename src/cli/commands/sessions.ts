@@ -13,7 +13,7 @@ import {
   type SessionSummary,
   ProdigyError,
 } from '../../core';
-import { progress, relativeTime, table, truncate } from '../format';
+import { oneLine, progress, relativeTime, table, truncate } from '../format';
 import { printJson, type Io } from '../io';
 
 export async function sessionsList(
@@ -57,7 +57,7 @@ export async function sessionsList(
         ['ID', 'WORKFLOW', 'TYPE', 'STATUS', 'PROGRESS', 'CHECKPOINTS', 'STARTED', 'UPDATED'],
         listing.sessions.map((s) => [
           s.id,
-          truncate(s.workflow_name || '-', 28),
+          truncate(oneLine(s.workflow_name || '-'), 28),
           s.session_type,
           s.status,
           progress(s),
@@ -74,7 +74,7 @@ export async function sessionsList(
     io.out(
       `\nUnreadable files (${listing.unreadable.length}); nothing was changed. \`prodigy-vscode sessions quarantine\` moves them aside:`,
     );
-    for (const u of listing.unreadable) io.out(`  ${u.file}: ${u.reason}`);
+    for (const u of listing.unreadable) io.out(`  ${oneLine(u.file)}: ${u.reason}`);
   }
   const orphans = countUnimported(manager);
   if (orphans > 0)
@@ -136,16 +136,21 @@ export async function sessionsShow(
   if (session.error) rows.push(['Error', session.error]);
   rows.push(['File', manager.paths.sessionFile(session.id)]);
   const width = Math.max(...rows.map(([k]) => k.length));
-  io.out(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
+  // Each value on its row; an error is text a step printed, so its lines stay, indented under the first.
+  const shown = (k: string, v: string) =>
+    k === 'Error' ? v.split('\n').join(`\n${' '.repeat(width + 2)}`) : oneLine(v);
+  io.out(rows.map(([k, v]) => `${k.padEnd(width)}  ${shown(k, v)}`).join('\n'));
   const timings = Object.entries(session.timings);
   if (timings.length) {
     io.out('\nStep timings:');
-    for (const [name, d] of timings) io.out(`  ${(d.secs + d.nanos / 1e9).toFixed(1).padStart(8)} s  ${name}`);
+    for (const [name, d] of timings) io.out(`  ${(d.secs + d.nanos / 1e9).toFixed(1).padStart(8)} s  ${oneLine(name)}`);
   }
   io.out(`\nCheckpoints (${checkpoints.length}):`);
   for (const c of checkpoints)
-    io.out(`  ${c.id}  ${checkpointStepText(c) ?? ''} ${c.step_name ?? ''}  ${relativeTime(c.created_at)}`.trimEnd());
-  for (const u of unreadable) io.out(`  unreadable ${u.file}: ${u.reason}`);
+    io.out(
+      `  ${c.id}  ${checkpointStepText(c) ?? ''} ${oneLine(c.step_name ?? '')}  ${relativeTime(c.created_at)}`.trimEnd(),
+    );
+  for (const u of unreadable) io.out(`  unreadable ${oneLine(u.file)}: ${u.reason}`);
 }
 
 export async function sessionsDelete(

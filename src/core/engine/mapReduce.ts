@@ -1,5 +1,6 @@
 // A MapReduce session's entry points: its job (from a run or a resume), a retry of its dead-letter queue,
-// and the list of its failed items. Job state and the DLQ live under the parent worktree's name (§1.2).
+// and the list of its failed items. Job state and the DLQ are keyed by the session id in every worktree mode:
+// where Prodigy expects them for a worktree run (the parent worktree's name, §1.2, is the session id).
 import * as path from 'node:path';
 import { ProdigyError } from '../errors';
 import type { SessionWorktree } from '../git';
@@ -27,7 +28,7 @@ export async function runMapReduceJob(
   const { manager } = opts;
   const listener = opts.listener ?? (() => undefined);
   const spec = ctx.workflow.mapreduce!;
-  const job = mapReduceStores(manager, ctx.cwd, jobId);
+  const job = jobStores(manager, await manager.getSession(ctx.sessionId), jobId);
   const state =
     job.store.load() ??
     JobStore.fresh(
@@ -57,27 +58,32 @@ export async function runMapReduceJob(
   return finishRun(opts, ctx, worktree, result);
 }
 
-/** Where a job's state and dead-letter queue live: under the parent worktree's name, as Prodigy does (§1.2). */
-function mapReduceStores(
+/**
+ * Where a session's job state and dead-letter queue live: H/state/{session}/mapreduce/jobs/{job} and
+ * H/dlq/{session}/{job}/…. Keyed by the folder a run works in, an in-place run's state sat under the project
+ * folder's name: `migrate` took it for a session of its own, and deleting that moved the real one's away (b06).
+ * A session whose job started before keeps the place its record names (`metadata.job_dir`).
+ */
+function jobStores(
   manager: SessionManager,
-  cwd: string,
+  session: UnifiedSession,
   jobId: string,
 ): { store: JobStore; dlq: DeadLetterQueue } {
-  const repo = path.basename(cwd);
-  return { store: new JobStore(manager.home, repo, jobId), dlq: new DeadLetterQueue(manager.home, repo, jobId) };
+  const recorded = typeof session.metadata.job_dir === 'string' ? path.resolve(session.metadata.job_dir) : null;
+  // job_dir is H/state/{key}/mapreduce/jobs/{job}
+  const key =
+    recorded && path.basename(recorded) === jobId
+      ? path.basename(path.resolve(recorded, '..', '..', '..'))
+      : session.id;
+  return { store: new JobStore(manager.home, key, jobId), dlq: new DeadLetterQueue(manager.home, key, jobId) };
 }
 
-/** A session's job state and DLQ where its runs keep them (`metadata.job_dir`), or null before its job started. */
+/** A session's job state and DLQ, or null when it is not a MapReduce session. */
 export function sessionJobStores(
   manager: SessionManager,
   session: UnifiedSession,
 ): { store: JobStore; dlq: DeadLetterQueue } | null {
-  const dir = session.metadata.job_dir;
-  if (!session.mapreduce_data || typeof dir !== 'string') return null;
-  // job_dir is H/state/{repo}/mapreduce/jobs/{job}
-  const repo = path.basename(path.resolve(dir, '..', '..', '..'));
-  const jobId = session.mapreduce_data.job_id;
-  return { store: new JobStore(manager.home, repo, jobId), dlq: new DeadLetterQueue(manager.home, repo, jobId) };
+  return session.mapreduce_data ? jobStores(manager, session, session.mapreduce_data.job_id) : null;
 }
 
 /** Everything a MapReduce session needs to run again: its workflow, folder, log and context. */
@@ -120,11 +126,7 @@ export async function retryDeadLetters(opts: EngineOptions & { sessionId: string
 /** A MapReduce session's failed items. */
 export async function listDeadLetters(manager: SessionManager, sessionId: string): Promise<DeadLetteredItem[]> {
   const session = await manager.getSession(assertSafeId(sessionId, 'session id'));
-  if (!session.mapreduce_data)
-    throw new ProdigyError(`Session ${sessionId} is not a MapReduce run; it has no dead-letter queue`);
-  const dir = typeof session.metadata.dlq_dir === 'string' ? session.metadata.dlq_dir : null;
-  if (!dir) return [];
-  // dlq_dir is H/dlq/{repo}/{job}/mapreduce/dlq/{job}
-  const repo = path.basename(path.resolve(dir, '..', '..', '..', '..'));
-  return new DeadLetterQueue(manager.home, repo, session.mapreduce_data.job_id).list();
+  const stores = sessionJobStores(manager, session);
+  if (!stores) throw new ProdigyError(`Session ${sessionId} is not a MapReduce run; it has no dead-letter queue`);
+  return stores.dlq.list();
 }

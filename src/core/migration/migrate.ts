@@ -1,7 +1,7 @@
 // Brings runs Prodigy knows about, but that have no session record, into the one session
 // store: legacy `.prodigy/session_state.json` files (§4), workflow checkpoint files without a
-// record (§5) and MapReduce job state without a record (§9.1). It only ever adds records;
-// the user's files are read, never moved, renamed or deleted.
+// record (§5) and MapReduce job state without a record (§9.1). It only ever adds records, never one
+// for a run a record already has; the user's files are read, never moved, renamed or deleted.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod';
@@ -19,6 +19,8 @@ export interface MigrationCandidate {
   type: SessionType;
   source: string;
   build: () => UnifiedSession;
+  /** The existing session the run belongs to (a MapReduce job of a recorded session): never imported. */
+  ownedBy?: string;
 }
 
 export interface MigrationReport {
@@ -39,7 +41,7 @@ export async function migrate(manager: SessionManager, options: MigrateOptions =
   const candidates = [
     ...(options.projectDir ? findLegacySessions(options.projectDir, report) : []),
     ...findOrphanWorkflowCheckpoints(manager, report),
-    ...findMapReduceJobs(manager, report),
+    ...findMapReduceJobs(manager, report, await recordedJobs(manager)),
   ];
   const seen = new Set<string>();
   for (const c of candidates) {
@@ -47,6 +49,10 @@ export async function migrate(manager: SessionManager, options: MigrateOptions =
     seen.add(c.id);
     if (c.type === 'MapReduce') report.found.mapreduce++;
     else report.found.workflow++;
+    if (c.ownedBy) {
+      report.skipped.push({ id: c.id, source: c.source, reason: `it is the job of session ${c.ownedBy}` });
+      continue;
+    }
     if (await manager.exists(c.id)) {
       report.skipped.push({ id: c.id, source: c.source, reason: 'a session record already exists' });
       continue;
@@ -273,7 +279,19 @@ const JobState = z.looseObject({
     .optional(),
 });
 
-function findMapReduceJobs(manager: SessionManager, report: MigrationReport): MigrationCandidate[] {
+/** Job ids of the recorded MapReduce sessions, and every record's id: a job of one is never imported again. */
+async function recordedJobs(manager: SessionManager): Promise<{ jobs: Map<string, string>; ids: Set<string> }> {
+  const { sessions } = await manager.listSessions();
+  const jobs = new Map<string, string>();
+  for (const s of sessions) if (s.mapreduce) jobs.set(s.mapreduce.job_id, s.id);
+  return { jobs, ids: new Set(sessions.map((s) => s.id)) };
+}
+
+function findMapReduceJobs(
+  manager: SessionManager,
+  report: MigrationReport,
+  recorded: { jobs: Map<string, string>; ids: Set<string> },
+): MigrationCandidate[] {
   const out: MigrationCandidate[] = [];
   let repos: string[];
   try {
@@ -303,7 +321,10 @@ function findMapReduceJobs(manager: SessionManager, report: MigrationReport): Mi
       const fromWorktree = job.parent_worktree ? path.basename(job.parent_worktree) : undefined;
       const id = fromWorktree && isSafeId(fromWorktree) ? fromWorktree : jobId;
       if (!isSafeId(id)) continue;
-      out.push({ id, type: 'MapReduce', source: file, build: () => fromJobState(id, job, repo) });
+      // A recorded session's job: by its job id, or kept in its state folder (our runs key job state by session
+      // id; an in-place run's parent worktree is the project folder, whose name is no session's).
+      const ownedBy = recorded.jobs.get(job.job_id) ?? (recorded.ids.has(repo) ? repo : undefined);
+      out.push({ id, type: 'MapReduce', source: file, build: () => fromJobState(id, job, repo), ownedBy });
     }
   }
   return out;

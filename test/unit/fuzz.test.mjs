@@ -1,0 +1,368 @@
+// Fuzz: the workflow loader (core.loadWorkflowFile/loadWorkflowText) and the session-file reader
+// (SessionManager.getSession/listSessions on H/sessions/*.json) on random and mutated input: the
+// fixtures with bytes flipped, cut short, keys duplicated, values nested thousands deep, huge numbers,
+// NUL, invalid UTF-8, control characters, pieces of other files. Each input must load, or fail with
+// one of the project's own errors (ProdigyError) as one line naming the file: no other exception, no
+// hang, and the listing and getSession agree on it. The cases run in a worker thread so that a hang
+// can be stopped and named. Seeded: the seed is printed, PRODIGY_FUZZ_SEED=<seed> repeats the cases.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+
+const LOADER_CASES = 2500;
+const SESSION_CASES = 1500;
+/** No case has reported for this long: it hangs (every case takes well under a millisecond or a few). */
+const HANG_MS = 60_000;
+
+// ---- The worker: inputs, mutations, and the contract each case is held to ------------------------
+
+async function runWorker({ target, cases, seed }) {
+  const { createRequire } = await import('node:module');
+  const { fileURLToPath } = await import('node:url');
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const root = path.resolve(here, '..', '..');
+  const core = createRequire(import.meta.url)(path.join(root, 'dist', 'test', 'core-internals.js'));
+  const fixtures = (dir, re) =>
+    fs
+      .readdirSync(dir, { recursive: true })
+      .filter((f) => re.test(f))
+      .sort()
+      .map((f) => ({ name: path.basename(f), bytes: fs.readFileSync(path.join(dir, f)) }));
+  const workflows = fixtures(path.join(root, 'test', 'fixtures', 'workflows'), /\.(ya?ml|json)$/);
+  const prodigy = fixtures(path.join(root, 'test', 'fixtures', 'prodigy'), /\.json$/);
+  const records = prodigy.filter((f) => f.name.startsWith('unified-session'));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prodigy-fuzz-'));
+  const failures = [];
+  const outcomes = {};
+  const count = (k) => (outcomes[k] = (outcomes[k] ?? 0) + 1);
+  try {
+    for (let i = 0; i < cases; i++) {
+      const rnd = seeded(seed * 7919 + i * 104729 + (target === 'loader' ? 0 : 1));
+      const sources = target === 'loader' ? workflows : rnd() < 0.9 ? records : prodigy;
+      const base = sources[Math.floor(rnd() * sources.length)];
+      const { bytes, applied } = mutate(base.bytes, rnd, [...workflows, ...prodigy]);
+      const what = `${base.name} + ${applied.join(', ')}`;
+      parentPort.postMessage({ type: 'case', index: i, what });
+      const problems =
+        target === 'loader' ? loaderCase(core, tmp, i, base.name, bytes) : await sessionCase(core, tmp, i, bytes);
+      count(problems.outcome);
+      for (const p of problems.list) {
+        const preview = JSON.stringify(bytes.subarray(0, 120).toString('latin1'));
+        failures.push(`  case ${i} (${what}; starts ${preview}): ${p}`);
+      }
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  parentPort.postMessage({ type: 'done', cases, failures, outcomes });
+}
+
+/** One clear line: no line break, no other control character, and it names the file. */
+function messageProblems(err, file) {
+  const list = [];
+  const msg = String(err?.message ?? err);
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/.exec(msg);
+  if (control)
+    list.push(
+      `message has control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')}: ${JSON.stringify(msg.slice(0, 300))}`,
+    );
+  if (!msg.includes(file)) list.push(`message does not name ${file}: ${JSON.stringify(msg.slice(0, 300))}`);
+  return list;
+}
+
+function errorProblems(core, err, file) {
+  if (!(err instanceof core.ProdigyError))
+    return [`threw ${err?.name ?? typeof err} (not a ProdigyError): ${String(err?.message ?? err).slice(0, 300)}`];
+  return messageProblems(err, file);
+}
+
+/** The loader: by file (bytes: NUL, invalid UTF-8 reach the decoder) and by text (what the editor hands over). */
+function loaderCase(core, tmp, i, name, bytes) {
+  const file = path.join(tmp, `case-${i}-${name}`);
+  fs.writeFileSync(file, bytes);
+  const list = [];
+  let outcome = 'loaded';
+  try {
+    core.loadWorkflowFile(file);
+  } catch (err) {
+    outcome = err?.name ?? 'thrown';
+    list.push(...errorProblems(core, err, file));
+  }
+  try {
+    core.loadWorkflowText(bytes.toString('utf8'), file);
+  } catch (err) {
+    list.push(...errorProblems(core, err, file).map((p) => `loadWorkflowText ${p}`));
+  }
+  fs.rmSync(file, { force: true });
+  return { outcome, list };
+}
+
+/** The session reader: getSession and listSessions on one record file, and their verdicts agree. */
+async function sessionCase(core, tmp, i, bytes) {
+  const home = path.join(tmp, `home-${i}`);
+  const id = `workflow-fuzz${String(i).padStart(8, '0')}`;
+  fs.mkdirSync(path.join(home, 'sessions'), { recursive: true });
+  const file = path.join(home, 'sessions', `${id}.json`);
+  // The fixture's id becomes the file's, so that an unmutated record is readable.
+  fs.writeFileSync(file, retarget(bytes, id));
+  const list = [];
+  let outcome = 'read';
+  const manager = new core.SessionManager({ home });
+  try {
+    let readable = false;
+    try {
+      const s = await manager.getSession(id);
+      readable = true;
+      if (s.id !== id) list.push(`getSession returned id ${JSON.stringify(s.id)}`);
+    } catch (err) {
+      outcome = err?.name ?? 'thrown';
+      list.push(...errorProblems(core, err, file).map((p) => `getSession ${p}`));
+    }
+    try {
+      const listing = await manager.listSessions();
+      const listed = listing.sessions.some((s) => s.id === id);
+      const bad = listing.unreadable.find((u) => u.file === file || u.name === `${id}.json`);
+      if (readable && !listed) list.push('getSession read it, but listSessions does not list it as a session');
+      if (!readable && !bad) list.push('getSession rejected it, but listSessions does not report it unreadable');
+      if (bad) list.push(...messageProblems(new Error(`${bad.file}: ${bad.reason}`), file).map((p) => `listing ${p}`));
+    } catch (err) {
+      list.push(`listSessions threw ${err?.name}: ${String(err?.message ?? err).slice(0, 300)}`);
+    }
+  } finally {
+    manager.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+  return { outcome, list };
+}
+
+/** Replaces the fixture's session id (the `"id"` value) everywhere with `id`. */
+function retarget(bytes, id) {
+  const text = bytes.toString('latin1');
+  const m = /"id"\s*:\s*"([^"]+)"/.exec(text);
+  return Buffer.from(m ? text.split(m[1]).join(id) : text, 'latin1');
+}
+
+// ---- Mutations ------------------------------------------------------------------------------------
+
+/** mulberry32 */
+function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NASTY = [
+  '\u0000',
+  '\u001b[31m',
+  '\r',
+  '\u2028',
+  '\ufeff',
+  '\u0007',
+  '\t',
+  '${',
+  '"',
+  "'",
+  ':',
+  '- ',
+  '{',
+  '[',
+  '&a',
+  '*a',
+  '<<: *a',
+  '!!binary',
+  '!!js/function',
+  '%YAML 1.1\n',
+  '---\n',
+  '...\n',
+  '#',
+  '\\u0000',
+  '\\ud800',
+];
+const HUGE = [
+  '1e400',
+  '-1e400',
+  '99999999999999999999999999',
+  '1e-400',
+  '-0',
+  '0x7fffffffffffffff',
+  '9'.repeat(5000),
+  '.inf',
+  'NaN',
+];
+const BAD_UTF8 = [
+  [0xff],
+  [0xc0, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0xe2, 0x82],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0x80],
+  [0xfe, 0xfe],
+];
+
+/** Applies one to three mutations; returns the bytes and what was done. */
+function mutate(input, rnd, all) {
+  const int = (n) => Math.floor(rnd() * n);
+  const pickOf = (xs) => xs[int(xs.length)];
+  let b = Buffer.from(input);
+  const applied = [];
+  const at = () => int(b.length + 1);
+  const splice = (pos, del, ins) => {
+    b = Buffer.concat([b.subarray(0, pos), Buffer.from(ins), b.subarray(pos + del)]);
+  };
+  const ops = {
+    flip: () => {
+      const n = 1 + int(8);
+      for (let k = 0; k < n && b.length; k++) b[int(b.length)] ^= 1 << int(8);
+      return `flip ${n} bits`;
+    },
+    truncate: () => {
+      const n = int(b.length);
+      b = b.subarray(0, n);
+      return `truncate at ${n}`;
+    },
+    duplicateKey: () => {
+      const lines = b.toString('latin1').split('\n');
+      const keyed = lines.map((l, k) => (/^\s*"?[A-Za-z_][\w-]*"?\s*:/.test(l) ? k : -1)).filter((k) => k >= 0);
+      if (!keyed.length) return 'duplicate key (none)';
+      const k = pickOf(keyed);
+      lines.splice(k + 1, 0, lines[k]);
+      b = Buffer.from(lines.join('\n'), 'latin1');
+      return `duplicate line ${k + 1}`;
+    },
+    nest: () => {
+      const depth = pickOf([100, 1000, 5000, 20000]);
+      const open = rnd() < 0.5 ? '[' : '{"a":';
+      const close = open === '[' ? ']' : '}';
+      const deep = `${open.repeat(depth)}1${close.repeat(depth)}`;
+      const text = b.toString('latin1');
+      const m = /(:\s*)("[^"\n]*"|[0-9]+|true|false|null)/.exec(text.slice(int(text.length)));
+      if (m) {
+        const pos = text.indexOf(m[0]) + m[1].length;
+        splice(pos, m[2].length, deep);
+      } else splice(at(), 0, deep);
+      return `nest ${depth} deep`;
+    },
+    huge: () => {
+      const h = pickOf(HUGE);
+      const text = b.toString('latin1');
+      const nums = [...text.matchAll(/\b\d+\b/g)];
+      if (nums.length) {
+        const m = pickOf(nums);
+        splice(m.index, m[0].length, h);
+      } else splice(at(), 0, h);
+      return `huge number ${h.length > 20 ? `${h.length} digits` : h}`;
+    },
+    nul: () => {
+      splice(at(), 0, '\u0000');
+      return 'insert NUL';
+    },
+    badUtf8: () => {
+      const seq = pickOf(BAD_UTF8);
+      splice(at(), 0, seq);
+      return `insert bytes ${seq.map((x) => x.toString(16)).join(' ')}`;
+    },
+    nasty: () => {
+      const s = pickOf(NASTY);
+      splice(at(), 0, s);
+      return `insert ${JSON.stringify(s)}`;
+    },
+    deleteChunk: () => {
+      const pos = int(b.length);
+      const n = 1 + int(40);
+      splice(pos, n, '');
+      return `delete ${n} bytes at ${pos}`;
+    },
+    repeatChunk: () => {
+      const pos = int(b.length);
+      const chunk = b.subarray(pos, pos + 1 + int(60));
+      const times = 1 + int(50);
+      splice(pos, 0, Buffer.concat(Array(times).fill(chunk)));
+      return `repeat ${chunk.length} bytes ${times} times`;
+    },
+    graft: () => {
+      const other = pickOf(all).bytes;
+      const from = int(other.length);
+      const chunk = other.subarray(from, from + 1 + int(200));
+      splice(at(), 0, chunk);
+      return `graft ${chunk.length} bytes`;
+    },
+    random: () => {
+      b = Buffer.from(Array.from({ length: int(200) }, () => int(256)));
+      return `random ${b.length} bytes`;
+    },
+  };
+  const names = Object.keys(ops);
+  const n = 1 + int(3);
+  for (let k = 0; k < n; k++) applied.push(ops[pickOf(names)]());
+  return { bytes: b, applied };
+}
+
+// ---- The tests (main thread) or the cases (worker); last, so the constants above exist ---------------
+
+if (isMainThread) {
+  const seed = process.env.PRODIGY_FUZZ_SEED ? Number(process.env.PRODIGY_FUZZ_SEED) : Date.now() % 1_000_000;
+
+  /** Runs one fuzz target in a worker; resolves with its report, or with the case that stopped reporting. */
+  const fuzz = (target, cases) =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(new URL(import.meta.url), { workerData: { target, cases, seed } });
+      let last = { index: -1, what: 'starting' };
+      let timer;
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          void worker.terminate();
+          resolve({ hung: last });
+        }, HANG_MS);
+      };
+      arm();
+      worker.on('message', (m) => {
+        if (m.type === 'case') {
+          last = m;
+          arm();
+        } else if (m.type === 'done') {
+          clearTimeout(timer);
+          resolve(m);
+        }
+      });
+      worker.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+
+  const check = (t, name, report) => {
+    t.diagnostic(`${name}: seed ${seed}, ${report.cases ?? 0} cases, ${JSON.stringify(report.outcomes ?? {})}`);
+    assert.equal(
+      report.hung,
+      undefined,
+      `case ${report.hung?.index} hung (seed ${seed}): ${report.hung?.what}; repeat with PRODIGY_FUZZ_SEED=${seed}`,
+    );
+    assert.equal(
+      report.failures.length,
+      0,
+      `${report.failures.length} of ${report.cases} cases broke the contract (PRODIGY_FUZZ_SEED=${seed}):\n${report.failures.slice(0, 12).join('\n')}`,
+    );
+  };
+
+  describe('fuzz (seeded; PRODIGY_FUZZ_SEED repeats)', () => {
+    it(`the workflow loader: ${LOADER_CASES} mutated files load or fail with one line naming the file`, async (t) => {
+      check(t, 'loader', await fuzz('loader', LOADER_CASES));
+    });
+
+    it(`the session-file reader: ${SESSION_CASES} mutated records read, or fail and are listed unreadable, with one line naming the file`, async (t) => {
+      check(t, 'session reader', await fuzz('sessions', SESSION_CASES));
+    });
+  });
+} else {
+  await runWorker(workerData);
+}
