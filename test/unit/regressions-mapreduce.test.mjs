@@ -73,7 +73,8 @@ describe('MapReduce regressions (issue 12)', () => {
       mapReduceJob({
         items: [{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }],
         agent: `    - shell: "echo \${item.n} >> ${runs}; echo \${item.n} > f-\${item.n}.txt"`,
-        reduce: '  - shell: "ls f-*.txt | wc -l | tr -d \' \' > count.txt && git add count.txt && git commit -qm count"',
+        reduce:
+          '  - shell: "ls f-*.txt | wc -l | tr -d \' \' > count.txt && git add count.txt && git commit -qm count"',
       }),
     );
     const out = await e.run(wf);
