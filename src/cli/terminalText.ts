@@ -6,8 +6,10 @@
 
 // C0 controls but tab and newline, DEL, C1 controls (8-bit CSI, OSC…), the line and paragraph separators, and the
 // bidi embeddings, overrides and isolates (which reorder what follows them on screen).
+// eslint-disable-next-line no-control-regex -- matching control characters is this file's purpose
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 // The same, and tab and newline: a value that must stay on its line (a table cell, a name).
+// eslint-disable-next-line no-control-regex -- as above
 const UNSAFE_IN_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 // Outside the characters JSON.stringify escapes itself; they can only occur inside JSON strings.
 const UNSAFE_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
