@@ -211,8 +211,17 @@ describe('MapReduce regressions (issue 12)', () => {
     assert.match(err.message, /feature-x/);
     assert.equal(git(e.repo, 'rev-parse', 'feature-x'), mine, 'feature-x was not moved');
     assert.equal(readIn(e.repo, 'work.txt'), 'mine\n');
-    const plan = await core.planRestore(e.manager, out.sessionId, first.id);
-    assert.match(plan.blocker ?? '', /feature-x/, 'the plan says so before anything is asked');
+    // Refused while planning, before anything is shown or asked: --force is no answer to it.
+    await assert.rejects(core.planRestore(e.manager, out.sessionId, first.id), /feature-x/);
+
+    // A session recorded before its branch was kept: restored only while HEAD is where the session left it.
+    const { branch, ...older } = e.record(out.sessionId).metadata;
+    assert.equal(branch, 'main');
+    await e.manager.updateSession(out.sessionId, (s) => ({ ...s, metadata: older }));
+    const old = await caught(core.restoreCheckpoint(e.manager, out.sessionId, first.id, { force: true }));
+    assert.match(old.message, /before its branch was recorded/);
+    assert.equal(git(e.repo, 'rev-parse', 'feature-x'), mine);
+    await e.manager.updateSession(out.sessionId, { metadata: { branch } });
 
     // On its own branch the restore goes ahead.
     git(e.repo, 'checkout', '-q', 'main');

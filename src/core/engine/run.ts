@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProdigyError, errorMessage } from '../errors';
-import { createSessionWorktree, isGitRepo, type SessionWorktree } from '../git';
+import { createSessionWorktree, currentBranch, isGitRepo, type SessionWorktree } from '../git';
 import { nowTimestamp } from '../model/serde';
 import { RunPlan } from '../runs/runPlan';
 import { loadWorkflowFile } from '../workflow/loader';
@@ -75,14 +75,7 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
       await manager.updateSession(id, {
         status: 'Running',
         ...(isMapReduce ? {} : { workflow_data: { worktree_name: worktree ? id : null } }),
-        metadata: worktree
-          ? {
-              worktree_path: worktree.path,
-              branch: worktree.branch,
-              original_branch: worktree.originalBranch,
-              repo: worktree.repoRoot,
-            }
-          : {},
+        metadata: await placeMetadata(worktree, projectDir, inGit),
       });
     } catch (err) {
       // Nothing ran: the session says why instead of staying Initializing.
@@ -102,4 +95,23 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
     if (isMapReduce) return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data!.job_id);
     return runSteps(opts, ctx, worktree, { completed: [], startTime: nowTimestamp(), parent: null }, plan);
   });
+}
+
+/**
+ * Where the session's commits go, for its record: its worktree and branch, or, run in place, the branch checked
+ * out (null: a detached HEAD), the only one a restore of the session may reset.
+ */
+async function placeMetadata(
+  worktree: SessionWorktree | null,
+  projectDir: string,
+  inGit: boolean,
+): Promise<Record<string, unknown>> {
+  if (worktree)
+    return {
+      worktree_path: worktree.path,
+      branch: worktree.branch,
+      original_branch: worktree.originalBranch,
+      repo: worktree.repoRoot,
+    };
+  return inGit ? { branch: await currentBranch(projectDir) } : {};
 }

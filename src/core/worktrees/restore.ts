@@ -11,6 +11,7 @@ import { ProdigyError } from '../errors';
 import {
   changedFiles,
   commitExists,
+  currentBranch,
   filesInCommit,
   headCommit,
   keepCommit,
@@ -111,6 +112,7 @@ export async function planRestore(
       `Checkpoint ${checkpointId} points at commit ${plan.targetCommit}, which no longer exists in ${plan.cwd}`,
     );
   }
+  if (plan.inPlace) await refuseOtherBranch(session, checkpointId, plan.cwd);
   plan.currentCommit = await headCommit(plan.cwd);
   plan.changes = await changedFiles(plan.cwd, plan.targetCommit, plan.currentCommit);
   plan.uncommitted = await trackedChanges(plan.cwd);
@@ -248,6 +250,35 @@ function noteInLog(file: string, line: string): void {
   } catch {
     // the log is informational
   }
+}
+
+/**
+ * A session that ran in place is restored only on the branch it ran on: a reset moves whatever branch is checked
+ * out, and `--force` moved an unrelated one (b09). Not a blocker that force overrides: nothing says to move that
+ * branch. A session recorded before its branch was kept is restored only while HEAD is where it left it.
+ */
+async function refuseOtherBranch(session: UnifiedSession, checkpointId: string, cwd: string): Promise<void> {
+  const now = await currentBranch(cwd);
+  const ranOn = session.metadata.branch;
+  const refuse = (why: string) =>
+    new ProdigyError(`Not restoring ${checkpointId} of session ${session.id}: ${why}. Nothing was changed.`);
+  if (ranOn === null || typeof ranOn === 'string') {
+    if (ranOn !== now)
+      throw refuse(
+        `it ran in place on ${branchName(ranOn)} of ${cwd}, but ${branchName(now)} is checked out there now; a restore resets only the session's own branch: ${ranOn ? `check out ${ranOn} first (git checkout ${ranOn})` : 'check out the commit it ran on first'}`,
+      );
+    return;
+  }
+  const last = lastCommitOf(session);
+  const head = await headCommit(cwd).catch(() => null);
+  if (last && last !== head)
+    throw refuse(
+      `it ran in place before its branch was recorded, and ${branchName(now)} of ${cwd} is no longer at its last checkpoint's commit ${short(last)}, so it may not be the session's branch; check out the branch the session ran on, at ${short(last)}`,
+    );
+}
+
+function branchName(branch: string | null): string {
+  return branch === null ? 'a detached HEAD' : `branch ${branch}`;
 }
 
 /** The commit the session last left its folder at: its newest step checkpoint's, or the one a restore moved to. */
