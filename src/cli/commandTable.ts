@@ -68,9 +68,9 @@ const restore = defineCommand({
   path: ['restore'],
   summary: 'Take a session and its worktree back to a checkpoint',
   description:
-    'Shows the files that will change, records a safety checkpoint of the present (the command prints how to ' +
-    'undo), then takes the worktree and the session back to the checkpoint: Paused, ready to resume. ' +
-    'Untracked files are never deleted.',
+    'Records a safety checkpoint of the present, takes the worktree and the session back to the checkpoint ' +
+    '(Paused, ready to resume), then prints the files that changed and how to undo it. A session another ' +
+    'process is running is refused before anything is printed or changed. Untracked files are never deleted.',
   positionals: [
     sessionId(),
     { name: 'checkpoint-id', help: 'The checkpoint (checkpoints list shows them)', parse: safeId('checkpoint id') },

@@ -1,5 +1,6 @@
-// `restore <id> <checkpoint>`: rewind a session and its worktree, saying what changes and how to undo it.
-import { planRestore, restoreCheckpoint, type SessionManager } from '../../core';
+// `restore <id> <checkpoint>`: rewind a session and its worktree, then say what changed and how to undo it.
+import { restoreCheckpoint, type SessionManager } from '../../core';
+import { oneLine } from '../format';
 import { printJson, type Io } from '../io';
 
 export async function restoreCommand(
@@ -9,21 +10,9 @@ export async function restoreCommand(
   checkpointId: string,
   flags: { force: boolean; json: boolean },
 ): Promise<number> {
-  const plan = await planRestore(manager, id, checkpointId);
-  if (!flags.json) {
-    const step =
-      plan.checkpoint.step_index !== null
-        ? `step ${plan.checkpoint.step_index + 1}${plan.checkpoint.step_name ? ` (${plan.checkpoint.step_name})` : ''}`
-        : (plan.checkpoint.label ?? plan.checkpoint.id);
-    io.out(`Restoring session ${id} to ${step}`);
-    if (plan.cwd && plan.targetCommit) {
-      io.out(
-        `Files in ${plan.cwd} go back to ${plan.targetCommit.slice(0, 10)}: ${plan.changes.length} file(s) change`,
-      );
-      for (const c of plan.changes.slice(0, 20)) io.out(`  ${c.status} ${c.path}`);
-      if (plan.changes.length > 20) io.out(`  … and ${plan.changes.length - 20} more`);
-    } else io.out('No commit recorded for this checkpoint: only the session state goes back, no file is touched.');
-  }
+  // Nothing is printed before the restore itself: it takes the session's resume lock first, and refuses a session
+  // another process is running (or uncommitted work, without --force) before it changes anything; a plan printed
+  // ahead read as if it were happening. What changed is printed from the plan it applied, under that lock.
   const outcome = await restoreCheckpoint(manager, id, checkpointId, { force: flags.force });
   if (flags.json) {
     printJson(io, {
@@ -38,6 +27,19 @@ export async function restoreCommand(
     });
     return 0;
   }
+  const { plan } = outcome;
+  const step =
+    plan.checkpoint.step_index !== null
+      ? `step ${plan.checkpoint.step_index + 1}${plan.checkpoint.step_name ? ` (${oneLine(plan.checkpoint.step_name)})` : ''}`
+      : oneLine(plan.checkpoint.label ?? plan.checkpoint.id);
+  io.out(`Restored session ${id} to ${step}`);
+  if (plan.cwd && plan.targetCommit) {
+    io.out(
+      `Files in ${plan.cwd} went back to ${plan.targetCommit.slice(0, 10)}: ${plan.changes.length} file(s) changed`,
+    );
+    for (const c of plan.changes.slice(0, 20)) io.out(`  ${c.status} ${oneLine(c.path)}`);
+    if (plan.changes.length > 20) io.out(`  … and ${plan.changes.length - 20} more`);
+  } else io.out('No commit recorded for this checkpoint: only the session state went back, no file was touched.');
   if (outcome.savedChanges)
     io.out(`Uncommitted changes saved as a stash entry: git stash apply ${outcome.savedChanges}`);
   if (outcome.backupDir) io.out(`Untracked files that were in the way copied to ${outcome.backupDir}`);
