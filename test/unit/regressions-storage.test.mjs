@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { DIST_CORE_INTERNALS, core, makeSession, tempHome } from './helpers/env.mjs';
 import { engineEnv } from './helpers/engine.mjs';
@@ -262,6 +263,61 @@ function listInChild(home, ids, guardMs = 60_000) {
   assert.equal(res.status, 0, `the listing exited normally: ${res.stderr.slice(-400)}`);
   return JSON.parse(res.stdout);
 }
+
+/**
+ * A Prodigy home on a tmpfs of `size` (root only: null otherwise), unmounted after the test. Registered
+ * before engineEnv's clean-up, which would otherwise try to delete the mount point.
+ */
+function tmpfsHome(t, size) {
+  if (process.getuid?.() !== 0) return null;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prodigy-tmpfs-'));
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]).status !== 0) {
+    fs.rmdirSync(dir);
+    return null;
+  }
+  t.after(() => {
+    spawnSync('umount', ['-l', dir]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+describe('b04b, b18 on a real full disk (a 1 MiB tmpfs; needs root)', () => {
+  it('the run ends Failed with the reason, the journal stays whole, and a resume runs no finished step again', async (t) => {
+    const home = tmpfsHome(t, '1m');
+    if (!home) return t.skip('needs root to mount a tmpfs');
+    const e = engineEnv(t);
+    const manager = new core.SessionManager({ home });
+    const log = path.join(e.root, 'steps.log');
+    const filler = path.join(home, 'filler');
+    const wf = e.writeWorkflow(
+      `name: full\ncommands:\n${mark(log, 's1')}` +
+        `  - shell: "dd if=/dev/zero of='${filler}' bs=4096 2>/dev/null; echo s2 >> '${log}'"\n${mark(log, 's3')}`,
+    );
+    try {
+      const outcome = await e.run(wf, { worktree: false, manager });
+      assert.equal(outcome.status, 'Failed');
+      assert.match(outcome.error, new RegExp(`^no space left on device writing ${home}/\\S+$`));
+      const id = outcome.sessionId;
+      const record = JSON.parse(fs.readFileSync(path.join(home, 'sessions', `${id}.json`), 'utf8'));
+      assert.equal(record.status, 'Failed');
+      assert.equal(record.error, outcome.error);
+      // Step 3 may have started before the failed write (of the record, in the background) was known.
+      assert.deepEqual(stepsRun(log).slice(0, 2), ['s1', 's2']);
+
+      fs.truncateSync(filler, 0); // space again
+      const resumed = await core.resumeWorkflow({ manager, sessionId: id, merge: 'never' });
+      assert.equal(resumed.status, 'Completed', resumed.error ?? '');
+      assert.deepEqual(stepsRun(log), ['s1', 's2', 's3'], 'each step ran once');
+      assert.deepEqual(
+        journalLines({ home }, id).map((l) => l.step.step_index),
+        [0, 1, 2],
+      );
+    } finally {
+      manager.close();
+    }
+  });
+});
 
 describe('b13: special files in H/sessions are listed as unreadable, never read', () => {
   it('a FIFO, a symlink to /dev/zero and a huge file named *.json: listed with a reason, the rest listed', (t) => {

@@ -41,6 +41,11 @@ export class ProgressRecorder {
     else this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), RECORD_INTERVAL_MS);
   }
 
+  /** Throws the error of a write that has failed already: the run stops before its next step. */
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
   /** Writes what is pending (and waits for a write already under way); throws a failed write's error. */
   flush(): Promise<void> {
     return this.write(false);
@@ -55,7 +60,16 @@ export class ProgressRecorder {
     return this.write(true);
   }
 
-  private merge(patch: SessionPatch, checkpointFile: CheckpointFileBuilder): void {
+  /**
+   * The run's last write without Prodigy's checkpoint file, for when that cannot be written: it holds every
+   * step's output, the record is small. A resume reads the steps done from the journal.
+   */
+  finishRecordOnly(patch: SessionPatch): Promise<void> {
+    this.merge(patch, undefined);
+    return this.write(true);
+  }
+
+  private merge(patch: SessionPatch, checkpointFile: CheckpointFileBuilder | undefined): void {
     this.checkpointFile = checkpointFile;
     this.patch = combine(this.patch, patch);
   }

@@ -9,7 +9,9 @@ import { durationFromMs, nowTimestamp, rfc3339PlusZero } from '../model/serde';
 import type { CompletedStep } from '../model/workflowCheckpoint';
 import type { SessionManager } from '../sessions/sessionManager';
 import { ProgressRecorder } from './progressRecorder';
-import type { CheckpointJournal } from '../sessions/checkpointJournal';
+import type { CheckpointJournal, JournalStepLine } from '../sessions/checkpointJournal';
+import { outOfSpace } from '../storage/fileWrite';
+import { SpaceReserve } from './spaceReserve';
 import { buildCheckpointFile, completedIndices } from './checkpointFile';
 import type { EngineListener } from '../steps/events';
 import { interpolate, renderValue, type Variables } from '../steps/interpolation';
@@ -59,6 +61,7 @@ export class WorkflowRun {
   private recordData: WorkflowSessionData | null = null;
   /** The steps done, this run's included (a step is added as it finishes, before its checkpoint). */
   private completed: CompletedStep[] = [];
+  private readonly reserve: SpaceReserve;
 
   constructor(
     private readonly manager: SessionManager,
@@ -73,11 +76,13 @@ export class WorkflowRun {
     if (Array.isArray(skipped)) for (const p of skipped) if (typeof p === 'number') this.skipped.add(p);
     this.recorder = new ProgressRecorder(manager, ctx.sessionId, checkpointFileName);
     this.journal = manager.openCheckpointJournal(ctx.sessionId);
+    this.reserve = new SpaceReserve(manager.paths.spaceReserveDir, ctx.sessionId);
   }
 
   async execute(progress: RunProgress): Promise<LoopResult> {
     this.parent = progress.parent;
     this.completed = [...progress.completed];
+    this.reserve.hold();
     try {
       return await this.loop(progress);
     } catch (err) {
@@ -87,7 +92,13 @@ export class WorkflowRun {
       return await this.fail(progress, this.completed, this.nextStep(this.completed), errorMessage(err));
     } finally {
       this.journal.close();
+      this.reserve.release();
     }
+  }
+
+  /** After a write failed for lack of space: frees the run's reserve, so the same write can be tried again. */
+  private useReserve(err: unknown): boolean {
+    return outOfSpace(err) && this.reserve.release();
   }
 
   private async loop(progress: RunProgress): Promise<LoopResult> {
@@ -100,6 +111,7 @@ export class WorkflowRun {
     for (let i = 0; i < total; i++) {
       if (done.has(i) || this.skipped.has(Math.floor(i / plan.stepsPerPass))) continue;
       if (ctx.signal.aborted) return this.pause(progress, completed, i);
+      this.recorder.throwIfFailed();
       const s = plan.stepOf(i);
       const step = steps[s];
       const pass = plan.passOf(i);
@@ -206,7 +218,7 @@ export class WorkflowRun {
     const createdAt = nowTimestamp();
     const variables = this.persistedVariables();
     // The resume point is on disk before the next step starts: one journal line.
-    this.journal.append({
+    const line: JournalStepLine = {
       type: 'step',
       checkpoint_id: checkpointId,
       parent: this.parent,
@@ -223,7 +235,18 @@ export class WorkflowRun {
         workflow_path: ctx.workflow.path,
         start_time: progress.startTime,
       },
-    });
+    };
+    let diskFull: unknown;
+    try {
+      this.journal.append(line);
+    } catch (err) {
+      // The disk is full: the reserve makes room for this line, so the finished step never runs again. The
+      // run stops after this checkpoint all the same, and the rest of the room records why. The step's
+      // output (up to 64 KB) is left out of the line: a resume does not need it, and the room is small.
+      if (!this.useReserve(err)) throw err;
+      this.journal.append({ ...line, step: { ...line.step, output: null } });
+      diskFull = err;
+    }
     this.parent = checkpointId;
     // The record and Prodigy's checkpoint file follow in the background (coalesced when steps are very short).
     this.recorder.add(
@@ -254,6 +277,7 @@ export class WorkflowRun {
           startTime: progress.startTime,
         }),
     );
+    if (diskFull) throw diskFull;
     return checkpointId;
   }
 
@@ -283,12 +307,21 @@ export class WorkflowRun {
     const { ctx } = this;
     const error = ctx.masker.mask(rawError);
     const failure = { __error_message: error, __failed_step_index: index, __error_timestamp: rfc3339PlusZero() };
-    try {
-      await this.recorder.finish({ status: 'Failed', error }, () =>
+    const finish = () =>
+      this.recorder.finish({ status: 'Failed', error }, () =>
         this.fileContent(progress, completed, 'Failed', index, failure),
       );
+    try {
+      await finish().catch((err: unknown) => {
+        if (!this.useReserve(err)) throw err;
+        return finish();
+      });
     } catch (err) {
-      throw new StatusNotRecordedError(ctx.sessionId, error, errorMessage(err));
+      // Prodigy's checkpoint file (with every step's output) may not fit where the record does: then the
+      // record alone says Failed and why, with the steps done (a resume reads them from the journal).
+      await this.recorder
+        .finishRecordOnly({ status: 'Failed', error })
+        .catch(() => Promise.reject(new StatusNotRecordedError(ctx.sessionId, error, errorMessage(err))));
     }
     this.markWorktree('failed', error);
     ctx.log.message('error', `Session failed: ${error}`);

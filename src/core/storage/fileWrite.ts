@@ -17,6 +17,12 @@ export class FileWriteError extends ProdigyError {
   }
 }
 
+/** The file system is full (or the user's quota is): freeing space lets the same write succeed. */
+export function outOfSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /** "no space left on device" from Node's "ENOSPC: no space left on device, write". */
 export function systemReason(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);

@@ -35,6 +35,8 @@ export class HomePaths {
   readonly trashDir: string;
   readonly resumeLocksDir: string;
   readonly logsDir: string;
+  /** Room a run sets aside to record where it stopped when the disk fills up (runs/spaceReserve.ts). */
+  readonly spaceReserveDir: string;
   /** Session worktrees: `H/worktrees/{repo}/{id}` (where `prodigy resume` looks for them). */
   readonly worktreesDir: string;
 
@@ -48,6 +50,7 @@ export class HomePaths {
     this.trashDir = path.join(this.ownDir, 'deleted');
     this.resumeLocksDir = path.join(home, 'resume_locks');
     this.logsDir = path.join(this.ownDir, 'logs');
+    this.spaceReserveDir = path.join(this.ownDir, 'reserve');
     this.worktreesDir = path.join(home, 'worktrees');
   }
 
