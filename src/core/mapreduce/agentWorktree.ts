@@ -15,13 +15,12 @@ export interface AgentWorktree {
 /**
  * The worktrees of a job's agents: one per parallel slot, made once and switched to a fresh
  * branch at the parent's HEAD for each item (much cheaper than a worktree per item; the item's
- * branch is its own). Removed when the map phase ends; branches of merged items are deleted.
+ * branch is its own). Removed when the map phase ends, with the branches the parent has merged.
  */
 export class AgentSlots {
   private readonly made = new Set<number>();
   /** Slots whose last item left no untracked or uncommitted files (its work was committed). */
   private readonly clean = new Set<number>();
-  private readonly mergedBranches = new Set<string>();
 
   constructor(
     private readonly parent: string,
@@ -63,24 +62,40 @@ export class AgentSlots {
     this.clean.add(slot);
   }
 
-  /** After an item's merge: its branch goes (with the slots, in one command), unless it holds work that was not merged. */
-  release(wt: AgentWorktree, opts: { keepBranch: boolean }): void {
-    if (!opts.keepBranch) this.mergedBranches.add(wt.branch);
-  }
-
-  /** Removes every slot's worktree and the merged items' branches they still had checked out. */
+  /**
+   * Removes every slot worktree of the job and every agent branch of it that the parent's HEAD contains (merged,
+   * or with no work of its own); a branch with work the parent lacks (a conflict, a failed agent's commits) stays.
+   * What is on disk decides, not what this run made: a run killed mid-map (kill -9, a crash) left its slots and
+   * merged branches, and the run that resumes the job removes them too.
+   */
   async dispose(): Promise<void> {
-    for (const slot of this.made) {
-      const dir = this.slotPath(slot);
+    const slotsDir = path.dirname(this.slotPath(0));
+    const prefix = `mapreduce-agent-${this.jobId}_slot`;
+    const dirs = new Set([...this.made].map((slot) => this.slotPath(slot)));
+    for (const name of safeReaddir(slotsDir)) if (name.startsWith(prefix)) dirs.add(path.join(slotsDir, name));
+    for (const dir of dirs) {
       await withWorktreeAdmin(this.parent, () =>
         removeWorktree(this.parent, { path: dir, branch: '', base: '' }, { keepBranch: true }),
       ).catch(() => undefined);
     }
     this.made.clear();
-    const branches = [...this.mergedBranches];
+    this.clean.clear();
+    const merged = await runGit(
+      this.parent,
+      ['branch', '--format=%(refname:short)', '--merged', 'HEAD', '--list', `prodigy-mapreduce-agent-${this.jobId}_*`],
+      { allowFail: true },
+    );
+    const branches = merged.code === 0 ? merged.stdout.split('\n').filter(Boolean) : [];
     for (let i = 0; i < branches.length; i += 100)
       await runGit(this.parent, ['branch', '-D', ...branches.slice(i, i + 100)], { allowFail: true });
-    this.mergedBranches.clear();
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 

@@ -90,6 +90,10 @@ export class MapReduceRun {
         await this.phase('Map');
         const map = await this.map(pending);
         if (map) return map;
+      } else {
+        // Resumed after every item finished: a run killed before its map phase ended (kill -9, a crash) left
+        // slots and merged agent branches that no map phase of this run removes.
+        await this.agentSlots().dispose();
       }
       const s = this.state;
       ctx.log.message(
@@ -218,7 +222,7 @@ export class MapReduceRun {
     this.queue = [...items];
     const finishing: Promise<void>[] = [];
     let stopped = false;
-    const slots = new AgentSlots(ctx.cwd, this.manager.paths.worktreesDir, this.state.job_id);
+    const slots = this.agentSlots();
     this.slots = slots;
     const worker = async (slot: number) => {
       while (this.queue.length && !ctx.signal.aborted && !this.stopping) {
@@ -327,7 +331,7 @@ export class MapReduceRun {
     }
   }
 
-  /** Merges a finished agent's work into the session (callers serialize this) and removes its worktree. */
+  /** Merges a finished agent's work into the session (callers serialize this); its slot takes the next item. */
   private async finishAgent(run: AgentRun): Promise<AgentOutcome> {
     const { ctx } = this;
     const { item, wt } = run;
@@ -339,14 +343,13 @@ export class MapReduceRun {
       logFile: run.logFile,
       ...extra,
     });
+    // Branches the session merged go when the map phase ends (AgentSlots.dispose); the others keep their work.
     let outcome = run.outcome;
-    let keepBranch = false;
     if (!outcome && wt) {
       const head = run.head ?? wt.base;
       const commits = head !== wt.base ? [head] : [];
       const merged = await mergeAgent(ctx.cwd, wt, head, `Merge agent ${wt.branch} (${item.id})`);
       if (merged.status === 'conflict') {
-        keepBranch = true;
         outcome = done('failed', {
           error: `Merging ${item.id} into the session conflicts in ${merged.conflicts.join(', ')}; its work is kept on branch ${wt.branch}`,
           errorType: 'MergeConflict',
@@ -354,7 +357,6 @@ export class MapReduceRun {
           branchKept: wt.branch,
         });
       } else if (merged.status === 'failed') {
-        keepBranch = true;
         outcome = done('failed', {
           error: `Merging ${item.id} failed: ${merged.error}; its work is kept on branch ${wt.branch}`,
           errorType: 'Unknown',
@@ -364,11 +366,14 @@ export class MapReduceRun {
       } else outcome = done('success', { commits });
     } else if (wt) {
       // A failed agent's commits (if any) stay on its branch.
-      keepBranch = run.head !== null && run.head !== undefined && run.head !== wt.base;
-      if (keepBranch) outcome = { ...outcome!, branchKept: wt.branch };
+      if (run.head !== null && run.head !== undefined && run.head !== wt.base)
+        outcome = { ...outcome!, branchKept: wt.branch };
     }
-    if (wt) this.slots!.release(wt, { keepBranch });
     return outcome ?? done('failed', { error: 'the agent did not run', errorType: 'Unknown' });
+  }
+
+  private agentSlots(): AgentSlots {
+    return new AgentSlots(this.ctx.cwd, this.manager.paths.worktreesDir, this.state.job_id);
   }
 
   private serialized<T>(fn: () => Promise<T>): Promise<T> {
