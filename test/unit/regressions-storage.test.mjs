@@ -205,6 +205,16 @@ describe('b18: a full disk ends the run with the file and the reason, never stuc
     assert.match(warnings[0].text, /^The session log stops here: no space left on device writing \S+\.log$/);
   });
 
+  it("a step's own write (output_file) that fails fails that step, naming the file", async (t) => {
+    const e = engineEnv(t);
+    const out = path.join(e.root, 'out.txt');
+    const wf = e.writeWorkflow(`name: out\ncommands:\n  - shell: "echo hello"\n    output_file: '${out}'\n`);
+    interceptWrites(t, (file, bytes) => (file === out ? 'ENOSPC' : bytes));
+    const outcome = await e.run(wf, { worktree: false });
+    assert.equal(outcome.status, 'Failed');
+    assert.equal(outcome.error, `Step 'shell: echo hello': output_file: no space left on device writing ${out}`);
+  });
+
   it('when even the record cannot be written, the error says so, and a resume works once there is space', async (t) => {
     const e = engineEnv(t);
     const log = path.join(e.root, 'steps.log');

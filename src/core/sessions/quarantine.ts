@@ -8,6 +8,7 @@ import { withFileLock } from '../storage/fileLock';
 import { fileStamp, type HomePaths } from '../storage/paths';
 import { parseSessionText } from '../storage/readJson';
 import { readRegularTextSync } from '../storage/readRegularFile';
+import { writeNewFileSync } from '../storage/fileWrite';
 import type { UnreadableFile } from './summary';
 
 export interface QuarantineResult {
@@ -54,7 +55,7 @@ export async function quarantineFiles(
     await withFileLock(path.join(paths.locksDir, `quarantine-${bad.name}.lock`), check);
   }
   if (result.moved.length) {
-    fs.writeFileSync(
+    writeNewFileSync(
       path.join(path.dirname(folder), 'README.txt'),
       `Files moved here by Prodigy for VS Code because they could not be read as sessions.\n` +
         `To put one back after repairing it, move it into ${paths.sessionsDir}.\n\n` +

@@ -8,6 +8,7 @@ import type { Variables } from './interpolation';
 import { interpolate } from './interpolation';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './jsonDepth';
 import { MAX_KEPT } from '../process/runProcess';
+import { writeNewFileSync } from '../storage/fileWrite';
 
 /** Output without its trailing newline(s): `echo 42` captures "42". */
 export function outputText(stdout: string): string {
@@ -80,6 +81,10 @@ export function captureStatus(name: string, res: CommandResult): Variables {
 export function writeOutputFile(step: WorkflowStep, cwd: string, vars: Variables, stdout: string): void {
   if (!step.output_file) return;
   const file = path.resolve(cwd, interpolate(step.output_file, vars));
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, stdout);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeNewFileSync(file, stdout);
+  } catch (err) {
+    throw new ProdigyError(`Step '${step.display}': output_file: ${errorMessage(err)}`);
+  }
 }

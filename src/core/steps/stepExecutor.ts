@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { errorMessage, ProdigyError } from '../errors';
 import { headCommit } from '../git';
+import { writeNewFileSync } from '../storage/fileWrite';
 import { captureStatus, captureVariables, writeOutputFile } from './capture';
 import { runStepCommand, stepCwd, type CommandResult } from './commands';
 import type { WorkflowStep } from '../workflow/model';
@@ -135,7 +136,7 @@ function setFailureVariables(ctx: RunContext, step: WorkflowStep, a: Attempt, at
   if (stdout.length + stderr.length > INLINE_OUTPUT_LIMIT) {
     // Too long for a prompt: hand over a file, as Prodigy does.
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'prodigy-output-')), 'output.txt');
-    fs.writeFileSync(file, `=== STDOUT ===\n${stdout}\n=== STDERR ===\n${stderr}\n`);
+    writeNewFileSync(file, `=== STDOUT ===\n${stdout}\n=== STDERR ===\n${stderr}\n`);
     output = file;
   }
   const exitCode = a.result?.exitCode ?? 1;
