@@ -122,6 +122,27 @@ describe('b04: a torn journal line never swallows the next checkpoint', () => {
     assert.deepEqual(stepsRun(log), ['s1', 's2', 's3', 's4'], 'no finished step ran again');
   });
 
+  it('a last line that lost only its newline (a power cut) is kept, and ended before the next append', async (t) => {
+    const e = engineEnv(t);
+    const log = path.join(e.root, 'steps.log');
+    const gate = path.join(e.root, 'gate');
+    const wf = e.writeWorkflow(
+      `name: journal\ncommands:\n${mark(log, 's1')}${mark(log, 's2')}${mark(log, 's3', gate)}`,
+    );
+    const first = await e.run(wf, { worktree: false });
+    const file = journalFile(e, first.sessionId);
+    const whole = fs.readFileSync(file);
+    fs.writeFileSync(file, whole.subarray(0, whole.length - 1));
+    fs.writeFileSync(gate, '');
+    const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: first.sessionId, merge: 'never' });
+    assert.equal(resumed.status, 'Completed');
+    assert.deepEqual(
+      journalLines(e, first.sessionId).map((l) => l.step.step_index),
+      [0, 1, 2],
+    );
+    assert.deepEqual(stepsRun(log), ['s1', 's2', 's3']);
+  });
+
   it('writes the system cuts short (at most 700 bytes per call) still leave whole files', async (t) => {
     const e = engineEnv(t);
     const log = path.join(e.root, 'steps.log');
