@@ -1,5 +1,6 @@
 // A run in a terminal: the Claude command, the merge question, exit codes, and Ctrl-C, which stops the
 // step in flight and leaves the session Paused. How its events are printed is runDetail's.
+import * as os from 'node:os';
 import * as readline from 'node:readline/promises';
 import {
   DEFAULT_CLAUDE_CONFIG,
@@ -84,13 +85,19 @@ export interface StopSignal {
   quiet: (on: boolean) => void;
 }
 
-/** An AbortSignal fired by the first Ctrl-C or SIGTERM; a second one exits at once. */
+/**
+ * Ctrl-C, SIGTERM, and SIGHUP (the terminal closed): each stops the step. Unhandled, SIGHUP would end the CLI
+ * at once and leave the step running in its own process group, and the session Running.
+ */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** An AbortSignal fired by the first stop signal; a second one exits at once. */
 export function stopSignal(io: Io): StopSignal {
   const controller = new AbortController();
   let got: NodeJS.Signals | null = null;
   let quiet = false;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (got) process.exit(sig === 'SIGINT' ? 130 : 143);
+    if (got) process.exit(128 + os.constants.signals[sig]);
     got = sig;
     if (!quiet)
       io.err(
@@ -98,15 +105,13 @@ export function stopSignal(io: Io): StopSignal {
       );
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   return {
     signal: controller.signal,
     received: () => got,
     quiet: (on) => (quiet = on),
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     },
   };
 }
@@ -139,10 +144,11 @@ export function noteKeptBranch(io: Io, outcome: RunOutcome): void {
 
 /**
  * 0 completed (and merged, or kept as answered), 1 failed, 3 completed but the merge did not happen (a conflict,
- * a failing merge step, the question left with Ctrl-C), 130/143 stopped.
+ * a failing merge step, the question left with Ctrl-C), 128 + the signal's number stopped (130 Ctrl-C, 143
+ * SIGTERM, 129 SIGHUP).
  */
 export function exitCodeOf(outcome: RunOutcome, stoppedBy: NodeJS.Signals | null, mergeUnanswered = false): number {
-  if (outcome.status === 'Paused') return stoppedBy === 'SIGTERM' ? 143 : 130;
+  if (outcome.status === 'Paused') return 128 + os.constants.signals[stoppedBy ?? 'SIGINT'];
   if (outcome.status !== 'Completed') return 1;
   const m = outcome.merge;
   return m && (m.status === 'conflict' || m.status === 'failed' || (m.status === 'kept' && mergeUnanswered)) ? 3 : 0;

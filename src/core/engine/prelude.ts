@@ -89,6 +89,12 @@ export class RunScope {
       masker,
       this.listener,
     );
+    const stopped = this.lock.stoppedSteps;
+    if (stopped.length)
+      this.log.message(
+        'warning',
+        `Stopped what an interrupted run had left running (process group ${stopped.join(', ')}): that step was not finished, so it runs again`,
+      );
     return { log: this.log, secrets };
   }
 
@@ -126,6 +132,7 @@ export class RunScope {
       masker: log.masker,
       log,
       signal: this.opts.signal ?? new AbortController().signal,
+      groups: this.lock.groups,
       claude: this.opts.claude ?? DEFAULT_CLAUDE_CONFIG,
       git: a.git,
     };

@@ -187,7 +187,7 @@ export class MapReduceRun {
           offset: map.offset,
           distinct: map.distinct,
         },
-        { cwd: ctx.cwd, env: ctx.env, signal: ctx.signal },
+        { cwd: ctx.cwd, env: ctx.env, signal: ctx.signal, groups: ctx.groups },
       );
     } catch (err) {
       if (ctx.signal.aborted) return this.pause();

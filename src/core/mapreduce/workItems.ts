@@ -6,7 +6,7 @@ import { compileFilter } from '../expressions/filter';
 import { canonicalJson, getPath, isObject, parseFieldPath } from '../expressions/fieldPath';
 import { compileJsonPath } from '../expressions/jsonPath';
 import { compileSortBy } from '../expressions/sortBy';
-import { readWorkItemsInput } from './workItemsInput';
+import { readWorkItemsInput, type InputOptions } from './workItemsInput';
 
 export interface WorkItemSpec {
   input: string;
@@ -32,10 +32,7 @@ export interface WorkItem {
  * max_items) is a `ProdigyError` naming the input or expression; the expressions are checked before the input
  * is read, so a typo fails without running the command. Zero items is not an error.
  */
-export async function loadWorkItems(
-  spec: WorkItemSpec,
-  opts: { cwd: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; timeoutMs?: number },
-): Promise<WorkItem[]> {
+export async function loadWorkItems(spec: WorkItemSpec, opts: InputOptions): Promise<WorkItem[]> {
   const pipeline = compilePipeline(spec);
   const { document } = await readWorkItemsInput(spec.input, opts);
   return pipeline(document).map((data, index) => ({ id: `item_${index}`, index, data }));

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { ProdigyError, errorMessage } from '../errors';
+import type { ProcessGroups } from '../process/groups';
 import { runProcess } from '../process/runProcess';
 
 export const INPUT_COMMAND_TIMEOUT_MS = 300_000;
@@ -12,6 +13,8 @@ export interface InputOptions {
   cwd: string;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** The run's record of its commands' process groups (see RunContext.groups). */
+  groups?: ProcessGroups;
   /** For tests; default 300 s. */
   timeoutMs?: number;
 }
@@ -55,6 +58,7 @@ async function runInputCommand(input: string, file: string, opts: InputOptions):
     env: opts.env ?? process.env,
     timeoutMs,
     signal: opts.signal,
+    groups: opts.groups,
   });
   if (result.aborted) throw new ProdigyError(`Loading work items was stopped (map.input command "${input}")`);
   const notAFile = `map.input "${input}" is not a file (no ${file})`;

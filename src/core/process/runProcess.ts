@@ -2,6 +2,7 @@
 // everything it started), output collected in full and handed over line by line as it comes.
 import { spawn } from 'node:child_process';
 import { ProdigyError } from '../errors';
+import type { ProcessGroups } from './groups';
 
 export interface ProcessResult {
   /** Exit code; -1 after a timeout or a stop. */
@@ -23,6 +24,8 @@ export interface RunProcessOptions {
   /** Aborting stops the process group (SIGTERM, then SIGKILL). */
   signal?: AbortSignal;
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** Told the process group as it starts and ends: the run keeps a record, for after a kill -9 (stepGroups.ts). */
+  groups?: ProcessGroups;
 }
 
 /** The program could not be started at all (not found, not executable). */
@@ -77,6 +80,7 @@ export function runProcess(command: string, args: string[], options: RunProcessO
       detached: true,
     });
     trackGroup(child.pid);
+    if (child.pid) options.groups?.started(child.pid);
     const out = collector('stdout', options.onLine);
     const err = collector('stderr', options.onLine);
     child.stdout.setEncoding('utf8').on('data', out.push);
@@ -120,6 +124,7 @@ export function runProcess(command: string, args: string[], options: RunProcessO
       if (child.pid) liveGroups.delete(child.pid);
       // Whatever the group still runs (a backgrounded grandchild) goes with it.
       if (timedOut || aborted) killGroup(child.pid, 'SIGKILL');
+      if (child.pid) options.groups?.ended(child.pid);
       const stdout = out.finish();
       let stderr = err.finish();
       if (timedOut)

@@ -10,14 +10,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ProdigyError } from '../errors';
 import { nowTimestamp, toPrettyJson } from '../model/serde';
 import { processAlive } from '../process/alive';
+import type { ProcessGroups } from '../process/groups';
 import { startedBy } from '../process/identity';
 import { createExclusiveSync, removeStaleSync } from '../storage/exclusiveFile';
 import { assertSafeId } from '../storage/ids';
+import { StepGroupsRecorder, stepsFileOf, stopLeftoverSteps } from './stepGroups';
 
 export class ResumeLockedError extends ProdigyError {}
 
 export interface ResumeLock {
   file: string;
+  /** Where the holder's steps are recorded as they start and end (see stepGroups.ts). */
+  groups: ProcessGroups;
+  /** Process groups of steps an earlier holder left running, stopped before this lock was handed out. */
+  stoppedSteps: number[];
   release(): void;
 }
 
@@ -46,7 +52,17 @@ export async function acquireResumeLock(locksDir: string, id: string): Promise<R
   const text = toPrettyJson(data);
   const giveUp = Date.now() + SETTLE_MS;
   for (let attempt = 0; ; attempt++) {
-    if (createExclusiveSync(file, text)) return holding(file, text);
+    if (createExclusiveSync(file, text)) {
+      const lock = holding(file, text);
+      try {
+        // A holder killed with -9 leaves its steps running: stop them before anything runs again.
+        lock.stoppedSteps = await stopLeftoverSteps(stepsFileOf(file), id);
+      } catch (err) {
+        lock.release();
+        throw err;
+      }
+      return lock;
+    }
     const seen = readLock(file);
     if (seen && seen.holder === null && (!seen.stat || Date.now() - seen.stat.mtimeMs > BEING_WRITTEN_MS))
       throw new ResumeLockedError(`Resume lock ${file} is unreadable; delete it if no run of ${id} is in progress`);
@@ -56,7 +72,7 @@ export async function acquireResumeLock(locksDir: string, id: string): Promise<R
       if (verdict === 'ours') throw new ResumeLockedError(`Session ${id} is already running in this process (${file})`);
       if (verdict === 'live') {
         throw new ResumeLockedError(
-          `Session ${id} is already running or being resumed: PID ${holder.process_id} on ${holder.hostname} holds its resume lock ${file} (since ${holder.acquired_at}). Stop that run first.`,
+          `Session ${id} is already running or being resumed (PID ${holder.process_id} on ${holder.hostname}, since ${holder.acquired_at}; its resume lock is ${file}). Stop that run first.`,
         );
       }
       if (verdict === 'other-host') {
@@ -75,16 +91,19 @@ export async function acquireResumeLock(locksDir: string, id: string): Promise<R
 }
 
 function holding(file: string, text: string): ResumeLock {
+  const groups = new StepGroupsRecorder(stepsFileOf(file));
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
     process.off('exit', release);
     // Only our own lock (the very text we wrote): never one that replaced it.
-    if (readLock(file)?.text === text) fs.rmSync(file, { force: true });
+    if (readLock(file)?.text !== text) return;
+    groups.close();
+    fs.rmSync(file, { force: true });
   };
   process.on('exit', release);
-  return { file, release };
+  return { file, groups, stoppedSteps: [], release };
 }
 
 /**

@@ -59,6 +59,7 @@ export async function runStepCommand(step: WorkflowStep, ctx: RunContext): Promi
     env,
     timeoutMs: step.timeout ? step.timeout * 1000 : undefined,
     signal: ctx.signal,
+    groups: ctx.groups,
     onLine: (stream: 'stdout' | 'stderr', line: string) => ctx.log.output(stream, line),
   };
   if (step.kind === 'shell') {

@@ -1,5 +1,6 @@
 // What every step of one run shares: where it runs, its variables, environment, log and the
 // signal that stops it.
+import type { ProcessGroups } from '../process/groups';
 import type { SecretMasker } from './secrets';
 import type { SessionLog } from './sessionLog';
 import type { Workflow } from '../workflow/model';
@@ -30,6 +31,8 @@ export interface RunContext {
   masker: SecretMasker;
   log: SessionLog;
   signal: AbortSignal;
+  /** Where the run records its steps' process groups (beside its resume lock), so a kill -9 leaves no unseen orphan. */
+  groups: ProcessGroups;
   claude: ClaudeConfig;
   /** Whether `cwd` is inside a git repository (commit_required needs one). */
   git: boolean;
