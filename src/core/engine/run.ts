@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProdigyError, errorMessage } from '../errors';
-import { createSessionWorktree, currentBranch, isGitRepo, type SessionWorktree } from '../git';
+import { commitExists, createSessionWorktree, currentBranch, isGitRepo, type SessionWorktree } from '../git';
 import { nowTimestamp } from '../model/serde';
 import { RunPlan } from '../runs/runPlan';
 import { loadWorkflowFile } from '../workflow/loader';
@@ -27,6 +27,14 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
   const isMapReduce = workflow.shape === 'mapreduce';
   if (isMapReduce && !inGit)
     throw new ProdigyError(`${projectDir} is not a git repository: MapReduce agents each need a git worktree`);
+  // A session's worktree, like every MapReduce agent's, starts from a commit. Without one `git worktree add` failed
+  // after the session existed, and left a Failed session whose resume could only fail the same way.
+  if ((useWorktree || isMapReduce) && !(await commitExists(projectDir, 'HEAD')))
+    throw new ProdigyError(
+      `${projectDir} is a git repository with no commits yet, and a session's worktree starts from a commit. ` +
+        `Make a first commit (git -C ${projectDir} commit --allow-empty -m "Initial commit"), then run again` +
+        (isMapReduce ? '' : ', or run in place (--no-worktree)'),
+    );
   // MapReduce ignores -n and takes inputs only as positional arguments (§6.5–6.6).
   const plan = new RunPlan(
     workflow.steps.length,
