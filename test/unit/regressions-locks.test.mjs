@@ -11,9 +11,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DIST_CLI, core, pretty, sleep, tempHome } from './helpers/env.mjs';
+import { createRequire } from 'node:module';
+import { DIST_CLI, core, pretty, sleep, tempHome, withFrozenClock } from './helpers/env.mjs';
 import { spawnCli } from './helpers/cli.mjs';
 
+/** node:fs's CommonJS module object: what the core bundle calls, so a test can step in between its calls. */
+const moduleFs = createRequire(import.meta.url)('node:fs');
 const LOCK_WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'lockWorker.mjs');
 /** Above Linux's largest pid_max (2^22): no process can have it, so its lock is stale. */
 const DEAD_PID = 2 ** 22 + 1;
@@ -105,7 +108,7 @@ describe('b02: a stale resume lock is taken over by exactly one process', () => 
     for (let trial = 1; trial <= SESSION_LOCK_TRIALS; trial++) {
       await until('the last holder to let go', () => !fs.existsSync(lockDir));
       // Left by a process killed while it held the lock: not refreshed for a minute.
-      fs.mkdirSync(lockDir);
+      fs.mkdirSync(lockDir, { recursive: true });
       const old = new Date(Date.now() - 60_000);
       fs.utimesSync(lockDir, old, old);
       for (const w of workers) w.send(`bump ${id}`);
@@ -225,6 +228,64 @@ describe('b07: a step whose CLI went away never runs twice at once', () => {
     const lines = linesOf(p.side);
     const again = lines[2]?.slice('start-'.length);
     assert.deepEqual(lines, ['one', `start-${pgid}`, `start-${again}`, `end-${again}`]);
+  });
+});
+
+// ---- b12
+
+describe('b12: concurrent runs each claim a session id and the home folders', () => {
+  it('two managers creating sessions in the same millisecond get two sessions', async (t) => {
+    const h = tempHome(t);
+    const [a, b] = [h.manager(), h.manager()];
+    const created = await withFrozenClock(() =>
+      Promise.all([a.createSession({ type: 'Workflow' }), b.createSession({ type: 'Workflow' })]),
+    );
+    assert.notEqual(created[0].id, created[1].id);
+    for (const s of created) assert.equal(h.readSessionJson(s.id).id, s.id);
+  });
+
+  it('a folder of a new home that another process makes just after our write found it missing is used', async (t) => {
+    const h = tempHome(t);
+    const home = path.join(h.root, 'new-home');
+    const sessions = path.join(home, 'sessions');
+    // The core bundle calls node:fs through its module object: this is the interleaving that made a run
+    // fail with ENOENT (our open fails, another run creates the folder, we find it there and gave up).
+    const realOpen = moduleFs.openSync;
+    let raced = 0;
+    moduleFs.openSync = function (file, ...rest) {
+      try {
+        return realOpen.call(this, file, ...rest);
+      } catch (err) {
+        if (err.code === 'ENOENT' && path.dirname(String(file)) === sessions && !raced++)
+          moduleFs.mkdirSync(sessions, { recursive: true });
+        throw err;
+      }
+    };
+    t.after(() => (moduleFs.openSync = realOpen));
+    const manager = new core.SessionManager({ home });
+    t.after(() => manager.close());
+    const session = await manager.createSession({ type: 'Workflow' });
+    assert.equal(raced, 1);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(sessions, `${session.id}.json`), 'utf8')).id, session.id);
+  });
+
+  // The old code failed in the first trial or two: "already exists" for an id another process had just taken,
+  // or (less often) ENOENT writing the record of a home another process was creating at that moment.
+  const TRIALS = 40;
+
+  it(`six processes creating sessions at once in a home that does not exist yet all succeed (${TRIALS} trials)`, async (t) => {
+    const h = tempHome(t);
+    const workers = await Promise.all(Array.from({ length: 6 }, () => lockWorker(h)));
+    for (let trial = 1; trial <= TRIALS; trial++) {
+      const home = path.join(h.root, `new-home-${trial}`);
+      for (const w of workers) w.send(`create ${home} 3`);
+      const replies = await Promise.all(workers.map((w) => w.next()));
+      const failed = replies.filter((r) => !r.startsWith('ids '));
+      assert.deepEqual(failed, [], `trial ${trial}`);
+      const ids = replies.flatMap((r) => JSON.parse(r.slice('ids '.length)));
+      assert.equal(new Set(ids).size, 18, `trial ${trial}: ${ids.length} sessions, ${new Set(ids).size} ids`);
+      assert.equal(fs.readdirSync(path.join(home, 'sessions')).filter((f) => f.endsWith('.json')).length, 18);
+    }
   });
 });
 

@@ -3,10 +3,11 @@
 // modules (checkpoints, listing) share one instance.
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
-import { CorruptFileError, SessionNotFoundError } from '../errors';
+import { CorruptFileError, SessionExistsError, SessionNotFoundError } from '../errors';
 import { toPrettyJson } from '../model/serde';
 import { UnifiedSession } from '../model/session';
 import { writeFileAtomicSync } from '../storage/atomicFile';
+import { createExclusiveSync } from '../storage/exclusiveFile';
 import { withFileLock } from '../storage/fileLock';
 import { canReuse, identityOf, racyWindowFor, type FileIdentity } from '../storage/fileIdentity';
 import type { HomePaths } from '../storage/paths';
@@ -75,11 +76,31 @@ export class RecordStore {
 
   /** Writes a record (temp file, fsync, rename); the caller holds the session's lock. */
   write(next: UnifiedSession, options: { validated?: boolean } = {}): UnifiedSession {
+    return this.store(next, options.validated === true, (file, text) => writeFileAtomicSync(file, text));
+  }
+
+  /**
+   * Writes a new record, or throws SessionExistsError: temp file, fsync, then link(), which fails if the name
+   * exists, so of several processes creating one id exactly one succeeds, without a lock.
+   */
+  create(next: UnifiedSession): UnifiedSession {
+    return this.store(next, false, (file, text) => {
+      const stat = createExclusiveSync(file, text, { durable: true });
+      if (!stat) throw new SessionExistsError(next.id);
+      return stat;
+    });
+  }
+
+  private store(
+    next: UnifiedSession,
+    validated: boolean,
+    put: (file: string, text: string) => fs.Stats,
+  ): UnifiedSession {
     // Validating what we write keeps every key Prodigy needs and serde's key order.
-    const session = options.validated ? next : UnifiedSession.parse(next);
+    const session = validated ? next : UnifiedSession.parse(next);
     const file = this.paths.sessionFile(session.id);
     const text = toPrettyJson(session);
-    const stat = writeFileAtomicSync(file, text);
+    const stat = put(file, text);
     this.remember(session.id, stat, text);
     const summary = summarize(session, file);
     this.index.remember(`${session.id}.json`, stat, summary);

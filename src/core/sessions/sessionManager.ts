@@ -40,6 +40,9 @@ export interface CreateSessionInput {
   metadata?: Record<string, unknown>;
 }
 
+/** Ids of our choosing tried before giving up: each one lost means another process created a session meanwhile. */
+const MAX_ID_ATTEMPTS = 1_000;
+
 export type CompletionResult = { success: true } | { success: false; error: string };
 
 export class SessionManager {
@@ -64,8 +67,23 @@ export class SessionManager {
 
   // ---- records -------------------------------------------------------------------------
 
+  /**
+   * Creates the record, claiming its id atomically (the file is linked into place: creating fails if it exists).
+   * An id of our choosing that another process claimed first (runs started in the same millisecond) moves on
+   * to the next one; an id given is the caller's, and taken is an error.
+   */
   async createSession(input: CreateSessionInput): Promise<UnifiedSession> {
-    const id = assertSafeId(input.id ?? this.freshId(input.type), 'session id');
+    if (input.id !== undefined) return this.records.create(this.newRecord(input, assertSafeId(input.id, 'session id')));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return this.records.create(this.newRecord(input, this.freshId(input.type)));
+      } catch (err) {
+        if (!(err instanceof SessionExistsError) || attempt >= MAX_ID_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  private newRecord(input: CreateSessionInput, id: string): UnifiedSession {
     const now = nowTimestamp();
     const session = emptySession(id, input.type, 'Initializing', now);
     session.metadata = { execution_start_time: now.replace('Z', '+00:00'), ...input.metadata };
@@ -94,10 +112,7 @@ export class SessionManager {
       if (input.workflowName) session.metadata.workflow_name = input.workflowName;
     }
     if (input.totalSteps !== undefined) session.metadata.total_steps = input.totalSteps;
-    return this.records.withLock(id, () => {
-      if (fs.existsSync(this.paths.sessionFile(id))) throw new SessionExistsError(id);
-      return this.records.write(session);
-    });
+    return session;
   }
 
   /**
@@ -106,10 +121,7 @@ export class SessionManager {
    */
   async importSession(session: UnifiedSession): Promise<UnifiedSession> {
     assertSafeId(session.id, 'session id');
-    return this.records.withLock(session.id, () => {
-      if (fs.existsSync(this.paths.sessionFile(session.id))) throw new SessionExistsError(session.id);
-      return this.records.write(session);
-    });
+    return this.records.create(session);
   }
 
   async exists(id: string): Promise<boolean> {

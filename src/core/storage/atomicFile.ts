@@ -63,12 +63,15 @@ export function writeTempFileSync(file: string, data: string): string {
   return tmp;
 }
 
-/** A leftover temp file of a dead writer (EEXIST), or a folder that does not exist yet (created here). */
+/**
+ * A leftover temp file of a dead writer (EEXIST), or a folder that did not exist (ENOENT): made here, or by
+ * another process since our open failed (several runs starting in a new home at once), so the retry opens.
+ */
 function retryable(err: unknown, file: string): boolean {
   if (err instanceof FileWriteError) return false;
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EEXIST') return true;
-  if (code !== 'ENOENT' || fs.existsSync(path.dirname(file))) return false;
+  if (code !== 'ENOENT') return false;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   return true;
 }
