@@ -1,4 +1,4 @@
-// Fault injection: the built CLI runs in a child process with helpers/faults.cjs, which makes one write
+// Fault injection: the built CLI runs in a child process with helpers/faults.mjs, which makes one write
 // under the Prodigy home fail (ENOSPC), come out short, or kill the process (SIGKILL) at a chosen
 // moment of a run, a resume, a restore or a MapReduce job. Then, with faults off, the session is
 // resumed (after a restore: restored again, then resumed) and the invariants the product promises are
@@ -13,13 +13,13 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DIST_CLI, core } from './helpers/env.mjs';
 import { commitFile, git, hermeticGit } from './helpers/git.mjs';
 
 hermeticGit({ before, after });
 
-const FAULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'faults.cjs');
+const FAULTS = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'faults.mjs')).href;
 const SEED = process.env.PRODIGY_FAULT_SEED ? Number(process.env.PRODIGY_FAULT_SEED) : Date.now() % 1_000_000;
 /** Independent fault points run side by side: each is a few short processes, mostly waiting on git. */
 const PARALLEL = 2;
@@ -122,15 +122,15 @@ reduce:
 // ---- The CLI in a child process, with or without a fault -----------------------------------------
 
 /**
- * Runs `prodigy-vscode --home H …args`. `fault`: {mode, at} for faults.cjs, or {afterMs} for a SIGKILL
- * from here. Resolves with the exit, the output, the child's pid and the fault faults.cjs reported.
+ * Runs `prodigy-vscode --home H …args`. `fault`: {mode, at} for faults.mjs, or {afterMs} for a SIGKILL
+ * from here. Resolves with the exit, the output, the child's pid and the fault faults.mjs reported.
  */
 function cli(w, args, fault = null) {
   return new Promise((resolve) => {
     const env = { ...process.env, PRODIGY_HOME: '', PRODIGY_DEBUG: '' };
     const pre = [];
     if (fault?.mode) {
-      pre.push('--enable-source-maps', '--require', FAULTS);
+      pre.push('--enable-source-maps', '--import', FAULTS);
       Object.assign(env, {
         PRODIGY_FAULT_ROOT: w.home,
         PRODIGY_FAULT_MODE: fault.mode,
@@ -261,9 +261,12 @@ function recordedSteps(w, id) {
 /** A MapReduce job's finished parts, from its newest readable job state: setup, item-X, reduce. */
 function recordedJobParts(w) {
   const done = new Set();
-  const metas = allFiles(path.join(w.home, 'state')).filter((f) => /mapreduce\/jobs\/[^/]+\/metadata\.json$/.test(f));
-  for (const meta of metas) {
-    const dir = path.dirname(meta);
+  const jobDirs = new Set(
+    allFiles(path.join(w.home, 'state'))
+      .filter((f) => /mapreduce\/jobs\/[^/]+\/checkpoint-v\d+\.json$/.test(f))
+      .map((f) => path.dirname(f)),
+  );
+  for (const dir of jobDirs) {
     const versions = fs
       .readdirSync(dir)
       .map((n) => /^checkpoint-v(\d+)\.json$/.exec(n)?.[1])
@@ -509,7 +512,7 @@ function kindOf(home, file) {
   const [top, second = ''] = rel;
   const name = rel[rel.length - 1];
   if (top === 'sessions') return name.startsWith('.mtime-probe') ? 'mtime probe' : 'session record';
-  if (top === 'resume_locks') return 'resume lock';
+  if (top === 'resume_locks') return name.includes('.lock.steps') ? 'step groups' : 'resume lock';
   if (top === 'vscode') {
     if (second === 'locks') return 'file lock';
     if (second === 'logs') return 'session log';
@@ -527,18 +530,24 @@ function kindOf(home, file) {
 }
 
 const DATA_OPS = new Set(['writeSync', 'writeFileSync', 'appendFileSync']);
+/** Files whose failed write means something different before, between or after the steps. */
+const TIMED = new Set(['session record', 'journal', 'checkpoint file', 'resume lock']);
 
 /**
- * The fault points of one operation, from a counting run's writes. Writes are grouped by what they
- * write and when: the kind of file, the two calls that asked for it (outside storage/; none for the
- * log and the lock, written from everywhere) and, for a failing write, whether it comes before,
- * between or after the steps' journal lines (a short write matters by what it tears, so only the
- * journal's is told apart by position). Each group gets a fault, and so does each source line of it
- * no fault has reached yet: every write site and every moment of the operation are hit. In short mode
- * only the writes that carry bytes count (numbered among themselves). `beforeSteps`: only the writes
- * up to the first step's journal line (a resume's later writes are a run's, covered by the run).
+ * The fault points of one operation, from a counting run's writes. For the files in TIMED a failing
+ * write means something different at each moment, so their writes are grouped by kind of file, the two
+ * calls that asked for it (outside storage/: a record's creation is not its last update) and whether
+ * it comes before, between or after the steps' journal lines; each group gets a fault in every
+ * operation. Any other kind of file (log, lock, index, metadata…) gets one fault in the whole file.
+ * Then the first write of each source line no fault has reached yet gets one: every write site is hit.
+ * A short write matters by the file it tears: grouped by kind of file only (the journal's first line
+ * apart from its later ones). In short mode only the writes that carry bytes count (numbered among
+ * themselves). `beforeSteps`: only the writes up to the first step's journal line (a resume's later
+ * writes are a run's, covered by the run).
  */
 function plan(home, writes, mode, { beforeSteps = false } = {}) {
+  const label = mode === 'short' ? 'short' : 'fail';
+  const site = (x) => `${label} ${x.op} ${x.site}`;
   const journal = (x) => kindOf(home, x.file) === 'journal' && DATA_OPS.has(x.op);
   const appends = writes.filter(journal).length;
   const numbered = mode === 'short' ? writes.filter((x) => DATA_OPS.has(x.op)) : writes;
@@ -549,34 +558,33 @@ function plan(home, writes, mode, { beforeSteps = false } = {}) {
     if (journal(x)) seen += 1;
     if ((mode === 'short' && !DATA_OPS.has(x.op)) || (beforeSteps && phase !== 'before')) continue;
     const kind = kindOf(home, x.file);
-    const callers = ['session log', 'file lock'].includes(kind)
-      ? ''
-      : x.chain
-          .split(' < ')
-          .filter((f) => !f.startsWith('src/core/storage/'))
-          .slice(0, 2)
-          .join(' < ');
-    const key = `${kind} ${mode === 'short' && kind !== 'journal' ? '' : phase} ${callers}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(x);
+    const callers = x.chain
+      .split(' < ')
+      .filter((f) => !f.startsWith('src/core/storage/'))
+      .slice(0, 2)
+      .join(' < ');
+    let key = `${label} ${kind}`;
+    if (mode === 'short' && kind === 'journal') key += ` ${phase}`;
+    if (mode !== 'short' && TIMED.has(kind)) key += ` ${phase} ${callers}`;
+    if (!groups.has(key)) groups.set(key, { timed: key !== `${label} ${kind}`, writes: [] });
+    groups.get(key).writes.push(x);
   }
-  const label = mode === 'short' ? 'short' : 'fail';
-  const site = (x) => `${x.op} ${x.site}`;
-  const covered = new Set();
   const points = [];
   const add = (x, key) => {
-    covered.add(site(x));
+    covered.sites.add(site(x));
     points.push({ mode, at: numbered.indexOf(x) + 1, key });
   };
-  // One fault per group, on a site not yet faulted where the group has one ...
   for (const [key, group] of groups) {
-    for (const x of group) tally.planned.add(`${label} ${site(x)}`);
-    add(group.find((x) => !covered.has(site(x))) ?? group[0], key);
+    for (const x of group.writes) tally.planned.add(site(x));
+    if (!group.timed && covered.kinds.has(key)) continue;
+    covered.kinds.add(key);
+    add(group.writes.find((x) => !covered.sites.has(site(x))) ?? group.writes[0], key);
   }
-  // ... then the first write of each site still without one.
-  for (const [key, group] of groups) for (const x of group) if (!covered.has(site(x))) add(x, key);
+  for (const [key, group] of groups) for (const x of group.writes) if (!covered.sites.has(site(x))) add(x, key);
   return points.sort((a, b) => a.at - b.at);
 }
+/** What the plans so far fault: source lines, and kinds of file faulted once for the whole file. */
+const covered = { sites: new Set(), kinds: new Set() };
 
 /** Runs `fn` over `items`, PARALLEL at a time. */
 async function pool(items, fn) {

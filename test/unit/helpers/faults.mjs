@@ -1,5 +1,5 @@
 // Fault injection for test/unit/fault-injection.test.mjs, loaded into a child CLI process with
-// `node --require faults.cjs dist/cli.js …`. It wraps node:fs's write functions and, at the Nth write
+// `node --import faults.mjs dist/cli.js …` (before the bundle). It wraps node:fs's write functions and, at the Nth write
 // under PRODIGY_FAULT_ROOT, fails it with ENOSPC, makes it short, or kills the process with SIGKILL.
 // The bundle calls fs through the module object (esbuild's __toESM reads the property at each call),
 // so replacing the module's properties here reaches every caller, and graceful-fs (proper-lockfile)
@@ -15,9 +15,9 @@
 //                         kill:   SIGKILL to this process just before the Nth write
 //   PRODIGY_FAULT_AT    N (1-based); unset: never
 //   PRODIGY_FAULT_LOG   gets one JSON line per write (count mode) or for the fault: {n, op, file, site, chain}
-'use strict';
-const fs = require('node:fs');
-const path = require('node:path');
+// `fs` is the CommonJS module object itself (what the bundle's require('node:fs') returns).
+import fs from 'node:fs';
+import path from 'node:path';
 
 const ROOT = process.env.PRODIGY_FAULT_ROOT ? path.resolve(process.env.PRODIGY_FAULT_ROOT) : null;
 const MODE = process.env.PRODIGY_FAULT_MODE || 'count';
