@@ -226,6 +226,21 @@ describe('b18: a full disk ends the run with the file and the reason, never stuc
     assert.match(warnings[0].text, /^The session log stops here: no space left on device writing \S+\.log$/);
   });
 
+  it('a session log that cannot even be opened is a warning; the run goes on', async (t) => {
+    const e = engineEnv(t);
+    fs.mkdirSync(path.join(e.home, 'vscode'), { recursive: true });
+    fs.writeFileSync(path.join(e.home, 'vscode', 'logs'), ''); // a file where the folder of logs goes
+    const outcome = await e.run(e.writeWorkflow('name: nolog\ncommands:\n  - shell: "echo one"\n'), {
+      worktree: false,
+    });
+    assert.equal(outcome.status, 'Completed', outcome.error ?? '');
+    const warnings = outcome.events.filter((ev) => ev.type === 'message' && ev.level === 'warning');
+    assert.deepEqual(
+      warnings.map((w) => w.text),
+      [`The session log cannot be written: file already exists writing ${outcome.logFile}`],
+    );
+  });
+
   it("a step's own write (output_file) that fails fails that step, naming the file", async (t) => {
     const e = engineEnv(t);
     const out = path.join(e.root, 'out.txt');

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errorMessage } from '../errors';
-import { writeAllSync } from '../storage/fileWrite';
+import { writeAllSync, writeFailure } from '../storage/fileWrite';
 import type { EngineListener, MessageLevel, OutputStream } from './events';
 import type { SecretMasker } from './secrets';
 
@@ -18,8 +18,12 @@ export class SessionLog {
     readonly masker: SecretMasker,
     private readonly listener: EngineListener,
   ) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.fd = fs.openSync(file, 'a', 0o600);
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      this.fd = fs.openSync(file, 'a', 0o600);
+    } catch (err) {
+      this.stop('The session log cannot be written', err);
+    }
   }
 
   output(stream: OutputStream, raw: string): void {
@@ -50,15 +54,21 @@ export class SessionLog {
     try {
       writeAllSync(this.fd, `${line}\n`, this.file);
     } catch (err) {
-      // The log alone does not stop the run (a full disk stops it at the step's checkpoint, with the
-      // reason in the record), but it is never silent: the log ends here, and listeners hear why once.
-      this.close();
-      this.listener({
-        type: 'message',
-        sessionId: this.sessionId,
-        level: 'warning',
-        text: `The session log stops here: ${errorMessage(err)}`,
-      });
+      this.stop('The session log stops here', err);
     }
+  }
+
+  /**
+   * The log alone does not stop the run (a full disk stops it at the step's checkpoint, with the reason in
+   * the record), but it is never silent: the file ends here, and listeners hear why, once.
+   */
+  private stop(what: string, err: unknown): void {
+    this.close();
+    this.listener({
+      type: 'message',
+      sessionId: this.sessionId,
+      level: 'warning',
+      text: `${what}: ${errorMessage(writeFailure(this.file, err))}`,
+    });
   }
 }

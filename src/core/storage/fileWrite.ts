@@ -26,7 +26,9 @@ export function outOfSpace(err: unknown): boolean {
 /** "no space left on device" from Node's "ENOSPC: no space left on device, write". */
 export function systemReason(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/^E[A-Z0-9]+: /, '').replace(/, (write|fsync|fdatasync|close|open|ftruncate)\b.*$/, '');
+  return message
+    .replace(/^E[A-Z0-9]+: /, '')
+    .replace(/, (write|fsync|fdatasync|close|open|mkdir|ftruncate|rename)\b.*$/, '');
 }
 
 /** The error to throw for a failed write of `file` (one that already names its file is kept). */
