@@ -26,13 +26,29 @@ export class CheckpointNotFoundError extends ProdigyError {
   }
 }
 
+/**
+ * Text quoted from a file the user does not control, as one printable line: line breaks and other control
+ * characters are shown as escapes (`\n`, `\u001b`), so an error stays one line and cannot drive a terminal.
+ */
+export function oneLineText(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** A file exists but is not a readable session/checkpoint: truncated, empty, not JSON or wrongly shaped. */
 export class CorruptFileError extends ProdigyError {
+  /** What is wrong, one printable line (parsers quote the file's bytes). */
+  readonly reason: string;
+
   constructor(
     readonly file: string,
-    readonly reason: string,
+    reason: string,
   ) {
-    super(`${file}: ${reason}`);
+    const line = oneLineText(reason);
+    super(`${file}: ${line}`);
+    this.reason = line;
   }
 }
 
