@@ -1,12 +1,13 @@
 // Fault injection: the built CLI runs in a child process with helpers/faults.mjs, which makes one write
 // under the Prodigy home fail (ENOSPC), come out short, or kill the process (SIGKILL) at a chosen
 // moment of a run, a resume, a restore or a MapReduce job. Then, with faults off, the session is
-// resumed (after a restore: restored again, then resumed) and the invariants the product promises are
-// checked: every session file still parses, the run finishes, no finished step runs again, and no work
-// is lost. A counting run of each operation lists its writes; a fault is injected at the first write of
-// every distinct kind (what is written, from which line, with what, before/between/after the steps),
-// so every write site is hit at least once while the file stays fast. Kills are seeded: the seed is
-// printed, and PRODIGY_FAULT_SEED=<seed> repeats a run's choices.
+// resumed (after a restore: restored again, then resumed) and what the product promises is checked:
+// every session file still parses (and state files are whole, the journal has no torn line but its
+// tail), the run finishes, no step recorded done runs again (the others run once, and none of the
+// killed process's steps is still at work while the resume runs), and every commit is on the session
+// branch. A counting run of each operation lists its writes and `plan` picks the points: every write
+// site, and every moment that means something different. Kills are seeded: the seed is printed, and
+// PRODIGY_FAULT_SEED=<seed> repeats a run's choices; PRODIGY_FAULT_KEEP=1 keeps every point's folder.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -21,8 +22,8 @@ hermeticGit({ before, after });
 
 const FAULTS = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers', 'faults.mjs')).href;
 const SEED = process.env.PRODIGY_FAULT_SEED ? Number(process.env.PRODIGY_FAULT_SEED) : Date.now() % 1_000_000;
-/** Independent fault points run side by side: each is a few short processes, mostly waiting on git. */
-const PARALLEL = 2;
+/** Independent fault points run side by side: each is a few short processes, much of it waiting (git, sleeps). */
+const PARALLEL = 3;
 /** A child that has not exited by then is hung (a finding), not slow: every run here takes about a second. */
 const HANG_MS = 120_000;
 const KILLS = { run: 6, mapreduce: 4, restore: 4 };
@@ -65,7 +66,7 @@ function stepShell(w, n, { gate = false, sleep = 0 } = {}) {
     .join(' && ');
 }
 
-const ITEMS = ['a', 'b', 'c', 'd'];
+const ITEMS = ['a', 'b', 'c'];
 
 /** A repo on main with one commit, made once per root and copied for each world (cheaper than git init). */
 function templateRepo(root) {
@@ -136,6 +137,9 @@ function cli(w, args, fault = null) {
         PRODIGY_FAULT_MODE: fault.mode,
         PRODIGY_FAULT_AT: String(fault.at ?? 0),
         PRODIGY_FAULT_LOG: w.faultLog,
+        ...(fault.site
+          ? { PRODIGY_FAULT_OP: fault.op, PRODIGY_FAULT_SITE: fault.site, PRODIGY_FAULT_FILE: fault.file }
+          : {}),
       });
     }
     const child = spawn(process.execPath, [...pre, DIST_CLI, '--home', w.home, ...args], {
@@ -534,6 +538,18 @@ const DATA_OPS = new Set(['writeSync', 'writeFileSync', 'appendFileSync']);
 const TIMED = new Set(['session record', 'journal', 'checkpoint file', 'resume lock']);
 
 /**
+ * A regex for the path of a file under H, relative to H, that also matches the same file of another
+ * run: ids, pids, versions and random parts (numbers; runs of 6+ hex digits and dashes) become wildcards.
+ */
+function shapeOf(home, file) {
+  return `^${path
+    .relative(home, file)
+    .split(/[0-9a-f-]{6,}|\d+/)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[0-9a-f-]+')}$`;
+}
+
+/**
  * The fault points of one operation, from a counting run's writes. For the files in TIMED a failing
  * write means something different at each moment, so their writes are grouped by kind of file, the two
  * calls that asked for it (outside storage/: a record's creation is not its last update) and whether
@@ -541,16 +557,16 @@ const TIMED = new Set(['session record', 'journal', 'checkpoint file', 'resume l
  * operation. Any other kind of file (log, lock, index, metadata…) gets one fault in the whole file.
  * Then the first write of each source line no fault has reached yet gets one: every write site is hit.
  * A short write matters by the file it tears: grouped by kind of file only (the journal's first line
- * apart from its later ones). In short mode only the writes that carry bytes count (numbered among
- * themselves). `beforeSteps`: only the writes up to the first step's journal line (a resume's later
- * writes are a run's, covered by the run).
+ * apart from its later ones); only the writes that carry bytes can be short. Each point names its write
+ * as the k-th by that call, from that line, to a file of that shape (see faults.mjs). `beforeSteps`:
+ * only the writes up to the first step's journal line (a resume's later writes are a run's, covered by
+ * the run).
  */
 function plan(home, writes, mode, { beforeSteps = false } = {}) {
   const label = mode === 'short' ? 'short' : 'fail';
   const site = (x) => `${label} ${x.op} ${x.site}`;
   const journal = (x) => kindOf(home, x.file) === 'journal' && DATA_OPS.has(x.op);
   const appends = writes.filter(journal).length;
-  const numbered = mode === 'short' ? writes.filter((x) => DATA_OPS.has(x.op)) : writes;
   let seen = 0;
   const groups = new Map();
   for (const x of writes) {
@@ -572,7 +588,12 @@ function plan(home, writes, mode, { beforeSteps = false } = {}) {
   const points = [];
   const add = (x, key) => {
     covered.sites.add(site(x));
-    points.push({ mode, at: numbered.indexOf(x) + 1, key });
+    // The k-th write by this call from this line to a file of this shape: other writes may come in another
+    // order in the faulted run (timing decides which record writes are coalesced), this one keeps its place.
+    const file = shapeOf(home, x.file);
+    const same = (y) => y.op === x.op && y.site === x.site && shapeOf(home, y.file) === file;
+    const k = writes.slice(0, writes.indexOf(x) + 1).filter(same).length;
+    points.push({ mode, op: x.op, site: x.site, file, at: k, key, order: writes.indexOf(x) });
   };
   for (const [key, group] of groups) {
     for (const x of group.writes) tally.planned.add(site(x));
@@ -581,7 +602,7 @@ function plan(home, writes, mode, { beforeSteps = false } = {}) {
     add(group.writes.find((x) => !covered.sites.has(site(x))) ?? group.writes[0], key);
   }
   for (const [key, group] of groups) for (const x of group.writes) if (!covered.sites.has(site(x))) add(x, key);
-  return points.sort((a, b) => a.at - b.at);
+  return points.sort((a, b) => a.order - b.order);
 }
 /** What the plans so far fault: source lines, and kinds of file faulted once for the whole file. */
 const covered = { sites: new Set(), kinds: new Set() };
@@ -603,8 +624,9 @@ async function pool(items, fn) {
 function describePoint(p, r) {
   const f = r.fault;
   if (p.afterMs !== undefined) return `SIGKILL after ${p.afterMs} ms (exit ${exitOf(r)})`;
-  if (!f) return `${p.mode} at write ${p.at}: not reached (exit ${exitOf(r)})`;
-  return `${p.mode} at write ${p.at} (${f.op} ${path.basename(f.file)} from ${f.chain || f.site})`;
+  const which = p.site ? `${p.op} #${p.at} from ${p.site} to ${p.file}` : `write ${p.at}`;
+  if (!f) return `${p.mode} at ${which}: not reached (exit ${exitOf(r)})`;
+  return `${p.mode} at ${which} (${f.op} ${path.basename(f.file)} from ${f.chain || f.site})`;
 }
 
 /** Runs the points, counts the faults that fired, and returns the failures as readable lines. */
@@ -633,8 +655,6 @@ async function baseline(root, op) {
 }
 
 function report(t, scenario, points, failures) {
-  if (process.env.PRODIGY_FAULT_PLAN)
-    for (const p of points) t.diagnostic(`${p.mode} ${p.at ?? ''} ${p.afterMs ?? ''} ${p.key ?? ''}`);
   t.diagnostic(`${scenario}: ${points.length} fault points, ${failures.length} failed; seed ${SEED}`);
   assert.equal(
     failures.length,
@@ -705,7 +725,7 @@ describe('fault injection (seeded; PRODIGY_FAULT_SEED repeats)', () => {
   it('every write site seen by a counting run had a fault injected; summary', (t) => {
     const missed = [...tally.planned].filter((k) => !tally.faulted.has(k));
     const total = tally.enospc + tally.short + tally.kill;
-    const line = `faults injected: ${total} (write failures ${tally.enospc}, short writes ${tally.short}, kill -9 ${tally.kill}); checked ${tally.checks} times: every session file parses with the core's reader, state files are whole, no torn journal line, the run finishes on resume, no step or item recorded done runs again, the rest run once, every commit is on the session branch; write sites covered: ${tally.faulted.size}/${tally.planned.size}; seed ${SEED}`;
+    const line = `faults injected: ${total} (write failures ${tally.enospc}, short writes ${tally.short}, kill -9 ${tally.kill}); checked ${tally.checks} times: every session file parses with the core's reader, state files are whole, no torn journal line, the run finishes on resume, no step or item recorded done runs again, the rest run once, no step of a killed process at work during the resume, every commit is on the session branch; write sites covered: ${tally.faulted.size}/${tally.planned.size}; seed ${SEED}`;
     t.diagnostic(line);
     console.log(`# ${line}`);
     assert.ok(total > 0, 'faults were injected');

@@ -14,6 +14,8 @@
 //                                 throw ENOSPC (what Node's own loop meets when the disk fills mid-file)
 //                         kill:   SIGKILL to this process just before the Nth write
 //   PRODIGY_FAULT_AT    N (1-based); unset: never
+//   PRODIGY_FAULT_OP, PRODIGY_FAULT_SITE, PRODIGY_FAULT_FILE  optional: N counts only the writes by that call
+//                       from that source line (src/…:line) to a path under the root matching that regex
 //   PRODIGY_FAULT_LOG   gets one JSON line per write (count mode) or for the fault: {n, op, file, site, chain}
 // `fs` is the CommonJS module object itself (what the bundle's require('node:fs') returns).
 import fs from 'node:fs';
@@ -86,17 +88,38 @@ function enospc(syscall, file) {
   return Object.assign(err, { errno: -28, code: 'ENOSPC', syscall, ...(file ? { path: String(file) } : {}) });
 }
 
+/**
+ * A target instead of N: the AT-th write by `op` from source line `site` to a path (relative to ROOT)
+ * matching `file`. Robust to other writes coming in another order than in the counting run (a record
+ * write coalesced with the next one, say); the stack is only looked at for writes that match the rest.
+ */
+const TARGET = process.env.PRODIGY_FAULT_SITE
+  ? {
+      op: process.env.PRODIGY_FAULT_OP,
+      site: process.env.PRODIGY_FAULT_SITE,
+      file: new RegExp(process.env.PRODIGY_FAULT_FILE ?? ''),
+    }
+  : null;
+
 /** Called before each write under ROOT: 'fail', 'short', or null (do it). `data`: the call carries bytes. */
 function decide(op, file, data) {
   if (MODE === 'short' && !data) return null;
-  count += 1;
   if (MODE === 'count') {
+    count += 1;
     log({ n: count, op, file: String(file), ...where() });
     return null;
   }
-  if (fired || count !== AT) return null;
+  if (fired) return null;
+  let origin;
+  if (TARGET) {
+    if (op !== TARGET.op || !TARGET.file.test(path.relative(ROOT, path.resolve(String(file))))) return null;
+    origin = where();
+    if (origin.site !== TARGET.site) return null;
+  }
+  count += 1;
+  if (count !== AT) return null;
   fired = true;
-  log({ n: count, op, file: String(file), ...where() });
+  log({ n: count, op, file: String(file), ...(origin ?? where()) });
   if (MODE === 'kill') process.kill(process.pid, 'SIGKILL');
   return MODE === 'enospc' ? 'fail' : 'short';
 }
