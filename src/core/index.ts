@@ -8,7 +8,7 @@ export type { SessionFilter } from './sessions/filter';
 export { displayName, summarize, type SessionSummary, type UnreadableFile } from './sessions/summary';
 export { relativeTime, progressText, checkpointStepText, stepText, jobProgressText } from './sessions/describe';
 export type { CheckpointSummary } from './sessions/checkpoints';
-export { liveLockHolder } from './sessions/resumeLock';
+export { liveLockHolder, resumeLockHolder } from './sessions/resumeLock';
 export { isResumable } from './lifecycle/transitions';
 export { SESSION_STATUSES, type SessionStatus } from './model/session';
 export { isSafeId } from './storage/ids';

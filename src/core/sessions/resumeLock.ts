@@ -107,15 +107,26 @@ function holding(file: string, text: string): ResumeLock {
 }
 
 /**
- * The pid holding a session's lock, if that process is alive on this machine and is the one that took it (used
- * to tell a live run from an interrupted one, and to signal it). A lock from another host gives null: its pid
- * means nothing here.
+ * Who holds a session's lock, as far as can be told: a live process here that took it (`local`), or a process
+ * on another host, which cannot be checked from here and so counts as holding it. Null: free, or stale.
  */
-export function liveLockHolder(locksDir: string, id: string): number | null {
+export function resumeLockHolder(
+  locksDir: string,
+  id: string,
+): { pid: number; hostname: string; local: boolean } | null {
   const holder = readLock(path.join(locksDir, `${assertSafeId(id, 'session id')}.lock`))?.holder;
   if (!holder) return null;
   const verdict = judge(holder);
-  return verdict === 'live' || verdict === 'ours' ? holder.process_id : null;
+  if (verdict === 'stale') return null;
+  return { pid: holder.process_id, hostname: holder.hostname, local: verdict !== 'other-host' };
+}
+
+/**
+ * The pid holding a session's lock (see resumeLockHolder), to tell a live run from an interrupted one and to
+ * refuse to pull things from under it. Not for signalling: another host's pid names some other process here.
+ */
+export function liveLockHolder(locksDir: string, id: string): number | null {
+  return resumeLockHolder(locksDir, id)?.pid ?? null;
 }
 
 /**

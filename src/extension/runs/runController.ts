@@ -11,6 +11,7 @@ import {
   findExecutable,
   jobProgressText,
   liveLockHolder,
+  resumeLockHolder,
   loadWorkflowFile,
   resumeWorkflow,
   retryDeadLetters,
@@ -171,9 +172,10 @@ export class RunController extends Disposable {
       run.abort.abort();
       return 'stopped';
     }
-    const pid = liveLockHolder(paths.resumeLocksDir, sessionId);
-    if (pid === null || pid === process.pid) return 'not-running';
-    process.kill(pid, 'SIGINT');
+    // Only a process on this machine: another host's pid names some unrelated process here.
+    const holder = resumeLockHolder(paths.resumeLocksDir, sessionId);
+    if (!holder?.local || holder.pid === process.pid) return 'not-running';
+    process.kill(holder.pid, 'SIGINT');
     return 'signalled';
   }
 
