@@ -222,12 +222,11 @@ describe('b07: a step whose CLI went away never runs twice at once', () => {
     assert.equal(h.readSessionJson(id).status, 'Running');
     const resumed = spawnCli(['resume', id, '-y'], { PRODIGY_HOME: h.home });
     assert.equal(resumed.code, 0, resumed.stderr);
-    assert.ok(!groupAlive(pgid), 'the orphan was stopped');
-    assert.match(`${resumed.stdout}${resumed.stderr}`, new RegExp(`left running \\(process group ${pgid}\\)`));
     // The orphan's step (4 s) would have ended during the resume's run of it (4 s) had it been left alone.
     const lines = linesOf(p.side);
     const again = lines[2]?.slice('start-'.length);
     assert.deepEqual(lines, ['one', `start-${pgid}`, `start-${again}`, `end-${again}`]);
+    assert.match(`${resumed.stdout}${resumed.stderr}`, new RegExp(`left running \\(process group ${pgid}\\)`));
   });
 });
 
