@@ -1,6 +1,7 @@
 // What an entry point refuses before it starts: a workflow with nothing to run, a session whose folder is gone.
+// A session that never started (its start failed or was killed before its worktree was recorded) gets one now.
 import { ProdigyError } from '../errors';
-import type { SessionWorktree } from '../git';
+import { createSessionWorktree, runGit, type SessionWorktree } from '../git';
 import type { UnifiedSession } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
 import type { Workflow } from '../workflow/model';
@@ -14,15 +15,48 @@ export function assertRunnable(workflow: Workflow): void {
     throw new ProdigyError(`${workflow.path}: map.agent_template has no steps`);
 }
 
-/** The folder a resume runs in; a clear error when the worktree is gone. */
+/**
+ * A session whose start never got as far as recording its worktree: no worktree in its record, no checkpoint,
+ * and still Initializing (its process died) or Failed at the start. Nothing of it ran, so a resume starts it.
+ */
+export function neverStarted(session: UnifiedSession): boolean {
+  const m = session.metadata;
+  const started = typeof m.worktree_path === 'string' || session.checkpoints.length > 0;
+  const failedAtStart = session.status === 'Failed' && (session.error ?? '').startsWith('Could not start');
+  return m.worktree === true && !started && (session.status === 'Initializing' || failedAtStart);
+}
+
+/**
+ * The folder a resume runs in; a clear error when the worktree is gone. A session that never started gets its
+ * worktree now (or the one its dead start left, reset to where it began: nothing of the session is in it).
+ */
 export async function folderOrThrow(
   manager: SessionManager,
   session: UnifiedSession,
 ): Promise<{ worktree: SessionWorktree | null; cwd: string }> {
   const { worktree, cwd } = await findSessionFolder(manager, session);
-  if (!cwd)
-    throw new ProdigyError(
-      `Cannot resume session ${session.id}: its worktree was not found under ${worktreeRoots(manager).join(' or ')}`,
-    );
-  return { worktree, cwd };
+  if (cwd && worktree && neverStarted(session)) await runGit(worktree.path, ['reset', '--hard', '-q']);
+  if (cwd) return { worktree, cwd };
+  const project = typeof session.metadata.project_dir === 'string' ? session.metadata.project_dir : null;
+  if (neverStarted(session) && project) {
+    const made = await createSessionWorktree({
+      repo: project,
+      sessionId: session.id,
+      worktreesRoot: manager.paths.worktreesDir,
+      reuseBranch: true,
+    });
+    await manager.updateSession(session.id, {
+      ...(session.workflow_data ? { workflow_data: { worktree_name: session.id } } : {}),
+      metadata: {
+        worktree_path: made.path,
+        branch: made.branch,
+        original_branch: made.originalBranch,
+        repo: made.repoRoot,
+      },
+    });
+    return { worktree: made, cwd: made.path };
+  }
+  throw new ProdigyError(
+    `Cannot resume session ${session.id}: its worktree was not found under ${worktreeRoots(manager).join(' or ')}`,
+  );
 }

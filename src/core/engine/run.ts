@@ -60,49 +60,64 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
     },
   });
   const id = session.id;
-  return withRunScope(opts, id, async (scope) => {
-    const { log } = scope.open(workflow, secrets);
-    scope.announce(workflow, plan.totalSteps, null);
-    log.note(`=== ${new Date().toISOString()} run ${workflow.path} in ${projectDir}`);
-    if (isMapReduce && (opts.iterations ?? 1) > 1)
-      log.message('warning', 'MapReduce workflows run once: the number of iterations is ignored');
-    if (plan.inputs.length > 1) log.message('info', `Total inputs to process: ${plan.inputs.length}`);
-    for (const w of workflow.warnings) log.message('warning', `${workflow.path}:${w.line}:${w.col}: ${w.message}`);
-    if (opts.worktree !== false && !inGit)
-      log.message('info', `${projectDir} is not a git repository: running in place`);
-    let worktree: SessionWorktree | null = null;
-    try {
-      if (useWorktree) {
-        worktree = await createSessionWorktree({
-          repo: projectDir,
-          sessionId: id,
-          worktreesRoot: manager.paths.worktreesDir,
+  try {
+    return await start();
+  } catch (err) {
+    // Whatever stopped the start (the resume lock, the log, the worktree) leaves a session that says why and that
+    // a resume can start (engine/checks.ts: neverStarted), not one stuck Initializing.
+    const now = await manager.getSession(id).catch(() => null);
+    if (now?.status === 'Initializing')
+      await manager
+        .completeSession(id, { success: false, error: `Could not start: ${errorMessage(err)}` })
+        .catch(() => undefined);
+    throw err;
+  }
+
+  function start(): Promise<RunOutcome> {
+    return withRunScope(opts, id, async (scope) => {
+      const { log } = scope.open(workflow, secrets);
+      scope.announce(workflow, plan.totalSteps, null);
+      log.note(`=== ${new Date().toISOString()} run ${workflow.path} in ${projectDir}`);
+      if (isMapReduce && (opts.iterations ?? 1) > 1)
+        log.message('warning', 'MapReduce workflows run once: the number of iterations is ignored');
+      if (plan.inputs.length > 1) log.message('info', `Total inputs to process: ${plan.inputs.length}`);
+      for (const w of workflow.warnings) log.message('warning', `${workflow.path}:${w.line}:${w.col}: ${w.message}`);
+      if (opts.worktree !== false && !inGit)
+        log.message('info', `${projectDir} is not a git repository: running in place`);
+      let worktree: SessionWorktree | null = null;
+      try {
+        if (useWorktree) {
+          worktree = await createSessionWorktree({
+            repo: projectDir,
+            sessionId: id,
+            worktreesRoot: manager.paths.worktreesDir,
+          });
+          log.message('info', `Created worktree at: ${worktree.path}`);
+        }
+        await manager.updateSession(id, {
+          status: 'Running',
+          ...(isMapReduce ? {} : { workflow_data: { worktree_name: worktree ? id : null } }),
+          metadata: await placeMetadata(worktree, projectDir, inGit),
         });
-        log.message('info', `Created worktree at: ${worktree.path}`);
+      } catch (err) {
+        // Nothing ran: the session says why instead of staying Initializing.
+        const error = `Could not start: ${errorMessage(err)}`;
+        log.message('error', error);
+        await manager.completeSession(id, { success: false, error }).catch(() => undefined);
+        throw err;
       }
-      await manager.updateSession(id, {
-        status: 'Running',
-        ...(isMapReduce ? {} : { workflow_data: { worktree_name: worktree ? id : null } }),
-        metadata: await placeMetadata(worktree, projectDir, inGit),
+      log.message('info', `Starting session: ${id}`);
+      const ctx = scope.context({
+        workflow,
+        cwd: worktree?.path ?? projectDir,
+        git: inGit,
+        secrets,
+        args: opts.args ?? [],
       });
-    } catch (err) {
-      // Nothing ran: the session says why instead of staying Initializing.
-      const error = `Could not start: ${errorMessage(err)}`;
-      log.message('error', error);
-      await manager.completeSession(id, { success: false, error }).catch(() => undefined);
-      throw err;
-    }
-    log.message('info', `Starting session: ${id}`);
-    const ctx = scope.context({
-      workflow,
-      cwd: worktree?.path ?? projectDir,
-      git: inGit,
-      secrets,
-      args: opts.args ?? [],
+      if (isMapReduce) return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data!.job_id);
+      return runSteps(opts, ctx, worktree, { completed: [], startTime: nowTimestamp(), parent: null }, plan);
     });
-    if (isMapReduce) return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data!.job_id);
-    return runSteps(opts, ctx, worktree, { completed: [], startTime: nowTimestamp(), parent: null }, plan);
-  });
+  }
 }
 
 /**

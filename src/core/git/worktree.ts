@@ -41,6 +41,8 @@ export async function createSessionWorktree(opts: {
   repo: string;
   sessionId: string;
   worktreesRoot: string;
+  /** Check out an existing `prodigy-{id}` branch (a session that never started) instead of refusing. */
+  reuseBranch?: boolean;
 }): Promise<SessionWorktree> {
   const sessionId = assertSafeId(opts.sessionId, 'session id');
   const repoRoot = await mainWorktreeRoot(opts.repo);
@@ -48,11 +50,17 @@ export async function createSessionWorktree(opts: {
   const where = layout(opts.worktreesRoot, repoName, sessionId);
   const branch = sessionBranch(sessionId);
   if (fs.existsSync(where.path)) throw new WorktreeExistsError(sessionId, `folder ${where.path}`);
-  if (await branchExists(opts.repo, branch))
+  // A start that died after `git worktree add` made the branch (and before the session recorded anything) left
+  // the branch at the commit it started from: `reuseBranch` checks it out again instead of refusing.
+  const reuse = (await branchExists(opts.repo, branch)) && opts.reuseBranch === true;
+  if (!reuse && (await branchExists(opts.repo, branch)))
     throw new WorktreeExistsError(sessionId, `branch ${branch} in ${repoRoot}`);
 
   const originalBranch = (await currentBranch(opts.repo)) ?? (await defaultBranch(opts.repo));
-  await withWorktreeAdmin(repoRoot, () => runGit(opts.repo, ['worktree', 'add', '-b', branch, where.path]));
+  await withWorktreeAdmin(repoRoot, async () => {
+    if (reuse) await runGit(opts.repo, ['worktree', 'prune']);
+    await runGit(opts.repo, ['worktree', 'add', ...(reuse ? [where.path, branch] : ['-b', branch, where.path])]);
+  });
 
   writeWorktreeState(where.metadataFile, newWorktreeState(sessionId, branch, originalBranch));
   const gitignore = path.join(where.repoDir, '.gitignore');
