@@ -1,8 +1,10 @@
 // Runs one child process for a step: its own process group (so a stop or a timeout ends
 // everything it started), output collected in full and handed over line by line as it comes.
 import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { ProdigyError } from '../errors';
 import type { ProcessGroups } from './groups';
+import { findExecutable } from './which';
 
 export interface ProcessResult {
   /** Exit code; -1 after a timeout or a stop. */
@@ -41,6 +43,13 @@ export class SpawnError extends ProdigyError {
 
 const KILL_GRACE_MS = 3_000;
 
+/**
+ * A step whose group is recorded (for a resume after a kill -9, stepGroups.ts) starts behind a gate: a shell that
+ * waits for "go" on fd 3, written only once the group is on record, then becomes the step's program. Killed in
+ * between, the starter never writes it; the shell reads end-of-file and exits without running anything.
+ */
+const GATE = 'IFS= read -r go <&3 || exit 125; [ "$go" = go ] || exit 125; exec 3<&-; exec "$@"';
+
 // Steps run in their own process groups, so they would outlive us (a closed window, a crashed
 // extension host). Whatever is still running when this process exits is stopped with it.
 const liveGroups = new Set<number>();
@@ -73,18 +82,37 @@ export function runProcess(command: string, args: string[], options: RunProcessO
       });
       return;
     }
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const gated = options.groups !== undefined;
+    if (gated && !findExecutable(command, options.env)) {
+      // The gate's shell would start and then fail to find it: say so as spawning it directly would.
+      reject(new SpawnError(command, 'ENOENT', `${command}: command not found`));
+      return;
+    }
+    const child = gated
+      ? spawn('sh', ['-c', GATE, 'sh', command, ...args], {
+          cwd: options.cwd,
+          env: options.env,
+          stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+          detached: true,
+        })
+      : spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     trackGroup(child.pid);
-    if (child.pid) options.groups?.started(child.pid);
+    if (gated) {
+      const gate = child.stdio[3] as Writable;
+      gate.on('error', () => undefined); // the child is gone: its exit says so
+      try {
+        if (child.pid) options.groups!.started(child.pid);
+      } catch (e) {
+        gate.destroy(); // no "go": the step never starts, so none runs unrecorded
+        reject(e);
+        return;
+      }
+      gate.end('go\n');
+    }
     const out = collector('stdout', options.onLine);
     const err = collector('stderr', options.onLine);
-    child.stdout.setEncoding('utf8').on('data', out.push);
-    child.stderr.setEncoding('utf8').on('data', err.push);
+    child.stdout!.setEncoding('utf8').on('data', out.push);
+    child.stderr!.setEncoding('utf8').on('data', err.push);
     let timedOut = false;
     let aborted = false;
     let killTimer: NodeJS.Timeout | undefined;
