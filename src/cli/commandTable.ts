@@ -25,7 +25,7 @@ const run = defineCommand({
     'with no terminal to ask on, or with --json, the branch is kept and the way to merge later printed; Ctrl-C ' +
     'at the question keeps it too, exit 3). Ctrl-C stops the running step and leaves the session Paused, to ' +
     'resume later.\n' +
-    'Exit codes: 0 completed, 1 failed, 3 completed but the merge did not happen, 130 stopped (Ctrl-C).',
+    'Exit codes: 0 completed, 1 failed, 3 completed but the merge did not happen, 130 stopped (Ctrl-C; 129 terminal closed, 143 SIGTERM).',
   positionals: [workflowFile],
   options: {
     path: O.path,
@@ -53,7 +53,7 @@ const resume = defineCommand({
   description:
     'Continues a Paused, Failed or interrupted session at its first step not done, with its variables. ' +
     'Completed and Cancelled sessions, and a session another process is running, are refused.\n' +
-    'Exit codes: 0 completed, 1 failed, 3 completed but the merge did not happen, 130 stopped (Ctrl-C).',
+    'Exit codes: 0 completed, 1 failed, 3 completed but the merge did not happen, 130 stopped (Ctrl-C; 129 terminal closed, 143 SIGTERM).',
   positionals: [sessionId()],
   options: {
     yes: O.yes,
