@@ -32,8 +32,12 @@ async function lockWorker(h, id = 'workflow-locks') {
   child.stderr.on('data', (d) => (stderr += d));
   readline.createInterface({ input: child.stdout }).on('line', (line) => {
     const next = waiting.shift();
-    if (next) next(line);
+    if (next) next.resolve(line);
     else queue.push(line);
+  });
+  // One listener for the worker's end, not one per awaited line.
+  child.once('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`lock worker exited (${code}): ${stderr}`));
   });
   const worker = {
     send: (line) => child.stdin.write(`${line}\n`),
@@ -41,8 +45,8 @@ async function lockWorker(h, id = 'workflow-locks') {
       queue.length
         ? Promise.resolve(queue.shift())
         : new Promise((resolve, reject) => {
-            waiting.push(resolve);
-            child.once('exit', (code) => reject(new Error(`lock worker exited (${code}): ${stderr}`)));
+            if (child.exitCode !== null) reject(new Error(`lock worker exited (${child.exitCode}): ${stderr}`));
+            else waiting.push({ resolve, reject });
           }),
   };
   assert.equal(await worker.next(), 'ready');
