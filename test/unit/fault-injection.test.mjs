@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DIST_CLI, core } from './helpers/env.mjs';
 import { commitFile, git, hermeticGit } from './helpers/git.mjs';
+import { seeded } from './helpers/seeded.mjs';
 
 hermeticGit({ before, after });
 
@@ -28,17 +29,6 @@ const PARALLEL = 3;
 const HANG_MS = 120_000;
 const KILLS = { run: 6, mapreduce: 4, restore: 4 };
 
-/** mulberry32: a small seeded generator, so a failing kill can be repeated. */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = seeded(SEED);
 const pick = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
 

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { seeded } from './helpers/seeded.mjs';
 
 const LOADER_CASES = 1500;
 const SESSION_CASES = 1200;
@@ -158,18 +159,6 @@ function retarget(bytes, id) {
 }
 
 // ---- Mutations ------------------------------------------------------------------------------------
-
-/** mulberry32 */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NASTY = [
   '\u0000',
