@@ -48,7 +48,19 @@ const KILL_GRACE_MS = 3_000;
  * waits for "go" on fd 3, written only once the group is on record, then becomes the step's program. Killed in
  * between, the starter never writes it; the shell reads end-of-file and exits without running anything.
  */
-const GATE = 'IFS= read -r go <&3 || exit 125; [ "$go" = go ] || exit 125; exec 3<&-; exec "$@"';
+const WAIT_FOR_GO = 'IFS= read -r go <&3 || exit 125; [ "$go" = go ] || exit 125; exec 3<&-';
+const GATE = `${WAIT_FOR_GO}; exec "$@"`;
+/**
+ * A shell step (`sh -c SCRIPT`) runs its script in the gate's own shell: one shell start instead of two, so the gate
+ * costs a shell step nothing measurable. `$0` is `sh` and there are no positional parameters, as with `sh -c`.
+ */
+const SHELL_GATE = `${WAIT_FOR_GO}; __prodigy_step=$1; shift; eval "$__prodigy_step"`;
+
+/** The gated command line for `command args`. */
+function gatedArgs(command: string, args: string[]): string[] {
+  if (command === 'sh' && args.length === 2 && args[0] === '-c') return ['-c', SHELL_GATE, 'sh', args[1]];
+  return ['-c', GATE, 'sh', command, ...args];
+}
 
 // Steps run in their own process groups, so they would outlive us (a closed window, a crashed
 // extension host). Whatever is still running when this process exits is stopped with it.
@@ -89,7 +101,7 @@ export function runProcess(command: string, args: string[], options: RunProcessO
       return;
     }
     const child = gated
-      ? spawn('sh', ['-c', GATE, 'sh', command, ...args], {
+      ? spawn('sh', gatedArgs(command, args), {
           cwd: options.cwd,
           env: options.env,
           stdio: ['ignore', 'pipe', 'pipe', 'pipe'],

@@ -18,9 +18,19 @@ export function stepsFileOf(lockFile: string): string {
   return `${lockFile}.steps`;
 }
 
-/** Keeps the record of one lock holder's running steps: rewritten whole (temp file, rename) as groups come and go. */
+/**
+ * One page: the record is rewritten in place, padded to this size, by a single positioned write. A process that
+ * is killed (the case this is for) cannot leave a page half written; a record that no longer fits is replaced
+ * whole instead (temp file, rename). Rewriting in place keeps a step's start and end to a write each, where a
+ * rename each cost ~0.5 ms a step (bench, section 4).
+ */
+const SLOT = 4096;
+
+/** Keeps the record of one lock holder's running steps, rewritten as groups come and go. */
 export class StepGroupsRecorder implements ProcessGroups {
   private readonly groups = new Map<number, GroupRecord>();
+  /** The record file, open for rewriting in place (undefined: not written yet, or replaced whole last time). */
+  private fd: number | undefined;
 
   constructor(private readonly file: string) {}
 
@@ -38,18 +48,35 @@ export class StepGroupsRecorder implements ProcessGroups {
    * stay recorded, so that the next holder makes sure they are gone.
    */
   close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
     if (this.groups.size === 0) fs.rmSync(this.file, { force: true });
   }
 
   private save(): void {
     const record: StepsRecord = { process_id: process.pid, hostname: os.hostname(), groups: [...this.groups.values()] };
+    const text = JSON.stringify(record);
     try {
-      // A process crash (the case this is for) cannot lose a renamed file; no fsync: a power cut ends the steps too.
-      fs.renameSync(writeTempFileSync(this.file, JSON.stringify(record)), this.file);
+      if (text.length < SLOT) return this.rewrite(Buffer.from(text.padEnd(SLOT)));
+      // Too many groups for one page: replace the file whole (no fsync: a power cut ends the steps too).
+      if (this.fd !== undefined) fs.closeSync(this.fd);
+      this.fd = undefined;
+      fs.renameSync(writeTempFileSync(this.file, text), this.file);
     } catch {
       // A step is not failed for want of this record (a full disk fails the run at its next checkpoint): the
       // price is that a kill -9 now could leave this step running unseen.
     }
+  }
+
+  /** The page written at offset 0 (JSON and trailing spaces, which JSON.parse skips). */
+  private rewrite(page: Buffer): void {
+    if (this.fd === undefined) {
+      // Made whole first, so a reader never sees an empty or partial record; then rewritten in place.
+      fs.renameSync(writeTempFileSync(this.file, page.toString()), this.file);
+      this.fd = fs.openSync(this.file, 'r+');
+      return;
+    }
+    for (let done = 0; done < page.length;) done += fs.writeSync(this.fd, page, done, page.length - done, done);
   }
 }
 
