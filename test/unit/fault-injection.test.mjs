@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DIST_CLI, core } from './helpers/env.mjs';
 import { commitFile, git, hermeticGit } from './helpers/git.mjs';
+import { allFiles } from './helpers/engine.mjs';
 import { seeded } from './helpers/seeded.mjs';
 
 hermeticGit({ before, after });
@@ -196,19 +197,6 @@ function tryJson(file) {
   } catch {
     return null;
   }
-}
-
-function allFiles(dir) {
-  const out = [];
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) out.push(p);
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return out;
 }
 
 /** Marks as [{what, pid}]: `what` is step-N, setup, item-X or reduce; pid the CLI process that ran it. */
