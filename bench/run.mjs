@@ -1,7 +1,7 @@
 // `npm run bench`: builds, then measures the session core against its baselines in one run
 // and prints medians, ratios and PASS/MISS against each target. Results also go to
 // bench/results/latest.json. Options: --quick (smaller, for trying the bench itself),
-// --only=listing,update,throughput,engine,mapreduce.
+// --only=listing,update,throughput,engine,mapreduce,claude.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import { benchUpdateLatency } from './updateLatency.mjs';
 import { benchThroughput } from './throughput.mjs';
 import { benchEngine } from './engine.mjs';
 import { benchMapReduce } from './mapreduce.mjs';
+import { benchClaude } from './claude.mjs';
 import { ms, times, verdict } from './lib/stats.mjs';
 
 const args = process.argv.slice(2);
@@ -29,6 +30,7 @@ const config = {
     ? { perProcess: 50, rounds: 1, processCounts: [1, 4] }
     : { perProcess: 250, rounds: 3, processCounts: [1, 4] },
   engine: quick ? { steps: 50, rounds: 2 } : { steps: 200, rounds: 11 },
+  claude: quick ? { bytes: 5 * 1024 * 1024, rounds: 3 } : { bytes: 5 * 1024 * 1024, rounds: 9 },
   mapreduce: quick
     ? { items: 16, parallel: 8, sleepSec: 1, overheadItems: 8, rounds: 1 }
     : { items: 64, parallel: 8, sleepSec: 1, overheadItems: 24, rounds: 3 },
@@ -123,6 +125,23 @@ function printMapReduce(m) {
   );
   log(`  per-agent cost (worktree, steps, commit, merge, clean-up, state), one at a time: ${ms(m.perAgentMs, 0)}`);
   log(`  bare git worktree add + remove: median ${ms(m.bareWorktreeMs.median, 0)} → ${times(m.overheadRatio)} (info)`);
+}
+
+function printClaude(c) {
+  log(
+    `  stream: ${(c.bytes / 1024 / 1024).toFixed(1)} MB, ${c.lines} lines (${c.messages} messages of partial-message lines)`,
+  );
+  log(
+    `  copy to a file        median ${ms(c.copy.median, 1)}  (p10 ${ms(c.copy.p10, 1)}, p90 ${ms(c.copy.p90, 1)}, n=${c.copy.n})`,
+  );
+  log(`  Claude step (engine)  median ${ms(c.step.median, 1)}  (p10 ${ms(c.step.p10, 1)}, p90 ${ms(c.step.p90, 1)})`);
+  log(`  whole run (info)      median ${ms(c.wall.median, 0)}  (session, checkpoint, record)`);
+  log(
+    `  caused: ${c.events.ui} UI events (${c.events.activity} activity lines, ${c.events.output} output lines), ${c.events.recordWrites} record writes`,
+  );
+  log(
+    `  → step/copy = ${times(c.ratio)} (paired: ${times(c.pairedRatioMedian)})  target ≤ ${c.target}×  ${verdict(c.pass)}`,
+  );
 }
 
 function summaryRows(r) {
@@ -237,6 +256,25 @@ function summaryRows(r) {
       'info',
     ]);
   }
+  if (r.claude) {
+    const c = r.claude;
+    rows.push([
+      `Claude step replaying ${(c.bytes / 1024 / 1024).toFixed(0)} MB stream-json`,
+      ms(c.step.median, 1),
+      `copy ${ms(c.copy.median, 1)}`,
+      times(c.ratio),
+      `≤ ${c.target}×`,
+      verdict(c.pass),
+    ]);
+    rows.push([
+      'UI events / record writes it caused',
+      `${c.events.ui} / ${c.events.recordWrites}`,
+      `${c.lines} lines`,
+      '—',
+      '—',
+      'info',
+    ]);
+  }
   if (r.mapreduce) {
     const m = r.mapreduce;
     rows.push([
@@ -329,6 +367,15 @@ if (wanted('mapreduce')) {
   );
   results.mapreduce = await benchMapReduce(config.mapreduce, log);
   printMapReduce(results.mapreduce);
+}
+
+if (wanted('claude')) {
+  settleDisk();
+  log(
+    `\n6. A Claude step replaying a ${config.claude.bytes / 1024 / 1024} MB stream-json stream vs copying it to a file`,
+  );
+  results.claude = await benchClaude(config.claude, log);
+  printClaude(results.claude);
 }
 
 results.durationSec = (performance.now() - started) / 1000;

@@ -35,14 +35,35 @@ export type { Workflow } from './workflow/model';
 export { loadWorkflowFile, loadWorkflowText, WorkflowLoadError } from './workflow/loader';
 export type { Variables } from './steps/interpolation';
 export type { EngineEvent } from './steps/events';
-export { DEFAULT_CLAUDE_CONFIG, type ClaudeConfig } from './steps/runContext';
+export { DEFAULT_CLAUDE_CONFIG, claudeArgs, type ClaudeConfig } from './steps/runContext';
 export { inputsFromPatterns } from './runs/runPlan';
 export type { DeadLetteredItem } from './mapreduce/deadLetterQueue';
 export { runWorkflow } from './engine/run';
 export { resumeWorkflow } from './engine/resume';
-export { retryDeadLetters, listDeadLetters } from './engine/mapReduce';
+export { retryDeadLetters, listDeadLetters, sessionJobStores } from './engine/mapReduce';
 export { mergeSession } from './engine/merge';
 export { planRestore, restoreCheckpoint } from './engine/restore';
 export { previewWorkflow } from './engine/preview';
 export type { EngineOptions, RunOutcome } from './engine/options';
 export type { MergeOutcome, MergePolicy, MergeDecision, MergeQuestion } from './engine/mergeBack';
+
+// ---- Claude calls: usage, kept streams, transcripts
+export {
+  ClaudeCallTracker,
+  claudeCodeTranscriptPath,
+  formatCost,
+  formatDuration,
+  formatTokens,
+  latestStreamLog,
+  readTotals,
+  renderTranscript,
+  streamLogDir,
+  totalTokens,
+  usageLine,
+  type Activity,
+  type ClaudeCall,
+  type ClaudeTokens,
+  type ClaudeTotals,
+  type Transcript,
+  type TranscriptLink,
+} from './claude';

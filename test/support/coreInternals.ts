@@ -31,3 +31,4 @@ export { evaluateJsonPath, compileJsonPath } from '../../src/core/expressions/js
 export { compileSortBy } from '../../src/core/expressions/sortBy';
 export { ExpressionSyntaxError } from '../../src/core/expressions/syntaxError';
 export { runProcess } from '../../src/core/process/runProcess';
+export * from '../../src/core/claude';

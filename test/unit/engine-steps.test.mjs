@@ -150,7 +150,11 @@ describe('claude steps (fake CLI)', () => {
 - shell: 'echo after > after.txt'
 `);
     assert.equal(o.status, 'Failed');
-    assert.equal(o.error, "Claude command '/fail model overloaded' failed with exit code 1: model overloaded");
+    const [message, logLine] = o.error.split('\n');
+    assert.equal(message, "Claude command '/fail model overloaded' failed with exit code 1: model overloaded");
+    // The kept stream is named (Prodigy's "Full log: …"), and it is there.
+    const kept = /^Full log: (.+\.jsonl)$/.exec(logLine)?.[1];
+    assert.ok(kept && fs.existsSync(kept), logLine);
     assert.equal(e.record(o.sessionId).error, o.error);
     assert.ok(!existsIn(o.worktree, 'after.txt'));
     assert.equal(e.claudeCalls().length, 1);

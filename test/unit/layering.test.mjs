@@ -19,7 +19,7 @@ export const LAYERS = [
   ['model'],
   ['errors'],
   ['storage'],
-  ['lifecycle', 'process'],
+  ['lifecycle', 'process', 'claude'],
   ['sessions', 'git'],
   ['expressions', 'worktrees'],
   ['workflow'],

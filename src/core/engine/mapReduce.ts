@@ -95,7 +95,7 @@ async function reopenMapReduce(scope: RunScope, session: UnifiedSession) {
   if (workflow.shape !== 'mapreduce') throw new ProdigyError(`${workflowPath} is no longer a MapReduce workflow`);
   const { worktree, cwd } = await folderOrThrow(scope.opts.manager, session);
   const { log, secrets } = scope.open(workflow);
-  const ctx = scope.context({ workflow, cwd, git: true, secrets, args: sessionArgs(session) });
+  const ctx = scope.context({ workflow, cwd, git: true, secrets, args: sessionArgs(session), session });
   return { ctx, worktree, workflow, log };
 }
 

@@ -37,7 +37,14 @@ export async function mergeSession(opts: EngineOptions & { sessionId: string }):
             hash: '',
           };
     const { secrets } = scope.open(workflow);
-    const ctx = scope.context({ workflow, cwd: worktree.path, git: true, secrets, args: sessionArgs(session) });
+    const ctx = scope.context({
+      workflow,
+      cwd: worktree.path,
+      git: true,
+      secrets,
+      args: sessionArgs(session),
+      session,
+    });
     return mergeBack({ manager, ctx, worktree, policy: 'always' });
   });
 }

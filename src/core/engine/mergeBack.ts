@@ -7,6 +7,7 @@ import { nowTimestamp } from '../model/serde';
 import type { SessionManager } from '../sessions/sessionManager';
 import type { RunContext } from '../steps/runContext';
 import { executeStep } from '../steps/stepExecutor';
+import { conflictResolver } from '../steps/mergeConflicts';
 
 export type MergePolicy = 'ask' | 'always' | 'never';
 export type MergeDecision = 'merge' | 'keep';
@@ -93,6 +94,7 @@ export async function mergeBack(a: {
         branch,
         target,
         message: `Merge ${branch} (Prodigy session ${ctx.sessionId})`,
+        resolve: conflictResolver(ctx),
       });
       if (r.status === 'conflict') {
         const message = `Merging ${branch} into ${target} conflicts in ${r.conflicts.join(', ')}. The merge was undone; the session's work is intact on ${branch} (worktree ${worktree.path}). Resolve it with: git merge ${branch}`;
@@ -100,6 +102,7 @@ export async function mergeBack(a: {
         return { status: 'conflict', conflicts: r.conflicts, branch, target, message };
       }
       if (r.status === 'up-to-date') return { status: 'up-to-date', target };
+      if (r.resolved) ctx.log.message('success', `Claude resolved the conflicts in ${r.resolved.join(', ')}`);
       ctx.log.message('success', `Merged ${r.commits} commits from ${branch} into ${target}`);
       return { status: 'merged', commits: r.commits, target };
     } catch (err) {

@@ -15,6 +15,13 @@ export interface EngineOptions {
   /** After a successful run in a worktree: merge back always, never, or ask `confirmMerge` (default: ask). */
   merge?: MergePolicy;
   confirmMerge?: (question: MergeQuestion) => Promise<MergeDecision>;
+  /**
+   * A merge that conflicts (the merge back, an agent's merge): `abort` keeps the branch (default), `claude` asks
+   * Claude to resolve it first. Else `PRODIGY_MERGE_CONFLICTS` in the environment.
+   */
+  mergeConflicts?: 'abort' | 'claude';
+  /** The slash command Claude resolves conflicts with (`/cmd <branch> <target> <files…>`); default a built-in prompt. */
+  mergeConflictCommand?: string;
 }
 
 export interface RunWorkflowOptions extends EngineOptions {

@@ -9,6 +9,9 @@ import { SessionLog } from '../steps/sessionLog';
 import { acquireResumeLock, type ResumeLock } from '../sessions/resumeLock';
 import type { SessionWorktree } from '../git';
 import type { Workflow } from '../workflow/model';
+import type { UnifiedSession } from '../model/session';
+import { readTotals } from '../claude/totals';
+import { SessionClaudeUsage } from '../steps/claudeUsage';
 import { mergeBack, type MergeOutcome } from './mergeBack';
 import type { EngineOptions, RunOutcome } from './options';
 
@@ -106,6 +109,8 @@ export class RunScope {
     secrets: Record<string, string>;
     args: string[];
     saved?: Variables;
+    /** The session record, when it existed before this run: what its Claude calls have cost counts to the budget. */
+    session?: UnifiedSession;
   }): RunContext {
     const log = this.log;
     if (!log) throw new Error('RunScope.context() before open()');
@@ -115,6 +120,7 @@ export class RunScope {
       env: this.env,
       saved: a.saved,
     });
+    const claude = this.opts.claude ?? DEFAULT_CLAUDE_CONFIG;
     const env: NodeJS.ProcessEnv = {
       ...this.env,
       ...workflowEnv,
@@ -133,7 +139,19 @@ export class RunScope {
       log,
       signal: this.opts.signal ?? new AbortController().signal,
       groups: this.lock.groups,
-      claude: this.opts.claude ?? DEFAULT_CLAUDE_CONFIG,
+      claude,
+      claudeLogDir: this.opts.manager.paths.claudeStreamDir,
+      claudeUsage: new SessionClaudeUsage(
+        this.opts.manager,
+        this.sessionId,
+        this.listener,
+        (a.session && readTotals(a.session.metadata.claude)?.total_cost_usd) || 0,
+        claude.maxCostUsd,
+      ),
+      mergeConflicts: {
+        mode: (this.opts.mergeConflicts ?? this.env.PRODIGY_MERGE_CONFLICTS?.trim()) === 'claude' ? 'claude' : 'abort',
+        command: this.opts.mergeConflictCommand ?? this.env.PRODIGY_MERGE_CONFLICT_COMMAND,
+      },
       git: a.git,
     };
   }

@@ -72,6 +72,7 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
       secrets,
       args: sessionArgs(session),
       saved: restoredVariables(latest?.checkpoint.variable_state ?? {}, log.masker),
+      session,
     });
     const startTime = latest?.checkpoint.execution_state.start_time ?? nowTimestamp();
     return runSteps(opts, ctx, worktree, { completed, startTime, parent: latest?.journalCheckpoint ?? null }, plan);

@@ -52,5 +52,5 @@ export {
   type StatusEntry,
   type ChangedFile,
 } from './changes';
-export { mergeBranch, type MergeResult } from './merge';
+export { mergeBranch, settleResolution, type ConflictResolver, type MergeResult } from './merge';
 export { withWorktreeAdmin } from './worktreeAdmin';

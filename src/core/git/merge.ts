@@ -7,8 +7,48 @@ import { runGit } from './run';
 
 export type MergeResult =
   | { status: 'up-to-date' }
-  | { status: 'merged'; commits: number; mergeCommit: string }
+  | { status: 'merged'; commits: number; mergeCommit: string; resolved?: string[] }
   | { status: 'conflict'; conflicts: string[] };
+
+/**
+ * Given a merge stopped on conflicts (in progress in `dir`, the files listed), tries to resolve and commit it
+ * (Claude, with `--merge-conflicts claude`). Whatever it does, the merge counts only if `resolvedMerge` says so.
+ */
+export type ConflictResolver = (a: {
+  dir: string;
+  conflicts: string[];
+  branch: string;
+  target: string;
+}) => Promise<void>;
+
+/**
+ * Whether a conflicted merge of `branch` was resolved and committed: no merge in progress, no unmerged file,
+ * HEAD moved from `before` to a commit that has `branch` in its history, and no conflict marker left in the
+ * files that conflicted. If not, everything the resolver did is undone (`git merge --abort`, or back to `before`
+ * keeping local changes), so the checkout is exactly as if the merge had been aborted at once.
+ */
+export async function settleResolution(
+  dir: string,
+  a: { branch: string; before: string; conflicts: string[] },
+): Promise<boolean> {
+  const inProgress = await commitExists(dir, 'MERGE_HEAD');
+  const unmerged = (await runGit(dir, ['diff', '--name-only', '--diff-filter=U', '-z'], { allowFail: true })).stdout;
+  const head = await headCommit(dir).catch(() => a.before);
+  let ok = !inProgress && !unmerged && head !== a.before;
+  if (ok) ok = (await runGit(dir, ['merge-base', '--is-ancestor', a.branch, 'HEAD'], { allowFail: true })).code === 0;
+  if (ok && a.conflicts.length) {
+    // `git grep` exits 1 when nothing matches: markers left behind mean the resolution is not one.
+    const markers = await runGit(dir, ['grep', '-l', '-E', '^(<<<<<<< |>>>>>>> )', 'HEAD', '--', ...a.conflicts], {
+      allowFail: true,
+    });
+    ok = markers.code === 1;
+  }
+  if (ok) return true;
+  if (await commitExists(dir, 'MERGE_HEAD')) await runGit(dir, ['merge', '--abort'], { allowFail: true });
+  if ((await headCommit(dir).catch(() => a.before)) !== a.before)
+    await runGit(dir, ['reset', '--merge', a.before], { allowFail: true });
+  return false;
+}
 
 /** A short list of paths for a one-line message. */
 function names(paths: string[], max = 5): string {
@@ -25,6 +65,8 @@ export async function mergeBranch(opts: {
   branch: string;
   target: string;
   message?: string;
+  /** On a conflict, before the merge is aborted: a chance to resolve it (`--merge-conflicts claude`). */
+  resolve?: ConflictResolver;
 }): Promise<MergeResult> {
   const { branch, target } = opts;
   const root = await mainWorktreeRoot(opts.repo);
@@ -61,9 +103,16 @@ export async function mergeBranch(opts: {
   const merge = await runGit(root, args, { allowFail: true });
   if (merge.code === 0) return { status: 'merged', commits, mergeCommit: await headCommit(root) };
 
+  const before = await headCommit(root);
   const inProgress = await commitExists(root, 'MERGE_HEAD');
   const unmerged = await runGit(root, ['diff', '--name-only', '--diff-filter=U', '-z']);
   const conflicts = unmerged.stdout.split('\0').filter(Boolean);
+  if (inProgress && conflicts.length && opts.resolve) {
+    await opts.resolve({ dir: root, conflicts, branch, target });
+    if (await settleResolution(root, { branch, before, conflicts }))
+      return { status: 'merged', commits, mergeCommit: await headCommit(root), resolved: conflicts };
+    return { status: 'conflict', conflicts };
+  }
   // Put the checkout back exactly as it was; the branch and its worktree are not touched.
   if (inProgress) await runGit(root, ['merge', '--abort']);
   // Anything but a conflict (a hook, a lock, git refusing to start) is git's own error.

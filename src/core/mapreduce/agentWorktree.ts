@@ -3,7 +3,7 @@
 // prodigy-mapreduce-agent-{agent}. Its commits come back through a serialized merge.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { headCommit, readHeadSync, runGit, withWorktreeAdmin } from '../git';
+import { headCommit, readHeadSync, runGit, settleResolution, withWorktreeAdmin, type ConflictResolver } from '../git';
 
 export interface AgentWorktree {
   path: string;
@@ -109,23 +109,35 @@ async function removeWorktree(parent: string, wt: AgentWorktree, opts: { keepBra
 }
 
 export type AgentMerge =
-  { status: 'merged' | 'nothing' } | { status: 'conflict'; conflicts: string[] } | { status: 'failed'; error: string };
+  | { status: 'nothing' }
+  | { status: 'merged'; resolved?: string[] }
+  | { status: 'conflict'; conflicts: string[] }
+  | { status: 'failed'; error: string };
 
 /**
- * Merges an agent's branch into the parent worktree (callers serialize these). A conflict is
- * aborted, so the parent stays as it was and the agent's branch keeps its work.
+ * Merges an agent's branch into the parent worktree (callers serialize these). A conflict goes to `resolve`
+ * when given (Claude); unresolved, it is aborted, so the parent stays as it was and the agent's branch keeps its work.
  */
 export async function mergeAgent(
   parent: string,
   wt: AgentWorktree,
   head: string,
   message: string,
+  resolve?: ConflictResolver,
 ): Promise<AgentMerge> {
   if (head === wt.base) return { status: 'nothing' };
+  const before = (await runGit(parent, ['rev-parse', 'HEAD'])).stdout.trim();
   const merge = await runGit(parent, ['merge', '--no-ff', '--no-edit', '-m', message, wt.branch], { allowFail: true });
   if (merge.code === 0) return { status: 'merged' };
   const unmerged = await runGit(parent, ['diff', '--name-only', '--diff-filter=U', '-z'], { allowFail: true });
   const conflicts = unmerged.stdout.split('\0').filter(Boolean);
+  if (conflicts.length && resolve) {
+    const target = (await runGit(parent, ['rev-parse', '--abbrev-ref', 'HEAD'], { allowFail: true })).stdout.trim();
+    await resolve({ dir: parent, conflicts, branch: wt.branch, target });
+    if (await settleResolution(parent, { branch: wt.branch, before, conflicts }))
+      return { status: 'merged', resolved: conflicts };
+    return { status: 'conflict', conflicts };
+  }
   await runGit(parent, ['merge', '--abort'], { allowFail: true });
   if (conflicts.length) return { status: 'conflict', conflicts };
   return { status: 'failed', error: (merge.stderr || merge.stdout).trim().split('\n')[0] };

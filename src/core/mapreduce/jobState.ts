@@ -8,6 +8,7 @@ import { nowTimestamp, toPrettyJson } from '../model/serde';
 import { writeFileAtomicSync } from '../storage/atomicFile';
 import { readJsonFile } from '../storage/readJson';
 import type { DeadLetteredItem } from './deadLetterQueue';
+import type { ClaudeCall } from '../claude/types';
 import * as z from 'zod';
 
 export type AgentStatus = 'Pending' | 'Running' | 'Success' | 'Timeout' | { Failed: string };
@@ -22,6 +23,8 @@ export interface AgentResult {
   worktree_path?: string;
   branch_name?: string;
   json_log_location?: string;
+  /** The item's Claude calls summed (our key; Prodigy's reader skips it). */
+  claude?: ClaudeCall;
 }
 
 export interface JobState {

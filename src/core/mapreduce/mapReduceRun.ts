@@ -14,12 +14,15 @@ import type { MapReduceSpec } from '../workflow/model';
 import type { RunContext } from '../steps/runContext';
 import { SessionLog } from '../steps/sessionLog';
 import { executeStep } from '../steps/stepExecutor';
+import { conflictResolver } from '../steps/mergeConflicts';
 import type { LoopResult } from '../steps/runContext';
 import { AgentSlots, mergeAgent, type AgentWorktree } from './agentWorktree';
 import { DeadLetterQueue, type FailureType } from './deadLetterQueue';
 import { failurePolicyOf, stopReason, type FailurePolicy } from './failurePolicy';
 import { JOB_SNAPSHOT_KEY, JobStore, type AgentResult, type JobSnapshot, type JobState } from './jobState';
 import { itemVariables, loadWorkItems, type WorkItem } from './workItems';
+import { sumCalls } from '../claude/totals';
+import type { ClaudeCall } from '../claude/types';
 
 /** An agent whose steps have run (`outcome` set when it already failed or was stopped). */
 interface AgentRun {
@@ -28,6 +31,8 @@ interface AgentRun {
   logFile: string;
   started: number;
   wt?: AgentWorktree;
+  /** The Claude calls of its steps, in order. */
+  calls: ClaudeCall[];
   /** The item branch's commit when its steps ended (the slot moves on to other items). */
   head?: string | null;
   outcome?: AgentOutcome;
@@ -42,6 +47,8 @@ interface AgentOutcome {
   commits: string[];
   branchKept?: string;
   logFile: string;
+  /** Its Claude calls summed (null without any). */
+  claude?: ClaudeCall | null;
 }
 
 export class MapReduceRun {
@@ -225,7 +232,8 @@ export class MapReduceRun {
     const slots = this.agentSlots();
     this.slots = slots;
     const worker = async (slot: number) => {
-      while (this.queue.length && !ctx.signal.aborted && !this.stopping) {
+      // A spent Claude budget starts no new agent; the ones running finish their call in flight.
+      while (this.queue.length && !ctx.signal.aborted && !this.stopping && !ctx.claudeUsage.stopReason) {
         const item = this.queue.shift()!;
         this.attempts.set(item.id, (this.attempts.get(item.id) ?? 0) + 1);
         const ran = await this.runAgent(item, slot);
@@ -245,11 +253,11 @@ export class MapReduceRun {
       do {
         await Promise.all(Array.from({ length: parallel }, (_, slot) => worker(slot)));
         await Promise.all(finishing);
-      } while (this.queue.length && !stopped && !ctx.signal.aborted && !this.stopping);
+      } while (this.queue.length && !stopped && !ctx.signal.aborted && !this.stopping && !ctx.claudeUsage.stopReason);
     } finally {
       await slots.dispose();
     }
-    if (stopped || ctx.signal.aborted) return this.pause();
+    if (stopped || ctx.signal.aborted || ctx.claudeUsage.stopReason) return this.pause();
     if (this.stopping)
       return this.fail(
         `Map phase stopped: ${this.stopping}. Items not run yet are kept; after fixing the cause, resume runs them (failed items: prodigy-vscode dlq retry ${ctx.sessionId})`,
@@ -269,9 +277,17 @@ export class MapReduceRun {
     this.running++;
     this.listener({ type: 'agent-started', sessionId: ctx.sessionId, itemId: item.id, agentId, running: this.running });
     const log = new SessionLog(ctx.sessionId, logFile, ctx.masker, this.listener);
-    const run: AgentRun = { item, agentId, logFile, started };
+    const run: AgentRun = { item, agentId, logFile, started, calls: [] };
     const end = (status: AgentOutcome['status'], extra: Partial<AgentOutcome> = {}): AgentRun => {
-      run.outcome = { item, status, durationMs: performance.now() - started, commits: [], logFile, ...extra };
+      run.outcome = {
+        item,
+        status,
+        durationMs: performance.now() - started,
+        commits: [],
+        logFile,
+        claude: sumCalls(run.calls, `item ${item.id}`),
+        ...extra,
+      };
       run.head = run.wt ? readHeadSync(run.wt.path) : null;
       return run;
     };
@@ -295,13 +311,15 @@ export class MapReduceRun {
         cwd: run.wt.path,
         log,
         vars: { ...ctx.vars, ...itemVariables(item) },
-        env: { ...ctx.env, PRODIGY_CLAUDE_STREAMING: 'false', PRODIGY_WORKTREE: run.wt.path },
+        env: { ...ctx.env, PRODIGY_WORKTREE: run.wt.path },
+        itemId: item.id,
         signal: limit ? AbortSignal.any([ctx.signal, timedOut.signal]) : ctx.signal,
       };
       const steps = this.spec.map.agent_template;
       for (let i = 0; i < steps.length; i++) {
         log.message('progress', `Agent ${agentId}: Executing step ${i + 1}/${steps.length}: ${steps[i].display}`);
         const r = await executeStep(steps[i], agentCtx);
+        run.calls.push(...r.claude);
         if (r.status === 'stopped' && timedOut.signal.aborted && !ctx.signal.aborted) {
           log.message('error', `Agent ${agentId} timed out after ${limit} s (agent_timeout_secs)`);
           return end('failed', {
@@ -341,6 +359,7 @@ export class MapReduceRun {
       durationMs: performance.now() - run.started,
       commits: [],
       logFile: run.logFile,
+      claude: sumCalls(run.calls, `item ${item.id}`),
       ...extra,
     });
     // Branches the session merged go when the map phase ends (AgentSlots.dispose); the others keep their work.
@@ -348,7 +367,15 @@ export class MapReduceRun {
     if (!outcome && wt) {
       const head = run.head ?? wt.base;
       const commits = head !== wt.base ? [head] : [];
-      const merged = await mergeAgent(ctx.cwd, wt, head, `Merge agent ${wt.branch} (${item.id})`);
+      const merged = await mergeAgent(
+        ctx.cwd,
+        wt,
+        head,
+        `Merge agent ${wt.branch} (${item.id})`,
+        conflictResolver(ctx),
+      );
+      if (merged.status === 'merged' && merged.resolved)
+        ctx.log.message('success', `Claude resolved the conflicts of ${item.id} in ${merged.resolved.join(', ')}`);
       if (merged.status === 'conflict') {
         outcome = done('failed', {
           error: `Merging ${item.id} into the session conflicts in ${merged.conflicts.join(', ')}; its work is kept on branch ${wt.branch}`,
@@ -401,7 +428,9 @@ export class MapReduceRun {
       duration: durationFromMs(o.durationMs),
       ...(o.error ? { error: ctx.masker.mask(o.error) } : {}),
       ...(o.branchKept ? { branch_name: o.branchKept } : {}),
-      json_log_location: o.logFile,
+      // The agent's (last) Claude stream, as Prodigy names it; the agent's own log when it made no Claude call.
+      json_log_location: o.claude?.json_log_location ?? o.logFile,
+      ...(o.claude ? { claude: o.claude } : {}),
     };
     s.agent_results[o.item.id] = result;
     if (!s.completed_agents.includes(o.item.id)) s.completed_agents.push(o.item.id);
@@ -431,7 +460,7 @@ export class MapReduceRun {
             agent_id: `agent-${o.item.id}`,
             step_failed: 'agent_execution',
             duration_ms: Math.round(o.durationMs),
-            json_log_location: o.logFile,
+            json_log_location: o.claude?.json_log_location ?? o.logFile,
           },
           o.branchKept
             ? { worktree_path: '', branch_name: o.branchKept, uncommitted_changes: null, error_logs: [o.logFile] }
@@ -530,11 +559,15 @@ export class MapReduceRun {
     this.store.save(this.state);
     await this.manager.updateSession(this.ctx.sessionId, { mapreduce_data: { agent_count: 0 } });
     await this.manager.pauseSession(this.ctx.sessionId);
+    const budget = this.ctx.claudeUsage.stopReason;
+    if (budget) await this.manager.updateSession(this.ctx.sessionId, { error: budget });
     this.ctx.log.message(
       'warning',
-      `Stopped. Finished items are kept; resume with: prodigy-vscode resume ${this.ctx.sessionId}`,
+      budget
+        ? `${budget}. No new agent started; finished items are kept. Resume with: prodigy-vscode resume ${this.ctx.sessionId} --max-cost <USD>`
+        : `Stopped. Finished items are kept; resume with: prodigy-vscode resume ${this.ctx.sessionId}`,
     );
-    return { status: 'Paused', error: null };
+    return { status: 'Paused', error: budget };
   }
 
   private async fail(raw: string): Promise<LoopResult> {

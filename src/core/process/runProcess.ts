@@ -2,6 +2,7 @@
 // everything it started), output collected in full and handed over line by line as it comes.
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { ProdigyError } from '../errors';
 import type { ProcessGroups } from './groups';
 import { findExecutable } from './which';
@@ -26,6 +27,10 @@ export interface RunProcessOptions {
   /** Aborting stops the process group (SIGTERM, then SIGKILL). */
   signal?: AbortSignal;
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** false: stdout is handed to `onLine` only, not kept (a Claude stream is kept in its own file). */
+  keepStdout?: boolean;
+  /** stdout's bytes as they arrive, before decoding (a kept Claude stream is these bytes verbatim). */
+  onStdoutBytes?: (chunk: Buffer) => void;
   /** Told the process group as it starts and ends: the run keeps a record, for after a kill -9 (stepGroups.ts). */
   groups?: ProcessGroups;
 }
@@ -121,9 +126,21 @@ export function runProcess(command: string, args: string[], options: RunProcessO
       }
       gate.end('go\n');
     }
-    const out = collector('stdout', options.onLine);
+    const out = collector('stdout', options.onLine, options.keepStdout !== false);
     const err = collector('stderr', options.onLine);
-    child.stdout!.setEncoding('utf8').on('data', out.push);
+    if (options.onStdoutBytes) {
+      const decoder = new StringDecoder('utf8');
+      const onBytes = options.onStdoutBytes;
+      child.stdout!.on('data', (chunk: Buffer) => {
+        onBytes(chunk);
+        const text = decoder.write(chunk);
+        if (text) out.push(text);
+      });
+      child.stdout!.on('end', () => {
+        const rest = decoder.end();
+        if (rest) out.push(rest);
+      });
+    } else child.stdout!.setEncoding('utf8').on('data', out.push);
     child.stderr!.setEncoding('utf8').on('data', err.push);
     let timedOut = false;
     let aborted = false;
@@ -203,7 +220,11 @@ export const MAX_LINE = 1024 * 1024;
  * for line breaks once, from where the last search stopped: re-splitting a line that had not ended yet on
  * every chunk made an 80 MB line take 49 s (issue 12, b14).
  */
-function collector(stream: 'stdout' | 'stderr', onLine?: (stream: 'stdout' | 'stderr', line: string) => void) {
+function collector(
+  stream: 'stdout' | 'stderr',
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => void,
+  keep = true,
+) {
   const chunks: string[] = [];
   let size = 0;
   let dropped = 0;
@@ -233,7 +254,9 @@ function collector(stream: 'stdout' | 'stderr', onLine?: (stream: 'stdout' | 'st
   };
   return {
     push: (chunk: string) => {
-      if (size < MAX_KEPT) {
+      if (!keep) {
+        // not kept
+      } else if (size < MAX_KEPT) {
         chunks.push(chunk);
         size += chunk.length;
       } else dropped += chunk.length;

@@ -18,6 +18,8 @@ import { interpolate, renderValue, type Variables } from '../steps/interpolation
 import type { LoopResult, RunContext } from '../steps/runContext';
 import { executeStep } from '../steps/stepExecutor';
 import { RunPlan, passVariables, type Pass } from './runPlan';
+import { sumCalls } from '../claude/totals';
+import type { ClaudeCall } from '../claude/types';
 
 export interface RunProgress {
   completed: CompletedStep[];
@@ -48,6 +50,23 @@ export class StatusNotRecordedError extends ProdigyError {
         `once that is fixed, resume it with: prodigy-vscode resume ${sessionId}`,
     );
   }
+}
+
+/** What a completed step keeps of its Claude calls (Prodigy's readers skip the extra keys). */
+function claudeOfStep(calls: ClaudeCall[], step: string): { claude?: ClaudeCall; json_log_location?: string } {
+  const call = sumCalls(calls, step);
+  if (!call) return {};
+  return { claude: call, ...(call.json_log_location ? { json_log_location: call.json_log_location } : {}) };
+}
+
+/** The record's checkpoint entry of a Claude step: its cost and kept stream (for the tree's checkpoint row). */
+function claudeInfo(step: CompletedStep | undefined): { claude_cost_usd?: number; json_log_location?: string } {
+  const call = step?.claude as ClaudeCall | undefined;
+  if (!call) return {};
+  return {
+    claude_cost_usd: call.total_cost_usd,
+    ...(call.json_log_location ? { json_log_location: call.json_log_location } : {}),
+  };
 }
 
 export class WorkflowRun {
@@ -132,7 +151,7 @@ export class WorkflowRun {
       );
       const before = { ...ctx.vars };
       const outcome = await executeStep(step, ctx);
-      if (outcome.status === 'stopped') return this.pause(progress, completed, i);
+      if (outcome.status === 'stopped') return this.pause(progress, completed, i, outcome.error);
       if (outcome.status === 'failed')
         return this.fail(progress, completed, i, outcome.error ?? `Step '${step.display}' failed`);
       this.noteCaptures(before);
@@ -144,6 +163,7 @@ export class WorkflowRun {
         captured_variables: { ...this.captured },
         duration: durationFromMs(outcome.durationMs),
         completed_at: nowTimestamp(),
+        ...claudeOfStep(outcome.claude, step.name ?? step.display),
       });
       // Decided before the checkpoint, so a resume after it knows what was skipped.
       if (s === steps.length - 1) this.leavePass(current);
@@ -258,6 +278,7 @@ export class WorkflowRun {
           step_name: label ? `${label} · ${step.name ?? step.display}` : (step.name ?? step.display),
           total_steps: total,
           ...(commit ? { commit } : {}),
+          ...claudeInfo(completed[completed.length - 1]),
         },
       },
       {
@@ -281,7 +302,12 @@ export class WorkflowRun {
     return checkpointId;
   }
 
-  private async pause(progress: RunProgress, completed: CompletedStep[], index: number): Promise<LoopResult> {
+  private async pause(
+    progress: RunProgress,
+    completed: CompletedStep[],
+    index: number,
+    reason?: string,
+  ): Promise<LoopResult> {
     const { ctx } = this;
     await this.recorder.flush();
     await this.manager.writeWorkflowCheckpoint(
@@ -290,12 +316,17 @@ export class WorkflowRun {
       this.fileContent(progress, completed, 'Interrupted', index),
     );
     await this.manager.pauseSession(ctx.sessionId);
+    const budget = ctx.claudeUsage.stopReason;
+    // Why it paused, on the record (the tree and `sessions show` say it; a resume clears it).
+    if (budget) await this.manager.updateSession(ctx.sessionId, { error: budget });
     this.markWorktree('interrupted');
     ctx.log.message(
       'warning',
-      `Stopped before step ${index + 1} finished. Resume with: prodigy-vscode resume ${ctx.sessionId}`,
+      budget
+        ? `${budget}. Paused before step ${index + 1}; resume with: prodigy-vscode resume ${ctx.sessionId} --max-cost <USD>`
+        : `${reason ?? 'Stopped'} before step ${index + 1} finished. Resume with: prodigy-vscode resume ${ctx.sessionId}`,
     );
-    return { status: 'Paused', error: null };
+    return { status: 'Paused', error: budget };
   }
 
   private async fail(

@@ -27,6 +27,9 @@ export interface CheckpointSummary {
    * steps after the restored checkpoint ran again, or will). Still restorable.
    */
   superseded: boolean;
+  /** The step's Claude calls: their cost (USD) and the last one's kept stream; null for a step without Claude. */
+  claude_cost_usd: number | null;
+  json_log_location: string | null;
 }
 
 /** What we store in an embedded checkpoint's `metadata`. */
@@ -41,6 +44,9 @@ export interface CheckpointInfo {
   saved_changes?: string;
   /** A restore's safety checkpoint: the journal checkpoint the session stood at, to follow its timeline through it. */
   journal_head?: string;
+  /** A Claude step's cost (USD) and its last call's kept stream (H/logs/claude-streaming/…). */
+  claude_cost_usd?: number;
+  json_log_location?: string;
 }
 
 function str(v: unknown): string | null {
@@ -70,6 +76,8 @@ export function summarizeEmbedded(cp: EmbeddedCheckpoint): CheckpointSummary {
     status: null,
     file: null,
     superseded: false,
+    claude_cost_usd: num(meta.claude_cost_usd),
+    json_log_location: str(meta.json_log_location),
   };
 }
 
@@ -103,6 +111,8 @@ export function listWorkflowCheckpointFiles(dir: string): {
         status: cp.execution_state.status,
         file,
         superseded: false,
+        claude_cost_usd: null,
+        json_log_location: null,
       });
     } catch (err) {
       unreadable.push({ file, name, reason: reasonOf(err) });

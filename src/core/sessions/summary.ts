@@ -36,6 +36,8 @@ export interface SessionSummary {
   error: string | null;
   worktree_name: string | null;
   mapreduce: MapReduceProgress | null;
+  /** What the session's Claude calls cost so far (USD, `metadata.claude.total_cost_usd`); null before any call. */
+  cost_usd: number | null;
 }
 
 /** Field order of a packed summary (the persisted index stores arrays, not objects). */
@@ -56,6 +58,7 @@ const PACKED_FIELDS = [
   'error',
   'worktree_name',
   'mapreduce',
+  'cost_usd',
 ] as const satisfies readonly (keyof SessionSummary)[];
 
 export function packSummary(s: SessionSummary): unknown[] {
@@ -81,6 +84,7 @@ export function unpackSummary(v: unknown[], file: string): SessionSummary {
     error: v[13],
     worktree_name: v[14],
     mapreduce: v[15],
+    cost_usd: v[16],
     file,
   } as SessionSummary;
 }
@@ -129,7 +133,15 @@ export function summarize(session: UnifiedSession, file: string): SessionSummary
           agent_count: mr.agent_count,
         }
       : null,
+    cost_usd: claudeCost(meta.claude),
   };
+}
+
+/** `metadata.claude.total_cost_usd` when it is a number (the rest of `metadata.claude` is read where it is shown). */
+function claudeCost(claude: unknown): number | null {
+  if (!claude || typeof claude !== 'object') return null;
+  const v = (claude as Record<string, unknown>).total_cost_usd;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 export function displayName(s: Pick<SessionSummary, 'workflow_name' | 'id'>): string {

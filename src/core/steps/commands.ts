@@ -3,8 +3,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { ProdigyError, errorMessage } from '../errors';
-import { runProcess, SpawnError, type ProcessResult } from '../process/runProcess';
+import { errorMessage } from '../errors';
+import { runProcess, type ProcessResult } from '../process/runProcess';
+import type { ClaudeCall } from '../claude/types';
+import { processDetail, runClaudeCall } from './claudeCall';
 import { writeFileAtomicSync } from '../storage/atomicFile';
 import { interpolate } from './interpolation';
 import type { WorkflowStep } from '../workflow/model';
@@ -20,18 +22,13 @@ export interface CommandResult {
   durationMs: number;
   aborted: boolean;
   timedOut: boolean;
+  /** A Claude call's summary (streaming mode). */
+  claude?: ClaudeCall;
   /** Why it failed, in one message (already specific to the step kind). */
   error?: string;
 }
 
-export class ClaudeNotFoundError extends ProdigyError {
-  constructor(command: string) {
-    super(
-      `The Claude CLI could not be started: \`${command}\` was not found. Install Claude Code, or point the ` +
-        `\`prodigy.claude.command\` setting (CLI: --claude-command or PRODIGY_CLAUDE_COMMAND) at it.`,
-    );
-  }
-}
+export { ClaudeNotFoundError } from './claudeCall';
 
 export function stepEnv(step: WorkflowStep, ctx: RunContext): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...ctx.env };
@@ -60,34 +57,23 @@ export async function runStepCommand(step: WorkflowStep, ctx: RunContext): Promi
     timeoutMs: step.timeout ? step.timeout * 1000 : undefined,
     signal: ctx.signal,
     groups: ctx.groups,
-    onLine: (stream: 'stdout' | 'stderr', line: string) => ctx.log.output(stream, line),
   };
   if (step.kind === 'shell') {
-    const res = await runProcess('sh', ['-c', text], opts);
+    const res = await runProcess('sh', ['-c', text], {
+      ...opts,
+      onLine: (stream, line) => ctx.log.output(stream, line),
+    });
     return fromProcess(
       res,
-      res.code === 0 ? undefined : `Step '${step.display}' failed with exit code ${res.code}${detail(res)}`,
+      res.code === 0 ? undefined : `Step '${step.display}' failed with exit code ${res.code}${processDetail(res)}`,
     );
   }
-  const { command, args } = ctx.claude;
-  const argv = args.some((a) => a.includes('{prompt}'))
-    ? args.map((a) => a.split('{prompt}').join(text))
-    : [...args, text];
-  let res: ProcessResult;
-  try {
-    res = await runProcess(command, argv, { ...opts, env: { ...env, PRODIGY_AUTOMATION: 'true' } });
-  } catch (err) {
-    if (err instanceof SpawnError && err.code === 'ENOENT') throw new ClaudeNotFoundError(command);
-    throw err;
-  }
-  return fromProcess(
-    res,
-    res.code === 0 ? undefined : `Claude command '${text}' failed with exit code ${res.code}${detail(res)}`,
-  );
+  const c = await runClaudeCall(text, { step: step.name ?? step.display, display: step.display }, opts, ctx);
+  return { ...fromProcess(c.res, c.error), stdout: c.output, ...(c.call ? { claude: c.call } : {}) };
 }
 
 function fromProcess(res: ProcessResult, error: string | undefined): CommandResult {
-  const success = res.code === 0 && !res.aborted;
+  const success = res.code === 0 && !res.aborted && error === undefined;
   return {
     success,
     exitCode: res.code,
@@ -99,14 +85,6 @@ function fromProcess(res: ProcessResult, error: string | undefined): CommandResu
     timedOut: res.timedOut,
     error: success ? undefined : res.aborted ? 'stopped' : error,
   };
-}
-
-/** stderr (or stdout), the first and last 25 lines when longer than 50 (as Prodigy shows it). */
-function detail(res: ProcessResult): string {
-  const text = (res.stderr.trim() || res.stdout.trim()).split('\n');
-  if (text.length === 1 && text[0] === '') return '';
-  const shown = text.length > 50 ? [...text.slice(0, 25), `… ${text.length - 50} lines …`, ...text.slice(-25)] : text;
-  return `: ${shown.join('\n')}`;
 }
 
 function writeFileStep(step: WorkflowStep, ctx: RunContext): CommandResult {

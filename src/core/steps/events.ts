@@ -1,6 +1,8 @@
 // What a run reports while it goes: the CLI prints it, the extension's tree, status bar and
 // output channel subscribe to it. Text is already masked.
 import type { SessionStatus } from '../model/session';
+import type { Activity } from '../claude/callTracker';
+import type { ClaudeCall, ClaudeTotals } from '../claude/types';
 
 export type OutputStream = 'stdout' | 'stderr';
 export type MessageLevel = 'info' | 'progress' | 'success' | 'warning' | 'error';
@@ -26,6 +28,21 @@ export type EngineEvent =
       checkpointId?: string;
     }
   | { type: 'output'; sessionId: string; stream: OutputStream; line: string }
+  /**
+   * What Claude is doing, as a readable line (`🔧 Bash: cargo test`, the first line of a text, the usage at the
+   * end); `tool` is the tool running now (null between tools). Only meaningful lines make events: the
+   * thousands of partial-message lines of a stream make none.
+   */
+  | {
+      type: 'claude-activity';
+      sessionId: string;
+      itemId: string | null;
+      kind: Activity['kind'];
+      text: string;
+      tool: string | null;
+    }
+  /** A Claude call ended: its usage, and the session's sums with it. */
+  | { type: 'claude-call'; sessionId: string; itemId: string | null; call: ClaudeCall; totals: ClaudeTotals }
   | { type: 'message'; sessionId: string | null; level: MessageLevel; text: string }
   | { type: 'session-finished'; sessionId: string; status: SessionStatus; error: string | null }
   | { type: 'phase'; sessionId: string; phase: 'Setup' | 'Map' | 'Reduce' | 'Complete'; total: number }

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errorMessage } from '../errors';
 import { writeAllSync, writeFailure } from '../storage/fileWrite';
+import type { Activity } from '../claude/callTracker';
 import type { EngineListener, MessageLevel, OutputStream } from './events';
 import type { SecretMasker } from './secrets';
 
@@ -30,6 +31,23 @@ export class SessionLog {
     const line = this.masker.mask(raw);
     this.append(`${stream === 'stderr' ? '  ! ' : '  | '}${line}`);
     this.listener({ type: 'output', sessionId: this.sessionId, stream, line });
+  }
+
+  /**
+   * A readable line of what Claude is doing (never its raw JSON), for the file and listeners; `tool` is the
+   * tool running now. `itemId` names the MapReduce item whose agent it is.
+   */
+  claude(activity: Activity, tool: string | null, itemId: string | null): void {
+    const text = this.masker.mask(activity.text);
+    this.append(`  ${text}`);
+    this.listener({
+      type: 'claude-activity',
+      sessionId: this.sessionId,
+      itemId,
+      kind: activity.kind,
+      text,
+      tool: tool === null ? null : this.masker.mask(tool),
+    });
   }
 
   /** A message for the file and listeners; `fileNote` is a line written just before it, to the file only. */

@@ -13,6 +13,8 @@ import type { WorkflowStep } from '../workflow/model';
 import type { RunContext } from './runContext';
 import { validateStep } from './validation';
 import type { StepOutcome } from './runContext';
+import type { ClaudeCall } from '../claude/types';
+import { BudgetReachedError } from './claudeUsage';
 
 interface Attempt {
   success: boolean;
@@ -23,18 +25,30 @@ interface Attempt {
 
 export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<StepOutcome> {
   const started = performance.now();
+  // Every Claude call the step makes, its retries, handlers and validation included.
+  const calls: ClaudeCall[] = [];
   const done = (status: StepOutcome['status'], attempts: number, a: Attempt, error?: string): StepOutcome => ({
     status,
     output: a.result?.stdout ?? '',
     error,
     durationMs: performance.now() - started,
     attempts,
+    claude: calls,
   });
+  const nested = async (s: WorkflowStep): Promise<StepOutcome> => {
+    const o = await executeStep(s, ctx);
+    calls.push(...o.claude);
+    return o;
+  };
   for (let attempt = 1; ; attempt++) {
     let a: Attempt;
     try {
-      a = await attemptStep(step, ctx);
+      a = await attemptStep(step, ctx, nested);
+      if (a.result?.claude) calls.push(a.result.claude);
     } catch (err) {
+      // The session's Claude budget is spent: the step does not start, and the run stops as if stopped.
+      if (err instanceof BudgetReachedError)
+        return done('stopped', attempt, { success: false, stopped: true }, err.message);
       // Not a failed command but a run that cannot go on (Claude CLI not found, an unreadable
       // result file): no handler or retry fixes that. Failing the step leaves the session Failed
       // with the reason, instead of thrown past the loop with the record stuck at Running.
@@ -48,7 +62,7 @@ export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<
     if (a.stopped) return done('stopped', attempt, a);
     if (a.success) {
       if (step.on_success) {
-        const after = await executeStep(step.on_success, ctx);
+        const after = await nested(step.on_success);
         if (after.status === 'stopped') return done('stopped', attempt, a);
         if (after.status === 'failed')
           return done('failed', attempt, a, `on_success of '${step.display}' failed: ${after.error}`);
@@ -64,7 +78,7 @@ export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<
     setFailureVariables(ctx, step, a, attempt);
     for (const handler of policy.handlers) {
       ctx.log.message('progress', `on_failure: ${handler.display}`);
-      const h = await executeStep(handler, ctx);
+      const h = await nested(handler);
       if (h.status === 'stopped') return done('stopped', attempt, a);
       if (h.status === 'failed') ctx.log.message('warning', `on_failure handler failed: ${h.error}`);
     }
@@ -79,7 +93,11 @@ export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<
   }
 }
 
-async function attemptStep(step: WorkflowStep, ctx: RunContext): Promise<Attempt> {
+async function attemptStep(
+  step: WorkflowStep,
+  ctx: RunContext,
+  nested: (s: WorkflowStep) => Promise<StepOutcome>,
+): Promise<Attempt> {
   const checkCommits = step.commit_required && process.env.PRODIGY_NO_COMMIT_VALIDATION !== 'true';
   if (checkCommits && !ctx.git) {
     return {
@@ -119,7 +137,7 @@ async function attemptStep(step: WorkflowStep, ctx: RunContext): Promise<Attempt
     };
   }
   if (step.validate) {
-    const v = await validateStep(step, step.validate, ctx, executeStep);
+    const v = await validateStep(step, step.validate, ctx, (s) => nested(s));
     if (v.stopped) return { success: false, stopped: true, result };
     if (!v.complete) return { success: false, stopped: false, result, error: v.error };
   }

@@ -37,6 +37,8 @@ export class HomePaths {
   readonly logsDir: string;
   /** Room a run sets aside to record where it stopped when the disk fills up (runs/spaceReserve.ts). */
   readonly spaceReserveDir: string;
+  /** Every Claude call's stream, kept verbatim: `H/logs/claude-streaming/<YYYYmmdd_HHMMSS>-<uuid>.jsonl` (Prodigy's place). */
+  readonly claudeStreamDir: string;
   /** Session worktrees: `H/worktrees/{repo}/{id}` (where `prodigy resume` looks for them). */
   readonly worktreesDir: string;
 
@@ -52,6 +54,7 @@ export class HomePaths {
     this.logsDir = path.join(this.ownDir, 'logs');
     this.spaceReserveDir = path.join(this.ownDir, 'reserve');
     this.worktreesDir = path.join(home, 'worktrees');
+    this.claudeStreamDir = path.join(home, 'logs', 'claude-streaming');
   }
 
   sessionFile(id: string): string {
