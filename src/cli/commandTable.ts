@@ -16,6 +16,13 @@ import { safeId } from './values';
 const sessionId = (help = 'The session'): PositionalSpec => ({ name: 'session-id', help, parse: safeId('session id') });
 const workflowFile: PositionalSpec = { name: 'workflow', help: 'The workflow file (YAML or JSON)' };
 
+/** What run and resume say about Claude steps. */
+const CLAUDE_NOTE =
+  'Claude steps stream: what Claude does is printed as it happens, one line each (🔧 Bash: cargo test, the ' +
+  "first line of what it says) under the step, then the call's usage (✓ 6 turns · 41.2k tokens · $0.38 · 2m " +
+  '14s); each stream is kept in H/logs/claude-streaming (logs <id> --claude prints it). ' +
+  'PRODIGY_CLAUDE_STREAMING=false runs Claude in print mode instead.';
+
 const run = defineCommand({
   path: ['run'],
   summary: 'Run a workflow file as a new session',
@@ -25,7 +32,9 @@ const run = defineCommand({
     'with no terminal to ask on, or with --json, the branch is kept and the way to merge later printed; Ctrl-C ' +
     'at the question keeps it too, exit 3). Ctrl-C stops the running step and leaves the session Paused, to ' +
     'resume later.\n' +
-    'Exit codes: 0 completed, 1 failed, 3 completed but the merge did not happen, 130 stopped (Ctrl-C; 129 terminal closed, 143 SIGTERM).',
+    CLAUDE_NOTE +
+    '\nExit codes: 0 completed, 1 failed, 3 completed but the merge did not happen, 130 stopped (Ctrl-C, or ' +
+    'Paused at --max-cost; 129 terminal closed, 143 SIGTERM).',
   positionals: [workflowFile],
   options: {
     path: O.path,
@@ -42,6 +51,8 @@ const run = defineCommand({
     resume: O.resume,
     failFast: O.failFast,
     claudeCommand: O.claudeCommand,
+    maxCost: O.maxCost,
+    mergeConflicts: O.mergeConflicts,
     verbose: RUN_VERBOSE,
   },
   run: ({ io, manager, args: [file], opts }) => runCommand(manager(), io, file, opts),
@@ -53,12 +64,16 @@ const resume = defineCommand({
   description:
     'Continues a Paused, Failed or interrupted session at its first step not done, with its variables. ' +
     'Completed and Cancelled sessions, and a session another process is running, are refused.\n' +
-    'Exit codes: 0 completed, 1 failed, 3 completed but the merge did not happen, 130 stopped (Ctrl-C; 129 terminal closed, 143 SIGTERM).',
+    CLAUDE_NOTE +
+    '\nExit codes: 0 completed, 1 failed, 3 completed but the merge did not happen, 130 stopped (Ctrl-C, or ' +
+    'Paused at --max-cost; 129 terminal closed, 143 SIGTERM).',
   positionals: [sessionId()],
   options: {
     yes: O.yes,
     json: { ...O.json, help: 'Print the outcome as JSON at the end (no step output, no merge question)' },
     claudeCommand: O.claudeCommand,
+    maxCost: O.maxCost,
+    mergeConflicts: O.mergeConflicts,
     verbose: RUN_VERBOSE,
   },
   run: ({ io, manager, args: [id], opts }) => resumeCommand(manager(), io, id, opts),
@@ -87,9 +102,10 @@ const merge = defineCommand({
   summary: "Merge a completed session's branch back",
   description:
     "Merges a completed session's branch back into the branch it started from: after the run kept it, or after " +
-    'a conflict was resolved. Exit code 3 when the merge did not happen (a conflict, a failing merge step).',
+    'a conflict was resolved (--merge-conflicts claude: a Claude call resolves a conflict). Exit code 3 when the ' +
+    'merge did not happen (a conflict, a failing merge step).',
   positionals: [sessionId()],
-  options: { json: O.json, claudeCommand: O.claudeCommand, verbose: RUN_VERBOSE },
+  options: { json: O.json, claudeCommand: O.claudeCommand, mergeConflicts: O.mergeConflicts, verbose: RUN_VERBOSE },
   run: ({ io, manager, args: [id], opts }) => mergeCommand(manager(), io, id, opts),
 });
 
@@ -107,13 +123,24 @@ const validate = defineCommand({
 const logs = defineCommand({
   path: ['logs'],
   aliases: ['log'],
-  summary: "Print a session's log (the last N lines); -F follows it",
+  summary: "Print a session's log (the last N lines), its Claude calls, or the newest Claude stream",
   description:
     "Prints a session's log (H/vscode/logs/<id>.log, what Show Session Log shows in VS Code). With --follow it " +
     'prints new lines as the run writes them and ends by itself when the run does, with its final status; ' +
-    'Ctrl-C stops following (exit 0) and the run goes on. Sessions run by the prodigy CLI have no log.',
-  positionals: [sessionId()],
-  options: { follow: O.follow, lines: O.lines },
+    'Ctrl-C stops following (exit 0) and the run goes on. Sessions run by the prodigy CLI have no log.\n' +
+    "--claude prints the session's last Claude call (--step N: step N's) as a readable transcript, from the " +
+    'stream kept in H/logs/claude-streaming. Without a session id, --latest prints the newest stream kept there; ' +
+    '--tail prints what Claude does as that stream grows, one line each, and goes on to each newer stream (the ' +
+    "run's next call) until Ctrl-C, like tail -f.",
+  positionals: [{ ...sessionId('The session (none with --latest)'), optional: true }],
+  options: {
+    follow: O.follow,
+    lines: O.lines,
+    claude: O.claude,
+    step: O.step,
+    latest: O.latest,
+    tail: O.tail,
+  },
   run: ({ io, manager, args: [id], opts }) => logsCommand(manager(), io, id, opts),
 });
 

@@ -1,7 +1,7 @@
 // The options commands share, so that one spelling means one thing everywhere (-f is always --force,
 // -p always --path). A command picks the ones it uses and may say in its own words what they do there.
 import { count, flag, parsed, text, texts } from './spec';
-import { days, positiveWhole, safeId, status, whole } from './values';
+import { days, mergeConflictMode, positiveWhole, safeId, status, usd, whole } from './values';
 
 /** Accepted by every command, before or after its name. */
 export const GLOBAL_OPTIONS = {
@@ -28,7 +28,24 @@ export const OPTIONS = {
   all: flag('Also Failed sessions', 'a'),
   dryRun: flag('Say what would happen; change nothing'),
   path: text('DIR', 'The project (git repository) to work in; default: the current folder', 'p'),
-  claudeCommand: text('CMD', 'The program Claude steps run (else $PRODIGY_CLAUDE_COMMAND, else claude)'),
+  claudeCommand: text(
+    'CMD',
+    'The program Claude steps run (else $PRODIGY_CLAUDE_COMMAND, else claude), as `CMD -p --output-format ' +
+      'stream-json --verbose --dangerously-skip-permissions <prompt>`; PRODIGY_CLAUDE_STREAMING=false runs ' +
+      '`CMD --print --dangerously-skip-permissions <prompt>` instead (no activity, no usage)',
+  ),
+  maxCost: parsed(
+    'USD',
+    "Start no new Claude call once the session's Claude calls have cost USD in all (the call in flight " +
+      'finishes); the session is then Paused with the amount spent, and resume --max-cost with more goes on',
+    usd,
+  ),
+  mergeConflicts: parsed(
+    'MODE',
+    "A conflict while merging the session's branch back: abort (undo the merge, keep the branch) or claude " +
+      '(a Claude call resolves it); else $PRODIGY_MERGE_CONFLICTS, else abort',
+    mergeConflictMode,
+  ),
   noWorktree: flag("Run in the project itself instead of the session's own worktree"),
   args: texts('VALUE', '${ARG} for the steps; given more than once, the steps run once per value'),
   maxIterations: parsed(
@@ -53,4 +70,10 @@ export const OPTIONS = {
   olderThan: parsed('DAYS', 'Only sessions last updated more than DAYS days ago (default 7; 0: any age)', days),
   follow: flag('Print new lines as the run writes them, until it ends (Ctrl-C stops following)', 'F'),
   lines: parsed('N', 'Only the last N lines', whole),
+  claude: flag("Print the session's last Claude call as a readable transcript (--step N: that step's call)"),
+  step: parsed('N', 'With --claude: the call of step N (its number as sessions show prints it)', positiveWhole),
+  latest: flag('Print the newest Claude stream of the home (H/logs/claude-streaming) as a readable transcript'),
+  tail: flag(
+    "With --latest: print what Claude does as the stream grows, going on to each newer call's stream, until Ctrl-C",
+  ),
 };

@@ -29,6 +29,25 @@ export function days(raw: string): number {
   return n;
 }
 
+/** --max-cost: US dollars above 0, `2.50` or `$2.50`. */
+export function usd(raw: string): number {
+  const text = raw.trim().replace(/^\$/, '');
+  const n = Number(text);
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(text) || !Number.isFinite(n) || n <= 0)
+    throw new ValueError('needs an amount in US dollars above 0, such as 2.50');
+  return n;
+}
+
+/** How a conflict met while merging back is handled: --merge-conflicts, PRODIGY_MERGE_CONFLICTS. */
+export const MERGE_CONFLICT_MODES = ['abort', 'claude'] as const;
+export type MergeConflictMode = (typeof MERGE_CONFLICT_MODES)[number];
+
+export function mergeConflictMode(raw: string): MergeConflictMode {
+  const match = MERGE_CONFLICT_MODES.find((m) => m === raw.trim().toLowerCase());
+  if (!match) throw new ValueError(`needs ${MERGE_CONFLICT_MODES.join(' or ')}`);
+  return match;
+}
+
 /** --status: any case, as `sessions list` prints it. */
 export function status(raw: string): SessionStatus {
   const match = SESSION_STATUSES.find((s) => s.toLowerCase() === raw.trim().toLowerCase());

@@ -1,5 +1,6 @@
 // `logs <id> [--follow] [--lines N]`: a session's log (H/vscode/logs/<id>.log), what the extension's
 // Show Session Log shows. --follow prints lines as the run appends them and ends with the run.
+// `--claude [--step N]` and `--latest [--tail]` print kept Claude streams instead (claudeLogs.ts).
 import * as fs from 'node:fs';
 import {
   followFile,
@@ -12,15 +13,48 @@ import {
   type SessionManager,
   type SessionStatus,
 } from '../../core';
-import type { Io } from '../io';
+import { UsageError, type Io } from '../io';
+import { latestTranscript, sessionTranscript, tailLatest } from './claudeLogs';
 
 export interface LogsFlags {
   follow: boolean;
   /** --lines N: only the last N. */
   lines?: number;
+  /** The session's Claude call as a transcript (--step N: that step's). */
+  claude: boolean;
+  step?: number;
+  /** The newest Claude stream of the home (no session id); --tail follows it. */
+  latest: boolean;
+  tail: boolean;
 }
 
-export async function logsCommand(manager: SessionManager, io: Io, id: string, flags: LogsFlags): Promise<number> {
+export async function logsCommand(
+  manager: SessionManager,
+  io: Io,
+  id: string | undefined,
+  flags: LogsFlags,
+): Promise<number> {
+  const newest = flags.latest || flags.tail;
+  if (id === undefined) {
+    // Worded as the parser words a missing argument (--help shows --latest).
+    if (!newest) throw new UsageError('missing <session-id>');
+    if (flags.step !== undefined || flags.claude)
+      throw new UsageError("--claude and --step show a session's Claude call: give its <session-id>");
+    if (flags.follow) throw new UsageError("--follow follows a session's log; --latest --tail follows Claude");
+    return flags.tail ? tailLatest(manager, io, flags) : latestTranscript(manager, io, flags);
+  }
+  if (newest)
+    throw new UsageError(
+      `--latest and --tail show the newest Claude stream of the home, not a session's: logs ${id} --claude prints its last call`,
+    );
+  if (flags.claude || flags.step !== undefined) {
+    if (flags.follow) throw new UsageError("--follow follows the session's log, not its Claude call");
+    return sessionTranscript(manager, io, id, flags);
+  }
+  return sessionLog(manager, io, id, flags);
+}
+
+async function sessionLog(manager: SessionManager, io: Io, id: string, flags: LogsFlags): Promise<number> {
   const count = flags.lines;
   const file = manager.paths.sessionLogFile(id);
   const record = await readRecord(manager, id);

@@ -5,14 +5,25 @@ import {
   inputsFromPatterns,
   mergeSession,
   previewWorkflow,
+  readTotals,
   resumeWorkflow,
   runWorkflow,
+  type ClaudeTotals,
   type RunOutcome,
   type SessionManager,
 } from '../../core';
+import type { MergeConflictMode } from '../values';
 import { printJson, UsageError, type Io } from '../io';
+import { claudeSums } from './claudeUsage';
 import { RunDetail } from './runDetail';
-import { claudeConfig, describeMerge, inTerminal, noteKeptBranch, type TerminalFlags } from './runOutput';
+import {
+  claudeConfig,
+  describeMerge,
+  inTerminal,
+  mergeConflictsOf,
+  noteKeptBranch,
+  type TerminalFlags,
+} from './runOutput';
 
 export interface RunFlags extends TerminalFlags {
   path?: string;
@@ -102,13 +113,16 @@ export async function mergeCommand(
   manager: SessionManager,
   io: Io,
   id: string,
-  flags: { json: boolean; claudeCommand?: string; verbose: number },
+  flags: { json: boolean; claudeCommand?: string; mergeConflicts?: MergeConflictMode; verbose: number },
 ): Promise<number> {
-  const detail = new RunDetail(manager, io, flags.verbose);
+  const mergeConflicts = mergeConflictsOf(flags.mergeConflicts);
+  const claude = claudeConfig(flags.claudeCommand);
+  const detail = new RunDetail(manager, io, flags.verbose, claude);
   const outcome = await mergeSession({
     manager,
     sessionId: id,
-    claude: claudeConfig(flags.claudeCommand),
+    claude,
+    ...(mergeConflicts ? { mergeConflicts } : {}),
     listener: (e) => !flags.json && detail.print(e),
   });
   await detail.flushed();
@@ -124,6 +138,7 @@ async function report(
   json: boolean,
   code: number,
 ): Promise<number> {
+  const claude = await claudeTotalsOf(manager, outcome.sessionId);
   if (json) {
     const { checkpoints } = await manager.listCheckpoints(outcome.sessionId);
     printJson(io, {
@@ -133,6 +148,8 @@ async function report(
       worktree: outcome.worktree,
       log: outcome.logFile,
       merge: outcome.merge ?? null,
+      cost_usd: claude?.total_cost_usd ?? null,
+      claude,
       checkpoints: checkpoints
         .filter((c) => c.kind === 'session')
         .map((c) => ({ id: c.id, step_index: c.step_index, step_name: c.step_name, commit: c.commit })),
@@ -141,7 +158,19 @@ async function report(
     return code;
   }
   io.out(`Session ${outcome.sessionId}: ${outcome.status}${outcome.error ? ` (${outcome.error.split('\n')[0]})` : ''}`);
-  if (outcome.status !== 'Completed') io.out(`Resume with: prodigy-vscode resume ${outcome.sessionId}`);
+  if (claude) io.out(`Claude: ${claudeSums(claude)}`);
+  // A Paused session with an error was stopped by its budget (a Ctrl-C pause records none).
+  const more = outcome.status === 'Paused' && outcome.error ? ' --max-cost <USD>' : '';
+  if (outcome.status !== 'Completed') io.out(`Resume with: prodigy-vscode resume ${outcome.sessionId}${more}`);
   io.out(`Log: ${outcome.logFile}`);
   return code;
+}
+
+/** The session's Claude sums (its record's metadata.claude), or null before any call or when it cannot be read. */
+async function claudeTotalsOf(manager: SessionManager, id: string): Promise<ClaudeTotals | null> {
+  try {
+    return readTotals((await manager.getSession(id)).metadata);
+  } catch {
+    return null;
+  }
 }

@@ -1,8 +1,13 @@
 // How a run's events look in a terminal (run, resume, merge, dlq retry): Prodigy's icon-prefixed messages and
-// the steps' output indented, as they come; then what -v and -vv add from the events and the checkpoint
-// journal: each step's time and checkpoint and the variables it captured (-v), the environment steps get (-vv).
+// the steps' output indented, as they come, with what Claude does as one readable line each; then what -v and
+// -vv add from the events and the checkpoint journal: each step's time and checkpoint and the variables it
+// captured, the session's Claude spending after each call (-v), the environment steps get (-vv).
 import {
+  claudeArgs,
+  formatCost,
+  formatTokens,
   loadWorkflowFile,
+  totalTokens,
   type CheckpointSnapshot,
   type ClaudeConfig,
   type EngineEvent,
@@ -22,6 +27,10 @@ export function printEvent(io: Io, event: EngineEvent): void {
     case 'output':
       io.out(`    ${event.line}`);
       break;
+    case 'claude-activity':
+      // Under the step like its output; a MapReduce agent's lines name their item, as agents run side by side.
+      io.out(`    ${event.itemId === null ? '' : `[${event.itemId}] `}${event.text}`);
+      break;
     case 'message':
       if (event.level === 'warning' || event.level === 'error') io.err(`${ICONS[event.level]} ${event.text}`);
       else io.out(`${ICONS[event.level]} ${event.text}`);
@@ -38,6 +47,8 @@ export class RunDetail {
   private startedAt = 0;
   /** Captured variables already shown: Prodigy's step records carry every capture so far, not only the new ones. */
   private shown = new Map<string, string>();
+  /** The last Claude line shown per item ('' the main thread): a call's usage line comes once, however reported. */
+  private lastClaude = new Map<string, string>();
 
   constructor(
     private readonly manager: SessionManager,
@@ -47,6 +58,12 @@ export class RunDetail {
   ) {}
 
   print(e: EngineEvent): void {
+    if (e.type === 'claude-activity') {
+      const key = e.itemId ?? '';
+      const repeated = e.kind === 'result' && this.lastClaude.get(key) === e.text;
+      this.lastClaude.set(key, e.text);
+      if (repeated) return;
+    }
     if (this.level === 0) {
       printEvent(this.io, e);
       return;
@@ -104,6 +121,14 @@ export class RunDetail {
           `    ${e.success ? '✓' : '✗'} item ${e.itemId} ${e.success ? 'done' : 'failed'} · ${e.processed}/${e.total} processed, ${e.failed} failed`,
         );
         break;
+      case 'claude-call': {
+        const t = e.totals;
+        const calls = `${t.runs} Claude call${t.runs === 1 ? '' : 's'}`;
+        const limit = this.claude?.maxCostUsd;
+        const cost = `${formatCost(t.total_cost_usd)}${limit === undefined ? '' : ` of ${formatCost(limit)} allowed`}`;
+        out(`    session so far: ${calls} · ${formatTokens(totalTokens(t))} tokens · ${cost}`);
+        break;
+      }
       case 'session-finished':
         if (this.startedAt) out(`ℹ️  ${e.status} after ${seconds(Date.now() - this.startedAt)}`);
         break;
@@ -190,7 +215,9 @@ function seconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
+/** The command line as the engine builds it: no args means Prodigy's own for the mode (streaming or print). */
 function claudeLine(c: ClaudeConfig): string {
-  const args = c.args.map((a) => (a === '{prompt}' ? '<prompt>' : a));
-  return [c.command, ...args, ...(c.args.includes('{prompt}') ? [] : ['<prompt>'])].join(' ');
+  const given = claudeArgs(c, process.env);
+  const args = given.map((a) => (a === '{prompt}' ? '<prompt>' : a));
+  return [c.command, ...args, ...(given.includes('{prompt}') ? [] : ['<prompt>'])].join(' ');
 }

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as readline from 'node:readline/promises';
 import {
   DEFAULT_CLAUDE_CONFIG,
+  ProdigyError,
   type ClaudeConfig,
   type EngineEvent,
   type EngineOptions,
@@ -13,12 +14,44 @@ import {
   type SessionManager,
 } from '../../core';
 import type { Io } from '../io';
+import { mergeConflictMode, MERGE_CONFLICT_MODES, type MergeConflictMode } from '../values';
+import { ValueError } from '../spec';
 import { RunDetail } from './runDetail';
 
-/** The Claude command: --claude-command, else PRODIGY_CLAUDE_COMMAND, else `claude`. */
-export function claudeConfig(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): ClaudeConfig {
+/**
+ * The Claude command: --claude-command, else PRODIGY_CLAUDE_COMMAND, else `claude`; and the session's budget
+ * (--max-cost). Streaming or print mode is the engine's choice (PRODIGY_CLAUDE_STREAMING in the run's environment).
+ */
+export function claudeConfig(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  maxCostUsd?: number,
+): ClaudeConfig {
   const command = flag?.trim() || env.PRODIGY_CLAUDE_COMMAND?.trim();
-  return command ? { ...DEFAULT_CLAUDE_CONFIG, command } : DEFAULT_CLAUDE_CONFIG;
+  return {
+    ...DEFAULT_CLAUDE_CONFIG,
+    ...(command ? { command } : {}),
+    ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
+  };
+}
+
+/** --merge-conflicts, else PRODIGY_MERGE_CONFLICTS (checked like the flag), else the engine's default. */
+export function mergeConflictsOf(
+  flag: MergeConflictMode | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): MergeConflictMode | undefined {
+  if (flag) return flag;
+  const raw = env.PRODIGY_MERGE_CONFLICTS?.trim();
+  if (!raw) return undefined;
+  try {
+    return mergeConflictMode(raw);
+  } catch (err) {
+    if (err instanceof ValueError)
+      throw new ProdigyError(
+        `PRODIGY_MERGE_CONFLICTS must be ${MERGE_CONFLICT_MODES.join(' or ')}, not "${raw}" (unset it, or pass --merge-conflicts)`,
+      );
+    throw err;
+  }
 }
 
 /**
@@ -145,7 +178,7 @@ export function noteKeptBranch(io: Io, outcome: RunOutcome): void {
 /**
  * 0 completed (and merged, or kept as answered), 1 failed, 3 completed but the merge did not happen (a conflict,
  * a failing merge step, the question left with Ctrl-C), 128 + the signal's number stopped (130 Ctrl-C, 143
- * SIGTERM, 129 SIGHUP).
+ * SIGTERM, 129 SIGHUP). A session Paused without a signal (its --max-cost reached) is 130, as a pause is.
  */
 export function exitCodeOf(outcome: RunOutcome, stoppedBy: NodeJS.Signals | null, mergeUnanswered = false): number {
   if (outcome.status === 'Paused') return 128 + os.constants.signals[stoppedBy ?? 'SIGINT'];
@@ -159,6 +192,10 @@ export interface TerminalFlags {
   yes: boolean;
   json: boolean;
   claudeCommand?: string;
+  /** --max-cost (run, resume): no new Claude call once the session's calls cost this much. */
+  maxCost?: number;
+  /** --merge-conflicts (run, resume). */
+  mergeConflicts?: MergeConflictMode;
   /** -v count: see RunDetail. */
   verbose: number;
 }
@@ -174,15 +211,18 @@ export async function inTerminal(
   start: (options: EngineOptions) => Promise<RunOutcome>,
   onEvent?: (e: EngineEvent) => void,
 ): Promise<{ outcome: RunOutcome; code: number }> {
+  // Checked before anything starts: a bad PRODIGY_MERGE_CONFLICTS is one error, not a run that fails at its end.
+  const mergeConflicts = mergeConflictsOf(flags.mergeConflicts);
+  const claude = claudeConfig(flags.claudeCommand, process.env, flags.maxCost);
   const stop = stopSignal(io);
   const merge = mergeQuestion(flags, io, stop);
-  const claude = claudeConfig(flags.claudeCommand);
   const detail = new RunDetail(manager, io, flags.verbose, claude);
   try {
     const outcome = await start({
       manager,
       signal: stop.signal,
       claude,
+      ...(mergeConflicts ? { mergeConflicts } : {}),
       merge: merge.policy,
       confirmMerge: merge.confirm,
       listener: (e) => {

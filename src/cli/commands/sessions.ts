@@ -6,15 +6,19 @@ import {
   displayName,
   errorMessage,
   findSessionWorktree,
+  readTotals,
   sessionsToCleanUp,
+  usageLine,
   worktreeRoots,
   type SessionManager,
   type SessionStatus,
   type SessionSummary,
   ProdigyError,
 } from '../../core';
+import * as fs from 'node:fs';
 import { oneLine, progress, relativeTime, table, truncate } from '../format';
 import { printJson, type Io } from '../io';
+import { claudeSums, costCell, itemCalls, stepCalls, tokenBreakdown, toolsText } from './claudeUsage';
 
 export async function sessionsList(
   manager: SessionManager,
@@ -42,6 +46,7 @@ export async function sessionsList(
         error: s.error,
         worktree_name: s.worktree_name,
         mapreduce: s.mapreduce,
+        cost_usd: s.cost_usd ?? null,
         file: s.file,
       })),
       total: listing.total,
@@ -54,7 +59,7 @@ export async function sessionsList(
   } else if (listing.sessions.length > 0) {
     io.out(
       table(
-        ['ID', 'WORKFLOW', 'TYPE', 'STATUS', 'PROGRESS', 'CHECKPOINTS', 'STARTED', 'UPDATED'],
+        ['ID', 'WORKFLOW', 'TYPE', 'STATUS', 'PROGRESS', 'CHECKPOINTS', 'COST', 'STARTED', 'UPDATED'],
         listing.sessions.map((s) => [
           s.id,
           truncate(oneLine(s.workflow_name || '-'), 28),
@@ -62,6 +67,7 @@ export async function sessionsList(
           s.status,
           progress(s),
           String(s.checkpoints),
+          costCell(s.cost_usd),
           relativeTime(s.started_at),
           relativeTime(s.updated_at),
         ]),
@@ -133,23 +139,61 @@ export async function sessionsShow(
       'MapReduce',
       `job ${mr.job_id}, phase ${mr.phase}, ${mr.processed_items}/${mr.total_items} items, ${mr.failed_items} failed`,
     ]);
-  if (session.error) rows.push(['Error', session.error]);
+  // A Paused session's error says why it paused (its Claude budget); any other is what went wrong.
+  const errorKey = session.status === 'Paused' ? 'Paused because' : 'Error';
+  if (session.error) rows.push([errorKey, session.error]);
+  const claude = readTotals(session.metadata);
+  if (claude) {
+    rows.push(['Claude', claudeSums(claude)], ['Claude tokens', tokenBreakdown(claude)]);
+    const last = claude.last;
+    if (last?.claude_session_id)
+      rows.push([
+        'Claude session',
+        `${last.claude_session_id} (the last call's; claude --resume ${last.claude_session_id}${last.cwd ? ` in ${last.cwd}` : ''})`,
+      ]);
+    if (last?.json_log_location)
+      rows.push([
+        'Transcript',
+        fs.existsSync(last.json_log_location)
+          ? `${last.json_log_location} (prodigy-vscode logs ${session.id} --claude)`
+          : `${last.json_log_location} (gone)`,
+      ]);
+  }
   rows.push(['File', manager.paths.sessionFile(session.id)]);
   const width = Math.max(...rows.map(([k]) => k.length));
   // Each value on its row; an error is text a step printed, so its lines stay, indented under the first.
   const shown = (k: string, v: string) =>
-    k === 'Error' ? v.split('\n').join(`\n${' '.repeat(width + 2)}`) : oneLine(v);
+    k === errorKey ? v.split('\n').join(`\n${' '.repeat(width + 2)}`) : oneLine(v);
   io.out(rows.map(([k, v]) => `${k.padEnd(width)}  ${shown(k, v)}`).join('\n'));
   const timings = Object.entries(session.timings);
   if (timings.length) {
     io.out('\nStep timings:');
     for (const [name, d] of timings) io.out(`  ${(d.secs + d.nanos / 1e9).toFixed(1).padStart(8)} s  ${oneLine(name)}`);
   }
+  const calls = await stepCalls(manager, id);
+  if (calls.length) {
+    io.out(`\nClaude calls by step (prodigy-vscode logs ${id} --claude --step N prints one):`);
+    const rows = calls.map((c) => [
+      String(c.step),
+      truncate(oneLine(c.name ?? '-'), 40),
+      c.call ? usageLine(c.call) : costCell(c.cost_usd),
+      c.call ? toolsText(c.call.tool_uses) : '–',
+    ]);
+    io.out(indent(table(['STEP', 'COMMAND', 'USAGE', 'TOOLS'], rows)));
+  }
+  const items = mr ? itemCalls(manager, session) : [];
+  if (items.length) {
+    io.out('\nClaude calls by MapReduce item (attempts summed):');
+    const rows = items.map(({ item, call }) => [item, usageLine(call), toolsText(call.tool_uses)]);
+    io.out(indent(table(['ITEM', 'USAGE', 'TOOLS'], rows)));
+  }
   io.out(`\nCheckpoints (${checkpoints.length}):`);
-  for (const c of checkpoints)
+  for (const c of checkpoints) {
+    const cost = typeof c.claude_cost_usd === 'number' ? `  ${costCell(c.claude_cost_usd)}` : '';
     io.out(
-      `  ${c.id}  ${checkpointStepText(c) ?? ''} ${oneLine(c.step_name ?? '')}  ${relativeTime(c.created_at)}`.trimEnd(),
+      `  ${c.id}  ${checkpointStepText(c) ?? ''} ${oneLine(c.step_name ?? '')}${cost}  ${relativeTime(c.created_at)}`.trimEnd(),
     );
+  }
   for (const u of unreadable) io.out(`  unreadable ${oneLine(u.file)}: ${u.reason}`);
 }
 
@@ -336,6 +380,13 @@ function keptSummary(kept: { session: SessionSummary; reason: KeptReason }[], da
     count('refused') && `${count('refused')} refused`,
   ].filter(Boolean);
   return `${kept.length} (${parts.join(', ')})`;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 }
 
 function plural(n: number, word: string): string {
