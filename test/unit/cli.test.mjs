@@ -87,7 +87,7 @@ describe('sessions list', () => {
     const r = await run(['--home', h.home, 'sessions', 'list']);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
-    assert.match(lines[0], /^ID\s+WORKFLOW\s+TYPE\s+STATUS\s+PROGRESS\s+CHECKPOINTS\s+STARTED\s+UPDATED$/);
+    assert.match(lines[0], /^ID\s+WORKFLOW\s+TYPE\s+STATUS\s+PROGRESS\s+CHECKPOINTS\s+COST\s+STARTED\s+UPDATED$/);
     const row = (id) => lines.find((l) => l.startsWith(`${id} `));
     assert.match(row(PAUSED_ID), /nightly-fixes\s+Workflow\s+Paused\s+\S.*\s2\s/);
     assert.match(row(FIXTURE_MAPREDUCE_ID), /MapReduce\s+Running\s+Setup 4\/10/);
