@@ -3,9 +3,8 @@
 // usage), knows which tool is running now, and sums the call up at the end as a `ClaudeCall`.
 // Memory stays bounded whatever the stream's length: no line is kept, and the per-id books (tool ids seen,
 // tools waiting for a result, usage per message) keep only their most recent entries.
-import { parseStreamLine, isSyntheticError, sessionIdOf, toolResultText } from './streamParser';
+import { parseStreamLine, isSyntheticError, sessionIdOf, toolResultText, usageOf } from './streamParser';
 import type { AssistantLine, ResultLine, StreamEventLine, StreamLine, SystemLine, UserLine } from './streamParser';
-import { MessageDeltaEvent, MessageStartEvent } from './streamParser';
 import { WRITE_TOOLS, firstLine, relativeTo, toolFilePath, toolLabel, truncate, usageLine } from './format';
 import { RecentMap, RecentSet, UsageBook } from './books';
 import type { ClaudeCall, ClaudeTokens } from './types';
@@ -25,13 +24,14 @@ const MAX_FILES = 1000;
 const SUBAGENT_NAME_WIDTH = 40;
 
 /**
- * How Claude Code starts the partial-message lines nothing here reads (text and JSON deltas, block starts and
- * stops, message stops): usage comes from `message_start` and `message_delta`, blocks whole from `assistant` lines.
+ * The partial-message lines nothing here reads (text and JSON deltas, block starts and stops, message stops:
+ * usage comes from `message_start` and `message_delta`, blocks whole from the `assistant` lines), as Claude
+ * Code prints them. They are most lines of a stream with partial messages and are passed over unparsed; in
+ * any other key order a line takes the long way, to the same result. A regular expression, because it
+ * tests these prefixes several times faster than `startsWith` does (13 ms → 1 ms over the bench's 24k lines).
  */
-const SKIPPED_PREFIXES = ['content_block_delta', 'content_block_start', 'content_block_stop', 'message_stop'].map(
-  (t) => `{"type":"stream_event","event":{"type":"${t}"`,
-);
-const STREAM_EVENT_PREFIX = '{"type":"stream_event","event":{"type":"';
+const UNREAD_STREAM_EVENT =
+  /^\{"type":"stream_event","event":\{"type":"(?:content_block_(?:delta|start|stop)|message_stop)"/;
 
 /** What the `result` line said, kept without the rest of the line. */
 interface ResultFacts {
@@ -92,11 +92,7 @@ export class ClaudeCallTracker {
 
   /** One stdout line (without its newline) → the readable lines it produced, possibly none. */
   feed(line: string): Activity[] {
-    // Most lines of a stream with partial messages are text and JSON deltas, which nothing here reads: one
-    // printed in Claude Code's own key order is passed over unparsed (40 % less time over a replay of
-    // financecim-2). In any other key order it takes the long way, to the same result.
-    if (line.startsWith(STREAM_EVENT_PREFIX) && line.endsWith('}') && SKIPPED_PREFIXES.some((p) => line.startsWith(p)))
-      return [];
+    if (line.charCodeAt(line.length - 1) === 0x7d && UNREAD_STREAM_EVENT.test(line)) return [];
     return this.feedParsed(parseStreamLine(line));
   }
 
@@ -218,19 +214,19 @@ export class ClaudeCallTracker {
   }
 
   private onStreamEvent(line: StreamEventLine): void {
-    // Only usage is read here: text arrives again, whole, on the `assistant` lines (rendering the deltas
-    // too would show it twice), and a tool call counts once its full `assistant` line came.
+    // Only usage is read here, by hand (zod over these lines took longer than all the rest of the tracker):
+    // text arrives again, whole, on the `assistant` lines (rendering the deltas too would show it twice),
+    // and a tool call counts once its full `assistant` line came.
     const thread = line.parent_tool_use_id ?? '';
     const event = line.event;
     if (event.type === 'message_start') {
-      const start = MessageStartEvent.safeParse(event);
-      if (!start.success || !start.data.message.id) return;
-      this.streaming.set(thread, start.data.message.id);
-      this.usage.record(start.data.message.id, start.data.message.usage);
+      const message = event.message as { id?: unknown; usage?: unknown } | null | undefined;
+      if (typeof message !== 'object' || message === null || typeof message.id !== 'string') return;
+      this.streaming.set(thread, message.id);
+      this.usage.record(message.id, usageOf(message.usage));
     } else if (event.type === 'message_delta') {
       const id = this.streaming.get(thread);
-      const delta = MessageDeltaEvent.safeParse(event);
-      if (id !== undefined && delta.success) this.usage.record(id, delta.data.usage);
+      if (id !== undefined) this.usage.record(id, usageOf(event.usage));
     }
   }
 

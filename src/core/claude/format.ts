@@ -45,8 +45,11 @@ export const LABEL_WIDTH = 80;
 
 /** `text` cut to `width` characters with "…" (whole code points, so an emoji is never split). */
 export function truncate(text: string, width = LABEL_WIDTH): string {
-  const chars = Array.from(text);
-  return chars.length <= width ? text : `${chars.slice(0, width - 1).join('')}…`;
+  // No more UTF-16 units than `width` means no more code points either; a longer text is split into code
+  // points only as far as needed (at most two units each), not whole.
+  if (text.length <= width) return text;
+  const chars = Array.from(text.slice(0, width * 2));
+  return chars.length <= width && text.length <= width * 2 ? text : `${chars.slice(0, width - 1).join('')}…`;
 }
 
 /** The first line of `text`, cut to `width`; "…" also when lines were left out. */
@@ -54,7 +57,12 @@ export function firstLine(text: string, width = LABEL_WIDTH): string {
   const trimmed = text.replace(/^\s*\n/, '');
   const nl = trimmed.indexOf('\n');
   const line = (nl < 0 ? trimmed : trimmed.slice(0, nl)).replace(/\r$/, '');
-  const more = nl >= 0 && trimmed.slice(nl + 1).trim() !== '';
+  let more = false;
+  if (nl >= 0) {
+    const rest = /\S/g;
+    rest.lastIndex = nl + 1;
+    more = rest.test(trimmed);
+  }
   const cut = truncate(line, width);
   return more && !cut.endsWith('…') ? `${cut} …` : cut;
 }
@@ -72,7 +80,8 @@ export function relativeTo(file: string, cwd: string | null | undefined): string
   return rest[0] === '/' || rest[0] === '\\' ? rest.slice(1) : file;
 }
 
-function field(input: unknown, key: string): string | undefined {
+/** A string field of a tool's input, or undefined (inputs are whatever the model sent). */
+export function inputField(input: unknown, key: string): string | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
   const value = (input as Record<string, unknown>)[key];
   return typeof value === 'string' ? value : undefined;
@@ -81,7 +90,7 @@ function field(input: unknown, key: string): string | undefined {
 /** The path a file tool names (`file_path`, `notebook_path`, `path`), or undefined. */
 export function toolFilePath(name: string, input: unknown): string | undefined {
   if (!FILE_TOOLS.has(name)) return undefined;
-  return field(input, 'file_path') ?? field(input, 'notebook_path') ?? field(input, 'path');
+  return inputField(input, 'file_path') ?? inputField(input, 'notebook_path') ?? inputField(input, 'path');
 }
 
 /** Tools whose input names one file: the label shows it, the transcript links it. */
@@ -123,23 +132,23 @@ export function toolLabel(name: string, input: unknown, cwd?: string | null): st
   const labelled = (value: string | undefined) => (value ? `${name}: ${oneLine(value)}` : name);
   switch (name) {
     case 'Bash': {
-      const command = field(input, 'command');
+      const command = inputField(input, 'command');
       return command ? `Bash: ${firstLine(command)}` : name;
     }
     case 'Grep':
     case 'Glob':
-      return labelled(field(input, 'pattern'));
+      return labelled(inputField(input, 'pattern'));
     case 'Task':
     case 'Agent':
-      return labelled(field(input, 'description') ?? field(input, 'subagent_type'));
+      return labelled(inputField(input, 'description') ?? inputField(input, 'subagent_type'));
     case 'WebFetch':
-      return labelled(field(input, 'url'));
+      return labelled(inputField(input, 'url'));
     case 'WebSearch':
-      return labelled(field(input, 'query'));
+      return labelled(inputField(input, 'query'));
     case 'Skill':
-      return labelled(field(input, 'skill') ?? field(input, 'command'));
+      return labelled(inputField(input, 'skill') ?? inputField(input, 'command'));
     case 'SlashCommand':
-      return labelled(field(input, 'command'));
+      return labelled(inputField(input, 'command'));
     default:
       return name;
   }

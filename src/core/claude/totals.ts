@@ -55,11 +55,11 @@ function sumOrNull(values: (number | null)[]): number | null {
 export function sumCalls(calls: ClaudeCall[], step: string | null): ClaudeCall | null {
   if (calls.length === 0) return null;
   const last = calls[calls.length - 1];
-  const toolUses: Record<string, number> = {};
+  const toolUses = new Map<string, number>();
   const files: string[] = [];
   const seen = new Set<string>();
   for (const call of calls) {
-    for (const [name, n] of Object.entries(call.tool_uses)) toolUses[name] = (toolUses[name] ?? 0) + n;
+    for (const [name, n] of Object.entries(call.tool_uses)) toolUses.set(name, (toolUses.get(name) ?? 0) + n);
     for (const file of call.files_changed) {
       if (!seen.has(file)) {
         seen.add(file);
@@ -80,7 +80,7 @@ export function sumCalls(calls: ClaudeCall[], step: string | null): ClaudeCall |
     output_tokens: sum('output_tokens'),
     cache_read_input_tokens: sum('cache_read_input_tokens'),
     cache_creation_input_tokens: sum('cache_creation_input_tokens'),
-    tool_uses: toolUses,
+    tool_uses: Object.fromEntries(toolUses),
     files_changed: files,
     is_error: last.is_error,
     error: last.error,

@@ -9,12 +9,15 @@ import {
   FILE_TOOLS,
   firstLine,
   formatTokens,
+  inputField,
   relativeTo,
   toolFilePath,
   toolLabel,
+  totalTokens,
   truncate,
   usageLine,
 } from './format';
+import type { ClaudeCall } from './types';
 import { isSyntheticError, parseStreamLine, toolResultText } from './streamParser';
 import type { AssistantLine, ClaudeStreamEvent, ResultLine, SystemLine, UserLine } from './streamParser';
 import { clipLines, toolInputLines, type ClipLimits } from './toolDetails';
@@ -39,6 +42,9 @@ export interface Transcript {
 
 /** Tools whose file gets a link (not LS: its path is a folder). */
 const LINKED_TOOLS: ReadonlySet<string> = new Set([...FILE_TOOLS].filter((name) => name !== 'LS'));
+
+/** A call refused more tools than this lists only the first ones. */
+const MAX_DENIALS = 20;
 
 const DEFAULT_LIMITS: ClipLimits = { maxLines: 20, maxChars: 2000 };
 /** A subagent's lines sit this much deeper than the main thread's. */
@@ -160,6 +166,7 @@ class TranscriptBuilder {
     for (const block of message.content) {
       if (block.type === 'text') {
         const text = block.text.replace(/\n+$/, '');
+        if (text.trim() === '') continue;
         text.split('\n').forEach((l, i) => this.line(thread, synthetic && i === 0 ? `✗ ${l}` : l));
       } else if (block.type === 'thinking') {
         const first = firstLine(block.thinking, 120);
@@ -185,8 +192,9 @@ class TranscriptBuilder {
       const target = path.isAbsolute(file) || /^[A-Za-z]:[\\/]/.test(file) || !cwd ? file : path.join(cwd, file);
       this.links.push({ line: this.body.length - 1, start: prefix.length, end: prefix.length + shown.length, target });
     } else if (name === 'Bash') {
-      const description = typeof (input as { description?: unknown })?.description === 'string';
-      this.line(thread, description ? `🔧 Bash — ${(input as { description: string }).description}` : '🔧 Bash');
+      // The command itself follows in full; the call's line says what it is for.
+      const description = inputField(input, 'description');
+      this.line(thread, description ? `🔧 Bash — ${truncate(description)}` : '🔧 Bash');
     } else {
       this.line(thread, `🔧 ${label}`);
     }
@@ -257,50 +265,53 @@ class TranscriptBuilder {
       `  cwd      ${cwd ?? 'unknown'}`,
       `  session  ${sessionId ? `${sessionId}  (claude --resume ${sessionId})` : 'unknown'}`,
     ];
-    const footer = ['', '── Result ──', ...this.resultLines(usageLine(summary))];
+    const footer = ['', '── Result ──', ...this.resultLines(summary)];
     const text = [...header, ...this.body, ...footer].join('\n') + '\n';
     const links = this.links.map((l) => ({ ...l, line: l.line + header.length }));
     return { text, links, claudeSessionId: sessionId, cwd, model };
   }
 
-  private resultLines(usage: string): string[] {
+  private resultLines(summary: ClaudeCall): string[] {
     const r = this.result;
     if (r === null) {
-      const seen = usage.includes('tokens')
-        ? [`  seen before it stopped: ${usage.replace(/^– no result[^·]*· /, '')}`]
-        : [];
+      const tokens = totalTokens(summary);
+      const seen = tokens > 0 ? [`  seen before it stopped: ${formatTokens(tokens)} tokens`] : [];
       return ['(the stream ended without a result: the call was stopped or cut off)', ...seen];
     }
-    const out = [usage];
-    if (r.subtype && r.subtype !== 'success')
+    const out = [usageLine(summary)];
+    if (r.subtype && r.subtype !== 'success') {
       out.push(`  subtype  ${r.subtype}${r.terminal_reason ? ` (${r.terminal_reason})` : ''}`);
-    if (r.errors && r.errors.length > 0) for (const e of r.errors) out.push(`  error    ${firstLine(e, 200)}`);
+    }
+    for (const e of r.errors ?? []) out.push(`  error    ${firstLine(e, 200)}`);
     const u = r.usage;
     if (u) {
-      out.push(
-        `  tokens   ${formatTokens(u.input_tokens ?? 0)} input · ${formatTokens(u.output_tokens ?? 0)} output · ` +
-          `${formatTokens(u.cache_read_input_tokens ?? 0)} cache read · ${formatTokens(u.cache_creation_input_tokens ?? 0)} cache write`,
-      );
+      const parts = [u.input_tokens, u.output_tokens, u.cache_read_input_tokens, u.cache_creation_input_tokens];
+      out.push(`  tokens   ${breakdown(parts, ['input', 'output', 'cache read', 'cache write'])}`);
     }
     const models = Object.entries(r.modelUsage ?? {});
     if (models.length > 0) {
       out.push('  cost by model:');
       const width = Math.max(...models.map(([m]) => m.length));
       for (const [m, mu] of models) {
-        const tokens =
-          `${formatTokens(mu.inputTokens ?? 0)} in · ${formatTokens(mu.outputTokens ?? 0)} out · ` +
-          `${formatTokens(mu.cacheReadInputTokens ?? 0)} cache read · ${formatTokens(mu.cacheCreationInputTokens ?? 0)} cache write`;
-        // Four decimals: the per-model costs add up to the total shown above.
+        const parts = [mu.inputTokens, mu.outputTokens, mu.cacheReadInputTokens, mu.cacheCreationInputTokens];
+        const tokens = breakdown(parts, ['in', 'out', 'cache read', 'cache write']);
+        // Four decimals, so that the models' costs visibly add up to the call's.
         out.push(`    ${m.padEnd(width)}  $${(mu.costUSD ?? 0).toFixed(4)}  (${tokens})`);
       }
     }
     const denials = r.permission_denials ?? [];
     if (denials.length > 0) {
       out.push(`  permission denials (${denials.length}):`);
-      for (const d of denials.slice(0, 20))
+      for (const d of denials.slice(0, MAX_DENIALS)) {
         out.push(`    ${d.tool_name ? toolLabel(d.tool_name, d.tool_input, this.init?.cwd) : 'a tool'}`);
-      if (denials.length > 20) out.push(`    … ${denials.length - 20} more`);
+      }
+      if (denials.length > MAX_DENIALS) out.push(`    … ${denials.length - MAX_DENIALS} more`);
     }
     return out;
   }
+}
+
+/** "91 input · 3.4k output · …" (a missing count as 0). */
+function breakdown(counts: (number | undefined)[], words: string[]): string {
+  return counts.map((n, i) => `${formatTokens(n ?? 0)} ${words[i]}`).join(' · ');
 }
