@@ -12,6 +12,8 @@ const ICONS: Record<MessageLevel, string> = { info: 'ℹ️', progress: '🔄', 
 
 export class SessionLog {
   private fd: number | undefined;
+  private pending = '';
+  private flushQueued = false;
 
   constructor(
     readonly sessionId: string,
@@ -63,14 +65,31 @@ export class SessionLog {
   }
 
   close(): void {
+    this.flush();
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
   }
 
+  /**
+   * Lines logged in one turn of the event loop (a chunk of output: hundreds of lines of a fast stream) are written
+   * together, in one write at the end of that turn, before any other I/O: the file reads the same, and a fast stream
+   * costs a write per chunk instead of one per line.
+   */
   private append(line: string): void {
     if (this.fd === undefined) return;
+    this.pending += `${line}\n`;
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushQueued = false;
+    if (this.fd === undefined || this.pending === '') return;
+    const text = this.pending;
+    this.pending = '';
     try {
-      writeAllSync(this.fd, `${line}\n`, this.file);
+      writeAllSync(this.fd, text, this.file);
     } catch (err) {
       this.stop('The session log stops here', err);
     }
