@@ -59,6 +59,7 @@ export {
   renderTranscript,
   streamLogDir,
   totalTokens,
+  truncate,
   usageLine,
   type Activity,
   type ClaudeCall,

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { registerAuthoring } from './authoring';
 import { registerCommands } from './commands';
 import { readSettings, type ExtensionSettings } from './config';
+import { ClaudeTranscriptDocuments } from './documents/claudeTranscriptDocuments';
 import { GIT_SCHEME, GitContentDocuments } from './documents/gitContentDocuments';
 import { SessionLogDocuments } from './documents/sessionLogDocuments';
 import { ProdigyHomes } from './home';
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi 
     tree,
     statusBar,
     new SessionLogDocuments(homes, runs),
+    new ClaudeTranscriptDocuments(runs),
     vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitContentDocuments()),
     registerCommands({ homes, tree, runs, log }),
     offerInterruptedRuns(tree.onDidListSessions, context.workspaceState),

@@ -136,6 +136,15 @@ export function showRunCompleted(sessionId: string, merged: boolean): void {
   });
 }
 
+/** The engine paused the run by itself: the session's Claude calls reached `prodigy.claude.maxCostPerSession`. */
+export function showBudgetReached(sessionId: string, reason: string): void {
+  void show({
+    level: 'warning',
+    text: `session ${sessionId} paused: ${firstLine(reason)}`,
+    actions: [openSettingAction('prodigy.claude.maxCostPerSession'), resumeAction(sessionId)],
+  });
+}
+
 /** The run finished but its merge did not (a conflict, or git failed): the core's message says which. */
 export function showRunNotMerged(sessionId: string, message: string): void {
   void show({ level: 'warning', text: message, actions: [showLogAction(sessionId)] });
@@ -408,6 +417,46 @@ export function showNoSessionsToPick(title: string): void {
 
 export function showNoCheckpoints(sessionId: string): void {
   void show({ level: 'info', text: `session ${sessionId} has no checkpoints to restore.` });
+}
+
+// ---- Claude
+
+/** Show Claude Transcript on something that made no Claude call in streaming mode (or none yet). */
+export function showNoTranscript(what: string): void {
+  void show({
+    level: 'info',
+    text:
+      `${what} has no Claude transcript: it made no Claude call with \`--output-format stream-json\` ` +
+      '(print mode keeps none).',
+    actions: [openSettingAction('prodigy.claude.streaming')],
+  });
+}
+
+/** The kept stream a transcript is read from is no longer on disk. */
+export function showTranscriptGone(what: string, file: string): void {
+  void show({
+    level: 'warning',
+    text: `the Claude transcript of ${what} is gone: ${file} no longer exists (deleted or cleaned up).`,
+  });
+}
+
+/** Continue in Claude Code on a session without a Claude Code session to resume. */
+export function showNoClaudeSession(sessionId: string): void {
+  void show({
+    level: 'info',
+    text: `session ${sessionId} has no Claude Code session to continue: its last Claude call printed no session id.`,
+  });
+}
+
+/** The terminal running `claude --resume` is open: how to go on with the workflow afterwards. */
+export function showContinuingInClaude(sessionId: string, workflowName: string): void {
+  void show({
+    level: 'info',
+    text:
+      `continuing the Claude Code session of "${workflowName}" in a terminal. ` +
+      'When you are done there, resume the workflow where it stopped.',
+    actions: [resumeAction(sessionId)],
+  });
 }
 
 function firstLine(text: string | null): string {

@@ -1,10 +1,13 @@
-// One status bar item (left): what this window runs, or how its last run ended. Quiet when
-// there is nothing to say. A click reveals the session in the tree.
+// One status bar item (left): what this window runs (down to the tool Claude runs now), or how its last
+// run ended. Quiet when there is nothing to say. A click reveals the session in the tree.
 import * as vscode from 'vscode';
-import { jobProgressText, stepText, summarize, type SessionSummary } from '../core';
+import { jobProgressText, stepText, summarize, truncate, type SessionSummary } from '../core';
 import type { ProdigyHomes } from './home';
 import { Disposable } from './lifecycle';
 import type { RunController } from './runs/runController';
+
+/** How long the tool Claude runs now may get in the status bar before it is cut (the bar is shared). */
+const TOOL_WIDTH = 40;
 
 export class StatusBarController extends Disposable {
   readonly item = this._register(
@@ -34,13 +37,16 @@ export class StatusBarController extends Disposable {
       const run = active[active.length - 1];
       const more = active.length > 1 ? ` (+${active.length - 1})` : '';
       const progress = run.job ? jobProgressText(run.job) : stepText(Math.max(run.step, 1), run.total);
-      item.text = `$(sync~spin) ${run.workflowName} · ${progress}${more}`;
+      // A command's `$(…)` would render as an icon: escaped.
+      const tool = run.tool ? ` · ${truncate(run.tool, TOOL_WIDTH).replace(/\$\(/g, '\\$(')}` : '';
+      item.text = `$(sync~spin) ${run.workflowName} · ${progress}${tool}${more}`;
       const md = new vscode.MarkdownString(undefined, true);
       for (const r of active) {
         const now = r.job
           ? `${escape(jobProgressText(r.job))}, ${r.job.agents.size} agent(s) running`
           : `${stepText(r.step, r.total)}: ${escape(r.display)}`;
-        md.appendMarkdown(`**${escape(r.workflowName)}** \`${r.sessionId}\`  \n${now}\n\n`);
+        const claude = r.tool ? `  \n$(tools) Claude: ${escape(r.tool)}` : '';
+        md.appendMarkdown(`**${escape(r.workflowName)}** \`${r.sessionId}\`  \n${now}${claude}\n\n`);
       }
       md.appendMarkdown('Click to show it in the Sessions view.');
       item.tooltip = md;
@@ -62,8 +68,10 @@ export class StatusBarController extends Disposable {
       );
     } else if (last.status === 'Paused') {
       item.text = `$(debug-pause) ${name} paused · ${stepText(last.current_step + 1, last.total_steps)}`;
+      // The engine's own reason, when it paused the run (the Claude budget), else the user stopped it.
+      const why = last.error ? `\n\n${escape(last.error)}` : '';
       item.tooltip = new vscode.MarkdownString(
-        `**${escape(name)}** is paused before step ${last.current_step + 1}. ` +
+        `**${escape(name)}** is paused before step ${last.current_step + 1}.${why}\n\n` +
           'Click to show it; resume it from its menu.',
       );
     } else {

@@ -15,6 +15,8 @@ function loadTestFiles(): void {
   require('./sessionsTree.test');
   require('./commands.test');
   require('./authoring.test');
+  // Before runCommands.test: its last test checks that the files before it drove every contributed command.
+  require('./claude.test');
   require('./runCommands.test');
   require('./perf.test');
   /* eslint-enable @typescript-eslint/no-require-imports */

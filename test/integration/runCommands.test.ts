@@ -26,6 +26,8 @@ import {
   MessageRecorder,
   api,
   deferred,
+  exec,
+  executed,
   git,
   label,
   makeRepo,
@@ -43,12 +45,6 @@ import {
   writeWorkflow,
 } from './helpers/harness';
 
-/** Every command this file ran (the last test checks that none the manifest contributes was left out). */
-const executed = new Set<string>();
-function exec<T = unknown>(command: string, ...args: unknown[]): Thenable<T> {
-  executed.add(command);
-  return vscode.commands.executeCommand<T>(command, ...args);
-}
 /** The progress part of a row's description, as the core words it for the record on disk. */
 const progressOf = (home: string, id: string) =>
   progressText(summarize(readRecord(home, id), path.join(home, 'sessions', `${id}.json`)));
@@ -196,8 +192,9 @@ commands:
     const row = await sessionRow(a, outcome.sessionId);
     assert.ok(row, 'the finished session is not in the tree');
     assert.strictEqual(label(row), 'claude-and-shell');
-    assert.strictEqual(row.description, `Completed · ${progressOf(home, outcome.sessionId)} · just now`);
-    assert.strictEqual(row.contextValue, 'session;completed;workflow;deletable;worktree;mergeable;');
+    // The fake Claude's call cost $0.01 (its default): the row says so, and has a transcript to show.
+    assert.strictEqual(row.description, `Completed · ${progressOf(home, outcome.sessionId)} · $0.01 · just now`);
+    assert.strictEqual(row.contextValue, 'session;completed;workflow;deletable;worktree;mergeable;claude;');
   });
 
   it('a run shows up in the tree without a refresh and is live; Stop pauses it with the step in flight not counted; status bar and log document follow; resume finishes it', async () => {
@@ -955,6 +952,7 @@ map:
     assert.strictEqual(fs.readFileSync(path.join(outcome.worktree!, 'b.txt'), 'utf8'), 'b\n');
   });
 
+  // claude.test.ts (loaded before this file) drives the Claude commands through the same `exec`.
   it('has driven every command the manifest contributes, and prodigy.discardSessionWork', () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(ext);

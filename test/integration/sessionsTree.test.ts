@@ -148,7 +148,7 @@ describe('Sessions tree', () => {
     const cp = items.find((i) => i.id === 'checkpoint:workflow-1736937000123:workflow-1736937000456');
     assert.ok(cp, `checkpoint missing; got ${items.map((i) => i.id).join(', ')}`);
     assert.match(label(cp), /^2\/3 steps done: shell: cargo test$/);
-    const resolved = a.tree.resolveTreeItem(cp, children[items.indexOf(cp)]);
+    const resolved = await a.tree.resolveTreeItem(cp, children[items.indexOf(cp)]);
     assert.match((resolved.tooltip as vscode.MarkdownString).value, /prodigy resume/);
   });
 
@@ -183,7 +183,7 @@ describe('Sessions tree', () => {
     const item = a.tree.getTreeItem(node);
     assert.match(String(item.description), /^Failed/);
     assert.strictEqual((item.iconPath as vscode.ThemeIcon).id, 'error');
-    const tooltip = a.tree.resolveTreeItem(item, node).tooltip as vscode.MarkdownString;
+    const tooltip = (await a.tree.resolveTreeItem(item, node)).tooltip as vscode.MarkdownString;
     assert.match(tooltip.value.replace(/&nbsp;/g, ' '), /step 2 failed: exit code 1/);
   });
 

@@ -116,9 +116,10 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
       if (!target) return undefined;
       const id = target.sessionId;
       const { manager } = homes.current;
-      const outcome = await guarded(`could not merge ${id}`, () =>
-        mergeSession({ manager, sessionId: id, claude: readSettings().claude }),
-      );
+      const outcome = await guarded(`could not merge ${id}`, () => {
+        const { claude, mergeConflicts } = readSettings();
+        return mergeSession({ manager, sessionId: id, claude, mergeConflicts });
+      });
       if (outcome) showMergeOutcome(id, outcome);
       return outcome;
     },

@@ -3,6 +3,7 @@
 // explorer, the editor title, the Run lens) or an args object (tests, links, other commands). The functions
 // here turn each into one typed target through named type guards, so handlers never look at the caller.
 import * as vscode from 'vscode';
+import type { CheckpointSummary } from '../../core';
 import {
   AgentNode,
   CheckpointNode,
@@ -28,6 +29,20 @@ export interface AgentLogTarget {
   readonly sessionId: string;
   readonly itemId: string;
 }
+
+/**
+ * What Show Claude Transcript shows: a session's latest Claude call, a checkpoint's step, or a MapReduce
+ * item's agent. A row brings what it already knows (the checkpoint, a failed item's kept stream).
+ */
+export type TranscriptTarget =
+  | { readonly kind: 'session'; readonly sessionId: string }
+  | {
+      readonly kind: 'checkpoint';
+      readonly sessionId: string;
+      readonly checkpointId: string;
+      readonly checkpoint?: CheckpointSummary;
+    }
+  | { readonly kind: 'item'; readonly sessionId: string; readonly itemId: string; readonly stream?: string | null };
 
 /** A session record file: a session's, or one that could not be read. */
 export interface RecordFileTarget {
@@ -135,6 +150,25 @@ export function toAgentLogTarget(arg: unknown): AgentLogTarget | undefined {
   const sessionId = field(arg, 'sessionId', isNonEmptyString);
   const itemId = field(arg, 'itemId', isNonEmptyString);
   return sessionId !== undefined && itemId !== undefined ? { sessionId, itemId } : undefined;
+}
+
+/**
+ * A checkpoint row or `{ sessionId, checkpointId }`; an agent's or a failed item's row or `{ sessionId, itemId }`;
+ * else a session (its row, an id, `{ sessionId }`).
+ */
+export function toTranscriptTarget(arg: unknown): TranscriptTarget | undefined {
+  if (isCheckpointNode(arg)) {
+    const { sessionId, checkpointId } = toCheckpointTarget(arg)!;
+    return { kind: 'checkpoint', sessionId, checkpointId, checkpoint: arg.checkpoint };
+  }
+  if (isDeadLetterNode(arg))
+    return { kind: 'item', sessionId: arg.parent.summary.id, itemId: arg.item.item_id, stream: arg.claudeStream };
+  const item = toAgentLogTarget(arg);
+  if (item) return { kind: 'item', ...item };
+  const checkpoint = toCheckpointTarget(arg);
+  if (checkpoint) return { kind: 'checkpoint', ...checkpoint };
+  const session = toSessionTarget(arg);
+  return session ? { kind: 'session', ...session } : undefined;
 }
 
 /** A session row or an unreadable file's row. */

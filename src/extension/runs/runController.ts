@@ -1,7 +1,8 @@
 // Runs workflows in the extension host, several at once, on the core engine. It owns the
 // AbortControllers of this window's runs, streams their output to the Prodigy output channel
-// (prefixed by session), shows a cancellable progress notification, asks the merge question,
-// and tells the status bar and the tree what is running. No session logic lives here.
+// (prefixed by session; Claude steps as readable activity lines, never their JSON), shows a cancellable
+// progress notification, asks the merge question, and tells the status bar and the tree what is running,
+// down to the tool Claude runs now. No session logic lives here.
 // It outlives a Prodigy home: each call names the home's manager (or paths) it is about, and a run
 // keeps the manager it started with, so it finishes on its home even if `prodigy.home` changes.
 import * as fs from 'node:fs';
@@ -27,6 +28,7 @@ import { readSettings } from '../config';
 import { Disposable, toDisposable } from '../lifecycle';
 import {
   askMerge,
+  showBudgetReached,
   resumeProgressTitle,
   retryProgressTitle,
   runProgressTitle,
@@ -38,6 +40,13 @@ import {
   type MergeAnswer,
 } from '../messages';
 import type { Liveness } from '../sessionsTree/contextValues';
+import { Throttle } from '../throttle';
+
+/**
+ * How often, at most, Claude's activity re-renders the tree row and the status bar: a stream can bring many
+ * lines a second, and a label that changes faster than this cannot be read anyway.
+ */
+export const ACTIVITY_REFRESH_MS = 250;
 
 export interface ActiveRun {
   sessionId: string;
@@ -46,6 +55,8 @@ export interface ActiveRun {
   step: number;
   total: number;
   display: string;
+  /** The tool Claude runs now in this run's step (`Bash: cargo test`), null between tools and outside Claude. */
+  tool: string | null;
   startedAt: number;
   abort: AbortController;
   /** MapReduce jobs: phase and item counts, and the agents running now (item id → agent id). */
@@ -73,6 +84,8 @@ export class RunController extends Disposable {
   /** The session this window ran most recently (the status bar shows how it ended). */
   lastSessionId: string | undefined;
   private readonly discardAfterRun = new Set<string>();
+  /** Claude's activity changes the rows at most every ACTIVITY_REFRESH_MS. */
+  private readonly activity = this._register(new Throttle(ACTIVITY_REFRESH_MS, () => this.changed.fire()));
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     super();
@@ -90,6 +103,11 @@ export class RunController extends Disposable {
 
   isRunningHere(id: string): boolean {
     return this.runs.has(id);
+  }
+
+  /** The tool Claude runs now in this window's run of `id` (`Bash: cargo test`), or null. */
+  currentTool(id: string): string | null {
+    return this.runs.get(id)?.tool ?? null;
   }
 
   /** The agents a MapReduce job of this window runs now: item id → agent id. */
@@ -207,6 +225,7 @@ export class RunController extends Disposable {
           step: 0,
           total: e.totalSteps,
           display: '',
+          tool: null,
           startedAt: Date.now(),
           abort,
         };
@@ -216,6 +235,7 @@ export class RunController extends Disposable {
       } else if (e.type === 'step-started' && current) {
         current.step = e.index + 1;
         current.display = e.display;
+        current.tool = null;
         report?.(`${stepText(e.index + 1, e.total)}: ${shorten(e.display)}`, e.total ? 100 / e.total : undefined);
         this.changed.fire();
       } else if (current && (e.type === 'phase' || e.type === 'agent-started' || e.type === 'agent-finished')) {
@@ -230,6 +250,13 @@ export class RunController extends Disposable {
           if (e.total) report?.(jobProgressText(job), 100 / e.total);
         }
         this.changed.fire();
+      } else if (current && (e.type === 'claude-activity' || e.type === 'claude-call') && e.itemId === null) {
+        // A MapReduce job's agents run side by side: their activity goes to the output, not to one row.
+        const tool = e.type === 'claude-activity' ? e.tool : null;
+        if (tool !== current.tool) {
+          current.tool = tool;
+          this.activity.schedule();
+        }
       }
     };
     const confirmMerge = async (q: { sessionId: string; branch: string; target: string; commits: number }) => {
@@ -237,8 +264,8 @@ export class RunController extends Disposable {
       if (answer === 'discard') this.discardAfterRun.add(q.sessionId);
       return answer === 'merge' ? 'merge' : 'keep';
     };
-    const { claude, merge } = readSettings();
-    const execute = () => start({ claude, merge, confirmMerge, listener, signal: abort.signal });
+    const { claude, merge, mergeConflicts } = readSettings();
+    const execute = () => start({ claude, merge, mergeConflicts, confirmMerge, listener, signal: abort.signal });
     try {
       const outcome =
         request.progress === false
@@ -265,6 +292,8 @@ export class RunController extends Disposable {
     if (this.discardAfterRun.delete(id))
       await vscode.commands.executeCommand('prodigy.discardSessionWork', id, { confirm: true });
     if (outcome.status === 'Failed') showRunFailed(id, outcome.error);
+    // A pause with a reason is the engine's own (the Claude budget); a plain pause is the user's stop.
+    else if (outcome.status === 'Paused' && outcome.error) showBudgetReached(id, outcome.error);
     else if (outcome.status === 'Paused') showRunStopped(id);
     else if (outcome.merge?.status === 'conflict' || outcome.merge?.status === 'failed')
       showRunNotMerged(id, outcome.merge.message);
@@ -277,6 +306,10 @@ export class RunController extends Disposable {
     switch (e.type) {
       case 'output':
         this.log.info(`${prefix}  ${e.line}`);
+        break;
+      case 'claude-activity':
+        // Readable lines only (the core keeps the JSON in the stream file); an agent's lines name its item.
+        this.log.info(`${prefix}${e.itemId ? `${e.itemId}: ` : ''}  ${e.text}`);
         break;
       case 'message':
         if (e.level === 'error') this.log.error(`${prefix}${e.text}`);

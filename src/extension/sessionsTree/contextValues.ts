@@ -1,10 +1,17 @@
 // contextValue tokens: `kind;status;capability…`, matched in package.json with `viewItem =~ /;resumable;/`.
+// `claude`: the row has a Claude transcript to show; `claude-resumable`: its Claude Code session can be
+// continued (`claude --resume`).
 import { isResumable, type CheckpointSummary, type SessionSummary } from '../../core';
 
 /** For Running sessions: is a process running it, here or elsewhere, or was it interrupted (gone)? */
 export type Liveness = 'here' | 'elsewhere' | 'interrupted' | 'unknown';
 
-export function sessionContextValue(s: SessionSummary, liveness?: Liveness): string {
+export function sessionContextValue(
+  s: SessionSummary,
+  liveness?: Liveness,
+  /** The session's last Claude call printed a Claude Code session id (read from its record). */
+  claudeSession = false,
+): string {
   const tokens = ['session', s.status.toLowerCase(), s.session_type.toLowerCase()];
   const active = s.status === 'Running' || s.status === 'Initializing';
   const interrupted = active && liveness === 'interrupted';
@@ -18,16 +25,23 @@ export function sessionContextValue(s: SessionSummary, liveness?: Liveness): str
   if (s.worktree_name) tokens.push('worktree');
   if (s.status === 'Completed' && s.worktree_name) tokens.push('mergeable');
   if (s.mapreduce && s.mapreduce.failed_items > 0 && !(active && !interrupted)) tokens.push('hasfailed');
+  if (s.cost_usd !== null) tokens.push('claude');
+  // Continuing in Claude Code is for a session that stopped: a running one has Claude at work already.
+  if (claudeSession && (s.status === 'Failed' || s.status === 'Paused')) tokens.push('claude-resumable');
   return tokens.join(';') + ';';
 }
 
 export function checkpointContextValue(c: CheckpointSummary): string {
   if (c.kind !== 'session') return 'checkpoint;workflow-file;';
-  return `checkpoint;restorable;${c.commit ? 'commit;' : ''}`;
+  return `checkpoint;restorable;${c.commit ? 'commit;' : ''}${c.json_log_location ? 'claude;' : ''}`;
 }
 
 export const AGENT_CONTEXT = 'agent;';
-export const DLQ_CONTEXT = 'dlq;';
+
+/** A failed item; `claude` when its last attempt kept a Claude stream. */
+export function deadLetterContextValue(claude: boolean): string {
+  return claude ? 'dlq;claude;' : 'dlq;';
+}
 export const UNREADABLE_CONTEXT = 'unreadable;';
 export const LOAD_MORE_CONTEXT = 'loadMore;';
 export const MESSAGE_CONTEXT = 'message;';

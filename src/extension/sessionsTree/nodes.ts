@@ -4,20 +4,23 @@ import * as vscode from 'vscode';
 import {
   checkpointStepText,
   displayName,
+  formatCost,
   progressText,
   relativeTime,
+  truncate,
   type CheckpointSummary,
+  type ClaudeTotals,
   type DeadLetteredItem,
   type SessionSummary,
   type UnreadableFile,
 } from '../../core';
 import {
   AGENT_CONTEXT,
-  DLQ_CONTEXT,
   LOAD_MORE_CONTEXT,
   MESSAGE_CONTEXT,
   UNREADABLE_CONTEXT,
   checkpointContextValue,
+  deadLetterContextValue,
   sessionContextValue,
   type Liveness,
 } from './contextValues';
@@ -26,10 +29,17 @@ export type { Liveness };
 import { statusIcon } from './icons';
 import { checkpointTooltip, sessionTooltip } from './tooltips';
 
+/** How long the tool Claude runs now may get in a row's description before it is cut. */
+const TOOL_WIDTH = 60;
+
 export class SessionNode {
   readonly kind = 'session';
   /** Set for Running sessions by the provider. */
   liveness: Liveness | undefined;
+  /** The tool Claude runs now in this window's run of it (`Bash: cargo test`), set by the provider. */
+  tool: string | null = null;
+  /** Its last Claude call's Claude Code session id, for a stopped session (read by the provider). */
+  claudeSessionId: string | null = null;
   constructor(public summary: SessionSummary) {}
 
   /** Running with no process behind it (a crash, a closed window): shown as Interrupted, resumable. */
@@ -50,21 +60,30 @@ export class SessionNode {
       ? 'Interrupted'
       : this.liveness === 'elsewhere' && s.status === 'Running'
         ? 'Running (another process)'
-        : s.status;
-    item.description = [status, progress !== '-' ? progress : undefined, relativeTime(s.updated_at)]
+        : s.status === 'Paused' && s.error
+          ? `Paused (${pauseReason(s.error)})`
+          : s.status;
+    item.description = [
+      status,
+      progress !== '-' ? progress : undefined,
+      this.tool && this.liveness === 'here' ? truncate(this.tool, TOOL_WIDTH) : undefined,
+      s.cost_usd !== null ? formatCost(s.cost_usd) : undefined,
+      relativeTime(s.updated_at),
+    ]
       .filter(Boolean)
       .join(' · ');
     item.iconPath = this.interrupted
       ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.orange'))
       : statusIcon(s.status);
-    item.contextValue = sessionContextValue(s, this.liveness);
+    item.contextValue = sessionContextValue(s, this.liveness, this.claudeSessionId !== null);
     item.resourceUri = undefined;
     item.accessibilityInformation = { label: `${displayName(s)}, ${item.description}` };
     return item;
   }
 
-  tooltip(): vscode.MarkdownString {
-    return sessionTooltip(this.summary, this.interrupted);
+  /** `claude`: the session's Claude usage, read from its record on hover (null: none). */
+  tooltip(claude: ClaudeTotals | null = null): vscode.MarkdownString {
+    return sessionTooltip(this.summary, this.interrupted, claude);
   }
 }
 
@@ -95,6 +114,7 @@ export class CheckpointNode {
       c.superseded ? 'undone' : undefined,
       c.kind === 'workflow-file' ? `prodigy checkpoint · ${c.status}` : undefined,
       c.commit?.slice(0, 7),
+      c.claude_cost_usd !== null ? formatCost(c.claude_cost_usd) : undefined,
       relativeTime(c.created_at),
     ]
       .filter(Boolean)
@@ -159,13 +179,19 @@ export class DeadLetterNode {
     return this.item.failure_history[this.item.failure_history.length - 1];
   }
 
+  /** The Claude stream its last attempt kept, or null (no Claude call: the location is then the agent's log). */
+  get claudeStream(): string | null {
+    const file = this.lastFailure?.json_log_location;
+    return file && file.endsWith('.jsonl') ? file : null;
+  }
+
   toTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(`Failed: ${this.item.item_id}`, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     const error = this.lastFailure?.error_message.split('\n')[0] ?? '';
     item.description = `${this.item.failure_count} attempt${this.item.failure_count === 1 ? '' : 's'} · ${error}`;
     item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
-    item.contextValue = DLQ_CONTEXT;
+    item.contextValue = deadLetterContextValue(this.claudeStream !== null);
     item.command = { command: 'prodigy.openAgentLog', title: 'Open Agent Log', arguments: [this] };
     return item;
   }
@@ -257,3 +283,9 @@ export class MessageNode {
 
 export type TreeNode =
   SessionNode | CheckpointNode | AgentNode | DeadLetterNode | UnreadableNode | LoadMoreNode | MessageNode;
+
+/** Why a session paused, short enough for its row: the reason's first clause (`Claude budget reached`). */
+function pauseReason(error: string): string {
+  const clause = error.split('\n')[0].split(/[:(]/)[0].trim();
+  return truncate(clause || error, 40);
+}

@@ -4,10 +4,13 @@
 // It lives as long as the window, with the view it creates: a view is not rebuilt per home, because a
 // TreeView's dispose finishes later (asynchronously) and would unregister a new view with the same id.
 // It lists `homes.current` and starts afresh when the home changes; the filter and the page stay.
+// A running row follows Claude's activity through the run controller's (throttled) changes.
 import * as vscode from 'vscode';
 import {
   errorMessage,
   listDeadLetters,
+  readTotals,
+  type ClaudeTotals,
   type SessionChange,
   type SessionFilter,
   type SessionManager,
@@ -58,14 +61,15 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         canSelectMany: true,
       }),
     );
-    this._register(homes.onDidChangeSessions((change) => this.onSessionChange(change)));
+    this._register(homes.onDidChangeSessions((change) => void this.onSessionChange(change)));
     this._register(
       homes.onDidChangeHome(() => {
         this.nodes.clear();
         this.refresh();
       }),
     );
-    // A run starting or ending changes whether its row is live, stoppable, resumable.
+    // A run starting or ending changes whether its row is live, stoppable, resumable; the tool Claude runs
+    // changes its description.
     this._register(runs.onDidChangeRuns(() => this.refreshSessions(runs.sessionsToRefresh())));
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh()));
     this._register(
@@ -130,6 +134,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       const node = this.nodes.get(id);
       if (node) {
         node.liveness = this.livenessOf(node.summary);
+        node.tool = this.runs.currentTool(id);
         this.changed.fire(node);
       }
     }
@@ -144,9 +149,39 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     return node.toTreeItem();
   }
 
-  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
-    item.tooltip = node.tooltip();
+  async resolveTreeItem(item: vscode.TreeItem, node: TreeNode): Promise<vscode.TreeItem> {
+    item.tooltip = node instanceof SessionNode ? node.tooltip(await this.claudeTotals(node)) : node.tooltip();
     return item;
+  }
+
+  /** A session's Claude usage from its record (on hover only; null when it made no Claude call). */
+  private async claudeTotals(node: SessionNode): Promise<ClaudeTotals | null> {
+    if (node.summary.cost_usd === null) return null;
+    try {
+      return readTotals((await this.manager.getSession(node.summary.id)).metadata);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Sets what a row shows beyond its summary: whether a process runs it, the tool Claude runs now, and (for a
+   * stopped session that used Claude) the Claude Code session Continue in Claude Code resumes, which only
+   * its record has: read for those few rows, not for every row listed.
+   */
+  private async decorate(node: SessionNode): Promise<void> {
+    const s = node.summary;
+    node.liveness = this.livenessOf(s);
+    node.tool = this.runs.currentTool(s.id);
+    let claudeSessionId: string | null = null;
+    if (s.cost_usd !== null && (s.status === 'Failed' || s.status === 'Paused')) {
+      try {
+        claudeSessionId = readTotals((await this.manager.getSession(s.id)).metadata)?.last?.claude_session_id ?? null;
+      } catch {
+        // Unreadable now: the row goes without the action; the next change reads it again.
+      }
+    }
+    node.claudeSessionId = claudeSessionId;
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
@@ -178,14 +213,16 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         );
       }
       const shown = new Set<string>();
+      const nodes: SessionNode[] = [];
       for (const summary of listing.sessions) {
         let n = this.nodes.get(summary.id);
         if (n) n.summary = summary;
         else this.nodes.set(summary.id, (n = new SessionNode(summary)));
-        n.liveness = this.livenessOf(summary);
-        children.push(n);
+        nodes.push(n);
         shown.add(summary.id);
       }
+      await Promise.all(nodes.map((n) => this.decorate(n)));
+      children.push(...nodes);
       this.shownIds = shown;
       for (const u of listing.unreadable) children.push(new UnreadableNode(u));
       if (listing.total > listing.sessions.length)
@@ -247,14 +284,15 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     }
   }
 
-  private onSessionChange(change: SessionChange): void {
+  private async onSessionChange(change: SessionChange): Promise<void> {
     const node = this.nodes.get(change.id);
     if (change.kind === 'upsert' && node && this.shownIds.has(change.id)) {
       const orderChanged = node.summary.started_at !== change.summary.started_at;
       node.summary = change.summary;
-      node.liveness = this.livenessOf(change.summary);
       if (!orderChanged) {
-        this.changed.fire(node);
+        await this.decorate(node);
+        // A newer change may have come while the record was read: it fires for itself.
+        if (node.summary === change.summary) this.changed.fire(node);
         return;
       }
     }

@@ -1,6 +1,15 @@
 // Tooltips are built on hover (resolveTreeItem), never while the tree renders.
 import * as vscode from 'vscode';
-import { checkpointStepText, displayName, progressText, type CheckpointSummary, type SessionSummary } from '../../core';
+import {
+  checkpointStepText,
+  displayName,
+  formatCost,
+  formatTokens,
+  progressText,
+  type CheckpointSummary,
+  type ClaudeTotals,
+  type SessionSummary,
+} from '../../core';
 
 function when(iso: string | null): string {
   if (!iso) return '-';
@@ -8,7 +17,11 @@ function when(iso: string | null): string {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 }
 
-export function sessionTooltip(s: SessionSummary, interrupted = false): vscode.MarkdownString {
+export function sessionTooltip(
+  s: SessionSummary,
+  interrupted = false,
+  claude: ClaudeTotals | null = null,
+): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
   md.appendMarkdown(`$(${s.session_type === 'MapReduce' ? 'server-process' : 'list-ordered'}) **`);
   md.appendText(displayName(s));
@@ -35,11 +48,46 @@ export function sessionTooltip(s: SessionSummary, interrupted = false): vscode.M
         'Nothing is lost: resume it where it stopped.\n',
     );
   }
-  if (s.error) {
+  if (claude) appendClaudeUsage(md, claude);
+  else if (s.cost_usd !== null) appendRows(md, [['Claude cost', formatCost(s.cost_usd)]]);
+  if (s.error && s.status === 'Paused') {
+    // The engine's own reason for pausing (the Claude budget): what to do about it comes with it.
+    md.appendMarkdown('\n---\n\n$(debug-pause) **Paused:** ');
+    md.appendText(s.error);
+    md.appendMarkdown('\n\nRaise `prodigy.claude.maxCostPerSession` if the budget stopped it, then resume.');
+  } else if (s.error) {
     md.appendMarkdown('\n---\n\n$(error) ');
     md.appendText(s.error);
   }
   return md;
+}
+
+/** A session's Claude calls, summed: calls, cost, tokens by kind, tool uses, and the last call. */
+function appendClaudeUsage(md: vscode.MarkdownString, t: ClaudeTotals): void {
+  md.appendMarkdown('\n---\n\n$(sparkle) **Claude**  \n');
+  const rows: [string, string][] = [
+    ['Calls', String(t.runs)],
+    ['Cost', formatCost(t.total_cost_usd)],
+    [
+      'Tokens',
+      `${formatTokens(t.input_tokens)} in · ${formatTokens(t.output_tokens)} out · ` +
+        `${formatTokens(t.cache_read_input_tokens)} cache read · ${formatTokens(t.cache_creation_input_tokens)} cache write`,
+    ],
+    ['Tool uses', String(t.tool_uses)],
+  ];
+  if (t.last) {
+    const step = t.last.step ?? 'a step';
+    rows.push(['Last call', `${step}${t.last.is_error ? ' (failed)' : ''}`]);
+  }
+  appendRows(md, rows);
+}
+
+function appendRows(md: vscode.MarkdownString, rows: [string, string][]): void {
+  for (const [k, v] of rows) {
+    md.appendMarkdown(`**${k}:** `);
+    md.appendText(v);
+    md.appendMarkdown('  \n');
+  }
 }
 
 export function checkpointTooltip(c: CheckpointSummary): vscode.MarkdownString {
@@ -52,6 +100,7 @@ export function checkpointTooltip(c: CheckpointSummary): vscode.MarkdownString {
     ['Step', checkpointStepText(c)],
     ['Step name', c.step_name],
     ['Commit', c.commit],
+    ['Claude cost', c.claude_cost_usd !== null ? formatCost(c.claude_cost_usd) : null],
     ['Status', c.status],
     ['File', c.file],
   ];

@@ -19,6 +19,18 @@ export const FAKE_CLAUDE = path.join(REPO_ROOT, 'test', 'fixtures', 'bin', 'clau
 export const PRODIGY_FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'prodigy');
 export const INTEGRATION_FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'integration');
 
+/**
+ * Every command the test files ran through `exec` (runCommands.test.ts, loaded after the others, checks at its
+ * end that none the manifest contributes was left out).
+ */
+export const executed = new Set<string>();
+
+/** vscode.commands.executeCommand, counted in `executed`. */
+export function exec<T = unknown>(command: string, ...args: unknown[]): Thenable<T> {
+  executed.add(command);
+  return vscode.commands.executeCommand<T>(command, ...args);
+}
+
 export async function api(): Promise<ProdigyExtensionApi> {
   const ext = vscode.extensions.getExtension<ProdigyExtensionApi>(EXTENSION_ID);
   assert.ok(ext, 'extension not found');
