@@ -276,7 +276,10 @@ commands:
     assert.match(vv.stdout, /^ {6}secrets \(masked in all output\): TOKEN$/m);
     assert.match(vv.stdout, /PRODIGY_AUTOMATION=true/);
     assert.match(vv.stdout, /^ {4}env of this step: STEP_ONLY$/m);
-    assert.match(vv.stdout, /^ℹ️ {2}Claude steps run: claude -p --output-format stream-json --verbose --dangerously-skip-permissions <prompt>$/m);
+    assert.match(
+      vv.stdout,
+      /^ℹ️ {2}Claude steps run: claude -p --output-format stream-json --verbose --dangerously-skip-permissions <prompt>$/m,
+    );
     assert.ok(!vv.stdout.includes('s3cret'), 'no secret value');
   });
 
