@@ -7,6 +7,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../src/core';
 import type { ProdigyExtensionApi } from '../../src/extension/extension';
@@ -14,6 +15,7 @@ import type { ProdigyExtensionApi } from '../../src/extension/extension';
 import type { CheckpointNode, DeadLetterNode, TreeNode } from '../../src/extension/sessionsTree/nodes';
 import {
   FAKE_CLAUDE,
+  REPO_ROOT,
   MessageRecorder,
   api,
   exec,
@@ -534,6 +536,97 @@ map:
       output.dispose();
       fs.writeFileSync(path.join(dir, 'gate'), '');
       await restore();
+    }
+  });
+
+  it('the real Claude Code CLI: its tool is seen live on the row and in the status bar, and its transcript opens', async function () {
+    this.timeout(120_000);
+    // The pinned CLI, offline against a scripted Messages API on 127.0.0.1 (test/support/anthropicApi.mjs): a Bash
+    // tool that takes a few seconds (so the row and status bar can be seen showing it), then a text.
+    const bin = path.join(
+      REPO_ROOT,
+      'node_modules',
+      `@anthropic-ai/claude-code-${process.platform}-${process.arch}`,
+      'claude',
+    );
+    assert.ok(fs.existsSync(bin), `the real Claude Code CLI is not installed at ${bin} (npm ci installs it)`);
+    const { startScriptedApi } = (await import(
+      pathToFileURL(path.join(REPO_ROOT, 'test', 'support', 'anthropicApi.mjs')).href
+    )) as {
+      startScriptedApi: (script: unknown[]) => Promise<{ url: string; requests: unknown[]; close(): Promise<void> }>;
+    };
+    const scripted = await startScriptedApi([
+      { text: 'Checking the build.', tools: [{ name: 'Bash', input: { command: 'sleep 4 && echo built' } }] },
+      { text: 'The build is fine.' },
+    ]);
+    const claudeHome = tempDir('prodigy-it-real-claude-home-');
+    // The extension's runs inherit this process's environment: pointed at the scripted API for this test only.
+    const saved: Record<string, string | undefined> = {};
+    const env: Record<string, string> = {
+      ANTHROPIC_BASE_URL: scripted.url,
+      ANTHROPIC_API_KEY: 'sk-ant-offline-test',
+      CLAUDE_CONFIG_DIR: path.join(claudeHome, '.claude'),
+      CLAUDE_CODE_TMPDIR: claudeHome,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      CLAUDE_CODE_MAX_RETRIES: '0',
+      DISABLE_AUTOUPDATER: '1',
+      DISABLE_TELEMETRY: '1',
+      DISABLE_ERROR_REPORTING: '1',
+      // As root, Claude Code refuses --dangerously-skip-permissions outside a sandbox: tests only.
+      IS_SANDBOX: '1',
+    };
+    for (const [k, v] of Object.entries(env)) {
+      saved[k] = process.env[k];
+      process.env[k] = v;
+    }
+    const restore = await setSetting('claude.command', bin);
+    try {
+      const run = exec<RunOutcome | undefined>('prodigy.runWorkflow', {
+        file: writeWorkflow(
+          wfDir,
+          'real.yml',
+          'name: real-claude\ncommands:\n  - name: check the build\n    claude: "Check the build"\n',
+        ),
+        folder: makeRepo(),
+        merge: 'keep',
+        progress: false,
+      });
+      const id = await waitFor(
+        'the run',
+        () => a.runs.active().find((r) => r.workflowName === 'real-claude')?.sessionId,
+        30_000,
+      );
+      const row = await waitFor(
+        'the row to show the Bash tool',
+        async () => {
+          const r = await sessionRow(a, id);
+          return r && String(r.description).includes('Bash: sleep 4 && echo built') ? r : undefined;
+        },
+        30_000,
+      );
+      assert.match(String(row.description), /^Running · step 1\/1 · Bash: sleep 4 && echo built · /);
+      await waitFor('the status bar to show the tool', () =>
+        a.statusBar.item.text.includes('Bash: sleep 4 && echo built'),
+      );
+      const outcome = await run;
+      assert.ok(outcome);
+      assert.strictEqual(outcome.status, 'Completed', outcome.error ?? '');
+      assert.strictEqual(scripted.requests.length, 2);
+      const uri = await exec<vscode.Uri | undefined>('prodigy.showClaudeTranscript', id);
+      assert.ok(uri, JSON.stringify(messages.messages));
+      const text = openDoc(uri).getText();
+      assert.match(text, /\$ sleep 4 && echo built/);
+      assert.match(text, /The build is fine\./);
+      assert.match(text, /^✓ 2 turns · /m);
+      assert.ok(!text.includes('{"type"'), 'no raw JSON in the transcript');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    } finally {
+      await restore();
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      await scripted.close();
     }
   });
 
