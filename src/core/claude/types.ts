@@ -14,7 +14,7 @@ export interface ClaudeTokens {
  * item in the agent result (`agent_results[id].claude`, summed over the item's calls).
  */
 export interface ClaudeCall extends ClaudeTokens {
-  /** What the call was for: the step's display name, or `item <id>` for a MapReduce agent. */
+  /** What the call was for: the step's name (or display form); an agent's calls summed in its result: `item <id>`. */
   step: string | null;
   /** Claude Code's own session id (`claude --resume <id>`), from the stream; null if it printed none. */
   claude_session_id: string | null;
