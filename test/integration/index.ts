@@ -15,6 +15,7 @@ function loadTestFiles(): void {
   require('./sessionsTree.test');
   require('./commands.test');
   require('./authoring.test');
+  require('./editorRuns.test');
   // Before runCommands.test: its last test checks that the files before it drove every contributed command.
   require('./claude.test');
   require('./runCommands.test');

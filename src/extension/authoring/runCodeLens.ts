@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { Workflow } from '../../core';
 import { Disposable } from '../lifecycle';
+import { runningFiles, type RunningFile } from '../runs/runningFiles';
 import type { Analysis, WorkflowDiagnostics } from './workflowDiagnostics';
 import type { WorkflowFileDetector } from './workflowFiles';
 
@@ -31,17 +32,26 @@ export class RunWorkflowCodeLensProvider extends Disposable implements vscode.Co
     super();
     this._register(diagnostics.onDidUpdate(() => this.changed.fire()));
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()));
+    this._register(runningFiles.onDidChange(() => this.changed.fire()));
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     if (!this.detector.isWorkflowFile(document)) return [];
-    return workflowLenses(document, this.diagnostics.analysisFor(document), vscode.workspace.isTrusted);
+    const running = document.uri.scheme === 'file' ? runningFiles.get(document.uri.fsPath) : undefined;
+    return workflowLenses(document, this.diagnostics.analysisFor(document), vscode.workspace.isTrusted, running);
   }
 }
 
-export function workflowLenses(document: vscode.TextDocument, analysis: Analysis, trusted: boolean): vscode.CodeLens[] {
+export function workflowLenses(
+  document: vscode.TextDocument,
+  analysis: Analysis,
+  trusted: boolean,
+  running?: RunningFile,
+): vscode.CodeLens[] {
   const top = new vscode.Range(0, 0, 0, 0);
   const lens = (command: vscode.Command) => new vscode.CodeLens(top, command);
+  // While the file runs in this window, its lenses follow the run instead of offering a second one.
+  if (running) return runningLenses(running, lens);
   if (!analysis.ok) {
     const where = analysis.line !== undefined ? ` (line ${analysis.line})` : '';
     return [
@@ -84,6 +94,31 @@ export function workflowLenses(document: vscode.TextDocument, analysis: Analysis
   return lenses;
 }
 
+function runningLenses(run: RunningFile, lens: (command: vscode.Command) => vscode.CodeLens): vscode.CodeLens[] {
+  const where = run.total ? `step ${run.step}/${run.total}` : 'running';
+  const doing = run.doing ? ` · ${truncate(run.doing, 60)}` : '';
+  return [
+    lens({
+      title: `$(sync~spin) ${where}${doing}`,
+      command: 'prodigy.revealSession',
+      arguments: [run.sessionId],
+      tooltip: `${run.workflowName} is running: show it in the Sessions view`,
+    }),
+    lens({
+      title: '$(debug-stop) Stop',
+      command: 'prodigy.stopSession',
+      arguments: [run.sessionId],
+      tooltip: 'Stop the run; it is Paused and can be resumed where it stopped',
+    }),
+    lens({
+      title: '$(output) Show Log',
+      command: 'prodigy.showSessionLog',
+      arguments: [run.sessionId],
+      tooltip: "Open the run's log, live",
+    }),
+  ];
+}
+
 /** `5 steps · standard`, `MapReduce · 1 setup step · 2 agent steps · 1 reduce step` (empty phases left out). */
 export function describeWorkflow(workflow: Workflow): string {
   const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
@@ -98,7 +133,7 @@ export function describeWorkflow(workflow: Workflow): string {
   return `${n(workflow.steps.length, 'step')} · standard`;
 }
 
-function truncate(text: string): string {
+function truncate(text: string, max = MAX_REASON): string {
   const line = text.split('\n')[0];
-  return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON - 1)}…` : line;
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

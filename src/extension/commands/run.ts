@@ -2,10 +2,11 @@
 // resume, stop, cancel, retry a job's failed items, and merge or discard a finished session's branch.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { runningFiles } from '../runs/runningFiles';
 import {
+  discardSessionWork,
   isResumable,
   mergeSession,
-  removeWorktreeOf,
   type HomePaths,
   type SessionStatus,
   type SessionSummary,
@@ -58,6 +59,13 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
       if (!id) return undefined;
       const { merge, progress } = runAnswers(arg);
       return guarded(`could not resume ${id}`, () => runs.resume(manager, id, { merge, progress }));
+    },
+
+    // The editor title's Stop, while the active editor's workflow file runs in this window.
+    'prodigy.stopWorkflowFile': async () => {
+      const run = runningFiles.ofActiveEditor();
+      if (!run) return undefined;
+      return vscode.commands.executeCommand('prodigy.stopSession', run.sessionId);
     },
 
     'prodigy.stopSession': async (arg) => {
@@ -130,9 +138,8 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
       if (!target) return undefined;
       const id = target.sessionId;
       if (!confirmed(answers) && !(await askDiscardWork(id))) return undefined;
-      return guarded(`could not discard ${id}`, () =>
-        removeWorktreeOf(homes.current.manager, id, { deleteBranch: true }),
-      );
+      // Recorded as discarded (replacing the "kept" the merge question left), so its row and the CLI say so.
+      return guarded(`could not discard ${id}`, async () => (await discardSessionWork(homes.current.manager, id)).worktree);
     },
   };
 }

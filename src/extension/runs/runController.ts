@@ -41,6 +41,21 @@ import {
 } from '../messages';
 import type { Liveness } from '../sessionsTree/contextValues';
 import { Throttle } from '../throttle';
+import { runningFiles, type RunningFile } from './runningFiles';
+
+const SESSIONS_VIEW = 'prodigy.sessions';
+
+/** Asks before a second run of a workflow file this window runs already (two identical runs are rarely meant). */
+async function confirmSecondRun(run: RunningFile): Promise<boolean> {
+  const where = run.total ? ` (step ${run.step}/${run.total})` : '';
+  const again = 'Start Another Run';
+  const answer = await vscode.window.showWarningMessage(
+    `${run.workflowName || 'This workflow'} is already running${where}. Start a second run of it?`,
+    { modal: true, detail: 'Both runs would work on the same repository, each in its own session.' },
+    again,
+  );
+  return answer === again;
+}
 
 /**
  * How often, at most, Claude's activity re-renders the tree row and the status bar: a stream can bring many
@@ -51,6 +66,8 @@ export const ACTIVITY_REFRESH_MS = 250;
 export interface ActiveRun {
   sessionId: string;
   workflowName: string;
+  /** The workflow file, as the run loaded it. */
+  workflowPath: string;
   /** 1-based step running now (0 before the first). */
   step: number;
   total: number;
@@ -66,8 +83,10 @@ export interface ActiveRun {
 export interface RunRequest {
   /** Answer to the end-of-run merge question, for tests and scripted use. */
   merge?: MergeAnswer;
-  /** Show the progress notification (default true). */
+  /** Show progress on the Sessions view and reveal the new run there (default true). */
   progress?: boolean;
+  /** Start even when this workflow file already runs in this window (else the user is asked first). */
+  again?: boolean;
   /** `-n`: repeat the step list up to this many times. */
   iterations?: number;
   /** Run the step list once per input, with `${ARG}` set to it. */
@@ -89,12 +108,27 @@ export class RunController extends Disposable {
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     super();
+    // The editor follows this window's runs: its lenses and its title button (runningFiles.ts).
+    this._register(this.onDidChangeRuns(() => this.publishRunningFiles()));
+    this._register(vscode.window.onDidChangeActiveTextEditor(() => runningFiles.updateContextKey()));
     // Registered last, so released first: every run of this window is told to stop before anything else goes.
     this._register(
       toDisposable(() => {
         for (const run of this.runs.values()) run.abort.abort();
       }),
     );
+  }
+
+  private publishRunningFiles(): void {
+    for (const run of this.runs.values()) {
+      runningFiles.set(run.workflowPath, {
+        sessionId: run.sessionId,
+        workflowName: run.workflowName,
+        step: run.step,
+        total: run.total,
+        doing: run.tool ?? run.display,
+      });
+    }
   }
 
   active(): ActiveRun[] {
@@ -143,6 +177,8 @@ export class RunController extends Disposable {
     request: RunRequest = {},
   ): Promise<RunOutcome | undefined> {
     const workflow = loadWorkflowFile(file);
+    const already = runningFiles.get(file);
+    if (already && !request.again && !(await confirmSecondRun(already))) return undefined;
     if (
       !this.claudeAvailable(
         workflow.steps.some((s) => s.kind === 'claude' || s.on_failure?.handlers.some((h) => h.kind === 'claude')),
@@ -222,6 +258,7 @@ export class RunController extends Disposable {
         current = {
           sessionId: e.sessionId,
           workflowName: e.workflowName,
+          workflowPath: e.workflowPath,
           step: 0,
           total: e.totalSteps,
           display: '',
@@ -232,6 +269,9 @@ export class RunController extends Disposable {
         this.runs.set(e.sessionId, current);
         this.lastSessionId = e.sessionId;
         this.changed.fire();
+        // A new run is shown and selected in the Sessions view (a resume's row is there already).
+        if (request.progress !== false)
+          void vscode.commands.executeCommand('prodigy.revealSession', e.sessionId).then(undefined, () => undefined);
       } else if (e.type === 'step-started' && current) {
         current.step = e.index + 1;
         current.display = e.display;
@@ -267,21 +307,23 @@ export class RunController extends Disposable {
     const { claude, merge, mergeConflicts } = readSettings();
     const execute = () => start({ claude, merge, mergeConflicts, confirmMerge, listener, signal: abort.signal });
     try {
+      // Progress lives on the Sessions view and in the status bar, never in a notification that stays for the
+      // whole run (it covered the Output panel and stacked): Stop is on the row, the status bar and the editor.
       const outcome =
         request.progress === false
           ? await execute()
-          : await vscode.window.withProgress(
-              { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-              (progress, token) => {
-                token.onCancellationRequested(() => abort.abort());
-                report = (message, increment) => progress.report({ message, increment });
-                return execute();
-              },
-            );
+          : await vscode.window.withProgress({ location: { viewId: SESSIONS_VIEW }, title }, (progress) => {
+              report = (message, increment) => progress.report({ message, increment });
+              return execute();
+            });
       await this.afterRun(outcome);
       return outcome;
     } finally {
-      if (current) this.runs.delete(current.sessionId);
+      if (current) {
+        this.runs.delete(current.sessionId);
+        if (![...this.runs.values()].some((r) => r.workflowPath === current!.workflowPath))
+          runningFiles.set(current.workflowPath, undefined);
+      }
       this.changed.fire();
     }
   }
