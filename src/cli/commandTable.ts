@@ -170,6 +170,8 @@ const sessionsListCmd = defineCommand({
   options: {
     json: { ...O.json, help: 'Print { "sessions": […], "total": n, "unreadable": […] }' },
     status: O.status,
+    outcome: O.outcome,
+    notMerged: O.notMerged,
     limit: O.limit,
   },
   run: async ({ io, manager, opts }) => {
@@ -181,7 +183,7 @@ const sessionsListCmd = defineCommand({
 const sessionsShowCmd = defineCommand({
   path: ['sessions', 'show'],
   summary: 'Show one session',
-  description: 'Shows one session: its workflow, status, steps, timings and checkpoints.',
+  description: 'Shows one session: its workflow, status, how it ended, steps, timings and checkpoints.',
   positionals: [sessionId()],
   options: { json: { ...O.json, help: 'Print the session record as stored' } },
   run: async ({ io, manager, args: [id], opts }) => {

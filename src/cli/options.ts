@@ -1,7 +1,7 @@
 // The options commands share, so that one spelling means one thing everywhere (-f is always --force,
 // -p always --path). A command picks the ones it uses and may say in its own words what they do there.
 import { count, flag, parsed, text, texts } from './spec';
-import { days, mergeConflictMode, positiveWhole, safeId, status, usd, whole } from './values';
+import { days, mergeConflictMode, outcome, positiveWhole, safeId, status, usd, whole } from './values';
 
 /** Accepted by every command, before or after its name. */
 export const GLOBAL_OPTIONS = {
@@ -66,6 +66,13 @@ export const OPTIONS = {
       'several inputs) unless that step has on_failure',
   ),
   status: parsed('S', 'Only sessions with this status (Running, Paused, Failed, …; any case)', status),
+  outcome: parsed(
+    'KIND',
+    'Only sessions that ended so: merged, kept, discarded, conflict, merge-failed, completed, ' +
+      'completed-with-failures, failed, stopped, abandoned, running',
+    outcome,
+  ),
+  notMerged: flag('Only sessions whose work is still on their branch: kept, merge conflict or merge failed'),
   limit: parsed('N', 'At most N sessions, the newest', positiveWhole),
   olderThan: parsed('DAYS', 'Only sessions last updated more than DAYS days ago (default 7; 0: any age)', days),
   follow: flag('Print new lines as the run writes them, until it ends (Ctrl-C stops following)', 'F'),

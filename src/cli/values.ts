@@ -1,6 +1,6 @@
 // Turning an option's or a positional's text into the value a command needs, before the command runs.
 // Each throws a ValueError saying what it needs; the parser adds which option and what was given.
-import { isSafeId, SESSION_STATUSES, type SessionStatus } from '../core';
+import { isSafeId, OUTCOME_KINDS, SESSION_STATUSES, type OutcomeKind, type SessionStatus } from '../core';
 import { ValueError } from './spec';
 
 /** At least 1: --limit, -n. */
@@ -52,6 +52,13 @@ export function mergeConflictMode(raw: string): MergeConflictMode {
 export function status(raw: string): SessionStatus {
   const match = SESSION_STATUSES.find((s) => s.toLowerCase() === raw.trim().toLowerCase());
   if (!match) throw new ValueError(`needs one of ${SESSION_STATUSES.join(', ')}`);
+  return match;
+}
+
+/** --outcome: one of the outcome kinds `sessions list --json` prints, any case. */
+export function outcome(raw: string): OutcomeKind {
+  const match = OUTCOME_KINDS.find((k) => k === raw.trim().toLowerCase());
+  if (!match) throw new ValueError(`needs one of ${OUTCOME_KINDS.join(', ')}`);
   return match;
 }
 

@@ -6,6 +6,14 @@ export * from './errors';
 export { SessionManager, type CheckpointSnapshot, type SessionChange } from './sessions/sessionManager';
 export type { SessionFilter } from './sessions/filter';
 export { displayName, summarize, type SessionSummary, type UnreadableFile } from './sessions/summary';
+export {
+  NOT_MERGED,
+  OUTCOME_KINDS,
+  sessionOutcome,
+  type OutcomeFacts,
+  type OutcomeKind,
+  type SessionOutcome,
+} from './sessions/outcome';
 export { relativeTime, progressText, checkpointStepText, stepText, jobProgressText } from './sessions/describe';
 export type { CheckpointSummary } from './sessions/checkpoints';
 export { liveLockHolder, resumeLockHolder } from './sessions/resumeLock';
@@ -27,12 +35,20 @@ export {
   type CleanDecision,
   type KeepReason,
 } from './worktrees/sessionWorktrees';
-export { deleteSessionAndWorktree, removeWorktreeOf, sessionsToCleanUp } from './worktrees/cleanup';
+export {
+  deleteSessionAndWorktree,
+  discardSessionWork,
+  removeWorktreeOf,
+  sessionsToCleanUp,
+  type DiscardResult,
+} from './worktrees/cleanup';
 export type { RestorePlan, RestoreOutcome } from './worktrees/restore';
 
 // ---- workflows and runs
 export type { Workflow } from './workflow/model';
-export { loadWorkflowFile, loadWorkflowText, WorkflowLoadError } from './workflow/loader';
+export { analyzeWorkflowText, loadWorkflowFile, loadWorkflowText, WorkflowLoadError } from './workflow/loader';
+export type { WorkflowAnalysis } from './workflow/loader';
+export { unknownKeySuggestion } from './workflow/loadContext';
 export type { Variables } from './steps/interpolation';
 export type { EngineEvent } from './steps/events';
 export { DEFAULT_CLAUDE_CONFIG, claudeArgs, type ClaudeConfig } from './steps/runContext';

@@ -189,9 +189,13 @@ describe('--help per command', () => {
 
   it("shows the command's options with one-line explanations, and only its own", async () => {
     const { stdout } = await run(['sessions', 'list', '--help']);
-    assert.match(stdout, /^Usage: prodigy-vscode sessions list \[--json\] \[--status S\] \[--limit N\]$/m);
-    assert.match(stdout, /^ {6}--status S {2}\S/m);
-    assert.match(stdout, /^ {6}--limit N {3}At most N sessions, the newest$/m);
+    assert.match(
+      stdout,
+      /^Usage: prodigy-vscode sessions list \[--json\] \[--status S\] \[--outcome KIND\] \[--not-merged\]\n {2}\[--limit N\]$/m,
+    );
+    assert.match(stdout, /^ {6}--status S {6}\S/m);
+    assert.match(stdout, /^ {6}--not-merged {4}Only sessions whose work is still on their branch/m);
+    assert.match(stdout, /^ {6}--limit N {7}At most N sessions, the newest$/m);
     assert.doesNotMatch(stdout, /--force|--older-than|--map/);
     assert.match(stdout, /Also spelled: prodigy-vscode sessions ls/);
 

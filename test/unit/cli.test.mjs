@@ -87,11 +87,15 @@ describe('sessions list', () => {
     const r = await run(['--home', h.home, 'sessions', 'list']);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
-    assert.match(lines[0], /^ID\s+WORKFLOW\s+TYPE\s+STATUS\s+PROGRESS\s+CHECKPOINTS\s+COST\s+STARTED\s+UPDATED$/);
+    assert.match(
+      lines[0],
+      /^ID\s+WORKFLOW\s+TYPE\s+STATUS\s+OUTCOME\s+PROGRESS\s+CHECKPOINTS\s+COST\s+STARTED\s+UPDATED$/,
+    );
     const row = (id) => lines.find((l) => l.startsWith(`${id} `));
     assert.match(row(PAUSED_ID), /nightly-fixes\s+Workflow\s+Paused\s+\S.*\s2\s/);
-    assert.match(row(FIXTURE_MAPREDUCE_ID), /MapReduce\s+Running\s+Setup 4\/10/);
-    assert.match(row(FIXTURE_WORKFLOW_ID), /implement-feature\s+Workflow\s+Running\s+step 1\/3/);
+    // OUTCOME is `-` until a session completes: the status says the rest.
+    assert.match(row(FIXTURE_MAPREDUCE_ID), /MapReduce\s+Running\s+-\s+Setup 4\/10/);
+    assert.match(row(FIXTURE_WORKFLOW_ID), /implement-feature\s+Workflow\s+Running\s+-\s+step 1\/3/);
     assert.match(r.stdout, /Unreadable files \(1\)/);
     assert.ok(
       lines.some((l) => l.includes(badFile) && /empty file/.test(l)),

@@ -6,10 +6,14 @@ import {
   displayName,
   errorMessage,
   findSessionWorktree,
+  NOT_MERGED,
   readTotals,
+  sessionOutcome,
   sessionsToCleanUp,
   usageLine,
   worktreeRoots,
+  type OutcomeKind,
+  type SessionOutcome,
   type SessionManager,
   type SessionStatus,
   type SessionSummary,
@@ -23,10 +27,11 @@ import { claudeSums, costCell, itemCalls, stepCalls, tokenBreakdown, toolsText }
 export async function sessionsList(
   manager: SessionManager,
   io: Io,
-  opts: { json: boolean; status?: SessionStatus; limit?: number },
+  opts: { json: boolean; status?: SessionStatus; outcome?: OutcomeKind; notMerged?: boolean; limit?: number },
 ): Promise<void> {
   const { status, limit } = opts;
-  const listing = await manager.listSessions({ status, limit });
+  const outcome = opts.notMerged ? NOT_MERGED : opts.outcome;
+  const listing = await manager.listSessions({ status, outcome, limit });
   if (opts.json) {
     printJson(io, {
       sessions: listing.sessions.map((s) => ({
@@ -47,6 +52,7 @@ export async function sessionsList(
         worktree_name: s.worktree_name,
         mapreduce: s.mapreduce,
         cost_usd: s.cost_usd ?? null,
+        outcome: s.outcome,
         file: s.file,
       })),
       total: listing.total,
@@ -55,16 +61,22 @@ export async function sessionsList(
     return;
   }
   if (listing.sessions.length === 0 && listing.unreadable.length === 0) {
-    io.out(`No sessions in ${manager.paths.sessionsDir}${status ? ` with status ${status}` : ''}.`);
+    const which = [
+      status && `with status ${status}`,
+      opts.notMerged ? 'that are not merged' : opts.outcome && `with outcome ${opts.outcome}`,
+    ].filter(Boolean);
+    io.out(`No sessions in ${manager.paths.sessionsDir}${which.length ? ` ${which.join(' and ')}` : ''}.`);
   } else if (listing.sessions.length > 0) {
     io.out(
       table(
-        ['ID', 'WORKFLOW', 'TYPE', 'STATUS', 'PROGRESS', 'CHECKPOINTS', 'COST', 'STARTED', 'UPDATED'],
+        ['ID', 'WORKFLOW', 'TYPE', 'STATUS', 'OUTCOME', 'PROGRESS', 'CHECKPOINTS', 'COST', 'STARTED', 'UPDATED'],
         listing.sessions.map((s) => [
           s.id,
           truncate(oneLine(s.workflow_name || '-'), 28),
           s.session_type,
           s.status,
+          // The status says it for a session that has not completed (stopped, failed…): only a completion is split.
+          s.outcome.detail ?? '-',
           progress(s),
           String(s.checkpoints),
           costCell(s.cost_usd),
@@ -112,6 +124,7 @@ export async function sessionsShow(
       `${mr ? 'MapReduce' : wf ? 'Workflow' : session.session_type}${mr && session.session_type !== 'MapReduce' ? ` (recorded as ${session.session_type})` : ''}`,
     ],
     ['Status', session.status],
+    ['Outcome', outcomeText(session.id, sessionOutcome(session))],
     ['Started', `${session.started_at} (${relativeTime(session.started_at)})`],
     ['Updated', `${session.updated_at} (${relativeTime(session.updated_at)})`],
     ['Completed', session.completed_at ?? '-'],
@@ -134,6 +147,8 @@ export async function sessionsShow(
     if (wf.worktree_name) rows.push(['Worktree', wf.worktree_name]);
     if (Object.keys(wf.variables).length) rows.push(['Variables', Object.keys(wf.variables).join(', ')]);
   }
+  // A MapReduce record keeps only the worktree's path.
+  if (mr && typeof session.metadata.worktree_path === 'string') rows.push(['Worktree', session.metadata.worktree_path]);
   if (mr)
     rows.push([
       'MapReduce',
@@ -380,6 +395,11 @@ function keptSummary(kept: { session: SessionSummary; reason: KeptReason }[], da
     count('refused') && `${count('refused')} refused`,
   ].filter(Boolean);
   return `${kept.length} (${parts.join(', ')})`;
+}
+
+/** The outcome in words; work still on its branch says how to bring it back. */
+function outcomeText(id: string, outcome: SessionOutcome): string {
+  return NOT_MERGED.includes(outcome.kind) ? `${outcome.text} (prodigy-vscode merge ${id} merges it)` : outcome.text;
 }
 
 function indent(text: string): string {

@@ -24,9 +24,9 @@ export interface MergeQuestion {
 export type MergeOutcome =
   | { status: 'merged'; commits: number; target: string }
   | { status: 'up-to-date'; target: string }
-  | { status: 'kept'; branch: string; target: string }
-  | { status: 'conflict'; conflicts: string[]; branch: string; target: string; message: string }
-  | { status: 'failed'; branch: string; target: string; message: string };
+  | { status: 'kept'; branch: string; target: string; commits: number }
+  | { status: 'conflict'; conflicts: string[]; branch: string; target: string; commits: number; message: string }
+  | { status: 'failed'; branch: string; target: string; commits?: number; message: string };
 
 export async function mergeBack(a: {
   manager: SessionManager;
@@ -84,7 +84,7 @@ export async function mergeBack(a: {
         'info',
         `Kept branch ${branch} (${commits} new commits). Merge later with: prodigy-vscode merge ${ctx.sessionId}`,
       );
-      return { status: 'kept', branch, target };
+      return { status: 'kept', branch, target, commits };
     }
     if (ctx.workflow.merge) return customMerge(commits);
     ctx.log.message('progress', `Merging ${branch} into ${target}`);
@@ -99,7 +99,7 @@ export async function mergeBack(a: {
       if (r.status === 'conflict') {
         const message = `Merging ${branch} into ${target} conflicts in ${r.conflicts.join(', ')}. The merge was undone; the session's work is intact on ${branch} (worktree ${worktree.path}). Resolve it with: git merge ${branch}`;
         ctx.log.message('error', message);
-        return { status: 'conflict', conflicts: r.conflicts, branch, target, message };
+        return { status: 'conflict', conflicts: r.conflicts, branch, target, commits, message };
       }
       if (r.status === 'up-to-date') return { status: 'up-to-date', target };
       if (r.resolved) ctx.log.message('success', `Claude resolved the conflicts in ${r.resolved.join(', ')}`);
@@ -111,7 +111,7 @@ export async function mergeBack(a: {
           ? err.message
           : `Merge of ${branch} into ${target} failed: ${errorMessage(err)}`;
       ctx.log.message('error', message);
-      return { status: 'failed', branch, target, message };
+      return { status: 'failed', branch, target, commits, message };
     }
   }
 
@@ -129,7 +129,7 @@ export async function mergeBack(a: {
       if (r.status === 'failed' || r.status === 'stopped') {
         const message = `Merge step '${step.display}' ${r.status === 'stopped' ? 'was stopped' : `failed: ${r.error}`}. The session's work is intact on ${branch}.`;
         ctx.log.message('error', message);
-        return { status: 'failed', branch, target, message };
+        return { status: 'failed', branch, target, commits, message };
       }
     }
     ctx.log.message('success', `Merge steps finished (${branch} → ${target})`);

@@ -1,4 +1,5 @@
 import type { SessionStatus, SessionType } from '../model/session';
+import type { OutcomeKind } from './outcome';
 import { startedAtMs, type SessionSummary } from './summary';
 
 export interface SessionFilter {
@@ -8,6 +9,8 @@ export interface SessionFilter {
   after?: Date;
   before?: Date;
   worktree?: string;
+  /** Only sessions that ended so (NOT_MERGED: the ones whose work is still on their branch). */
+  outcome?: OutcomeKind | readonly OutcomeKind[];
   /** Case-insensitive match on id, workflow name and path, worktree and error. */
   text?: string;
   limit?: number;
@@ -23,6 +26,10 @@ export function matchesFilter(s: SessionSummary, f: SessionFilter): boolean {
   if (f.after && startedAtMs(s) < f.after.getTime()) return false;
   if (f.before && startedAtMs(s) > f.before.getTime()) return false;
   if (f.worktree && s.worktree_name !== f.worktree) return false;
+  if (f.outcome !== undefined) {
+    const wanted: readonly OutcomeKind[] = typeof f.outcome === 'string' ? [f.outcome] : f.outcome;
+    if (!wanted.includes(s.outcome.kind)) return false;
+  }
   if (f.text) {
     const needle = f.text.toLowerCase();
     const hay = [s.id, s.workflow_name, s.workflow_path ?? '', s.worktree_name ?? '', s.error ?? '', s.status];

@@ -13,7 +13,7 @@ import { idFromSessionFileName } from '../storage/ids';
 import { parseSessionText } from '../storage/readJson';
 import { notRegularReason, readRegularTextSync, tooLargeReason } from '../storage/readRegularFile';
 
-const INDEX_VERSION = 4;
+const INDEX_VERSION = 5;
 
 interface IndexEntry extends FileIdentity {
   summary?: SessionSummary;

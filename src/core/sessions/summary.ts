@@ -1,4 +1,5 @@
 // The small view of a session that listings, the tree and `sessions list --json` use.
+import * as path from 'node:path';
 import {
   effectiveType,
   type SessionStatus,
@@ -6,6 +7,7 @@ import {
   type UnifiedSession,
   type MapReducePhase,
 } from '../model/session';
+import { sessionOutcome, type SessionOutcome } from './outcome';
 
 export interface MapReduceProgress {
   job_id: string;
@@ -34,10 +36,13 @@ export interface SessionSummary {
   completed_steps: number;
   checkpoints: number;
   error: string | null;
+  /** The session's worktree (named after the session); null when it ran in place. */
   worktree_name: string | null;
   mapreduce: MapReduceProgress | null;
   /** What the session's Claude calls cost so far (USD, `metadata.claude.total_cost_usd`); null before any call. */
   cost_usd: number | null;
+  /** How it ended (merged, branch kept, discarded, failed items…), or that it has not. */
+  outcome: SessionOutcome;
 }
 
 /** Field order of a packed summary (the persisted index stores arrays, not objects). */
@@ -59,6 +64,7 @@ const PACKED_FIELDS = [
   'worktree_name',
   'mapreduce',
   'cost_usd',
+  'outcome',
 ] as const satisfies readonly (keyof SessionSummary)[];
 
 export function packSummary(s: SessionSummary): unknown[] {
@@ -85,6 +91,7 @@ export function unpackSummary(v: unknown[], file: string): SessionSummary {
     worktree_name: v[14],
     mapreduce: v[15],
     cost_usd: v[16],
+    outcome: v[17],
     file,
   } as SessionSummary;
 }
@@ -122,7 +129,7 @@ export function summarize(session: UnifiedSession, file: string): SessionSummary
     completed_steps: wf?.completed_steps.length ?? 0,
     checkpoints: session.checkpoints.length,
     error: session.error,
-    worktree_name: wf?.worktree_name ?? (typeof meta.worktree_name === 'string' ? meta.worktree_name : null),
+    worktree_name: worktreeName(wf?.worktree_name, meta),
     mapreduce: mr
       ? {
           job_id: mr.job_id,
@@ -134,7 +141,20 @@ export function summarize(session: UnifiedSession, file: string): SessionSummary
         }
       : null,
     cost_usd: claudeCost(meta.claude),
+    outcome: sessionOutcome({ status: session.status, merge: meta.merge, mapreduce: mr }),
   };
+}
+
+/**
+ * A workflow run names its worktree in `workflow_data.worktree_name` (Prodigy's legacy records in
+ * `metadata.worktree_name`); a MapReduce run records only `metadata.worktree_path`, whose folder is named after
+ * the session, as every session worktree is.
+ */
+function worktreeName(recorded: string | null | undefined, meta: Record<string, unknown>): string | null {
+  if (recorded) return recorded;
+  if (typeof meta.worktree_name === 'string' && meta.worktree_name) return meta.worktree_name;
+  if (typeof meta.worktree_path === 'string' && meta.worktree_path) return path.basename(meta.worktree_path);
+  return null;
 }
 
 /** `metadata.claude.total_cost_usd` when it is a number (the rest of `metadata.claude` is read where it is shown). */

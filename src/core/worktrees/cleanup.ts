@@ -1,7 +1,14 @@
 // Removing what sessions leave behind: a session's worktree and branch, and old completed
 // sessions. Records are moved aside (SessionManager.deleteSession), never destroyed.
 import { ProdigyError } from '../errors';
-import { findSessionWorktree, removeSessionWorktree, uncommittedFiles, type SessionWorktree } from '../git';
+import {
+  countCommits,
+  findSessionWorktree,
+  removeSessionWorktree,
+  uncommittedFiles,
+  type SessionWorktree,
+} from '../git';
+import { nowTimestamp } from '../model/serde';
 import { fileList, worktreeBranchMerged } from './sessionWorktrees';
 import type { SessionStatus } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
@@ -20,6 +27,37 @@ export async function removeWorktreeOf(
   if (!wt) return null;
   await removeSessionWorktree(wt, { deleteBranch: opts.deleteBranch, force: true });
   return wt.path;
+}
+
+export interface DiscardResult {
+  /** The worktree removed, or null when there was none (the record says discarded all the same). */
+  worktree: string | null;
+  branch: string | null;
+  /** The commits the branch had that the branch it started from lacks, lost with it (null: not known). */
+  commits: number | null;
+}
+
+/**
+ * Discard: a finished session's worktree and branch deleted, its work thrown away on purpose. The record
+ * stays and says so (`metadata.merge.status: 'discarded'`), replacing the "kept" the merge back wrote, so
+ * the session no longer reads as unmerged work.
+ */
+export async function discardSessionWork(manager: SessionManager, id: string): Promise<DiscardResult> {
+  const pid = liveLockHolder(manager.paths.resumeLocksDir, id);
+  if (pid !== null) throw new ProdigyError(`Session ${id} is running (PID ${pid}); stop it before discarding its work`);
+  const session = await manager.getSession(id);
+  const wt = await findSessionWorktree(worktreeRoots(manager), id);
+  const target =
+    wt?.originalBranch ||
+    (typeof session.metadata.original_branch === 'string' ? session.metadata.original_branch : '');
+  let commits: number | null = null;
+  if (wt && target) commits = await countCommits(wt.repoRoot || wt.path, target, wt.branch).catch(() => null);
+  if (wt) await removeSessionWorktree(wt, { deleteBranch: true, force: true });
+  const branch = wt?.branch ?? (typeof session.metadata.branch === 'string' ? session.metadata.branch : null);
+  await manager.updateSession(id, {
+    metadata: { merge: { status: 'discarded', branch, target, commits, at: nowTimestamp() } },
+  });
+  return { worktree: wt?.path ?? null, branch, commits };
 }
 
 export interface DeleteSessionOptions {

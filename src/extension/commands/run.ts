@@ -139,7 +139,10 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
       const id = target.sessionId;
       if (!confirmed(answers) && !(await askDiscardWork(id))) return undefined;
       // Recorded as discarded (replacing the "kept" the merge question left), so its row and the CLI say so.
-      return guarded(`could not discard ${id}`, async () => (await discardSessionWork(homes.current.manager, id)).worktree);
+      return guarded(
+        `could not discard ${id}`,
+        async () => (await discardSessionWork(homes.current.manager, id)).worktree,
+      );
     },
   };
 }
