@@ -140,7 +140,7 @@ describe('Authoring', () => {
       const [w] = ds;
       assert.strictEqual(w.severity, vscode.DiagnosticSeverity.Warning);
       assert.strictEqual(w.source, 'prodigy');
-      assert.match(w.message, /unknown key "shel"/);
+      assert.match(w.message, /^Unknown key `shel` in step 2/);
       assert.deepStrictEqual([w.range.start.line, w.range.start.character], [4, 4]);
       assert.strictEqual(textAt(doc, w.range), 'shel');
     });
@@ -179,8 +179,129 @@ describe('Authoring', () => {
       });
       const [w] = await waitForDiagnostics(doc, 'a warning on the untitled document', (ds) => ds.length > 0);
       assert.strictEqual(w.severity, vscode.DiagnosticSeverity.Warning);
-      assert.match(w.message, /unknown key "bogus"/);
+      assert.match(w.message, /^Unknown key `bogus` in step 2/);
       assert.strictEqual(w.range.start.line, 2);
+    });
+  });
+
+  describe('every problem, and a fix for a misspelt key', () => {
+    it('reports every error of a file, each at its own place (not only the first a run stops at)', async () => {
+      const text = [
+        'name: demo',
+        'commands:',
+        '  - shell: echo one',
+        '    timeout: soon',
+        '  - claude: /lint',
+        '    commit_required: maybe',
+        '  - write_file: {path: a.txt}',
+        '',
+      ].join('\n');
+      const doc = await openFile('every/e.workflow.yml', text);
+      const ds = await waitForDiagnostics(doc, 'three errors', (all) => all.length >= 3);
+      const errors = ds.filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
+      assert.deepStrictEqual(
+        errors.map((d) => [d.range.start.line, textAt(doc, d.range)]),
+        [
+          [3, 'soon'],
+          [5, 'maybe'],
+          [6, 'write_file'],
+        ],
+        errors.map((d) => d.message).join('; '),
+      );
+      assert.match(errors[2].message, /^write_file\.content is required/);
+    });
+
+    it('names a misspelt key on the key itself, puts the missing key on map:, and renames it with a quick fix', async () => {
+      const text =
+        'name: items\nmode: mapreduce\nmap:\n  input: items.json\n  agent_templat:\n    - shell: echo ${item}\n';
+      const doc = await openFile('typo/t.workflow.yml', text);
+      const ds = await waitForDiagnostics(doc, 'the typo warning and the missing-key error', (all) => all.length === 2);
+      const warning = ds.find((d) => d.severity === vscode.DiagnosticSeverity.Warning);
+      const error = ds.find((d) => d.severity === vscode.DiagnosticSeverity.Error);
+      assert.ok(warning && error, ds.map((d) => d.message).join('; '));
+      assert.strictEqual(warning.message, 'Unknown key `agent_templat` in map: did you mean `agent_template`?');
+      assert.strictEqual(textAt(doc, warning.range), 'agent_templat');
+      assert.strictEqual(warning.range.start.line, 4);
+      assert.match(error.message, /^map\.agent_template is required/);
+      assert.strictEqual(textAt(doc, error.range), 'map', 'the missing key is reported on map:, not on input:');
+
+      const actions =
+        (await vscode.commands.executeCommand<vscode.CodeAction[]>(
+          'vscode.executeCodeActionProvider',
+          doc.uri,
+          warning.range,
+          vscode.CodeActionKind.QuickFix.value,
+        )) ?? [];
+      const fix = actions.find((a) => a.title === 'Rename `agent_templat` to `agent_template`');
+      assert.ok(fix?.edit, `no rename fix; got ${actions.map((a) => a.title).join(', ') || 'none'}`);
+      assert.ok(await vscode.workspace.applyEdit(fix.edit), 'the fix was not applied');
+      assert.strictEqual(doc.lineAt(4).text, '  agent_template:');
+      await waitForDiagnostics(doc, 'no problem left after the fix', (all) => all.length === 0);
+      await doc.save();
+    });
+  });
+
+  describe('completion and hover without the YAML extension', () => {
+    before(function () {
+      // What these check is our own providers; with Red Hat's YAML extension they stay silent by design.
+      if (vscode.extensions.getExtension('redhat.vscode-yaml')) this.skip();
+    });
+
+    async function completions(doc: vscode.TextDocument, position: vscode.Position): Promise<vscode.CompletionItem[]> {
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+        'vscode.executeCompletionItemProvider',
+        doc.uri,
+        position,
+      );
+      return (list?.items ?? []).filter((i) => i.detail === 'Prodigy workflow');
+    }
+    const label = (i: vscode.CompletionItem) => (typeof i.label === 'string' ? i.label : i.label.label);
+    const docText = (i: vscode.CompletionItem | undefined) =>
+      typeof i?.documentation === 'string' ? i.documentation : (i?.documentation?.value ?? '');
+
+    it('offers the keys of a step, with their descriptions, at a step position', async () => {
+      const doc = await openFile('complete/c.workflow.yml', 'name: demo\ncommands:\n  - shell: echo hi\n    \n');
+      const items = await completions(doc, new vscode.Position(3, 4));
+      const labels = items.map(label);
+      for (const key of ['timeout', 'on_failure', 'validate', 'capture_output', 'claude'])
+        assert.ok(labels.includes(key), `${key} missing from ${labels.join(' ')}`);
+      assert.ok(!labels.includes('shell'), 'shell: is already there');
+      assert.ok(!labels.includes('commands'), 'a top-level key offered inside a step');
+      const timeout = items.find((i) => label(i) === 'timeout');
+      assert.match(docText(timeout), /seconds/i);
+      assert.strictEqual(timeout?.insertText, 'timeout: ');
+    });
+
+    it('offers the keys of map: in a MapReduce workflow, and of on_failure: in a step', async () => {
+      const text =
+        'name: m\nmode: mapreduce\nmap:\n  input: items.json\n  \nreduce:\n  - shell: x\n    on_failure:\n      \n';
+      const doc = await openFile('complete/m.workflow.yml', text);
+      const inMap = (await completions(doc, new vscode.Position(4, 2))).map(label);
+      for (const key of ['agent_template', 'max_parallel', 'filter', 'json_path'])
+        assert.ok(inMap.includes(key), `${key} missing from ${inMap.join(' ')}`);
+      assert.ok(!inMap.includes('input'));
+      const inOnFailure = (await completions(doc, new vscode.Position(8, 6))).map(label);
+      for (const key of ['max_attempts', 'fail_workflow', 'commands'])
+        assert.ok(inOnFailure.includes(key), `${key} missing from ${inOnFailure.join(' ')}`);
+      assert.ok(!inOnFailure.includes('agent_template'));
+    });
+
+    it("shows a key's description on hover", async () => {
+      const text =
+        'name: m\nmode: mapreduce\nmap:\n  input: items.json\n  agent_template:\n    - shell: echo ${item}\n';
+      const doc = await openFile('hover/h.workflow.yml', text);
+      const hovers =
+        (await vscode.commands.executeCommand<vscode.Hover[]>(
+          'vscode.executeHoverProvider',
+          doc.uri,
+          new vscode.Position(4, 6),
+        )) ?? [];
+      const shown = hovers
+        .flatMap((h) => h.contents)
+        .map((c) => (typeof c === 'string' ? c : c.value))
+        .join('\n');
+      assert.match(shown, /\*\*agent_template\*\*/);
+      assert.match(shown, /Steps run for each item/);
     });
   });
 

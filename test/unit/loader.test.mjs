@@ -109,7 +109,7 @@ const MALFORMED = {
     16,
     'secrets.DB_PASSWORD must be the name of an environment variable or {provider, key}, got 12345',
   ],
-  'malformed-secret-missing-key.yml': [5, 5, 'secrets.DB_PASSWORD.key is required'],
+  'malformed-secret-missing-key.yml': [4, 3, 'secrets.DB_PASSWORD.key is required'],
   'malformed-on-failure-max-attempts.yml': [5, 19, 'on_failure.max_attempts must be a number (1 or more), got "three"'],
   'malformed-write-file-dotdot.yml': [3, 11, 'write_file.path must stay inside the working directory'],
   'malformed-mapreduce-no-map.yml': [2, 1, 'a MapReduce workflow needs map:'],
@@ -229,7 +229,7 @@ describe('reading the file', () => {
     const wf = yaml('defaults: &d {timeout: 5}\ncommands:\n  - &s\n    <<: *d\n    shell: a\n  - *s\n', 'w.yml');
     assert.equal(wf.steps[0].timeout, 5);
     assert.deepEqual(bare(wf.steps[1]), bare(wf.steps[0]));
-    assert.ok(wf.warnings.some((w) => w.message.includes('"defaults"')));
+    assert.ok(wf.warnings.some((w) => w.message.includes('`defaults`')));
   });
 });
 
@@ -400,7 +400,7 @@ describe('steps', () => {
   it('write_file errors: missing content, bad format, bad mode, a ".." segment anywhere', () => {
     assert.match(
       loadError(() => yaml('- write_file: {path: a}\n')).message,
-      /^wf\.yml:1:15: write_file\.content is required/,
+      /^wf\.yml:1:3: write_file\.content is required/,
     );
     assert.match(
       loadError(() => yaml('- write_file: {path: a, content: b, format: xml}\n')).message,
@@ -491,17 +491,17 @@ describe('steps', () => {
     assert.deepEqual(got, [
       '4:1 profiles: is not supported, ignored (Prodigy cannot activate a profile either)',
       '7:1 env_files: is not supported, ignored',
-      '9:1 unknown key "description" in the workflow, ignored',
+      '9:1 Unknown key `description` in the workflow, ignored',
       '12:5 step 1: when: is not evaluated (Prodigy does not evaluate it either); the step always runs',
       '13:5 step 1: retry: is not supported, the step runs once (use on_failure with max_attempts to retry it)',
       '15:5 step 1: on_exit_code: is not supported, ignored (use on_failure or on_success)',
-      '18:5 unknown key "colour" in step 1, ignored',
-      '19:5 unknown key "timout" in step 1, ignored (did you mean "timeout"?)',
+      '18:5 Unknown key `colour` in step 1, ignored',
+      '19:5 Unknown key `timout` in step 1: did you mean `timeout`?',
       '21:5 step 2: id:/outputs: are not supported, ignored: ${id.output} variables are not set',
       '25:5 step 2: analysis: was removed from Prodigy (v0.3.0), ignored',
       '27:21 step 2: capture_format must be one of string, json, lines, number, boolean; got "yaml", using string',
       '28:5 step 3: analyze: was removed from Prodigy (v0.3.0); the step is skipped',
-      '33:7 unknown key "max_atempts" in step 4 on_failure, ignored (did you mean "max_attempts"?)',
+      '33:7 Unknown key `max_atempts` in step 4 on_failure: did you mean `max_attempts`?',
     ]);
     // The steps themselves are intact: the timout typo leaves the default.
     assert.equal(wf.steps[0].timeout, undefined);
@@ -668,7 +668,7 @@ describe('on_success and validate', () => {
   it('validate errors: no command, two commands, threshold out of range, empty on_incomplete', () => {
     assert.equal(
       loadError(() => yaml('- shell: a\n  validate: {result_file: x}\n')).message,
-      'wf.yml:2:13: validate needs claude:, shell: or commands: (the check to run)',
+      'wf.yml:2:3: validate needs claude:, shell: or commands: (the check to run)',
     );
     assert.match(
       loadError(() => yaml('- shell: a\n  validate: {claude: /x, shell: y}\n')).message,
@@ -715,7 +715,7 @@ describe('workflow-level keys', () => {
     );
     assert.match(
       loadError(() => yaml('commands: []\nmerge: {timeout: 5}\n')).message,
-      /^wf\.yml:2:8: merge must be a list of steps or \{commands/,
+      /^wf\.yml:2:1: merge must be a list of steps or \{commands/,
     );
   });
 
@@ -812,11 +812,11 @@ describe('MapReduce', () => {
     );
     assert.equal(
       loadError(() => yaml('name: x\nmode: mapreduce\nmap: {agent_template: [shell: b]}\n')).message,
-      'wf.yml:3:6: map.input is required (a non-empty string)',
+      'wf.yml:3:1: map.input is required (a non-empty string)',
     );
     assert.equal(
       loadError(() => yaml('name: x\nmode: mapreduce\nmap: {input: i}\n')).message,
-      'wf.yml:3:6: map.agent_template is required (the steps run for each item)',
+      'wf.yml:3:1: map.agent_template is required (the steps run for each item)',
     );
   });
 

@@ -15,6 +15,8 @@ export type Anchor = 'value' | 'key';
 
 export class LoadContext {
   readonly warnings: LoadWarning[] = [];
+  /** Errors recorded by `recover` (collecting only: otherwise the first error is thrown and ends the load). */
+  readonly errors: WorkflowLoadError[] = [];
 
   constructor(
     readonly file: string,
@@ -22,7 +24,25 @@ export class LoadContext {
     private readonly lines: LineCounter,
     /** The text `doc` was parsed from (offsets in `doc` point into it). */
     private readonly text: string,
+    /** Read on past errors to report every one (the editor); a run stops at the first. */
+    readonly collecting = false,
   ) {}
+
+  /**
+   * Runs `load`. When collecting, a load error in it is recorded and `fallback` returned, so the rest of the
+   * file is still read; otherwise the error propagates unchanged. Wraps parts that fail on their own (a step,
+   * an option, a phase), so one mistake does not hide the next.
+   */
+  recover<T>(load: () => T, fallback: T): T {
+    if (!this.collecting) return load();
+    try {
+      return load();
+    } catch (err) {
+      if (!(err instanceof WorkflowLoadError)) throw err;
+      this.errors.push(err);
+      return fallback;
+    }
+  }
 
   /** Where the value at `path` (or its key) starts; the nearest enclosing node if it is missing. */
   position(path: Path, anchor: Anchor = 'value'): SourcePosition {
@@ -72,8 +92,12 @@ export class LoadContext {
   }
 
   fail(path: Path, reason: string, anchor: Anchor = 'value'): never {
+    throw this.errorAt(path, reason, anchor);
+  }
+
+  errorAt(path: Path, reason: string, anchor: Anchor = 'value'): WorkflowLoadError {
     const { line, col } = this.position(path, anchor);
-    throw new WorkflowLoadError(this.file, reason, line, col);
+    return new WorkflowLoadError(this.file, reason, line, col);
   }
 
   failAt(position: SourcePosition | undefined, reason: string): never {
@@ -84,28 +108,31 @@ export class LoadContext {
    * Checks `value` (found at `path`) against a schema built from `loadSchemas` leaves, and returns
    * the parsed value. The first problem becomes an error at the offending value:
    * `on_failure.max_attempts must be a number (1 or more), got "three"`. `base` is how much of
-   * the path to leave out of the key name (the path of the step the key belongs to).
+   * the path to leave out of the key name (the path of the step the key belongs to). A missing key is
+   * reported on the key of the map that lacks it (`map:`), never on a neighbouring key. When collecting,
+   * every other problem of the value is recorded too.
    */
   parse<S extends z.ZodType>(schema: S, value: unknown, path: Path, base = 0): z.output<S> {
     const result = schema.safeParse(value);
     if (result.success) return result.data;
-    const issue = result.error.issues[0];
+    const [first, ...rest] = result.error.issues.map((issue) => this.issueError(value, path, base, issue));
+    if (this.collecting) this.errors.push(...rest);
+    throw first;
+  }
+
+  private issueError(value: unknown, path: Path, base: number, issue: z.ZodError['issues'][number]): WorkflowLoadError {
     const where = [...path, ...(issue.path as Array<string | number>)];
     const found = valueAt(value, issue.path as Array<string | number>);
     const name = describePath(where.slice(base)) || describePath(where);
-    if (found === undefined) this.fail(where.slice(0, -1), `${name} is required (${issue.message})`);
-    this.fail(where, `${name} must be ${issue.message}, got ${show(found)}`);
+    if (found === undefined) return this.errorAt(where.slice(0, -1), `${name} is required (${issue.message})`, 'key');
+    return this.errorAt(where, `${name} must be ${issue.message}, got ${show(found)}`);
   }
 
-  /** Warns once per key of `map` that is not in `known`, with a "did you mean" when one is close. */
+  /** Warns once per key of `map` that is not in `known`, at the key, with a "did you mean" when one is close. */
   warnUnknownKeys(map: PlainMap, path: Path, known: ReadonlySet<string>, where: string): void {
     for (const key of Object.keys(map)) {
       if (known.has(key)) continue;
-      const guess = closest(key, known);
-      this.warn(
-        [...path, key],
-        `unknown key "${key}" in ${where}, ignored${guess ? ` (did you mean "${guess}"?)` : ''}`,
-      );
+      this.warn([...path, key], unknownKeyMessage(key, where, closest(key, known)));
     }
   }
 
@@ -194,12 +221,36 @@ export function valueAt(value: unknown, path: ReadonlyArray<PropertyKey>): unkno
   return v;
 }
 
-/** The known key within edit distance 2 of `key` (typos such as `shel:` or `on_failur:`). */
+/**
+ * `Unknown key \`agent_templat\` in map: did you mean \`agent_template\`?` (the editor's quick fix reads it back
+ * with `unknownKeySuggestion`), or `Unknown key \`colour\` in step 1, ignored` when no known key is close.
+ */
+export function unknownKeyMessage(key: string, where: string, suggestion: string | undefined): string {
+  return suggestion
+    ? `Unknown key \`${key}\` in ${where}: did you mean \`${suggestion}\`?`
+    : `Unknown key \`${key}\` in ${where}, ignored`;
+}
+
+/** The key and its suggested replacement, from a message `unknownKeyMessage` wrote with a suggestion. */
+export function unknownKeySuggestion(message: string): { key: string; suggestion: string } | undefined {
+  const m = /^Unknown key `([^`]+)` in .*: did you mean `([^`]+)`\?$/.exec(message);
+  return m ? { key: m[1], suggestion: m[2] } : undefined;
+}
+
+/**
+ * The known key closest to `key` that is close enough to be a typo (`shel:`, `on_failur:`, `agent_templat:`,
+ * `max_paralell:`): at most 1 edit for keys up to 5 characters, 2 up to 8, 3 beyond (a third of the length,
+ * so short keys do not match everything). An edit is an insertion, deletion, substitution or swap of two
+ * neighbours (Damerau); case is ignored. Ties go to the first known key.
+ */
 export function closest(key: string, known: Iterable<string>): string | undefined {
+  const lower = key.toLowerCase();
+  const limit = Math.max(1, Math.min(3, Math.floor(lower.length / 3)));
   let best: string | undefined;
-  let bestDistance = 3;
+  let bestDistance = limit + 1;
   for (const k of known) {
-    const d = editDistance(key.toLowerCase(), k);
+    if (Math.abs(k.length - lower.length) >= bestDistance) continue;
+    const d = editDistance(lower, k.toLowerCase());
     if (d < bestDistance) {
       best = k;
       bestDistance = d;
@@ -208,18 +259,21 @@ export function closest(key: string, known: Iterable<string>): string | undefine
   return best;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+/** Optimal string alignment distance: Levenshtein plus the swap of two adjacent characters. */
+export function editDistance(a: string, b: string): number {
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
+      let d = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
+      row.push(d);
     }
+    before = previous;
+    previous = row;
   }
-  return row[b.length];
+  return previous[b.length];
 }
 
 /** Drops keys whose value is undefined, so results compare and print without `key: undefined`. */

@@ -15,25 +15,29 @@ export const MAPREDUCE_KEYS = ['setup', 'map', 'reduce', 'error_policy', ...ERRO
 const MAP_KEYS = new Set([...Object.keys(MapScalars.shape), 'agent_template', 'timeout_config']);
 const SETUP_KEYS = new Set(['commands', 'timeout', 'capture_outputs']);
 
+/** Stands for a map: that could not be read, when collecting errors (never run: the errors are reported). */
+const UNREAD_MAP: MapSpec = { input: '', json_path: '', agent_template: [], max_parallel: 10 };
+
 /** `doc` is the file's top-level map, already known to say `mode: mapreduce`. */
 export function loadMapReduce(ctx: LoadContext, doc: PlainMap): MapReduceSpec {
+  // Each phase fails on its own when collecting (the editor shows every error); the fallbacks are never run.
   return {
-    setup: loadSetup(ctx, doc.setup),
-    map: loadMap(ctx, doc.map),
-    reduce: loadPhase(ctx, doc.reduce, ['reduce'], 'reduce '),
-    error_policy: loadErrorPolicy(ctx, doc),
+    setup: ctx.recover(() => loadSetup(ctx, doc.setup), { steps: [], capture_outputs: {} }),
+    map: ctx.recover(() => loadMap(ctx, doc.map), UNREAD_MAP),
+    reduce: ctx.recover(() => loadPhase(ctx, doc.reduce, ['reduce'], 'reduce '), []),
+    error_policy: ctx.recover(() => loadErrorPolicy(ctx, doc), {}),
   };
 }
 
 function loadSetup(ctx: LoadContext, value: unknown): MapReduceSpec['setup'] {
   if (!isPlainMap(value)) return { steps: loadStepList(ctx, value, ['setup'], 'setup '), capture_outputs: {} };
+  ctx.warnUnknownKeys(value, ['setup'], SETUP_KEYS, 'setup');
   const capture = value.capture_outputs;
   if (capture !== undefined && capture !== null && !isPlainMap(capture))
     ctx.fail(
       ['setup', 'capture_outputs'],
       `setup.capture_outputs must be a map of VAR: <step index or capture config>, got ${show(capture)}`,
     );
-  ctx.warnUnknownKeys(value, ['setup'], SETUP_KEYS, 'setup');
   return compact({
     steps: loadStepList(ctx, value.commands, ['setup', 'commands'], 'setup '),
     timeout: value.timeout !== undefined ? ctx.parse(numberOrVar(0), value.timeout, ['setup', 'timeout']) : undefined,
@@ -44,16 +48,21 @@ function loadSetup(ctx: LoadContext, value: unknown): MapReduceSpec['setup'] {
 function loadMap(ctx: LoadContext, value: unknown): MapSpec {
   if (value === undefined) ctx.fail([], 'a MapReduce workflow needs map: (input: and agent_template:)');
   if (!isPlainMap(value)) ctx.fail(['map'], `map must be a map {input, agent_template, ...}, got ${show(value)}`);
-  const scalars = ctx.parse(MapScalars, value, ['map']);
-  checkExpressions(ctx, scalars);
-  if (value.agent_template === undefined)
-    ctx.fail(['map'], 'map.agent_template is required (the steps run for each item)');
-  const agent = loadPhase(ctx, value.agent_template, ['map', 'agent_template'], 'agent_template ');
-  if (!agent.length)
-    ctx.warn(['map', 'agent_template'], 'map.agent_template has no steps: each item would run nothing');
+  // Before anything can fail: a misspelt `agent_templat:` is named even when the error is that none is there.
+  ctx.warnUnknownKeys(value, ['map'], MAP_KEYS, 'map');
   if ('timeout_config' in value)
     ctx.warn(['map', 'timeout_config'], 'map.timeout_config: is not supported, ignored (use agent_timeout_secs)');
-  ctx.warnUnknownKeys(value, ['map'], MAP_KEYS, 'map');
+  const scalars = ctx.recover(() => ctx.parse(MapScalars, value, ['map']), undefined);
+  if (scalars) ctx.recover(() => checkExpressions(ctx, scalars), undefined);
+  const agent = ctx.recover(() => {
+    if (value.agent_template === undefined)
+      ctx.fail(['map'], 'map.agent_template is required (the steps run for each item)', 'key');
+    return loadPhase(ctx, value.agent_template, ['map', 'agent_template'], 'agent_template ');
+  }, undefined);
+  if (agent && !agent.length)
+    ctx.warn(['map', 'agent_template'], 'map.agent_template has no steps: each item would run nothing');
+  // Only when collecting can a part be missing here, and then the errors are reported, not this result.
+  if (!scalars || !agent) return UNREAD_MAP;
   return compact({
     input: scalars.input,
     json_path: scalars.json_path ?? '',
@@ -97,9 +106,9 @@ function checkExpressions(ctx: LoadContext, scalars: Partial<Record<keyof typeof
 function loadPhase(ctx: LoadContext, value: unknown, path: Path, labelPrefix: string): WorkflowStep[] {
   if (!isPlainMap(value)) return loadStepList(ctx, value, path, labelPrefix);
   const name = describePath(path);
-  if (!('commands' in value))
-    ctx.fail(path, `${name} must be a list of steps or {commands: [...]}, got a map without commands:`);
   ctx.warnUnknownKeys(value, path, new Set(['commands']), name);
+  if (!('commands' in value))
+    ctx.fail(path, `${name} must be a list of steps or {commands: [...]}, got a map without commands:`, 'key');
   return loadStepList(ctx, value.commands, [...path, 'commands'], labelPrefix);
 }
 

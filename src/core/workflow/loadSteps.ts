@@ -97,11 +97,8 @@ export function loadStepList(ctx: LoadContext, value: unknown, path: Path, label
   if (!Array.isArray(value)) ctx.fail(path, `${describePath(path)} must be a list of steps, got ${show(value)}`);
   const steps: WorkflowStep[] = [];
   value.forEach((item, i) => {
-    const step = loadStep(ctx, item, {
-      path: [...path, i],
-      label: `${labelPrefix}step ${i + 1}`,
-      base: path.length + 1,
-    });
+    const site = { path: [...path, i], label: `${labelPrefix}step ${i + 1}`, base: path.length + 1 };
+    const step = ctx.recover(() => loadStep(ctx, item, site), undefined);
     if (step) steps.push(step);
   });
   return steps;
@@ -121,6 +118,8 @@ export function loadStep(
   if (!isPlainMap(raw))
     ctx.fail(path, `${label} must be a map with ${commandList(role)}, or a command string; got ${show(raw)}`);
   const m: PlainMap = raw;
+  // Before anything can fail: a misspelt key is named (with its fix) even when the step cannot be read.
+  ctx.warnUnknownKeys(m, path, STEP_KEYS, label);
 
   if ('foreach' in m)
     ctx.fail(
@@ -189,27 +188,51 @@ export function loadStep(
   if (role === 'handler' && step.kind === 'write_file')
     ctx.fail(at('write_file'), `${label}: an on_failure handler must be a claude: or shell: command`, 'key');
 
+  // Each option fails on its own when collecting, so one bad option does not hide the next.
+  const option = (load: () => void) => ctx.recover(load, undefined);
   // A `name:` next to a command key is a label (Prodigy would run `/name` instead: a quirk not kept).
-  if (commandKeys.length && 'name' in m) step.name = ctx.parse(Label, m.name, at('name'), site.base);
-  if (m.commit_required !== undefined)
-    step.commit_required = ctx.parse(Bool, m.commit_required, at('commit_required'), site.base);
-  else step.commit_required = legacy;
-  if (m.timeout !== undefined) step.timeout = ctx.parse(Seconds, m.timeout, at('timeout'), site.base);
-  if (m.capture_output !== undefined)
-    step.capture_output = ctx.parse(CaptureOutput, m.capture_output, at('capture_output'), site.base);
-  if (m.capture !== undefined) step.capture = ctx.parse(NonEmptyStr, m.capture, at('capture'), site.base);
+  option(() => {
+    if (commandKeys.length && 'name' in m) step.name = ctx.parse(Label, m.name, at('name'), site.base);
+  });
+  option(() => {
+    if (m.commit_required !== undefined)
+      step.commit_required = ctx.parse(Bool, m.commit_required, at('commit_required'), site.base);
+    else step.commit_required = legacy;
+  });
+  option(() => {
+    if (m.timeout !== undefined) step.timeout = ctx.parse(Seconds, m.timeout, at('timeout'), site.base);
+  });
+  option(() => {
+    if (m.capture_output !== undefined)
+      step.capture_output = ctx.parse(CaptureOutput, m.capture_output, at('capture_output'), site.base);
+  });
+  option(() => {
+    if (m.capture !== undefined) step.capture = ctx.parse(NonEmptyStr, m.capture, at('capture'), site.base);
+  });
   step.capture_format = captureFormat(ctx, m.capture_format, at('capture_format'), label);
   if ('capture_streams' in m) captureStreams(ctx, m.capture_streams, at('capture_streams'), label);
-  if (m.output_file !== undefined)
-    step.output_file = ctx.parse(NonEmptyStr, m.output_file, at('output_file'), site.base);
-  step.env = loadEnv(ctx, m.env, at('env'), site.base);
-  if (m.working_dir !== undefined)
-    step.working_dir = ctx.parse(NonEmptyStr, m.working_dir, at('working_dir'), site.base);
-  if (onFailureRaw) step.on_failure = loadOnFailure(ctx, onFailureRaw.value, onFailureRaw.path, site);
-  if (m.on_success !== undefined && m.on_success !== null)
-    step.on_success = loadOnSuccess(ctx, m.on_success, at('on_success'), site);
-  if (m.validate !== undefined && m.validate !== null)
-    step.validate = loadValidate(ctx, m.validate, at('validate'), site);
+  option(() => {
+    if (m.output_file !== undefined)
+      step.output_file = ctx.parse(NonEmptyStr, m.output_file, at('output_file'), site.base);
+  });
+  option(() => {
+    step.env = loadEnv(ctx, m.env, at('env'), site.base);
+  });
+  option(() => {
+    if (m.working_dir !== undefined)
+      step.working_dir = ctx.parse(NonEmptyStr, m.working_dir, at('working_dir'), site.base);
+  });
+  option(() => {
+    if (onFailureRaw) step.on_failure = loadOnFailure(ctx, onFailureRaw.value, onFailureRaw.path, site);
+  });
+  option(() => {
+    if (m.on_success !== undefined && m.on_success !== null)
+      step.on_success = loadOnSuccess(ctx, m.on_success, at('on_success'), site);
+  });
+  option(() => {
+    if (m.validate !== undefined && m.validate !== null)
+      step.validate = loadValidate(ctx, m.validate, at('validate'), site);
+  });
 
   for (const key of Object.keys(m)) {
     if (key === 'outputs' && 'id' in m) continue; // one warning for the pair
@@ -217,7 +240,6 @@ export function loadStep(
     else if (key === 'args' && !(legacy && 'name' in m))
       ctx.warn(at(key), `${label}: args: is only read with a legacy name: command, ignored`);
   }
-  ctx.warnUnknownKeys(m, path, STEP_KEYS, label);
   return finish(step, ctx.position(path));
 }
 
@@ -312,9 +334,9 @@ function loadTest(
 ): { command: string; onFailure?: { value: unknown; path: Path } } {
   if (!isPlainMap(value))
     ctx.fail(path, `${describePath(path.slice(site.base))} must be a map {command, on_failure?}, got ${show(value)}`);
+  ctx.warnUnknownKeys(value, path, new Set(['command', 'on_failure']), within(site, path));
   const command = ctx.parse(NonEmptyStr, value.command, [...path, 'command'], site.base);
   ctx.warn(path, `${site.label}: test: is deprecated, read as shell: ${show(command)} with its on_failure`);
-  ctx.warnUnknownKeys(value, path, new Set(['command', 'on_failure']), within(site, path));
   return {
     command,
     onFailure: 'on_failure' in value ? { value: value.on_failure, path: [...path, 'on_failure'] } : undefined,
@@ -325,8 +347,8 @@ function loadWriteFile(ctx: LoadContext, value: unknown, path: Path, site: StepS
   const name = describePath(path.slice(site.base));
   if (!isPlainMap(value))
     ctx.fail(path, `${name} must be a map {path, content, format?, mode?, create_dirs?}, got ${show(value)}`);
-  const spec = ctx.parse(WriteFileSchema, value, path, site.base);
   ctx.warnUnknownKeys(value, path, WRITE_FILE_KEYS, within(site, path));
+  const spec = ctx.parse(WriteFileSchema, value, path, site.base);
   // Only a literal `..` can be refused here; the engine checks the path again after interpolation.
   if (spec.path.split(/[\\/]/).includes('..'))
     ctx.fail(
@@ -414,6 +436,7 @@ export function loadOnFailure(ctx: LoadContext, value: unknown, path: Path, site
     );
 
   const m = value;
+  ctx.warnUnknownKeys(m, path, ON_FAILURE_KEYS, within(site, path));
   const commitRequired =
     m.commit_required !== undefined
       ? ctx.parse(Bool, m.commit_required, [...path, 'commit_required'], site.base)
@@ -448,7 +471,6 @@ export function loadOnFailure(ctx: LoadContext, value: unknown, path: Path, site
   if (m.retry_original !== undefined) ctx.parse(Bool, m.retry_original, [...path, 'retry_original'], site.base);
   for (const key of ON_FAILURE_UNSUPPORTED)
     if (key in m) ctx.warn([...path, key], `${site.label}: ${relative(site, path)}.${notSupported(key)}`);
-  ctx.warnUnknownKeys(m, path, ON_FAILURE_KEYS, within(site, path));
   return {
     ignore: false,
     handlers,
@@ -524,12 +546,12 @@ function loadValidate(ctx: LoadContext, value: unknown, path: Path, site: StepSi
   if (!isPlainMap(value))
     ctx.fail(path, `${name} must be a map with claude:, shell: or commands:, or a list of steps; got ${show(value)}`);
   const m = value;
+  ctx.warnUnknownKeys(m, path, VALIDATE_KEYS, within(site, path));
   // `command:` is Prodigy's deprecated spelling of `shell:` here.
   const commands = oneCommandSource(ctx, m, path, site, ['claude', 'shell', 'command', 'commands'], undefined);
-  if (!commands.length) ctx.fail(path, `${name} needs claude:, shell: or commands: (the check to run)`);
+  if (!commands.length) ctx.fail(path, `${name} needs claude:, shell: or commands: (the check to run)`, 'key');
   if ('expected_schema' in m)
     ctx.warn([...path, 'expected_schema'], `${site.label}: ${relative(site, path)}.${notSupported('expected_schema')}`);
-  ctx.warnUnknownKeys(m, path, VALIDATE_KEYS, within(site, path));
   return compact({
     commands,
     result_file:
@@ -552,14 +574,15 @@ function loadOnIncomplete(ctx: LoadContext, value: unknown, path: Path, site: St
   if (!isPlainMap(value))
     ctx.fail(path, `${name} must be a map with claude:, shell: or commands:, or a list of steps; got ${show(value)}`);
   const m = value;
+  ctx.warnUnknownKeys(m, path, ON_INCOMPLETE_KEYS, within(site, path));
   const commitRequired =
     m.commit_required !== undefined
       ? ctx.parse(Bool, m.commit_required, [...path, 'commit_required'], site.base)
       : undefined;
   const commands = oneCommandSource(ctx, m, path, site, ['claude', 'shell', 'commands'], commitRequired);
   const prompt = m.prompt !== undefined ? ctx.parse(Str, m.prompt, [...path, 'prompt'], site.base) : undefined;
-  if (!commands.length && prompt === undefined) ctx.fail(path, `${name} needs claude:, shell:, commands: or prompt:`);
-  ctx.warnUnknownKeys(m, path, ON_INCOMPLETE_KEYS, within(site, path));
+  if (!commands.length && prompt === undefined)
+    ctx.fail(path, `${name} needs claude:, shell:, commands: or prompt:`, 'key');
   return compact({
     commands,
     max_attempts:

@@ -13,7 +13,7 @@ import { WorkflowLoadError } from './loadError';
 import { MAPREDUCE_KEYS, loadMapReduce } from './loadMapReduce';
 import { Label, Seconds } from './loadSchemas';
 import { loadStepList } from './loadSteps';
-import type { MergeSpec, Workflow, WorkflowShape } from './model';
+import type { LoadWarning, MergeSpec, Workflow, WorkflowShape } from './model';
 
 export { WorkflowLoadError } from './loadError';
 
@@ -75,6 +75,33 @@ function firstInvalidUtf8(b: Buffer): number {
 
 /** Loads workflow text; `file` decides the format (.yml/.yaml: YAML, else JSON) and names it in messages. */
 export function loadWorkflowText(text: string, file: string): Workflow {
+  // Not collecting, the first error is thrown where it is found: the result always has a workflow.
+  return readWorkflow(text, file, false).workflow as Workflow;
+}
+
+/** Every problem of a workflow file at once, for the editor: all errors (not just the first) and all warnings. */
+export interface WorkflowAnalysis {
+  /** The loaded workflow, when there is no error. */
+  readonly workflow?: Workflow;
+  /** In the order of the file; `loadWorkflowText` throws one of them (the first it meets). */
+  readonly errors: WorkflowLoadError[];
+  readonly warnings: LoadWarning[];
+}
+
+/**
+ * Reads workflow text as `loadWorkflowText` does, but goes on past an error to report every one: each step, each
+ * option of a step and each part of the file (name, env, merge, setup, map, reduce, ...) fails on its own.
+ */
+export function analyzeWorkflowText(text: string, file: string): WorkflowAnalysis {
+  try {
+    return readWorkflow(text, file, true);
+  } catch (err) {
+    if (err instanceof WorkflowLoadError) return { errors: [err], warnings: [] };
+    throw err;
+  }
+}
+
+function readWorkflow(text: string, file: string, collecting: boolean): WorkflowAnalysis {
   const format = /\.ya?ml$/i.test(file) ? 'yaml' : 'json';
   const lines = new LineCounter();
   // JSON is YAML 1.2, so one parser gives positions for both. `merge` honours `<<:` keys.
@@ -97,16 +124,19 @@ export function loadWorkflowText(text: string, file: string): Workflow {
     uniqueKeys: true,
   });
   if (doc.errors.length) {
-    const first = doc.errors[0];
-    const { line, col } = lines.linePos(first.pos[0]);
-    throw new WorkflowLoadError(file, yamlReason(first.message, format), line, col);
+    const syntaxErrors = doc.errors.map((e) => {
+      const { line, col } = lines.linePos(e.pos[0]);
+      return new WorkflowLoadError(file, yamlReason(e.message, format), line, col);
+    });
+    if (!collecting) throw syntaxErrors[0];
+    return { errors: syntaxErrors, warnings: [] };
   }
   const escapedNul = nulInValues(doc, source);
   if (escapedNul !== undefined) {
     const { line, col } = lines.linePos(escapedNul);
     throw new WorkflowLoadError(file, 'a NUL character (\\0) cannot be part of a command or value', line, col);
   }
-  const ctx = new LoadContext(file, doc, lines, source);
+  const ctx = new LoadContext(file, doc, lines, source, collecting);
   for (const w of doc.warnings) ctx.warnAt(lines.linePos(w.pos[0]), yamlReason(w.message, format));
   if (format === 'json') checkStrictJson(ctx, text);
 
@@ -122,14 +152,37 @@ export function loadWorkflowText(text: string, file: string): Workflow {
     );
   }
 
-  const workflow = loadDocument(ctx, data);
+  // What cannot be recovered from (the file's shape) ends the load here too, after what was recorded.
+  const workflow = ctx.recover(() => loadDocument(ctx, data), undefined);
+  const warnings = ctx.warnings.sort(byPosition);
+  const errors = uniqueErrors(ctx.errors).sort(byPosition);
+  if (errors.length || !workflow) return { errors, warnings };
   return {
-    path: path.resolve(file),
-    format,
-    ...workflow,
-    warnings: ctx.warnings.sort((a, b) => a.line - b.line || a.col - b.col),
-    hash: createHash('sha256').update(text, 'utf8').digest('hex'),
+    workflow: {
+      path: path.resolve(file),
+      format,
+      ...workflow,
+      warnings,
+      hash: createHash('sha256').update(text, 'utf8').digest('hex'),
+    },
+    errors,
+    warnings,
   };
+}
+
+function byPosition(a: { line?: number; col?: number }, b: { line?: number; col?: number }): number {
+  return (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0);
+}
+
+/** One error per place and reason (a value read twice, as `test.on_failure` is, reports once). */
+function uniqueErrors(errors: readonly WorkflowLoadError[]): WorkflowLoadError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.line}:${e.col}:${e.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 type Loaded = Omit<Workflow, 'path' | 'format' | 'warnings' | 'hash'>;
@@ -144,11 +197,16 @@ function loadDocument(ctx: LoadContext, data: unknown): Loaded {
   if (!isPlainMap(data)) ctx.fail([], `${SHAPE_HINT}, got ${show(data)}`);
 
   const shape = shapeOf(ctx, data);
+  // undefined only when collecting and name: is not a string (already reported).
+  const name = ctx.recover(
+    () => (data.name !== undefined && data.name !== null ? ctx.parse(Label, data.name, ['name']) : ''),
+    undefined,
+  );
   const base = {
     shape,
-    name: data.name !== undefined && data.name !== null ? ctx.parse(Label, data.name, ['name']) : '',
-    env: loadEnv(ctx, data.env, ['env']),
-    secrets: loadSecrets(ctx, data.secrets, ['secrets']),
+    name: name ?? '',
+    env: ctx.recover(() => loadEnv(ctx, data.env, ['env']), {}),
+    secrets: ctx.recover(() => loadSecrets(ctx, data.secrets, ['secrets']), {}),
   };
   for (const key of ['env_files', 'profiles'])
     if (key in data)
@@ -162,10 +220,10 @@ function loadDocument(ctx: LoadContext, data: unknown): Loaded {
         [key],
         `${key}: belongs to composable workflows (imports, extends, templates), which are not supported; ignored`,
       );
-  const merge = loadMerge(ctx, data.merge);
+  const merge = ctx.recover(() => loadMerge(ctx, data.merge), undefined);
 
   if (shape === 'mapreduce') {
-    if (!base.name) ctx.fail([], 'a MapReduce workflow needs name:');
+    if (name === '') ctx.recover(() => ctx.fail([], 'a MapReduce workflow needs name:'), undefined);
     if ('commands' in data || 'steps' in data)
       ctx.warn(
         ['commands' in data ? 'commands' : 'steps'],
@@ -176,12 +234,12 @@ function loadDocument(ctx: LoadContext, data: unknown): Loaded {
   }
 
   const key = 'commands' in data ? 'commands' : 'steps';
-  const steps = loadStepList(ctx, data[key], [key]);
-  if (!steps.length) ctx.warn([key], 'the workflow has no steps: there is nothing to run');
+  const steps = ctx.recover(() => loadStepList(ctx, data[key], [key]), undefined);
+  if (steps && !steps.length) ctx.warn([key], 'the workflow has no steps: there is nothing to run');
   for (const k of MAPREDUCE_KEYS)
     if (k in data) ctx.warn([k], `${k}: is only read in a MapReduce workflow (mode: mapreduce), ignored`);
   warnUnknownTopKeys(ctx, data, new Set([...STANDARD_KEYS, ...MAPREDUCE_KEYS]));
-  return compact({ ...base, steps, merge });
+  return compact({ ...base, steps: steps ?? [], merge });
 }
 
 /** By the parsed top-level `mode` (Prodigy matches `mode: mapreduce` anywhere in the text, comments included). */
@@ -213,9 +271,9 @@ function loadMerge(ctx: LoadContext, value: unknown): MergeSpec | undefined {
   if (Array.isArray(value)) return { steps: loadStepList(ctx, value, ['merge'], 'merge ') };
   if (!isPlainMap(value))
     ctx.fail(['merge'], `merge must be a list of steps or {commands: [...], timeout}, got ${show(value)}`);
-  if (!('commands' in value))
-    ctx.fail(['merge'], 'merge must be a list of steps or {commands: [...], timeout}; commands: is missing');
   ctx.warnUnknownKeys(value, ['merge'], new Set(['commands', 'timeout']), 'merge');
+  if (!('commands' in value))
+    ctx.fail(['merge'], 'merge must be a list of steps or {commands: [...], timeout}; commands: is missing', 'key');
   return compact({
     steps: loadStepList(ctx, value.commands, ['merge', 'commands'], 'merge '),
     timeout: value.timeout !== undefined ? ctx.parse(Seconds, value.timeout, ['merge', 'timeout']) : undefined,

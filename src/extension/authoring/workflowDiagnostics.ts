@@ -1,22 +1,40 @@
 // Problems for workflow files, from our own loader (the one `Run Workflow` uses), so the editor says
-// exactly what a run would: the load error (one Error at its line:col) and every warning. Validated when
-// a document opens or is saved, 300 ms after the last change while typing; cleared when it closes.
-// The result of loading one document version (`Analysis`) is kept for the CodeLens.
+// exactly what a run would: every load error (each an Error at its own line:col, not only the first a run
+// stops at) and every warning. Validated when a document opens or is saved, 300 ms after the last change
+// while typing; cleared when it closes. The result of loading one document version (`Analysis`) is kept
+// for the CodeLens and the quick fixes.
 import * as vscode from 'vscode';
-import { loadWorkflowText, WorkflowLoadError, type Workflow } from '../../core';
+import { analyzeWorkflowText, unknownKeySuggestion, WorkflowLoadError, type Workflow } from '../../core';
 import type { WorkflowFileDetector } from './workflowFiles';
 
 export const DIAGNOSTIC_SOURCE = 'prodigy';
 export const CHANGE_DEBOUNCE_MS = 300;
+/** The code of an unknown-key warning that names a close known key (the quick fix renames it). */
+export const UNKNOWN_KEY_CODE = 'unknown-key';
 
+export interface Problem {
+  readonly message: string;
+  readonly line?: number;
+  readonly col?: number;
+}
+
+/** One document version's load result. Not ok: `reason`/`line`/`col` are the first error in the file. */
 export type Analysis =
-  | { readonly ok: true; readonly version: number; readonly workflow: Workflow }
+  | {
+      readonly ok: true;
+      readonly version: number;
+      readonly workflow: Workflow;
+      readonly errors: readonly Problem[];
+      readonly warnings: readonly Problem[];
+    }
   | {
       readonly ok: false;
       readonly version: number;
       readonly reason: string;
       readonly line?: number;
       readonly col?: number;
+      readonly errors: readonly Problem[];
+      readonly warnings: readonly Problem[];
     };
 
 export class WorkflowDiagnostics implements vscode.Disposable {
@@ -91,15 +109,19 @@ export class WorkflowDiagnostics implements vscode.Disposable {
   private load(document: vscode.TextDocument): Analysis {
     const version = document.version;
     try {
-      return { ok: true, version, workflow: loadWorkflowText(document.getText(), loaderFileName(document)) };
+      const result = analyzeWorkflowText(document.getText(), loaderFileName(document));
+      const errors = result.errors.map(toProblem);
+      const warnings = result.warnings;
+      if (result.workflow && !errors.length) return { ok: true, version, workflow: result.workflow, errors, warnings };
+      const first = result.errors[0];
+      return { ok: false, version, reason: first.reason, line: first.line, col: first.col, errors, warnings };
     } catch (err) {
-      if (err instanceof WorkflowLoadError)
-        return { ok: false, version, reason: err.reason, line: err.line, col: err.col };
       // Not a problem in the file but in the loader: say so where it can be reported.
       const message = err instanceof Error ? err.message : String(err);
       const details = err instanceof Error && err.stack ? err.stack : message;
       this.log.error(`Loading ${document.uri.toString(true)} failed unexpectedly: ${details}`);
-      return { ok: false, version, reason: `the workflow could not be read (${message})` };
+      const reason = `the workflow could not be read (${message})`;
+      return { ok: false, version, reason, errors: [{ message: reason }], warnings: [] };
     }
   }
 
@@ -117,21 +139,22 @@ export function loaderFileName(document: vscode.TextDocument): string {
   return /\.ya?ml$/i.test(name) || document.languageId !== 'yaml' ? name : `${name}.yml`;
 }
 
+function toProblem(err: WorkflowLoadError): Problem {
+  return { message: err.reason, line: err.line, col: err.col };
+}
+
+/** Every error and every warning, each on the token at its own position. */
 export function toDiagnostics(document: vscode.TextDocument, analysis: Analysis): vscode.Diagnostic[] {
-  if (!analysis.ok) {
-    const d = new vscode.Diagnostic(
-      tokenRange(document, analysis.line ?? 1, analysis.col ?? 1),
-      analysis.reason,
-      vscode.DiagnosticSeverity.Error,
-    );
+  const diagnostic = (p: Problem, severity: vscode.DiagnosticSeverity) => {
+    const d = new vscode.Diagnostic(tokenRange(document, p.line ?? 1, p.col ?? 1), p.message, severity);
     d.source = DIAGNOSTIC_SOURCE;
-    return [d];
-  }
-  return analysis.workflow.warnings.map((w) => {
-    const d = new vscode.Diagnostic(tokenRange(document, w.line, w.col), w.message, vscode.DiagnosticSeverity.Warning);
-    d.source = DIAGNOSTIC_SOURCE;
+    if (unknownKeySuggestion(p.message)) d.code = UNKNOWN_KEY_CODE;
     return d;
-  });
+  };
+  return [
+    ...analysis.errors.map((p) => diagnostic(p, vscode.DiagnosticSeverity.Error)),
+    ...analysis.warnings.map((p) => diagnostic(p, vscode.DiagnosticSeverity.Warning)),
+  ];
 }
 
 /**
