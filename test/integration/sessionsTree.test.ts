@@ -5,8 +5,10 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { RunOutcome } from '../../src/core';
 import type { ProdigyExtensionApi } from '../../src/extension/extension';
 import type { TreeNode } from '../../src/extension/sessionsTree/nodes';
+import * as harness from './helpers/harness';
 
 const EXTENSION_ID = 'prodigy-vscode.prodigy-vscode';
 
@@ -247,5 +249,134 @@ describe('Sessions tree', () => {
     );
     const items = await rootItems(a);
     assert.ok(!items.some(({ item }) => item.contextValue === 'unreadable;'));
+  });
+});
+
+// Issue 14, "Outcomes": a completed row says how it ended, in words and with its own icon, from real runs in a home
+// of their own.
+describe('Session outcomes on the row', function () {
+  this.timeout(60_000);
+  let a: ProdigyExtensionApi;
+  let wfDir: string;
+  const restores: (() => Promise<void>)[] = [];
+
+  before(async () => {
+    a = await api();
+    wfDir = harness.tempDir('prodigy-it-workflows-');
+    restores.push(await harness.useHome(a, harness.tempDir('prodigy-it-home-')));
+    restores.push(await harness.setSetting('claude.command', harness.FAKE_CLAUDE));
+  });
+
+  after(async () => {
+    for (const restore of restores.reverse()) await restore();
+    harness.removeTempDirs();
+  });
+
+  let counter = 0;
+  /** Runs `text` in a fresh repo, answering the merge question with `merge`; returns the session id. */
+  async function run(text: string, merge: 'merge' | 'keep' | 'discard'): Promise<RunOutcome> {
+    const outcome = await harness.exec<RunOutcome | undefined>('prodigy.runWorkflow', {
+      file: harness.writeWorkflow(wfDir, `outcome-${++counter}.yml`, text),
+      folder: harness.makeRepo(),
+      merge,
+      progress: false,
+    });
+    assert.ok(outcome, 'the run did not start');
+    assert.strictEqual(outcome.status, 'Completed', outcome.error ?? '');
+    return outcome;
+  }
+
+  function commits(name: string, n: number): string {
+    const steps = Array.from(
+      { length: n },
+      (_, i) => `  - shell: "echo ${i} > f${i}.txt && git add f${i}.txt && git commit -qm f${i}"`,
+    );
+    return `name: ${name}\ncommands:\n${steps.join('\n')}\n`;
+  }
+
+  async function row(id: string): Promise<{ item: vscode.TreeItem; tooltip: string }> {
+    const found = (await rootItems(a)).find(({ item }) => item.id === `session:${id}`);
+    assert.ok(found, `no row for ${id}`);
+    const resolved = await a.tree.resolveTreeItem(found.item, found.node);
+    // Without Markdown escapes (appendText writes `\\-` and `&nbsp;`).
+    const md = resolved.tooltip as vscode.MarkdownString;
+    return { item: found.item, tooltip: md.value.replace(/&nbsp;/g, ' ').replace(/\\/g, '') };
+  }
+
+  function icon(item: vscode.TreeItem): [string, string | undefined] {
+    const i = item.iconPath as vscode.ThemeIcon;
+    return [i.id, i.color?.id];
+  }
+
+  it('a kept branch: "Completed · branch kept · 3 unmerged commits", a branch icon, and in the tooltip', async () => {
+    const { sessionId } = await run(commits('kept-run', 3), 'keep');
+    const { item, tooltip } = await row(sessionId);
+    assert.match(String(item.description), /^Completed · branch kept · 3 unmerged commits · /);
+    assert.deepStrictEqual(icon(item), ['git-branch', 'charts.purple']);
+    assert.match(tooltip, /Outcome:\*\* branch kept · 3 unmerged commits/);
+  });
+
+  it('a merged run: "Completed · merged into main", a merge icon', async () => {
+    const { sessionId } = await run(commits('merged-run', 2), 'merge');
+    const { item, tooltip } = await row(sessionId);
+    assert.match(String(item.description), /^Completed · merged into main · /);
+    assert.deepStrictEqual(icon(item), ['git-merge', 'testing.iconPassed']);
+    assert.match(tooltip, /Outcome:\*\* merged into main/);
+  });
+
+  it('Discard records discarded, and the row says so', async () => {
+    const { sessionId, worktree } = await run(commits('discarded-run', 2), 'discard');
+    assert.ok(worktree && !fs.existsSync(worktree), 'the worktree is still there');
+    const merge = harness.readRecord(a.homes.current.folder, sessionId).metadata.merge;
+    assert.strictEqual(merge.status, 'discarded');
+    assert.strictEqual(merge.commits, 2);
+    const { item } = await row(sessionId);
+    assert.match(String(item.description), /^Completed · discarded · 2 commits deleted · /);
+    assert.deepStrictEqual(icon(item), ['trash', 'disabledForeground']);
+  });
+
+  it('a MapReduce job with failed items: a warning icon and "2 of 3 items failed"; Merge and Reveal Worktree work', async () => {
+    const items = JSON.stringify({ items: [{ name: 'a' }, { name: 'bad1' }, { name: 'bad2' }] });
+    const text = `name: failing-items
+mode: mapreduce
+setup:
+  - shell: "printf '%s' '${items.replace(/"/g, '\\"')}' > items.json && git add items.json && git commit -qm items"
+map:
+  input: items.json
+  json_path: "$.items[*]"
+  max_parallel: 2
+  agent_template:
+    - shell: "case \${item.name} in bad*) exit 1;; esac; echo \${item.name} > \${item.name}.txt && git add . && git commit -qm \${item.name}"
+`;
+    const { sessionId } = await run(text, 'keep');
+    const { item, tooltip } = await row(sessionId);
+    assert.match(String(item.description), /^Completed · branch kept · \d+ unmerged commits · 2 of 3 items failed · /);
+    assert.deepStrictEqual(icon(item), ['warning', 'list.warningForeground']);
+    assert.match(tooltip, /Outcome:\*\* branch kept · \d+ unmerged commits · 2 of 3 items failed/);
+    // Its worktree is found from metadata.worktree_path: the row offers Merge and Reveal Worktree, and both work.
+    assert.match(item.contextValue ?? '', /;worktree;.*mergeable;/);
+    const revealed = await harness.exec<string | undefined>('prodigy.revealWorktree', sessionId);
+    assert.ok(revealed && fs.existsSync(revealed), `revealWorktree gave ${revealed}`);
+    const merged = await harness.exec<{ status: string } | undefined>('prodigy.mergeSession', sessionId);
+    assert.strictEqual(merged?.status, 'merged');
+    const after = await row(sessionId);
+    assert.match(String(after.item.description), /^Completed · merged into main · 2 of 3 items failed · /);
+    assert.deepStrictEqual(icon(after.item), ['warning', 'list.warningForeground'], 'still a warning: items failed');
+  });
+
+  it('the filter\'s "Not merged" shows only the work still on its branch', async () => {
+    const kept = await run(commits('not-merged-run', 1), 'keep');
+    const merged = await run(commits('merged-too', 1), 'merge');
+    try {
+      await harness.exec('prodigy.filterSessions', { notMerged: true });
+      const ids = (await rootItems(a)).map(({ item }) => item.id);
+      assert.ok(ids.includes(`session:${kept.sessionId}`), 'the kept run is hidden');
+      assert.ok(!ids.includes(`session:${merged.sessionId}`), 'the merged run is shown');
+      for (const { item } of await rootItems(a))
+        if (item.contextValue?.startsWith('session;'))
+          assert.match(String(item.description), /branch kept|merge conflict|merge failed/);
+    } finally {
+      await harness.exec('prodigy.clearFilter');
+    }
   });
 });

@@ -67,12 +67,18 @@ export function projectPathAnswer(arg: unknown): string | undefined {
 export interface FilterAnswers {
   readonly status?: SessionStatus[];
   readonly text?: string;
+  /** Only the sessions whose work is still on their branch (kept, merge conflict, merge failed). */
+  readonly notMerged?: boolean;
 }
 
 /** The filter to set, when an args object gives one (undefined: ask). */
 export function filterAnswers(arg: unknown): FilterAnswers | undefined {
   if (!isArgs(arg)) return undefined;
-  return { status: field(arg, 'status', isStatusArray), text: field(arg, 'text', isString) };
+  return {
+    status: field(arg, 'status', isStatusArray),
+    text: field(arg, 'text', isString),
+    notMerged: field(arg, 'notMerged', isBoolean),
+  };
 }
 
 function isBoolean(value: unknown): value is boolean {

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import {
   checkpointStepText,
   displayName,
+  NOT_MERGED,
   relativeTime,
   SESSION_STATUSES,
   type CheckpointSummary,
@@ -115,8 +116,19 @@ export async function pickFilter(current: SessionFilter): Promise<SessionFilter 
   const currentStatuses = new Set(
     Array.isArray(current.status) ? current.status : current.status ? [current.status] : [],
   );
-  const picked = await vscode.window.showQuickPick(
-    SESSION_STATUSES.map((status) => ({ label: status, status, picked: currentStatuses.has(status) })),
+  // "Not merged" is an outcome, not a status: completed sessions whose work is still on their branch.
+  const notMerged: FilterPick = {
+    label: 'Not merged',
+    description: 'completed, with the work still on its branch: kept, merge conflict or merge failed',
+    notMerged: true,
+    picked: current.outcome !== undefined,
+  };
+  const picked = await vscode.window.showQuickPick<FilterPick>(
+    [
+      ...SESSION_STATUSES.map((status) => ({ label: status, status, picked: currentStatuses.has(status) })),
+      { label: '', kind: vscode.QuickPickItemKind.Separator },
+      notMerged,
+    ],
     {
       canPickMany: true,
       title: 'Filter Sessions (1/2): statuses to show',
@@ -124,11 +136,18 @@ export async function pickFilter(current: SessionFilter): Promise<SessionFilter 
     },
   );
   if (!picked) return undefined;
+  const statuses = picked.flatMap((p) => (p.status ? [p.status] : []));
+  const outcome = picked.some((p) => p.notMerged) ? NOT_MERGED : undefined;
   const text = await vscode.window.showInputBox({
     title: 'Filter Sessions (2/2): text',
     prompt: 'Matches id, workflow name, workflow file, worktree and error. Leave empty for none.',
     value: current.text ?? '',
   });
   if (text === undefined) return undefined;
-  return { status: picked.length ? picked.map((p) => p.status) : undefined, text: text || undefined };
+  return { status: statuses.length ? statuses : undefined, outcome, text: text || undefined };
+}
+
+interface FilterPick extends vscode.QuickPickItem {
+  status?: SessionStatus;
+  notMerged?: boolean;
 }

@@ -2,7 +2,7 @@
 // reveal a session), a session's files (its record, its id, its worktree) and logs (the output channel, a
 // session's log, a MapReduce agent's log).
 import * as vscode from 'vscode';
-import { findSessionWorktree, worktreeRoots, type SessionStatus } from '../../core';
+import { findSessionWorktree, NOT_MERGED, worktreeRoots, type SessionStatus } from '../../core';
 import { agentLogUri, sessionLogUri } from '../documents/sessionLogDocuments';
 import { showNoWorktree, showWorktree } from '../messages';
 import { filterAnswers } from './answers';
@@ -21,7 +21,11 @@ export function viewCommands({ homes, tree, log }: CommandContext): CommandTable
     'prodigy.filterSessions': async (arg) => {
       const given = filterAnswers(arg);
       const filter = given
-        ? { status: given.status?.length ? given.status : undefined, text: given.text || undefined }
+        ? {
+            status: given.status?.length ? given.status : undefined,
+            text: given.text || undefined,
+            outcome: given.notMerged ? NOT_MERGED : undefined,
+          }
         : await pickFilter(tree.getFilter());
       if (filter) tree.setFilter(filter);
       return undefined;

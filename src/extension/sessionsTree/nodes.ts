@@ -26,7 +26,7 @@ import {
 } from './contextValues';
 
 export type { Liveness };
-import { statusIcon } from './icons';
+import { sessionIcon } from './icons';
 import { checkpointTooltip, sessionTooltip } from './tooltips';
 
 /** How long the tool Claude runs now may get in a row's description before it is cut. */
@@ -62,7 +62,9 @@ export class SessionNode {
         ? 'Running (another process)'
         : s.status === 'Paused' && s.error
           ? `Paused (${pauseReason(s.error)})`
-          : s.status;
+          : s.outcome.detail
+            ? `${s.status} · ${s.outcome.detail}`
+            : s.status;
     item.description = [
       status,
       progress !== '-' ? progress : undefined,
@@ -74,7 +76,7 @@ export class SessionNode {
       .join(' · ');
     item.iconPath = this.interrupted
       ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.orange'))
-      : statusIcon(s.status);
+      : sessionIcon(s);
     item.contextValue = sessionContextValue(s, this.liveness, this.claudeSessionId !== null);
     item.resourceUri = undefined;
     item.accessibilityInformation = { label: `${displayName(s)}, ${item.description}` };

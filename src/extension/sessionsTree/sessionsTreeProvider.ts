@@ -93,7 +93,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   setFilter(filter: SessionFilter): void {
     this.filter = filter;
     this.limit = this.pageSize;
-    setContext(ContextKeys.filterActive, Boolean(filter.text || filter.status || filter.type));
+    setContext(ContextKeys.filterActive, Boolean(filter.text || filter.status || filter.type || filter.outcome));
     this.refresh();
   }
 
@@ -227,7 +227,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       for (const u of listing.unreadable) children.push(new UnreadableNode(u));
       if (listing.total > listing.sessions.length)
         children.push(new LoadMoreNode(listing.sessions.length, listing.total));
-      const filtered = Boolean(this.filter.text || this.filter.status || this.filter.type);
+      const filtered = Boolean(this.filter.text || this.filter.status || this.filter.type || this.filter.outcome);
       if (filtered && listing.total === 0)
         children.push(new MessageNode('message:noMatch', 'No sessions match the filter', 'filter'));
       setContext(ContextKeys.storeError, false);

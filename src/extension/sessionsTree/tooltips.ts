@@ -30,6 +30,8 @@ export function sessionTooltip(
     ['Session', s.id],
     ['Type', s.session_type + (s.recorded_type !== s.session_type ? ` (recorded as ${s.recorded_type})` : '')],
     ['Progress', progressText(s)],
+    // Only what the status leaves out: "merged into main", "branch kept · 4 unmerged commits", failed items.
+    ...(s.outcome.detail ? [['Outcome', s.outcome.text] as [string, string]] : []),
     ['Started', when(s.started_at)],
     ['Updated', when(s.updated_at)],
   ];
