@@ -210,9 +210,13 @@ test(
       await wb.screenshot('e2e-claude-01-running');
 
       // Then the call ends, the last step runs, the run completes: no tool on the row, its cost instead.
-      const done = await waitForRowText(page, new RegExp(`^${WORKFLOW} Completed · step 3/3 · \\$\\d+\\.\\d+ · `), {
-        timeout: 60_000,
-      });
+      const done = await waitForRowText(
+        page,
+        new RegExp(`^${WORKFLOW} Completed · (?:.+ · )?step 3/3 · \\$\\d+\\.\\d+ · `),
+        {
+          timeout: 60_000,
+        },
+      );
       console.log(`row: ${done}`);
       assert.doesNotMatch(done, /Bash/);
       const rec = record(sessionId);

@@ -267,7 +267,9 @@ test("3. Resume from the row's inline action; once the gate opens it completes",
     await wb.screenshot('e2e-run-05-resumed-running');
 
     fs.writeFileSync(gate, 'open\n');
-    const text = await waitForRowText(page, new RegExp(`^${WORKFLOW} Completed · step 4/4`), { timeout: 30_000 });
+    const text = await waitForRowText(page, new RegExp(`^${WORKFLOW} Completed · (?:.+ · )?step 4/4`), {
+      timeout: 30_000,
+    });
     console.log(`row: ${text}`);
     await waitForNotification(page, new RegExp(`session ${sessionId} completed`));
     // Completed: the status bar item goes away.
@@ -476,7 +478,7 @@ test(
       await pickQuickItemAfterScreenshot(sessionId, 'e2e-run-14-resume-pick');
 
       // The gate is open: steps 2 to 4 run again and the open log document shows them without reopening.
-      await waitForRowText(page, new RegExp(`^${WORKFLOW} Completed · step 4/4`), { timeout: 30_000 });
+      await waitForRowText(page, new RegExp(`^${WORKFLOW} Completed · (?:.+ · )?step 4/4`), { timeout: 30_000 });
       const lines = await pollUntil(
         async () => {
           const count = await activeEditorLineCount(page);
@@ -561,7 +563,7 @@ test(
       await page.keyboard.press('Enter');
 
       // One session, two passes; its checkpoints name the input each step ran with.
-      await waitForRowText(page, new RegExp(`^${PER_SPEC} Completed · step 2/2`), { timeout: 30_000 });
+      await waitForRowText(page, new RegExp(`^${PER_SPEC} Completed · (?:.+ · )?step 2/2`), { timeout: 30_000 });
       const row = sessionRow(page, PER_SPEC);
       await row.click();
       if ((await row.getAttribute('aria-expanded')) !== 'true') await page.keyboard.press('ArrowRight');

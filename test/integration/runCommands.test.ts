@@ -193,7 +193,10 @@ commands:
     assert.ok(row, 'the finished session is not in the tree');
     assert.strictEqual(label(row), 'claude-and-shell');
     // The fake Claude's call cost $0.01 (its default): the row says so, and has a transcript to show.
-    assert.strictEqual(row.description, `Completed · ${progressOf(home, outcome.sessionId)} · $0.01 · just now`);
+    assert.strictEqual(
+      row.description,
+      `Completed · merged into main · ${progressOf(home, outcome.sessionId)} · $0.01 · just now`,
+    );
     assert.strictEqual(row.contextValue, 'session;completed;workflow;deletable;worktree;mergeable;claude;');
   });
 
@@ -280,7 +283,10 @@ commands:
       () => doc.getText().length > textAfterStop.length && /Resuming session/.test(doc.getText()),
     );
     row = await sessionRow(a, id);
-    assert.strictEqual(row?.description, `Completed · ${progressOf(home, id)} · just now`);
+    assert.strictEqual(
+      row?.description,
+      `Completed · branch kept · 3 unmerged commits · ${progressOf(home, id)} · just now`,
+    );
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
@@ -924,7 +930,7 @@ map:
     assert.strictEqual(outcome.status, 'Completed', outcome.error ?? '');
     const id = outcome.sessionId;
     const row = await waitFor('the job row', () => sessionRow(a, id));
-    assert.match(String(row.description), /^Completed · Complete 3\/3 · 1 failed/);
+    assert.match(String(row.description), /^Completed · (.+ · )?1 of 3 items failed · /);
     assert.match(row.contextValue ?? '', /;mapreduce;.*hasfailed;/);
     const node = a.tree.findSession(id)!;
     const children = await a.tree.getChildren(node);

@@ -129,6 +129,38 @@ describe('Claude steps stream', () => {
   });
 });
 
+describe('odd streams', () => {
+  it('a line of 2 MB, a cut-off last line and lines split across chunks never stop the call; the file keeps every byte', async (t) => {
+    const e = engineEnv(t);
+    const script = path.join(e.root, 'odd-claude.js');
+    fs.writeFileSync(
+      script,
+      [
+        'const out = (s) => process.stdout.write(s);',
+        "out(JSON.stringify({ type: 'system', subtype: 'init', session_id: 's1', model: 'm', cwd: process.cwd(), tools: [] }) + '\\n');",
+        "out('x'.repeat(2 * 1024 * 1024) + '\\n');",
+        "const text = JSON.stringify({ type: 'assistant', message: { id: 'msg_1', role: 'assistant', content: [{ type: 'text', text: 'split across writes' }] }, session_id: 's1' });",
+        "out(text.slice(0, 10)); setTimeout(() => { out(text.slice(10) + '\\n');",
+        "  out(JSON.stringify({ type: 'result', subtype: 'success', is_error: false, result: 'ok', num_turns: 1, duration_ms: 1, total_cost_usd: 0.02, usage: { input_tokens: 1, output_tokens: 1 }, session_id: 's1' }) + '\\n');",
+        '  out(\'{"type":"assistant","cut off\');',
+        '}, 50);',
+      ].join('\n'),
+    );
+    const o = await e.runText(`- claude: "go"\n`, {
+      claude: { command: process.execPath, args: [script, '{prompt}'] },
+    });
+    assert.equal(o.status, 'Completed', o.error ?? '');
+    const texts = o.events.filter((ev) => ev.type === 'claude-activity').map((ev) => ev.text);
+    assert.ok(texts.includes('split across writes'), texts.join('\n'));
+    const long = o.events.find((ev) => ev.type === 'output' && ev.line.startsWith('xxx'));
+    assert.match(long.line, / … \[1048576 more characters\]$/, 'the long line is kept up to 1 MiB and marked');
+    assert.ok(o.events.some((ev) => ev.type === 'output' && ev.line === '{"type":"assistant","cut off'));
+    const kept = fs.readFileSync(e.checkpointFile(o.sessionId).completed_steps[0].json_log_location);
+    assert.ok(kept.length > 2 * 1024 * 1024, 'every byte is in the kept stream');
+    assert.equal(e.record(o.sessionId).metadata.claude.total_cost_usd, 0.02);
+  });
+});
+
 describe('a Claude budget', () => {
   it('stops a workflow cleanly once reached: the call in flight finishes, no new one starts, resume goes on with a raised limit', async (t) => {
     const e = engineEnv(t);

@@ -29,6 +29,8 @@ export interface RunProcessOptions {
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
   /** false: stdout is handed to `onLine` only, not kept (a Claude stream is kept in its own file). */
   keepStdout?: boolean;
+  /** With `onStdoutBytes`: stdout decoded, chunk by chunk, instead of being kept and split for `onLine`. */
+  onStdoutText?: (text: string) => void;
   /** stdout's bytes as they arrive, before decoding (a kept Claude stream is these bytes verbatim). */
   onStdoutBytes?: (chunk: Buffer) => void;
   /** Told the process group as it starts and ends: the run keeps a record, for after a kill -9 (stepGroups.ts). */
@@ -128,7 +130,21 @@ export function runProcess(command: string, args: string[], options: RunProcessO
     }
     const out = collector('stdout', options.onLine, options.keepStdout !== false);
     const err = collector('stderr', options.onLine);
-    if (options.onStdoutBytes) {
+    if (options.onStdoutBytes && options.onStdoutText) {
+      // The caller splits the text itself (a Claude stream): nothing is kept or split into lines here.
+      const decoder = new StringDecoder('utf8');
+      const onBytes = options.onStdoutBytes;
+      const onText = options.onStdoutText;
+      child.stdout!.on('data', (chunk: Buffer) => {
+        onBytes(chunk);
+        const text = decoder.write(chunk);
+        if (text) onText(text);
+      });
+      child.stdout!.on('end', () => {
+        const rest = decoder.end();
+        if (rest) onText(rest);
+      });
+    } else if (options.onStdoutBytes) {
       const decoder = new StringDecoder('utf8');
       const onBytes = options.onStdoutBytes;
       child.stdout!.on('data', (chunk: Buffer) => {

@@ -6,7 +6,14 @@ import { ClaudeCallTracker } from '../claude/callTracker';
 import { usageLine } from '../claude/format';
 import { StreamLogWriter } from '../claude/streamLog';
 import type { ClaudeCall } from '../claude/types';
-import { MAX_KEPT, runProcess, SpawnError, type ProcessResult, type RunProcessOptions } from '../process/runProcess';
+import {
+  MAX_KEPT,
+  MAX_LINE,
+  runProcess,
+  SpawnError,
+  type ProcessResult,
+  type RunProcessOptions,
+} from '../process/runProcess';
 import { claudeArgs, claudeStreams, type RunContext } from './runContext';
 import { ProdigyError } from '../errors';
 
@@ -60,6 +67,21 @@ export async function runClaudeCall(
   let result: string | null = null;
   const textLines: string[] = [];
   let textSize = 0;
+  const onStdoutLine = (line: string) => {
+    if (!verbatim) writer.write(Buffer.from(`${ctx.masker.mask(line)}\n`));
+    // Only meaningful lines make activity (a tool call, a text, an error): partial-message lines make none.
+    for (const activity of tracker.feed(line)) {
+      if (activity.kind === 'output') {
+        ctx.log.output('stdout', activity.text);
+        if (textSize < MAX_KEPT) textLines.push(activity.text);
+        textSize += activity.text.length + 1;
+      } else {
+        if (activity.kind === 'result') result = resultOf(line);
+        ctx.log.claude(activity, tracker.currentTool, itemId);
+      }
+    }
+  };
+  const lines = new TextLines(onStdoutLine);
   let res: ProcessResult;
   try {
     res = await spawnClaude(command, argv, {
@@ -68,26 +90,14 @@ export async function runClaudeCall(
       keepStdout: false,
       // Kept as printed, as it arrives. A workflow with secrets has its stream kept line by line, masked: no file
       // under the home holds a secret's value.
-      ...(verbatim ? { onStdoutBytes: (chunk: Buffer) => writer.write(chunk) } : {}),
-      onLine: (stream, line) => {
-        if (stream === 'stderr') {
-          ctx.log.output('stderr', line);
-          return;
-        }
-        if (!verbatim) writer.write(Buffer.from(`${ctx.masker.mask(line)}\n`));
-        // Only meaningful lines make activity (a tool call, a text, an error): partial-message lines make none.
-        for (const activity of tracker.feed(line)) {
-          if (activity.kind === 'output') {
-            ctx.log.output('stdout', activity.text);
-            if (textSize < MAX_KEPT) textLines.push(activity.text);
-            textSize += activity.text.length + 1;
-          } else {
-            if (activity.kind === 'result') result = resultOf(line);
-            ctx.log.claude(activity, tracker.currentTool, itemId);
-          }
-        }
+      onStdoutBytes: (chunk: Buffer) => {
+        if (verbatim) writer.write(chunk);
       },
+      // Split here, a chunk at a time (most lines of a stream are partial-message lines the tracker passes over).
+      onStdoutText: (text) => lines.push(text),
+      onLine: (_stream, line) => ctx.log.output('stderr', line),
     });
+    lines.end();
   } finally {
     writer.close();
   }
@@ -112,6 +122,45 @@ export async function runClaudeCall(
   // Recorded even when stopped: what was spent counts.
   await ctx.claudeUsage.ended(call, itemId);
   return { res, call, output, error };
+}
+
+/**
+ * A stream's text split into lines a chunk at a time (one native split per chunk, not a callback per character
+ * range). A line longer than MAX_LINE is kept up to there and marked as cut: a line that never ends cannot take all
+ * memory.
+ */
+class TextLines {
+  private rest = '';
+  private cut = 0;
+
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(text: string): void {
+    const parts = (this.rest + text).split('\n');
+    this.rest = parts.pop()!;
+    for (let i = 0; i < parts.length; i++) {
+      if (i === 0 && (this.cut > 0 || parts[0].length > MAX_LINE)) this.emitCut(parts[0]);
+      else this.onLine(parts[i]);
+    }
+    if (this.rest.length > MAX_LINE) {
+      this.cut += this.rest.length - MAX_LINE;
+      this.rest = this.rest.slice(0, MAX_LINE);
+    }
+  }
+
+  end(): void {
+    if (this.rest || this.cut) {
+      if (this.cut) this.emitCut(this.rest);
+      else this.onLine(this.rest);
+    }
+    this.rest = '';
+  }
+
+  private emitCut(line: string): void {
+    const extra = this.cut + Math.max(0, line.length - MAX_LINE);
+    this.cut = 0;
+    this.onLine(`${line.slice(0, MAX_LINE)} … [${extra} more characters]`);
+  }
 }
 
 /** The text of a `result` line (the tracker keeps no texts). */

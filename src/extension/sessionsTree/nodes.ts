@@ -67,7 +67,8 @@ export class SessionNode {
             : s.status;
     item.description = [
       status,
-      progress !== '-' ? progress : undefined,
+      // A job's failed items are in the outcome ("1 of 3 items failed"): its progress would say it again.
+      progress !== '-' && !s.outcome.warning ? progress : undefined,
       this.tool && this.liveness === 'here' ? truncate(this.tool, TOOL_WIDTH) : undefined,
       s.cost_usd !== null ? formatCost(s.cost_usd) : undefined,
       relativeTime(s.updated_at),
