@@ -2,7 +2,6 @@
 // (`showRunStopped(id)`); the wording, the level, the `Prodigy:` prefix, the log line and the buttons are here.
 import * as vscode from 'vscode';
 import {
-  checkpointStepText,
   displayName,
   errorMessage,
   progressText,
@@ -263,32 +262,64 @@ export function showWorktree(sessionId: string, worktree: SessionWorktree): void
 
 // ---- Restore
 
-/** Restore or not; 'force' when something is in the way and the user chose to keep it aside first. */
-export async function askRestore(plan: RestorePlan): Promise<'restore' | 'force' | undefined> {
-  const where =
-    plan.cwd && plan.targetCommit
-      ? `${plan.changes.length} file(s) in ${plan.cwd} go back to ${plan.targetCommit.slice(0, 10)}.`
-      : 'No commit is recorded: only the session state goes back; no file is touched.';
-  const undo =
-    'A safety checkpoint of the present is recorded first, so this restore can be undone ' +
-    '(Undo Restore, or restore the checkpoint "before restoring…"). Untracked files are never deleted.';
-  const blocked = plan.blocker
-    ? `\n\nBlocked: ${plan.blocker}. "Save and Restore" keeps them first ` +
-      '(uncommitted changes as a git stash entry, untracked files copied aside).'
-    : '';
-  const restore = 'Restore';
-  const force = 'Save and Restore';
-  const choice = await show({
-    level: 'warning',
-    text: `Restore session ${plan.sessionId} to ${checkpointStepText(plan.checkpoint) ?? plan.checkpoint.id}?`,
-    modal: { detail: `${where}\n\n${undo}${blocked}` },
-    actions: [{ title: plan.blocker ? force : restore }],
-  });
-  return choice === restore ? 'restore' : choice === force ? 'force' : undefined;
+/** What a restore message calls a session: its workflow and start time (`"fix-tests" (started 14:02)`). */
+export interface SessionWords {
+  readonly id: string;
+  readonly started_at: string;
+  readonly workflow_data?: { readonly workflow_name: string } | null;
 }
 
-export function showRestored(outcome: RestoreOutcome, undo: () => unknown): void {
-  const { sessionId, checkpoint } = outcome.plan;
+function sessionWords(s: SessionWords): string {
+  const started = new Date(s.started_at);
+  if (Number.isNaN(started.getTime())) return `"${s.workflow_data?.workflow_name || s.id}"`;
+  const time = started.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  const today = started.toDateString() === new Date().toDateString();
+  const day = today ? '' : `${started.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} `;
+  return `"${s.workflow_data?.workflow_name || s.id}" (started ${day}${time})`;
+}
+
+/**
+ * Restore or not, beside the diff of what it changes (not over it): a notification that stays out of the diff's
+ * way, with the same Restore to Here as the diff's title. When something is in the way, its button saves it
+ * aside first ('force').
+ */
+export function offerRestore(
+  plan: RestorePlan,
+  session: SessionWords,
+  checkpoint: string,
+  restore: (force: boolean) => unknown,
+): void {
+  const where =
+    plan.cwd && plan.targetCommit
+      ? plan.changes.length > 0
+        ? `${plan.changes.length} file(s) go back to ${plan.targetCommit.slice(0, 7)} (the diff shows how).`
+        : `No committed file changes; the session goes back to ${plan.targetCommit.slice(0, 7)}.`
+      : 'No commit is recorded: only the session state goes back; no file is touched.';
+  const blocked = plan.blocker
+    ? ` Blocked: ${plan.blocker}. Save and Restore keeps them first (uncommitted changes as a git stash ` +
+      'entry, untracked files copied aside).'
+    : '';
+  void show({
+    level: 'warning',
+    text:
+      `restore ${sessionWords(session)} to ${checkpoint}? ${where}${blocked} ` +
+      'A safety checkpoint of the present is recorded first, so it can be undone.',
+    actions: [{ title: plan.blocker ? 'Save and Restore' : 'Restore to Here', run: () => restore(!!plan.blocker) }],
+  });
+}
+
+/** Restore to Here found something in the way (since the diff opened): restore only if the user says save it first. */
+export function showRestoreBlocked(plan: RestorePlan, session: SessionWords, force: () => unknown): void {
+  void show({
+    level: 'warning',
+    text:
+      `not restoring ${sessionWords(session)}: ${plan.blocker}. Save and Restore keeps them first ` +
+      '(uncommitted changes as a git stash entry, untracked files copied aside).',
+    actions: [{ title: 'Save and Restore', run: force }],
+  });
+}
+
+export function showRestored(outcome: RestoreOutcome, checkpoint: string, undo: () => unknown): void {
   const notes = [
     outcome.savedChanges ? `uncommitted changes saved (git stash apply ${outcome.savedChanges.slice(0, 10)})` : '',
     outcome.backupDir ? `untracked files copied to ${outcome.backupDir}` : '',
@@ -298,18 +329,18 @@ export function showRestored(outcome: RestoreOutcome, undo: () => unknown): void
   void show({
     level: 'info',
     text:
-      `session ${sessionId} restored to ${checkpointStepText(checkpoint) ?? checkpoint.id}; ` +
-      `it is Paused, ready to resume.${notes ? ` ${notes}.` : ''}`,
-    actions: [{ title: 'Undo Restore', run: undo }],
+      `${sessionWords(outcome.session)} restored to ${checkpoint}; it is Paused, ready to resume.` +
+      `${notes ? ` ${notes}.` : ''}`,
+    actions: [resumeAction(outcome.session.id), { title: 'Undo Restore', run: undo }],
   });
 }
 
-export function showRestoreMovedOn(sessionId: string): void {
+export function showRestoreMovedOn(session: SessionWords): void {
   void show({
     level: 'warning',
     text:
-      `session ${sessionId} has moved on since the restore; ` +
-      'to go back, restore the checkpoint "before restoring…" yourself.',
+      `${sessionWords(session)} has moved on since the restore; ` +
+      'to go back, restore its checkpoint "Before restoring…" yourself.',
   });
 }
 

@@ -19,6 +19,8 @@ import {
 import type { ProdigyExtensionApi } from '../../src/extension/extension';
 // Types only: the extension's node classes live in its own bundle, so `instanceof` would not match here.
 import type { CheckpointNode, SessionNode } from '../../src/extension/sessionsTree/nodes';
+// A pure function (no node class), so importing it into the test bundle is safe.
+import { shortStepName } from '../../src/extension/sessionsTree/checkpointLabel';
 import {
   EXTENSION_ID,
   FAKE_CLAUDE,
@@ -512,11 +514,13 @@ commands:
     const restored = readRecord(home, id);
     assert.strictEqual(restored.status, 'Paused');
     assert.deepStrictEqual(restored.workflow_data.completed_steps, [0]);
+    // Named by its workflow and start time, and the checkpoint as its row reads; Resume and Undo offered.
     const note = messages.find(
       'info',
-      new RegExp(`session ${id} restored to after step 1/3; it is Paused, ready to resume`),
+      /^Prodigy: "three-commits" \(started [^)]+\) restored to After 1 · echo 1 >> .*\([0-9a-f]{7}\); it is Paused, ready to resume\.$/,
     );
     assert.ok(note, JSON.stringify(messages.messages));
+    assert.deepStrictEqual(note.items, ['Resume', 'Undo Restore']);
     const row = await sessionRow(a, id);
     assert.strictEqual(row?.description, `Paused · ${progressOf(home, id)} · just now`);
     assert.match(row?.contextValue ?? '', /;resumable;/);
@@ -559,6 +563,165 @@ commands:
     assert.ok(forced?.savedChanges);
     assert.ok(!exists(wt, 'two.txt'));
     assert.ok(messages.find('info', /uncommitted changes saved \(git stash apply [0-9a-f]{10}\)/));
+  });
+
+  /** The checkpoint rows under a session row, and the "Undone (N)" row if there is one. */
+  async function checkpointRows(id: string) {
+    const session = await waitFor('the session row', async () =>
+      (await rootRows(a)).find(({ item }) => item.id === `session:${id}`),
+    );
+    const children = await a.tree.getChildren(session.node);
+    return children.map((node) => ({ node, item: a.tree.getTreeItem(node) }));
+  }
+
+  it('checkpoint rows read "After N · step (commit)", from the step\'s name or its command, and a click shows its changes', async () => {
+    const repo = makeRepo();
+    const outcome = await runToEnd(
+      `name: labelled
+commands:
+  - name: Write the plan
+    shell: "echo plan > plan.md && git add plan.md && git commit -qm plan"
+  - shell: "echo one > one.txt && git add one.txt && git commit -qm one && echo and a long tail that goes on well past the width of a row"
+`,
+      repo,
+    );
+    const rows = await checkpointRows(outcome.sessionId);
+    const rec = readRecord(home, outcome.sessionId);
+    const commit = (i: number) => rec.checkpoints[i].metadata.commit.slice(0, 7);
+    assert.deepStrictEqual(
+      rows.map(({ item }) => label(item)),
+      [
+        `After 1 · Write the plan (${commit(0)})`,
+        `After 2 · echo one > one.txt && git add one.txt && git… (${commit(1)})`,
+      ],
+    );
+    // No "N/2 steps done" row for Prodigy's checkpoint file: it is in the session's tooltip.
+    assert.ok(rows.every(({ item }) => item.contextValue?.startsWith('checkpoint;restorable;commit;')));
+    // The short form of a command: the kind goes, a pass's label stays, a long line is cut at a word.
+    assert.strictEqual(shortStepName('claude: /prodigy-code-review'), '/prodigy-code-review');
+    assert.strictEqual(shortStepName('shell: cargo test --all'), 'cargo test --all');
+    assert.strictEqual(shortStepName('input 65 [1/2] · shell: make\nmore'), 'input 65 [1/2] · make');
+
+    // A click runs Show Checkpoint Changes on the row: the second step's file opens.
+    const command = rows[1].item.command;
+    assert.strictEqual(command?.command, 'prodigy.showCheckpointChanges');
+    const files = await exec<ChangedFile[] | undefined>(command.command, ...(command.arguments ?? []));
+    assert.deepStrictEqual(
+      files?.map((f) => `${f.status} ${f.path}`),
+      ['A one.txt'],
+    );
+    await waitFor('the changes editor', () =>
+      vscode.window.tabGroups.activeTabGroup.activeTab?.label.startsWith('labelled: After 2 · echo one'),
+    );
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('restoreCheckpoint opens the diff first and restores only from its Restore to Here; a change made meanwhile is kept unless saved aside', async () => {
+    const { id, wt } = await keptRun('restore-diff');
+    const rec = readRecord(home, id);
+    const head = git(wt, 'rev-parse', 'HEAD');
+    const row = (await checkpointRows(id))[0];
+    assert.match(label(row.item), /^After 1 · /);
+
+    // From the row: the diff of what changes opens, and a notification (not a modal over it) offers the same.
+    assert.strictEqual(await exec('prodigy.restoreCheckpoint', row.node), undefined);
+    const tab = await waitFor('the restore diff', () => {
+      const t = vscode.window.tabGroups.activeTabGroup.activeTab;
+      return t?.label.startsWith('Restore restore-diff to After 1 · ') ? t : undefined;
+    });
+    assert.strictEqual(git(wt, 'rev-parse', 'HEAD'), head, 'nothing is restored before the user says so');
+    assert.strictEqual(readRecord(home, id).status, 'Completed');
+    const offer = messages.find(
+      'warning',
+      /^Prodigy: restore "restore-diff" \(started [^)]+\) to After 1 · .*\? 2 file\(s\) go back/,
+    );
+    assert.ok(offer, JSON.stringify(messages.messages));
+    assert.strictEqual(offer.modal, false);
+    assert.deepStrictEqual(offer.items, ['Restore to Here']);
+    // The diff's title shows Restore to Here for the diff's own scheme, and passes its URI.
+    const menu: { command: string; when: string }[] =
+      vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.menus['editor/title'];
+    assert.ok(
+      // (The host quotes the value in the manifest it hands out: `resourceScheme == 'prodigy-restore'`.)
+      menu.some((m) => m.command === 'prodigy.restoreToHere' && /^resourceScheme == '?prodigy-restore'?$/.test(m.when)),
+      JSON.stringify(menu),
+    );
+
+    // A change made while the diff is open: Restore to Here refuses to go over it, and offers to save it first.
+    fs.writeFileSync(path.join(wt, 'two.txt'), 'edited while looking\n');
+    const uri = vscode.Uri.from({ scheme: 'prodigy-restore', path: `/${id}/${rec.checkpoints[0].id}` });
+    assert.strictEqual(await exec('prodigy.restoreToHere', uri), undefined);
+    const blocked = messages.find(
+      'warning',
+      /^Prodigy: not restoring "restore-diff" \(started [^)]+\): uncommitted changes in two\.txt/,
+    );
+    assert.ok(blocked, JSON.stringify(messages.messages));
+    assert.deepStrictEqual(blocked.items, ['Save and Restore']);
+    assert.strictEqual(git(wt, 'rev-parse', 'HEAD'), head);
+    assert.strictEqual(fs.readFileSync(path.join(wt, 'two.txt'), 'utf8'), 'edited while looking\n');
+
+    // Put back as it was: the title's Restore to Here restores, closes the diff, and offers Resume and Undo.
+    git(wt, 'checkout', '--', 'two.txt');
+    const outcome = await exec<RestoreOutcome | undefined>('prodigy.restoreToHere', uri);
+    assert.ok(outcome, JSON.stringify(messages.messages));
+    assert.strictEqual(git(wt, 'rev-parse', 'HEAD'), rec.checkpoints[0].metadata.commit);
+    assert.strictEqual(readRecord(home, id).status, 'Paused');
+    await waitFor('the restore diff to close after the restore', () =>
+      vscode.window.tabGroups.all.every((g) => g.tabs.every((t) => t.label !== tab.label)),
+    );
+    const done = messages.find('info', /^Prodigy: "restore-diff" \(started [^)]+\) restored to After 1 · /);
+    assert.deepStrictEqual(done?.items, ['Resume', 'Undo Restore']);
+  });
+
+  it('the restored notification\'s Resume runs the steps again; the checkpoints it replaced are grouped under "Undone (2)"', async () => {
+    const { id, wt, side } = await keptRun('restore-resume');
+    const rec = readRecord(home, id);
+    messages.answer = (m) => (/ restored to After 1 · /.test(m.text) ? 'Resume' : undefined);
+    const outcome = await exec<RestoreOutcome | undefined>('prodigy.restoreCheckpoint', {
+      sessionId: id,
+      checkpointId: rec.checkpoints[0].id,
+      confirm: true,
+    });
+    assert.ok(outcome, JSON.stringify(messages.messages));
+    // Resume (clicked on the notification) runs steps 2 and 3 again.
+    await waitFor('the resume to run steps 2 and 3 again', () => lines(side).join(',') === '1,2,3,2,3', 30_000);
+    await waitFor(
+      'the resume to record its steps',
+      () => readRecord(home, id).workflow_data.completed_steps.length === 3,
+    );
+    assert.ok(exists(wt, 'three.txt'));
+
+    // The first run's steps 2 and 3 were undone by the restore: under one collapsed row, still restorable.
+    const rows = await waitFor('the new checkpoints in the tree', async () => {
+      const r = await checkpointRows(id);
+      return r.length === 5 ? r : undefined;
+    });
+    const labels = rows.map(({ item }) => label(item));
+    assert.match(labels[0], /^After 1 · /);
+    assert.match(labels[1], /^Before the restore to after step 1\/3 \([0-9a-f]{7}\)$/);
+    assert.match(labels[2], /^After 2 · /);
+    assert.match(labels[3], /^After 3 · /);
+    assert.strictEqual(labels[4], 'Undone (2)');
+    const group = rows[4];
+    assert.strictEqual(group.item.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+    const undone = (await a.tree.getChildren(group.node)).map((node) => ({ node, item: a.tree.getTreeItem(node) }));
+    assert.deepStrictEqual(
+      undone.map(({ item }) => label(item).replace(/ · .*/, '')),
+      ['After 2', 'After 3'],
+    );
+    assert.deepStrictEqual(
+      undone.map(({ node }) => (node as CheckpointNode).checkpoint.id),
+      [rec.checkpoints[1].id, rec.checkpoints[2].id],
+    );
+    assert.ok(undone.every(({ item }) => item.contextValue?.startsWith('checkpoint;restorable;')));
+    assert.strictEqual(a.tree.getParent(undone[0].node), group.node);
+    // The step after a restore shows its own changes (from the step before it on its timeline, not the safety checkpoint).
+    const again = await exec<ChangedFile[] | undefined>('prodigy.showCheckpointChanges', rows[2].node);
+    assert.deepStrictEqual(
+      again?.map((f) => `${f.status} ${f.path}`),
+      ['A two.txt'],
+    );
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   it('cancelSession cancels a Paused session and a session running here; a cancelled session cannot be resumed', async () => {

@@ -29,6 +29,11 @@ async function rootItems(a: ProdigyExtensionApi): Promise<{ node: TreeNode; item
   return nodes.map((node) => ({ node, item: a.tree.getTreeItem(node) }));
 }
 
+/** A tooltip's text without Markdown escapes (appendText writes `\-` and `&nbsp;`). */
+function plain(md: vscode.MarkdownString): string {
+  return md.value.replace(/&nbsp;/g, ' ').replace(/\\/g, '');
+}
+
 function label(item: vscode.TreeItem): string {
   return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
 }
@@ -112,22 +117,21 @@ describe('Sessions tree', () => {
     assert.match(failed.contextValue ?? '', /;failed;.*;resumable;/);
   });
 
-  it("shows Prodigy's failure checkpoints: the embedded legacy one and the workflow file with total_steps 0", async () => {
+  it("shows Prodigy's failure checkpoint as a row, and its checkpoint file (total_steps 0) in the session's tooltip", async () => {
     const a = await api();
     const node = a.tree.findSession('workflow-1736937666666');
     assert.ok(node);
     const items = (await a.tree.getChildren(node)).map((c) => a.tree.getTreeItem(c));
-    // Oldest first: the workflow file's timestamp (copied from the fixture) predates the failure.
+    // Prodigy's checkpoint file repeats the session's progress: no row of its own.
     assert.deepStrictEqual(
       items.map((i) => i.id),
-      [
-        'checkpoint:workflow-1736937666666:workflow-1736937666777',
-        'checkpoint:workflow-1736937666666:checkpoint-3c1f5a7e-9b2d-4e8f-a6c0-1d7b9e3f5a21',
-      ],
+      ['checkpoint:workflow-1736937666666:checkpoint-3c1f5a7e-9b2d-4e8f-a6c0-1d7b9e3f5a21'],
     );
-    assert.match(label(items[0]), /^1 step done: claude: \/prodigy-implement-spec/);
-    assert.match(String(items[0].description), /Failed/);
-    assert.match(label(items[1]), /^Checkpoint 2: session state when the run failed \(at step 1\)/);
+    assert.strictEqual(label(items[0]), 'Session state when the run failed (at step 1)');
+    // It records no commit: nothing to show on a click.
+    assert.strictEqual(items[0].command, undefined);
+    const tooltip = (await a.tree.resolveTreeItem(a.tree.getTreeItem(node), node)).tooltip as vscode.MarkdownString;
+    assert.match(plain(tooltip), /Prodigy checkpoint file.*: 1 step done · Failed/);
   });
 
   it('shows an unreadable file as such, with its reason, without touching it', async () => {
@@ -141,17 +145,24 @@ describe('Sessions tree', () => {
     assert.strictEqual(fs.readFileSync(file, 'utf8'), before);
   });
 
-  it("shows a session's checkpoints as its children, including Prodigy's checkpoint files", async () => {
+  it("puts Prodigy's checkpoint file in the session's tooltip, not in a row", async () => {
     const a = await api();
     const node = a.tree.findSession('workflow-1736937000123');
     assert.ok(node);
-    const children = await a.tree.getChildren(node);
-    const items = children.map((c) => a.tree.getTreeItem(c));
-    const cp = items.find((i) => i.id === 'checkpoint:workflow-1736937000123:workflow-1736937000456');
-    assert.ok(cp, `checkpoint missing; got ${items.map((i) => i.id).join(', ')}`);
-    assert.match(label(cp), /^2\/3 steps done: shell: cargo test$/);
-    const resolved = await a.tree.resolveTreeItem(cp, children[items.indexOf(cp)]);
-    assert.match((resolved.tooltip as vscode.MarkdownString).value, /prodigy resume/);
+    const items = (await a.tree.getChildren(node)).map((c) => a.tree.getTreeItem(c));
+    assert.deepStrictEqual(
+      items.map((i) => [i.id, label(i), i.contextValue]),
+      [
+        [
+          'message:workflow-1736937000123:none',
+          "No checkpoints to restore (Prodigy's checkpoint file: 2/3 steps done)",
+          'message;',
+        ],
+      ],
+    );
+    const tooltip = (await a.tree.resolveTreeItem(a.tree.getTreeItem(node), node)).tooltip as vscode.MarkdownString;
+    assert.match(plain(tooltip), /Prodigy checkpoint file.*: 2\/3 steps done · Running/);
+    assert.match(plain(tooltip), /workflow-1736937000456\.checkpoint\.json/);
   });
 
   it('shows a session written by another process without a manual refresh', async () => {

@@ -1,5 +1,6 @@
-// Commands that go back in a session's history: restore a checkpoint (show what changes, confirm, restore,
-// offer to undo), and show the files one step changed.
+// Commands that go back in a session's history: restore a checkpoint (the diff of what changes opens first, with
+// Restore to Here in its title and in a notification beside it; then restore, and offer Resume and Undo), and
+// show the files one step changed (a checkpoint row's click).
 import * as vscode from 'vscode';
 import {
   changedFiles,
@@ -7,19 +8,50 @@ import {
   findSessionFolder,
   planRestore,
   restoreCheckpoint,
+  type CheckpointSummary,
   type RestoreOutcome,
   type RestorePlan,
   type SessionManager,
 } from '../../core';
-import { changeRow } from '../documents/gitContentDocuments';
-import { askRestore, showRestored, showRestoreMovedOn, showStepChangedNothing } from '../messages';
+import { changeRow, fromRestoreDiffUri, restoreDiffUri } from '../documents/gitContentDocuments';
+import {
+  offerRestore,
+  showRestoreBlocked,
+  showRestored,
+  showRestoreMovedOn,
+  showStepChangedNothing,
+  type SessionWords,
+} from '../messages';
+import { checkpointLabel } from '../sessionsTree/checkpointLabel';
 import { restoreAnswers } from './answers';
 import { guarded, requireTrust, type CommandContext, type CommandTable } from './context';
 import { pickCheckpoint, sessionIdOrPick } from './pickers';
-import { toCheckpointTarget } from './targets';
+import { toCheckpointTarget, type CheckpointTarget } from './targets';
 
 export function restoreCommands({ homes }: CommandContext): CommandTable {
+  /** The restore whose diff opened last: Restore to Here from the palette (which passes nothing) means it. */
+  let offered: CheckpointTarget | undefined;
+
+  /** Restores (the resume lock, the session's state and the uncommitted-changes check are the core's), then offers Resume and Undo. */
+  async function restore(sessionId: string, checkpointId: string, force: boolean): Promise<RestoreOutcome | undefined> {
+    const { manager } = homes.current;
+    const outcome = await guarded(`could not restore ${checkpointId}`, () =>
+      restoreCheckpoint(manager, sessionId, checkpointId, { force }),
+    );
+    if (!outcome) return undefined;
+    offered = undefined;
+    const label = checkpointLabel(outcome.plan.checkpoint);
+    await closeTabs(restoreDiffTitle(outcome.session, label));
+    showRestored(outcome, label, () => undoRestore(manager, checkpointId, outcome));
+    return outcome;
+  }
+
   return {
+    /**
+     * From a row or the palette: opens the diff of what the restore changes, with Restore to Here in its title and
+     * in a notification (the keyboard's way); nothing is restored until one of them is clicked. `{ confirm: true }`
+     * (Undo, tests) restores at once.
+     */
     'prodigy.restoreCheckpoint': async (arg) => {
       if (!requireTrust()) return undefined;
       const { manager } = homes.current;
@@ -36,21 +68,46 @@ export function restoreCommands({ homes }: CommandContext): CommandTable {
       const checkpointId = given?.checkpointId ?? (await pickCheckpoint(manager, sessionId))?.id;
       if (!checkpointId) return undefined;
       const answers = restoreAnswers(arg);
+      if (answers.confirm) {
+        const plan = answers.showChanges
+          ? await guarded('could not prepare the restore', () => planRestore(manager, sessionId, checkpointId))
+          : undefined;
+        if (plan) await showPlanChanges(plan, await sessionOf(manager, sessionId), checkpointLabel(plan.checkpoint));
+        return restore(sessionId, checkpointId, answers.force ?? false);
+      }
       const plan = await guarded('could not prepare the restore', () => planRestore(manager, sessionId, checkpointId));
       if (!plan) return undefined;
-      if (answers.showChanges ?? !answers.confirm) await showPlanChanges(plan);
-      let force = answers.force ?? false;
-      if (!answers.confirm) {
-        const answer = await askRestore(plan);
-        if (!answer) return undefined;
-        force = answer === 'force';
-      }
-      const outcome = await guarded(`could not restore ${checkpointId}`, () =>
-        restoreCheckpoint(manager, sessionId, checkpointId, { force }),
+      const session = await sessionOf(manager, sessionId);
+      const label = checkpointLabel(plan.checkpoint);
+      if (answers.showChanges ?? true) await showPlanChanges(plan, session, label);
+      offered = { sessionId, checkpointId };
+      offerRestore(plan, session, label, (force) =>
+        vscode.commands.executeCommand('prodigy.restoreToHere', { sessionId, checkpointId, force }),
       );
-      if (!outcome) return undefined;
-      showRestored(outcome, () => undoRestore(manager, checkpointId, outcome));
-      return outcome;
+      return undefined;
+    },
+
+    /**
+     * The restore diff's title action (its URI names the restore), the notification's button, or
+     * `{ sessionId, checkpointId, force? }`. The plan is made again: the worktree may have changed since the diff
+     * opened, and what is in the way is restored over only with `force` (saved aside first).
+     */
+    'prodigy.restoreToHere': async (arg) => {
+      if (!requireTrust()) return undefined;
+      const target = (arg instanceof vscode.Uri ? fromRestoreDiffUri(arg) : toCheckpointTarget(arg)) ?? offered;
+      if (!target) return undefined;
+      const { sessionId, checkpointId } = target;
+      const force = restoreAnswers(arg).force ?? false;
+      const { manager } = homes.current;
+      const plan = await guarded('could not prepare the restore', () => planRestore(manager, sessionId, checkpointId));
+      if (!plan) return undefined;
+      if (plan.blocker && !force) {
+        showRestoreBlocked(plan, await sessionOf(manager, sessionId), () =>
+          vscode.commands.executeCommand('prodigy.restoreToHere', { sessionId, checkpointId, force: true }),
+        );
+        return undefined;
+      }
+      return restore(sessionId, checkpointId, force);
     },
 
     'prodigy.showCheckpointChanges': async (arg) => {
@@ -68,8 +125,9 @@ export function restoreCommands({ homes }: CommandContext): CommandTable {
         const session = await manager.getSession(sessionId);
         const { cwd } = await findSessionFolder(manager, session);
         if (!cwd) throw new Error(`the worktree of session ${sessionId} is gone`);
-        // The step's changes: from the checkpoint before it (or the commit's parent, for the first).
-        const before = (index > 0 ? ours[index - 1].commit : null) ?? `${commit}^`;
+        // The step's changes: from the step before it on the same timeline (a restore leaves two), else the
+        // checkpoint listed before it, else the commit's parent.
+        const before = (stepBefore(ours, index) ?? (index > 0 ? ours[index - 1] : undefined))?.commit ?? `${commit}^`;
         const files = await changedFiles(cwd, before, commit);
         if (files.length === 0) {
           showStepChangedNothing(checkpointStepText(cp));
@@ -77,7 +135,7 @@ export function restoreCommands({ homes }: CommandContext): CommandTable {
         }
         await vscode.commands.executeCommand(
           'vscode.changes',
-          `${session.workflow_data?.workflow_name || sessionId}: ${checkpointStepText(cp)} (${cp.step_name ?? ''})`,
+          `${session.workflow_data?.workflow_name || sessionId}: ${checkpointLabel(cp, index + 1)}`,
           files.map((f) => changeRow(cwd, f, before, commit)),
         );
         return files;
@@ -86,16 +144,58 @@ export function restoreCommands({ homes }: CommandContext): CommandTable {
   };
 }
 
-/** Before confirming: the files the restore changes, as a multi-file diff. */
-async function showPlanChanges(plan: RestorePlan): Promise<void> {
+/**
+ * The checkpoint of the step before `ours[index]`'s step, on its timeline: the latest one listed before it (a
+ * resume after a restore runs that step again, after the restore's safety checkpoint). Undefined: not a step, or
+ * the first.
+ */
+function stepBefore(ours: CheckpointSummary[], index: number): CheckpointSummary | undefined {
+  const cp = ours[index];
+  if (cp.step_index === null || cp.label) return undefined;
+  return ours
+    .slice(0, index)
+    .filter((c) => !c.label && c.step_index === cp.step_index! - 1)
+    .pop();
+}
+
+async function sessionOf(manager: SessionManager, sessionId: string): Promise<SessionWords> {
+  return manager.getSession(sessionId).catch(() => ({ id: sessionId, started_at: '' }));
+}
+
+function restoreDiffTitle(session: SessionWords, label: string): string {
+  return `Restore ${session.workflow_data?.workflow_name || session.id} to ${label}`;
+}
+
+/**
+ * The files the restore changes, as a multi-file diff named by a `prodigy-restore:` URI: its editor title then
+ * shows Restore to Here (package.json), which receives that URI. VS Code's own git extension opens its change
+ * lists the same way (`_workbench.openMultiDiffEditor` with a source URI); `vscode.changes` takes none.
+ */
+async function showPlanChanges(plan: RestorePlan, session: SessionWords, label: string): Promise<void> {
   const { cwd, targetCommit, currentCommit } = plan;
   if (!cwd || !targetCommit || !currentCommit || plan.changes.length === 0) return;
-  await vscode.commands.executeCommand(
-    'vscode.changes',
-    `Restore ${plan.sessionId} to ${checkpointStepText(plan.checkpoint) ?? plan.checkpoint.id}: files that change`,
-    // Now on the left, the checkpoint on the right: what the restore does to each file.
-    plan.changes.map((f) => changeRow(cwd, f, targetCommit, currentCommit)).map(([uri, then, now]) => [uri, now, then]),
-  );
+  // Now on the left, the checkpoint on the right: what the restore does to each file.
+  const resources = plan.changes
+    .map((f) => changeRow(cwd, f, targetCommit, currentCommit))
+    .map(([, then, now]) => ({ originalUri: now, modifiedUri: then }));
+  await vscode.commands.executeCommand('_workbench.openMultiDiffEditor', {
+    multiDiffSourceUri: restoreDiffUri(plan.sessionId, plan.checkpoint.id),
+    title: restoreDiffTitle(session, label),
+    resources,
+  });
+}
+
+/**
+ * After the restore, its diff (now the other way round) is closed. A multi-file diff's tab shows its title, and its
+ * input (with the source URI) is not in the stable API: found by its label, the title that names the session and
+ * checkpoint.
+ */
+async function closeTabs(title: string): Promise<void> {
+  // The tab adds the count: `Restore fix-tests to After 2 · … (3 files)`.
+  const tabs = vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .filter((t) => t.label === title || t.label.startsWith(`${title} (`));
+  if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
 }
 
 /** Undo Restore: restores the safety checkpoint, only while nothing happened since (it would rewind a new run). */
@@ -107,7 +207,7 @@ async function undoRestore(manager: SessionManager, checkpointId: string, outcom
     now.metadata.restored_from_checkpoint !== checkpointId ||
     now.checkpoints.length !== outcome.session.checkpoints.length
   ) {
-    showRestoreMovedOn(sessionId);
+    showRestoreMovedOn(now ?? outcome.session);
     return;
   }
   await vscode.commands.executeCommand('prodigy.restoreCheckpoint', {

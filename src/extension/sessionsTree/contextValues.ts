@@ -36,6 +36,8 @@ export function checkpointContextValue(c: CheckpointSummary): string {
   return `checkpoint;restorable;${c.commit ? 'commit;' : ''}${c.json_log_location ? 'claude;' : ''}`;
 }
 
+/** The "Undone (N)" row grouping the checkpoints a restore went back past. */
+export const UNDONE_GROUP_CONTEXT = 'undone;';
 export const AGENT_CONTEXT = 'agent;';
 
 /** A failed item; `claude` when its last attempt kept a Claude stream. */

@@ -2,7 +2,6 @@
 // selection survive, and `reveal` can find a session by id.
 import * as vscode from 'vscode';
 import {
-  checkpointStepText,
   displayName,
   formatCost,
   progressText,
@@ -18,6 +17,7 @@ import {
   AGENT_CONTEXT,
   LOAD_MORE_CONTEXT,
   MESSAGE_CONTEXT,
+  UNDONE_GROUP_CONTEXT,
   UNREADABLE_CONTEXT,
   checkpointContextValue,
   deadLetterContextValue,
@@ -26,6 +26,7 @@ import {
 } from './contextValues';
 
 export type { Liveness };
+import { checkpointLabel } from './checkpointLabel';
 import { sessionIcon } from './icons';
 import { checkpointTooltip, sessionTooltip } from './tooltips';
 
@@ -96,6 +97,8 @@ export class CheckpointNode {
     readonly parent: SessionNode,
     readonly checkpoint: CheckpointSummary,
     readonly ordinal: number,
+    /** The "Undone (N)" row it is shown under, for an undone checkpoint. */
+    readonly group?: UndoneGroupNode,
   ) {}
 
   get id(): string {
@@ -104,19 +107,9 @@ export class CheckpointNode {
 
   toTreeItem(): vscode.TreeItem {
     const c = this.checkpoint;
-    const stepText = checkpointStepText(c);
-    const step = stepText ? stepText[0].toUpperCase() + stepText.slice(1) : `Checkpoint ${this.ordinal}`;
-    const label = c.step_name
-      ? `${step}: ${c.step_name}`
-      : c.label && c.kind === 'session'
-        ? `${step}: ${c.label}`
-        : step;
-    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(checkpointLabel(c, this.ordinal), vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.description = [
-      c.superseded ? 'undone' : undefined,
-      c.kind === 'workflow-file' ? `prodigy checkpoint · ${c.status}` : undefined,
-      c.commit?.slice(0, 7),
       c.claude_cost_usd !== null ? formatCost(c.claude_cost_usd) : undefined,
       relativeTime(c.created_at),
     ]
@@ -124,15 +117,49 @@ export class CheckpointNode {
       .join(' · ');
     // Dimmed: from the timeline a restore left (still restorable).
     item.iconPath = new vscode.ThemeIcon(
-      c.kind === 'workflow-file' ? 'file-code' : 'bookmark',
+      c.label ? 'history' : 'bookmark',
       c.superseded ? new vscode.ThemeColor('disabledForeground') : undefined,
     );
     item.contextValue = checkpointContextValue(c);
+    // A click shows what the step changed (a checkpoint with no commit has nothing to show).
+    if (c.kind === 'session' && c.commit)
+      item.command = { command: 'prodigy.showCheckpointChanges', title: 'Show Checkpoint Changes', arguments: [this] };
+    item.accessibilityInformation = {
+      label: `${c.superseded ? 'Undone checkpoint' : 'Checkpoint'} ${item.label}, ${item.description}`,
+    };
     return item;
   }
 
   tooltip(): vscode.MarkdownString {
     return checkpointTooltip(this.checkpoint);
+  }
+}
+
+/** The checkpoints a restore went back past (still restorable), under one collapsed row. */
+export class UndoneGroupNode {
+  readonly kind = 'undoneGroup';
+  children: CheckpointNode[] = [];
+  constructor(readonly parent: SessionNode) {}
+
+  get id(): string {
+    return `undone:${this.parent.summary.id}`;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(`Undone (${this.children.length})`, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.iconPath = new vscode.ThemeIcon('discard', new vscode.ThemeColor('disabledForeground'));
+    item.contextValue = UNDONE_GROUP_CONTEXT;
+    return item;
+  }
+
+  tooltip(): vscode.MarkdownString {
+    const md = new vscode.MarkdownString();
+    md.appendText(
+      'Checkpoints a restore went back past: the steps after the restored checkpoint ran again (or will, on ' +
+        'resume). Nothing was deleted; each can still be restored.',
+    );
+    return md;
   }
 }
 
@@ -285,7 +312,14 @@ export class MessageNode {
 }
 
 export type TreeNode =
-  SessionNode | CheckpointNode | AgentNode | DeadLetterNode | UnreadableNode | LoadMoreNode | MessageNode;
+  | SessionNode
+  | CheckpointNode
+  | UndoneGroupNode
+  | AgentNode
+  | DeadLetterNode
+  | UnreadableNode
+  | LoadMoreNode
+  | MessageNode;
 
 /** Why a session paused, short enough for its row: the reason's first clause (`Claude budget reached`). */
 function pauseReason(error: string): string {

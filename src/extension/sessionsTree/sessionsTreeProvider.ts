@@ -7,9 +7,11 @@
 // A running row follows Claude's activity through the run controller's (throttled) changes.
 import * as vscode from 'vscode';
 import {
+  checkpointStepText,
   errorMessage,
   listDeadLetters,
   readTotals,
+  type CheckpointSummary,
   type ClaudeTotals,
   type SessionChange,
   type SessionFilter,
@@ -28,10 +30,12 @@ import {
   LoadMoreNode,
   MessageNode,
   SessionNode,
+  UndoneGroupNode,
   UnreadableNode,
   type Liveness,
   type TreeNode,
 } from './nodes';
+import { appendWorkflowFileCheckpoint } from './tooltips';
 
 export class SessionsTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
   private readonly changed = this._register(new vscode.EventEmitter<TreeNode | undefined>());
@@ -151,7 +155,21 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
 
   async resolveTreeItem(item: vscode.TreeItem, node: TreeNode): Promise<vscode.TreeItem> {
     item.tooltip = node instanceof SessionNode ? node.tooltip(await this.claudeTotals(node)) : node.tooltip();
+    if (node instanceof SessionNode && item.tooltip instanceof vscode.MarkdownString) {
+      const file = await this.workflowFileCheckpoint(node);
+      if (file) appendWorkflowFileCheckpoint(item.tooltip, file);
+    }
     return item;
+  }
+
+  /** Prodigy's checkpoint file of a session (what `prodigy resume` reads), for its tooltip; not a row of its own. */
+  private async workflowFileCheckpoint(node: SessionNode): Promise<CheckpointSummary | undefined> {
+    try {
+      const { checkpoints } = await this.manager.listCheckpoints(node.summary.id);
+      return checkpoints.filter((c) => c.kind === 'workflow-file').pop();
+    } catch {
+      return undefined;
+    }
   }
 
   /** A session's Claude usage from its record (on hover only; null when it made no Claude call). */
@@ -185,7 +203,8 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
-    return node instanceof CheckpointNode || node instanceof AgentNode || node instanceof DeadLetterNode
+    if (node instanceof CheckpointNode) return node.group ?? node.parent;
+    return node instanceof UndoneGroupNode || node instanceof AgentNode || node instanceof DeadLetterNode
       ? node.parent
       : undefined;
   }
@@ -193,6 +212,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (!node) return this.rootChildren();
     if (node instanceof SessionNode) return this.checkpointChildren(node);
+    if (node instanceof UndoneGroupNode) return node.children;
     return [];
   }
 
@@ -267,11 +287,24 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
           );
         }
       }
-      children.push(...checkpoints.map((c, i) => new CheckpointNode(node, c, i + 1)));
+      // Ours, oldest first; the ones a restore went back past under "Undone (N)". Prodigy's checkpoint file
+      // repeats the last step's progress: it is in the session's tooltip, not a row.
+      const ours = checkpoints.filter((c) => c.kind === 'session');
+      const undone = new UndoneGroupNode(node);
+      for (const [i, c] of ours.entries()) {
+        if (c.superseded) undone.children.push(new CheckpointNode(node, c, i + 1, undone));
+        else children.push(new CheckpointNode(node, c, i + 1));
+      }
+      if (undone.children.length > 0) children.push(undone);
       for (const u of unreadable)
         children.push(new MessageNode(`message:${node.summary.id}:${u.name}`, `${u.name}: ${u.reason}`, 'warning'));
-      if (children.length === 0)
-        children.push(new MessageNode(`message:${node.summary.id}:none`, 'No checkpoints yet', 'circle-outline'));
+      if (children.length === 0) {
+        const file = checkpoints.find((c) => c.kind === 'workflow-file');
+        const text = file
+          ? `No checkpoints to restore (Prodigy's checkpoint file: ${checkpointStepText(file) ?? file.status})`
+          : 'No checkpoints yet';
+        children.push(new MessageNode(`message:${node.summary.id}:none`, text, 'circle-outline'));
+      }
       return children;
     } catch (err) {
       return [

@@ -94,13 +94,13 @@ function appendRows(md: vscode.MarkdownString, rows: [string, string][]): void {
 
 export function checkpointTooltip(c: CheckpointSummary): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
-  md.appendMarkdown(`$(bookmark) **Checkpoint** `);
-  md.appendText(c.id);
+  md.appendMarkdown(`$(${c.label ? 'history' : 'bookmark'}) **Checkpoint** `);
+  md.appendText(checkpointStepText(c) ?? c.label ?? c.id);
   md.appendMarkdown('\n\n');
   const rows: [string, string | null][] = [
     ['Created', when(c.created_at)],
-    ['Step', checkpointStepText(c)],
-    ['Step name', c.step_name],
+    ['Step', c.step_name],
+    ['Checkpoint', c.id],
     ['Commit', c.commit],
     ['Claude cost', c.claude_cost_usd !== null ? formatCost(c.claude_cost_usd) : null],
     ['Status', c.status],
@@ -118,5 +118,14 @@ export function checkpointTooltip(c: CheckpointSummary): vscode.MarkdownString {
         '(or will, on resume). It can still be restored.*',
     );
   if (c.kind === 'workflow-file') md.appendMarkdown('\n*Written by the `prodigy` CLI; `prodigy resume` reads it.*');
+  else if (c.commit) md.appendMarkdown('\n\nClick to see what this step changed.');
   return md;
+}
+
+/** Prodigy's checkpoint file (what `prodigy resume` reads), at the end of its session's tooltip. */
+export function appendWorkflowFileCheckpoint(md: vscode.MarkdownString, c: CheckpointSummary): void {
+  md.appendMarkdown('\n---\n\n$(file-code) **Prodigy checkpoint file** (the `prodigy` CLI resumes from it): ');
+  md.appendText([checkpointStepText(c), c.status, when(c.created_at)].filter(Boolean).join(' · '));
+  md.appendMarkdown('  \n');
+  if (c.file) md.appendText(c.file);
 }
