@@ -75,7 +75,7 @@ describe('shell steps', () => {
     assert.equal(e.head(), repoHead, 'the repo HEAD did not move');
     assert.equal(git(o.worktree, 'rev-parse', '--abbrev-ref', 'HEAD'), `prodigy-${o.sessionId}`);
     assert.equal(git(e.repo, 'log', '-1', '--format=%s', `prodigy-${o.sessionId}`), 'made');
-    assert.deepEqual(o.merge, { status: 'kept', branch: `prodigy-${o.sessionId}`, target: 'main' });
+    assert.deepEqual(o.merge, { status: 'kept', branch: `prodigy-${o.sessionId}`, target: 'main', commits: 1 });
     const rec = e.record(o.sessionId);
     assert.equal(rec.status, 'Completed');
     assert.equal(rec.metadata.worktree, true);
