@@ -4,7 +4,8 @@
 //   2. stop it with the row's inline Stop action: the row and the status bar show Paused;
 //   3. resume it with the row's inline Resume action, open the gate: it completes;
 //   4. restore the checkpoint after step 1 from a checkpoint row's context menu: the diff of the files that
-//      change appears, the modal confirmation is accepted, the row shows Paused, the files are back on disk;
+//      change appears with Restore to Here in its title (no modal over it); clicking it restores: the row shows
+//      Paused, the files are back on disk, the toast offers Resume and Undo, undone checkpoints are grouped;
 //   5. Prodigy: Show Session Log: the log document shows the steps' output lines;
 //   6. Resume Session… with the log open: the log follows the run live;
 //   7. Repeat Workflow or Run per Input…: once per spec file, the count shown as the pattern is typed.
@@ -33,7 +34,6 @@ import {
   sessionRow,
   setSidebarWidth,
   showProdigyView,
-  waitForDialog,
   waitForEditorTab,
   waitForNotification,
   waitForRowText,
@@ -290,7 +290,7 @@ test("3. Resume from the row's inline action; once the gate opens it completes",
 });
 
 test(
-  "4. Restore Checkpoint… from a checkpoint row's context menu: diff, confirmation, Paused, files back",
+  "4. Restore Checkpoint… from a checkpoint row's context menu: the diff first, Restore to Here in its title, Paused, files back",
   { timeout: 90_000 },
   async () => {
     assert.ok(sessionId, 'test 1 started a session');
@@ -303,19 +303,25 @@ test(
       const row = sessionRow(page, WORKFLOW);
       await row.click();
       if ((await row.getAttribute('aria-expanded')) !== 'true') await page.keyboard.press('ArrowRight');
+      // "After 1 · Write the plan (5b707c5)": the step's name and the short commit; no "N/4 steps done" row.
       const texts = await pollUntil(
         async () => {
           const t = await rowTexts(page);
-          return t.filter((x) => /^After step \d\/4/.test(x)).length >= 4 ? t : undefined;
+          return t.filter((x) => /^After \d · .* \([0-9a-f]{7}\)/.test(x)).length >= 4 ? t : undefined;
         },
         { timeout: 20_000, message: 'the checkpoint rows', describe: async () => (await rowTexts(page)).join('\n') },
       );
       console.log(`rows:\n${texts.map((t) => `  - ${t}`).join('\n')}`);
+      assert.ok(
+        texts.some((t) => /^After 1 · Write the plan \([0-9a-f]{7}\)/.test(t)),
+        texts.join('\n'),
+      );
+      assert.ok(!texts.some((t) => /steps done/.test(t)), `no Prodigy checkpoint-file row: ${texts.join('\n')}`);
       await page.mouse.move(900, 600);
       await wb.screenshot('e2e-run-07-checkpoints');
 
       // Context menu of the checkpoint after step 1: Restore Checkpoint…
-      const cpRow = sessionRow(page, /After step 1\/4/);
+      const cpRow = sessionRow(page, /^After 1 · Write the plan/);
       const menu = await openContextMenu(page, cpRow);
       console.log(`checkpoint context menu: ${menu.labels.join(' | ')}`);
       assert.ok(
@@ -325,19 +331,13 @@ test(
       await wb.screenshot('e2e-run-08-restore-menu');
       await menu.click(/^Restore Checkpoint/);
 
-      // The multi-file diff of what the restore changes, then the modal confirmation.
-      let tab = await waitForEditorTab(page, /files that change/);
+      // The multi-file diff of what the restore changes, with Restore to Here in its title; no modal over it.
+      const tab = await waitForEditorTab(page, /^Restore e2e-gated to After 1 · Write the plan/);
       console.log(`diff tab: ${tab.title}`);
-      assert.match(tab.title, new RegExp(`Restore ${sessionId} to after step 1/4`));
-      let dialog = await waitForDialog(page);
-      console.log(`dialog: ${dialog.message}\n  detail: ${dialog.detail}\n  buttons: ${dialog.buttons.join(' | ')}`);
-      assert.match(dialog.message, new RegExp(`Restore session ${sessionId} to after step 1/4\\?`));
-      assert.match(dialog.detail, /2 file\(s\) in .* go back to/);
-      assert.ok(dialog.buttons.includes('Restore'), `buttons: ${dialog.buttons.join(', ')}`);
-      await wb.screenshot('e2e-run-09-restore-confirm');
-
-      // Cancel first: nothing changes (and the diff can be looked at without the dialog over it).
-      await dialog.click('Cancel');
+      const action = page.locator('.part.editor .editor-actions [aria-label^="Restore to Here"]').first();
+      await action.waitFor({ state: 'visible', timeout: STEP });
+      await waitForNotification(page, /restore "e2e-gated" \(started [^)]+\) to After 1 · Write the plan/);
+      assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'no modal dialog over the diff');
       const diffFiles = await multiDiffFiles();
       console.log(`diff lists: ${diffFiles.join(', ')}`);
       assert.ok(
@@ -350,29 +350,23 @@ test(
         /D$/,
         `report.md is marked deleted: ${diffFiles.join(', ')}`,
       );
-      await page.mouse.move(900, 600);
-      await wb.screenshot('e2e-run-10-restore-diff-cancelled');
-      assert.equal(git(wt, 'rev-parse', 'HEAD'), headBefore, 'Cancel left the worktree alone');
-      assert.equal(record(sessionId).status, 'Completed', 'Cancel left the session Completed');
-      assert.match(await waitForRowText(page, new RegExp(`^${WORKFLOW} `)), /Completed/);
+      await action.hover();
+      await page.waitForTimeout(800);
+      await wb.screenshot('e2e-run-09-restore-diff-title-action');
+      assert.equal(git(wt, 'rev-parse', 'HEAD'), headBefore, 'nothing is restored before Restore to Here');
+      assert.equal(record(sessionId).status, 'Completed', 'the session is still Completed');
 
-      // Again, and this time Restore: from the context menu; if a busy machine swallowed that click (a hover
-      // tooltip over the menu), from the row's inline action, which runs the same command.
-      await page.mouse.move(900, 600);
-      await (await openContextMenu(page, sessionRow(page, /After step 1\/4/))).click(/^Restore Checkpoint/);
-      dialog = await waitForDialog(page, { timeout: 8_000 }).catch(() => null);
-      if (!dialog) {
-        await page.keyboard.press('Escape');
-        await clickRowAction(page, sessionRow(page, /After step 1\/4/), 'Restore Checkpoint');
-        dialog = await waitForDialog(page, { timeout: 30_000 });
-      }
-      tab = await waitForEditorTab(page, /files that change/);
-      await dialog.click('Restore');
-
+      // Restore to Here, from the diff's title.
+      await action.click();
       await waitForRowText(page, new RegExp(`^${WORKFLOW} Paused · step 2/4`), { timeout: 20_000 });
-      await waitForNotification(page, new RegExp(`session ${sessionId} restored to after step 1/4; it is Paused`));
+      await waitForNotification(page, /"e2e-gated" \(started [^)]+\) restored to After 1 · Write the plan/);
       await waitForStatusBarItem(page, new RegExp(`${WORKFLOW} paused · step 2/4`));
       console.log(`notifications:\n${await shownNotifications()}`);
+      const buttons = await page
+        .locator('.notification-toast', { hasText: 'restored to After 1' })
+        .locator('.monaco-button')
+        .allTextContents();
+      assert.deepEqual(buttons, ['Resume', 'Undo Restore'], `buttons: ${buttons.join(', ')}`);
 
       // On disk: the worktree is back at step 1's commit; the record is Paused before step 2.
       assert.equal(fs.readFileSync(path.join(wt, 'notes', 'plan.md'), 'utf8'), '# Plan\n\nfirst draft\n');
@@ -382,19 +376,15 @@ test(
       const rec = record(sessionId);
       assert.equal(rec.status, 'Paused');
       assert.equal(rec.workflow_data?.current_step, 1);
-      // The checkpoints after step 1 belong to the timeline the restore left: shown as undone.
-      await waitForRowText(page, /^After step 2\/4: .* undone · /, { timeout: 20_000 });
-      assert.ok(
-        !(await rowTexts(page)).some((t) => /^After step 1\/4: .*undone/.test(t)),
-        'the restored checkpoint is not undone',
-      );
+      // The diff is closed; the checkpoints after step 1 belong to the timeline the restore left: under "Undone".
+      assert.ok(!(await editorTabs(page)).some((t) => /^Restore e2e-gated/.test(t.title)), 'the diff is closed');
+      await waitForRowText(page, /^Undone \(\d\)/, { timeout: 20_000 });
       await page.mouse.move(900, 600);
       await wb.screenshot('e2e-run-11-restored');
     });
   },
 );
 
-/** File names the multi-file diff editor lists (its per-file headers). */
 async function multiDiffFiles() {
   return pollUntil(
     async () => {
@@ -507,23 +497,19 @@ test(
       await waitForStatusBarItem(page, new RegExp(WORKFLOW), { absent: true });
       assert.equal(fs.readFileSync(path.join(worktreeOf(sessionId), 'notes', 'report.md'), 'utf8'), 'all good\n');
       // Steps 2 to 4 twice: the first run of each undone, the re-run not.
-      const undone = await pollUntil(
+      // Steps 2 to 4 of the re-run as rows; the first run's three under the collapsed "Undone (3)".
+      await pollUntil(
         async () => {
-          const rows = (await rowTexts(page)).filter(
-            (t) => /^After step [234]\/4/.test(t) && !/before restoring/.test(t),
-          );
-          return rows.length === 6 ? rows : undefined;
+          const rows = await rowTexts(page);
+          return rows.filter((t) => /^After [234] · /.test(t)).length === 3 && rows.some((t) => /^Undone \(3\)/.test(t))
+            ? rows
+            : undefined;
         },
         {
           timeout: STEP,
-          message: 'six step 2-4 checkpoint rows',
+          message: 'three step 2-4 checkpoint rows and Undone (3)',
           describe: async () => (await rowTexts(page)).join('\n'),
         },
-      );
-      assert.deepEqual(
-        undone.map((t) => /undone/.test(t)),
-        [true, true, true, false, false, false],
-        undone.join('\n'),
       );
       await page.mouse.move(900, 600);
       await wb.screenshot('e2e-run-15-log-live-after-resume');
