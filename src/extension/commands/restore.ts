@@ -31,6 +31,11 @@ import { toCheckpointTarget, type CheckpointTarget } from './targets';
 export function restoreCommands({ homes }: CommandContext): CommandTable {
   /** The restore whose diff opened last: Restore to Here from the palette (which passes nothing) means it. */
   let offered: CheckpointTarget | undefined;
+  /**
+   * Restores offered and not done yet (`session/checkpoint`). A notification cannot be taken down: once the diff's
+   * title restored, the offer's button left on screen does nothing rather than restore a second time.
+   */
+  const pending = new Set<string>();
 
   /** Restores (the resume lock, the session's state and the uncommitted-changes check are the core's), then offers Resume and Undo. */
   async function restore(sessionId: string, checkpointId: string, force: boolean): Promise<RestoreOutcome | undefined> {
@@ -40,6 +45,7 @@ export function restoreCommands({ homes }: CommandContext): CommandTable {
     );
     if (!outcome) return undefined;
     offered = undefined;
+    pending.delete(`${sessionId}/${checkpointId}`);
     const label = checkpointLabel(outcome.plan.checkpoint);
     await closeTabs(restoreDiffTitle(outcome.session, label));
     showRestored(outcome, label, () => undoRestore(manager, checkpointId, outcome));
@@ -81,8 +87,12 @@ export function restoreCommands({ homes }: CommandContext): CommandTable {
       const label = checkpointLabel(plan.checkpoint);
       if (answers.showChanges ?? true) await showPlanChanges(plan, session, label);
       offered = { sessionId, checkpointId };
+      const key = `${sessionId}/${checkpointId}`;
+      pending.add(key);
       offerRestore(plan, session, label, (force) =>
-        vscode.commands.executeCommand('prodigy.restoreToHere', { sessionId, checkpointId, force }),
+        pending.has(key)
+          ? vscode.commands.executeCommand('prodigy.restoreToHere', { sessionId, checkpointId, force })
+          : undefined,
       );
       return undefined;
     },
