@@ -54,6 +54,8 @@ const run = defineCommand({
     maxCost: O.maxCost,
     mergeConflicts: O.mergeConflicts,
     verbose: RUN_VERBOSE,
+    events: O.events,
+    claudeArgs: O.claudeArgs,
   },
   run: ({ io, manager, args: [file], opts }) => runCommand(manager(), io, file, opts),
 });
@@ -75,6 +77,8 @@ const resume = defineCommand({
     maxCost: O.maxCost,
     mergeConflicts: O.mergeConflicts,
     verbose: RUN_VERBOSE,
+    events: O.events,
+    claudeArgs: O.claudeArgs,
   },
   run: ({ io, manager, args: [id], opts }) => resumeCommand(manager(), io, id, opts),
 });
@@ -266,7 +270,16 @@ const dlqRetryCmd = defineCommand({
     "Runs a MapReduce session's failed items again (after you fixed the cause); those that succeed leave the " +
     'queue. Exit code 1 while some still fail.',
   positionals: [sessionId('The MapReduce session')],
-  options: { yes: O.yes, json: O.json, claudeCommand: O.claudeCommand, verbose: RUN_VERBOSE },
+  options: {
+    yes: O.yes,
+    json: O.json,
+    claudeCommand: O.claudeCommand,
+    maxCost: O.maxCost,
+    mergeConflicts: O.mergeConflicts,
+    verbose: RUN_VERBOSE,
+    events: O.events,
+    claudeArgs: O.claudeArgs,
+  },
   run: ({ io, manager, args: [id], opts }) => dlqRetry(manager(), io, id, opts),
 });
 

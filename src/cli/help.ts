@@ -47,7 +47,9 @@ export function groupHelp(group: Group): string {
 }
 
 export function commandHelp(command: Command): string {
-  const own = Object.fromEntries(Object.entries(command.options).filter(([k]) => !(k in GLOBAL_OPTIONS)));
+  const own = Object.fromEntries(
+    Object.entries(command.options).filter(([k, spec]) => !(k in GLOBAL_OPTIONS) && !spec.hidden),
+  );
   // A command may say in its own words what a global option does there (-v on run).
   const globals = Object.fromEntries(
     Object.entries(GLOBAL_OPTIONS).map(([k, spec]) => [k, command.options[k] ?? spec]),

@@ -1,7 +1,7 @@
 // The options commands share, so that one spelling means one thing everywhere (-f is always --force,
 // -p always --path). A command picks the ones it uses and may say in its own words what they do there.
 import { count, flag, parsed, text, texts } from './spec';
-import { days, mergeConflictMode, outcome, positiveWhole, safeId, status, usd, whole } from './values';
+import { days, jsonStrings, mergeConflictMode, outcome, positiveWhole, safeId, status, usd, whole } from './values';
 
 /** Accepted by every command, before or after its name. */
 export const GLOBAL_OPTIONS = {
@@ -80,6 +80,20 @@ export const OPTIONS = {
   claude: flag("Print the session's last Claude call as a readable transcript (--step N: that step's call)"),
   step: parsed('N', 'With --claude: the call of step N (its number as sessions show prints it)', positiveWhole),
   latest: flag('Print the newest Claude stream of the home (H/logs/claude-streaming) as a readable transcript'),
+  // Internal: the VS Code extension runs the engine in a detached `run`/`resume`/`dlq retry` and follows it
+  // through this file (src/extension/runs/detachedRun.ts). Hidden from the help.
+  events: {
+    ...text(
+      'FILE',
+      'Append every engine event to FILE as a JSON line, then the outcome; once the session id is known the file ' +
+        'is renamed to <id>.jsonl in its folder, so a reloaded window finds it by the session',
+    ),
+    hidden: true,
+  },
+  claudeArgs: {
+    ...parsed('JSON', "Claude's arguments as a JSON array of strings (the prodigy.claude.args setting)", jsonStrings),
+    hidden: true,
+  },
   tail: flag(
     "With --latest: print what Claude does as the stream grows, going on to each newer call's stream, until Ctrl-C",
   ),

@@ -20,6 +20,8 @@ export interface OptionSpec<T = unknown> {
   help: string;
   /** `parsed` options: turns the text into the value, or throws a ValueError saying what it needs. */
   parse?: (raw: string) => T;
+  /** Internal (the VS Code extension's runner uses it): parsed like any other, left out of the help. */
+  hidden?: boolean;
 }
 
 export interface PositionalSpec<T = string> {

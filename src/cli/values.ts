@@ -69,3 +69,16 @@ export function safeId(kind: string): (raw: string) => string {
     return raw;
   };
 }
+
+/** --claude-args: a JSON array of strings. */
+export function jsonStrings(raw: string): string[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = null;
+  }
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw new ValueError('needs a JSON array of strings, like ["-p","{prompt}"]');
+  return value;
+}

@@ -41,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi 
   context.subscriptions.push(log, logMessagesTo(log));
 
   // Disposed in this order when the window closes: runs stop first, the homes' managers close last.
-  const runs = new RunController(log);
+  const runs = new RunController(log, vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath);
   const homes = new ProdigyHomes(log);
   const tree = new SessionsTreeProvider(homes, runs, log);
   const statusBar = new StatusBarController(runs, homes);
@@ -57,6 +57,15 @@ export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi 
     homes,
   );
   registerAuthoring(context, log);
+  // Runs a detached runner still runs (the window was reloaded, the extension updated) are shown live again.
+  // After activation returns: reading the home waits until the view is registered.
+  setTimeout(() => {
+    try {
+      runs.attach(homes.current.manager);
+    } catch (err) {
+      log.error(`Could not attach to the runs still going: ${String(err)}`);
+    }
+  }, 0);
 
   const activationMs = performance.now() - started;
   log.info(`Activated in ${activationMs.toFixed(1)} ms; sessions from ${homes.current.folder}`);

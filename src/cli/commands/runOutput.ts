@@ -16,6 +16,7 @@ import {
 import type { Io } from '../io';
 import { mergeConflictMode, MERGE_CONFLICT_MODES, type MergeConflictMode } from '../values';
 import { ValueError } from '../spec';
+import { EventsFile } from './eventsFile';
 import { RunDetail } from './runDetail';
 
 /**
@@ -198,6 +199,10 @@ export interface TerminalFlags {
   mergeConflicts?: MergeConflictMode;
   /** -v count: see RunDetail. */
   verbose: number;
+  /** Hidden --events FILE: the events as JSON lines, for the VS Code window that started this run. */
+  events?: string;
+  /** Hidden --claude-args JSON: the prodigy.claude.args setting. */
+  claudeArgs?: string[];
 }
 
 /**
@@ -213,10 +218,14 @@ export async function inTerminal(
 ): Promise<{ outcome: RunOutcome; code: number }> {
   // Checked before anything starts: a bad PRODIGY_MERGE_CONFLICTS is one error, not a run that fails at its end.
   const mergeConflicts = mergeConflictsOf(flags.mergeConflicts);
-  const claude = claudeConfig(flags.claudeCommand, process.env, flags.maxCost);
+  const claude = {
+    ...claudeConfig(flags.claudeCommand, process.env, flags.maxCost),
+    ...(flags.claudeArgs ? { args: flags.claudeArgs } : {}),
+  };
   const stop = stopSignal(io);
   const merge = mergeQuestion(flags, io, stop);
   const detail = new RunDetail(manager, io, flags.verbose, claude);
+  const events = flags.events ? new EventsFile(flags.events) : undefined;
   try {
     const outcome = await start({
       manager,
@@ -226,12 +235,16 @@ export async function inTerminal(
       merge: merge.policy,
       confirmMerge: merge.confirm,
       listener: (e) => {
+        events?.event(e);
         onEvent?.(e);
         if (!flags.json) detail.print(e);
       },
     });
-    return { outcome, code: exitCodeOf(outcome, stop.received(), merge.unanswered()) };
+    const code = exitCodeOf(outcome, stop.received(), merge.unanswered());
+    events?.finish(outcome, code);
+    return { outcome, code };
   } finally {
+    events?.close();
     await detail.flushed();
     stop.dispose();
   }

@@ -1,15 +1,20 @@
-// Runs workflows in the extension host, several at once, on the core engine. It owns the
-// AbortControllers of this window's runs, streams their output to the Prodigy output channel
-// (prefixed by session; Claude steps as readable activity lines, never their JSON), shows a cancellable
-// progress notification, asks the merge question, and tells the status bar and the tree what is running,
-// down to the tool Claude runs now. No session logic lives here.
+// Runs workflows from this window, several at once. By default (`prodigy.runs.detached`) the engine runs in a
+// detached `prodigy-vscode` process that outlives the window (detachedRun.ts): the window follows its events
+// file, and a reloaded window attaches to the runs still going (attach()). With the setting off, the engine
+// runs here, in the extension host. Either way the same events drive the same state: it owns the stop of this
+// window's runs, streams their output to the Prodigy output channel (prefixed by session; Claude steps as
+// readable activity lines, never their JSON), shows progress on the Sessions view, asks the merge question,
+// and tells the status bar and the tree what is running, down to the tool Claude runs now. No session logic
+// lives here.
 // It outlives a Prodigy home: each call names the home's manager (or paths) it is about, and a run
 // keeps the manager it started with, so it finishes on its home even if `prodigy.home` changes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
+  DEFAULT_CLAUDE_CONFIG,
   findExecutable,
+  mergeSession,
   jobProgressText,
   liveLockHolder,
   resumeLockHolder,
@@ -21,10 +26,11 @@ import {
   type EngineEvent,
   type EngineOptions,
   type HomePaths,
+  type MergeOutcome,
   type RunOutcome,
   type SessionManager,
 } from '../../core';
-import { readSettings } from '../config';
+import { readSettings, type ExtensionSettings } from '../config';
 import { Disposable, toDisposable } from '../lifecycle';
 import {
   askMerge,
@@ -41,6 +47,16 @@ import {
 } from '../messages';
 import type { Liveness } from '../sessionsTree/contextValues';
 import { Throttle } from '../throttle';
+import {
+  EventsTail,
+  eventsFileOf,
+  outputTail,
+  processAlive,
+  removeQuietly,
+  sessionsWithEvents,
+  startRunner,
+  type RunnerOutcome,
+} from './detachedRun';
 import { runningFiles, type RunningFile } from './runningFiles';
 
 const SESSIONS_VIEW = 'prodigy.sessions';
@@ -76,6 +92,8 @@ export interface ActiveRun {
   tool: string | null;
   startedAt: number;
   abort: AbortController;
+  /** The pid of the detached process that runs it (null: the engine runs in this extension host). */
+  runner: number | null;
   /** MapReduce jobs: phase and item counts, and the agents running now (item id → agent id). */
   job?: { phase: string; processed: number; failed: number; total: number; agents: Map<string, string> };
 }
@@ -93,6 +111,48 @@ export interface RunRequest {
   inputs?: string[];
 }
 
+/** How often a detached run's events file is read (the row and status bar follow it this closely). */
+export const EVENTS_POLL_MS = 200;
+
+/** A rescan of the sessions folder at most this often while a detached run reports record writes. */
+const RESCAN_MS = 250;
+/** How long after a step's end its record write may come (progressRecorder coalesces writes for 500 ms). */
+const RECORD_LAG_MS = 700;
+/** The events that come with a write of the session record. */
+const RECORD_EVENTS = new Set<EngineEvent['type']>([
+  'session-created',
+  'step-started',
+  'step-finished',
+  'session-finished',
+  'phase',
+  'agent-finished',
+  'claude-call',
+  // Not a record write, but shown with the step's progress: the write for the step before may just have come.
+  'claude-activity',
+]);
+
+/** An events file this old with no live runner holding its session was left by a run that ended unseen. */
+const STALE_EVENTS_MS = 60_000;
+
+/** How a run's engine is started: here, or as a detached runner (`prodigy-vscode <args>`), or one to attach to. */
+type Launch =
+  | { kind: 'in-process'; start: (engine: Omit<EngineOptions, 'manager'>) => Promise<RunOutcome> }
+  | { kind: 'detached'; manager: SessionManager; args: string[]; sessionId?: string; cwd?: string }
+  | { kind: 'attach'; manager: SessionManager; sessionId: string; pid: number };
+
+/** One run as this window follows it: its state once the session is known, and its progress report. */
+interface Tracking {
+  request: RunRequest;
+  abort: AbortController;
+  current?: ActiveRun;
+  report?: (text: string, increment?: number) => void;
+  runner: number | null;
+  attached: boolean;
+}
+
+/** The window closed while it followed a detached run: the run goes on without it. */
+class WindowClosed extends Error {}
+
 export class RunController extends Disposable {
   private readonly runs = new Map<string, ActiveRun>();
   private readonly changed = this._register(new vscode.EventEmitter<void>());
@@ -105,16 +165,23 @@ export class RunController extends Disposable {
   private readonly discardAfterRun = new Set<string>();
   /** Claude's activity changes the rows at most every ACTIVITY_REFRESH_MS. */
   private readonly activity = this._register(new Throttle(ACTIVITY_REFRESH_MS, () => this.changed.fire()));
+  private closing = false;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    /** The bundled CLI (`<extension>/dist/cli.js`) that detached runs run. */
+    private readonly cli: string,
+  ) {
     super();
     // The editor follows this window's runs: its lenses and its title button (runningFiles.ts).
     this._register(this.onDidChangeRuns(() => this.publishRunningFiles()));
     this._register(vscode.window.onDidChangeActiveTextEditor(() => runningFiles.updateContextKey()));
-    // Registered last, so released first: every run of this window is told to stop before anything else goes.
+    // Registered last, so released first: every run whose engine runs in this window is told to stop before
+    // anything else goes. A detached run goes on: the next window attaches to it.
     this._register(
       toDisposable(() => {
-        for (const run of this.runs.values()) run.abort.abort();
+        this.closing = true;
+        for (const run of this.runs.values()) if (run.runner === null) run.abort.abort();
       }),
     );
   }
@@ -185,24 +252,40 @@ export class RunController extends Disposable {
       )
     )
       return undefined;
-    return this.track(runProgressTitle(workflow.name || path.basename(file)), request, (engine) =>
-      runWorkflow({
-        ...engine,
+    const settings = readSettings();
+    const title = runProgressTitle(workflow.name || path.basename(file));
+    if (detachedRuns())
+      return this.track(title, request, {
+        kind: 'detached',
         manager,
-        workflowFile: file,
-        projectDir: folder,
-        worktree: readSettings().worktreeEnabled,
-        iterations: request.iterations,
-        inputs: request.inputs,
-      }),
-    );
+        cwd: folder,
+        args: ['run', path.resolve(file), '--path', folder, ...newRunFlags(settings, request)],
+      });
+    return this.track(title, request, {
+      kind: 'in-process',
+      start: (engine) =>
+        runWorkflow({
+          ...engine,
+          manager,
+          workflowFile: file,
+          projectDir: folder,
+          worktree: settings.worktreeEnabled,
+          iterations: request.iterations,
+          inputs: request.inputs,
+        }),
+    });
   }
 
   async resume(manager: SessionManager, sessionId: string, request: RunRequest = {}): Promise<RunOutcome | undefined> {
     if (this.runs.has(sessionId)) throw new Error(`Session ${sessionId} is already running in this window`);
     if (!this.claudeAvailable(true, true)) return undefined;
     const title = resumeProgressTitle(await nameOf(manager, sessionId));
-    return this.track(title, request, (engine) => resumeWorkflow({ ...engine, manager, sessionId }));
+    if (detachedRuns())
+      return this.track(title, request, { kind: 'detached', manager, sessionId, args: ['resume', sessionId] });
+    return this.track(title, request, {
+      kind: 'in-process',
+      start: (engine) => resumeWorkflow({ ...engine, manager, sessionId }),
+    });
   }
 
   /** Runs a MapReduce session's failed items again. */
@@ -213,7 +296,47 @@ export class RunController extends Disposable {
   ): Promise<RunOutcome | undefined> {
     if (this.runs.has(sessionId)) throw new Error(`Session ${sessionId} is already running in this window`);
     const title = retryProgressTitle(await nameOf(manager, sessionId));
-    return this.track(title, request, (engine) => retryDeadLetters({ ...engine, manager, sessionId }));
+    if (detachedRuns())
+      return this.track(title, request, { kind: 'detached', manager, sessionId, args: ['dlq', 'retry', sessionId] });
+    return this.track(title, request, {
+      kind: 'in-process',
+      start: (engine) => retryDeadLetters({ ...engine, manager, sessionId }),
+    });
+  }
+
+  /**
+   * Follows the runs of this home that a detached runner still runs (after a window reload, an extension update,
+   * a lost remote connection): a session with an events file whose resume lock a live local process holds. Each
+   * is shown live again (its row, the status bar, the Output channel, its editor) and ends here as if this
+   * window had started it. Events files of runs that ended unseen are removed.
+   */
+  attach(manager: SessionManager): string[] {
+    const attached: string[] = [];
+    if (!detachedRuns()) return attached;
+    const { paths } = manager;
+    for (const id of sessionsWithEvents(paths)) {
+      if (this.runs.has(id)) continue;
+      let holder: ReturnType<typeof resumeLockHolder> = null;
+      try {
+        holder = resumeLockHolder(paths.resumeLocksDir, id);
+      } catch {
+        holder = null;
+      }
+      if (holder?.local && holder.pid !== process.pid) {
+        attached.push(id);
+        void nameOf(manager, id).then((name) =>
+          this.track(
+            runProgressTitle(name),
+            { progress: true },
+            { kind: 'attach', manager, sessionId: id, pid: holder.pid },
+          ).then(undefined, (err: unknown) => {
+            if (!(err instanceof WindowClosed)) this.log.error(`[${id}] ${String(err)}`);
+          }),
+        );
+      } else if (olderThan(eventsFileOf(paths, id), STALE_EVENTS_MS)) removeQuietly(eventsFileOf(paths, id));
+    }
+    if (attached.length) this.log.info(`Attached to ${attached.length} run(s) still going: ${attached.join(', ')}`);
+    return attached;
   }
 
   /**
@@ -243,69 +366,28 @@ export class RunController extends Disposable {
     return false;
   }
 
-  private async track(
-    title: string,
-    request: RunRequest,
-    /** Starts the engine with the options every run from this window shares (settings, listener, stop). */
-    start: (engine: Omit<EngineOptions, 'manager'>) => Promise<RunOutcome>,
-  ): Promise<RunOutcome> {
-    const abort = new AbortController();
-    let report: ((text: string, increment?: number) => void) | undefined;
-    let current: ActiveRun | undefined;
-    const listener = (e: EngineEvent) => {
-      this.onEvent(e);
-      if (e.type === 'session-created') {
-        current = {
-          sessionId: e.sessionId,
-          workflowName: e.workflowName,
-          workflowPath: e.workflowPath,
-          step: 0,
-          total: e.totalSteps,
-          display: '',
-          tool: null,
-          startedAt: Date.now(),
-          abort,
-        };
-        this.runs.set(e.sessionId, current);
-        this.lastSessionId = e.sessionId;
-        this.changed.fire();
-        // A new run is shown and selected in the Sessions view (a resume's row is there already).
-        if (request.progress !== false)
-          void vscode.commands.executeCommand('prodigy.revealSession', e.sessionId).then(undefined, () => undefined);
-      } else if (e.type === 'step-started' && current) {
-        current.step = e.index + 1;
-        current.display = e.display;
-        current.tool = null;
-        report?.(`${stepText(e.index + 1, e.total)}: ${shorten(e.display)}`, e.total ? 100 / e.total : undefined);
-        this.changed.fire();
-      } else if (current && (e.type === 'phase' || e.type === 'agent-started' || e.type === 'agent-finished')) {
-        const job = (current.job ??= { phase: 'Setup', processed: 0, failed: 0, total: 0, agents: new Map() });
-        if (e.type === 'phase') {
-          job.phase = e.phase;
-          job.total = e.total;
-        } else if (e.type === 'agent-started') job.agents.set(e.itemId, e.agentId);
-        else {
-          job.agents.delete(e.itemId);
-          Object.assign(job, { processed: e.processed, failed: e.failed, total: e.total });
-          if (e.total) report?.(jobProgressText(job), 100 / e.total);
-        }
-        this.changed.fire();
-      } else if (current && (e.type === 'claude-activity' || e.type === 'claude-call') && e.itemId === null) {
-        // A MapReduce job's agents run side by side: their activity goes to the output, not to one row.
-        const tool = e.type === 'claude-activity' ? e.tool : null;
-        if (tool !== current.tool) {
-          current.tool = tool;
-          this.activity.schedule();
-        }
+  private async track(title: string, request: RunRequest, launch: Launch): Promise<RunOutcome> {
+    const t: Tracking = {
+      request,
+      abort: new AbortController(),
+      runner: launch.kind === 'attach' ? launch.pid : null,
+      attached: launch.kind === 'attach',
+    };
+    const listener = (e: EngineEvent) => this.handle(t, e);
+    const execute = (): Promise<RunOutcome> => {
+      if (launch.kind === 'in-process') {
+        const { claude, merge, mergeConflicts } = readSettings();
+        return launch.start({
+          claude,
+          merge,
+          mergeConflicts,
+          confirmMerge: (q) => this.confirmMerge(request, q),
+          listener,
+          signal: t.abort.signal,
+        });
       }
+      return this.runDetached(launch, t, listener);
     };
-    const confirmMerge = async (q: { sessionId: string; branch: string; target: string; commits: number }) => {
-      const answer = request.merge ?? (await askMerge(q));
-      if (answer === 'discard') this.discardAfterRun.add(q.sessionId);
-      return answer === 'merge' ? 'merge' : 'keep';
-    };
-    const { claude, merge, mergeConflicts } = readSettings();
-    const execute = () => start({ claude, merge, mergeConflicts, confirmMerge, listener, signal: abort.signal });
     try {
       // Progress lives on the Sessions view and in the status bar, never in a notification that stays for the
       // whole run (it covered the Output panel and stacked): Stop is on the row, the status bar and the editor.
@@ -313,18 +395,223 @@ export class RunController extends Disposable {
         request.progress === false
           ? await execute()
           : await vscode.window.withProgress({ location: { viewId: SESSIONS_VIEW }, title }, (progress) => {
-              report = (message, increment) => progress.report({ message, increment });
+              t.report = (message, increment) => progress.report({ message, increment });
               return execute();
             });
       await this.afterRun(outcome);
       return outcome;
     } finally {
+      const current = t.current;
       if (current) {
         this.runs.delete(current.sessionId);
-        if (![...this.runs.values()].some((r) => r.workflowPath === current!.workflowPath))
+        if (![...this.runs.values()].some((r) => r.workflowPath === current.workflowPath))
           runningFiles.set(current.workflowPath, undefined);
       }
+      if (!this.closing) this.changed.fire();
+    }
+  }
+
+  private async confirmMerge(
+    request: RunRequest,
+    q: { sessionId: string; branch: string; target: string; commits: number },
+  ): Promise<'merge' | 'keep'> {
+    const answer = request.merge ?? (await askMerge(q));
+    if (answer === 'discard') this.discardAfterRun.add(q.sessionId);
+    return answer === 'merge' ? 'merge' : 'keep';
+  }
+
+  /** One engine event, from this extension host or a runner's events file: the run's state, rows, status bar. */
+  private handle(t: Tracking, e: EngineEvent): void {
+    this.onEvent(e);
+    const current = t.current;
+    if (e.type === 'session-created') {
+      t.current = {
+        sessionId: e.sessionId,
+        workflowName: e.workflowName,
+        workflowPath: e.workflowPath,
+        step: 0,
+        total: e.totalSteps,
+        display: '',
+        tool: null,
+        startedAt: Date.now(),
+        abort: t.abort,
+        runner: t.runner,
+      };
+      this.runs.set(e.sessionId, t.current);
+      this.lastSessionId = e.sessionId;
       this.changed.fire();
+      // A new run is shown and selected in the Sessions view (a resume's row is there already).
+      if (t.request.progress !== false && !t.attached)
+        void vscode.commands.executeCommand('prodigy.revealSession', e.sessionId).then(undefined, () => undefined);
+    } else if (e.type === 'step-started' && current) {
+      current.step = e.index + 1;
+      current.display = e.display;
+      current.tool = null;
+      t.report?.(`${stepText(e.index + 1, e.total)}: ${shorten(e.display)}`, e.total ? 100 / e.total : undefined);
+      this.changed.fire();
+    } else if (current && (e.type === 'phase' || e.type === 'agent-started' || e.type === 'agent-finished')) {
+      const job = (current.job ??= { phase: 'Setup', processed: 0, failed: 0, total: 0, agents: new Map() });
+      if (e.type === 'phase') {
+        job.phase = e.phase;
+        job.total = e.total;
+      } else if (e.type === 'agent-started') job.agents.set(e.itemId, e.agentId);
+      else {
+        job.agents.delete(e.itemId);
+        Object.assign(job, { processed: e.processed, failed: e.failed, total: e.total });
+        if (e.total) t.report?.(jobProgressText(job), 100 / e.total);
+      }
+      this.changed.fire();
+    } else if (current && (e.type === 'claude-activity' || e.type === 'claude-call') && e.itemId === null) {
+      // A MapReduce job's agents run side by side: their activity goes to the output, not to one row.
+      const tool = e.type === 'claude-activity' ? e.tool : null;
+      if (tool !== current.tool) {
+        current.tool = tool;
+        this.activity.schedule();
+      }
+    }
+  }
+
+  // ---- Detached runs
+
+  /**
+   * Starts a runner (or takes the one to attach to), follows its events file until its outcome, then asks the
+   * merge question here: the runner cannot ask, so it keeps the branch (no terminal), and a Merge answer merges
+   * in this window (merging is short). Stop sends it SIGINT; it pauses the session itself.
+   */
+  private async runDetached(
+    launch: Extract<Launch, { kind: 'detached' | 'attach' }>,
+    t: Tracking,
+    listener: (e: EngineEvent) => void,
+  ): Promise<RunOutcome> {
+    const { manager } = launch;
+    const settings = readSettings();
+    let file: string;
+    let exited: Promise<unknown> | undefined;
+    let output: string | undefined;
+    if (launch.kind === 'detached') {
+      const runner = startRunner(
+        this.cli,
+        manager.paths,
+        [...launch.args, ...runnerFlags(settings)],
+        runnerEnv(settings),
+        launch.sessionId,
+        launch.cwd,
+      );
+      t.runner = runner.pid;
+      file = runner.eventsFile;
+      exited = runner.exited;
+      output = runner.outputFile;
+    } else file = eventsFileOf(manager.paths, launch.sessionId);
+    const pid = t.runner!;
+    t.abort.signal.addEventListener('abort', () => {
+      try {
+        process.kill(pid, 'SIGINT');
+      } catch {
+        /* it ended */
+      }
+    });
+    // The runner writes the record in another process: the tree learns of it from the sessions folder's watcher,
+    // which a home created by this very run does not have yet, and which is debounced. So before a batch of
+    // events that come with a record write is shown, the folder is rescanned (at most every RESCAN_MS): the row's
+    // progress is then as current as the live state the events bring, as in an in-window run. A last rescan
+    // follows RECORD_LAG_MS after, for the write the progress recorder holds back.
+    const rescan = () =>
+      manager.listSessions({ limit: 0 }).then(
+        () => undefined,
+        () => undefined,
+      );
+    let lastRescan = 0;
+    let trailing: NodeJS.Timeout | undefined;
+    const beforeBatch = async (batch: EngineEvent[]) => {
+      if (!batch.some((e) => RECORD_EVENTS.has(e.type))) return;
+      clearTimeout(trailing);
+      trailing = setTimeout(() => void rescan(), RECORD_LAG_MS);
+      // Within RESCAN_MS of the last one, the batch waits for the next (the order is what keeps the row right).
+      const wait = lastRescan + RESCAN_MS - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      lastRescan = performance.now();
+      await rescan();
+    };
+    let end: RunnerOutcome | undefined;
+    try {
+      end = await this.follow(file, pid, listener, beforeBatch, exited);
+    } finally {
+      clearTimeout(trailing);
+    }
+    await manager.listSessions({ limit: 0 }).catch(() => undefined);
+    const id = end?.outcome.sessionId ?? t.current?.sessionId ?? launch.sessionId;
+    if (!end) {
+      // It ended without an outcome: refused before it began (the workflow file, a Completed session, another
+      // process holding it), in its own words, as the in-process engine throws; or killed, then the record says.
+      const refusal = output ? runnerError(outputTail(output, 5)) : null;
+      if (refusal || !id) {
+        if (id) removeQuietly(eventsFileOf(manager.paths, id));
+        removeQuietly(file);
+        throw new Error(refusal ?? 'The Prodigy runner ended before the run started');
+      }
+    }
+    const outcome = end?.outcome ?? (await outcomeFromRecord(manager, id!));
+    // Of several windows following one run, one says how it ended and asks about the merge: the one that takes
+    // its events file away.
+    const claimed = claim(eventsFileOf(manager.paths, id!)) || claim(file);
+    // The runner's own output is kept only when it ended without an outcome (to see why).
+    if (output && end) removeQuietly(output);
+    if (!claimed && launch.kind === 'attach') throw new WindowClosed('another window finished this run');
+    if (outcome.status === 'Completed' && outcome.merge?.status === 'kept' && settings.merge === 'ask')
+      outcome.merge = await this.mergeAfterRunner(manager, outcome.merge, t.request, id!, listener);
+    return outcome;
+  }
+
+  /** Reads the events file as it grows until the outcome line, or until the runner is gone. */
+  private async follow(
+    file: string,
+    pid: number,
+    listener: (e: EngineEvent) => void,
+    beforeBatch: (events: EngineEvent[]) => Promise<void>,
+    exited?: Promise<unknown>,
+  ): Promise<RunnerOutcome | undefined> {
+    let gone = false;
+    void exited?.then(() => (gone = true));
+    const tail = new EventsTail(file);
+    try {
+      for (;;) {
+        if (this.closing) throw new WindowClosed('the window closed');
+        // Read once more after the runner is gone: its last lines may have come after the previous read.
+        const last = gone || !processAlive(pid);
+        const lines = tail.read();
+        const events = lines.filter((l): l is EngineEvent => l.type !== 'runner-outcome');
+        await beforeBatch(events);
+        events.forEach(listener);
+        const outcome = lines.find((l): l is RunnerOutcome => l.type === 'runner-outcome');
+        if (outcome) return outcome;
+        if (last) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, EVENTS_POLL_MS));
+      }
+    } finally {
+      tail.close();
+    }
+  }
+
+  private async mergeAfterRunner(
+    manager: SessionManager,
+    kept: Extract<MergeOutcome, { status: 'kept' }>,
+    request: RunRequest,
+    sessionId: string,
+    listener: (e: EngineEvent) => void,
+  ): Promise<MergeOutcome> {
+    const decision = await this.confirmMerge(request, { sessionId, ...kept });
+    if (decision !== 'merge') return kept;
+    const { claude, mergeConflicts } = readSettings();
+    try {
+      return await mergeSession({ manager, sessionId, claude, mergeConflicts, listener });
+    } catch (err) {
+      return {
+        status: 'failed',
+        branch: kept.branch,
+        target: kept.target,
+        commits: kept.commits,
+        message: String(err),
+      };
     }
   }
 
@@ -364,6 +651,88 @@ export class RunController extends Disposable {
       default:
         break;
     }
+  }
+}
+
+/** `prodigy.runs.detached`: run the engine in a process that outlives the window (default), or in it. */
+export function detachedRuns(): boolean {
+  return vscode.workspace.getConfiguration('prodigy').get<boolean>('runs.detached') !== false;
+}
+
+/** The settings an in-window run passes to the engine, as the runner's flags (`--home` is added by startRunner). */
+function runnerFlags(settings: ExtensionSettings): string[] {
+  const { claude } = settings;
+  const flags = ['--claude-command', claude.command, '--merge-conflicts', settings.mergeConflicts];
+  // run, resume and dlq retry all take these.
+  if (JSON.stringify(claude.args) !== JSON.stringify(DEFAULT_CLAUDE_CONFIG.args))
+    flags.push('--claude-args', JSON.stringify(claude.args));
+  if (claude.maxCostUsd !== undefined) flags.push('--max-cost', String(claude.maxCostUsd));
+  // `ask` is asked here once the runner is done (it has no one to ask and keeps the branch); `never` keeps it.
+  if (settings.merge === 'always') flags.push('--yes');
+  return flags;
+}
+
+/** What only a new run takes: the worktree setting, `-n`, the inputs. */
+function newRunFlags(settings: ExtensionSettings, request: RunRequest): string[] {
+  const flags: string[] = [];
+  if (!settings.worktreeEnabled) flags.push('--no-worktree');
+  if (request.iterations !== undefined) flags.push('--max-iterations', String(request.iterations));
+  // One input is still a pass plan in the CLI only when given as --map; --args X alone would set ${ARG} only.
+  for (const input of request.inputs ?? []) flags.push('--args', input);
+  return flags;
+}
+
+function runnerEnv(settings: ExtensionSettings): NodeJS.ProcessEnv {
+  return settings.claude.streaming === false ? { PRODIGY_CLAUDE_STREAMING: 'false' } : {};
+}
+
+/** The CLI's one-line error (`prodigy-vscode: …`, `prodigy-vscode run: …`), without its prefix; null if none. */
+function runnerError(output: string): string | null {
+  const line = output
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('prodigy-vscode'));
+  return line ? line.replace(/^prodigy-vscode[^:]*: /, '') : null;
+}
+
+/** A runner that ended without its outcome line (killed): the outcome as its record has it. */
+async function outcomeFromRecord(manager: SessionManager, id: string): Promise<RunOutcome> {
+  const s = await manager.getSession(id);
+  const worktree = typeof s.metadata.worktree_path === 'string' ? s.metadata.worktree_path : null;
+  const recorded = s.metadata.merge as (MergeOutcome & { at?: string }) | undefined;
+  const merge = recorded && typeof recorded === 'object' && 'status' in recorded ? withoutAt(recorded) : undefined;
+  return {
+    sessionId: id,
+    status: s.status,
+    error: s.error ?? null,
+    worktree,
+    logFile: manager.paths.sessionLogFile(id),
+    ...(merge ? { merge } : {}),
+  };
+}
+
+function withoutAt(m: MergeOutcome & { at?: string }): MergeOutcome {
+  const { at: _at, ...rest } = m;
+  return rest as MergeOutcome;
+}
+
+/** Takes an events file away (renamed, then removed): true for the one caller that got it. */
+function claim(file: string): boolean {
+  const taken = `${file}.${process.pid}.done`;
+  try {
+    fs.renameSync(file, taken);
+  } catch {
+    return false;
+  }
+  removeQuietly(taken);
+  return true;
+}
+
+function olderThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs > ms;
+  } catch {
+    return false;
   }
 }
 
