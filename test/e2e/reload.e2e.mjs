@@ -144,6 +144,13 @@ async function reload(id) {
     { timeout: 30_000, message: 'a new extension host (and the old one gone)' },
   );
   console.log(`extension host ${hostsBefore.join(',')} → ${hostsAfter.join(',')}; runner ${runner} still alive`);
+  // The reloaded workbench restores the Prodigy view by itself, a moment after it shows: wait for that first, so
+  // showProdigyView does not click the activity bar item while it restores (which would close the view).
+  await wb.page
+    .locator('.part.sidebar .composite.title', { hasText: /prodigy/i })
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch(() => undefined);
   await showProdigyView(wb.page);
   await setSidebarWidth(wb.page, 560);
   return runner;
