@@ -206,6 +206,15 @@ export class RunController extends Disposable {
     return this.runs.has(id);
   }
 
+  /**
+   * The step this window's run of `id` is at, from its events (a detached runner's record write can lag behind them
+   * by up to half a second), or null (not followed here, a MapReduce job, before the first step).
+   */
+  currentStep(id: string): { step: number; total: number } | null {
+    const run = this.runs.get(id);
+    return run && !run.job && run.step > 0 && run.total > 0 ? { step: run.step, total: run.total } : null;
+  }
+
   /** The tool Claude runs now in this window's run of `id` (`Bash: cargo test`), or null. */
   currentTool(id: string): string | null {
     return this.runs.get(id)?.tool ?? null;

@@ -5,6 +5,7 @@ import {
   displayName,
   formatCost,
   progressText,
+  stepText,
   relativeTime,
   truncate,
   type CheckpointSummary,
@@ -39,6 +40,8 @@ export class SessionNode {
   liveness: Liveness | undefined;
   /** The tool Claude runs now in this window's run of it (`Bash: cargo test`), set by the provider. */
   tool: string | null = null;
+  /** The step this window's run of it is at (its events run ahead of its record), set by the provider. */
+  step: { step: number; total: number } | null = null;
   /** Its last Claude call's Claude Code session id, for a stopped session (read by the provider). */
   claudeSessionId: string | null = null;
   constructor(public summary: SessionSummary) {}
@@ -56,7 +59,10 @@ export class SessionNode {
     const s = this.summary;
     const item = new vscode.TreeItem(displayName(s), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
-    const progress = progressText(s);
+    const progress =
+      this.step && this.liveness === 'here' && s.status === 'Running'
+        ? stepText(this.step.step, this.step.total)
+        : progressText(s);
     const status = this.interrupted
       ? 'Interrupted'
       : this.liveness === 'elsewhere' && s.status === 'Running'

@@ -139,6 +139,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       if (node) {
         node.liveness = this.livenessOf(node.summary);
         node.tool = this.runs.currentTool(id);
+        node.step = this.runs.currentStep(id);
         this.changed.fire(node);
       }
     }
@@ -191,6 +192,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     const s = node.summary;
     node.liveness = this.livenessOf(s);
     node.tool = this.runs.currentTool(s.id);
+    node.step = this.runs.currentStep(s.id);
     let claudeSessionId: string | null = null;
     if (s.cost_usd !== null && (s.status === 'Failed' || s.status === 'Paused')) {
       try {
