@@ -111,35 +111,36 @@ export function showClaudeNotFound(claudeCommand: string): void {
   });
 }
 
-export function showRunFailed(sessionId: string, error: string | null): void {
+/** `who`: the workflow and its start time (`describeSession`). */
+export function showRunFailed(sessionId: string, who: string, error: string | null): void {
   void show({
     level: 'error',
-    text: `session ${sessionId} failed: ${firstLine(error)}`,
+    text: `${who} failed: ${firstLine(error)}`,
     actions: [showLogAction(sessionId), resumeAction(sessionId)],
   });
 }
 
-export function showRunStopped(sessionId: string): void {
+export function showRunStopped(sessionId: string, who: string): void {
   void show({
     level: 'info',
-    text: `session ${sessionId} stopped; it is Paused and can be resumed.`,
+    text: `${who} stopped; it is Paused and can be resumed.`,
     actions: [resumeAction(sessionId), showLogAction(sessionId)],
   });
 }
 
-export function showRunCompleted(sessionId: string, merged: boolean): void {
+export function showRunCompleted(sessionId: string, who: string, merged: boolean): void {
   void show({
     level: 'info',
-    text: `session ${sessionId} completed${merged ? ' and merged' : ''}.`,
+    text: `${who} completed${merged ? ' and merged' : ''}.`,
     actions: [showLogAction(sessionId)],
   });
 }
 
 /** The engine paused the run by itself: the session's Claude calls reached `prodigy.claude.maxCostPerSession`. */
-export function showBudgetReached(sessionId: string, reason: string): void {
+export function showBudgetReached(sessionId: string, who: string, reason: string): void {
   void show({
     level: 'warning',
-    text: `session ${sessionId} paused: ${firstLine(reason)}`,
+    text: `${who} paused: ${firstLine(reason)}`,
     actions: [openSettingAction('prodigy.claude.maxCostPerSession'), resumeAction(sessionId)],
   });
 }
@@ -267,6 +268,11 @@ export interface SessionWords {
   readonly id: string;
   readonly started_at: string;
   readonly workflow_data?: { readonly workflow_name: string } | null;
+}
+
+/** A session as messages name it: `"fix-tests" (started 14:02)`. */
+export function describeSession(s: SessionWords): string {
+  return sessionWords(s);
 }
 
 function sessionWords(s: SessionWords): string {

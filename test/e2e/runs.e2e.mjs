@@ -225,7 +225,7 @@ test("2. Stop from the row's inline action: the row and the status bar show Paus
     console.log(`row: ${text}`);
     const item = await waitForStatusBarItem(page, new RegExp(`${WORKFLOW} paused · step 2/4`));
     assert.deepEqual(item.icons, ['debug-pause'], `status bar icons: ${JSON.stringify(item)}`);
-    await waitForNotification(page, new RegExp(`session ${sessionId} stopped`));
+    await waitForNotification(page, /"e2e-gated" \(started [^)]+\) stopped/);
     console.log(`notifications:\n${await shownNotifications()}`);
 
     // On disk: Paused before step 2; the waiting step was killed.
@@ -271,7 +271,7 @@ test("3. Resume from the row's inline action; once the gate opens it completes",
       timeout: 30_000,
     });
     console.log(`row: ${text}`);
-    await waitForNotification(page, new RegExp(`session ${sessionId} completed`));
+    await waitForNotification(page, /"e2e-gated" \(started [^)]+\) completed/);
     // Completed: the status bar item goes away.
     await waitForStatusBarItem(page, new RegExp(WORKFLOW), { absent: true });
     console.log(`notifications:\n${await shownNotifications()}`);

@@ -649,7 +649,7 @@ map:
     const tooltip = md(await a.tree.resolveTreeItem(a.tree.getTreeItem(node), node));
     assert.match(tooltip, /\*\*Paused:\*\* Claude budget reached: \$0\.25 spent of the \$0\.20 allowed/);
     assert.match(tooltip, /Raise `prodigy\.claude\.maxCostPerSession`/);
-    const warning = messages.find('warning', new RegExp(`session ${id} paused: Claude budget reached`));
+    const warning = messages.find('warning', /"[^"]+" \(started [^)]+\) paused: Claude budget reached/);
     assert.ok(warning, JSON.stringify(messages.messages));
     assert.deepStrictEqual(warning.items, ['Open Setting', 'Resume']);
   });

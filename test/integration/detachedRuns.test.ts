@@ -140,7 +140,7 @@ describe('Detached runs', function () {
     assert.deepStrictEqual(rec.workflow_data.completed_steps, [0], 'the step in flight is not done');
     await waitFor('the runner to exit', () => !alive(active.runner!));
     assert.ok(!fs.existsSync(eventsFile(id)), 'the events file is removed once the run is over');
-    assert.ok(messages.find('info', new RegExp(`session ${id} stopped`)), JSON.stringify(messages.messages));
+    assert.ok(messages.find('info', /"detached-gated" \(started [^)]+\) stopped/), JSON.stringify(messages.messages));
     await waitFor('the status bar to show the pause', () => /paused · step 2\/3$/.test(a.statusBar.item.text));
     // The Output channel had the runner's lines (the tree's tooltip aside, this is where a user reads them).
     fs.writeFileSync(gate, '');
@@ -211,7 +211,7 @@ describe('Detached runs', function () {
     await waitFor('the attached run to end here', () => !a.runs.isRunningHere(id));
     assert.strictEqual(readRecord(home, id).status, 'Completed');
     assert.ok(!fs.existsSync(eventsFile(id)), 'the events file is taken away by the window that finished it');
-    assert.ok(messages.find('info', new RegExp(`session ${id} completed`)), JSON.stringify(messages.messages));
+    assert.ok(messages.find('info', /"[^"]+" \(started [^)]+\) completed/), JSON.stringify(messages.messages));
     const done = await waitFor('its row to say Completed', async () => {
       const r = await sessionRow(a, id);
       return r && /^Completed/.test(String(r.description)) ? r : undefined;

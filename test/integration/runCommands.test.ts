@@ -188,7 +188,7 @@ commands:
     assert.strictEqual(fs.readFileSync(path.join(repo, 'shell.txt'), 'utf8'), 'shell\n');
     assert.strictEqual(git(repo, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
     assert.ok(
-      messages.find('info', new RegExp(`session ${outcome.sessionId} completed and merged`)),
+      messages.find('info', /"[^"]+" \(started [^)]+\) completed and merged/),
       JSON.stringify(messages.messages),
     );
     const row = await sessionRow(a, outcome.sessionId);
@@ -236,7 +236,7 @@ commands:
     const outcome = await run;
     assert.ok(outcome);
     assert.strictEqual(outcome.status, 'Paused');
-    assert.ok(messages.find('info', new RegExp(`session ${id} stopped; it is Paused and can be resumed`)));
+    assert.ok(messages.find('info', /"[^"]+" \(started [^)]+\) stopped; it is Paused and can be resumed/));
 
     const rec = readRecord(home, id);
     assert.strictEqual(rec.status, 'Paused');
@@ -391,7 +391,7 @@ commands:
     const outcome = await runToEnd(fileText, repo);
     assert.strictEqual(outcome.status, 'Failed');
     const id = outcome.sessionId;
-    const failedMsg = messages.find('error', new RegExp(`session ${id} failed: `));
+    const failedMsg = messages.find('error', /"[^"]+" \(started [^)]+\) failed: /);
     assert.ok(failedMsg, JSON.stringify(messages.messages));
     assert.deepStrictEqual(failedMsg.items, ['Show Log', 'Resume']);
     await waitFor(

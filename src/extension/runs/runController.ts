@@ -39,6 +39,7 @@ import {
   retryProgressTitle,
   runProgressTitle,
   showClaudeNotFound,
+  describeSession,
   showRunCompleted,
   showRunFailed,
   showRunNotMerged,
@@ -136,7 +137,11 @@ const STALE_EVENTS_MS = 60_000;
 
 /** How a run's engine is started: here, or as a detached runner (`prodigy-vscode <args>`), or one to attach to. */
 type Launch =
-  | { kind: 'in-process'; start: (engine: Omit<EngineOptions, 'manager'>) => Promise<RunOutcome> }
+  | {
+      kind: 'in-process';
+      manager: SessionManager;
+      start: (engine: Omit<EngineOptions, 'manager'>) => Promise<RunOutcome>;
+    }
   | { kind: 'detached'; manager: SessionManager; args: string[]; sessionId?: string; cwd?: string }
   | { kind: 'attach'; manager: SessionManager; sessionId: string; pid: number };
 
@@ -272,6 +277,7 @@ export class RunController extends Disposable {
       });
     return this.track(title, request, {
       kind: 'in-process',
+      manager,
       start: (engine) =>
         runWorkflow({
           ...engine,
@@ -293,6 +299,7 @@ export class RunController extends Disposable {
       return this.track(title, request, { kind: 'detached', manager, sessionId, args: ['resume', sessionId] });
     return this.track(title, request, {
       kind: 'in-process',
+      manager,
       start: (engine) => resumeWorkflow({ ...engine, manager, sessionId }),
     });
   }
@@ -309,6 +316,7 @@ export class RunController extends Disposable {
       return this.track(title, request, { kind: 'detached', manager, sessionId, args: ['dlq', 'retry', sessionId] });
     return this.track(title, request, {
       kind: 'in-process',
+      manager,
       start: (engine) => retryDeadLetters({ ...engine, manager, sessionId }),
     });
   }
@@ -407,7 +415,7 @@ export class RunController extends Disposable {
               t.report = (message, increment) => progress.report({ message, increment });
               return execute();
             });
-      await this.afterRun(outcome);
+      await this.afterRun(outcome, launch.manager);
       return outcome;
     } finally {
       const current = t.current;
@@ -624,18 +632,23 @@ export class RunController extends Disposable {
     }
   }
 
-  private async afterRun(outcome: RunOutcome): Promise<void> {
+  private async afterRun(outcome: RunOutcome, manager: SessionManager): Promise<void> {
     const id = outcome.sessionId;
     // The user already chose Discard in the merge question (or passed it): no second confirmation.
     if (this.discardAfterRun.delete(id))
       await vscode.commands.executeCommand('prodigy.discardSessionWork', id, { confirm: true });
-    if (outcome.status === 'Failed') showRunFailed(id, outcome.error);
+    // The workflow's name and start time, not the session id, lead the message (the id is in the tree's tooltip).
+    const who = await manager
+      .getSession(id)
+      .then((s) => describeSession(s))
+      .catch(() => `session ${id}`);
+    if (outcome.status === 'Failed') showRunFailed(id, who, outcome.error);
     // A pause with a reason is the engine's own (the Claude budget); a plain pause is the user's stop.
-    else if (outcome.status === 'Paused' && outcome.error) showBudgetReached(id, outcome.error);
-    else if (outcome.status === 'Paused') showRunStopped(id);
+    else if (outcome.status === 'Paused' && outcome.error) showBudgetReached(id, who, outcome.error);
+    else if (outcome.status === 'Paused') showRunStopped(id, who);
     else if (outcome.merge?.status === 'conflict' || outcome.merge?.status === 'failed')
       showRunNotMerged(id, outcome.merge.message);
-    else showRunCompleted(id, outcome.merge?.status === 'merged');
+    else showRunCompleted(id, who, outcome.merge?.status === 'merged');
   }
 
   private onEvent(e: EngineEvent): void {
