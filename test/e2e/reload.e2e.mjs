@@ -5,7 +5,7 @@
 //   1. a shell step waiting on a gate file: reload mid-step; the same runner still holds the session; the new
 //      window's row and status bar show it at step 2/3; the gate opens; the row turns Completed, the record is
 //      Completed and step 3's commit is in the worktree;
-//   2. a Claude step (the fake claude CLI, stream-json, `/sleep 6`): reload while Claude runs; it finishes, the
+//   2. a Claude step (the fake claude CLI, stream-json, `/wait-for <gate>`): reload while Claude runs; it finishes, the
 //      step after it runs, the window shows it running, then Completed.
 // Screenshots: test-results/e2e-reload-*.png (before and after each reload, and the end).
 // Run through test/host/run-e2e.mjs (`node test/host/run-e2e.mjs reload`).
@@ -35,10 +35,13 @@ const CLAUDE_WF = 'reload-claude';
 
 let wb;
 let gate;
+/** The fake Claude call runs until this file exists. */
+let claudeGate;
 
 before(
   async () => {
     gate = path.join(makeTempDir('prodigy-reload-gate-'), 'gate');
+    claudeGate = path.join(path.dirname(gate), 'claude-gate');
     wb = await openWorkbench({
       home: makeTempDir('prodigy-home-'),
       prepareWorkspace: (dir) =>
@@ -55,7 +58,7 @@ before(
           'workflows/claude.workflow.yml': [
             `name: ${CLAUDE_WF}`,
             'commands:',
-            '  - claude: "/sleep 6"',
+            `  - claude: "/wait-for ${claudeGate}"`,
             '  - shell: "echo after-claude > after.txt && git add after.txt && git commit -qm after"',
             '',
           ].join('\n'),
@@ -68,7 +71,10 @@ before(
 );
 
 after(async () => {
-  if (gate && fs.existsSync(path.dirname(gate))) fs.writeFileSync(gate, 'open\n');
+  if (gate && fs.existsSync(path.dirname(gate))) {
+    fs.writeFileSync(gate, 'open\n');
+    fs.writeFileSync(claudeGate, 'open\n');
+  }
   await wb?.close();
 });
 
@@ -213,11 +219,12 @@ test(
 
       const runner = await reload(id);
       assert.ok(alive(runner), 'the runner outlived the extension host');
-      // Claude is still running (its 6 s are not over): the window shows it live at step 1 again.
+      // Claude is still running (it waits for its gate): the window shows it live at step 1 again.
       await waitForStatusBarItem(page, new RegExp(`${CLAUDE_WF} · step 1/2`), { timeout: 20_000 });
       await waitForRowText(page, new RegExp(`^${CLAUDE_WF} Running · step 1/2`));
       await page.mouse.move(900, 600);
       await wb.screenshot('e2e-reload-05-claude-after-reload-live');
+      fs.writeFileSync(claudeGate, 'open\n');
 
       await waitForRowText(page, new RegExp(`^${CLAUDE_WF} Completed`), { timeout: 40_000 });
       const rec = record(id);
