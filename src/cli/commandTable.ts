@@ -271,6 +271,7 @@ const dlqRetryCmd = defineCommand({
     'queue. Exit code 1 while some still fail.',
   positionals: [sessionId('The MapReduce session')],
   options: {
+    item: O.item,
     yes: O.yes,
     json: O.json,
     claudeCommand: O.claudeCommand,

@@ -27,6 +27,7 @@ export const OPTIONS = {
   force: flag('Go ahead where the command would otherwise refuse', 'f'),
   all: flag('Also Failed sessions', 'a'),
   dryRun: flag('Say what would happen; change nothing'),
+  item: texts('ITEM_ID', 'Only this failed item (dlq list shows them); repeatable'),
   path: text('DIR', 'The project (git repository) to work in; default: the current folder', 'p'),
   claudeCommand: text(
     'CMD',

@@ -143,6 +143,31 @@ describe('MapReduce', () => {
     assert.equal(e.record(out.sessionId).mapreduce_data.failed_items, 0);
   });
 
+  it('`dlq retry --item` runs only the items named; an item not in the queue is refused', async (t) => {
+    const e = engineEnv(t);
+    const gate = path.join(e.root, 'fixed');
+    const runs = path.join(e.root, 'runs.txt');
+    const out = await e.runText(
+      mapReduceJob({
+        items: [{ name: 'a' }, { name: 'b' }, { name: 'c' }],
+        agent: `    - shell: "echo \${item.name} >> ${runs}; { test \${item.name} = a || test -f ${gate}; } && echo \${item.name} > \${item.name}.txt"`,
+      }),
+    );
+    assert.equal(out.status, 'Completed');
+    fs.writeFileSync(gate, '');
+    const unknown = spawnSyncCli(e, ['dlq', 'retry', out.sessionId, '--item', 'item_0']);
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /Not in the dead-letter queue of .*: item_0/);
+    const retry = spawnSyncCli(e, ['dlq', 'retry', out.sessionId, '--item', 'item_2', '--json']);
+    assert.equal(retry.status, 1, 'item_1 still waits in the queue');
+    assert.deepEqual(JSON.parse(retry.stdout).still_failing, ['item_1']);
+    assert.deepEqual(lines(runs).sort(), ['a', 'b', 'c', 'c'], 'only item_2 ran again');
+    assert.equal(e.record(out.sessionId).mapreduce_data.failed_items, 1);
+    assert.equal(core.itemLabel('item_2', { n: 1, name: 'c' }), 'c (#3)');
+    assert.equal(core.itemLabel('item_0', { n: 1, path: 'src/a.rs' }), 'src/a.rs (#1)');
+    assert.equal(core.itemLabel('item_4', { n: 1 }), 'item #5');
+  });
+
   it('a merge conflict between two agents fails only the later item; its work stays on its branch', async (t) => {
     const e = engineEnv(t);
     const out = await e.runText(

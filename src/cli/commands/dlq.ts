@@ -1,6 +1,6 @@
-// `dlq list <id>`, `dlq inspect <id> <item>` and `dlq retry <id>`: a MapReduce session's failed items,
+// `dlq list <id>`, `dlq inspect <id> <item>` and `dlq retry <id> [--item <item>]`: a MapReduce session's failed items,
 // one of them in full, and running them again.
-import { listDeadLetters, retryDeadLetters, type SessionManager } from '../../core';
+import { ProdigyError, listDeadLetters, retryDeadLetters, type SessionManager } from '../../core';
 import { oneLine, relativeTime, table, truncate } from '../format';
 import { printJson, type Io } from '../io';
 import { inTerminal, noteKeptBranch, type TerminalFlags } from './runOutput';
@@ -49,9 +49,21 @@ export async function dlqInspect(manager: SessionManager, io: Io, id: string, it
   return 0;
 }
 
-export async function dlqRetry(manager: SessionManager, io: Io, id: string, flags: TerminalFlags): Promise<number> {
+export async function dlqRetry(
+  manager: SessionManager,
+  io: Io,
+  id: string,
+  flags: TerminalFlags & { item?: string[] },
+): Promise<number> {
+  const itemIds = flags.item?.length ? flags.item : undefined;
+  if (itemIds) {
+    const queued = new Set((await listDeadLetters(manager, id)).map((d) => d.item_id));
+    const unknown = itemIds.filter((i) => !queued.has(i));
+    if (unknown.length)
+      throw new ProdigyError(`Not in the dead-letter queue of ${id}: ${unknown.join(', ')} (dlq list ${id} shows it)`);
+  }
   const { outcome, code } = await inTerminal(manager, io, flags, (common) =>
-    retryDeadLetters({ ...common, sessionId: id }),
+    retryDeadLetters({ ...common, sessionId: id, itemIds }),
   );
   const left = await listDeadLetters(manager, id);
   if (flags.json) {

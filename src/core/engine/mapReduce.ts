@@ -6,7 +6,7 @@ import { ProdigyError } from '../errors';
 import type { SessionWorktree } from '../git';
 import type { UnifiedSession } from '../model/session';
 import { DeadLetterQueue, type DeadLetteredItem } from '../mapreduce/deadLetterQueue';
-import { JobStore } from '../mapreduce/jobState';
+import { JobStore, type AgentResult } from '../mapreduce/jobState';
 import { MapReduceRun } from '../mapreduce/mapReduceRun';
 import type { SessionManager } from '../sessions/sessionManager';
 import type { LoopResult, RunContext } from '../steps/runContext';
@@ -23,7 +23,8 @@ export async function runMapReduceJob(
   ctx: RunContext,
   worktree: SessionWorktree | null,
   jobId: string,
-  retry = false,
+  /** Retry the dead-letter queue instead (`itemIds`: only these items). */
+  retry?: { itemIds?: readonly string[] },
 ): Promise<RunOutcome> {
   const { manager } = opts;
   const listener = opts.listener ?? (() => undefined);
@@ -40,7 +41,7 @@ export async function runMapReduceJob(
   const run = new MapReduceRun(manager, ctx, spec, job.store, job.dlq, state, listener);
   let result: LoopResult;
   if (retry) {
-    const r = await run.retryFailed();
+    const r = await run.retryFailed(retry.itemIds);
     ctx.log.message(
       r.failed ? 'warning' : 'success',
       `Retried ${r.retried} item(s): ${r.succeeded} succeeded, ${r.failed} still failing`,
@@ -110,16 +111,21 @@ export async function resumeMapReduce(scope: RunScope, session: UnifiedSession):
   return runMapReduceJob(scope.opts, ctx, worktree, session.mapreduce_data!.job_id);
 }
 
-/** Runs a MapReduce session's dead-letter queue again (after the cause was fixed). */
-export async function retryDeadLetters(opts: EngineOptions & { sessionId: string }): Promise<RunOutcome> {
+/** Runs a MapReduce session's dead-letter queue again (after the cause was fixed); `itemIds`: only these. */
+export async function retryDeadLetters(
+  opts: EngineOptions & { sessionId: string; itemIds?: readonly string[] },
+): Promise<RunOutcome> {
   const id = assertSafeId(opts.sessionId, 'session id');
   return withRunScope(opts, id, async (scope) => {
     const session = await opts.manager.getSession(id);
     if (!session.mapreduce_data)
       throw new ProdigyError(`Session ${id} is not a MapReduce run; it has no dead-letter queue`);
-    const { ctx, worktree, log } = await reopenMapReduce(scope, session);
-    log.message('info', `Retrying the failed items of ${id}`);
-    return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data.job_id, true);
+    const { ctx, worktree, workflow, log } = await reopenMapReduce(scope, session);
+    // The record keeps its status (Completed, Failed) during a retry: the event is what shows the run live.
+    scope.announce(workflow, 0, worktree?.path ?? null);
+    const only = opts.itemIds?.length ? ` (${opts.itemIds.join(', ')})` : '';
+    log.message('info', `Retrying the failed items of ${id}${only}`);
+    return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data.job_id, { itemIds: opts.itemIds });
   });
 }
 
@@ -129,4 +135,20 @@ export async function listDeadLetters(manager: SessionManager, sessionId: string
   const stores = sessionJobStores(manager, session);
   if (!stores) throw new ProdigyError(`Session ${sessionId} is not a MapReduce run; it has no dead-letter queue`);
   return stores.dlq.list();
+}
+
+/** A MapReduce job's work items and their agents' results, read from its job state (null before it has any). */
+export interface JobItems {
+  /** The items in order: `item_<index>` is `work_items[index]`. */
+  work_items: unknown[];
+  agent_results: Record<string, AgentResult>;
+}
+
+/** A MapReduce session's work items and agent results, from its newest job state (null when none is saved yet). */
+export async function listJobItems(manager: SessionManager, sessionId: string): Promise<JobItems | null> {
+  const session = await manager.getSession(assertSafeId(sessionId, 'session id'));
+  const stores = sessionJobStores(manager, session);
+  if (!stores) throw new ProdigyError(`Session ${sessionId} is not a MapReduce run; it has no work items`);
+  const state = stores.store.load();
+  return state ? { work_items: state.work_items, agent_results: state.agent_results } : null;
 }

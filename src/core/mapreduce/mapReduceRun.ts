@@ -116,10 +116,16 @@ export class MapReduceRun {
     }
   }
 
-  /** Runs the dead-letter queue's items again (after the cause was fixed); no reduce. */
-  async retryFailed(): Promise<{ retried: number; succeeded: number; failed: number; stopped: boolean }> {
+  /**
+   * Runs the dead-letter queue's items again (after the cause was fixed); no reduce. `itemIds`: only these
+   * (Retry This Item); an id not in the queue is ignored.
+   */
+  async retryFailed(
+    itemIds?: readonly string[],
+  ): Promise<{ retried: number; succeeded: number; failed: number; stopped: boolean }> {
     const items = this.dlq
       .list()
+      .filter((d) => !itemIds || itemIds.includes(d.item_id))
       .map((d) => ({ id: d.item_id, index: Number(d.item_id.replace(/^item_/, '')), data: d.item_data }));
     if (items.length === 0) return { retried: 0, succeeded: 0, failed: 0, stopped: false };
     // The agents see what setup captured, as they did the first time.

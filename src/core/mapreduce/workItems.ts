@@ -136,3 +136,34 @@ function count(value: number | undefined, name: string): number | undefined {
   }
   return value;
 }
+
+/** The position of `item_<index>` (0-based), or null for an id of another shape. */
+export function itemIndex(itemId: string): number | null {
+  const m = /^item_(\d+)$/.exec(itemId);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * What a person calls an item: its `name`, `title` or `id` field, else its first string field (a bare string
+ * is itself), with its 1-based position: "gamma (#3)". Without a usable field, the position alone ("item #3");
+ * an id of another shape stays as it is.
+ */
+export function itemLabel(itemId: string, data: unknown): string {
+  const index = itemIndex(itemId);
+  let name: string | undefined;
+  if (typeof data === 'string' || typeof data === 'number') name = String(data);
+  else if (data && typeof data === 'object' && !Array.isArray(data)) {
+    const fields = data as Record<string, unknown>;
+    const named = ['name', 'title', 'id']
+      .map((k) => fields[k])
+      .find((v) => typeof v === 'string' || typeof v === 'number');
+    name =
+      named !== undefined
+        ? String(named)
+        : (Object.values(fields).find((v) => typeof v === 'string') as string | undefined);
+  }
+  name = name?.split('\n')[0].trim();
+  if (index === null) return name ? `${name} (${itemId})` : itemId;
+  if (!name) return `item #${index + 1}`;
+  return `${name.length > 60 ? `${name.slice(0, 59)}…` : name} (#${index + 1})`;
+}
