@@ -18,6 +18,7 @@ function loadTestFiles(): void {
   require('./editorRuns.test');
   // Before runCommands.test: its last test checks that the files before it drove every contributed command.
   require('./claude.test');
+  require('./mapReduceRows.test');
   require('./runCommands.test');
   require('./detachedRuns.test');
   require('./perf.test');

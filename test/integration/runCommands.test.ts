@@ -1100,8 +1100,8 @@ map:
     const failed = children.find((c) => c.id === `dlq:${id}:item_1`);
     assert.ok(failed, `no failed-item row; got ${children.map((c) => c.id).join(', ')}`);
     const item = a.tree.getTreeItem(failed);
-    assert.match(label(item), /^Failed: item_1$/);
-    assert.match(String(item.description), /^1 attempt · Step 'shell: echo working on/);
+    assert.match(label(item), /^b \(#2\)$/);
+    assert.match(String(item.description), /^exit code 1 · working on b$/);
     const logUri = await exec<vscode.Uri>('prodigy.openAgentLog', failed);
     const doc = await waitFor('the agent log', () =>
       vscode.workspace.textDocuments.find((d) => d.uri.toString() === logUri.toString()),

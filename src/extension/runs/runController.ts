@@ -304,21 +304,41 @@ export class RunController extends Disposable {
     });
   }
 
-  /** Runs a MapReduce session's failed items again. */
+  /** Sessions whose failed items this window retries: their records keep their status (Completed, Failed). */
+  private readonly retrying = new Set<string>();
+
+  /** A retry of this session's failed items runs in this window (its row shows it running). */
+  isRetrying(id: string): boolean {
+    return this.retrying.has(id) && this.runs.has(id);
+  }
+
+  /** Runs a MapReduce session's failed items again (`itemIds`: only these). */
   async retryFailedItems(
     manager: SessionManager,
     sessionId: string,
     request: RunRequest = {},
+    itemIds?: readonly string[],
   ): Promise<RunOutcome | undefined> {
     if (this.runs.has(sessionId)) throw new Error(`Session ${sessionId} is already running in this window`);
     const title = retryProgressTitle(await nameOf(manager, sessionId));
-    if (detachedRuns())
-      return this.track(title, request, { kind: 'detached', manager, sessionId, args: ['dlq', 'retry', sessionId] });
-    return this.track(title, request, {
-      kind: 'in-process',
-      manager,
-      start: (engine) => retryDeadLetters({ ...engine, manager, sessionId }),
-    });
+    const only = (itemIds ?? []).flatMap((i) => ['--item', i]);
+    this.retrying.add(sessionId);
+    try {
+      if (detachedRuns())
+        return await this.track(title, request, {
+          kind: 'detached',
+          manager,
+          sessionId,
+          args: ['dlq', 'retry', sessionId, ...only],
+        });
+      return await this.track(title, request, {
+        kind: 'in-process',
+        manager,
+        start: (engine) => retryDeadLetters({ ...engine, manager, sessionId, itemIds }),
+      });
+    } finally {
+      this.retrying.delete(sessionId);
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import {
   displayName,
   formatCost,
+  itemLabel,
   progressText,
   stepText,
   relativeTime,
@@ -42,6 +43,8 @@ export class SessionNode {
   tool: string | null = null;
   /** The step this window's run of it is at (its events run ahead of its record), set by the provider. */
   step: { step: number; total: number } | null = null;
+  /** A retry of its failed items runs in this window (its record keeps its status meanwhile), set by the provider. */
+  retrying = false;
   /** Its last Claude call's Claude Code session id, for a stopped session (read by the provider). */
   claudeSessionId: string | null = null;
   constructor(public summary: SessionSummary) {}
@@ -65,13 +68,15 @@ export class SessionNode {
         : progressText(s);
     const status = this.interrupted
       ? 'Interrupted'
-      : this.liveness === 'elsewhere' && s.status === 'Running'
-        ? 'Running (another process)'
-        : s.status === 'Paused' && s.error
-          ? `Paused (${pauseReason(s.error)})`
-          : s.outcome.detail
-            ? `${s.status} · ${s.outcome.detail}`
-            : s.status;
+      : this.retrying
+        ? 'Running · retrying failed items'
+        : this.liveness === 'elsewhere' && s.status === 'Running'
+          ? 'Running (another process)'
+          : s.status === 'Paused' && s.error
+            ? `Paused (${pauseReason(s.error)})`
+            : s.outcome.detail
+              ? `${s.status} · ${s.outcome.detail}`
+              : s.status;
     item.description = [
       status,
       // A job's failed items are in the outcome ("1 of 3 items failed"): its progress would say it again.
@@ -84,7 +89,9 @@ export class SessionNode {
       .join(' · ');
     item.iconPath = this.interrupted
       ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.orange'))
-      : sessionIcon(s);
+      : this.retrying
+        ? new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'))
+        : sessionIcon(s);
     item.contextValue = sessionContextValue(s, this.liveness, this.claudeSessionId !== null);
     item.resourceUri = undefined;
     item.accessibilityInformation = { label: `${displayName(s)}, ${item.description}` };
@@ -169,13 +176,31 @@ export class UndoneGroupNode {
   }
 }
 
-/** A MapReduce agent running now. */
+/** What a finished agent's row shows of it (from the job state's `agent_results`). */
+export interface FinishedAgent {
+  durationMs: number;
+  commits: number;
+}
+
+/** How a finished agent's row and the group of them are matched in menus (`agent;` rows keep their log actions). */
+const SUCCEEDED_GROUP_CONTEXT = 'succeeded;';
+
+/**
+ * A MapReduce agent: running now (this window's run, with its elapsed time), or one that succeeded (under
+ * "✓ N succeeded"). Either way a click opens its log. Labelled from its item ("gamma (#3)"), not its id.
+ */
 export class AgentNode {
   readonly kind = 'agent';
   constructor(
     readonly parent: SessionNode,
     readonly itemId: string,
     readonly agentId: string,
+    readonly label: string,
+    /** Running: when this window first saw it start (ms since the epoch). */
+    readonly startedMs: number | null,
+    /** Succeeded: its result; with the group row it is shown under. */
+    readonly finished: FinishedAgent | null = null,
+    readonly group?: SucceededGroupNode,
   ) {}
 
   get id(): string {
@@ -183,18 +208,55 @@ export class AgentNode {
   }
 
   toTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(`Agent: ${this.itemId}`, vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
-    item.description = 'running';
-    item.iconPath = new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'));
+    const f = this.finished;
+    item.description = f
+      ? [`in ${elapsed(f.durationMs)}`, f.commits ? `${f.commits} commit${f.commits === 1 ? '' : 's'}` : undefined]
+          .filter(Boolean)
+          .join(' · ')
+      : `running ${elapsed(Date.now() - (this.startedMs ?? Date.now()))}`;
+    item.iconPath = f
+      ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
+      : new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'));
     item.contextValue = AGENT_CONTEXT;
     item.command = { command: 'prodigy.openAgentLog', title: 'Open Agent Log', arguments: [this] };
+    item.accessibilityInformation = { label: `Agent ${this.label}, ${f ? 'succeeded' : ''} ${item.description}` };
     return item;
   }
 
   tooltip(): vscode.MarkdownString {
     const md = new vscode.MarkdownString();
-    md.appendText(`Agent ${this.agentId} is working on ${this.itemId}. Click to open its log.`);
+    md.appendText(
+      this.finished
+        ? `Item ${this.itemId} (${this.label}) succeeded (agent ${this.agentId}). Click to open its log.`
+        : `Agent ${this.agentId} is working on ${this.itemId} (${this.label}). Click to open its log.`,
+    );
+    return md;
+  }
+}
+
+/** A MapReduce job's agents that succeeded, under one collapsed row: "✓ 6 succeeded". */
+export class SucceededGroupNode {
+  readonly kind = 'succeededGroup';
+  children: AgentNode[] = [];
+  constructor(readonly parent: SessionNode) {}
+
+  get id(): string {
+    return `succeeded:${this.parent.summary.id}`;
+  }
+
+  toTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(`✓ ${this.children.length} succeeded`, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.id;
+    item.contextValue = SUCCEEDED_GROUP_CONTEXT;
+    item.accessibilityInformation = { label: `${this.children.length} items succeeded` };
+    return item;
+  }
+
+  tooltip(): vscode.MarkdownString {
+    const md = new vscode.MarkdownString();
+    md.appendText('The work items whose agents succeeded; their work is merged. Each row opens its agent log.');
     return md;
   }
 }
@@ -211,6 +273,11 @@ export class DeadLetterNode {
     return `dlq:${this.parent.summary.id}:${this.item.item_id}`;
   }
 
+  /** "gamma (#3)": from the item's own fields, not its id. */
+  get label(): string {
+    return itemLabel(this.item.item_id, this.item.item_data);
+  }
+
   get lastFailure() {
     return this.item.failure_history[this.item.failure_history.length - 1];
   }
@@ -222,24 +289,27 @@ export class DeadLetterNode {
   }
 
   toTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(`Failed: ${this.item.item_id}`, vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
-    const error = this.lastFailure?.error_message.split('\n')[0] ?? '';
-    item.description = `${this.item.failure_count} attempt${this.item.failure_count === 1 ? '' : 's'} · ${error}`;
+    const error = shortError(this.lastFailure?.error_message ?? '');
+    const attempts = this.item.failure_count > 1 ? `${this.item.failure_count} attempts` : undefined;
+    item.description = [error, attempts].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
     item.contextValue = deadLetterContextValue(this.claudeStream !== null);
     item.command = { command: 'prodigy.openAgentLog', title: 'Open Agent Log', arguments: [this] };
+    item.accessibilityInformation = { label: `Failed item ${this.label}: ${item.description}` };
     return item;
   }
 
   tooltip(): vscode.MarkdownString {
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${this.item.item_id}** failed ${this.item.failure_count} time(s)\n\n`);
+    md.appendMarkdown(`**${this.label}** failed ${this.item.failure_count} time(s)\n\n`);
+    md.appendText(`Item ${this.item.item_id}\n\n`);
     md.appendCodeblock(JSON.stringify(this.item.item_data, null, 2).slice(0, 1000), 'json');
     md.appendText(`\n${this.lastFailure?.error_message ?? ''}\n\n`);
     if (this.item.worktree_artifacts?.branch_name)
       md.appendText(`Its work is kept on branch ${this.item.worktree_artifacts.branch_name}.\n\n`);
-    md.appendMarkdown('*Retry Failed Items* on the session runs it again.');
+    md.appendMarkdown('*Retry This Item* runs it again; *Retry Failed Items* on the session runs every failed item.');
     return md;
   }
 }
@@ -322,6 +392,7 @@ export type TreeNode =
   | CheckpointNode
   | UndoneGroupNode
   | AgentNode
+  | SucceededGroupNode
   | DeadLetterNode
   | UnreadableNode
   | LoadMoreNode
@@ -331,4 +402,30 @@ export type TreeNode =
 function pauseReason(error: string): string {
   const clause = error.split('\n')[0].split(/[:(]/)[0].trim();
   return truncate(clause || error, 40);
+}
+
+/**
+ * A failed item's error for its row: what went wrong, not which script ("exit code 1 · cargo: test failed").
+ * A failed command's error opens with the command itself (`Step 'shell: …' failed with exit code 1: …`),
+ * which would fill the row; its output's last line says more. The whole error is in the tooltip.
+ */
+function shortError(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('Full log:'));
+  const first = lines[0] ?? '';
+  const failed = /^(?:Step|Claude command) '.*' failed with (exit code -?\d+)(?::\s*(.*))?$/.exec(first);
+  if (!failed) return truncate(first || 'failed', 120);
+  const detail = lines.length > 1 ? lines[lines.length - 1] : failed[2];
+  return truncate([failed[1], detail].filter(Boolean).join(' · '), 120);
+}
+
+/** "42s", "3m 05s", "1h 02m": how long an agent ran or has been running. */
+function elapsed(ms: number): string {
+  const secs = Math.max(0, Math.round(ms / 1000));
+  if (secs < 60) return `${secs}s`;
+  const mins = Math.floor(secs / 60);
+  if (mins < 60) return `${mins}m ${String(secs % 60).padStart(2, '0')}s`;
+  return `${Math.floor(mins / 60)}h ${String(mins % 60).padStart(2, '0')}m`;
 }

@@ -9,7 +9,10 @@ import * as vscode from 'vscode';
 import {
   checkpointStepText,
   errorMessage,
+  itemIndex,
+  itemLabel,
   listDeadLetters,
+  listJobItems,
   readTotals,
   type CheckpointSummary,
   type ClaudeTotals,
@@ -30,6 +33,7 @@ import {
   LoadMoreNode,
   MessageNode,
   SessionNode,
+  SucceededGroupNode,
   UndoneGroupNode,
   UnreadableNode,
   type Liveness,
@@ -140,6 +144,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         node.liveness = this.livenessOf(node.summary);
         node.tool = this.runs.currentTool(id);
         node.step = this.runs.currentStep(id);
+        node.retrying = this.retryingHere(node.summary);
         this.changed.fire(node);
       }
     }
@@ -148,6 +153,12 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   private livenessOf(summary: SessionSummary): Liveness | undefined {
     const active = summary.status === 'Running' || summary.status === 'Initializing';
     return active ? this.runs.liveness(summary.id, this.manager.paths) : undefined;
+  }
+
+  /** A retry of its failed items runs here: its record keeps its status (Completed, Failed) meanwhile. */
+  private retryingHere(summary: SessionSummary): boolean {
+    const active = summary.status === 'Running' || summary.status === 'Initializing';
+    return !active && this.runs.isRetrying(summary.id);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -193,6 +204,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     node.liveness = this.livenessOf(s);
     node.tool = this.runs.currentTool(s.id);
     node.step = this.runs.currentStep(s.id);
+    node.retrying = this.retryingHere(s);
     let claudeSessionId: string | null = null;
     if (s.cost_usd !== null && (s.status === 'Failed' || s.status === 'Paused')) {
       try {
@@ -205,7 +217,8 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
-    if (node instanceof CheckpointNode) return node.group ?? node.parent;
+    if (node instanceof CheckpointNode || node instanceof AgentNode) return node.group ?? node.parent;
+    if (node instanceof SucceededGroupNode) return node.parent;
     return node instanceof UndoneGroupNode || node instanceof AgentNode || node instanceof DeadLetterNode
       ? node.parent
       : undefined;
@@ -214,7 +227,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (!node) return this.rootChildren();
     if (node instanceof SessionNode) return this.checkpointChildren(node);
-    if (node instanceof UndoneGroupNode) return node.children;
+    if (node instanceof UndoneGroupNode || node instanceof SucceededGroupNode) return node.children;
     return [];
   }
 
@@ -273,12 +286,32 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       const { checkpoints, unreadable } = await this.manager.listCheckpoints(node.summary.id);
       const children: TreeNode[] = [];
       if (node.summary.session_type === 'MapReduce') {
-        // A job's agents running now (this window's runs), then its failed items, then checkpoints.
-        for (const [itemId, agentId] of this.runs.runningAgents(node.summary.id))
-          children.push(new AgentNode(node, itemId, agentId));
+        // A job's agents running now (this window's runs), its failed items, "✓ N succeeded", then checkpoints.
+        const sid = node.summary.id;
+        const job = await listJobItems(this.manager, sid).catch(() => null);
+        const labelOf = (itemId: string) => {
+          const index = itemIndex(itemId);
+          return itemLabel(itemId, index !== null ? job?.work_items[index] : undefined);
+        };
+        const running = this.runs.runningAgents(sid);
+        this.forgetFinishedAgents(sid, running);
+        for (const [itemId, agentId] of running)
+          children.push(new AgentNode(node, itemId, agentId, labelOf(itemId), this.agentStart(sid, itemId)));
         try {
-          for (const d of await listDeadLetters(this.manager, node.summary.id))
-            children.push(new DeadLetterNode(node, d));
+          const failed = await listDeadLetters(this.manager, sid);
+          for (const d of failed) children.push(new DeadLetterNode(node, d));
+          const succeeded = new SucceededGroupNode(node);
+          const queued = new Set(failed.map((d) => d.item_id));
+          for (const r of Object.values(job?.agent_results ?? {})) {
+            if (r.status !== 'Success' || running.has(r.item_id) || queued.has(r.item_id)) continue;
+            const finished = { durationMs: r.duration.secs * 1000 + r.duration.nanos / 1e6, commits: r.commits.length };
+            const agentId = r.branch_name ?? r.item_id;
+            succeeded.children.push(
+              new AgentNode(node, r.item_id, agentId, labelOf(r.item_id), null, finished, succeeded),
+            );
+          }
+          succeeded.children.sort((a, b) => (itemIndex(a.itemId) ?? 0) - (itemIndex(b.itemId) ?? 0));
+          if (succeeded.children.length > 0) children.push(succeeded);
         } catch (err) {
           children.push(
             new MessageNode(
@@ -316,6 +349,26 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
           'warning',
         ),
       ];
+    }
+  }
+
+  /**
+   * When this window first saw each running agent (`session:item`): a running row shows how long it has run.
+   * Agent events carry no start time; after a reload an agent counts from when the window attached.
+   */
+  private readonly agentStarts = new Map<string, number>();
+
+  private agentStart(sessionId: string, itemId: string): number {
+    const key = `${sessionId}:${itemId}`;
+    let started = this.agentStarts.get(key);
+    if (started === undefined) this.agentStarts.set(key, (started = Date.now()));
+    return started;
+  }
+
+  private forgetFinishedAgents(sessionId: string, running: ReadonlyMap<string, string>): void {
+    for (const key of this.agentStarts.keys()) {
+      const [sid, itemId] = [key.slice(0, sessionId.length), key.slice(sessionId.length + 1)];
+      if (sid === sessionId && key[sessionId.length] === ':' && !running.has(itemId)) this.agentStarts.delete(key);
     }
   }
 
