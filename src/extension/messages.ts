@@ -152,21 +152,46 @@ export function showRunNotMerged(sessionId: string, message: string): void {
 
 export type MergeAnswer = 'merge' | 'keep' | 'discard';
 
-/** The end-of-run question, as a notification that does not block the editor (the run waits for it). */
-export async function askMerge(q: {
-  sessionId: string;
-  branch: string;
-  target: string;
-  commits: number;
-}): Promise<MergeAnswer> {
-  const choice = await show({
-    level: 'info',
+/** What the end-of-run merge question says of a run. */
+export interface MergeQuestion {
+  readonly sessionId: string;
+  /** The workflow and its start time (`describeSession`). */
+  readonly who: string;
+  readonly branch: string;
+  readonly target: string;
+  readonly commits: number;
+  /** A MapReduce job's failed items ("2 of 8 items failed"), or null. */
+  readonly failed: string | null;
+}
+
+/**
+ * The end-of-run question. It decides nothing by closing: until a button (or the row's inline Merge, Keep,
+ * Discard, or the status bar) answers, the branch is kept and the session waits, marked in its record. Review
+ * Changes opens the branch's diff against its base and asks again beside it.
+ */
+export function offerMergeDecision(q: MergeQuestion, review: () => unknown): void {
+  const failed = q.failed ? ` (${q.failed})` : '';
+  void show({
+    level: q.failed ? 'warning' : 'info',
     text:
-      `session ${q.sessionId} finished with ${q.commits} new commit(s) on ${q.branch}. ` +
-      `Merge them into ${q.target}?`,
-    actions: [{ title: 'Merge' }, { title: 'Keep Branch' }, { title: 'Discard' }],
+      `${q.who} finished with ${q.commits} new commit(s) on ${q.branch}${failed}. Merge them into ${q.target}? ` +
+      'Until you decide, the branch is kept and the Sessions view offers Merge, Keep and Discard.',
+    actions: [
+      { title: 'Review Changes', run: review },
+      command('Merge', 'prodigy.mergeSession', q.sessionId),
+      command('Keep Branch', 'prodigy.keepSessionBranch', q.sessionId),
+      command('Discard', 'prodigy.discardSessionWork', q.sessionId),
+    ],
   });
-  return choice === 'Merge' ? 'merge' : choice === 'Discard' ? 'discard' : 'keep';
+}
+
+/** Review Changes on a session whose branch has nothing its base lacks. */
+export function showNoBranchChanges(who: string, base: string): void {
+  void show({ level: 'info', text: `${who} changed no files compared with ${base}.` });
+}
+
+export function showBranchKept(who: string, branch: string): void {
+  void show({ level: 'info', text: `${who}: branch ${branch} kept; merge it later from the session's menu.` });
 }
 
 /** Runs of this workspace that a closed window or process left Running. */
@@ -218,12 +243,27 @@ export async function askCancelSession(sessionId: string): Promise<boolean> {
   return choice === cancel;
 }
 
-export async function askDiscardWork(sessionId: string): Promise<boolean> {
+/** Discard names what is lost: the commits on the branch (when known) and the workflow they came from. */
+export async function askDiscardWork(q: {
+  who: string;
+  branch: string | null;
+  commits: number | null;
+}): Promise<boolean> {
   const discard = 'Discard';
+  const what =
+    q.commits !== null && q.branch
+      ? `Delete ${q.commits} commit(s) on ${q.branch}?`
+      : q.branch
+        ? `Delete the branch ${q.branch}?`
+        : `Discard the work of ${q.who}?`;
   const choice = await show({
     level: 'warning',
-    text: `Discard the work of session ${sessionId}? Its worktree and branch are deleted; the session record stays.`,
-    modal: {},
+    text: what,
+    modal: {
+      detail:
+        `The work of ${q.who} is thrown away: its worktree and branch are deleted and cannot be brought back. ` +
+        'The session record stays, marked discarded.',
+    },
     actions: [{ title: discard }],
   });
   return choice === discard;
@@ -356,24 +396,58 @@ export function showStepChangedNothing(stepText: string | null): void {
 
 // ---- Housekeeping
 
-/** Delete the sessions, and also their worktrees? Undefined: do nothing. */
+/** A session Delete asks about: its words, and the commits on its branch not merged anywhere (0: none). */
+export interface SessionToDelete {
+  readonly who: string;
+  readonly unmerged: number;
+  readonly branch: string | null;
+}
+
+/** Delete the sessions, and also their worktrees? Undefined: do nothing. Warns of work not merged. */
 export async function askDeleteSessions(
-  sessionIds: readonly string[],
+  sessions: readonly SessionToDelete[],
   trashDir: string,
 ): Promise<{ removeWorktree: boolean } | undefined> {
   const only = 'Delete';
   const withWorktrees = 'Delete with Worktrees';
+  const unmerged = sessions.filter((s) => s.unmerged > 0);
+  const one = sessions.length === 1 ? sessions[0] : undefined;
+  // The unmerged work leads: it is what a careless Delete with Worktrees loses for good.
+  const warning = one
+    ? one.unmerged > 0
+      ? ` Its branch${one.branch ? ` ${one.branch}` : ''} has ${one.unmerged} unmerged commit(s).`
+      : ''
+    : unmerged.length > 0
+      ? ` ${unmerged.length} of them have unmerged commits (${unmerged.map((s) => s.who).join(', ')}).`
+      : '';
   const choice = await show({
     level: 'warning',
-    text: sessionIds.length === 1 ? `Delete session ${sessionIds[0]}?` : `Delete ${sessionIds.length} sessions?`,
+    text: (one ? `Delete ${one.who}?` : `Delete ${sessions.length} sessions?`) + warning,
     modal: {
       detail:
-        `Records and checkpoints move to ${trashDir} (they can be moved back). ` +
-        `"${withWorktrees}" also removes each session's git worktree and branch.`,
+        `Records and checkpoints move to ${trashDir} (Undo brings them back). ` +
+        `"${withWorktrees}" also removes each session's git worktree and branch` +
+        (unmerged.length ? ', and with it the unmerged commits, for good.' : '.'),
     },
     actions: [{ title: only }, { title: withWorktrees }],
   });
   return choice ? { removeWorktree: choice === withWorktrees } : undefined;
+}
+
+/** Sessions were deleted (records moved aside): Undo moves them back. */
+export function showSessionsDeleted(names: readonly string[], undo: () => unknown): void {
+  void show({
+    level: 'info',
+    text: names.length === 1 ? `deleted ${names[0]}.` : `deleted ${names.length} sessions.`,
+    actions: [{ title: 'Undo', run: undo }],
+  });
+}
+
+export function showSessionsUndeleted(names: readonly string[]): void {
+  void show({
+    level: 'info',
+    text: names.length === 1 ? `${names[0]} is back.` : `${names.length} sessions are back.`,
+  });
 }
 
 export function showNothingToCleanUp(days: number): void {

@@ -1,5 +1,6 @@
-// One status bar item (left): what this window runs (down to the tool Claude runs now), or how its last
-// run ended. Quiet when there is nothing to say. A click reveals the session in the tree.
+// One status bar item (left): what this window runs (down to the tool Claude runs now), else a run that waits for
+// its merge decision (`$(git-merge) fix-tests: merge?`, from the records, so it survives a reload; a click asks
+// again), else how its last run ended. Quiet when there is nothing to say. A click reveals the session.
 import * as vscode from 'vscode';
 import { jobProgressText, stepText, summarize, truncate, type SessionSummary } from '../core';
 import type { ProdigyHomes } from './home';
@@ -14,6 +15,10 @@ export class StatusBarController extends Disposable {
     vscode.window.createStatusBarItem('prodigy.status', vscode.StatusBarAlignment.Left, 50),
   );
 
+  /** The session whose merge decision the item offers now. */
+  private awaiting: string | undefined;
+  private generation = 0;
+
   constructor(
     private readonly runs: RunController,
     private readonly homes: ProdigyHomes,
@@ -21,15 +26,27 @@ export class StatusBarController extends Disposable {
     super();
     this.item.name = 'Prodigy';
     this._register(runs.onDidChangeRuns(() => void this.update()));
-    // Follows record changes of the session it shows (another process may stop or finish it).
+    // Follows record changes of the session it shows (another process may stop or finish it), and any session
+    // that starts or stops waiting for a merge decision.
     this._register(
       homes.onDidChangeSessions((change) => {
-        if (change.id === this.runs.lastSessionId) void this.update();
+        if (
+          change.id === this.runs.lastSessionId ||
+          change.id === this.awaiting ||
+          (change.kind === 'upsert' && change.summary.outcome.awaiting)
+        )
+          void this.update();
       }),
     );
+    this._register(homes.onDidChangeHome(() => void this.update()));
+    // After activation: a decision left open before a reload is offered again (the records say which).
+    const first = setTimeout(() => void this.update(), 0);
+    this._register({ dispose: () => clearTimeout(first) });
   }
 
   async update(): Promise<void> {
+    // Updates overlap (each reads the records): only the latest may write, or a stale one hides a run just begun.
+    const generation = ++this.generation;
     const active = this.runs.active();
     const item = this.item;
     item.backgroundColor = undefined;
@@ -54,9 +71,26 @@ export class StatusBarController extends Disposable {
       item.show();
       return;
     }
+    const waiting = await this.awaitingDecision();
+    if (generation !== this.generation) return;
+    this.awaiting = waiting[0]?.id;
+    if (waiting.length > 0) {
+      const s = waiting[0];
+      const name = s.workflow_name || s.id;
+      const more = waiting.length > 1 ? ` (+${waiting.length - 1})` : '';
+      item.text = `$(git-merge) ${name}: merge?${more}`;
+      item.tooltip = new vscode.MarkdownString(
+        `**${escape(name)}** finished and waits for your decision: ${escape(s.outcome.text)}.\n\n` +
+          'Click to merge, keep or discard its branch, or to review its changes.',
+      );
+      item.command = { command: 'prodigy.decideMerge', title: 'Merge Decision', arguments: [s.id] };
+      item.show();
+      return;
+    }
     const last = this.runs.lastSessionId ? await this.summary(this.runs.lastSessionId) : undefined;
+    if (generation !== this.generation) return;
     if (!last || last.status === 'Completed' || last.status === 'Cancelled') {
-      item.hide();
+      this.hide();
       return;
     }
     const name = last.workflow_name || last.id;
@@ -75,11 +109,28 @@ export class StatusBarController extends Disposable {
           'Click to show it; resume it from its menu.',
       );
     } else {
-      item.hide();
+      this.hide();
       return;
     }
     item.command = { command: 'prodigy.revealSession', title: 'Reveal Session', arguments: [last.id] };
     item.show();
+  }
+
+  /** Quiet: nothing to say (the text goes too, so what it said is not read back as shown). */
+  private hide(): void {
+    this.item.text = '';
+    this.item.command = undefined;
+    this.item.hide();
+  }
+
+  /** Sessions waiting for a merge decision, newest first. */
+  private async awaitingDecision(): Promise<SessionSummary[]> {
+    try {
+      const { sessions } = await this.homes.current.manager.listSessions({ status: 'Completed', outcome: 'kept' });
+      return sessions.filter((s) => s.outcome.awaiting).sort((a, b) => b.updated_at.localeCompare(a.updated_at));
+    } catch {
+      return [];
+    }
   }
 
   /** The session's row as the current home has it (undefined: not there, or unreadable). */

@@ -211,7 +211,11 @@ describe('Detached runs', function () {
     await waitFor('the attached run to end here', () => !a.runs.isRunningHere(id));
     assert.strictEqual(readRecord(home, id).status, 'Completed');
     assert.ok(!fs.existsSync(eventsFile(id)), 'the events file is taken away by the window that finished it');
-    assert.ok(messages.find('info', /"[^"]+" \(started [^)]+\) completed/), JSON.stringify(messages.messages));
+    // Its last word is the merge question (nobody answered it in advance), asked here, in the window that finished it.
+    assert.ok(
+      messages.find('info', /"detached-attach" \(started [^)]+\) finished with 3 new commit\(s\)/),
+      JSON.stringify(messages.messages),
+    );
     const done = await waitFor('its row to say Completed', async () => {
       const r = await sessionRow(a, id);
       return r && /^Completed/.test(String(r.description)) ? r : undefined;

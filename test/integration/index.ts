@@ -19,6 +19,7 @@ function loadTestFiles(): void {
   // Before runCommands.test: its last test checks that the files before it drove every contributed command.
   require('./claude.test');
   require('./mapReduceRows.test');
+  require('./decisions.test');
   require('./runCommands.test');
   require('./detachedRuns.test');
   require('./perf.test');

@@ -199,7 +199,8 @@ commands:
       row.description,
       `Completed · merged into main · ${progressOf(home, outcome.sessionId)} · $0.01 · just now`,
     );
-    assert.strictEqual(row.contextValue, 'session;completed;workflow;deletable;worktree;mergeable;claude;');
+    // Merged: no Merge, Discard or Reveal Worktree any more.
+    assert.strictEqual(row.contextValue, 'session;completed;workflow;deletable;claude;');
   });
 
   it('a run shows up in the tree without a refresh and is live; Stop pauses it with the step in flight not counted; status bar and log document follow; resume finishes it', async () => {
@@ -404,12 +405,17 @@ commands:
     // Click "Resume" (the run was already over, so answer the next run's notifications instead).
     fs.writeFileSync(fix, '');
     messages.answer = (m) => (m.items.includes('Keep Branch') ? 'Keep Branch' : undefined);
-    await exec('prodigy.resumeSession', { sessionId: id }); // progress notification and merge question as a user gets them
+    await exec('prodigy.resumeSession', { sessionId: id }); // progress and the merge question as a user gets them
     assert.strictEqual(readRecord(home, id).status, 'Completed');
-    const question = messages.find('info', /finished with 2 new commit\(s\) on prodigy-.*Merge them into main\?/);
+    const question = messages.find(
+      'info',
+      /"fail-then-fix" \(started [^)]+\) finished with 2 new commit\(s\) on prodigy-.*Merge them into main\?/,
+    );
     assert.ok(question, JSON.stringify(messages.messages));
-    assert.deepStrictEqual(question.items, ['Merge', 'Keep Branch', 'Discard']);
+    assert.deepStrictEqual(question.items, ['Review Changes', 'Merge', 'Keep Branch', 'Discard']);
     assert.ok(!exists(repo, 'b.txt'), 'Keep Branch: nothing merged');
+    // Keep Branch decides: the record drops the pending marker the question set.
+    await waitFor('Keep Branch to decide', () => readRecord(home, id).metadata.merge?.decision === undefined);
     assert.strictEqual(readRecord(home, id).metadata.merge?.status, 'kept');
   });
 
@@ -450,7 +456,7 @@ commands:
     const dismissed = await exec('prodigy.discardSessionWork', id);
     assert.strictEqual(dismissed, undefined);
     assert.ok(fs.existsSync(wt), 'dismissing the question removed the worktree');
-    const question = messages.find('warning', new RegExp(`Discard the work of session ${id}\\?`));
+    const question = messages.find('warning', new RegExp(`^Delete 3 commit\\(s\\) on prodigy-${id}\\?`));
     assert.ok(question?.modal);
     messages.answer = (m) => (m.items.includes('Discard') ? 'Discard' : undefined);
     assert.strictEqual(await exec('prodigy.discardSessionWork', id), wt);
@@ -794,7 +800,9 @@ commands:
     const node = a.tree.findSession(keepWt.id) ?? (await a.tree.loadUntil(keepWt.id));
     assert.ok(node);
     assert.deepStrictEqual(await exec('prodigy.deleteSession', node), [keepWt.id]);
-    assert.ok(messages.find('warning', new RegExp(`Delete session ${keepWt.id}\\?`))?.modal);
+    const asked = messages.find('warning', /^Delete "three-commits" \(started [^)]+\)\?/);
+    assert.ok(asked?.modal, JSON.stringify(messages.messages));
+    assert.match(asked.text, /has 3 unmerged commit\(s\)/);
     assert.ok(!fs.existsSync(path.join(home, 'sessions', `${keepWt.id}.json`)));
     assert.ok(fs.existsSync(keepWt.wt), 'plain Delete removed the worktree');
   });

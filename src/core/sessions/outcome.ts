@@ -28,6 +28,12 @@ export interface SessionOutcome {
   detail: string | null;
   /** Some MapReduce items failed though the job completed: a warning, whatever became of the branch. */
   warning: boolean;
+  /**
+   * The branch is kept only until the user decides: the window asked the end-of-run merge question and nobody
+   * has answered yet (`metadata.merge.decision: 'pending'`, cleared by the merge, Keep or Discard that answers it).
+   * Absent otherwise.
+   */
+  awaiting?: true;
 }
 
 /** What an outcome is read from: a record, or the same facts from elsewhere (tests, a summary). */
@@ -67,6 +73,8 @@ function completed(facts: OutcomeFacts): SessionOutcome {
   const merge = readMerge(facts.merge);
   const [kind, words]: [OutcomeKind, string | null] = mergeWords(merge);
   const detail = [words, failed].filter(Boolean).join(' · ') || null;
+  if (kind === 'kept' && merge?.pending)
+    return { kind, text: detail!, detail, warning: failed !== null, awaiting: true };
   if (kind === 'completed')
     return {
       kind: failed ? 'completed-with-failures' : 'completed',
@@ -79,6 +87,8 @@ function completed(facts: OutcomeFacts): SessionOutcome {
 
 interface MergeRecord {
   status: string;
+  /** A kept branch the merge question still waits on. */
+  pending: boolean;
   target: string | null;
   commits: number | null;
 }
@@ -89,6 +99,7 @@ function readMerge(v: unknown): MergeRecord | null {
   if (typeof r.status !== 'string') return null;
   return {
     status: r.status,
+    pending: r.decision === 'pending',
     target: typeof r.target === 'string' && r.target ? r.target : null,
     commits: typeof r.commits === 'number' && Number.isFinite(r.commits) ? r.commits : null,
   };
@@ -101,6 +112,11 @@ function mergeWords(m: MergeRecord | null): [OutcomeKind, string | null] {
     case 'up-to-date':
       return ['completed', 'nothing to merge'];
     case 'kept':
+      if (m.pending)
+        return [
+          'kept',
+          m.commits === null ? 'awaiting merge decision' : `awaiting merge decision · ${commits(m.commits, 'new ')}`,
+        ];
       // Recorded before the count was kept: say so without a number.
       return ['kept', m.commits === null ? 'branch kept' : `branch kept · ${commits(m.commits, 'unmerged ')}`];
     case 'discarded':

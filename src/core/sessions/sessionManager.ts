@@ -163,6 +163,32 @@ export class SessionManager {
     });
   }
 
+  /**
+   * Undoes deleteSession: moves a folder it made in H/vscode/deleted back (the record, and its state folder when
+   * it had one). Refuses when a session of that id exists again, so nothing is overwritten.
+   */
+  async undeleteSession(movedTo: string): Promise<UnifiedSession> {
+    const record = fs.existsSync(movedTo) ? fs.readdirSync(movedTo).find((f) => f.endsWith('.json')) : undefined;
+    if (!record) throw new SessionNotFoundError(path.basename(movedTo), path.join(movedTo, '<id>.json'));
+    const id = assertSafeId(record.slice(0, -'.json'.length), 'session id');
+    return this.records.withLock(id, () => {
+      const file = this.paths.sessionFile(id);
+      const stateDir = this.paths.sessionStateDir(id);
+      if (fs.existsSync(file) || fs.existsSync(stateDir)) throw new SessionExistsError(id);
+      const state = path.join(movedTo, 'state');
+      if (fs.existsSync(state)) {
+        fs.mkdirSync(this.paths.stateDir, { recursive: true });
+        fs.renameSync(state, stateDir);
+      }
+      fs.mkdirSync(this.paths.sessionsDir, { recursive: true });
+      fs.renameSync(path.join(movedTo, record), file);
+      fs.rmSync(movedTo, { recursive: true, force: true });
+      // Read back through the store, so listings, the index and the change event see it as any write.
+      const session = this.records.readFresh(id);
+      return this.records.write(session, { validated: true });
+    });
+  }
+
   // ---- lifecycle -----------------------------------------------------------------------
 
   startSession(id: string): Promise<UnifiedSession> {

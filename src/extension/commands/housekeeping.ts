@@ -2,18 +2,30 @@
 // record-less sessions, and move unreadable session files aside. Nothing here deletes for good: records go
 // to the home's trash or quarantine folder.
 import * as vscode from 'vscode';
-import { deleteSessionAndWorktree, migrate, sessionsToCleanUp, type SessionManager } from '../../core';
+import {
+  deleteSessionAndWorktree,
+  migrate,
+  NOT_MERGED,
+  sessionOutcome,
+  sessionsToCleanUp,
+  type SessionManager,
+} from '../../core';
 import { readSettings } from '../config';
 import {
   askCleanUp,
   askDeleteSessions,
   askQuarantine,
+  describeSession,
   showCleanedUp,
   showMigrated,
   showNothingToCleanUp,
   showNoUnreadable,
   showQuarantined,
+  showSessionsDeleted,
+  showSessionsUndeleted,
+  type SessionToDelete,
 } from '../messages';
+import { branchOf } from '../runs/mergeDecision';
 import { confirmed, olderThanDaysAnswer, projectPathAnswer, removeWorktreeAnswer } from './answers';
 import { guarded, type CommandContext, type CommandTable } from './context';
 import { pickSession } from './pickers';
@@ -26,16 +38,45 @@ export function housekeepingCommands({ homes, tree, log }: CommandContext): Comm
     manager: SessionManager,
     ids: readonly string[],
     removeWorktree: boolean,
+    trashed: string[] = [],
   ): Promise<string[]> {
     const done: string[] = [];
     for (const id of ids) {
       const deleted = await guarded(`could not ${verb} ${id}`, () =>
         deleteSessionAndWorktree(manager, id, { removeWorktree }),
       );
-      if (deleted) done.push(id);
+      if (deleted) {
+        done.push(id);
+        trashed.push(deleted.movedTo);
+      }
     }
     tree.refresh();
     return done;
+  }
+
+  /** How Delete names a session, and the commits on its branch that no merge took (outcome kept, conflict…). */
+  async function toDelete(manager: SessionManager, id: string): Promise<SessionToDelete> {
+    try {
+      const s = await manager.getSession(id);
+      if (!NOT_MERGED.includes(sessionOutcome(s).kind)) return { who: describeSession(s), unmerged: 0, branch: null };
+      const found = await branchOf(manager, id).catch(() => undefined);
+      const recorded = (s.metadata.merge as { commits?: unknown } | undefined)?.commits;
+      const unmerged = found?.commits ?? (typeof recorded === 'number' ? recorded : 0);
+      return { who: describeSession(s), unmerged, branch: found?.wt.branch ?? null };
+    } catch {
+      return { who: `session ${id}`, unmerged: 0, branch: null };
+    }
+  }
+
+  /** Undo of a Delete: each record moved back (one whose id exists again is reported and left in the trash). */
+  async function undelete(manager: SessionManager, trashed: readonly string[], names: readonly string[]) {
+    let back = 0;
+    for (const folder of trashed) {
+      if (await guarded('could not undo the delete', () => manager.undeleteSession(folder))) back++;
+    }
+    tree.refresh();
+    if (back > 0) showSessionsUndeleted(back === names.length ? names : names.slice(0, back));
+    return back;
   }
 
   return {
@@ -49,12 +90,18 @@ export function housekeepingCommands({ homes, tree, log }: CommandContext): Comm
       const ids = given ?? (picked ? [picked] : []);
       if (ids.length === 0) return undefined;
       let removeWorktree = removeWorktreeAnswer(arg) ?? false;
+      const sessions = await Promise.all(ids.map((id) => toDelete(manager, id)));
       if (!confirmed(arg)) {
-        const answer = await askDeleteSessions(ids, manager.paths.trashDir);
+        const answer = await askDeleteSessions(sessions, manager.paths.trashDir);
         if (!answer) return undefined;
         removeWorktree = answer.removeWorktree;
       }
-      return deleteEach('delete', manager, ids, removeWorktree);
+      const trashed: string[] = [];
+      const done = await deleteEach('delete', manager, ids, removeWorktree, trashed);
+      const names = sessions.filter((_, i) => done.includes(ids[i])).map((s) => s.who);
+      // The records are in the trash: Undo moves them back (a removed worktree and branch are not).
+      if (done.length) showSessionsDeleted(names, () => undelete(manager, trashed, names));
+      return done;
     },
 
     'prodigy.cleanUpSessions': async (arg) => {

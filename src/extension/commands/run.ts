@@ -1,5 +1,6 @@
 // Commands that start and end runs: run a workflow (picked, repeated or per input, or the file at hand),
-// resume, stop, cancel, retry a job's failed items, and merge or discard a finished session's branch.
+// resume, stop, cancel, retry a job's failed items, and the merge decision on a finished session's branch: merge,
+// keep, discard (asked first), review its changes, or be asked again.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { runningFiles } from '../runs/runningFiles';
@@ -12,7 +13,8 @@ import {
   type SessionSummary,
 } from '../../core';
 import { readSettings } from '../config';
-import { askCancelSession, askDiscardWork, showMergeOutcome, showNotRunning } from '../messages';
+import { askCancelSession, askDiscardWork, describeSession, showMergeOutcome, showNotRunning } from '../messages';
+import { askMergeDecision, branchOf, keepBranch, reviewBranchChanges } from '../runs/mergeDecision';
 import type { RunController } from '../runs/runController';
 import { confirmed, runAnswers, type RunAnswers } from './answers';
 import { guarded, requireTrust, type CommandContext, type CommandTable } from './context';
@@ -132,17 +134,49 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
       return outcome;
     },
 
-    // The merge question's Discard (the run passes `{ confirm: true }`: the user already chose).
+    // The row's inline Discard, the merge question's Discard: asks first, naming the commits lost (a run given
+    // merge "discard" passes `{ confirm: true }`: the user already chose).
     'prodigy.discardSessionWork': async (arg, answers) => {
       const target = toSessionTarget(arg);
       if (!target) return undefined;
       const id = target.sessionId;
-      if (!confirmed(answers) && !(await askDiscardWork(id))) return undefined;
+      const { manager } = homes.current;
+      if (!confirmed(answers) && !confirmed(arg)) {
+        const s = await guarded(`could not discard ${id}`, () => manager.getSession(id));
+        if (!s) return undefined;
+        const found = await branchOf(manager, id).catch(() => undefined);
+        const ask = { who: describeSession(s), branch: found?.wt.branch ?? null, commits: found?.commits ?? null };
+        if (!(await askDiscardWork(ask))) return undefined;
+      }
       // Recorded as discarded (replacing the "kept" the merge question left), so its row and the CLI say so.
-      return guarded(
-        `could not discard ${id}`,
-        async () => (await discardSessionWork(homes.current.manager, id)).worktree,
-      );
+      return guarded(`could not discard ${id}`, async () => (await discardSessionWork(manager, id)).worktree);
+    },
+
+    // The row's inline Keep and the merge question's Keep Branch: the branch stays, the decision is made.
+    'prodigy.keepSessionBranch': async (arg) => {
+      const target = toSessionTarget(arg);
+      if (!target) return undefined;
+      const id = target.sessionId;
+      return guarded(`could not keep the branch of ${id}`, async () => {
+        await keepBranch(homes.current.manager, id);
+        return true;
+      });
+    },
+
+    'prodigy.reviewSessionChanges': async (arg) => {
+      const target = toSessionTarget(arg);
+      if (!target) return undefined;
+      const id = target.sessionId;
+      return guarded('could not show the changes', () => reviewBranchChanges(homes.current.manager, id));
+    },
+
+    // The status bar's "merge?" and the palette: the merge question again, for a session that waits on it.
+    'prodigy.decideMerge': async (arg) => {
+      const { manager } = homes.current;
+      const id = await sessionIdOrPick(manager, arg, ['Completed'], 'Merge Decision…', (s) => !!s.outcome.awaiting);
+      if (!id) return undefined;
+      await guarded(`could not ask about ${id}`, () => askMergeDecision(manager, id));
+      return id;
     },
   };
 }

@@ -33,7 +33,6 @@ import {
 import { readSettings, type ExtensionSettings } from '../config';
 import { Disposable, toDisposable } from '../lifecycle';
 import {
-  askMerge,
   showBudgetReached,
   resumeProgressTitle,
   retryProgressTitle,
@@ -58,6 +57,7 @@ import {
   startRunner,
   type RunnerOutcome,
 } from './detachedRun';
+import { askMergeDecision, markAwaitingDecision } from './mergeDecision';
 import { runningFiles, type RunningFile } from './runningFiles';
 
 const SESSIONS_VIEW = 'prodigy.sessions';
@@ -168,6 +168,8 @@ export class RunController extends Disposable {
   /** The session this window ran most recently (the status bar shows how it ended). */
   lastSessionId: string | undefined;
   private readonly discardAfterRun = new Set<string>();
+  /** Runs whose merge question nobody answered in advance: asked after the run, as a decision that waits. */
+  private readonly askAfterRun = new Set<string>();
   /** Claude's activity changes the rows at most every ACTIVITY_REFRESH_MS. */
   private readonly activity = this._register(new Throttle(ACTIVITY_REFRESH_MS, () => this.changed.fire()));
   private closing = false;
@@ -452,7 +454,10 @@ export class RunController extends Disposable {
     request: RunRequest,
     q: { sessionId: string; branch: string; target: string; commits: number },
   ): Promise<'merge' | 'keep'> {
-    const answer = request.merge ?? (await askMerge(q));
+    // Unanswered (no answer passed): the run keeps its branch now and the question comes after it, as a decision
+    // that waits (mergeDecision.ts), never as a toast whose closing counts as an answer.
+    const answer = request.merge ?? 'keep';
+    if (request.merge === undefined) this.askAfterRun.add(q.sessionId);
     if (answer === 'discard') this.discardAfterRun.add(q.sessionId);
     return answer === 'merge' ? 'merge' : 'keep';
   }
@@ -654,6 +659,7 @@ export class RunController extends Disposable {
 
   private async afterRun(outcome: RunOutcome, manager: SessionManager): Promise<void> {
     const id = outcome.sessionId;
+    const ask = this.askAfterRun.delete(id);
     // The user already chose Discard in the merge question (or passed it): no second confirmation.
     if (this.discardAfterRun.delete(id))
       await vscode.commands.executeCommand('prodigy.discardSessionWork', id, { confirm: true });
@@ -668,7 +674,11 @@ export class RunController extends Disposable {
     else if (outcome.status === 'Paused') showRunStopped(id, who);
     else if (outcome.merge?.status === 'conflict' || outcome.merge?.status === 'failed')
       showRunNotMerged(id, outcome.merge.message);
-    else showRunCompleted(id, who, outcome.merge?.status === 'merged');
+    else if (ask && outcome.merge?.status === 'kept') {
+      // The question is the run's last word: the record says it waits first, so the row and status bar offer it.
+      await markAwaitingDecision(manager, id).catch((err) => this.log.error(`[${id}] ${String(err)}`));
+      await askMergeDecision(manager, id).catch((err) => this.log.error(`[${id}] ${String(err)}`));
+    } else showRunCompleted(id, who, outcome.merge?.status === 'merged');
   }
 
   private onEvent(e: EngineEvent): void {

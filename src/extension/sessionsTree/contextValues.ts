@@ -1,6 +1,7 @@
 // contextValue tokens: `kind;status;capability…`, matched in package.json with `viewItem =~ /;resumable;/`.
 // `claude`: the row has a Claude transcript to show; `claude-resumable`: its Claude Code session can be
-// continued (`claude --resume`).
+// continued (`claude --resume`). `awaiting`: the end-of-run merge question waits for an answer (inline Merge, Keep,
+// Discard). A merged or discarded session has no branch left to act on: no `worktree`, `mergeable`, `discardable`.
 import { isResumable, type CheckpointSummary, type SessionSummary } from '../../core';
 
 /** For Running sessions: is a process running it, here or elsewhere, or was it interrupted (gone)? */
@@ -22,8 +23,10 @@ export function sessionContextValue(
   if (live) tokens.push('live');
   if (s.status === 'Paused' || interrupted) tokens.push('cancellable');
   if (!active || interrupted) tokens.push('deletable');
-  if (s.worktree_name) tokens.push('worktree');
-  if (s.status === 'Completed' && s.worktree_name) tokens.push('mergeable');
+  const settled = s.outcome.kind === 'merged' || s.outcome.kind === 'discarded';
+  if (s.worktree_name && !settled) tokens.push('worktree');
+  if (s.status === 'Completed' && s.worktree_name && !settled) tokens.push('mergeable', 'discardable');
+  if (s.status === 'Completed' && s.outcome.awaiting) tokens.push('awaiting');
   if (s.mapreduce && s.mapreduce.failed_items > 0 && !(active && !interrupted)) tokens.push('hasfailed');
   if (s.cost_usd !== null) tokens.push('claude');
   // Continuing in Claude Code is for a session that stopped: a running one has Claude at work already.
