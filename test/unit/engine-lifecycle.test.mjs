@@ -26,6 +26,32 @@ commands:
 const lines = (file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n') : []);
 
 describe('fail, fix, resume', () => {
+  it('a start killed while git made its worktree (a folder that is not a worktree yet) resumes from the first step', async (t) => {
+    const e = engineEnv(t);
+    const wf = e.writeWorkflow('- shell: "echo hi > hi.txt && git add hi.txt && git commit -qm hi"\n');
+    // What the dead start left: the record (Initializing, no worktree recorded) and a half-made worktree folder.
+    const s = await e.manager.createSession({
+      type: 'Workflow',
+      workflowName: 'dead-start',
+      totalSteps: 1,
+      metadata: {
+        workflow_type: 'standard',
+        workflow_path: wf,
+        current_step: 0,
+        project_dir: e.repo,
+        args: [],
+        worktree: true,
+      },
+    });
+    const half = e.worktreePath(s.id);
+    fs.mkdirSync(half, { recursive: true });
+    fs.writeFileSync(path.join(half, 'partial'), '');
+    const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: s.id, merge: 'never' });
+    assert.equal(resumed.status, 'Completed', resumed.error ?? '');
+    assert.equal(fs.readFileSync(path.join(half, 'hi.txt'), 'utf8'), 'hi\n');
+    assert.ok(!fs.existsSync(path.join(half, 'partial')), 'the half-made folder was made again');
+  });
+
   it('a failing step leaves the session Failed with its error; after the fix, resume runs only the steps not done', async (t) => {
     const e = engineEnv(t);
     const side = path.join(e.root, 'side.txt');

@@ -1,11 +1,23 @@
 // What an entry point refuses before it starts: a workflow with nothing to run, a session whose folder is gone.
 // A session that never started (its start failed or was killed before its worktree was recorded) gets one now.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ProdigyError } from '../errors';
 import { createSessionWorktree, runGit, type SessionWorktree } from '../git';
 import type { UnifiedSession } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
 import type { Workflow } from '../workflow/model';
 import { findSessionFolder, worktreeRoots } from '../worktrees/sessionFolder';
+
+/** A dead start's worktree back where it began; false when the folder is not (yet) a worktree git can reset. */
+async function resetToStart(dir: string): Promise<boolean> {
+  if (!fs.statSync(path.join(dir, '.git'), { throwIfNoEntry: false })?.isFile()) return false;
+  try {
+    return (await runGit(dir, ['reset', '--hard', '-q'], { allowFail: true })).code === 0;
+  } catch {
+    return false;
+  }
+}
 
 /** A workflow with nothing to run is refused before a session is made for it. */
 export function assertRunnable(workflow: Workflow): void {
@@ -35,9 +47,13 @@ export async function folderOrThrow(
   session: UnifiedSession,
 ): Promise<{ worktree: SessionWorktree | null; cwd: string }> {
   const { worktree, cwd } = await findSessionFolder(manager, session);
-  if (cwd && worktree && neverStarted(session)) await runGit(worktree.path, ['reset', '--hard', '-q']);
-  if (cwd) return { worktree, cwd };
   const project = typeof session.metadata.project_dir === 'string' ? session.metadata.project_dir : null;
+  if (cwd && worktree && neverStarted(session)) {
+    if (await resetToStart(worktree.path)) return { worktree, cwd };
+    // A start killed while git was making the worktree left a folder that is not one yet: it is made again below.
+    fs.rmSync(worktree.path, { recursive: true, force: true });
+    if (project) await runGit(project, ['worktree', 'prune'], { allowFail: true }).catch(() => undefined);
+  } else if (cwd) return { worktree, cwd };
   if (neverStarted(session) && project) {
     const made = await createSessionWorktree({
       repo: project,
