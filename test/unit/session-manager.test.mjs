@@ -207,6 +207,27 @@ describe('updateSession', () => {
     );
     assert.equal(events[1].summary.status, 'Running');
   });
+
+  it('refreshSessions re-reads just the named records another process changed, with an external event each', async (t) => {
+    const h = tempHome(t);
+    const m = h.manager();
+    const other = h.manager();
+    await m.createSession({ id: 'wf-watched', type: 'Workflow' });
+    await m.createSession({ id: 'wf-other', type: 'Workflow' });
+    await m.listSessions();
+    await other.updateSession('wf-watched', { status: 'Running' });
+    await other.updateSession('wf-other', { status: 'Running' });
+    const events = [];
+    const off = m.onDidChange((e) => events.push(e));
+    await m.refreshSessions(['wf-watched']);
+    await m.refreshSessions(['wf-watched']);
+    off();
+    assert.deepEqual(
+      events.map((e) => [e.kind, e.id, e.external, e.summary?.status]),
+      [['upsert', 'wf-watched', true, 'Running']],
+      'one event for the changed record named, none for the unchanged re-check or the one not named',
+    );
+  });
 });
 
 describe('deleteSession', () => {

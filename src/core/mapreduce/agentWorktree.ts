@@ -126,7 +126,8 @@ export async function mergeAgent(
   resolve?: ConflictResolver,
 ): Promise<AgentMerge> {
   if (head === wt.base) return { status: 'nothing' };
-  const before = (await runGit(parent, ['rev-parse', 'HEAD'])).stdout.trim();
+  // Where a resolution would be undone to: only needed (one more git process per item) when one may be tried.
+  const before = resolve ? (await runGit(parent, ['rev-parse', 'HEAD'])).stdout.trim() : '';
   const merge = await runGit(parent, ['merge', '--no-ff', '--no-edit', '-m', message, wt.branch], { allowFail: true });
   if (merge.code === 0) return { status: 'merged' };
   const unmerged = await runGit(parent, ['diff', '--name-only', '--diff-filter=U', '-z'], { allowFail: true });

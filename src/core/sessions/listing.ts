@@ -38,6 +38,18 @@ export class SessionLister {
     return { sessions: matching.slice(offset, end), total: matching.length, unreadable: scan.unreadable };
   }
 
+  /**
+   * Re-checks just these sessions' files (another process writes them: a detached run) and reports each change as
+   * an event, without listing the whole folder.
+   */
+  refresh(ids: string[]): void {
+    for (const id of ids) {
+      if (!this.index.verify([id])) continue;
+      const summary = this.index.summaryOf(id);
+      if (summary) this.records.emit({ kind: 'upsert', id, summary, external: true });
+    }
+  }
+
   active(): SessionSummary[] {
     return this.list({ status: ACTIVE_STATUSES }).sessions;
   }

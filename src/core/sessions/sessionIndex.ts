@@ -171,6 +171,11 @@ export class SessionIndex {
     return { sessions, unreadable, names };
   }
 
+  /** What the index holds for a session now (undefined: not listed, or unreadable). */
+  summaryOf(id: string): SessionSummary | undefined {
+    return this.entries.get(`${id}.json`)?.summary;
+  }
+
   /** Re-checks these sessions' files now; returns whether any of them changed. */
   verify(ids: string[]): boolean {
     const racyWindow = racyWindowFor(this.sessionsDir);

@@ -293,6 +293,11 @@ export class SessionManager {
 
   // ---- listing (listing.ts) and quarantine (quarantine.ts) -----------------------------
 
+  /** Re-reads these sessions' records if another process changed them, with a change event for each. */
+  async refreshSessions(ids: string[]): Promise<void> {
+    this.lister.refresh(ids);
+  }
+
   async listSessions(filter: SessionFilter = {}): Promise<SessionListing> {
     return this.lister.list(filter);
   }

@@ -554,14 +554,17 @@ export class RunController extends Disposable {
     });
     // The runner writes the record in another process: the tree learns of it from the sessions folder's watcher,
     // which a home created by this very run does not have yet, and which is debounced. So before a batch of
-    // events that come with a record write is shown, the folder is rescanned (at most every RESCAN_MS): the row's
+    // events that come with a record write is shown, the record is re-read (at most every RESCAN_MS): the row's
     // progress is then as current as the live state the events bring, as in an in-window run. A last rescan
     // follows RECORD_LAG_MS after, for the write the progress recorder holds back.
-    const rescan = () =>
-      manager.listSessions({ limit: 0 }).then(
+    // Only this run's record is re-read once its id is known (not the whole folder, at most every RESCAN_MS).
+    const rescan = () => {
+      const id = t.current?.sessionId ?? launch.sessionId;
+      return (id ? manager.refreshSessions([id]) : manager.listSessions({ limit: 0 })).then(
         () => undefined,
         () => undefined,
       );
+    };
     let lastRescan = 0;
     let trailing: NodeJS.Timeout | undefined;
     const beforeBatch = async (batch: EngineEvent[]) => {
