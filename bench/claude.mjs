@@ -95,6 +95,43 @@ function copyOnce(source, target) {
   });
 }
 
+const STREAM_EVENT = Buffer.from('{"type":"stream_event",');
+
+/**
+ * The floor (information, not the target's baseline): the same copy, plus the least any reader of the stream has
+ * to do to know what Claude did: split the bytes into lines and JSON.parse every line that is not a partial message.
+ * No validation, no activity, no log, no record. What the engine costs beyond this is its own.
+ */
+function floorOnce(source, target) {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const out = fs.createWriteStream(target);
+    const child = spawn('sh', ['-c', 'cat "$0"', source], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let rest = Buffer.alloc(0);
+    const line = (b, start, end) => {
+      if (
+        end - start > STREAM_EVENT.length &&
+        b.compare(STREAM_EVENT, 0, STREAM_EVENT.length, start, start + STREAM_EVENT.length) === 0
+      )
+        return;
+      JSON.parse(b.toString('utf8', start, end));
+    };
+    child.stdout.on('data', (chunk) => {
+      out.write(chunk);
+      const b = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+      let pos = 0;
+      for (let nl = b.indexOf(10); nl >= 0; nl = b.indexOf(10, pos)) {
+        if (nl > pos) line(b, pos, nl);
+        pos = nl + 1;
+      }
+      rest = Buffer.from(b.subarray(pos));
+    });
+    child.stdout.on('end', () => out.end());
+    child.on('error', reject);
+    out.on('finish', () => resolve(performance.now() - t));
+  });
+}
+
 export async function benchClaude({ bytes, rounds }, log) {
   const home = makeTempHome('claude');
   try {
@@ -139,20 +176,24 @@ export async function benchClaude({ bytes, rounds }, log) {
     const target = path.join(home, 'copy.jsonl');
     // Warm-up.
     await copyOnce(source, target);
+    await floorOnce(source, target);
     await runEngine();
     const copy = [];
+    const floor = [];
     const step = [];
     const wall = [];
     const paired = [];
     for (let r = 0; r < rounds; r++) {
       const c = await copyOnce(source, target);
+      const f = await floorOnce(source, target);
       const e = await runEngine();
       copy.push(c);
+      floor.push(f);
       step.push(e.stepMs);
       wall.push(e.wall);
       paired.push(e.stepMs / c);
       log(
-        `  round ${r + 1}/${rounds}: copy ${c.toFixed(1)} ms, Claude step ${e.stepMs.toFixed(1)} ms (${(e.stepMs / c).toFixed(2)}×), whole run ${e.wall.toFixed(0)} ms`,
+        `  round ${r + 1}/${rounds}: copy ${c.toFixed(1)} ms, floor ${f.toFixed(1)} ms, Claude step ${e.stepMs.toFixed(1)} ms (${(e.stepMs / c).toFixed(2)}×), whole run ${e.wall.toFixed(0)} ms`,
       );
     }
     manager.close();
@@ -163,6 +204,8 @@ export async function benchClaude({ bytes, rounds }, log) {
       messages: stream.messages,
       rounds,
       copy: summary(copy),
+      floor: summary(floor),
+      floorRatio: median(floor) / median(copy),
       step: summary(step),
       wall: summary(wall),
       ratio,

@@ -134,6 +134,9 @@ function printClaude(c) {
   log(
     `  copy to a file        median ${ms(c.copy.median, 1)}  (p10 ${ms(c.copy.p10, 1)}, p90 ${ms(c.copy.p90, 1)}, n=${c.copy.n})`,
   );
+  log(
+    `  floor (info)          median ${ms(c.floor.median, 1)}  = ${times(c.floorRatio)} the copy: the same copy, its lines split and every non-partial line JSON.parsed, nothing else`,
+  );
   log(`  Claude step (engine)  median ${ms(c.step.median, 1)}  (p10 ${ms(c.step.p10, 1)}, p90 ${ms(c.step.p90, 1)})`);
   log(`  whole run (info)      median ${ms(c.wall.median, 0)}  (session, checkpoint, record)`);
   log(
@@ -265,6 +268,14 @@ function summaryRows(r) {
       times(c.ratio),
       `≤ ${c.target}×`,
       verdict(c.pass),
+    ]);
+    rows.push([
+      'Floor: copy + split + JSON.parse (no engine)',
+      ms(c.floor.median, 1),
+      `copy ${ms(c.copy.median, 1)}`,
+      times(c.floorRatio),
+      '—',
+      'info',
     ]);
     rows.push([
       'UI events / record writes it caused',

@@ -153,11 +153,44 @@ describe('odd streams', () => {
     const texts = o.events.filter((ev) => ev.type === 'claude-activity').map((ev) => ev.text);
     assert.ok(texts.includes('split across writes'), texts.join('\n'));
     const long = o.events.find((ev) => ev.type === 'output' && ev.line.startsWith('xxx'));
-    assert.match(long.line, / … \[1048576 more characters\]$/, 'the long line is kept up to 1 MiB and marked');
+    assert.match(long.line, / … \[1048576 more bytes\]$/, 'the long line is kept up to 1 MiB and marked');
     assert.ok(o.events.some((ev) => ev.type === 'output' && ev.line === '{"type":"assistant","cut off'));
     const kept = fs.readFileSync(e.checkpointFile(o.sessionId).completed_steps[0].json_log_location);
     assert.ok(kept.length > 2 * 1024 * 1024, 'every byte is in the kept stream');
     assert.equal(e.record(o.sessionId).metadata.claude.total_cost_usd, 0.02);
+  });
+  it('a stream that ends without a result: its partial-message lines, passed over live, are read back for the final token counts', async (t) => {
+    const e = engineEnv(t);
+    // A real capture (read in place from ../shared) without its result line, replayed as the Claude command.
+    const capture = path.resolve(
+      import.meta.dirname,
+      '..',
+      '..',
+      '..',
+      'shared',
+      'fixtures',
+      'claude-stream-json',
+      'financecim-1.jsonl',
+    );
+    const lines = fs.readFileSync(capture, 'utf8').split('\n').filter(Boolean).slice(0, -1);
+    assert.ok(lines.some((l) => l.startsWith('{"type":"stream_event","event":{"type":"message_delta"')));
+    const replay = path.join(e.root, 'no-result.jsonl');
+    fs.writeFileSync(replay, `${lines.join('\n')}\n`);
+    const o = await e.runText(`- claude: "go"\n`, { claude: { command: 'sh', args: ['-c', 'cat "$0"', replay] } });
+    assert.equal(o.status, 'Completed', o.error ?? '');
+    // The same lines fed one by one, each parsed: what the call must have recorded.
+    const tracker = new core.ClaudeCallTracker({ step: null, cwd: null, jsonLogLocation: null });
+    for (const l of lines) tracker.feed(l);
+    const expected = tracker.summary();
+    const got = e.checkpointFile(o.sessionId).completed_steps[0].claude;
+    assert.equal(got.has_result, false);
+    for (const k of ['input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens'])
+      assert.equal(got[k], expected[k], k);
+    const assistantOnly = lines
+      .map((l) => JSON.parse(l))
+      .filter((v) => v.type === 'assistant')
+      .reduce((m, v) => m.set(v.message.id, v.message.usage.output_tokens), new Map());
+    assert.ok(got.output_tokens > [...assistantOnly.values()].reduce((a, b) => a + b, 0), 'message_delta counts used');
   });
 });
 

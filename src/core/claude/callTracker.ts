@@ -33,6 +33,22 @@ const SUBAGENT_NAME_WIDTH = 40;
 const UNREAD_STREAM_EVENT =
   /^\{"type":"stream_event","event":\{"type":"(?:content_block_(?:delta|start|stop)|message_stop)"/;
 
+const STREAM_EVENT_PREFIX = Buffer.from('{"type":"stream_event",');
+
+/**
+ * Whether a line's bytes (`bytes[start..end)`, without its newline) are a `stream_event` line as Claude Code
+ * prints them, so that a live call need not even decode it. Of these lines only `message_start` and
+ * `message_delta` are read, for usage, and only for a call whose stream ends without a `result` (which
+ * has the call's usage): such a call reads them back from its kept stream when it ends (`readStreamUsage`).
+ * In any other key order a line takes the long way.
+ */
+export function isStreamEventLine(bytes: Buffer, start: number, end: number): boolean {
+  const prefix = STREAM_EVENT_PREFIX;
+  if (end - start <= prefix.length || bytes[end - 1] !== 0x7d) return false;
+  for (let k = 0; k < prefix.length; k++) if (bytes[start + k] !== prefix[k]) return false;
+  return true;
+}
+
 /** What the `result` line said, kept without the rest of the line. */
 interface ResultFacts {
   num_turns: number | null;
@@ -123,6 +139,11 @@ export class ClaudeCallTracker {
     let last: string | null = null;
     for (const label of this.pending.values()) last = label;
     return last;
+  }
+
+  /** Whether the stream had its `result` line (which has the call's usage). */
+  get hasResult(): boolean {
+    return this.result !== null;
   }
 
   /** The call so far: from its `result` line when it had one, else what the stream showed. */

@@ -43,11 +43,15 @@ export function formatDuration(ms: number): string {
 /** How long a one-line label or command may get before it is cut with "…". */
 export const LABEL_WIDTH = 80;
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** `text` cut to `width` characters with "…" (whole code points, so an emoji is never split). */
 export function truncate(text: string, width = LABEL_WIDTH): string {
   // No more UTF-16 units than `width` means no more code points either; a longer text is split into code
   // points only as far as needed (at most two units each), not whole.
   if (text.length <= width) return text;
+  // Without surrogates (most text), units are code points.
+  if (!SURROGATE.test(text.slice(0, width * 2))) return `${text.slice(0, width - 1)}…`;
   const chars = Array.from(text.slice(0, width * 2));
   return chars.length <= width && text.length <= width * 2 ? text : `${chars.slice(0, width - 1).join('')}…`;
 }

@@ -29,8 +29,8 @@ export interface RunProcessOptions {
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
   /** false: stdout is handed to `onLine` only, not kept (a Claude stream is kept in its own file). */
   keepStdout?: boolean;
-  /** With `onStdoutBytes`: stdout decoded, chunk by chunk, instead of being kept and split for `onLine`. */
-  onStdoutText?: (text: string) => void;
+  /** With `onStdoutBytes`: stdout is the caller's alone, neither decoded nor kept nor split for `onLine` here. */
+  stdoutBytesOnly?: boolean;
   /** stdout's bytes as they arrive, before decoding (a kept Claude stream is these bytes verbatim). */
   onStdoutBytes?: (chunk: Buffer) => void;
   /** Told the process group as it starts and ends: the run keeps a record, for after a kill -9 (stepGroups.ts). */
@@ -130,20 +130,9 @@ export function runProcess(command: string, args: string[], options: RunProcessO
     }
     const out = collector('stdout', options.onLine, options.keepStdout !== false);
     const err = collector('stderr', options.onLine);
-    if (options.onStdoutBytes && options.onStdoutText) {
-      // The caller splits the text itself (a Claude stream): nothing is kept or split into lines here.
-      const decoder = new StringDecoder('utf8');
-      const onBytes = options.onStdoutBytes;
-      const onText = options.onStdoutText;
-      child.stdout!.on('data', (chunk: Buffer) => {
-        onBytes(chunk);
-        const text = decoder.write(chunk);
-        if (text) onText(text);
-      });
-      child.stdout!.on('end', () => {
-        const rest = decoder.end();
-        if (rest) onText(rest);
-      });
+    if (options.onStdoutBytes && options.stdoutBytesOnly) {
+      // The caller splits the bytes itself (a Claude stream, mostly lines it never decodes).
+      child.stdout!.on('data', options.onStdoutBytes);
     } else if (options.onStdoutBytes) {
       const decoder = new StringDecoder('utf8');
       const onBytes = options.onStdoutBytes;

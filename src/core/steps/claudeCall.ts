@@ -2,7 +2,8 @@
 // as it arrives in H/logs/claude-streaming/<ts>-<uuid>.jsonl, read line by line into readable activity for the
 // log and listeners, and summed up (turns, tokens, cost, tools, files) when it ends. A `result` with
 // is_error fails the call with the result's own message, whatever the exit code says.
-import { ClaudeCallTracker } from '../claude/callTracker';
+import * as fs from 'node:fs';
+import { ClaudeCallTracker, isStreamEventLine } from '../claude/callTracker';
 import { usageLine } from '../claude/format';
 import { StreamLogWriter } from '../claude/streamLog';
 import type { ClaudeCall } from '../claude/types';
@@ -81,20 +82,23 @@ export async function runClaudeCall(
       }
     }
   };
-  const lines = new TextLines(onStdoutLine);
+  // Split here, a chunk at a time. Partial-message lines (most of a stream with them) are not even decoded: the
+  // `result` line has the call's usage, and a stream that ends without one has them read back from its file.
+  // A masked stream is kept line by line, so each of its lines is decoded.
+  const lines = new ByteLines(onStdoutLine, verbatim ? isStreamEventLine : null);
   let res: ProcessResult;
   try {
     res = await spawnClaude(command, argv, {
       ...opts,
       env,
       keepStdout: false,
+      stdoutBytesOnly: true,
       // Kept as printed, as it arrives. A workflow with secrets has its stream kept line by line, masked: no file
       // under the home holds a secret's value.
       onStdoutBytes: (chunk: Buffer) => {
         if (verbatim) writer.write(chunk);
+        lines.push(chunk);
       },
-      // Split here, a chunk at a time (most lines of a stream are partial-message lines the tracker passes over).
-      onStdoutText: (text) => lines.push(text),
       onLine: (_stream, line) => ctx.log.output('stderr', line),
     });
     lines.end();
@@ -102,6 +106,7 @@ export async function runClaudeCall(
     writer.close();
   }
   if (writer.failure) ctx.log.message('warning', `The Claude stream could not be kept: ${writer.failure}`);
+  else if (verbatim && !tracker.hasResult) await readStreamUsage(writer.path, tracker);
   const call = tracker.summary();
   const printed = textLines.length ? `${textLines.join('\n')}\n` : '';
   res = { ...res, stdout: printed };
@@ -125,41 +130,79 @@ export async function runClaudeCall(
 }
 
 /**
- * A stream's text split into lines a chunk at a time (one native split per chunk, not a callback per character
- * range). A line longer than MAX_LINE is kept up to there and marked as cut: a line that never ends cannot take all
- * memory.
+ * A stream's bytes split into lines a chunk at a time, each decoded only when `skip` (if any) does not pass it
+ * over. A line longer than MAX_LINE bytes is kept up to there and marked as cut: a line that never ends cannot
+ * take all memory. A line is only decoded whole, so a character split between chunks is never torn.
  */
-class TextLines {
-  private rest = '';
+class ByteLines {
+  /** The start of a line that has not ended yet, at most MAX_LINE bytes of it. */
+  private rest: Buffer[] = [];
+  private restSize = 0;
+  /** How many bytes of that line were dropped past MAX_LINE. */
   private cut = 0;
 
-  constructor(private readonly onLine: (line: string) => void) {}
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly skip: ((bytes: Buffer, start: number, end: number) => boolean) | null,
+  ) {}
 
-  push(text: string): void {
-    const parts = (this.rest + text).split('\n');
-    this.rest = parts.pop()!;
-    for (let i = 0; i < parts.length; i++) {
-      if (i === 0 && (this.cut > 0 || parts[0].length > MAX_LINE)) this.emitCut(parts[0]);
-      else this.onLine(parts[i]);
+  push(chunk: Buffer): void {
+    let pos = 0;
+    if (this.restSize > 0 || this.cut > 0) {
+      const nl = chunk.indexOf(0x0a);
+      this.hold(chunk, 0, nl < 0 ? chunk.length : nl);
+      if (nl < 0) return;
+      this.flush();
+      pos = nl + 1;
     }
-    if (this.rest.length > MAX_LINE) {
-      this.cut += this.rest.length - MAX_LINE;
-      this.rest = this.rest.slice(0, MAX_LINE);
+    for (let nl = chunk.indexOf(0x0a, pos); nl >= 0; nl = chunk.indexOf(0x0a, pos)) {
+      if (nl - pos > MAX_LINE) {
+        this.hold(chunk, pos, nl);
+        this.flush();
+      } else if (!this.skip?.(chunk, pos, nl)) this.onLine(chunk.toString('utf8', pos, nl));
+      pos = nl + 1;
     }
+    if (pos < chunk.length) this.hold(chunk, pos, chunk.length);
   }
 
   end(): void {
-    if (this.rest || this.cut) {
-      if (this.cut) this.emitCut(this.rest);
-      else this.onLine(this.rest);
-    }
-    this.rest = '';
+    if (this.restSize > 0 || this.cut > 0) this.flush();
   }
 
-  private emitCut(line: string): void {
-    const extra = this.cut + Math.max(0, line.length - MAX_LINE);
+  private hold(chunk: Buffer, start: number, end: number): void {
+    const room = Math.max(0, MAX_LINE - this.restSize);
+    const kept = Math.min(room, end - start);
+    // A copy: the chunk's memory is the stream's, reused once this returns.
+    if (kept > 0) this.rest.push(Buffer.from(chunk.subarray(start, start + kept)));
+    this.restSize += kept;
+    this.cut += end - start - kept;
+  }
+
+  private flush(): void {
+    const line = this.rest.length === 1 ? this.rest[0] : Buffer.concat(this.rest, this.restSize);
+    const cut = this.cut;
+    this.rest = [];
+    this.restSize = 0;
     this.cut = 0;
-    this.onLine(`${line.slice(0, MAX_LINE)} … [${extra} more characters]`);
+    if (cut > 0) this.onLine(`${line.toString('utf8')} … [${cut} more bytes]`);
+    else if (!this.skip?.(line, 0, line.length)) this.onLine(line.toString('utf8'));
+  }
+}
+
+/**
+ * The partial-message lines a live call passed over (`isStreamEventLine`), read back from the kept stream for a
+ * call that ended without a `result`: their `message_delta` lines hold each message's final output tokens.
+ */
+async function readStreamUsage(file: string, tracker: ClaudeCallTracker): Promise<void> {
+  const lines = new ByteLines(
+    (line) => tracker.feed(line),
+    (bytes, start, end) => !isStreamEventLine(bytes, start, end),
+  );
+  try {
+    for await (const chunk of fs.createReadStream(file)) lines.push(chunk as Buffer);
+    lines.end();
+  } catch {
+    // Unreadable now: the usage the `assistant` lines carried stands.
   }
 }
 
