@@ -1,7 +1,7 @@
 // `prodigy-vscode`: a thin command line over the session core. This is the entry point: read the command
 // line (parse.ts, against commandTable.ts), run the command, turn what went wrong into one line and an exit
 // code, and end the process only once its output has drained (stdio.ts).
-import { ProdigyError, SessionManager, errorMessage } from '../core';
+import { ProdigyError, SessionManager, WORDING_ENV, errorMessage, setWording, wordingFromEnv } from '../core';
 import { commandHelp, groupHelp, overviewHelp } from './help';
 import { terminalIo, UsageError, type Io } from './io';
 import { parseCommandLine, type Invocation } from './parse';
@@ -58,6 +58,10 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 
 if (require.main === module) {
   guardStdio();
+  // A runner the extension started writes what to do next in VS Code's words: its session log is read there.
+  // Taken out of the environment so the workflow's steps see the same environment as under a plain CLI run.
+  setWording(wordingFromEnv(process.env));
+  delete process.env[WORDING_ENV];
   main(process.argv.slice(2)).then(exitWhenDrained, (err) => {
     processIo.err(`prodigy-vscode: ${errorMessage(err)}`);
     return exitWhenDrained(1);

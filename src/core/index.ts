@@ -1,6 +1,8 @@
 // The public surface of the session core (`dist/core.js`): what the extension and the CLI use, nothing
 // more. Plain Node, no VS Code. Unit tests that need internals use test/support/coreInternals.ts.
 export * from './errors';
+export { WORDING_ENV, currentWording, nextStep, nextStepSentence, setWording, wordingFromEnv } from './nextStep';
+export type { NextStep, Wording } from './nextStep';
 
 // ---- sessions
 export { SessionManager, type CheckpointSnapshot, type SessionChange } from './sessions/sessionManager';

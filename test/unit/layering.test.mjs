@@ -13,10 +13,11 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 /**
  * The layers, lowest first. A folder (or a file directly in src/core, by its name) may import only from a
  * strictly lower layer, or from inside itself. `model` sits just below `errors`, because errors name model
- * types (an illegal transition names two statuses).
+ * types (an illegal transition names two statuses). `nextStep` (how a message words what to do next) is a
+ * leaf beside `model`, so that every layer, errors included, may word a next step.
  */
 export const LAYERS = [
-  ['model'],
+  ['model', 'nextStep'],
   ['errors'],
   ['storage'],
   ['lifecycle', 'process', 'claude'],

@@ -8,6 +8,7 @@ import type { SessionManager } from '../sessions/sessionManager';
 import type { RunContext } from '../steps/runContext';
 import { executeStep } from '../steps/stepExecutor';
 import { conflictResolver } from '../steps/mergeConflicts';
+import { nextStepSentence } from '../nextStep';
 
 export type MergePolicy = 'ask' | 'always' | 'never';
 export type MergeDecision = 'merge' | 'keep';
@@ -82,7 +83,7 @@ export async function mergeBack(a: {
     if (decision === 'keep') {
       ctx.log.message(
         'info',
-        `Kept branch ${branch} (${commits} new commits). Merge later with: prodigy-vscode merge ${ctx.sessionId}`,
+        `Kept branch ${branch} (${commits} new commits). ${nextStepSentence({ kind: 'merge', sessionId: ctx.sessionId })}`,
       );
       return { status: 'kept', branch, target, commits };
     }

@@ -14,6 +14,7 @@ import type { ResumeOptions, RunOutcome } from './options';
 import { withRunScope, workflowSecrets } from './prelude';
 import { completedSteps, restoredVariables, resumePoint } from './resumePoint';
 import { runSteps } from './steps';
+import { nextStep } from '../nextStep';
 
 export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
   const { manager } = opts;
@@ -25,7 +26,7 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
     } catch (err) {
       if (err instanceof SessionNotFoundError) {
         throw new ProdigyError(
-          `${err.message}. If Prodigy left only checkpoint files, import it first: prodigy-vscode migrate`,
+          `${err.message}. If Prodigy left only checkpoint files, ${nextStep({ kind: 'migrate' })}`,
         );
       }
       throw err;

@@ -23,6 +23,7 @@ import { JOB_SNAPSHOT_KEY, JobStore, type AgentResult, type JobSnapshot, type Jo
 import { itemVariables, loadWorkItems, type WorkItem } from './workItems';
 import { sumCalls } from '../claude/totals';
 import type { ClaudeCall } from '../claude/types';
+import { nextStep, nextStepSentence } from '../nextStep';
 
 /** An agent whose steps have run (`outcome` set when it already failed or was stopped). */
 interface AgentRun {
@@ -266,7 +267,7 @@ export class MapReduceRun {
     if (stopped || ctx.signal.aborted || ctx.claudeUsage.stopReason) return this.pause();
     if (this.stopping)
       return this.fail(
-        `Map phase stopped: ${this.stopping}. Items not run yet are kept; after fixing the cause, resume runs them (failed items: prodigy-vscode dlq retry ${ctx.sessionId})`,
+        `Map phase stopped: ${this.stopping}. Items not run yet are kept; after fixing the cause, resume runs them; ${nextStep({ kind: 'retry-failed-items', sessionId: ctx.sessionId, lead: 'retry the failed items' })}`,
       );
     return undefined;
   }
@@ -474,7 +475,7 @@ export class MapReduceRun {
         );
         ctx.log.message(
           'warning',
-          `Item ${o.item.id} failed: ${error} (in the dead-letter queue; retry with: prodigy-vscode dlq retry ${ctx.sessionId})`,
+          `Item ${o.item.id} failed: ${error} (in the dead-letter queue; ${nextStep({ kind: 'retry-failed-items', sessionId: ctx.sessionId })})`,
         );
       }
       const reason = this.stopping ? null : stopReason(this.policy, s.failed_count, s.total_items);
@@ -570,8 +571,8 @@ export class MapReduceRun {
     this.ctx.log.message(
       'warning',
       budget
-        ? `${budget}. No new agent started; finished items are kept. Resume with: prodigy-vscode resume ${this.ctx.sessionId} --max-cost <USD>`
-        : `Stopped. Finished items are kept; resume with: prodigy-vscode resume ${this.ctx.sessionId}`,
+        ? `${budget}. No new agent started; finished items are kept. ${nextStepSentence({ kind: 'resume-with-higher-budget', sessionId: this.ctx.sessionId })}`
+        : `Stopped. Finished items are kept; ${nextStep({ kind: 'resume', sessionId: this.ctx.sessionId })}`,
     );
     return { status: 'Paused', error: budget };
   }

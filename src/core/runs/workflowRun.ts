@@ -20,6 +20,7 @@ import { executeStep } from '../steps/stepExecutor';
 import { RunPlan, passVariables, type Pass } from './runPlan';
 import { sumCalls } from '../claude/totals';
 import type { ClaudeCall } from '../claude/types';
+import { nextStep, nextStepSentence } from '../nextStep';
 
 export interface RunProgress {
   completed: CompletedStep[];
@@ -47,7 +48,7 @@ export class StatusNotRecordedError extends ProdigyError {
   ) {
     super(
       `${error}. The session could not be marked Failed either (${writeError}), so it still reads Running: ` +
-        `once that is fixed, resume it with: prodigy-vscode resume ${sessionId}`,
+        `once that is fixed, ${nextStep({ kind: 'resume', sessionId, lead: 'resume it' })}`,
     );
   }
 }
@@ -323,8 +324,8 @@ export class WorkflowRun {
     ctx.log.message(
       'warning',
       budget
-        ? `${budget}. Paused before step ${index + 1}; resume with: prodigy-vscode resume ${ctx.sessionId} --max-cost <USD>`
-        : `${reason ?? 'Stopped'} before step ${index + 1} finished. Resume with: prodigy-vscode resume ${ctx.sessionId}`,
+        ? `${budget}. Paused before step ${index + 1}; ${nextStep({ kind: 'resume-with-higher-budget', sessionId: ctx.sessionId })}`
+        : `${reason ?? 'Stopped'} before step ${index + 1} finished. ${nextStepSentence({ kind: 'resume', sessionId: ctx.sessionId })}`,
     );
     return { status: 'Paused', error: budget };
   }
@@ -356,7 +357,7 @@ export class WorkflowRun {
     }
     this.markWorktree('failed', error);
     ctx.log.message('error', `Session failed: ${error}`);
-    ctx.log.message('info', `Fix the cause, then resume with: prodigy-vscode resume ${ctx.sessionId}`);
+    ctx.log.message('info', `Fix the cause, then ${nextStep({ kind: 'resume', sessionId: ctx.sessionId })}`);
     return { status: 'Failed', error };
   }
 

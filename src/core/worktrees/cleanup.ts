@@ -14,6 +14,7 @@ import type { SessionStatus } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
 import { liveLockHolder } from '../sessions/resumeLock';
 import { worktreeRoots } from './sessionFolder';
+import { nextStep } from '../nextStep';
 
 export { worktreeRoots };
 
@@ -107,7 +108,7 @@ async function refuseUncommitted(id: string, wt: SessionWorktree): Promise<void>
   const files = await uncommittedFiles(wt.path);
   if (files.length === 0) return;
   throw new ProdigyError(
-    `the worktree ${wt.path} of session ${id} has ${files.length} uncommitted file(s): ${fileList(files)}; \`prodigy-vscode worktree clean ${id} -f\` removes it anyway`,
+    `the worktree ${wt.path} of session ${id} has ${files.length} uncommitted file(s): ${fileList(files)}; ${nextStep({ kind: 'force-remove-worktree', sessionId: id })}`,
   );
 }
 

@@ -30,6 +30,7 @@ import type { CheckpointSnapshot } from '../sessions/checkpointStore';
 import type { SessionManager } from '../sessions/sessionManager';
 import { acquireResumeLock } from '../sessions/resumeLock';
 import { findSessionFolder } from './sessionFolder';
+import { nextStep } from '../nextStep';
 
 export interface RestorePlan {
   sessionId: string;
@@ -84,7 +85,7 @@ export async function planRestore(
   const checkpoint = checkpoints.find((c) => c.id === checkpointId);
   if (!checkpoint)
     throw new ProdigyError(
-      `Checkpoint ${checkpointId} not found in session ${sessionId}; list them with: prodigy-vscode checkpoints list ${sessionId}`,
+      `Checkpoint ${checkpointId} not found in session ${sessionId}; ${nextStep({ kind: 'list-checkpoints', sessionId })}`,
     );
   if (checkpoint.kind !== 'session') {
     throw new ProdigyError(
