@@ -3,6 +3,7 @@
 // Activation does no disk I/O before the view is registered; the first listing happens when VS Code asks
 // the tree for its children.
 import * as vscode from 'vscode';
+import { setWording } from '../core';
 import { registerAuthoring } from './authoring';
 import { registerCommands } from './commands';
 import { readSettings, type ExtensionSettings } from './config';
@@ -37,6 +38,8 @@ export interface ProdigyExtensionApi {
 
 export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi {
   const started = performance.now();
+  // The core's messages (log lines, errors) name VS Code's commands in this window; detachedRun.ts tells runners.
+  setWording('vscode');
   const log = createLog();
   context.subscriptions.push(log, logMessagesTo(log));
 

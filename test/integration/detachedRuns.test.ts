@@ -141,6 +141,10 @@ describe('Detached runs', function () {
     await waitFor('the runner to exit', () => !alive(active.runner!));
     assert.ok(!fs.existsSync(eventsFile(id)), 'the events file is removed once the run is over');
     assert.ok(messages.find('info', /"detached-gated" \(started [^)]+\) stopped/), JSON.stringify(messages.messages));
+    // The runner is a CLI process, but its user is in VS Code: its log says what to do next in VS Code's words.
+    const log = fs.readFileSync(outcome.logFile, 'utf8');
+    assert.match(log, /before step 2 finished\. Resume it with "Prodigy: Resume Session…" or Resume on its row/, log);
+    assert.doesNotMatch(log, /prodigy-vscode/, log);
     await waitFor('the status bar to show the pause', () => /paused · step 2\/3$/.test(a.statusBar.item.text));
     // The Output channel had the runner's lines (the tree's tooltip aside, this is where a user reads them).
     fs.writeFileSync(gate, '');

@@ -7,7 +7,7 @@ import * as child from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isSafeId, type EngineEvent, type HomePaths, type RunOutcome } from '../../core';
+import { WORDING_ENV, isSafeId, type EngineEvent, type HomePaths, type RunOutcome } from '../../core';
 
 /** The folder of the events files: H/vscode/events/<session id>.jsonl. */
 export function eventsDir(paths: HomePaths): string {
@@ -63,7 +63,8 @@ export function startRunner(
       detached: true,
       cwd,
       stdio: ['ignore', out, out],
-      env: { ...process.env, ...env, ELECTRON_RUN_AS_NODE: '1' },
+      // The runner's log lines name VS Code's commands, not the CLI's: the user reads them in VS Code.
+      env: { ...process.env, ...env, ELECTRON_RUN_AS_NODE: '1', [WORDING_ENV]: 'vscode' },
       windowsHide: true,
     });
     const exited = new Promise<number | null>((resolve) => {
