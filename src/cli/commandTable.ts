@@ -1,7 +1,7 @@
 // Every command of `prodigy-vscode`: its words, what it is for, its positionals and options, and the
 // body it calls. The parser and the help both read this table.
 import { checkpointsList } from './commands/checkpoints';
-import { dlqInspect, dlqList, dlqRetry } from './commands/dlq';
+import { dlqInspect, dlqList, dlqRetry, reduceAgain } from './commands/dlq';
 import { logsCommand } from './commands/logs';
 import { migrateCommand } from './commands/migrate';
 import { restoreCommand } from './commands/restore';
@@ -284,6 +284,27 @@ const dlqRetryCmd = defineCommand({
   run: ({ io, manager, args: [id], opts }) => dlqRetry(manager(), io, id, opts),
 });
 
+const reduce = defineCommand({
+  path: ['reduce'],
+  summary: "Run a MapReduce session's reduce phase again",
+  description:
+    "Runs a MapReduce session's reduce phase again from its first step, with every item's result as it is now " +
+    '(after dlq retry made failed items succeed, the reduce that ran before them left them out); then the run ' +
+    'ends as usual, merge included.',
+  positionals: [sessionId('The MapReduce session')],
+  options: {
+    yes: O.yes,
+    json: O.json,
+    claudeCommand: O.claudeCommand,
+    maxCost: O.maxCost,
+    mergeConflicts: O.mergeConflicts,
+    verbose: RUN_VERBOSE,
+    events: O.events,
+    claudeArgs: O.claudeArgs,
+  },
+  run: ({ io, manager, args: [id], opts }) => reduceAgain(manager(), io, id, opts),
+});
+
 const worktreeLsCmd = defineCommand({
   path: ['worktree', 'ls'],
   aliases: ['list'],
@@ -333,6 +354,7 @@ export const COMMAND_TABLE: (Command | Group)[] = [
   resume,
   restore,
   merge,
+  reduce,
   validate,
   {
     name: 'dlq',

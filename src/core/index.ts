@@ -58,13 +58,13 @@ export { inputsFromPatterns } from './runs/runPlan';
 export type { DeadLetteredItem } from './mapreduce/deadLetterQueue';
 export { runWorkflow } from './engine/run';
 export { resumeWorkflow } from './engine/resume';
-export { retryDeadLetters, listDeadLetters, listJobItems, sessionJobStores, type JobItems } from './engine/mapReduce';
+export { retryDeadLetters, rerunReduce, listDeadLetters, listJobItems, sessionJobStores, type JobItems } from './engine/mapReduce';
 export { itemLabel, itemIndex } from './mapreduce/workItems';
 export type { AgentResult } from './mapreduce/jobState';
 export { mergeSession } from './engine/merge';
 export { planRestore, restoreCheckpoint } from './engine/restore';
 export { previewWorkflow } from './engine/preview';
-export type { EngineOptions, RunOutcome } from './engine/options';
+export type { EngineOptions, RetryReport, RunOutcome } from './engine/options';
 export type { MergeOutcome, MergePolicy, MergeDecision, MergeQuestion } from './engine/mergeBack';
 
 // ---- Claude calls: usage, kept streams, transcripts

@@ -143,6 +143,49 @@ describe('MapReduce', () => {
     assert.equal(e.record(out.sessionId).mapreduce_data.failed_items, 0);
   });
 
+  it('a retry that makes items succeed says the reduce is stale; `reduce <id>` runs it again with every result', async (t) => {
+    const e = engineEnv(t);
+    const gate = path.join(e.root, 'fixed');
+    const out = await e.runText(
+      mapReduceJob({
+        items: [{ name: 'a' }, { name: 'b' }, { name: 'c' }],
+        agent: `    - shell: "{ test \${item.name} != b || test -f ${gate}; } && echo \${item.name} > \${item.name}.txt"`,
+        reduce: `  - shell: "echo \${map.successful} of \${map.total} > summary.txt && git add summary.txt && git commit -qm summary"`,
+      }),
+      { merge: 'never' },
+    );
+    assert.equal(out.status, 'Completed', out.error ?? '');
+    const worktree = path.join(e.home, 'worktrees', 'repo', out.sessionId);
+    assert.equal(readIn(worktree, 'summary.txt'), '2 of 3\n');
+    fs.writeFileSync(gate, '');
+    const retry = spawnSyncCli(e, ['dlq', 'retry', out.sessionId, '--json', '--yes']);
+    assert.equal(retry.status, 0, retry.stderr);
+    assert.equal(JSON.parse(retry.stdout).reduce_stale, true, 'b succeeded after the reduce ran');
+    assert.equal(readIn(worktree, 'summary.txt'), '2 of 3\n', 'a retry alone does not run the reduce');
+    const again = spawnSyncCli(e, ['reduce', out.sessionId, '--json', '--yes']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).status, 'Completed');
+    assert.equal(readIn(worktree, 'summary.txt'), '3 of 3\n', 'the reduce saw every item');
+    assert.equal(e.record(out.sessionId).status, 'Completed');
+    // Nothing left to retry: a second retry has nothing stale to report.
+    const none = spawnSyncCli(e, ['dlq', 'retry', out.sessionId, '--json', '--yes']);
+    assert.equal(JSON.parse(none.stdout).reduce_stale, false);
+  });
+
+  it('`reduce <id>` refuses a job whose items have not all run, and a workflow without reduce steps', async (t) => {
+    const e = engineEnv(t);
+    const out = await e.runText(
+      mapReduceJob({ items: [{ name: 'a' }], agent: '    - shell: "echo ${item.name} > ${item.name}.txt"' }),
+      { merge: 'never' },
+    );
+    assert.equal(out.status, 'Completed', out.error ?? '');
+    const r = spawnSyncCli(e, ['reduce', out.sessionId]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /has no reduce steps/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(e.record(out.sessionId).status, 'Completed', 'a refused reduce changes nothing');
+  });
+
   it('`dlq retry --item` runs only the items named; an item not in the queue is refused', async (t) => {
     const e = engineEnv(t);
     const gate = path.join(e.root, 'fixed');

@@ -1,6 +1,6 @@
 // `dlq list <id>`, `dlq inspect <id> <item>` and `dlq retry <id> [--item <item>]`: a MapReduce session's failed items,
-// one of them in full, and running them again.
-import { ProdigyError, listDeadLetters, retryDeadLetters, type SessionManager } from '../../core';
+// one of them in full, and running them again; and `reduce <id>`, the reduce phase again once they succeeded.
+import { ProdigyError, listDeadLetters, rerunReduce, retryDeadLetters, type SessionManager } from '../../core';
 import { oneLine, relativeTime, table, truncate } from '../format';
 import { printJson, type Io } from '../io';
 import { inTerminal, noteKeptBranch, type TerminalFlags } from './runOutput';
@@ -71,6 +71,7 @@ export async function dlqRetry(
       session_id: id,
       status: outcome.status,
       still_failing: left.map((i) => i.item_id),
+      reduce_stale: outcome.retry?.reduce_stale ?? false,
       merge: outcome.merge ?? null,
     });
     noteKeptBranch(io, outcome);
@@ -80,5 +81,17 @@ export async function dlqRetry(
         ? `${left.length} item(s) still failing: ${left.map((i) => i.item_id).join(', ')}`
         : 'Every failed item succeeded.',
     );
+  if (outcome.retry?.reduce_stale && !flags.json)
+    io.out(`The reduce phase ran before they succeeded; run it again with: prodigy-vscode reduce ${id}`);
   return code === 0 && left.length ? 1 : code;
+}
+
+/** `reduce <id>`: the reduce phase again, with the items' results as they are now. */
+export async function reduceAgain(manager: SessionManager, io: Io, id: string, flags: TerminalFlags): Promise<number> {
+  const { outcome, code } = await inTerminal(manager, io, flags, (common) => rerunReduce({ ...common, sessionId: id }));
+  if (flags.json) {
+    printJson(io, { session_id: id, status: outcome.status, error: outcome.error, merge: outcome.merge ?? null });
+    noteKeptBranch(io, outcome);
+  }
+  return code;
 }

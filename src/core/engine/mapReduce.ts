@@ -14,7 +14,7 @@ import { assertSafeId } from '../storage/ids';
 import { sessionArgs } from '../worktrees/sessionFolder';
 import { loadWorkflowFile } from '../workflow/loader';
 import { folderOrThrow } from './checks';
-import type { EngineOptions, RunOutcome } from './options';
+import type { EngineOptions, RetryReport, RunOutcome } from './options';
 import { finishRun, withRunScope, type RunScope } from './prelude';
 
 /** A MapReduce job's run (or resume, or `retry` of its failed items) in an existing session, then the epilogue. */
@@ -23,8 +23,8 @@ export async function runMapReduceJob(
   ctx: RunContext,
   worktree: SessionWorktree | null,
   jobId: string,
-  /** Retry the dead-letter queue instead (`itemIds`: only these items). */
-  retry?: { itemIds?: readonly string[] },
+  /** Retry the dead-letter queue instead (`itemIds`: only these items), or run the reduce phase again. */
+  again?: { kind: 'retry'; itemIds?: readonly string[] } | { kind: 'reduce'; keepStatus: boolean },
 ): Promise<RunOutcome> {
   const { manager } = opts;
   const listener = opts.listener ?? (() => undefined);
@@ -40,8 +40,9 @@ export async function runMapReduceJob(
   await manager.updateSession(ctx.sessionId, { metadata: { job_dir: job.store.dir, dlq_dir: job.dlq.dir } });
   const run = new MapReduceRun(manager, ctx, spec, job.store, job.dlq, state, listener);
   let result: LoopResult;
-  if (retry) {
-    const r = await run.retryFailed(retry.itemIds);
+  let retried: RetryReport | undefined;
+  if (again?.kind === 'retry') {
+    const r = await run.retryFailed(again.itemIds);
     ctx.log.message(
       r.failed ? 'warning' : 'success',
       `Retried ${r.retried} item(s): ${r.succeeded} succeeded, ${r.failed} still failing`,
@@ -55,8 +56,17 @@ export async function runMapReduceJob(
           : (session.status as LoopResult['status']),
       error: session.error,
     };
+    // The reduce phase summed the job up before these items succeeded: its summary is stale until it runs again.
+    const reduceStale = r.succeeded > 0 && spec.reduce.length > 0 && state.reduce_phase_state !== null;
+    if (reduceStale)
+      ctx.log.message('info', 'The reduce phase ran before these items succeeded: run it again to include them');
+    retried = { retried: r.retried, succeeded: r.succeeded, still_failing: r.failed, reduce_stale: reduceStale };
+  } else if (again?.kind === 'reduce') {
+    ctx.log.message('info', 'Running the reduce phase again, with every item\'s result as it is now');
+    result = await run.rerunReduce(again.keepStatus);
   } else result = await run.execute();
-  return finishRun(opts, ctx, worktree, result);
+  const outcome = await finishRun(opts, ctx, worktree, result);
+  return retried ? { ...outcome, retry: retried } : outcome;
 }
 
 /**
@@ -125,7 +135,35 @@ export async function retryDeadLetters(
     scope.announce(workflow, 0, worktree?.path ?? null);
     const only = opts.itemIds?.length ? ` (${opts.itemIds.join(', ')})` : '';
     log.message('info', `Retrying the failed items of ${id}${only}`);
-    return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data.job_id, { itemIds: opts.itemIds });
+    return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data.job_id, { kind: 'retry', itemIds: opts.itemIds });
+  });
+}
+
+/**
+ * Runs a MapReduce session's reduce phase again from its first step, with its items' results as they are now
+ * (after `retryDeadLetters` made some succeed), then ends as a run does (merge-back included).
+ */
+export async function rerunReduce(opts: EngineOptions & { sessionId: string }): Promise<RunOutcome> {
+  const id = assertSafeId(opts.sessionId, 'session id');
+  return withRunScope(opts, id, async (scope) => {
+    const session = await opts.manager.getSession(id);
+    if (!session.mapreduce_data) throw new ProdigyError(`Session ${id} is not a MapReduce run; it has no reduce phase`);
+    const { ctx, worktree, workflow } = await reopenMapReduce(scope, session);
+    if (workflow.mapreduce!.reduce.length === 0)
+      throw new ProdigyError(`${path.basename(workflow.path)} (session ${id}) has no reduce steps`);
+    const state = sessionJobStores(opts.manager, session)?.store.load();
+    const done = new Set(state?.completed_agents ?? []);
+    if (!state?.config.items_loaded || state.work_items.some((_, i) => !done.has(`item_${i}`)))
+      throw new ProdigyError(`Session ${id} has items that have not run yet: resume it to finish them first`);
+    if (session.status === 'Cancelled') throw new ProdigyError(`Session ${id} was abandoned; it does not run again`);
+    // A Completed session stays Completed (it cannot run again); a Failed or Paused one runs as a resume does.
+    const keepStatus = session.status === 'Completed';
+    if (!keepStatus) {
+      if (session.status === 'Running') await opts.manager.pauseSession(id);
+      await opts.manager.updateSession(id, { status: 'Running', error: null });
+    }
+    scope.announce(workflow, 0, worktree?.path ?? null);
+    return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data.job_id, { kind: 'reduce', keepStatus });
   });
 }
 

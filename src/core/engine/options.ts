@@ -48,4 +48,14 @@ export interface RunOutcome {
   worktree: string | null;
   logFile: string;
   merge?: MergeOutcome;
+  /** A retry of a MapReduce session's failed items: how it went. */
+  retry?: RetryReport;
+}
+
+export interface RetryReport {
+  retried: number;
+  succeeded: number;
+  still_failing: number;
+  /** Items succeeded after the reduce phase ran: its summary leaves them out until it runs again (`rerunReduce`). */
+  reduce_stale: boolean;
 }

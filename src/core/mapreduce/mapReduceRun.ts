@@ -147,6 +147,31 @@ export class MapReduceRun {
     };
   }
 
+  /**
+   * A Completed job's reduce run again keeps the record Completed (a finished session does not run again, as a
+   * retry of its items does not): how the run went is in its outcome, its log and the job state.
+   */
+  private keepStatus = false;
+
+  /**
+   * Runs the reduce phase again from its first step, with every item's result as it is now: after failed items
+   * succeeded on a retry, the reduce that ran before them summed up a job without them. For a job whose map
+   * phase is over. `keepStatus`: the session is Completed and stays so.
+   */
+  async rerunReduce(keepStatus: boolean): Promise<LoopResult> {
+    this.keepStatus = keepStatus;
+    try {
+      this.restoreVariables();
+      this.state.reduce_phase_state = null;
+      this.store.save(this.state);
+      const reduce = await this.reduce();
+      if (reduce) return reduce;
+      return await this.complete();
+    } catch (err) {
+      return this.fail(errorMessage(err));
+    }
+  }
+
   // ---- phases --------------------------------------------------------------------------
 
   private async setup(): Promise<LoopResult | undefined> {
@@ -558,13 +583,17 @@ export class MapReduceRun {
     this.store.save(this.state);
     await this.checkpoint('job completed', { mapreduce_data: { phase: 'Complete', agent_count: 0 } });
     this.listener({ type: 'phase', sessionId: this.ctx.sessionId, phase: 'Complete', total: this.state.total_items });
-    await this.manager.completeSession(this.ctx.sessionId);
+    if (!this.keepStatus) await this.manager.completeSession(this.ctx.sessionId);
     return { status: 'Completed', error: null };
   }
 
   private async pause(): Promise<LoopResult> {
     this.store.save(this.state);
     await this.manager.updateSession(this.ctx.sessionId, { mapreduce_data: { agent_count: 0 } });
+    if (this.keepStatus) {
+      this.ctx.log.message('warning', 'Stopped. The reduce phase can be run again from its first step');
+      return { status: 'Paused', error: null };
+    }
     await this.manager.pauseSession(this.ctx.sessionId);
     const budget = this.ctx.claudeUsage.stopReason;
     if (budget) await this.manager.updateSession(this.ctx.sessionId, { error: budget });
@@ -580,6 +609,10 @@ export class MapReduceRun {
   private async fail(raw: string): Promise<LoopResult> {
     const error = this.ctx.masker.mask(raw);
     this.store.save(this.state);
+    if (this.keepStatus) {
+      this.ctx.log.message('error', `The reduce phase failed again: ${error}`);
+      return { status: 'Failed', error };
+    }
     await this.manager.completeSession(this.ctx.sessionId, { success: false, error });
     this.ctx.log.message('error', `Session failed: ${error}`);
     return { status: 'Failed', error };
