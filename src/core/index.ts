@@ -58,7 +58,14 @@ export { inputsFromPatterns } from './runs/runPlan';
 export type { DeadLetteredItem } from './mapreduce/deadLetterQueue';
 export { runWorkflow } from './engine/run';
 export { resumeWorkflow } from './engine/resume';
-export { retryDeadLetters, rerunReduce, listDeadLetters, listJobItems, sessionJobStores, type JobItems } from './engine/mapReduce';
+export {
+  retryDeadLetters,
+  rerunReduce,
+  listDeadLetters,
+  listJobItems,
+  sessionJobStores,
+  type JobItems,
+} from './engine/mapReduce';
 export { itemLabel, itemIndex } from './mapreduce/workItems';
 export type { AgentResult } from './mapreduce/jobState';
 export { mergeSession } from './engine/merge';

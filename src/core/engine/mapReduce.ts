@@ -62,7 +62,7 @@ export async function runMapReduceJob(
       ctx.log.message('info', 'The reduce phase ran before these items succeeded: run it again to include them');
     retried = { retried: r.retried, succeeded: r.succeeded, still_failing: r.failed, reduce_stale: reduceStale };
   } else if (again?.kind === 'reduce') {
-    ctx.log.message('info', 'Running the reduce phase again, with every item\'s result as it is now');
+    ctx.log.message('info', "Running the reduce phase again, with every item's result as it is now");
     result = await run.rerunReduce(again.keepStatus);
   } else result = await run.execute();
   const outcome = await finishRun(opts, ctx, worktree, result);
@@ -135,7 +135,10 @@ export async function retryDeadLetters(
     scope.announce(workflow, 0, worktree?.path ?? null);
     const only = opts.itemIds?.length ? ` (${opts.itemIds.join(', ')})` : '';
     log.message('info', `Retrying the failed items of ${id}${only}`);
-    return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data.job_id, { kind: 'retry', itemIds: opts.itemIds });
+    return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data.job_id, {
+      kind: 'retry',
+      itemIds: opts.itemIds,
+    });
   });
 }
 
