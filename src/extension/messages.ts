@@ -2,7 +2,6 @@
 // (`showRunStopped(id)`); the wording, the level, the `Prodigy:` prefix, the log line and the buttons are here.
 import * as vscode from 'vscode';
 import {
-  displayName,
   errorMessage,
   progressText,
   type MergeOutcome,
@@ -200,10 +199,10 @@ export function offerResumeInterrupted(found: readonly SessionSummary[]): void {
   void show({
     level: 'info',
     text: one
-      ? `"${displayName(found[0])}" stopped at ${progressText(found[0])} without finishing ` +
+      ? `${describeSession(found[0])} stopped at ${progressText(found[0])} without finishing ` +
         '(its window or process closed). Resume it where it stopped?'
       : `${found.length} runs stopped without finishing (their window or process closed): ` +
-        `${found.map(displayName).join(', ')}.`,
+        `${found.map(describeSession).join(', ')}.`,
     actions: [
       command(one ? 'Resume' : 'Resume…', 'prodigy.resumeSession', one ? found[0].id : undefined),
       command('Show', 'prodigy.revealSession', found[0].id),
@@ -228,19 +227,28 @@ export function showUntrusted(): void {
   });
 }
 
-export function showNotRunning(sessionId: string): void {
-  void show({ level: 'info', text: `session ${sessionId} is not running.` });
+/** `who`: the workflow and its start time (`describeSession`). */
+export function showNotRunning(who: string): void {
+  void show({ level: 'info', text: `${who} is not running.` });
 }
 
-export async function askCancelSession(sessionId: string): Promise<boolean> {
-  const cancel = 'Cancel Session';
+/**
+ * Abandon is the final one of the two verbs (Stop pauses, resumable). The record's status becomes Cancelled,
+ * Prodigy's word for it, which the row then shows: the detail says so, so the two words meet.
+ */
+export async function askAbandonSession(who: string): Promise<boolean> {
+  const abandon = 'Abandon';
   const choice = await show({
     level: 'warning',
-    text: `Cancel session ${sessionId}? A cancelled session cannot be resumed; its checkpoints and worktree stay.`,
-    modal: {},
-    actions: [{ title: cancel }],
+    text: `Abandon ${who}? It cannot be resumed afterwards.`,
+    modal: {
+      detail:
+        'The session is marked Cancelled. Its checkpoints, worktree and branch stay: you can still restore a ' +
+        'checkpoint, merge its branch or delete it. To pause a run so that it can be resumed, use Stop instead.',
+    },
+    actions: [{ title: abandon }],
   });
-  return choice === cancel;
+  return choice === abandon;
 }
 
 /** Discard names what is lost: the commits on the branch (when known) and the workflow they came from. */
@@ -269,7 +277,8 @@ export async function askDiscardWork(q: {
   return choice === discard;
 }
 
-export function showMergeOutcome(sessionId: string, outcome: MergeOutcome): void {
+/** `who`: the workflow and its start time (`describeSession`). */
+export function showMergeOutcome(who: string, outcome: MergeOutcome): void {
   if (outcome.status === 'conflict' || outcome.status === 'failed') {
     void show({ level: 'warning', text: outcome.message });
     return;
@@ -280,20 +289,20 @@ export function showMergeOutcome(sessionId: string, outcome: MergeOutcome): void
       : outcome.status === 'up-to-date'
         ? `nothing to merge into ${outcome.target}`
         : outcome.status;
-  void show({ level: 'info', text: `session ${sessionId}: ${text}.` });
+  void show({ level: 'info', text: `${who}: ${text}.` });
 }
 
-export function showNoWorktree(sessionId: string): void {
+export function showNoWorktree(who: string): void {
   void show({
     level: 'info',
-    text: `session ${sessionId} has no worktree (it ran in place, or its worktree was removed).`,
+    text: `${who} has no worktree (it ran in place, or its worktree was removed).`,
   });
 }
 
-export function showWorktree(sessionId: string, worktree: SessionWorktree): void {
+export function showWorktree(who: string, worktree: SessionWorktree): void {
   void show({
     level: 'info',
-    text: `Session ${sessionId} runs in ${worktree.path} (branch ${worktree.branch}).`,
+    text: `${who} runs in ${worktree.path} (branch ${worktree.branch}).`,
     actions: [
       command('Open in New Window', 'vscode.openFolder', vscode.Uri.file(worktree.path), { forceNewWindow: true }),
       { title: 'Copy Path', run: () => vscode.env.clipboard.writeText(worktree.path) },
@@ -303,25 +312,30 @@ export function showWorktree(sessionId: string, worktree: SessionWorktree): void
 
 // ---- Restore
 
-/** What a restore message calls a session: its workflow and start time (`"fix-tests" (started 14:02)`). */
+/**
+ * What a message calls a session: its workflow and start time (`"fix-tests" (started 14:02)`). A record carries
+ * the name in `workflow_data`, a listing's summary in `workflow_name`: either will do.
+ */
 export interface SessionWords {
   readonly id: string;
   readonly started_at: string;
   readonly workflow_data?: { readonly workflow_name: string } | null;
+  readonly workflow_name?: string;
 }
 
-/** A session as messages name it: `"fix-tests" (started 14:02)`. */
+/** A session as messages, pickers and tab titles name it: `"fix-tests" (started 14:02)`. */
 export function describeSession(s: SessionWords): string {
   return sessionWords(s);
 }
 
 function sessionWords(s: SessionWords): string {
+  const name = `"${s.workflow_data?.workflow_name || s.workflow_name || s.id}"`;
   const started = new Date(s.started_at);
-  if (Number.isNaN(started.getTime())) return `"${s.workflow_data?.workflow_name || s.id}"`;
+  if (Number.isNaN(started.getTime())) return name;
   const time = started.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
   const today = started.toDateString() === new Date().toDateString();
   const day = today ? '' : `${started.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} `;
-  return `"${s.workflow_data?.workflow_name || s.id}" (started ${day}${time})`;
+  return `${name} (started ${day}${time})`;
 }
 
 /**
@@ -521,13 +535,16 @@ export function showNoWorkflowFiles(): void {
   });
 }
 
-/** A session picker had nothing to offer; `title` is the picker's (`Resume Session…`). */
-export function showNoSessionsToPick(title: string): void {
-  void show({ level: 'info', text: `no sessions to ${title.toLowerCase().replace(/…$/, '')}.` });
+/**
+ * A session picker had nothing to offer. `none` says what was looked for, as a sentence of its own (`no stopped,
+ * failed or interrupted session to resume.`): a picker's title is no verb to build one from.
+ */
+export function showNoSessionsToPick(none: string): void {
+  void show({ level: 'info', text: none });
 }
 
-export function showNoCheckpoints(sessionId: string): void {
-  void show({ level: 'info', text: `session ${sessionId} has no checkpoints to restore.` });
+export function showNoCheckpoints(who: string): void {
+  void show({ level: 'info', text: `${who} has no checkpoints to restore.` });
 }
 
 // ---- Claude
@@ -552,19 +569,19 @@ export function showTranscriptGone(what: string, file: string): void {
 }
 
 /** Continue in Claude Code on a session without a Claude Code session to resume. */
-export function showNoClaudeSession(sessionId: string): void {
+export function showNoClaudeSession(who: string): void {
   void show({
     level: 'info',
-    text: `session ${sessionId} has no Claude Code session to continue: its last Claude call printed no session id.`,
+    text: `${who} has no Claude Code session to continue: its last Claude call printed no session id.`,
   });
 }
 
 /** The terminal running `claude --resume` is open: how to go on with the workflow afterwards. */
-export function showContinuingInClaude(sessionId: string, workflowName: string): void {
+export function showContinuingInClaude(sessionId: string, who: string): void {
   void show({
     level: 'info',
     text:
-      `continuing the Claude Code session of "${workflowName}" in a terminal. ` +
+      `continuing the Claude Code session of ${who} in a terminal. ` +
       'When you are done there, resume the workflow where it stopped.',
     actions: [resumeAction(sessionId)],
   });

@@ -173,7 +173,7 @@ test(
       await showProdigyView(page);
       await setSidebarWidth(page, 520);
       // The Prodigy output, open before the run starts.
-      await runCommand(page, 'Prodigy: Show Log');
+      await runCommand(page, 'Prodigy: Show Output Channel');
       await runCommand(page, 'Prodigy: Run Workflow…');
       await pickQuickItem(page, WORKFLOW_FILE);
 

@@ -6,7 +6,7 @@
 //   4. restore the checkpoint after step 1 from a checkpoint row's context menu: the diff of the files that
 //      change appears with Restore to Here in its title (no modal over it); clicking it restores: the row shows
 //      Paused, the files are back on disk, the toast offers Resume and Undo, undone checkpoints are grouped;
-//   5. Prodigy: Show Session Log: the log document shows the steps' output lines;
+//   5. Prodigy: Open Session Log: the log document shows the steps' output lines;
 //   6. Resume Session… with the log open: the log follows the run live;
 //   7. Repeat Workflow or Run per Input…: once per spec file, the count shown as the pattern is typed.
 // Each state is saved as test-results/e2e-run-NN-*.png. The tests share one workbench and run in order.
@@ -397,17 +397,17 @@ async function multiDiffFiles() {
   );
 }
 
-test("5. Show Session Log from the palette: the log shows the steps' output", { timeout: 60_000 }, async () => {
+test("5. Open Session Log from the palette: the log shows the steps' output", { timeout: 60_000 }, async () => {
   assert.ok(sessionId, 'test 1 started a session');
   await withFailureScreenshot(wb, 'e2e-run-12', async () => {
     const { page } = wb;
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: STEP });
-    await input.fill('>Prodigy: Show Session Log');
+    await input.fill('>Prodigy: Open Session Log');
     await page
       .locator('.quick-input-widget .monaco-list-row')
-      .filter({ hasText: 'Prodigy: Show Session Log' })
+      .filter({ hasText: 'Prodigy: Open Session Log' })
       .first()
       .waitFor({ timeout: STEP });
     await page.keyboard.press('Enter');

@@ -20,6 +20,7 @@ function loadTestFiles(): void {
   require('./claude.test');
   require('./mapReduceRows.test');
   require('./decisions.test');
+  require('./words.test');
   require('./runCommands.test');
   require('./detachedRuns.test');
   require('./perf.test');

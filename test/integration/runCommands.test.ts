@@ -378,7 +378,9 @@ commands:
   it('stopSession on a session that is not running says so', async () => {
     const { id } = await keptRun();
     assert.strictEqual(await exec('prodigy.stopSession', id), 'not-running');
-    assert.ok(messages.find('info', new RegExp(`session ${id} is not running`)));
+    const said = messages.find('info', /^Prodigy: "three-commits" \(started [^)]+\) is not running\.$/);
+    assert.ok(said, JSON.stringify(messages.messages));
+    assert.ok(!said.text.includes(id), 'the message names the session by its id');
   });
 
   it('a failed run offers Resume; after the fix, the button resumes it and the merge question is answered from the notification', async () => {
@@ -435,7 +437,7 @@ commands:
       'one',
     ]);
     assert.strictEqual(readRecord(home, id).metadata.merge?.status, 'merged');
-    assert.ok(messages.find('info', new RegExp(`session ${id}: merged 3 commit\\(s\\) into main`)));
+    assert.ok(messages.find('info', /^Prodigy: "three-commits" \(started [^)]+\): merged 3 commit\(s\) into main\.$/));
   });
 
   it('runWorkflow with merge "discard" removes the worktree and branch; the record stays', async () => {
@@ -730,7 +732,7 @@ commands:
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it('cancelSession cancels a Paused session and a session running here; a cancelled session cannot be resumed', async () => {
+  it('cancelSession (Abandon Session…) abandons a Paused session and a session running here; it cannot be resumed', async () => {
     // Running here: the command stops it first.
     const { gate, id, run } = await startGatedRun('cancel-live');
     const cancelled = await exec<{ status: string } | undefined>('prodigy.cancelSession', {
@@ -746,17 +748,20 @@ commands:
     assert.deepStrictEqual(rec.workflow_data.completed_steps, [0]);
     const row = await sessionRow(a, id);
     assert.match(String(row?.description), /^Cancelled/);
-    assert.doesNotMatch(row?.contextValue ?? '', /;(resumable|live|cancellable);/);
+    assert.doesNotMatch(row?.contextValue ?? '', /;(resumable|live|abandonable);/);
     assert.strictEqual(
       await exec('prodigy.resumeSession', { sessionId: id, merge: 'keep', progress: false }),
       undefined,
     );
     assert.ok(
-      messages.find('error', new RegExp(`could not resume ${id}: Session ${id} was cancelled and cannot be resumed`)),
+      messages.find(
+        'error',
+        /could not resume "cancel-live" \(started [^)]+\): Session \S+ was cancelled and cannot be resumed/,
+      ),
       JSON.stringify(messages.messages),
     );
 
-    // Paused: cancelled directly; without confirm the modal question is asked.
+    // Paused: abandoned directly; without confirm the modal question is asked.
     const second = await startGatedRun('cancel-paused');
     await exec('prodigy.stopSession', second.id);
     assert.strictEqual((await second.run)?.status, 'Paused');
@@ -766,9 +771,12 @@ commands:
       undefined,
       'dismissed question: nothing happens',
     );
-    assert.ok(messages.find('warning', new RegExp(`Cancel session ${second.id}\\?`))?.modal);
+    assert.ok(
+      messages.find('warning', /^Abandon "cancel-paused" \(started [^)]+\)\? It cannot be resumed afterwards\.$/)
+        ?.modal,
+    );
     assert.strictEqual(readRecord(home, second.id).status, 'Paused');
-    messages.answer = (m) => (m.items.includes('Cancel Session') ? 'Cancel Session' : undefined);
+    messages.answer = (m) => (m.items.includes('Abandon') ? 'Abandon' : undefined);
     assert.strictEqual(
       (await exec<{ status: string } | undefined>('prodigy.cancelSession', second.id))?.status,
       'Cancelled',
@@ -851,7 +859,7 @@ commands:
     await cutOff('cut-off-elsewhere', tempDir('prodigy-it-other-project-'));
     await rootRows(a);
     const offer = await waitFor('the offer to resume', () => messages.find('info', /without finishing/));
-    assert.match(offer.text, /"cut-off-here" stopped at step 2\/3 without finishing/);
+    assert.match(offer.text, /"cut-off-here" \(started [^)]+\) stopped at step 2\/3 without finishing/);
     assert.doesNotMatch(offer.text, /cut-off-elsewhere/, 'a run of another project is not offered here');
     assert.deepStrictEqual(offer.items, ['Resume', 'Show']);
 
@@ -982,7 +990,9 @@ commands:
     assert.strictEqual(result, wt);
     const m = messages.find(
       'info',
-      new RegExp(`Session ${id} runs in ${wt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(branch prodigy-${id}\\)`),
+      new RegExp(
+        `^Prodigy: "three-commits" \\(started [^)]+\\) runs in ${wt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(branch prodigy-${id}\\)`,
+      ),
     );
     assert.ok(m, JSON.stringify(messages.messages));
     assert.deepStrictEqual(m.items, ['Open in New Window', 'Copy Path']);
@@ -997,7 +1007,10 @@ commands:
     });
     assert.ok(inPlace);
     assert.strictEqual(await exec('prodigy.revealWorktree', inPlace.sessionId), undefined);
-    assert.ok(messages.find('info', new RegExp(`session ${inPlace.sessionId} has no worktree`)));
+    assert.ok(
+      messages.find('info', /^Prodigy: "[^"]+" \(started [^)]+\) has no worktree/),
+      JSON.stringify(messages.messages),
+    );
   });
 
   it('the Sessions view commands: refresh, filter and clear, load more, open the record, copy the id, show the log, quarantine', async () => {
@@ -1047,7 +1060,7 @@ commands:
     await exec('prodigy.copySessionId', node);
     assert.strictEqual(await vscode.env.clipboard.readText(), id);
 
-    // Show Log reveals the Prodigy output channel.
+    // Show Output Channel reveals the Prodigy output channel.
     const log = a.log as { show: (...args: unknown[]) => void };
     const show = log.show;
     let shownLog = 0;

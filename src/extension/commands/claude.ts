@@ -16,10 +16,16 @@ import {
 } from '../../core';
 import { readSettings } from '../config';
 import { transcriptUri, type TranscriptSource } from '../documents/claudeTranscriptDocuments';
-import { showContinuingInClaude, showNoClaudeSession, showNoTranscript, showTranscriptGone } from '../messages';
+import {
+  describeSession,
+  showContinuingInClaude,
+  showNoClaudeSession,
+  showNoTranscript,
+  showTranscriptGone,
+} from '../messages';
 import type { RunController } from '../runs/runController';
-import { guarded, requireTrust, type CommandContext, type CommandTable } from './context';
-import { sessionIdOrPick } from './pickers';
+import { guarded, livenessOf, nameOf, requireTrust, type CommandContext, type CommandTable } from './context';
+import { orList, sessionIdOrPick } from './pickers';
 import { toTranscriptTarget, type TranscriptTarget } from './targets';
 
 /**
@@ -36,11 +42,11 @@ export function claudeCommands({ homes, runs }: CommandContext): CommandTable {
       const { manager } = homes.current;
       const target =
         toTranscriptTarget(arg) ??
-        (await pickClaudeSession(manager, arg, 'Show Claude Transcript').then((sessionId) =>
+        (await pickClaudeSession(manager, runs, arg, 'Show Claude Transcript').then((sessionId) =>
           sessionId ? ({ kind: 'session', sessionId } as const) : undefined,
         ));
       if (!target) return undefined;
-      return guarded(`could not show the Claude transcript of ${target.sessionId}`, async () => {
+      return guarded(`could not show the Claude transcript of ${await nameOf(manager, target.sessionId)}`, async () => {
         const found = await findTranscript(manager, runs, target);
         if (!found.source) {
           showNoTranscript(found.what);
@@ -60,15 +66,15 @@ export function claudeCommands({ homes, runs }: CommandContext): CommandTable {
     'prodigy.continueInClaude': async (arg) => {
       if (!requireTrust()) return undefined;
       const { manager } = homes.current;
-      const id = await pickClaudeSession(manager, arg, 'Continue in Claude Code', ['Failed', 'Paused']);
+      const id = await pickClaudeSession(manager, runs, arg, 'Continue in Claude Code', ['Failed', 'Paused']);
       if (!id) return undefined;
-      return guarded(`could not continue ${id} in Claude Code`, async () => {
+      return guarded(`could not continue ${await nameOf(manager, id)} in Claude Code`, async () => {
         const session = await manager.getSession(id);
         if (session.status !== 'Failed' && session.status !== 'Paused')
           throw new Error(`it is ${session.status}; only a Failed or Paused session is continued in Claude Code`);
         const last = readTotals(session.metadata)?.last;
         if (!last?.claude_session_id) {
-          showNoClaudeSession(id);
+          showNoClaudeSession(describeSession(session));
           return undefined;
         }
         const name = displayName(summarize(session, manager.paths.sessionFile(id)));
@@ -76,7 +82,7 @@ export function claudeCommands({ homes, runs }: CommandContext): CommandTable {
         const terminal = vscode.window.createTerminal({ name: `${name} (Claude Code)`, cwd });
         terminal.show();
         terminal.sendText(`${shellWord(readSettings().claude.command)} --resume ${shellWord(last.claude_session_id)}`);
-        showContinuingInClaude(id, name);
+        showContinuingInClaude(id, describeSession(session));
         return { name: terminal.name, cwd };
       });
     },
@@ -86,11 +92,17 @@ export function claudeCommands({ homes, runs }: CommandContext): CommandTable {
 /** A session named by `arg`, else one picked among those that used Claude (in `statuses`, by default any). */
 function pickClaudeSession(
   manager: SessionManager,
+  runs: RunController,
   arg: unknown,
   title: string,
   statuses: Parameters<typeof sessionIdOrPick>[2] = ['Running', 'Paused', 'Failed', 'Completed', 'Cancelled'],
 ): Promise<string | undefined> {
-  return sessionIdOrPick(manager, arg, statuses, title, (s) => s.cost_usd !== null);
+  return sessionIdOrPick(manager, arg, statuses, {
+    title,
+    none: `no ${statuses.length < 5 ? `${orList(statuses.map((s) => s.toLowerCase()))} ` : ''}session made a Claude call.`,
+    only: (s) => s.cost_usd !== null,
+    liveness: livenessOf(runs, manager.paths),
+  });
 }
 
 /**
@@ -115,7 +127,7 @@ function shellWord(word: string): string {
 // ---- Finding a transcript
 
 interface FoundTranscript {
-  /** What it is about, for messages (`session "fix-bugs"`, `item 3 of "fix-bugs"`). */
+  /** What it is about, for messages (`"fix-bugs" (started 14:02)`, `item 3 of "fix-bugs" (started 14:02)`). */
   what: string;
   source: TranscriptSource | undefined;
 }
@@ -128,6 +140,7 @@ async function findTranscript(
   const { sessionId } = target;
   const session = await manager.getSession(sessionId);
   const name = displayName(summarize(session, manager.paths.sessionFile(sessionId)));
+  const who = describeSession(session);
   const source = (file: string | null | undefined, part: string | null): TranscriptSource | undefined =>
     file ? { file, sessionId, title: part ? `${name} · ${part}` : name } : undefined;
 
@@ -137,7 +150,7 @@ async function findTranscript(
       (await manager.listCheckpoints(sessionId)).checkpoints.find((x) => x.id === target.checkpointId);
     if (!c) throw new Error(`it has no checkpoint ${target.checkpointId}`);
     const step = c.step_name ?? checkpointStepText(c);
-    return { what: `"${name}" ${step ?? 'checkpoint'}`, source: source(c.json_log_location, step) };
+    return { what: `${who} ${step ?? 'checkpoint'}`, source: source(c.json_log_location, step) };
   }
 
   if (target.kind === 'item') {
@@ -148,7 +161,7 @@ async function findTranscript(
       target.stream ??
       latestStreamIn(manager.paths.agentLogFile(sessionId, itemId)) ??
       (await failedItemStream(manager, sessionId, itemId));
-    return { what: `item ${itemId} of "${name}"`, source: source(stream, `item ${itemId}`) };
+    return { what: `item ${itemId} of ${who}`, source: source(stream, `item ${itemId}`) };
   }
 
   // A session: its latest call, the one in flight included (its log names the stream as the call starts),
@@ -158,7 +171,7 @@ async function findTranscript(
   const file = logged ?? last?.json_log_location;
   const running = runs.active().find((r) => r.sessionId === sessionId);
   const step = file && file === last?.json_log_location ? last.step : (running?.display ?? null);
-  return { what: `session "${name}"`, source: source(file, step ? firstLine(step) : null) };
+  return { what: who, source: source(file, step ? firstLine(step) : null) };
 }
 
 /** The stream of the latest Claude call a session's or agent's log names, or null. */

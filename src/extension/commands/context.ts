@@ -1,9 +1,11 @@
 // What every command file shares: the objects the commands act on, and the helpers that keep handlers to
 // their point (trust before anything runs, a failure as one message, a log opened as a document).
 import * as vscode from 'vscode';
+import type { HomePaths, SessionManager, SessionSummary } from '../../core';
 import type { ProdigyHomes } from '../home';
-import { showCommandFailed, showUntrusted } from '../messages';
+import { describeSession, showCommandFailed, showUntrusted } from '../messages';
 import type { RunController } from '../runs/runController';
+import type { Liveness } from '../sessionsTree/contextValues';
 import type { SessionsTreeProvider } from '../sessionsTree/sessionsTreeProvider';
 
 export interface CommandContext {
@@ -33,6 +35,19 @@ export function requireTrust(): boolean {
   if (vscode.workspace.isTrusted) return true;
   showUntrusted();
   return false;
+}
+
+/**
+ * A session as every message names it, its workflow and start time (`"fix-tests" (started 14:02)`), read from
+ * its record; `session <id>` only when there is no record to read.
+ */
+export async function nameOf(manager: SessionManager, id: string): Promise<string> {
+  return manager.getSession(id).then(describeSession, () => `session ${id}`);
+}
+
+/** Who runs a Running session (this window, another process, nobody: interrupted), as its row works it out. */
+export function livenessOf(runs: RunController, paths: HomePaths): (s: SessionSummary) => Liveness | undefined {
+  return (s) => (s.status === 'Running' || s.status === 'Initializing' ? runs.liveness(s.id, paths) : undefined);
 }
 
 /** A log as a read-only document with log highlighting. */

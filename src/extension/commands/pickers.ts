@@ -3,8 +3,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  checkpointStepText,
-  displayName,
   NOT_MERGED,
   relativeTime,
   SESSION_STATUSES,
@@ -14,7 +12,11 @@ import {
   type SessionSummary,
   type SessionStatus,
 } from '../../core';
-import { showNoCheckpoints, showNoSessionsToPick, showNoWorkflowFiles } from '../messages';
+import { describeSession, showNoCheckpoints, showNoSessionsToPick, showNoWorkflowFiles } from '../messages';
+import { checkpointLabel } from '../sessionsTree/checkpointLabel';
+import type { Liveness } from '../sessionsTree/contextValues';
+import { sessionStatusText } from '../sessionsTree/statusWords';
+import { nameOf } from './context';
 import { toSessionTarget } from './targets';
 
 const WORKFLOW_GLOB = '**/*.{yml,yaml}';
@@ -52,50 +54,69 @@ export async function pickWorkflowFile(): Promise<vscode.Uri | undefined> {
   return picked?.uri;
 }
 
+/** What a session picker asks, and what it says when it has nothing to offer. */
+export interface SessionPick {
+  /** The picker's title: the command's (`Resume Session…`). */
+  readonly title: string;
+  /** The empty case as a sentence of its own: `no stopped, failed or interrupted session to resume.` */
+  readonly none?: string;
+  /** Only the sessions this accepts, among those of the statuses asked for. */
+  readonly only?: (s: SessionSummary) => boolean;
+  /** Who runs a Running session (here, elsewhere, nobody: interrupted), so its item reads as its row does. */
+  readonly liveness?: (s: SessionSummary) => Liveness | undefined;
+}
+
+/**
+ * A session, picked: each item leads with the workflow and its start time, then the status in the tree's words
+ * ("Interrupted", not the "Running" its record says) and when it last changed; the id is the detail. `pick`: a
+ * title alone, or the whole question.
+ */
 export async function pickSession(
   manager: SessionManager,
   statuses: SessionStatus[],
-  title: string,
-  extra?: (s: SessionSummary) => boolean,
+  pick: string | SessionPick,
 ): Promise<SessionSummary | undefined> {
+  const { title, none, only, liveness } = typeof pick === 'string' ? ({ title: pick } as SessionPick) : pick;
   const { sessions } = await manager.listSessions({ status: statuses, limit: 200 });
   const items = sessions
-    .filter((s) => !extra || extra(s))
+    .filter((s) => !only || only(s))
     .map((s) => ({
-      label: displayName(s),
-      description: `${s.status} · ${relativeTime(s.updated_at)}`,
+      label: describeSession(s),
+      description: `${sessionStatusText(s, { liveness: liveness?.(s) })} · ${relativeTime(s.updated_at)}`,
       detail: s.id,
       summary: s,
     }));
   if (items.length === 0) {
-    showNoSessionsToPick(title);
+    showNoSessionsToPick(none ?? `${title.replace(/…$/, '')}: no session is ${orList(statuses)}.`);
     return undefined;
   }
-  return (await vscode.window.showQuickPick(items, { title, matchOnDetail: true }))?.summary;
+  return (await vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true }))?.summary;
 }
 
+/** A checkpoint of the session, newest first, labelled as its row is ("After 2 · Write the plan (5b707c5)"). */
 export async function pickCheckpoint(
   manager: SessionManager,
   sessionId: string,
 ): Promise<CheckpointSummary | undefined> {
-  const { checkpoints } = await manager.listCheckpoints(sessionId);
-  const ours = checkpoints.filter((c) => c.kind === 'session').reverse();
+  const [{ checkpoints }, who] = await Promise.all([manager.listCheckpoints(sessionId), nameOf(manager, sessionId)]);
+  const ours = checkpoints.filter((c) => c.kind === 'session');
   if (ours.length === 0) {
-    showNoCheckpoints(sessionId);
+    showNoCheckpoints(who);
     return undefined;
   }
-  const items = ours.map((c) => ({
-    label: checkpointStepText(c) ?? c.label ?? c.id,
-    description: [c.step_name ?? c.label, c.commit?.slice(0, 7), relativeTime(c.created_at)]
-      .filter(Boolean)
-      .join(' · '),
-    detail: c.id,
-    checkpoint: c,
-  }));
+  const items = ours
+    .map((c, i) => ({
+      label: checkpointLabel(c, i + 1),
+      description: [c.superseded ? 'undone' : undefined, relativeTime(c.created_at)].filter(Boolean).join(' · '),
+      detail: c.id,
+      checkpoint: c,
+    }))
+    .reverse();
   return (
     await vscode.window.showQuickPick(items, {
-      title: `Restore Checkpoint of ${sessionId}`,
+      title: `Restore Checkpoint of ${who}`,
       placeHolder: 'Newest first',
+      matchOnDetail: true,
     })
   )?.checkpoint;
 }
@@ -105,10 +126,14 @@ export async function sessionIdOrPick(
   manager: SessionManager,
   arg: unknown,
   statuses: SessionStatus[],
-  title: string,
-  extra?: (s: SessionSummary) => boolean,
+  pick: string | SessionPick,
 ): Promise<string | undefined> {
-  return toSessionTarget(arg)?.sessionId ?? (await pickSession(manager, statuses, title, extra))?.id;
+  return toSessionTarget(arg)?.sessionId ?? (await pickSession(manager, statuses, pick))?.id;
+}
+
+/** "Paused, Failed or Cancelled". */
+export function orList(words: readonly string[]): string {
+  return words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}` : (words[0] ?? 'listed');
 }
 
 /** The two questions of Filter Sessions…: statuses, then text. Undefined when either is dismissed. */

@@ -15,6 +15,7 @@ import {
 } from '../../core';
 import { changeRow, fromRestoreDiffUri, restoreDiffUri } from '../documents/gitContentDocuments';
 import {
+  describeSession,
   offerRestore,
   showRestoreBlocked,
   showRestored,
@@ -24,11 +25,11 @@ import {
 } from '../messages';
 import { checkpointLabel } from '../sessionsTree/checkpointLabel';
 import { restoreAnswers } from './answers';
-import { guarded, requireTrust, type CommandContext, type CommandTable } from './context';
+import { guarded, livenessOf, nameOf, requireTrust, type CommandContext, type CommandTable } from './context';
 import { pickCheckpoint, sessionIdOrPick } from './pickers';
 import { toCheckpointTarget, type CheckpointTarget } from './targets';
 
-export function restoreCommands({ homes }: CommandContext): CommandTable {
+export function restoreCommands({ homes, runs }: CommandContext): CommandTable {
   /** The restore whose diff opened last: Restore to Here from the palette (which passes nothing) means it. */
   let offered: CheckpointTarget | undefined;
   /**
@@ -40,7 +41,7 @@ export function restoreCommands({ homes }: CommandContext): CommandTable {
   /** Restores (the resume lock, the session's state and the uncommitted-changes check are the core's), then offers Resume and Undo. */
   async function restore(sessionId: string, checkpointId: string, force: boolean): Promise<RestoreOutcome | undefined> {
     const { manager } = homes.current;
-    const outcome = await guarded(`could not restore ${checkpointId}`, () =>
+    const outcome = await guarded(`could not restore ${await nameOf(manager, sessionId)}`, () =>
       restoreCheckpoint(manager, sessionId, checkpointId, { force }),
     );
     if (!outcome) return undefined;
@@ -64,12 +65,11 @@ export function restoreCommands({ homes }: CommandContext): CommandTable {
       const given = toCheckpointTarget(arg);
       const sessionId =
         given?.sessionId ??
-        (await sessionIdOrPick(
-          manager,
-          arg,
-          ['Paused', 'Failed', 'Completed', 'Cancelled', 'Running'],
-          'Restore Checkpoint…',
-        ));
+        (await sessionIdOrPick(manager, arg, ['Paused', 'Failed', 'Completed', 'Cancelled', 'Running'], {
+          title: 'Restore Checkpoint…',
+          none: 'there is no session whose checkpoints could be restored.',
+          liveness: livenessOf(runs, manager.paths),
+        }));
       if (!sessionId) return undefined;
       const checkpointId = given?.checkpointId ?? (await pickCheckpoint(manager, sessionId))?.id;
       if (!checkpointId) return undefined;
@@ -134,7 +134,7 @@ export function restoreCommands({ homes }: CommandContext): CommandTable {
         if (!commit) throw new Error(`checkpoint ${checkpointId} records no commit`);
         const session = await manager.getSession(sessionId);
         const { cwd } = await findSessionFolder(manager, session);
-        if (!cwd) throw new Error(`the worktree of session ${sessionId} is gone`);
+        if (!cwd) throw new Error(`the worktree of ${describeSession(session)} is gone`);
         // The step's changes: from the step before it on the same timeline (a restore leaves two), else the
         // checkpoint listed before it, else the commit's parent.
         const before = (stepBefore(ours, index) ?? (index > 0 ? ours[index - 1] : undefined))?.commit ?? `${commit}^`;

@@ -1,5 +1,6 @@
 // Commands that start and end runs: run a workflow (picked, repeated or per input, or the file at hand),
-// resume, stop, cancel, retry a job's failed items, and the merge decision on a finished session's branch: merge,
+// resume, stop (resumable), abandon (final, asked first; `prodigy.cancelSession`, the id kept for keybindings),
+// retry a job's failed items, and the merge decision on a finished session's branch: merge,
 // keep, discard (asked first), review its changes, or be asked again.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -13,11 +14,11 @@ import {
   type SessionSummary,
 } from '../../core';
 import { readSettings } from '../config';
-import { askCancelSession, askDiscardWork, describeSession, showMergeOutcome, showNotRunning } from '../messages';
+import { askAbandonSession, askDiscardWork, describeSession, showMergeOutcome, showNotRunning } from '../messages';
 import { askMergeDecision, branchOf, keepBranch, reviewBranchChanges } from '../runs/mergeDecision';
 import type { RunController } from '../runs/runController';
 import { confirmed, runAnswers, type RunAnswers } from './answers';
-import { guarded, requireTrust, type CommandContext, type CommandTable } from './context';
+import { guarded, livenessOf, nameOf, requireTrust, type CommandContext, type CommandTable } from './context';
 import { askPassOptions, passOptionsFrom } from './passOptions';
 import { pickWorkflowFile, sessionIdOrPick } from './pickers';
 import { toSessionTarget, toWorkflowFileTarget } from './targets';
@@ -55,12 +56,17 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
     'prodigy.resumeSession': async (arg) => {
       if (!requireTrust()) return undefined;
       const { manager } = homes.current;
-      const id = await sessionIdOrPick(manager, arg, RESUMABLE, 'Resume Session…', (s) =>
-        canResume(runs, s, manager.paths),
-      );
+      const id = await sessionIdOrPick(manager, arg, RESUMABLE, {
+        title: 'Resume Session…',
+        none: 'no paused, failed or interrupted session to resume.',
+        only: (s) => canResume(runs, s, manager.paths),
+        liveness: livenessOf(runs, manager.paths),
+      });
       if (!id) return undefined;
       const { merge, progress } = runAnswers(arg);
-      return guarded(`could not resume ${id}`, () => runs.resume(manager, id, { merge, progress }));
+      return guarded(`could not resume ${await nameOf(manager, id)}`, () =>
+        runs.resume(manager, id, { merge, progress }),
+      );
     },
 
     // The editor title's Stop, while the active editor's workflow file runs in this window.
@@ -71,13 +77,17 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
     },
 
     'prodigy.stopSession': async (arg) => {
-      const { paths } = homes.current.manager;
-      const id = await sessionIdOrPick(homes.current.manager, arg, ['Running', 'Initializing'], 'Stop Session', (s) =>
-        isLive(runs, s.id, paths),
-      );
+      const { manager } = homes.current;
+      const { paths } = manager;
+      const id = await sessionIdOrPick(manager, arg, ['Running', 'Initializing'], {
+        title: 'Stop Session',
+        none: 'no run is going on to stop.',
+        only: (s) => isLive(runs, s.id, paths),
+        liveness: livenessOf(runs, paths),
+      });
       if (!id) return undefined;
       const result = runs.stop(id, paths);
-      if (result === 'not-running') showNotRunning(id);
+      if (result === 'not-running') showNotRunning(await nameOf(manager, id));
       else {
         const by = result === 'stopped' ? 'this window' : 'sent SIGINT to the process running it';
         log.info(`[${id}] stop requested (${by})`);
@@ -85,12 +95,19 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
       return result;
     },
 
+    // Abandon Session…: final (the record becomes Cancelled, never resumed), so it asks first, naming the run. The
+    // id stays `cancelSession`, so keybindings and settings made for it keep working.
     'prodigy.cancelSession': async (arg) => {
       const { manager } = homes.current;
-      const id = await sessionIdOrPick(manager, arg, ['Paused', 'Running', 'Initializing'], 'Cancel Session');
+      const id = await sessionIdOrPick(manager, arg, ['Paused', 'Running', 'Initializing'], {
+        title: 'Abandon Session…',
+        none: 'no paused or running session to abandon.',
+        liveness: livenessOf(runs, manager.paths),
+      });
       if (!id) return undefined;
-      if (!confirmed(arg) && !(await askCancelSession(id))) return undefined;
-      return guarded(`could not cancel ${id}`, async () => {
+      const who = await nameOf(manager, id);
+      if (!confirmed(arg) && !(await askAbandonSession(who))) return undefined;
+      return guarded(`could not abandon ${who}`, async () => {
         if (runs.isRunningHere(id)) {
           runs.stop(id, manager.paths);
           await waitUntil(() => !runs.isRunningHere(id));
@@ -106,16 +123,14 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
     'prodigy.retryFailedItems': async (arg) => {
       if (!requireTrust()) return undefined;
       const { manager } = homes.current;
-      const id = await sessionIdOrPick(
-        manager,
-        arg,
-        ['Completed', 'Failed', 'Paused'],
-        'Retry Failed Items',
-        (s) => (s.mapreduce?.failed_items ?? 0) > 0,
-      );
+      const id = await sessionIdOrPick(manager, arg, ['Completed', 'Failed', 'Paused'], {
+        title: 'Retry Failed Items',
+        none: 'no MapReduce session has failed items to retry.',
+        only: (s) => (s.mapreduce?.failed_items ?? 0) > 0,
+      });
       if (!id) return undefined;
       const { merge, progress } = runAnswers(arg);
-      return guarded(`could not retry the failed items of ${id}`, () =>
+      return guarded(`could not retry the failed items of ${await nameOf(manager, id)}`, () =>
         runs.retryFailedItems(manager, id, { merge, progress }),
       );
     },
@@ -126,11 +141,12 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
       if (!target) return undefined;
       const id = target.sessionId;
       const { manager } = homes.current;
-      const outcome = await guarded(`could not merge ${id}`, () => {
+      const who = await nameOf(manager, id);
+      const outcome = await guarded(`could not merge ${who}`, () => {
         const { claude, mergeConflicts } = readSettings();
         return mergeSession({ manager, sessionId: id, claude, mergeConflicts });
       });
-      if (outcome) showMergeOutcome(id, outcome);
+      if (outcome) showMergeOutcome(who, outcome);
       return outcome;
     },
 
@@ -141,15 +157,16 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
       if (!target) return undefined;
       const id = target.sessionId;
       const { manager } = homes.current;
+      const who = await nameOf(manager, id);
       if (!confirmed(answers) && !confirmed(arg)) {
-        const s = await guarded(`could not discard ${id}`, () => manager.getSession(id));
+        const s = await guarded(`could not discard ${who}`, () => manager.getSession(id));
         if (!s) return undefined;
         const found = await branchOf(manager, id).catch(() => undefined);
         const ask = { who: describeSession(s), branch: found?.wt.branch ?? null, commits: found?.commits ?? null };
         if (!(await askDiscardWork(ask))) return undefined;
       }
       // Recorded as discarded (replacing the "kept" the merge question left), so its row and the CLI say so.
-      return guarded(`could not discard ${id}`, async () => (await discardSessionWork(manager, id)).worktree);
+      return guarded(`could not discard ${who}`, async () => (await discardSessionWork(manager, id)).worktree);
     },
 
     // The row's inline Keep and the merge question's Keep Branch: the branch stays, the decision is made.
@@ -157,7 +174,7 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
       const target = toSessionTarget(arg);
       if (!target) return undefined;
       const id = target.sessionId;
-      return guarded(`could not keep the branch of ${id}`, async () => {
+      return guarded(`could not keep the branch of ${await nameOf(homes.current.manager, id)}`, async () => {
         await keepBranch(homes.current.manager, id);
         return true;
       });
@@ -173,9 +190,13 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
     // The status bar's "merge?" and the palette: the merge question again, for a session that waits on it.
     'prodigy.decideMerge': async (arg) => {
       const { manager } = homes.current;
-      const id = await sessionIdOrPick(manager, arg, ['Completed'], 'Merge Decision…', (s) => !!s.outcome.awaiting);
+      const id = await sessionIdOrPick(manager, arg, ['Completed'], {
+        title: 'Merge Decision…',
+        none: 'no finished session waits for a merge decision.',
+        only: (s) => !!s.outcome.awaiting,
+      });
       if (!id) return undefined;
-      await guarded(`could not ask about ${id}`, () => askMergeDecision(manager, id));
+      await guarded(`could not ask about ${await nameOf(manager, id)}`, () => askMergeDecision(manager, id));
       return id;
     },
   };

@@ -6,13 +6,13 @@ import { findSessionWorktree, NOT_MERGED, worktreeRoots, type SessionStatus } fr
 import { agentLogUri, sessionLogUri } from '../documents/sessionLogDocuments';
 import { showNoWorktree, showWorktree } from '../messages';
 import { filterAnswers } from './answers';
-import { openLog, type CommandContext, type CommandTable } from './context';
+import { livenessOf, nameOf, openLog, type CommandContext, type CommandTable } from './context';
 import { pickFilter, sessionIdOrPick } from './pickers';
 import { toAgentLogTarget, toRecordFileTarget, toSessionTarget } from './targets';
 
 const ANY_STATUS: SessionStatus[] = ['Running', 'Paused', 'Failed', 'Completed', 'Cancelled', 'Initializing'];
 
-export function viewCommands({ homes, tree, log }: CommandContext): CommandTable {
+export function viewCommands({ homes, tree, runs, log }: CommandContext): CommandTable {
   return {
     'prodigy.refreshSessions': () => tree.refresh(),
     'prodigy.loadMoreSessions': () => tree.loadMore(),
@@ -57,19 +57,28 @@ export function viewCommands({ homes, tree, log }: CommandContext): CommandTable
     'prodigy.revealWorktree': async (arg) => {
       const target = toSessionTarget(arg);
       if (!target) return undefined;
-      const worktree = await findSessionWorktree(worktreeRoots(homes.current.manager), target.sessionId);
+      const { manager } = homes.current;
+      const worktree = await findSessionWorktree(worktreeRoots(manager), target.sessionId);
+      const who = await nameOf(manager, target.sessionId);
       if (!worktree) {
-        showNoWorktree(target.sessionId);
+        showNoWorktree(who);
         return undefined;
       }
-      showWorktree(target.sessionId, worktree);
+      showWorktree(who, worktree);
       return worktree.path;
     },
 
+    // Show Output Channel: the window's own log (Output → Prodigy), every run and message of this window.
     'prodigy.showLog': () => log.show(),
 
+    // Open Session Log: one session's log, everything its steps printed, as a document (live while it runs).
     'prodigy.showSessionLog': async (arg) => {
-      const id = await sessionIdOrPick(homes.current.manager, arg, ANY_STATUS, 'Show Session Log');
+      const { manager } = homes.current;
+      const id = await sessionIdOrPick(manager, arg, ANY_STATUS, {
+        title: 'Open Session Log',
+        none: 'no session has run yet, so there is no session log to open.',
+        liveness: livenessOf(runs, manager.paths),
+      });
       return id ? openLog(sessionLogUri(id)) : undefined;
     },
 

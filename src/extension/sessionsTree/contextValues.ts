@@ -21,7 +21,8 @@ export function sessionContextValue(
   if ((isResumable(s.status) && !live) || interrupted) tokens.push('resumable');
   if (active) tokens.push('active');
   if (live) tokens.push('live');
-  if (s.status === 'Paused' || interrupted) tokens.push('cancellable');
+  // Abandon (final): what the transition table lets go to Cancelled and no process runs now.
+  if (s.status === 'Paused' || interrupted) tokens.push('abandonable');
   if (!active || interrupted) tokens.push('deletable');
   const settled = s.outcome.kind === 'merged' || s.outcome.kind === 'discarded';
   if (s.worktree_name && !settled) tokens.push('worktree');

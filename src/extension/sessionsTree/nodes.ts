@@ -30,6 +30,7 @@ import {
 export type { Liveness };
 import { checkpointLabel } from './checkpointLabel';
 import { sessionIcon } from './icons';
+import { isInterrupted, sessionStatusText } from './statusWords';
 import { checkpointTooltip, sessionTooltip } from './tooltips';
 
 /** How long the tool Claude runs now may get in a row's description before it is cut. */
@@ -51,7 +52,7 @@ export class SessionNode {
 
   /** Running with no process behind it (a crash, a closed window): shown as Interrupted, resumable. */
   get interrupted(): boolean {
-    return this.liveness === 'interrupted';
+    return isInterrupted({ liveness: this.liveness });
   }
 
   get id(): string {
@@ -66,17 +67,7 @@ export class SessionNode {
       this.step && this.liveness === 'here' && s.status === 'Running'
         ? stepText(this.step.step, this.step.total)
         : progressText(s);
-    const status = this.interrupted
-      ? 'Interrupted'
-      : this.retrying
-        ? 'Running · retrying failed items'
-        : this.liveness === 'elsewhere' && s.status === 'Running'
-          ? 'Running (another process)'
-          : s.status === 'Paused' && s.error
-            ? `Paused (${pauseReason(s.error)})`
-            : s.outcome.detail
-              ? `${s.status} · ${s.outcome.detail}`
-              : s.status;
+    const status = sessionStatusText(s, { liveness: this.liveness, retrying: this.retrying });
     item.description = [
       status,
       // A job's failed items are in the outcome ("1 of 3 items failed"): its progress would say it again.
@@ -397,12 +388,6 @@ export type TreeNode =
   | UnreadableNode
   | LoadMoreNode
   | MessageNode;
-
-/** Why a session paused, short enough for its row: the reason's first clause (`Claude budget reached`). */
-function pauseReason(error: string): string {
-  const clause = error.split('\n')[0].split(/[:(]/)[0].trim();
-  return truncate(clause || error, 40);
-}
 
 /**
  * A failed item's error for its row: what went wrong, not which script ("exit code 1 · cargo: test failed").
