@@ -28,7 +28,14 @@ export { findExecutable } from './process/which';
 export { migrate, countUnimported, type MigrationReport } from './migration/migrate';
 
 // ---- git and worktrees
-export { changedFiles, findSessionWorktree, runGit, type ChangedFile, type SessionWorktree } from './git';
+export {
+  changedFiles,
+  findSessionWorktree,
+  runGit,
+  uncommittedFiles,
+  type ChangedFile,
+  type SessionWorktree,
+} from './git';
 export { findSessionFolder, worktreeRoots } from './worktrees/sessionFolder';
 export {
   sessionWorktrees,

@@ -135,6 +135,31 @@ export function showRunCompleted(sessionId: string, who: string, merged: boolean
   });
 }
 
+/**
+ * A retry made failed items succeed after the reduce phase ran: its summary leaves them out. Offers to run it
+ * again (then the run ends as usual, the merge question included).
+ */
+export function showReduceStale(
+  sessionId: string,
+  who: string,
+  retry: { retried: number; succeeded: number; still_failing: number },
+  runAgain: () => unknown,
+): void {
+  const still = retry.still_failing ? `, ${retry.still_failing} still failing` : '';
+  void show({
+    level: 'info',
+    text:
+      `${who}: ${retry.succeeded} of ${retry.retried} retried item(s) succeeded${still}. ` +
+      'The reduce phase ran before them; run it again to include them?',
+    actions: [{ title: 'Run Reduce Again', run: runAgain }, showLogAction(sessionId)],
+  });
+}
+
+/** The reduce run of a retry's follow-up: the progress title. */
+export function reduceProgressTitle(workflowName: string): string {
+  return `${PREFIX}reduce of ${workflowName} again`;
+}
+
 /** The engine paused the run by itself: the session's Claude calls reached `prodigy.claude.maxCostPerSession`. */
 export function showBudgetReached(sessionId: string, who: string, reason: string): void {
   void show({
@@ -321,6 +346,8 @@ export interface SessionWords {
   readonly started_at: string;
   readonly workflow_data?: { readonly workflow_name: string } | null;
   readonly workflow_name?: string;
+  /** A MapReduce record has no workflow_data: its name is `metadata.workflow_name`. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
 /** A session as messages, pickers and tab titles name it: `"fix-tests" (started 14:02)`. */
@@ -329,7 +356,8 @@ export function describeSession(s: SessionWords): string {
 }
 
 function sessionWords(s: SessionWords): string {
-  const name = `"${s.workflow_data?.workflow_name || s.workflow_name || s.id}"`;
+  const kept = s.metadata?.workflow_name;
+  const name = `"${s.workflow_data?.workflow_name || s.workflow_name || (typeof kept === 'string' && kept) || s.id}"`;
   const started = new Date(s.started_at);
   if (Number.isNaN(started.getTime())) return name;
   const time = started.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
@@ -589,4 +617,31 @@ export function showContinuingInClaude(sessionId: string, who: string): void {
 
 function firstLine(text: string | null): string {
   return (text ?? '').split('\n')[0];
+}
+
+// ---- Worktrees left behind
+
+export function showNoWorktreesLeft(): void {
+  void show({
+    level: 'info',
+    text: 'no worktree is left behind: every session worktree belongs to a session in the Sessions view.',
+  });
+}
+
+/** Before removing worktrees with uncommitted files: they are lost (committed work stays on the branches). */
+export async function askRemoveDirtyWorktrees(names: readonly string[]): Promise<boolean> {
+  const answer = await show({
+    level: 'warning',
+    text: `Remove ${names.length} worktree(s) with uncommitted changes?`,
+    modal: {
+      detail: `${names.join('\n')}\n\nTheir uncommitted changes are lost; their commits stay on their branches.`,
+    },
+    actions: [{ title: 'Remove' }],
+  });
+  return answer === 'Remove';
+}
+
+export function showWorktreesCleaned(removed: number, branchesKept: number): void {
+  const kept = branchesKept ? `; ${branchesKept} unmerged branch(es) kept, with their commits` : '';
+  void show({ level: 'info', text: `removed ${removed} worktree(s)${kept}.` });
 }

@@ -382,7 +382,7 @@ map:
     const id = outcome.sessionId;
     const failed = (await children(id)).find(({ node }) => node.kind === 'deadLetter');
     assert.ok(failed, 'no failed-item row');
-    assert.strictEqual(failed.item.contextValue, 'dlq;claude;');
+    assert.strictEqual(failed.item.contextValue, 'dlq;retryable;claude;');
     assert.match((failed.node as DeadLetterNode).claudeStream ?? '', /\.jsonl$/);
     const uri = await exec<vscode.Uri | undefined>('prodigy.showClaudeTranscript', failed.node);
     assert.ok(uri, JSON.stringify(messages.messages));

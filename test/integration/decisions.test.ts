@@ -2,6 +2,7 @@
 // dismissed notification leaves open (row, status bar, record), Discard that confirms and records, Delete that warns
 // of unmerged commits and can be undone, and rows that stop offering what no longer applies.
 import * as assert from 'assert';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -200,5 +201,45 @@ describe('Decisions', function () {
       [],
     );
     await waitFor('the undo to be reported', () => messages.find('info', /"delete-me" .* is back\./));
+  });
+
+  it('a plain Delete leaves the worktree; Clean Up Worktrees… lists it and removes it, keeping its unmerged branch', async () => {
+    const { id, wt, repo } = await finishedRun('leave-behind', 'keep');
+    messages.answer = (m) => (m.modal ? 'Delete' : undefined);
+    assert.deepStrictEqual(await exec('prodigy.deleteSession', await node(id)), [id]);
+    assert.ok(fs.existsSync(wt), 'a plain Delete keeps the worktree');
+    // The quick pick offers it, named as a deleted session's, with its path (other tests' worktrees may be listed).
+    let shown: string[] = [];
+    const w = vscode.window as unknown as { showQuickPick: unknown };
+    const saved = w.showQuickPick;
+    let pick: string | undefined = id;
+    w.showQuickPick = async (items: readonly (vscode.QuickPickItem & { entry: { sessionId: string } })[]) => {
+      shown.push(...items.map((i) => `${i.label} | ${i.description} | ${i.detail}`));
+      return pick === undefined ? undefined : items.filter((i) => i.entry.sessionId === pick);
+    };
+    let removed: string[] | undefined;
+    let first: string[] = [];
+    let again: string[] | undefined;
+    try {
+      removed = await exec<string[]>('prodigy.cleanUpWorktrees');
+      first = shown;
+      shown = [];
+      pick = undefined;
+      again = await exec<string[] | undefined>('prodigy.cleanUpWorktrees');
+    } finally {
+      w.showQuickPick = saved;
+    }
+    assert.ok(
+      first.some((s) => s.startsWith(`Deleted session · prodigy-${id} | its session was deleted | ${wt}`)),
+      JSON.stringify(first),
+    );
+    // Listed again (other tests' worktrees, or none left: it says so), it is not there any more.
+    assert.ok(!shown.some((s) => s.includes(wt)), 'once removed, it is no longer listed');
+    assert.ok(again === undefined || (again.length === 0 && messages.find('info', /no worktree is left behind/)));
+    assert.deepStrictEqual(removed, [wt]);
+    assert.ok(!fs.existsSync(wt), 'the worktree is gone');
+    const branches = execFileSync('git', ['branch', '--list', `prodigy-${id}`], { cwd: repo, encoding: 'utf8' });
+    assert.match(branches, new RegExp(`prodigy-${id}`), 'the unmerged branch stays, with its commits');
+    assert.ok(messages.find('info', /^Prodigy: removed 1 worktree\(s\); 1 unmerged branch\(es\) kept/));
   });
 });

@@ -44,6 +44,8 @@ map:
   max_parallel: 2
   agent_template:
     - shell: "while [ -f ${gates}/hold_\${item_index} ]; do sleep 0.05; done; echo working on \${item_index}; { test \${item_index} != 1 && test \${item_index} != 2 || ${fails}; } && echo \${item_index} > out_\${item_index}.txt"
+reduce:
+  - shell: "echo \${map.successful} of \${map.total} > summary.txt && git add summary.txt && git commit -qm summary"
 `;
 }
 
@@ -182,15 +184,46 @@ describe('MapReduce rows', function () {
       return r && /^Running · retrying failed items/.test(String(r.description)) ? r : undefined;
     });
     assert.strictEqual((row.iconPath as vscode.ThemeIcon).id, 'sync~spin');
+    // Running, it is a live run: Stop, no Retry, Delete, Merge or Discard meanwhile.
+    assert.match(row.contextValue ?? '', /;live;/);
+    assert.doesNotMatch(row.contextValue ?? '', /;(hasfailed|deletable|mergeable|discardable|resumable);/);
     const agent = await waitFor('the running agent', async () =>
       (await jobRows()).find(({ item }) => item.id === `agent:${outcome.sessionId}:item_1`),
     );
     assert.strictEqual(label(agent.item), 'beta (#2)');
     assert.match(String(agent.item.description), /^running \d+s$/);
+    // The item at work is its agent's row, not also a failed row offering Retry This Item.
+    assert.ok(!(await jobRows()).some(({ item }) => item.id === `dlq:${outcome.sessionId}:item_1`));
+    messages.answer = () => undefined;
     fs.rmSync(hold);
-    assert.ok(await retry);
+    const retried = await retry;
+    assert.ok(retried);
+    assert.strictEqual(retried.retry?.reduce_stale, true);
     const after = await sessionRow(a, outcome.sessionId);
     assert.doesNotMatch(String(after?.description), /retrying/);
     assert.ok(!(await jobRows()).some(({ item }) => item.contextValue?.startsWith('dlq;')), 'no failed item left');
+    // The reduce summed up 2 of 4 before the retries: the end of the retry offers to run it again.
+    assert.strictEqual(fs.readFileSync(path.join(outcome.worktree!, 'summary.txt'), 'utf8'), '2 of 4\n');
+    const offer = messages.messages.filter((m) => m.items.includes('Run Reduce Again')).pop();
+    assert.ok(offer, `no Run Reduce Again offer; messages: ${JSON.stringify(messages.messages)}`);
+    assert.match(
+      offer.text,
+      /^Prodigy: "rows-job" \(started .*\): 1 of 1 retried item\(s\) succeeded\. The reduce phase ran before them/,
+    );
+  });
+
+  it('Run Reduce Again runs the reduce phase with every item; the record stays Completed', async () => {
+    const row = (await sessionRow(a, outcome.sessionId))!;
+    assert.match(row.contextValue ?? '', /^session;completed;mapreduce;/);
+    const reduce = exec<RunOutcome | undefined>('prodigy.rerunReduce', {
+      sessionId: outcome.sessionId,
+      merge: 'keep',
+      progress: false,
+    });
+    const done = await reduce;
+    assert.ok(done, `the reduce did not start; messages: ${JSON.stringify(messages.messages)}`);
+    assert.strictEqual(done.status, 'Completed', done.error ?? '');
+    assert.strictEqual(fs.readFileSync(path.join(outcome.worktree!, 'summary.txt'), 'utf8'), '4 of 4\n');
+    assert.strictEqual(readRecord(home, outcome.sessionId).status, 'Completed');
   });
 });

@@ -1,5 +1,6 @@
 // Every command the extension registers, by area: run.ts (runs), restore.ts (going back), housekeeping.ts
-// (tidying the home), views.ts (showing), claude.ts (a session's Claude calls), mapReduce.ts (a job's rows).
+// (tidying the home), views.ts (showing), claude.ts (a session's Claude calls), mapReduce.ts (a job's rows),
+// worktrees.ts (worktrees no row offers to remove).
 // A handler takes whatever invoked it and turns it into a typed target itself (targets.ts), and reads the
 // answers it would ask for from an args object (answers.ts).
 import * as vscode from 'vscode';
@@ -10,6 +11,7 @@ import { mapReduceCommands } from './mapReduce';
 import { restoreCommands } from './restore';
 import { runCommands } from './run';
 import { viewCommands } from './views';
+import { worktreeCommands } from './worktrees';
 
 export type { CommandContext } from './context';
 
@@ -21,6 +23,7 @@ export function registerCommands(context: CommandContext): vscode.Disposable {
     ...viewCommands(context),
     ...claudeCommands(context),
     ...mapReduceCommands(context),
+    ...worktreeCommands(context),
   };
   return vscode.Disposable.from(
     ...Object.entries(table).map(([id, handler]) => vscode.commands.registerCommand(id, handler)),

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { runningFiles } from '../runs/runningFiles';
 import {
   discardSessionWork,
+  NOT_MERGED,
   isResumable,
   mergeSession,
   type HomePaths,
@@ -135,12 +136,17 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
       );
     },
 
+    // A row (the waiting decision's inline Merge), `{ sessionId }`, or from the palette a picker of the completed
+    // sessions whose work is still on their branch (kept, merge conflict, merge failed, awaiting a decision).
     'prodigy.mergeSession': async (arg) => {
       if (!requireTrust()) return undefined;
-      const target = toSessionTarget(arg);
-      if (!target) return undefined;
-      const id = target.sessionId;
       const { manager } = homes.current;
+      const id = await sessionIdOrPick(manager, arg, ['Completed'], {
+        title: 'Merge Session Branch',
+        none: 'no completed session has unmerged work on its branch.',
+        only: (s) => s.worktree_name !== null && NOT_MERGED.includes(s.outcome.kind),
+      });
+      if (!id) return undefined;
       const who = await nameOf(manager, id);
       const outcome = await guarded(`could not merge ${who}`, () => {
         const { claude, mergeConflicts } = readSettings();

@@ -20,6 +20,7 @@ import {
   resumeLockHolder,
   loadWorkflowFile,
   resumeWorkflow,
+  rerunReduce,
   retryDeadLetters,
   runWorkflow,
   stepText,
@@ -35,8 +36,10 @@ import { Disposable, toDisposable } from '../lifecycle';
 import {
   showBudgetReached,
   resumeProgressTitle,
+  reduceProgressTitle,
   retryProgressTitle,
   runProgressTitle,
+  showReduceStale,
   showClaudeNotFound,
   describeSession,
   showRunCompleted,
@@ -306,12 +309,20 @@ export class RunController extends Disposable {
     });
   }
 
-  /** Sessions whose failed items this window retries: their records keep their status (Completed, Failed). */
-  private readonly retrying = new Set<string>();
+  /**
+   * Sessions this window runs again in part: their failed items (`retry`) or their reduce phase (`reduce`). Their
+   * records keep their status (Completed, Failed) meanwhile; the row shows them running.
+   */
+  private readonly again = new Map<string, 'retry' | 'reduce'>();
 
-  /** A retry of this session's failed items runs in this window (its row shows it running). */
+  /** What this window runs of this session again now, or null. */
+  runningAgain(id: string): 'retry' | 'reduce' | null {
+    return this.runs.has(id) ? (this.again.get(id) ?? null) : null;
+  }
+
+  /** A retry of this session's failed items (or a reduce run again) runs in this window (its row shows it running). */
   isRetrying(id: string): boolean {
-    return this.retrying.has(id) && this.runs.has(id);
+    return this.runningAgain(id) !== null;
   }
 
   /** Runs a MapReduce session's failed items again (`itemIds`: only these). */
@@ -321,25 +332,41 @@ export class RunController extends Disposable {
     request: RunRequest = {},
     itemIds?: readonly string[],
   ): Promise<RunOutcome | undefined> {
-    if (this.runs.has(sessionId)) throw new Error(`Session ${sessionId} is already running in this window`);
     const title = retryProgressTitle(await nameOf(manager, sessionId));
     const only = (itemIds ?? []).flatMap((i) => ['--item', i]);
-    this.retrying.add(sessionId);
+    return this.runAgain('retry', manager, sessionId, title, request, ['dlq', 'retry', sessionId, ...only], (engine) =>
+      retryDeadLetters({ ...engine, manager, sessionId, itemIds }),
+    );
+  }
+
+  /** Runs a MapReduce session's reduce phase again, with its items' results as they are now. */
+  async rerunReduce(
+    manager: SessionManager,
+    sessionId: string,
+    request: RunRequest = {},
+  ): Promise<RunOutcome | undefined> {
+    const title = reduceProgressTitle(await nameOf(manager, sessionId));
+    return this.runAgain('reduce', manager, sessionId, title, request, ['reduce', sessionId], (engine) =>
+      rerunReduce({ ...engine, manager, sessionId }),
+    );
+  }
+
+  private async runAgain(
+    kind: 'retry' | 'reduce',
+    manager: SessionManager,
+    sessionId: string,
+    title: string,
+    request: RunRequest,
+    args: string[],
+    start: (engine: Omit<EngineOptions, 'manager'>) => Promise<RunOutcome>,
+  ): Promise<RunOutcome | undefined> {
+    if (this.runs.has(sessionId)) throw new Error(`Session ${sessionId} is already running in this window`);
+    this.again.set(sessionId, kind);
     try {
-      if (detachedRuns())
-        return await this.track(title, request, {
-          kind: 'detached',
-          manager,
-          sessionId,
-          args: ['dlq', 'retry', sessionId, ...only],
-        });
-      return await this.track(title, request, {
-        kind: 'in-process',
-        manager,
-        start: (engine) => retryDeadLetters({ ...engine, manager, sessionId, itemIds }),
-      });
+      if (detachedRuns()) return await this.track(title, request, { kind: 'detached', manager, sessionId, args });
+      return await this.track(title, request, { kind: 'in-process', manager, start });
     } finally {
-      this.retrying.delete(sessionId);
+      this.again.delete(sessionId);
     }
   }
 
@@ -671,7 +698,9 @@ export class RunController extends Disposable {
       .getSession(id)
       .then((s) => describeSession(s))
       .catch(() => `session ${id}`);
-    if (outcome.status === 'Failed') showRunFailed(id, who, outcome.error);
+    if (outcome.retry?.reduce_stale && outcome.status === 'Completed')
+      showReduceStale(id, who, outcome.retry, () => this.rerunReduce(manager, id, { progress: true }));
+    else if (outcome.status === 'Failed') showRunFailed(id, who, outcome.error);
     // A pause with a reason is the engine's own (the Claude budget); a plain pause is the user's stop.
     else if (outcome.status === 'Paused' && outcome.error) showBudgetReached(id, who, outcome.error);
     else if (outcome.status === 'Paused') showRunStopped(id, who);

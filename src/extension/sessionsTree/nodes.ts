@@ -46,6 +46,8 @@ export class SessionNode {
   step: { step: number; total: number } | null = null;
   /** A retry of its failed items runs in this window (its record keeps its status meanwhile), set by the provider. */
   retrying = false;
+  /** Of which its reduce phase, run again (set by the provider with `retrying`). */
+  reducing = false;
   /** Its last Claude call's Claude Code session id, for a stopped session (read by the provider). */
   claudeSessionId: string | null = null;
   constructor(public summary: SessionSummary) {}
@@ -67,7 +69,7 @@ export class SessionNode {
       this.step && this.liveness === 'here' && s.status === 'Running'
         ? stepText(this.step.step, this.step.total)
         : progressText(s);
-    const status = sessionStatusText(s, { liveness: this.liveness, retrying: this.retrying });
+    const status = sessionStatusText(s, { liveness: this.liveness, retrying: this.retrying, reducing: this.reducing });
     item.description = [
       status,
       // A job's failed items are in the outcome ("1 of 3 items failed"): its progress would say it again.
@@ -83,7 +85,7 @@ export class SessionNode {
       : this.retrying
         ? new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'))
         : sessionIcon(s);
-    item.contextValue = sessionContextValue(s, this.liveness, this.claudeSessionId !== null);
+    item.contextValue = sessionContextValue(s, this.liveness, this.claudeSessionId !== null, this.retrying);
     item.resourceUri = undefined;
     item.accessibilityInformation = { label: `${displayName(s)}, ${item.description}` };
     return item;
@@ -258,6 +260,8 @@ export class DeadLetterNode {
   constructor(
     readonly parent: SessionNode,
     readonly item: DeadLetteredItem,
+    /** False while its job runs (a retry, a resume): Retry This Item would be refused then. */
+    readonly retryable = true,
   ) {}
 
   get id(): string {
@@ -286,7 +290,7 @@ export class DeadLetterNode {
     const attempts = this.item.failure_count > 1 ? `${this.item.failure_count} attempts` : undefined;
     item.description = [error, attempts].filter(Boolean).join(' · ');
     item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
-    item.contextValue = deadLetterContextValue(this.claudeStream !== null);
+    item.contextValue = deadLetterContextValue(this.claudeStream !== null, this.retryable);
     item.command = { command: 'prodigy.openAgentLog', title: 'Open Agent Log', arguments: [this] };
     item.accessibilityInformation = { label: `Failed item ${this.label}: ${item.description}` };
     return item;

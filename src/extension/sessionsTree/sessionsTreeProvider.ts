@@ -145,6 +145,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         node.tool = this.runs.currentTool(id);
         node.step = this.runs.currentStep(id);
         node.retrying = this.retryingHere(node.summary);
+        node.reducing = node.retrying && this.runs.runningAgain(node.summary.id) === 'reduce';
         this.changed.fire(node);
       }
     }
@@ -205,6 +206,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     node.tool = this.runs.currentTool(s.id);
     node.step = this.runs.currentStep(s.id);
     node.retrying = this.retryingHere(s);
+    node.reducing = node.retrying && this.runs.runningAgain(s.id) === 'reduce';
     let claudeSessionId: string | null = null;
     if (s.cost_usd !== null && (s.status === 'Failed' || s.status === 'Paused')) {
       try {
@@ -299,7 +301,9 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
           children.push(new AgentNode(node, itemId, agentId, labelOf(itemId), this.agentStart(sid, itemId)));
         try {
           const failed = await listDeadLetters(this.manager, sid);
-          for (const d of failed) children.push(new DeadLetterNode(node, d));
+          // An item being retried shows as its running agent; the others cannot be retried until the job stops.
+          const busy = node.retrying || (node.summary.status === 'Running' && !node.interrupted);
+          for (const d of failed) if (!running.has(d.item_id)) children.push(new DeadLetterNode(node, d, !busy));
           const succeeded = new SucceededGroupNode(node);
           const queued = new Set(failed.map((d) => d.item_id));
           for (const r of Object.values(job?.agent_results ?? {})) {

@@ -9,6 +9,8 @@ export interface SessionState {
   readonly liveness?: Liveness;
   /** A retry of its failed items runs in this window (its record keeps its status meanwhile). */
   readonly retrying?: boolean;
+  /** Its reduce phase runs again in this window (after a retry; its record keeps its status meanwhile). */
+  readonly reducing?: boolean;
 }
 
 /** Running with no process behind it (a crash, a closed window): shown as Interrupted, resumable. */
@@ -19,6 +21,7 @@ export function isInterrupted(state: SessionState): boolean {
 /** "Interrupted", "Running (another process)", "Paused (Claude budget reached)", "Completed · merged into main"… */
 export function sessionStatusText(s: SessionSummary, state: SessionState = {}): string {
   if (isInterrupted(state)) return 'Interrupted';
+  if (state.reducing) return 'Running · reduce phase again';
   if (state.retrying) return 'Running · retrying failed items';
   if (state.liveness === 'elsewhere' && s.status === 'Running') return 'Running (another process)';
   if (s.status === 'Paused' && s.error) return `Paused (${pauseReason(s.error)})`;
