@@ -355,6 +355,11 @@ export function describeSession(s: SessionWords): string {
   return sessionWords(s);
 }
 
+/** A session log's tab title from `describeSession`: `fix-tests (started 14:02)`, without the quotes. */
+export function logTitle(who: string): string {
+  return who.replace(/^"(.*)"( |$)/, '$1$2');
+}
+
 function sessionWords(s: SessionWords): string {
   const kept = s.metadata?.workflow_name;
   const name = `"${s.workflow_data?.workflow_name || s.workflow_name || (typeof kept === 'string' && kept) || s.id}"`;

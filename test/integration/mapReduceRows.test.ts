@@ -129,6 +129,8 @@ describe('MapReduce rows', function () {
     assert.match(String(agents[1].item.description), /^in \d+s · 1 commit$/);
     assert.strictEqual(agents[1].item.command?.command, 'prodigy.openAgentLog');
     const logUri = await exec<vscode.Uri>('prodigy.openAgentLog', agents[1].n);
+    // Its tab is titled with the item's label, not `item_3.log`.
+    assert.strictEqual(path.posix.basename(logUri.path), 'src∕delta.rs (#4).log');
     const doc = await waitFor('the agent log', () =>
       vscode.workspace.textDocuments.find((d) => d.uri.toString() === logUri.toString()),
     );

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { findSessionWorktree, NOT_MERGED, worktreeRoots, type SessionStatus } from '../../core';
 import { agentLogUri, sessionLogUri } from '../documents/sessionLogDocuments';
-import { showNoWorktree, showWorktree } from '../messages';
+import { logTitle, showNoWorktree, showWorktree } from '../messages';
 import { filterAnswers } from './answers';
 import { livenessOf, nameOf, openLog, type CommandContext, type CommandTable } from './context';
 import { pickFilter, sessionIdOrPick } from './pickers';
@@ -79,13 +79,17 @@ export function viewCommands({ homes, tree, runs, log }: CommandContext): Comman
         none: 'no session has run yet, so there is no session log to open.',
         liveness: livenessOf(runs, manager.paths),
       });
-      return id ? openLog(sessionLogUri(id)) : undefined;
+      if (!id) return undefined;
+      return openLog(sessionLogUri(id, await nameOf(manager, id).then(logTitle)));
     },
 
     // A running agent's row (its click) or a failed item's row.
     'prodigy.openAgentLog': async (arg) => {
       const target = toAgentLogTarget(arg);
-      return target ? openLog(agentLogUri(target.sessionId, target.itemId)) : undefined;
+      if (!target) return undefined;
+      // The row's label names the item ("gamma (#3)"); given only ids, the item's id does.
+      const label = (arg as { label?: unknown } | undefined)?.label;
+      return openLog(agentLogUri(target.sessionId, target.itemId, typeof label === 'string' ? label : undefined));
     },
   };
 }

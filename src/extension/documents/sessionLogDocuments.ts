@@ -1,6 +1,7 @@
-// A session's log as a read-only document (`prodigy-log:/<id>.log`), read from H/vscode/logs of the
-// current home and kept live while the session runs: from this window's engine events, or from the
-// file changing when another process runs it.
+// A session's log as a read-only document, read from H/vscode/logs of the current home and kept live while the
+// session runs: from this window's engine events, or from the file changing when another process runs it. Its
+// address ends in a readable name, which is the editor tab's title: `prodigy-log:/<id>/fix-tests (started 14:02).log`,
+// an agent's `prodigy-log:/<id>/items/<item>/gamma (#3).log` (the plain `prodigy-log:/<id>.log` is read too).
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
@@ -11,13 +12,30 @@ import type { RunController } from '../runs/runController';
 
 export const LOG_SCHEME = 'prodigy-log';
 
-export function sessionLogUri(sessionId: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${sessionId}.log` });
+/** A title as the last segment of a path: no separator, no leading dot. */
+function asSegment(title: string): string {
+  return title.replace(/[/\\]/g, '∕').replace(/^\.+/, '').trim() || 'log';
 }
 
-/** One MapReduce agent's log: `prodigy-log:/<session>/<item>.log`. */
-export function agentLogUri(sessionId: string, itemId: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${sessionId}/${itemId}.log` });
+/** A session's log; `title` (the workflow and its start time) names its tab. */
+export function sessionLogUri(sessionId: string, title?: string): vscode.Uri {
+  const path = title ? `/${sessionId}/${asSegment(title)}.log` : `/${sessionId}.log`;
+  return vscode.Uri.from({ scheme: LOG_SCHEME, path });
+}
+
+/** One MapReduce agent's log; `title` (the item's label, `gamma (#3)`) names its tab. */
+export function agentLogUri(sessionId: string, itemId: string, title?: string): vscode.Uri {
+  return vscode.Uri.from({
+    scheme: LOG_SCHEME,
+    path: `/${sessionId}/items/${itemId}/${asSegment(title ?? itemId)}.log`,
+  });
+}
+
+/** Whose log an address is: a session's, or one of its agents'. */
+export function logOf(uri: vscode.Uri): { sessionId: string; itemId?: string } {
+  const parts = uri.path.slice(1).split('/');
+  if (parts[1] === 'items' && parts.length >= 3) return { sessionId: parts[0], itemId: parts[2].replace(/\.log$/, '') };
+  return { sessionId: parts.length === 1 ? path.basename(parts[0], '.log') : parts[0] };
 }
 
 export class SessionLogDocuments extends Disposable implements vscode.TextDocumentContentProvider {
@@ -65,9 +83,7 @@ export class SessionLogDocuments extends Disposable implements vscode.TextDocume
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     this.follow();
-    const [first, second] = uri.path.slice(1).split('/');
-    const id = second ? first : path.basename(first, '.log');
-    const itemId = second ? path.basename(second, '.log') : undefined;
+    const { sessionId: id, itemId } = logOf(uri);
     if (!isSafeId(id) || (itemId !== undefined && !isSafeId(itemId))) return `Not a session log: ${uri.path}`;
     const { paths } = this.homes.current.manager;
     const file = itemId ? paths.agentLogFile(id, itemId) : paths.sessionLogFile(id);
@@ -83,15 +99,17 @@ export class SessionLogDocuments extends Disposable implements vscode.TextDocume
   }
 
   private touch(sessionId: string): void {
-    const uri = sessionLogUri(sessionId);
-    if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) return;
     if (this.pending.has(sessionId)) return;
+    const open = vscode.workspace.textDocuments
+      .map((d) => d.uri)
+      .filter((u) => u.scheme === LOG_SCHEME && logOf(u).sessionId === sessionId && !logOf(u).itemId);
+    if (open.length === 0) return;
     // Batched: a chatty step must not re-render the document on every line.
     this.pending.set(
       sessionId,
       setTimeout(() => {
         this.pending.delete(sessionId);
-        this.changed.fire(uri);
+        for (const uri of open) this.changed.fire(uri);
       }, 200),
     );
   }
