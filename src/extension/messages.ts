@@ -198,8 +198,8 @@ export function offerMergeDecision(q: MergeQuestion, review: () => unknown): voi
   void show({
     level: q.failed ? 'warning' : 'info',
     text:
-      `${q.who} finished with ${q.commits} new commit(s) on ${q.branch}${failed}. Merge them into ${q.target}? ` +
-      'Until you decide, the branch is kept and the Sessions view offers Merge, Keep and Discard.',
+      `${q.who} finished with ${commits(q.commits, 'new ')}${failed}. Merge them into ${q.target}? ` +
+      `Until you decide, they stay on branch ${q.branch} and the Sessions view offers Merge, Keep and Discard.`,
     actions: [
       { title: 'Review Changes', run: review },
       command('Merge', 'prodigy.mergeSession', q.sessionId),
@@ -285,7 +285,7 @@ export async function askDiscardWork(q: {
   const discard = 'Discard';
   const what =
     q.commits !== null && q.branch
-      ? `Delete ${q.commits} commit(s) on ${q.branch}?`
+      ? `Delete ${commits(q.commits)} on ${q.branch}?`
       : q.branch
         ? `Delete the branch ${q.branch}?`
         : `Discard the work of ${q.who}?`;
@@ -308,13 +308,22 @@ export function showMergeOutcome(who: string, outcome: MergeOutcome): void {
     void show({ level: 'warning', text: outcome.message });
     return;
   }
+  // The target first: a one-line toast is cut at its end.
   const text =
     outcome.status === 'merged'
-      ? `merged ${outcome.commits} commit(s) into ${outcome.target}`
+      ? `${who} merged into ${outcome.target} (${commits(outcome.commits)})`
       : outcome.status === 'up-to-date'
-        ? `nothing to merge into ${outcome.target}`
-        : outcome.status;
-  void show({ level: 'info', text: `${who}: ${text}.` });
+        ? `${who}: nothing to merge into ${outcome.target}`
+        : `${who}: ${outcome.status}`;
+  void show({ level: 'info', text: `${text}.` });
+}
+
+/** After Discard: what went (Merge, Delete and Undo say so too). */
+export function showWorkDiscarded(who: string, branch: string | null): void {
+  void show({
+    level: 'info',
+    text: `discarded the work of ${who}${branch ? `: branch ${branch} and its worktree are deleted` : ''}.`,
+  });
 }
 
 export function showNoWorktree(who: string): void {
@@ -353,6 +362,11 @@ export interface SessionWords {
 /** A session as messages, pickers and tab titles name it: `"fix-tests" (started 14:02)`. */
 export function describeSession(s: SessionWords): string {
   return sessionWords(s);
+}
+
+/** "1 commit", "3 new commits". */
+function commits(n: number, adjective = ''): string {
+  return `${n} ${adjective}commit${n === 1 ? '' : 's'}`;
 }
 
 /** A session log's tab title from `describeSession`: `fix-tests (started 14:02)`, without the quotes. */

@@ -106,8 +106,7 @@ async function runTidyDocs() {
 
 /** The end-of-run merge question for the run: names the workflow and the commits, and offers what to do. */
 async function waitForMergeQuestion() {
-  const question =
-    /"tidy-docs" \(started [^)]+\) finished with 2 new commit\(s\) on prodigy-\S+\. Merge them into main\?/;
+  const question = /"tidy-docs" \(started [^)]+\) finished with 2 new commits\. Merge them into main\?/;
   const toast = await waitForNotification(wb.page, question, { timeout: 60_000 });
   await settled(toast);
   const buttons = (await toast.locator('.monaco-button').allTextContents()).map((b) => b.trim());
@@ -216,7 +215,7 @@ tourStep(
     assert.ok(mergedId, 'test 1 started a session');
     await clickRowAction(page, sessionRow(page, /awaiting merge decision/), 'Merge Session Branch');
 
-    await settled(await waitForNotification(page, new RegExp(`${WHO.source}: merged 2 commit\\(s\\) into main\\.`)));
+    await settled(await waitForNotification(page, new RegExp(`${WHO.source} merged into main \\(2 commits\\)\\.`)));
     const text = await waitForRowText(page, new RegExp(`^${WORKFLOW} Completed · merged into main`));
     console.log(`row: ${text}`);
     await waitForStatusBarItem(page, /merge\?/, { absent: true });
@@ -245,7 +244,7 @@ tourStep(
   async (page) => {
     assert.ok(mergedId, 'test 1 started a session');
     // Read and done with, as a person closes it: later screenshots show only what comes next.
-    await dismissToast(await waitForNotification(page, /merged 2 commit\(s\) into main/));
+    await dismissToast(await waitForNotification(page, /merged into main \(2 commits\)/));
     discardedId = await runTidyDocs();
     console.log(`second run: ${discardedId}`);
     await dismissToast(await waitForMergeQuestion());
@@ -256,7 +255,7 @@ tourStep(
     await clickRowAction(page, sessionRow(page, /awaiting merge decision/), 'Discard Session Work');
     const dialog = await waitForDialog(page);
     console.log(`dialog: ${dialog.message}\n  ${dialog.detail}\n  buttons: ${dialog.buttons.join(' | ')}`);
-    assert.equal(dialog.message, `Delete 2 commit(s) on ${branch}?`);
+    assert.equal(dialog.message, `Delete 2 commits on ${branch}?`);
     assert.match(dialog.detail, new RegExp(`The work of ${WHO.source} is thrown away`));
     assert.ok(dialog.buttons.includes('Discard'), `buttons: ${dialog.buttons.join(', ')}`);
     // Nothing is gone while the question is open.

@@ -84,7 +84,7 @@ describe('Decisions', function () {
     // The question names the workflow, the commits and the branch, and can show the changes.
     const question = messages.find(
       'info',
-      /^Prodigy: "decide-me" \(started [^)]+\) finished with 2 new commit\(s\) on prodigy-.*Merge them into main\?/,
+      /^Prodigy: "decide-me" \(started [^)]+\) finished with 2 new commits\. Merge them into main\?/,
     );
     assert.ok(question, JSON.stringify(messages.messages));
     assert.deepStrictEqual(question.items, ['Review Changes', 'Merge', 'Keep Branch', 'Discard']);
@@ -119,10 +119,7 @@ describe('Decisions', function () {
     assert.strictEqual(click.command, 'prodigy.decideMerge');
     messages.clear();
     assert.strictEqual(await exec('prodigy.decideMerge', ...(click.arguments ?? [])), id);
-    assert.ok(
-      messages.find('info', /"decide-me" .* finished with 2 new commit\(s\)/),
-      JSON.stringify(messages.messages),
-    );
+    assert.ok(messages.find('info', /"decide-me" .* finished with 2 new commits/), JSON.stringify(messages.messages));
 
     // Review Changes: the branch against its base.
     const files = await exec<ChangedFile[]>('prodigy.reviewSessionChanges', id);
@@ -160,7 +157,7 @@ describe('Decisions', function () {
     const { repo, id, wt } = await finishedRun('throw-away');
     const branch = `prodigy-${id}`;
     assert.strictEqual(await exec('prodigy.discardSessionWork', await node(id)), undefined);
-    const question = messages.find('warning', new RegExp(`^Delete 2 commit\\(s\\) on ${branch}\\?$`));
+    const question = messages.find('warning', new RegExp(`^Delete 2 commits on ${branch}\\?$`));
     assert.ok(question?.modal, JSON.stringify(messages.messages));
     assert.ok(fs.existsSync(wt), 'dismissing removed the worktree');
     assert.notStrictEqual(git(repo, 'branch', '--list', branch), '');
@@ -174,6 +171,16 @@ describe('Decisions', function () {
     assert.strictEqual(merge?.status, 'discarded');
     assert.strictEqual(merge?.commits, 2);
     assert.strictEqual(merge?.decision, undefined);
+    // Like Merge and Delete, Discard says what it did.
+    assert.ok(
+      messages.find(
+        'info',
+        new RegExp(
+          `^Prodigy: discarded the work of "throw-away" \\(started [^)]+\\): branch ${branch} and its worktree are deleted\\.$`,
+        ),
+      ),
+      JSON.stringify(messages.messages),
+    );
     const after = await waitFor('the row to say discarded', async () => {
       const item = await sessionRow(a, id);
       return item && /discarded/.test(String(item.description)) ? (item.contextValue ?? '') : undefined;

@@ -217,7 +217,7 @@ describe('Detached runs', function () {
     assert.ok(!fs.existsSync(eventsFile(id)), 'the events file is taken away by the window that finished it');
     // Its last word is the merge question (nobody answered it in advance), asked here, in the window that finished it.
     assert.ok(
-      messages.find('info', /"detached-attach" \(started [^)]+\) finished with 3 new commit\(s\)/),
+      messages.find('info', /"detached-attach" \(started [^)]+\) finished with 3 new commits/),
       JSON.stringify(messages.messages),
     );
     const done = await waitFor('its row to say Completed', async () => {

@@ -412,7 +412,7 @@ commands:
     assert.strictEqual(readRecord(home, id).status, 'Completed');
     const question = messages.find(
       'info',
-      /"fail-then-fix" \(started [^)]+\) finished with 2 new commit\(s\) on prodigy-.*Merge them into main\?/,
+      /"fail-then-fix" \(started [^)]+\) finished with 2 new commits\. Merge them into main\?/,
     );
     assert.ok(question, JSON.stringify(messages.messages));
     assert.deepStrictEqual(question.items, ['Review Changes', 'Merge', 'Keep Branch', 'Discard']);
@@ -438,7 +438,7 @@ commands:
       'one',
     ]);
     assert.strictEqual(readRecord(home, id).metadata.merge?.status, 'merged');
-    assert.ok(messages.find('info', /^Prodigy: "three-commits" \(started [^)]+\): merged 3 commit\(s\) into main\.$/));
+    assert.ok(messages.find('info', /^Prodigy: "three-commits" \(started [^)]+\) merged into main \(3 commits\)\.$/));
   });
 
   it('runWorkflow with merge "discard" removes the worktree and branch; the record stays', async () => {
@@ -459,7 +459,7 @@ commands:
     const dismissed = await exec('prodigy.discardSessionWork', id);
     assert.strictEqual(dismissed, undefined);
     assert.ok(fs.existsSync(wt), 'dismissing the question removed the worktree');
-    const question = messages.find('warning', new RegExp(`^Delete 3 commit\\(s\\) on prodigy-${id}\\?`));
+    const question = messages.find('warning', new RegExp(`^Delete 3 commits on prodigy-${id}\\?`));
     assert.ok(question?.modal);
     messages.answer = (m) => (m.items.includes('Discard') ? 'Discard' : undefined);
     assert.strictEqual(await exec('prodigy.discardSessionWork', id), wt);

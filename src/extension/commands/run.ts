@@ -15,7 +15,14 @@ import {
   type SessionSummary,
 } from '../../core';
 import { readSettings } from '../config';
-import { askAbandonSession, askDiscardWork, describeSession, showMergeOutcome, showNotRunning } from '../messages';
+import {
+  askAbandonSession,
+  askDiscardWork,
+  describeSession,
+  showMergeOutcome,
+  showNotRunning,
+  showWorkDiscarded,
+} from '../messages';
 import { askMergeDecision, branchOf, keepBranch, reviewBranchChanges } from '../runs/mergeDecision';
 import type { RunController } from '../runs/runController';
 import { confirmed, runAnswers, type RunAnswers } from './answers';
@@ -172,7 +179,11 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
         if (!(await askDiscardWork(ask))) return undefined;
       }
       // Recorded as discarded (replacing the "kept" the merge question left), so its row and the CLI say so.
-      return guarded(`could not discard ${who}`, async () => (await discardSessionWork(manager, id)).worktree);
+      return guarded(`could not discard ${who}`, async () => {
+        const done = await discardSessionWork(manager, id);
+        showWorkDiscarded(who, done.branch);
+        return done.worktree;
+      });
     },
 
     // The row's inline Keep and the merge question's Keep Branch: the branch stays, the decision is made.
