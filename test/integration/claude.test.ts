@@ -386,7 +386,7 @@ map:
     assert.match((failed.node as DeadLetterNode).claudeStream ?? '', /\.jsonl$/);
     const uri = await exec<vscode.Uri | undefined>('prodigy.showClaudeTranscript', failed.node);
     assert.ok(uri, JSON.stringify(messages.messages));
-    assert.match(path.posix.basename(uri.path), /^claude-job · item item_0 \(Claude transcript\)$/);
+    assert.match(path.posix.basename(uri.path), /^claude-job · a \(#1\) \(Claude transcript\)$/);
     assert.match(openDoc(uri).getText(), /✗ .*quota exhausted for a/);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
@@ -429,7 +429,7 @@ map:
         const u = await exec<vscode.Uri | undefined>('prodigy.showClaudeTranscript', agent.node);
         return u && /🔧 Bash/.test(openDoc(u).getText()) ? u : undefined;
       });
-      assert.strictEqual(path.posix.basename(uri.path), 'agent-live · item item_0 (Claude transcript)');
+      assert.strictEqual(path.posix.basename(uri.path), 'agent-live · a (#1) (Claude transcript)');
       assert.match(openDoc(uri).getText(), /^ {4}\$ sleep 1 && cargo test$/m);
       // An agent's activity goes to the Output under its item, not to the job's row.
       await waitFor('the agent activity in the Output', () =>

@@ -7,7 +7,10 @@ import {
   checkpointStepText,
   displayName,
   findSessionWorktree,
+  itemIndex,
+  itemLabel,
   listDeadLetters,
+  listJobItems,
   readLastLines,
   readTotals,
   summarize,
@@ -161,7 +164,11 @@ async function findTranscript(
       target.stream ??
       latestStreamIn(manager.paths.agentLogFile(sessionId, itemId)) ??
       (await failedItemStream(manager, sessionId, itemId));
-    return { what: `item ${itemId} of ${who}`, source: source(stream, `item ${itemId}`) };
+    // Named by the item itself ("gamma (#3)"), as its row is.
+    const job = await listJobItems(manager, sessionId).catch(() => null);
+    const index = itemIndex(itemId);
+    const label = itemLabel(itemId, index !== null ? job?.work_items[index] : undefined);
+    return { what: `${label} of ${who}`, source: source(stream, label) };
   }
 
   // A session: its latest call, the one in flight included (its log names the stream as the call starts),
