@@ -43,6 +43,8 @@ const run = defineCommand({
     args: O.args,
     maxIterations: O.maxIterations,
     map: O.map,
+    param: O.param,
+    paramFile: O.paramFile,
     dryRun: {
       ...O.dryRun,
       help: 'Print the steps that would run, interpolated (a MapReduce file: its work items, stage by stage); run nothing',

@@ -56,6 +56,13 @@ export const OPTIONS = {
     'n',
   ),
   map: texts('GLOB', 'Run the steps once per file matching GLOB (${ARG}: its name up to the first -); repeatable'),
+  param: texts(
+    'NAME=VALUE',
+    "A value for one of the workflow's parameters: (a composable workflow); repeatable. Read by the parameter's " +
+      'type: a String takes the text as it is, Number and Boolean parse it, Array and Object read JSON; an ' +
+      'undeclared one infers a number or true/false. Wins over --param-file',
+  ),
+  paramFile: text('FILE', "Values for the workflow's parameters: from a JSON or YAML file holding a map (types kept)"),
   // Checked by the parser like every session id on the command line: a malformed one is a usage error (exit 2).
   resume: parsed(
     'ID',

@@ -57,6 +57,8 @@ export type { RestorePlan, RestoreOutcome } from './worktrees/restore';
 export type { Workflow } from './workflow/model';
 export { analyzeWorkflowText, loadWorkflowFile, loadWorkflowText, WorkflowLoadError } from './workflow/loader';
 export type { WorkflowAnalysis } from './workflow/loader';
+export type { ParamValue, ParamValues } from './workflow/compose';
+export type { ParameterInfo } from './workflow/model';
 export { unknownKeySuggestion } from './workflow/loadContext';
 export type { Variables } from './steps/interpolation';
 export type { EngineEvent } from './steps/events';

@@ -15,6 +15,7 @@ import {
 import type { MergeConflictMode } from '../values';
 import { printJson, UsageError, type Io } from '../io';
 import { claudeSums } from './claudeUsage';
+import { paramValues } from '../params';
 import { RunDetail } from './runDetail';
 import {
   claudeConfig,
@@ -31,6 +32,8 @@ export interface RunFlags extends TerminalFlags {
   args: string[];
   maxIterations?: number;
   map: string[];
+  param: string[];
+  paramFile?: string;
   dryRun: boolean;
   /** Prodigy's `run <workflow> --resume <id>`. */
   resume?: string;
@@ -40,6 +43,8 @@ export interface RunFlags extends TerminalFlags {
 const NEW_RUN_ONLY = [
   ['args', '--args'],
   ['map', '--map'],
+  ['param', '--param'],
+  ['paramFile', '--param-file'],
   ['maxIterations', '-n/--max-iterations'],
   ['dryRun', '--dry-run'],
   ['noWorktree', '--no-worktree'],
@@ -60,8 +65,9 @@ export async function runCommand(manager: SessionManager, io: Io, file: string, 
   }
   if (flags.path && !fs.existsSync(flags.path)) throw new UsageError(`--path ${flags.path} does not exist`);
   const passes = runPasses(flags);
+  const parameters = paramValues(flags.param, flags.paramFile);
   if (flags.dryRun) {
-    const { workflow, lines } = previewWorkflow(file, flags.args, { ...passes, projectDir: flags.path });
+    const { workflow, lines } = previewWorkflow(file, flags.args, { ...passes, projectDir: flags.path, parameters });
     if (flags.json) printJson(io, { dry_run: true, workflow: workflow.path, steps: lines.slice(1) });
     else {
       for (const w of workflow.warnings) io.err(`⚠️  ${workflow.path}:${w.line}:${w.col}: ${w.message}`);
@@ -81,6 +87,7 @@ export async function runCommand(manager: SessionManager, io: Io, file: string, 
         args: flags.args,
         ...passes,
         worktree: !flags.noWorktree,
+        parameters,
       }),
     (e) => {
       if (e.type === 'session-created' && !flags.json) io.out(`Session: ${e.sessionId}`);

@@ -12,6 +12,7 @@ import type { SessionManager } from '../sessions/sessionManager';
 import type { LoopResult, RunContext } from '../steps/runContext';
 import { assertSafeId } from '../storage/ids';
 import { sessionArgs } from '../worktrees/sessionFolder';
+import { sessionParameters } from '../workflow/compose';
 import { loadWorkflowFile } from '../workflow/loader';
 import { folderOrThrow } from './checks';
 import type { EngineOptions, RetryReport, RunOutcome } from './options';
@@ -102,7 +103,7 @@ async function reopenMapReduce(scope: RunScope, session: UnifiedSession) {
   const workflowPath = typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null;
   if (!workflowPath)
     throw new ProdigyError(`Session ${session.id} does not name its workflow file; it cannot be resumed`);
-  const workflow = loadWorkflowFile(workflowPath);
+  const workflow = loadWorkflowFile(workflowPath, sessionParameters(session.metadata));
   if (workflow.shape !== 'mapreduce') throw new ProdigyError(`${workflowPath} is no longer a MapReduce workflow`);
   const { worktree, cwd } = await folderOrThrow(scope.opts.manager, session);
   const { log, secrets } = scope.open(workflow);

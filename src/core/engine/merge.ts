@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { ProdigyError } from '../errors';
 import { assertSafeId } from '../storage/ids';
 import { findSessionFolder, sessionArgs } from '../worktrees/sessionFolder';
+import { sessionParameters } from '../workflow/compose';
 import { loadWorkflowFile } from '../workflow/loader';
 import type { Workflow } from '../workflow/model';
 import { mergeBack, type MergeOutcome } from './mergeBack';
@@ -24,7 +25,7 @@ export async function mergeSession(opts: EngineOptions & { sessionId: string }):
     // The workflow file may be gone by now: then a plain git merge, with no merge steps or secrets.
     const workflow: Workflow =
       workflowPath && fs.existsSync(workflowPath)
-        ? loadWorkflowFile(workflowPath)
+        ? loadWorkflowFile(workflowPath, sessionParameters(session.metadata))
         : {
             path: workflowPath ?? '',
             format: 'yaml',

@@ -1,5 +1,6 @@
 // What the engine's entry points take and give back (run, resume, a MapReduce retry, a merge).
 import type { SessionStatus } from '../model/session';
+import type { ParamValues } from '../workflow/compose';
 import type { SessionManager } from '../sessions/sessionManager';
 import type { EngineListener } from '../steps/events';
 import type { ClaudeConfig } from '../steps/runContext';
@@ -35,6 +36,8 @@ export interface RunWorkflowOptions extends EngineOptions {
   inputs?: string[];
   /** Run in a session worktree (default) when the folder is in a git repository. */
   worktree?: boolean;
+  /** `--param`/`--param-file` (or the prompt's) values for a composable workflow's parameters (compose.ts). */
+  parameters?: ParamValues;
 }
 
 export interface ResumeOptions extends EngineOptions {

@@ -8,6 +8,7 @@ import { planItems } from '../mapreduce/workItems';
 import { parseWorkItemsFile } from '../mapreduce/workItemsInput';
 import { RunPlan, passVariables } from '../runs/runPlan';
 import { interpolate, type Variables } from '../steps/interpolation';
+import type { ParamValues } from '../workflow/compose';
 import { loadWorkflowFile } from '../workflow/loader';
 import type { MapReduceSpec, Workflow, WorkflowStep } from '../workflow/model';
 import { startVariables } from './prelude';
@@ -18,6 +19,8 @@ export interface PreviewOptions {
   /** The folder the run would start from (`${PROJECT_ROOT}`, where `map.input` is read); default the current one. */
   projectDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** `--param`/`--param-file` values for a composable workflow (compose.ts). */
+  parameters?: ParamValues;
 }
 
 /** How many work items the dry run lists by name. */
@@ -28,7 +31,7 @@ export function previewWorkflow(
   args: string[] = [],
   options: PreviewOptions = {},
 ): { workflow: Workflow; lines: string[] } {
-  const workflow = loadWorkflowFile(path.resolve(workflowFile));
+  const workflow = loadWorkflowFile(path.resolve(workflowFile), { params: options.parameters ?? {} });
   const isMapReduce = workflow.shape === 'mapreduce';
   const inputs = isMapReduce ? [] : (options.inputs ?? []);
   const plan = new RunPlan(workflow.steps.length, isMapReduce ? 1 : (options.iterations ?? 1), inputs);

@@ -7,6 +7,7 @@ import type { UnifiedSession } from '../model/session';
 import { RunPlan } from '../runs/runPlan';
 import { assertSafeId } from '../storage/ids';
 import { sessionArgs } from '../worktrees/sessionFolder';
+import { sessionParameters } from '../workflow/compose';
 import { loadWorkflowFile } from '../workflow/loader';
 import { assertRunnable, folderOrThrow } from './checks';
 import { resumeMapReduce } from './mapReduce';
@@ -44,7 +45,7 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
         `Cannot resume session ${id}: no checkpoint names its workflow file (looked in ${manager.paths.workflowCheckpointsDir(id)})`,
       );
     }
-    const workflow = loadWorkflowFile(workflowPath);
+    const workflow = loadWorkflowFile(workflowPath, sessionParameters(session.metadata));
     assertRunnable(workflow);
     const secrets = workflowSecrets(workflow, scope.env);
     const { worktree, cwd } = await folderOrThrow(manager, session);

@@ -15,7 +15,8 @@ import { runSteps } from './steps';
 
 export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome> {
   const env = opts.env ?? process.env;
-  const workflow = loadWorkflowFile(path.resolve(opts.workflowFile));
+  // A run always passes parameter values (none: {}), so a required parameter without one is refused here.
+  const workflow = loadWorkflowFile(path.resolve(opts.workflowFile), { params: opts.parameters ?? {} });
   assertRunnable(workflow);
   const secrets = workflowSecrets(workflow, env);
   const projectDir = path.resolve(opts.projectDir ?? process.cwd());
@@ -57,6 +58,8 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
       worktree: useWorktree,
       ...(plan.iterations > 1 ? { iterations: plan.iterations } : {}),
       ...(plan.inputs.length ? { inputs: [...plan.inputs] } : {}),
+      // A composed workflow's parameter values: its resume composes the same workflow (compose.ts).
+      ...(workflow.composition ? { parameters: workflow.composition.parameters } : {}),
     },
   });
   const id = session.id;

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { composeWorkflow, needsComposition, type ComposeHost, type ComposeOptions } from './compose';
 import { LoadContext, compact, isPlainMap, show, type PlainMap } from './loadContext';
 import { loadEnv, loadSecrets } from './loadEnv';
 import { WorkflowLoadError } from './loadError';
@@ -16,23 +17,31 @@ import { loadStepList } from './loadSteps';
 import type { LoadWarning, MergeSpec, Workflow, WorkflowShape } from './model';
 
 export { WorkflowLoadError } from './loadError';
+export type { ComposeOptions, ParamValue, ParamValues } from './compose';
 
 const SHAPE_HINT = 'expected a list of steps, or an object with `commands:` (or `mode: mapreduce`)';
 const COMMON_KEYS = ['name', 'mode', 'env', 'secrets', 'env_files', 'profiles', 'merge'];
 const STANDARD_KEYS = new Set([...COMMON_KEYS, 'commands', 'steps']);
 const MAPREDUCE_TOP_KEYS = new Set([...COMMON_KEYS, ...MAPREDUCE_KEYS, 'commands', 'steps']);
-// Prodigy's composable workflows (§8.4): recognised so the warning can say what they are.
-const COMPOSABLE_KEYS = ['template', 'imports', 'extends', 'workflows', 'parameters'];
+// Sub-workflows (composition/sub-workflows.md): Prodigy's executor for them is a placeholder; not run here either.
+const SUB_WORKFLOW_KEYS = ['workflows', 'sub_workflows'];
 
-/** Reads and loads a workflow file; the result's `path` is absolute. */
-export function loadWorkflowFile(file: string): Workflow {
+/**
+ * Reads and loads a workflow file; the result's `path` is absolute. A composable file (imports, extends, template,
+ * parameters) is composed first (compose.ts); `options.params` are the parameter values of a run.
+ */
+export function loadWorkflowFile(file: string, options: ComposeOptions = {}): Workflow {
+  return loadWorkflowText(readWorkflowText(file), file, options);
+}
+
+function readWorkflowText(file: string): string {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
     throw new WorkflowLoadError(file, readFailure(err));
   }
-  return loadWorkflowText(decodeUtf8(bytes, file), file);
+  return decodeUtf8(bytes, file);
 }
 
 /**
@@ -74,9 +83,9 @@ function firstInvalidUtf8(b: Buffer): number {
 }
 
 /** Loads workflow text; `file` decides the format (.yml/.yaml: YAML, else JSON) and names it in messages. */
-export function loadWorkflowText(text: string, file: string): Workflow {
+export function loadWorkflowText(text: string, file: string, options: ComposeOptions = {}): Workflow {
   // Not collecting, the first error is thrown where it is found: the result always has a workflow.
-  return readWorkflow(text, file, false).workflow as Workflow;
+  return readWorkflow(text, file, false, options).workflow as Workflow;
 }
 
 /** Every problem of a workflow file at once, for the editor: all errors (not just the first) and all warnings. */
@@ -101,7 +110,56 @@ export function analyzeWorkflowText(text: string, file: string): WorkflowAnalysi
   }
 }
 
-function readWorkflow(text: string, file: string, collecting: boolean): WorkflowAnalysis {
+function readWorkflow(text: string, file: string, collecting: boolean, options: ComposeOptions = {}): WorkflowAnalysis {
+  const parsed = parseWorkflow(text, file, collecting);
+  if (!('ctx' in parsed)) return parsed;
+  const { ctx, data, format } = parsed;
+
+  // What cannot be recovered from (the file's shape) ends the load here too, after what was recorded.
+  // A composable file is composed first, and never loaded uncomposed (compose.ts).
+  const composing = needsComposition(data, options);
+  const composed = composing
+    ? ctx.recover(() => composeWorkflow(ctx, data as PlainMap, composeHost, options), undefined)
+    : undefined;
+  const workflow = composing ? composed?.part : ctx.recover(() => loadDocument(ctx, data), undefined);
+  const warnings = ctx.warnings.sort(byPosition);
+  const errors = uniqueErrors(ctx.errors).sort(byPosition);
+  if (errors.length || !workflow) return { errors, warnings };
+  const hash = createHash('sha256').update(text, 'utf8');
+  // Composed: every file read and the parameter values, so a resume can tell that anything changed.
+  if (composed)
+    for (const t of [...composed.texts, JSON.stringify(composed.composition.parameters)]) hash.update(`\0${t}`);
+  return {
+    workflow: {
+      path: path.resolve(file),
+      format,
+      ...workflow,
+      warnings,
+      hash: hash.digest('hex'),
+      ...(composed ? { composition: composed.composition } : {}),
+    },
+    errors,
+    warnings,
+  };
+}
+
+/** The other files of a composition: read and parsed as a workflow file is, their first error thrown. */
+const composeHost: ComposeHost = {
+  read(file) {
+    const text = readWorkflowText(file);
+    const parsed = parseWorkflow(text, file, false);
+    if (!('ctx' in parsed)) throw parsed.errors[0];
+    return { ctx: parsed.ctx, data: parsed.data, text };
+  },
+  load: (ctx, data) => loadDocument(ctx, data),
+};
+
+/** The text parsed (positions kept), or its syntax errors (collecting; otherwise the first is thrown). */
+function parseWorkflow(
+  text: string,
+  file: string,
+  collecting: boolean,
+): { ctx: LoadContext; data: unknown; format: 'yaml' | 'json' } | { errors: WorkflowLoadError[]; warnings: [] } {
   const format = /\.ya?ml$/i.test(file) ? 'yaml' : 'json';
   const lines = new LineCounter();
   // JSON is YAML 1.2, so one parser gives positions for both. `merge` honours `<<:` keys.
@@ -152,22 +210,7 @@ function readWorkflow(text: string, file: string, collecting: boolean): Workflow
     );
   }
 
-  // What cannot be recovered from (the file's shape) ends the load here too, after what was recorded.
-  const workflow = ctx.recover(() => loadDocument(ctx, data), undefined);
-  const warnings = ctx.warnings.sort(byPosition);
-  const errors = uniqueErrors(ctx.errors).sort(byPosition);
-  if (errors.length || !workflow) return { errors, warnings };
-  return {
-    workflow: {
-      path: path.resolve(file),
-      format,
-      ...workflow,
-      warnings,
-      hash: createHash('sha256').update(text, 'utf8').digest('hex'),
-    },
-    errors,
-    warnings,
-  };
+  return { ctx, data, format };
 }
 
 function byPosition(a: { line?: number; col?: number }, b: { line?: number; col?: number }): number {
@@ -214,12 +257,9 @@ function loadDocument(ctx: LoadContext, data: unknown): Loaded {
         [key],
         `${key}: is not supported, ignored${key === 'profiles' ? ' (Prodigy cannot activate a profile either)' : ''}`,
       );
-  for (const key of COMPOSABLE_KEYS)
+  for (const key of SUB_WORKFLOW_KEYS)
     if (key in data)
-      ctx.warn(
-        [key],
-        `${key}: belongs to composable workflows (imports, extends, templates), which are not supported; ignored`,
-      );
+      ctx.warn([key], `${key}: sub-workflows are not run (Prodigy's executor for them is a placeholder); ignored`);
   const merge = ctx.recover(() => loadMerge(ctx, data.merge), undefined);
 
   if (shape === 'mapreduce') {
@@ -261,7 +301,7 @@ function shapeOf(ctx: LoadContext, data: PlainMap): WorkflowShape {
 
 function warnUnknownTopKeys(ctx: LoadContext, data: PlainMap, known: ReadonlySet<string>): void {
   const rest: PlainMap = {};
-  for (const [k, v] of Object.entries(data)) if (!COMPOSABLE_KEYS.includes(k)) rest[k] = v;
+  for (const [k, v] of Object.entries(data)) if (!SUB_WORKFLOW_KEYS.includes(k)) rest[k] = v;
   ctx.warnUnknownKeys(rest, [], known, 'the workflow');
 }
 

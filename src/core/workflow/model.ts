@@ -71,6 +71,8 @@ export interface WorkflowStep {
   on_success?: WorkflowStep;
   validate?: ValidationSpec;
   position?: SourcePosition;
+  /** Absolute path of the file the step was written in, when composition brought it from another file. */
+  file?: string;
 }
 
 /** `NAME: "ENV_VAR"` or `{provider, key}`: where a secret's value comes from. */
@@ -127,6 +129,29 @@ export interface Workflow {
   merge?: MergeSpec;
   mapreduce?: MapReduceSpec;
   warnings: LoadWarning[];
-  /** sha256 (hex) of the file's bytes: tells a resume whether the file changed. */
+  /** sha256 (hex) of the file's bytes (composed: of every file and the parameter values): tells a resume whether the file changed. */
   hash: string;
+  /** A composable workflow (imports, extends, template, parameters): what it was composed from and with. */
+  composition?: CompositionInfo;
+}
+
+export type ParameterType = 'String' | 'Number' | 'Boolean' | 'Array' | 'Object' | 'Any';
+
+/** A declared `parameters:` entry, as a prompt shows it. */
+export interface ParameterInfo {
+  name: string;
+  type: ParameterType;
+  required: boolean;
+  description?: string;
+  default?: unknown;
+  /** Whether the composition gave it a value (a default, template `with:`, `defaults:`, or one passed in). */
+  hasValue: boolean;
+}
+
+export interface CompositionInfo {
+  /** The value of every parameter (what a session records, so its resume composes the same workflow). */
+  parameters: Record<string, unknown>;
+  declared: ParameterInfo[];
+  /** Absolute paths of the other files read (bases, imports, the template). */
+  sources: string[];
 }

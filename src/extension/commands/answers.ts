@@ -17,6 +17,8 @@ export interface RunAnswers {
   readonly inputs?: string[];
   /** Glob patterns, each matching file one input. */
   readonly map?: string[];
+  /** Values of the workflow's parameters, as typed (given: no parameter prompt). */
+  readonly parameters?: Record<string, string>;
 }
 
 export function runAnswers(arg: unknown): RunAnswers {
@@ -27,6 +29,7 @@ export function runAnswers(arg: unknown): RunAnswers {
     iterations: field(arg, 'iterations', isNumber),
     inputs: field(arg, 'inputs', isStringArray),
     map: field(arg, 'map', isStringArray),
+    parameters: field(arg, 'parameters', isStringMap),
   };
 }
 
@@ -79,6 +82,15 @@ export function filterAnswers(arg: unknown): FilterAnswers | undefined {
     text: field(arg, 'text', isString),
     notMerged: field(arg, 'notMerged', isBoolean),
   };
+}
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'string')
+  );
 }
 
 function isBoolean(value: unknown): value is boolean {

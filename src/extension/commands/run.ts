@@ -27,6 +27,7 @@ import { askMergeDecision, branchOf, keepBranch, reviewBranchChanges } from '../
 import type { RunController } from '../runs/runController';
 import { confirmed, runAnswers, type RunAnswers } from './answers';
 import { guarded, livenessOf, nameOf, requireTrust, type CommandContext, type CommandTable } from './context';
+import { askParameters } from './parameters';
 import { askPassOptions, passOptionsFrom } from './passOptions';
 import { pickWorkflowFile, sessionIdOrPick } from './pickers';
 import { toSessionTarget, toWorkflowFileTarget } from './targets';
@@ -47,7 +48,10 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
     return guarded(`could not run ${path.basename(uri.fsPath)}`, async () => {
       const passes = passOptionsFrom(answers, folder) ?? (askPasses ? await askPassOptions(folder) : {});
       if (!passes) return undefined;
-      const request = { merge: answers.merge, progress: answers.progress, ...passes };
+      // A file declaring parameters: its required ones without a value are asked for (cancel: nothing runs).
+      const parameters = answers.parameters ?? (await askParameters(uri.fsPath));
+      if (!parameters) return undefined;
+      const request = { merge: answers.merge, progress: answers.progress, ...passes, parameters };
       return runs.run(homes.current.manager, uri.fsPath, folder, request);
     });
   }

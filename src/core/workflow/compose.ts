@@ -1,0 +1,498 @@
+// Composable workflows (Prodigy docs, composition/): `extends`, `imports`, `template` and `parameters`, resolved
+// before the normal load. Every file taken part is read and loaded on its own (its steps keep positions in it and
+// name it), after the parameters are substituted into it; the loaded parts are then merged:
+// - extends: the child over its base, deep: maps merge key by key, a non-empty list (steps) replaces the base's,
+//   a scalar replaces; bases may extend further;
+// - imports, then template: added under the file: their steps run first (imports in order, then the template's),
+//   maps merge with the file winning;
+// so the order of precedence, lowest first, is base, imports, template, the file itself (troubleshooting.md's
+// resolution order). A file that cannot be composed (a missing file, a cycle, an unknown template, a parameter
+// without a value or of the wrong type) is refused at the place that says so, never run half-composed.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { WorkflowLoadError } from './loadError';
+import { isPlainMap, show, type LoadContext, type Path, type PlainMap } from './loadContext';
+import {
+  parameterDefs,
+  resolveParameters,
+  substitute,
+  type ParamValues,
+  type ParameterDef,
+  type Resolved,
+} from './composeParameters';
+import type { CompositionInfo, Workflow, WorkflowStep } from './model';
+
+export type { ParamValue, ParamValues } from './composeParameters';
+
+/** The keys that make a file composable; none of them reaches the normal load. */
+export const COMPOSITION_KEYS = ['imports', 'extends', 'template', 'parameters', 'defaults'];
+
+/** What the normal load makes of one file's keys. */
+export type LoadedPart = Omit<Workflow, 'path' | 'format' | 'warnings' | 'hash'>;
+
+export interface ComposeHost {
+  /** Reads and parses another file (never collecting: its first error is thrown, naming that file). */
+  read(file: string): { ctx: LoadContext; data: unknown; text: string };
+  /** The normal load of a file's keys (no composition keys left). */
+  load(ctx: LoadContext, data: PlainMap): LoadedPart;
+}
+
+export interface ComposeOptions {
+  /** Values for a run (`--param`, `--param-file`, a prompt, the session). Absent: validate or the editor,
+   * where a required parameter without a value is left as written instead of refused. */
+  params?: ParamValues;
+}
+
+export interface Composed {
+  part: LoadedPart;
+  /** The other files' texts, for the composed hash. */
+  texts: string[];
+  composition: CompositionInfo;
+}
+
+/** Whether `data` needs composing: one of its keys, or parameter values given for the run. */
+export function needsComposition(data: unknown, options: ComposeOptions): boolean {
+  if (!isPlainMap(data)) return false;
+  return COMPOSITION_KEYS.some((k) => k in data) || Object.keys(options.params ?? {}).length > 0;
+}
+
+/** One file of the composition and what it brings in. */
+interface Node {
+  ctx: LoadContext;
+  data: PlainMap;
+  file: string;
+  root: boolean;
+  /** The root file and the place in it (`extends:`, an import's path, `template.source`) that led here. */
+  top: Top;
+  base?: Node;
+  imports: Node[];
+  template?: Node;
+}
+
+interface Top {
+  ctx: LoadContext;
+  at: Path;
+}
+
+/** How a file was reached, for the cycle message: `a.yml extends b.yml`. */
+interface Link {
+  file: string;
+  how: string;
+}
+
+export function composeWorkflow(
+  ctx: LoadContext,
+  data: PlainMap,
+  host: ComposeHost,
+  options: ComposeOptions,
+): Composed {
+  const texts: string[] = [];
+  const sources: string[] = [];
+  const withValues: Record<string, Resolved> = {};
+  const tops = new Map<string, Top>();
+  try {
+    return composeRoot();
+  } catch (err) {
+    // The editor lists the root file's problems: another file's error is shown at the place that brought it in.
+    if (!(err instanceof WorkflowLoadError) || !ctx.collecting) throw err;
+    const top = tops.get(path.resolve(err.file));
+    if (top) throw ctx.errorAt(top.at, err.message);
+    throw err;
+  }
+
+  function composeRoot(): Composed {
+    const root = gather(ctx, data, path.resolve(ctx.file), { ctx, at: [] }, [], host, {
+      texts,
+      sources,
+      withValues,
+      tops,
+    });
+
+    // Parameters: the first definition of a name wins, from the file itself down to its bases.
+    const defs: ParameterDef[] = [];
+    const defaults: Record<string, Resolved> = {};
+    walk(root, (node) => {
+      for (const def of parameterDefs(node.ctx, node.data.parameters))
+        if (!defs.some((d) => d.name === def.name)) defs.push(def);
+      const d = node.data.defaults;
+      if (d !== undefined && d !== null && !isPlainMap(d))
+        node.ctx.fail(['defaults'], `defaults must be a map of values, got ${show(d)}`);
+      for (const [k, v] of Object.entries(d ?? {}))
+        if (!(k in defaults)) defaults[k] = { value: v, from: `defaults: in ${path.basename(node.file)}` };
+    });
+    const values = resolveParameters(defs, options.params ?? {}, withValues, defaults, options.params !== undefined);
+
+    const part = loadNode(root, host, values, defaults);
+    if (!part.steps.length && !part.mapreduce)
+      ctx.warn([], 'the composed workflow has no steps: there is nothing to run', 'value');
+    const parameters: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(values)) parameters[k] = v.value;
+    return {
+      part,
+      texts,
+      composition: {
+        parameters,
+        declared: defs.map(({ ctx: _c, path: _p, validation: _v, ...info }) => info),
+        sources,
+      },
+    };
+  }
+}
+
+function walk(node: Node, visit: (n: Node) => void): void {
+  visit(node);
+  if (node.template) walk(node.template, visit);
+  for (const i of node.imports) walk(i, visit);
+  if (node.base) walk(node.base, visit);
+}
+
+// ---- Reading the files
+
+interface Gathered {
+  texts: string[];
+  sources: string[];
+  withValues: Record<string, Resolved>;
+  tops: Map<string, Top>;
+}
+
+function gather(
+  ctx: LoadContext,
+  data: PlainMap,
+  file: string,
+  top: Top,
+  chain: readonly Link[],
+  host: ComposeHost,
+  acc: Gathered,
+): Node {
+  const root = chain.length === 0;
+  const { texts, sources, withValues } = acc;
+  const node: Node = { ctx, data, file, root, top, imports: [] };
+  const dir = path.dirname(file);
+  const open = (target: string, how: string, at: Path): Node => {
+    const here: Link = { file, how: `${how} ${path.basename(target)}` };
+    const loop = [...chain, here];
+    const cycleAt = loop.findIndex((l) => l.file === target);
+    if (cycleAt !== -1 || target === file) {
+      const steps = loop.slice(cycleAt === -1 ? loop.length - 1 : cycleAt);
+      const names = [...steps.map((l) => path.basename(l.file)), path.basename(target)].join(' -> ');
+      ctx.fail(
+        at,
+        `circular composition: ${names} (${steps.map((l) => `${path.basename(l.file)} ${l.how}`).join(', ')})`,
+      );
+    }
+    const nextTop = root ? { ctx, at } : top;
+    if (!acc.tops.has(target)) acc.tops.set(target, nextTop);
+    const read = host.read(target);
+    if (!isPlainMap(read.data))
+      ctx.fail(at, `${target} must be a workflow map (name:, commands:, …) to be composed, got ${show(read.data)}`);
+    if (!sources.includes(target)) {
+      sources.push(target);
+      texts.push(read.text);
+    }
+    return gather(read.ctx, read.data, target, nextTop, loop, host, acc);
+  };
+
+  if (data.extends !== undefined) {
+    if (typeof data.extends !== 'string' || !data.extends.trim())
+      ctx.fail(['extends'], `extends must be the path or name of a base workflow, got ${show(data.extends)}`);
+    node.base = open(findBase(ctx, dir, data.extends), 'extends', ['extends']);
+  }
+  if (data.imports !== undefined && data.imports !== null) {
+    if (!Array.isArray(data.imports))
+      ctx.fail(['imports'], `imports must be a list of {path, alias, selective}, got ${show(data.imports)}`);
+    data.imports.forEach((entry, i) => {
+      const at = ['imports', i];
+      if (!isPlainMap(entry) || typeof entry.path !== 'string' || !entry.path.trim())
+        ctx.fail(at, `an import must be {path: FILE, alias?, selective?: [names]}, got ${show(entry)}`);
+      ctx.warnUnknownKeys(entry, at, new Set(['path', 'alias', 'selective']), 'the import');
+      const target = existing(ctx, [...at, 'path'], resolvePath(dir, entry.path), 'imported workflow');
+      const imported = open(target, 'imports', [...at, 'path']);
+      select(ctx, at, imported, entry);
+      node.imports.push(imported);
+    });
+  }
+  if (data.template !== undefined && data.template !== null) {
+    const t = data.template;
+    if (!isPlainMap(t)) ctx.fail(['template'], `template must be {name, source, with, override}, got ${show(t)}`);
+    ctx.warnUnknownKeys(t, ['template'], new Set(['name', 'source', 'with', 'override']), 'template');
+    if (t.with !== undefined && t.with !== null && !isPlainMap(t.with))
+      ctx.fail(['template', 'with'], `template.with must be a map of parameter values, got ${show(t.with)}`);
+    const target = findTemplate(ctx, dir, t.source);
+    node.template = open(target, 'uses template', ['template', 'source']);
+    const label = `template.with in ${path.basename(file)}`;
+    for (const [k, v] of Object.entries(t.with ?? {}))
+      if (!(k in withValues)) withValues[k] = { value: v, from: label };
+    if (t.override !== undefined && t.override !== null) {
+      if (!isPlainMap(t.override))
+        ctx.fail(['template', 'override'], `template.override must be a map of fields, got ${show(t.override)}`);
+      node.template.data = override(node.template.data, t.override);
+    }
+  }
+  return node;
+}
+
+/**
+ * `extends: NAME`: a path relative to the file (with or without .yml), else, for a bare name, the first of
+ * bases/, templates/, workflows/ and the file's own folder (workflow-extension-inheritance.md's search order).
+ */
+function findBase(ctx: LoadContext, dir: string, name: string): string {
+  const given = resolvePath(dir, name);
+  const tried = [given, `${given}.yml`, `${given}.yaml`];
+  if (!name.includes('/') && !name.includes(path.sep))
+    for (const sub of ['bases', 'templates', 'workflows', '.'])
+      for (const ext of ['.yml', '.yaml']) tried.push(path.join(dir, sub, name.replace(/\.ya?ml$/, '') + ext));
+  const found = tried.find(isFile);
+  if (!found)
+    ctx.fail(
+      ['extends'],
+      `base workflow not found: ${name} (looked for ${unique(tried)
+        .map((t) => rel(dir, t))
+        .join(', ')})`,
+    );
+  return found;
+}
+
+/**
+ * `template.source`: `{file: PATH}`, a string that is a path (has a / or ends in .yml), `{registry: NAME}` or a bare
+ * name. A name is looked up in `.prodigy/templates/` of the file's folder or the nearest folder above it that has one,
+ * then `~/.prodigy/templates/`, then `templates/` beside the file (complete-examples.md: project templates first).
+ */
+function findTemplate(ctx: LoadContext, dir: string, source: unknown): string {
+  const at = ['template', 'source'];
+  if (isPlainMap(source) && typeof source.file === 'string')
+    return existing(ctx, [...at, 'file'], resolvePath(dir, source.file), 'template file');
+  let name: string | undefined;
+  if (typeof source === 'string') name = source.trim();
+  else if (isPlainMap(source) && typeof source.registry === 'string') name = source.registry.trim();
+  if (!name)
+    ctx.fail(
+      source === undefined ? ['template'] : at,
+      `template.source must be a template name, {file: PATH} or {registry: NAME}, got ${show(source)}`,
+      source === undefined ? 'key' : 'value',
+    );
+  if (/^https?:\/\//.test(name))
+    ctx.fail(at, `templates from URLs are not loaded (as in Prodigy); download it and use {file: PATH}: ${name}`);
+  if (typeof source === 'string' && (name.includes('/') || /\.ya?ml$/.test(name)))
+    return existing(ctx, at, resolvePath(dir, name), 'template file');
+  const file = name.replace(/\.ya?ml$/, '');
+  const tried: string[] = [];
+  for (let d = dir; ; d = path.dirname(d)) {
+    const folder = path.join(d, '.prodigy', 'templates');
+    if (fs.existsSync(folder)) {
+      tried.push(path.join(folder, `${file}.yml`), path.join(folder, `${file}.yaml`));
+      break;
+    }
+    if (path.dirname(d) === d) break;
+  }
+  const home = path.join(os.homedir(), '.prodigy', 'templates');
+  tried.push(path.join(home, `${file}.yml`), path.join(home, `${file}.yaml`));
+  tried.push(path.join(dir, 'templates', `${file}.yml`), path.join(dir, 'templates', `${file}.yaml`));
+  const found = tried.find(isFile);
+  if (!found)
+    ctx.fail(at, `template not found: ${name} (looked for ${tried.filter((t) => t.endsWith('.yml')).join(', ')})`);
+  return found;
+}
+
+/**
+ * `selective: [names]` keeps the imported steps whose `id:` or `name:` is listed (the imported file's named items);
+ * `alias: A` namespaces the imported steps' ids as `A_id` (`${A_id.output}`: a step id is one word), so two
+ * imports can name steps alike.
+ */
+function select(ctx: LoadContext, at: Path, node: Node, entry: PlainMap): void {
+  const key = 'commands' in node.data ? 'commands' : 'steps';
+  let steps = Array.isArray(node.data[key]) ? (node.data[key] as unknown[]) : [];
+  if (entry.selective !== undefined && entry.selective !== null) {
+    const names = entry.selective;
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string'))
+      ctx.fail([...at, 'selective'], `selective must be a list of step ids or names, got ${show(names)}`);
+    const named = (s: unknown, n: string) => isPlainMap(s) && (s.id === n || s.name === n);
+    names.forEach((n, i) => {
+      if (!steps.some((s) => named(s, n)))
+        ctx.fail(
+          [...at, 'selective', i],
+          `${path.basename(node.file)} has no step with id or name ${show(n)}` +
+            ` (it has: ${steps.flatMap((s) => (isPlainMap(s) ? [s.id ?? s.name].filter(Boolean) : [])).join(', ') || 'none named'})`,
+        );
+    });
+    steps = steps.filter((s) => names.some((n) => named(s, n)));
+  }
+  if (entry.alias !== undefined) {
+    if (typeof entry.alias !== 'string' || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(entry.alias))
+      ctx.fail([...at, 'alias'], `alias must be a word, got ${show(entry.alias)}`);
+    const alias = entry.alias;
+    steps = steps.map((s) => (isPlainMap(s) && typeof s.id === 'string' ? { ...s, id: `${alias}_${s.id}` } : s));
+  }
+  if (key in node.data) node.data = { ...node.data, [key]: steps };
+}
+
+/** `override:` (template-system.md): `commands`, `env`, `merge` replace; a dotted key `a.0.b` sets a nested value. */
+function override(data: PlainMap, fields: PlainMap): PlainMap {
+  const out = structuredClone(data);
+  for (const [key, value] of Object.entries(fields)) {
+    const segs = key.split('.');
+    let target: Record<string, unknown> = out;
+    for (const seg of segs.slice(0, -1)) {
+      const next = target[seg];
+      if (typeof next !== 'object' || next === null) target[seg] = {};
+      target = target[seg] as Record<string, unknown>;
+    }
+    target[segs[segs.length - 1]] = value;
+  }
+  return out;
+}
+
+// ---- Loading and merging the parts
+
+function loadNode(
+  node: Node,
+  host: ComposeHost,
+  values: Record<string, Resolved>,
+  defaults: Record<string, Resolved>,
+): LoadedPart {
+  const own = loadOwn(node, host, values, defaults);
+  let result = own.part;
+  // Lowest first: the file's own keys over its template, over its imports (imports[0] lowest), over its base.
+  const layers: Array<{ part: LoadedPart; hasSteps: boolean }> = [];
+  for (const i of node.imports) layers.push(loaded(i, host, values, defaults));
+  if (node.template) layers.push(loaded(node.template, host, values, defaults));
+  let below: { part: LoadedPart; hasSteps: boolean } | undefined;
+  for (const layer of layers)
+    below = below ? { part: add(below.part, layer.part), hasSteps: below.hasSteps || layer.hasSteps } : layer;
+  let hasSteps = own.hasSteps;
+  if (below) {
+    result = add(below.part, result);
+    hasSteps = hasSteps || below.hasSteps;
+    if (!own.hasSteps) result = { ...result, shape: below.part.shape };
+  }
+  if (node.base) {
+    const base = loaded(node.base, host, values, defaults);
+    result = inherit(base.part, result, hasSteps);
+  }
+  return result;
+}
+
+function loaded(node: Node, host: ComposeHost, values: Record<string, Resolved>, defaults: Record<string, Resolved>) {
+  const part = loadNode(node, host, values, defaults);
+  return { part, hasSteps: part.steps.length > 0 || part.mapreduce !== undefined };
+}
+
+/** One file's own keys through the normal load, parameters substituted, its steps marked with their file. */
+function loadOwn(node: Node, host: ComposeHost, values: Record<string, Resolved>, defaults: Record<string, Resolved>) {
+  const data: PlainMap = {};
+  for (const [k, v] of Object.entries(node.data)) if (!COMPOSITION_KEYS.includes(k)) data[k] = substitute(v, values);
+  const hasSteps =
+    'commands' in data || 'steps' in data || (typeof data.mode === 'string' && /mapreduce/i.test(data.mode));
+  // A base or a template may hold only some keys (a shared env, a setup): its step list is then empty.
+  if (!hasSteps) data.commands = [];
+  // `defaults:` also set environment variables the file does not set (default-values.md, troubleshooting.md).
+  if (node.root && Object.keys(defaults).length) {
+    const env = isPlainMap(data.env) ? { ...data.env } : {};
+    for (const [k, v] of Object.entries(defaults))
+      if (!(k in env) && v.value !== null && typeof v.value !== 'object') env[k] = String(v.value);
+    if (data.env === undefined || isPlainMap(data.env)) data.env = env;
+  }
+  const before = node.ctx.warnings.length;
+  const part = host.load(node.ctx, data);
+  const added = node.ctx.warnings.splice(before);
+  // Whether the composed workflow has steps is said once, of the whole.
+  const kept = added.filter((w) => !w.message.startsWith('the workflow has no steps'));
+  if (node.root) node.ctx.warnings.push(...kept);
+  // Another file's warnings are the root's too, at the place that brought the file in, naming where they are.
+  else {
+    for (const w of [...node.ctx.warnings, ...kept])
+      node.top.ctx.warn(node.top.at, `${node.file}:${w.line}:${w.col}: ${w.message}`, 'value');
+    node.ctx.warnings.length = 0;
+  }
+  return { part: node.root ? part : marked(part, node.file), hasSteps };
+}
+
+function marked(part: LoadedPart, file: string): LoadedPart {
+  const mark = (steps: WorkflowStep[]) => steps.map((s) => ({ ...s, file }));
+  return {
+    ...part,
+    steps: mark(part.steps),
+    ...(part.merge ? { merge: { ...part.merge, steps: mark(part.merge.steps) } } : {}),
+    ...(part.mapreduce
+      ? {
+          mapreduce: {
+            ...part.mapreduce,
+            setup: { ...part.mapreduce.setup, steps: mark(part.mapreduce.setup.steps) },
+            map: { ...part.mapreduce.map, agent_template: mark(part.mapreduce.map.agent_template) },
+            reduce: mark(part.mapreduce.reduce),
+          },
+        }
+      : {}),
+  };
+}
+
+/** imports and template: `low`'s steps run first, then `high`'s; maps merge with `high` winning. */
+function add(low: LoadedPart, high: LoadedPart): LoadedPart {
+  const out = deepMerge(low, high, 'concat') as LoadedPart;
+  return { ...out, name: high.name || low.name };
+}
+
+/** extends: the child over its base; the child's steps, when it has any, replace the base's. */
+function inherit(base: LoadedPart, child: LoadedPart, childHasSteps: boolean): LoadedPart {
+  const out = deepMerge(base, child, 'replace') as LoadedPart;
+  return {
+    ...out,
+    name: child.name || base.name,
+    shape: childHasSteps ? child.shape : base.shape,
+    steps: childHasSteps ? child.steps : base.steps,
+    ...(child.mapreduce || base.mapreduce ? { mapreduce: child.mapreduce ?? base.mapreduce } : {}),
+  };
+}
+
+/** Maps merge key by key (recursively); lists concatenate or, non-empty, replace; anything else `high` wins. */
+function deepMerge(low: unknown, high: unknown, lists: 'concat' | 'replace'): unknown {
+  if (high === undefined) return low;
+  if (Array.isArray(low) && Array.isArray(high)) {
+    if (lists === 'concat') return [...low, ...high];
+    return high.length ? high : low;
+  }
+  // Steps and their parts are whole values: only the workflow's own maps (env, secrets, merge, …) merge.
+  if (isPlainMap(low) && isPlainMap(high) && !('kind' in high)) {
+    const out: PlainMap = { ...low };
+    for (const [k, v] of Object.entries(high)) out[k] = deepMerge(low[k], v, lists);
+    return out;
+  }
+  return high;
+}
+
+// ---- Paths
+
+function resolvePath(dir: string, p: string): string {
+  const expanded = p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p;
+  return path.resolve(dir, expanded);
+}
+
+function existing(ctx: LoadContext, at: Path, file: string, what: string): string {
+  if (!isFile(file)) ctx.fail(at, `${what} not found: ${file}`);
+  return file;
+}
+
+function isFile(file: string): boolean {
+  return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+function unique(list: string[]): string[] {
+  return [...new Set(list)];
+}
+
+function rel(dir: string, file: string): string {
+  return path.relative(dir, file) || file;
+}
+
+/** A part's error as the root file reports it in the editor: at the reference, naming the part's place. */
+export function atReference(ctx: LoadContext, at: Path, err: WorkflowLoadError): WorkflowLoadError {
+  return ctx.errorAt(at, err.message);
+}
+
+/** The parameter values a session recorded when it started: its resume (and merge) composes the same workflow. */
+export function sessionParameters(metadata: Record<string, unknown>): ComposeOptions {
+  const recorded = isPlainMap(metadata.parameters) ? metadata.parameters : {};
+  const params: ParamValues = {};
+  for (const [k, v] of Object.entries(recorded)) params[k] = { value: v, from: 'the session' };
+  return { params };
+}
