@@ -29,6 +29,7 @@ export {
 export { compileFilter } from '../../src/core/expressions/filter';
 export { evaluateJsonPath, compileJsonPath } from '../../src/core/expressions/jsonPath';
 export { compileSortBy } from '../../src/core/expressions/sortBy';
+export { compileCondition } from '../../src/core/expressions/condition';
 export { ExpressionSyntaxError } from '../../src/core/expressions/syntaxError';
 export { runProcess } from '../../src/core/process/runProcess';
 export * from '../../src/core/claude';

@@ -73,7 +73,7 @@ export class RunDetail {
       const head = this.manager.journalHead(e.sessionId).catch(() => null);
       this.then(async () => {
         // A step that finishes without success failed and its on_failure let the run go on.
-        const how = e.success ? '✓ done' : '✗ failed, on_failure went on';
+        const how = e.skipped ? '⤼ skipped (when: false)' : e.success ? '✓ done' : '✗ failed, the run went on';
         this.io.out(`    ${how} in ${seconds(e.durationMs)}${e.checkpointId ? ` (${e.checkpointId})` : ''}`);
         this.printCaptures(capturesOf(await head, e.checkpointId));
       });

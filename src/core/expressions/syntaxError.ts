@@ -1,8 +1,8 @@
-// The one error for a malformed work-item expression (`filter`, `json_path`, `sort_by`, `distinct`):
+// The one error for a malformed expression (`filter`, `json_path`, `sort_by`, `distinct`, a step's `when`):
 // names the setting and the expression, says what is wrong and where (1-based column).
 import { ProdigyError } from '../errors';
 
-export type ExpressionKind = 'filter' | 'json_path' | 'sort_by' | 'distinct';
+export type ExpressionKind = 'filter' | 'json_path' | 'sort_by' | 'distinct' | 'when';
 
 export class ExpressionSyntaxError extends ProdigyError {
   /**

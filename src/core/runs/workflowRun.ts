@@ -159,7 +159,9 @@ export class WorkflowRun {
       completed.push({
         step_index: i,
         command: step.display,
-        success: outcome.status === 'success',
+        // A step its when: skipped did not fail: Prodigy reads success; `skipped` is ours (its readers skip it).
+        success: outcome.status === 'success' || outcome.status === 'skipped',
+        ...(outcome.status === 'skipped' ? { skipped: true } : {}),
         output: ctx.masker.mask(outcome.output.slice(0, OUTPUT_LIMIT)),
         captured_variables: { ...this.captured },
         duration: durationFromMs(outcome.durationMs),
@@ -175,7 +177,8 @@ export class WorkflowRun {
         index: i,
         total,
         display: step.display,
-        success: outcome.status === 'success',
+        success: outcome.status === 'success' || outcome.status === 'skipped',
+        ...(outcome.status === 'skipped' ? { skipped: true } : {}),
         durationMs: outcome.durationMs,
         checkpointId,
       });
@@ -278,6 +281,7 @@ export class WorkflowRun {
           step_index: index,
           step_name: label ? `${label} · ${step.name ?? step.display}` : (step.name ?? step.display),
           total_steps: total,
+          ...(completed[completed.length - 1].skipped ? { skipped: true } : {}),
           ...(commit ? { commit } : {}),
           ...claudeInfo(completed[completed.length - 1]),
         },

@@ -30,6 +30,8 @@ export interface CheckpointSummary {
   /** The step's Claude calls: their cost (USD) and the last one's kept stream; null for a step without Claude. */
   claude_cost_usd: number | null;
   json_log_location: string | null;
+  /** The step's `when:` was false: it was skipped (recorded as done). */
+  skipped?: boolean;
 }
 
 /** What we store in an embedded checkpoint's `metadata`. */
@@ -47,6 +49,8 @@ export interface CheckpointInfo {
   /** A Claude step's cost (USD) and its last call's kept stream (H/logs/claude-streaming/…). */
   claude_cost_usd?: number;
   json_log_location?: string;
+  /** The step's `when:` was false: it did not run. */
+  skipped?: boolean;
 }
 
 function str(v: unknown): string | null {
@@ -78,6 +82,7 @@ export function summarizeEmbedded(cp: EmbeddedCheckpoint): CheckpointSummary {
     superseded: false,
     claude_cost_usd: num(meta.claude_cost_usd),
     json_log_location: str(meta.json_log_location),
+    ...(meta.skipped === true ? { skipped: true } : {}),
   };
 }
 
@@ -113,6 +118,7 @@ export function listWorkflowCheckpointFiles(dir: string): {
         superseded: false,
         claude_cost_usd: null,
         json_log_location: null,
+        ...((last as { skipped?: unknown } | undefined)?.skipped === true ? { skipped: true } : {}),
       });
     } catch (err) {
       unreadable.push({ file, name, reason: reasonOf(err) });

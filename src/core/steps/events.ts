@@ -24,6 +24,8 @@ export type EngineEvent =
       total: number;
       display: string;
       success: boolean;
+      /** Its `when:` was false: it did not run (success is true). */
+      skipped?: boolean;
       durationMs: number;
       checkpointId?: string;
     }

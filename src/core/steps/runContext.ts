@@ -93,8 +93,11 @@ export interface LoopResult {
 
 /** How one step ended (after its retries and handlers). */
 export interface StepOutcome {
-  /** continued: it failed, and its on_failure lets the workflow go on. */
-  status: 'success' | 'failed' | 'continued' | 'stopped';
+  /**
+   * continued: it failed, and its on_failure (or allow_failure, or an on_exit_code step) lets the workflow go on.
+   * skipped: its `when:` was false; it did not run, and counts as done (a resume does not run it).
+   */
+  status: 'success' | 'failed' | 'continued' | 'stopped' | 'skipped';
   output: string;
   error?: string;
   durationMs: number;

@@ -1,6 +1,8 @@
-// One step with all its options: run it, check commit_required, capture, output_file,
-// validate; on failure the on_failure loop (handlers, retries, fail_workflow); on success
-// on_success. Nested steps (handlers, validation commands) go through the same function.
+// One step with all its options: `when:` first (a false condition skips it); run it, check commit_required,
+// capture, output_file, validate; on failure the on_failure loop (handlers, retries, fail_workflow); on success
+// on_success; then the on_exit_code step for its exit code; allow_failure last. Nested steps (handlers,
+// validation commands) go through the same function, and so does every phase (standard, MapReduce setup, agents,
+// reduce, custom merge), so each option means the same everywhere.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,6 +17,8 @@ import { validateStep } from './validation';
 import type { StepOutcome } from './runContext';
 import type { ClaudeCall } from '../claude/types';
 import { BudgetReachedError } from './claudeUsage';
+import { compileCondition, type Condition } from '../expressions/condition';
+import { renderValue, resolveVariable } from './interpolation';
 
 interface Attempt {
   success: boolean;
@@ -24,6 +28,25 @@ interface Attempt {
 }
 
 export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<StepOutcome> {
+  if (step.when !== undefined) {
+    // Decided once, before any attempt: the step's retries run without it (their captures could change it).
+    let holds: boolean;
+    try {
+      holds = whenHolds(step, ctx);
+    } catch (err) {
+      const error = `Step '${step.display}': when: ${JSON.stringify(step.when)} could not be evaluated: ${errorMessage(err)}`;
+      return { status: 'failed', output: '', error, durationMs: 0, attempts: 0, claude: [] };
+    }
+    if (!holds) return { status: 'skipped', output: '', durationMs: 0, attempts: 0, claude: [] };
+    return executeStep({ ...step, when: undefined }, ctx);
+  }
+  if (step.allow_failure) {
+    // Applies to the step's final outcome, after its on_failure and retries: the failure is recorded, the run goes on.
+    const outcome = await executeStep({ ...step, allow_failure: false }, ctx);
+    if (outcome.status !== 'failed') return outcome;
+    ctx.log.message('warning', `${outcome.error ?? `'${step.display}' failed`} (allow_failure: true, going on)`);
+    return { ...outcome, status: 'continued' };
+  }
   const started = performance.now();
   // Every Claude call the step makes, its retries, handlers and validation included.
   const calls: ClaudeCall[] = [];
@@ -39,6 +62,10 @@ export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<
     const o = await executeStep(s, ctx);
     calls.push(...o.claude);
     return o;
+  };
+  const runExitCodeStep = (mapped: { code: number; step: WorkflowStep }): Promise<StepOutcome> => {
+    ctx.log.message('progress', `on_exit_code ${mapped.code}: ${mapped.step.display}`);
+    return nested(mapped.step);
   };
   for (let attempt = 1; ; attempt++) {
     let a: Attempt;
@@ -60,6 +87,7 @@ export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<
       );
     }
     if (a.stopped) return done('stopped', attempt, a);
+    const mapped = exitCodeStep(step, a);
     if (a.success) {
       if (step.on_success) {
         const after = await nested(step.on_success);
@@ -67,7 +95,24 @@ export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<
         if (after.status === 'failed')
           return done('failed', attempt, a, `on_success of '${step.display}' failed: ${after.error}`);
       }
+      if (mapped) {
+        const after = await runExitCodeStep(mapped);
+        if (after.status === 'stopped') return done('stopped', attempt, a);
+        if (after.status === 'failed')
+          return done('failed', attempt, a, `on_exit_code 0 of '${step.display}' failed: ${after.error}`);
+      }
       return done('success', attempt, a);
+    }
+    if (mapped) {
+      // The step for this exit code is the failure's handling: no on_failure, no retry. The failure stays on
+      // record (continued); the run goes on when that step succeeds.
+      setFailureVariables(ctx, step, a, attempt);
+      const after = await runExitCodeStep(mapped);
+      if (after.status === 'stopped') return done('stopped', attempt, a);
+      const why = `${a.error}; its on_exit_code ${mapped.code} step failed too: ${after.error}`;
+      if (after.status === 'failed') return done('failed', attempt, a, why);
+      ctx.log.message('warning', `${a.error} (handled by on_exit_code ${mapped.code}, going on)`);
+      return done('continued', attempt, a, a.error);
     }
     const policy = step.on_failure;
     if (!policy) return done('failed', attempt, a, a.error);
@@ -91,6 +136,48 @@ export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<
     ctx.log.message('warning', `'${step.display}' failed${tries}; going on (fail_workflow: false)`);
     return done('continued', attempt, a, a.error);
   }
+}
+
+/** The `on_exit_code` step for how the attempt ended: its exit code, when the command itself decided it. */
+function exitCodeStep(step: WorkflowStep, a: Attempt): { code: number; step: WorkflowStep } | undefined {
+  if (!step.on_exit_code || !a.result || a.result.aborted) return undefined;
+  const code = a.result.exitCode;
+  // A step that failed with exit 0 failed for another reason (commit_required, validation): not an exit code's.
+  if (!a.success && code === 0) return undefined;
+  const mapped = step.on_exit_code[code];
+  return mapped ? { code, step: mapped } : undefined;
+}
+
+const conditions = new Map<string, Condition>();
+
+/**
+ * Whether the step's `when:` holds now. Variables first (captures, step results, item.*), then the run's
+ * environment (`${CI}`). A false condition is logged with the values it read, so a surprising skip is explained.
+ */
+function whenHolds(step: WorkflowStep, ctx: RunContext): boolean {
+  const text = step.when!;
+  let condition = conditions.get(text);
+  if (!condition) conditions.set(text, (condition = compileCondition(text)));
+  const lookup = (path: string): { found: boolean; value?: unknown } => {
+    const hit = resolveVariable(path, ctx.vars);
+    if (hit.found) return hit;
+    const env = ctx.env[path];
+    return env === undefined ? { found: false } : { found: true, value: env };
+  };
+  const holds = condition.test(lookup);
+  if (!holds) {
+    const values = condition.variables.slice(0, 4).map((v) => {
+      const hit = lookup(v);
+      if (!hit.found) return `${v} undefined`;
+      const shown = ctx.masker.mask(renderValue(hit.value)).trim();
+      return `${v} = ${JSON.stringify(shown.length > 40 ? `${shown.slice(0, 39)}…` : shown)}`;
+    });
+    ctx.log.message(
+      'info',
+      `Skipping '${step.name ?? step.display}': when: ${text} is false${values.length ? ` (${values.join(', ')})` : ''}`,
+    );
+  }
+  return holds;
 }
 
 async function attemptStep(

@@ -67,6 +67,7 @@ async function checkOnce(spec: ValidationSpec, ctx: RunContext, execute: Execute
   for (const cmd of spec.commands) {
     const r = await execute(cmd, ctx);
     if (r.status === 'stopped') return 'stopped';
+    if (r.status === 'skipped') continue; // its when: was false: neither a failure nor an output
     if (r.status !== 'success') allSucceeded = false;
     lastOutput = r.output;
   }

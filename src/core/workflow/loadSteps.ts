@@ -12,6 +12,8 @@ import {
   type PlainMap,
 } from './loadContext';
 import { loadEnv } from './loadEnv';
+import { compileCondition } from '../expressions/condition';
+import { ExpressionSyntaxError } from '../expressions/syntaxError';
 import {
   Bool,
   CaptureOutput,
@@ -64,14 +66,15 @@ const OPTION_KEYS = [
   'on_failure',
   'on_success',
   'validate',
+  'when',
+  'on_exit_code',
+  'allow_failure',
 ];
 
 // Keys Prodigy knows but this runner does not honour: each gets a warning saying what happens instead.
 const notSupported = (key: string, instead = 'ignored') => `${key}: is not supported, ${instead}`;
 const UNSUPPORTED_STEP_KEYS: Record<string, string> = {
-  when: 'when: is not evaluated (Prodigy does not evaluate it either); the step always runs',
   retry: notSupported('retry', 'the step runs once (use on_failure with max_attempts to retry it)'),
-  on_exit_code: notSupported('on_exit_code', 'ignored (use on_failure or on_success)'),
   id: 'id:/outputs: are not supported, ignored: ${id.output} variables are not set',
   outputs: 'id:/outputs: are not supported, ignored: ${id.output} variables are not set',
   analyze: 'analyze: was removed from Prodigy (v0.3.0), ignored',
@@ -233,6 +236,22 @@ export function loadStep(
     if (m.validate !== undefined && m.validate !== null)
       step.validate = loadValidate(ctx, m.validate, at('validate'), site);
   });
+  option(() => {
+    if (m.when !== undefined && m.when !== null) step.when = loadWhen(ctx, m.when, at('when'), site);
+  });
+  option(() => {
+    if (m.on_exit_code !== undefined && m.on_exit_code !== null)
+      step.on_exit_code = loadOnExitCode(ctx, m.on_exit_code, at('on_exit_code'), site);
+  });
+  option(() => {
+    if (m.allow_failure !== undefined && m.allow_failure !== null)
+      step.allow_failure = ctx.parse(Bool, m.allow_failure, at('allow_failure'), site.base);
+  });
+
+  option(() => {
+    if ('metadata' in m)
+      applyMetadata(ctx, m.metadata, at('metadata'), label, site.base, step, new Set(Object.keys(m)));
+  });
 
   for (const key of Object.keys(m)) {
     if (key === 'outputs' && 'id' in m) continue; // one warning for the pair
@@ -290,6 +309,9 @@ function finish(step: WorkflowStep, position: { line: number; col: number }): Wo
     on_failure: step.on_failure,
     on_success: step.on_success,
     validate: step.validate,
+    when: step.when,
+    on_exit_code: step.on_exit_code,
+    allow_failure: step.allow_failure,
     position,
   });
 }
@@ -514,6 +536,52 @@ function nested(site: StepSite, path: Path): StepSite {
 function loadOnSuccess(ctx: LoadContext, value: unknown, path: Path, site: StepSite): WorkflowStep | undefined {
   if (typeof value === 'string') return handlerFromString(ctx, value, path, site);
   return loadStep(ctx, value, nested(site, path));
+}
+
+// ---- when, on_exit_code (§3.7) ----------------------------------------------------------------
+
+/**
+ * `when:` is parsed now, so a malformed condition is a load error at its column in the file; the text is kept
+ * and evaluated just before the step runs. `when: true`/`false` (YAML booleans) are those conditions.
+ */
+function loadWhen(ctx: LoadContext, value: unknown, path: Path, site: StepSite): string {
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value !== 'string')
+    ctx.fail(path, `${site.label}: when must be a condition such as "\${build.success}", got ${show(value)}`);
+  if (!value.trim()) ctx.fail(path, `${site.label}: when is empty: write a condition such as "\${x} == 'yes'"`);
+  try {
+    compileCondition(value);
+  } catch (err) {
+    if (!(err instanceof ExpressionSyntaxError)) throw err;
+    ctx.failAt(ctx.positionInString(path, err.position), `${site.label}: ${err.message}`);
+  }
+  return value;
+}
+
+/** `{0: step, 101: step}`: keys are exit codes; each value is a step in any form (a string: a handler command). */
+function loadOnExitCode(
+  ctx: LoadContext,
+  value: unknown,
+  path: Path,
+  site: StepSite,
+): Record<number, WorkflowStep> | undefined {
+  if (!isPlainMap(value))
+    ctx.fail(
+      path,
+      `${site.label}: on_exit_code must be a map of exit codes to steps ({1: {shell: ...}}), got ${show(value)}`,
+    );
+  const out: Record<number, WorkflowStep> = {};
+  for (const [key, raw] of Object.entries(value)) {
+    ctx.recover(() => {
+      const at = [...path, key];
+      if (!/^-?\d+$/.test(key.trim()))
+        ctx.fail(at, `${site.label}: on_exit_code keys must be exit codes (whole numbers), got ${show(key)}`, 'key');
+      const step =
+        typeof raw === 'string' ? handlerFromString(ctx, raw, at, site) : loadStep(ctx, raw, nested(site, at));
+      if (step) out[Number(key)] = step;
+    }, undefined);
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 // ---- validate / on_incomplete (§3.10) ---------------------------------------------------------

@@ -70,6 +70,19 @@ export interface WorkflowStep {
   on_failure?: OnFailure;
   on_success?: WorkflowStep;
   validate?: ValidationSpec;
+  /**
+   * `when:`: the step runs only when this condition holds (expressions/condition.ts; checked at load time,
+   * evaluated just before the step). A step whose condition is false is skipped and recorded as skipped.
+   * Written `true`/`false` in YAML: the text "true"/"false".
+   */
+  when?: string;
+  /**
+   * `on_exit_code: {N: step}`: after the command exits with N, that step runs. For a non-zero N it is the
+   * failure's handling (on_failure and retries do not run; the step's failure is handled when it succeeds).
+   */
+  on_exit_code?: Record<number, WorkflowStep>;
+  /** `allow_failure: true`: when the step still fails (after on_failure and retries), it is recorded and the run goes on. */
+  allow_failure?: boolean;
   position?: SourcePosition;
   /** Absolute path of the file the step was written in, when composition brought it from another file. */
   file?: string;

@@ -43,7 +43,8 @@ export function checkpointLabel(c: CheckpointSummary, ordinal?: number): string 
   }
   if (c.step_index !== null) {
     const step = c.step_name ? ` · ${shortStepName(c.step_name)}` : '';
-    return `After ${c.step_index + 1}${step}${commit}`;
+    // A step its when: skipped still has its checkpoint (it counts as done): the row says it did not run.
+    return `After ${c.step_index + 1}${step}${c.skipped ? ' (skipped)' : ''}${commit}`;
   }
   return `Checkpoint ${ordinal ?? c.id}${commit}`;
 }
