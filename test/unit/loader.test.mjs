@@ -721,9 +721,11 @@ describe('workflow-level keys', () => {
     assert.equal(yaml('name: 2024\ncommands: [shell: a]\n').name, '2024');
   });
 
-  it('composable-workflow keys are warned about', () => {
-    const wf = yaml('imports: [a.yml]\ncommands: [shell: a]\n');
-    assert.match(wf.warnings[0].message, /composable workflows/);
+  it('composable-workflow keys are composed, never ignored: a missing import is refused at it', () => {
+    assert.throws(
+      () => yaml('imports: [{path: missing.yml}]\ncommands: [shell: a]\n'),
+      (e) => /^wf\.yml:1:18: imported workflow not found: /.test(e.message),
+    );
   });
 });
 

@@ -51,10 +51,13 @@ export interface Composed {
   composition: CompositionInfo;
 }
 
-/** Whether `data` needs composing: one of its keys, or parameter values given for the run. */
+/**
+ * Whether `data` needs composing: one of its keys, or parameter values given for the run. `defaults:` alone does not
+ * make a file composable (as in Prodigy): it is a common holder of YAML anchors, and is then an unknown key.
+ */
 export function needsComposition(data: unknown, options: ComposeOptions): boolean {
   if (!isPlainMap(data)) return false;
-  return COMPOSITION_KEYS.some((k) => k in data) || Object.keys(options.params ?? {}).length > 0;
+  return COMPOSITION_KEYS.some((k) => k !== 'defaults' && k in data) || Object.keys(options.params ?? {}).length > 0;
 }
 
 /** One file of the composition and what it brings in. */
