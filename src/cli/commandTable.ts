@@ -43,6 +43,7 @@ const run = defineCommand({
     args: O.args,
     maxIterations: O.maxIterations,
     map: O.map,
+    profile: O.profile,
     param: O.param,
     paramFile: O.paramFile,
     dryRun: {
@@ -74,6 +75,7 @@ const resume = defineCommand({
   positionals: [sessionId()],
   options: {
     yes: O.yes,
+    profile: O.profile,
     json: { ...O.json, help: 'Print the outcome as JSON at the end (no step output, no merge question)' },
     claudeCommand: O.claudeCommand,
     maxCost: O.maxCost,

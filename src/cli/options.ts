@@ -55,6 +55,12 @@ export const OPTIONS = {
     positiveWhole,
     'n',
   ),
+  // One of the workflow's `profiles:` (docs: environment/environment-profiles.md), on run and resume.
+  profile: text(
+    'NAME',
+    "Run with this one of the workflow's profiles: (its variables over env:); default the file's active_profile:. " +
+      'A resume keeps the profile the run started with unless given another',
+  ),
   map: texts('GLOB', 'Run the steps once per file matching GLOB (${ARG}: its name up to the first -); repeatable'),
   param: texts(
     'NAME=VALUE',

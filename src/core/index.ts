@@ -64,6 +64,7 @@ export type { Variables } from './steps/interpolation';
 export type { EngineEvent } from './steps/events';
 export { DEFAULT_CLAUDE_CONFIG, claudeArgs, type ClaudeConfig } from './steps/runContext';
 export { inputsFromPatterns } from './runs/runPlan';
+export { knownProfiles } from './steps/workflowEnv';
 export type { DeadLetteredItem } from './mapreduce/deadLetterQueue';
 export { runWorkflow } from './engine/run';
 export { resumeWorkflow } from './engine/resume';

@@ -60,7 +60,7 @@ const VALID = {
   'valid-steps-alias.yml': { shape: 'commands', steps: 2, name: 'steps-alias' },
   'valid-json-commands.json': { shape: 'commands', steps: 3, name: 'json-workflow', format: 'json' },
   'valid-json-list.json': { shape: 'list', steps: 2, format: 'json' },
-  'valid-env-secrets-merge.yml': { shape: 'commands', steps: 1, merge: 2, warnings: 1 },
+  'valid-env-secrets-merge.yml': { shape: 'commands', steps: 1, merge: 2 },
   'valid-merge-list.yml': { shape: 'commands', steps: 1, merge: 1 },
   'valid-on-failure-forms.yml': { shape: 'list', steps: 11, warnings: 1 },
   'valid-on-success.yml': { shape: 'list', steps: 2 },
@@ -69,7 +69,7 @@ const VALID = {
   'valid-capture.yml': { shape: 'list', steps: 9, warnings: 2 },
   'valid-legacy-steps.yml': { shape: 'list', steps: 7, warnings: 2 },
   'valid-empty-commands.yml': { shape: 'commands', steps: 0, warnings: 1 },
-  'valid-unknown-keys.yml': { shape: 'commands', steps: 3, warnings: 11 },
+  'valid-unknown-keys.yml': { shape: 'commands', steps: 3, warnings: 9 },
   'valid-mapreduce-basic.yml': { shape: 'mapreduce', phases: [0, 1, 0] },
   'valid-mapreduce-nested.yml': { shape: 'mapreduce', phases: [1, 2, 1], merge: 1, warnings: 1 },
   'valid-mapreduce-shell-only.yml': { shape: 'mapreduce', phases: [1, 2, 1] },
@@ -85,7 +85,7 @@ const VALID = {
     name: 'parallel-debt-elimination',
   },
   'valid-prodigy-coverage.yml': { shape: 'list', steps: 4, warnings: 1 },
-  'valid-prodigy-environment-example.yml': { shape: 'commands', steps: 3, warnings: 2 },
+  'valid-prodigy-environment-example.yml': { shape: 'commands', steps: 3 },
 };
 
 // [line, col, text the message contains]
@@ -489,8 +489,6 @@ describe('steps', () => {
     const wf = load('valid-unknown-keys.yml');
     const got = wf.warnings.map((w) => `${w.line}:${w.col} ${w.message}`);
     assert.deepEqual(got, [
-      '4:1 profiles: is not supported, ignored (Prodigy cannot activate a profile either)',
-      '7:1 env_files: is not supported, ignored',
       '9:1 Unknown key `description` in the workflow, ignored',
       '13:5 step 1: retry: is not supported, the step runs once (use on_failure with max_attempts to retry it)',
       '18:5 Unknown key `colour` in step 1, ignored',
@@ -686,11 +684,16 @@ describe('on_success and validate', () => {
 // ---- workflow level -------------------------------------------------------------------------------
 
 describe('workflow-level keys', () => {
-  it('env: scalars stringified, a non-scalar value dropped with a warning (not the whole env)', () => {
+  it('env: scalars stringified; a command value kept in environment (environment.test.mjs runs it)', () => {
     const wf = load('valid-env-secrets-merge.yml');
     assert.deepEqual(wf.env, { PROJECT: 'prodigy', WORKERS: '4', DEBUG: 'true', RATIO: '0.5' });
-    assert.equal(wf.warnings[0].line, 9);
-    assert.match(wf.warnings[0].message, /^env\.DYNAMIC must be a string, got a map/);
+    assert.deepEqual(wf.environment.entries.DYNAMIC, {
+      kind: 'command',
+      command: 'nproc',
+      cache: false,
+      position: { line: 10, col: 5 },
+    });
+    assert.deepEqual(wf.warnings, []);
   });
 
   it('secrets: env-var name and {provider, key}', () => {

@@ -35,6 +35,8 @@ export interface RunFlags extends TerminalFlags {
   param: string[];
   paramFile?: string;
   dryRun: boolean;
+  /** `--profile NAME`: one of the workflow's profiles. */
+  profile?: string;
   /** Prodigy's `run <workflow> --resume <id>`. */
   resume?: string;
 }
@@ -88,6 +90,7 @@ export async function runCommand(manager: SessionManager, io: Io, file: string, 
         ...passes,
         worktree: !flags.noWorktree,
         parameters,
+        profile: flags.profile,
       }),
     (e) => {
       if (e.type === 'session-created' && !flags.json) io.out(`Session: ${e.sessionId}`);
@@ -108,10 +111,10 @@ export async function resumeCommand(
   manager: SessionManager,
   io: Io,
   id: string,
-  flags: TerminalFlags,
+  flags: TerminalFlags & { profile?: string },
 ): Promise<number> {
   const { outcome, code } = await inTerminal(manager, io, flags, (common) =>
-    resumeWorkflow({ ...common, sessionId: id }),
+    resumeWorkflow({ ...common, sessionId: id, profile: flags.profile }),
   );
   return report(manager, io, outcome, flags.json, code);
 }

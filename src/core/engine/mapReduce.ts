@@ -15,8 +15,9 @@ import { sessionArgs } from '../worktrees/sessionFolder';
 import { sessionParameters } from '../workflow/compose';
 import { loadWorkflowFile } from '../workflow/loader';
 import { folderOrThrow } from './checks';
+import { activeProfile } from '../steps/workflowEnv';
 import type { EngineOptions, RetryReport, RunOutcome } from './options';
-import { finishRun, withRunScope, type RunScope } from './prelude';
+import { finishRun, sessionProfile, withRunScope, workflowSecrets, type RunScope } from './prelude';
 
 /** A MapReduce job's run (or resume, or `retry` of its failed items) in an existing session, then the epilogue. */
 export async function runMapReduceJob(
@@ -106,8 +107,9 @@ async function reopenMapReduce(scope: RunScope, session: UnifiedSession) {
   const workflow = loadWorkflowFile(workflowPath, sessionParameters(session.metadata));
   if (workflow.shape !== 'mapreduce') throw new ProdigyError(`${workflowPath} is no longer a MapReduce workflow`);
   const { worktree, cwd } = await folderOrThrow(scope.opts.manager, session);
-  const { log, secrets } = scope.open(workflow);
-  const ctx = scope.context({ workflow, cwd, git: true, secrets, args: sessionArgs(session), session });
+  const profile = activeProfile(workflow, sessionProfile(session));
+  const { log, secrets } = scope.open(workflow, workflowSecrets(workflow, scope.env, profile));
+  const ctx = scope.context({ workflow, cwd, git: true, secrets, args: sessionArgs(session), session, profile });
   return { ctx, worktree, workflow, log };
 }
 

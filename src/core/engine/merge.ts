@@ -8,8 +8,9 @@ import { sessionParameters } from '../workflow/compose';
 import { loadWorkflowFile } from '../workflow/loader';
 import type { Workflow } from '../workflow/model';
 import { mergeBack, type MergeOutcome } from './mergeBack';
+import { knownProfiles } from '../steps/workflowEnv';
 import type { EngineOptions } from './options';
-import { withRunScope } from './prelude';
+import { sessionProfile, withRunScope, workflowSecrets } from './prelude';
 
 export async function mergeSession(opts: EngineOptions & { sessionId: string }): Promise<MergeOutcome> {
   const { manager } = opts;
@@ -37,7 +38,11 @@ export async function mergeSession(opts: EngineOptions & { sessionId: string }):
             warnings: [],
             hash: '',
           };
-    const { secrets } = scope.open(workflow);
+    // A file gone or changed since: its profile may be too; the merge steps then run without one.
+    const profile = knownProfiles(workflow).includes(sessionProfile(session) ?? '')
+      ? sessionProfile(session)
+      : undefined;
+    const { secrets } = scope.open(workflow, workflowSecrets(workflow, scope.env, profile));
     const ctx = scope.context({
       workflow,
       cwd: worktree.path,
@@ -45,6 +50,7 @@ export async function mergeSession(opts: EngineOptions & { sessionId: string }):
       secrets,
       args: sessionArgs(session),
       session,
+      profile,
     });
     return mergeBack({ manager, ctx, worktree, policy: 'always' });
   });

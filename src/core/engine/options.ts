@@ -36,12 +36,16 @@ export interface RunWorkflowOptions extends EngineOptions {
   inputs?: string[];
   /** Run in a session worktree (default) when the folder is in a git repository. */
   worktree?: boolean;
+  /** `--profile`: the workflow's profile to run with (else its `active_profile:`); recorded for resume. */
+  profile?: string;
   /** `--param`/`--param-file` (or the prompt's) values for a composable workflow's parameters (compose.ts). */
   parameters?: ParamValues;
 }
 
 export interface ResumeOptions extends EngineOptions {
   sessionId: string;
+  /** `--profile`: use this profile from now on instead of the one the session started with (it is recorded). */
+  profile?: string;
 }
 
 export interface RunOutcome {

@@ -2,10 +2,11 @@
 // retry, a merge), and the one epilogue after its last: the session's resume lock, the workflow's secrets
 // and their masker, the session log, the context the steps run in; then the merge back and the
 // `session-finished` event. The dry run builds its variables with the same `startVariables`.
-import { interpolate, type Variables } from '../steps/interpolation';
+import type { Variables } from '../steps/interpolation';
 import { DEFAULT_CLAUDE_CONFIG, type LoopResult, type RunContext } from '../steps/runContext';
 import { resolveSecrets, SecretMasker } from '../steps/secrets';
 import { SessionLog } from '../steps/sessionLog';
+import { activeProfile, envSecretValues, resolveWorkflowEnv } from '../steps/workflowEnv';
 import { acquireResumeLock, type ResumeLock } from '../sessions/resumeLock';
 import type { SessionWorktree } from '../git';
 import type { Workflow } from '../workflow/model';
@@ -15,19 +16,35 @@ import { SessionClaudeUsage } from '../steps/claudeUsage';
 import { mergeBack, type MergeOutcome } from './mergeBack';
 import type { EngineOptions, RunOutcome } from './options';
 
-/** The workflow's secrets, read from their sources (a missing one is an error naming the workflow file). */
-export function workflowSecrets(workflow: Workflow, env: NodeJS.ProcessEnv): Record<string, string> {
-  return resolveSecrets(workflow.secrets, env, workflow.path);
+/**
+ * The workflow's secrets, read from their sources (a missing one is an error naming the workflow file): `secrets:`
+ * and the `env:` values marked `secret: true` (with `profile`'s choices, the profile already checked).
+ */
+export function workflowSecrets(workflow: Workflow, env: NodeJS.ProcessEnv, profile?: string): Record<string, string> {
+  return { ...envSecretValues(workflow, env, profile), ...resolveSecrets(workflow.secrets, env, workflow.path) };
+}
+
+/** The profile a session was started with (`--profile`, the picker, or the file's `active_profile:`). */
+export function sessionProfile(session: UnifiedSession): string | undefined {
+  return typeof session.metadata.profile === 'string' ? session.metadata.profile : undefined;
 }
 
 /**
  * The variables a run starts with: `${ARG}`/`${ARG_n}` (positional arguments, else `PRODIGY_ARG`),
- * `${PROJECT_ROOT}` and `${WORKTREE}` (the folder steps run in), `${ITERATION}`, and the workflow's `env:`
- * interpolated in that order. `saved` (a resume's checkpoint variables) goes underneath.
+ * `${PROJECT_ROOT}` and `${WORKTREE}` (the folder steps run in), `${ITERATION}`, and the workflow's environment
+ * (env files, `env:`, the profile: steps/workflowEnv.ts) interpolated in that order. `saved` (a resume's
+ * checkpoint variables) goes underneath. Command values run only with `runCommands` (not in a dry run).
  */
 export function startVariables(
   workflow: Workflow,
-  a: { cwd: string; args: string[]; env: NodeJS.ProcessEnv; saved?: Variables },
+  a: {
+    cwd: string;
+    args: string[];
+    env: NodeJS.ProcessEnv;
+    saved?: Variables;
+    profile?: string;
+    runCommands?: boolean;
+  },
 ): { vars: Variables; workflowEnv: Record<string, string> } {
   const vars: Variables = { ...a.saved };
   if (a.args.length || a.env.PRODIGY_ARG) vars.ARG = a.args[0] ?? a.env.PRODIGY_ARG;
@@ -35,11 +52,14 @@ export function startVariables(
   vars.PROJECT_ROOT = a.cwd;
   vars.WORKTREE = a.cwd;
   vars.ITERATION = 1;
-  const workflowEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(workflow.env)) {
-    workflowEnv[k] = interpolate(v, vars);
-    vars[k] = workflowEnv[k];
-  }
+  const workflowEnv = resolveWorkflowEnv(workflow, {
+    cwd: a.cwd,
+    env: a.env,
+    vars,
+    profile: a.profile ?? activeProfile(workflow),
+    runCommands: a.runCommands,
+  });
+  Object.assign(vars, workflowEnv);
   return { vars, workflowEnv };
 }
 
@@ -111,6 +131,8 @@ export class RunScope {
     saved?: Variables;
     /** The session record, when it existed before this run: what its Claude calls have cost counts to the budget. */
     session?: UnifiedSession;
+    /** The active profile (checked); default the one `session` started with. */
+    profile?: string;
   }): RunContext {
     const log = this.log;
     if (!log) throw new Error('RunScope.context() before open()');
@@ -119,6 +141,8 @@ export class RunScope {
       args: a.args,
       env: this.env,
       saved: a.saved,
+      profile: a.profile ?? (a.session && sessionProfile(a.session)),
+      runCommands: true,
     });
     const claude = this.opts.claude ?? DEFAULT_CLAUDE_CONFIG;
     const env: NodeJS.ProcessEnv = {

@@ -12,7 +12,8 @@ import { loadWorkflowFile } from '../workflow/loader';
 import { assertRunnable, folderOrThrow } from './checks';
 import { resumeMapReduce } from './mapReduce';
 import type { ResumeOptions, RunOutcome } from './options';
-import { withRunScope, workflowSecrets } from './prelude';
+import { sessionProfile, withRunScope, workflowSecrets } from './prelude';
+import { activeProfile } from '../steps/workflowEnv';
 import { completedSteps, restoredVariables, resumePoint } from './resumePoint';
 import { runSteps } from './steps';
 import { nextStep } from '../nextStep';
@@ -35,6 +36,7 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
     if (session.status === 'Completed')
       throw new ProdigyError(`Session ${id} has already completed and cannot be resumed`);
     if (session.status === 'Cancelled') throw new ProdigyError(`Session ${id} was cancelled and cannot be resumed`);
+    if (opts.profile !== undefined) session = await switchProfile(manager, session, opts.profile);
     if (session.mapreduce_data) return resumeMapReduce(scope, session);
     const latest = await resumePoint(manager, id);
     const workflowPath =
@@ -47,7 +49,8 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
     }
     const workflow = loadWorkflowFile(workflowPath, sessionParameters(session.metadata));
     assertRunnable(workflow);
-    const secrets = workflowSecrets(workflow, scope.env);
+    const profile = activeProfile(workflow, sessionProfile(session));
+    const secrets = workflowSecrets(workflow, scope.env, profile);
     const { worktree, cwd } = await folderOrThrow(manager, session);
     const completed = completedSteps(latest?.checkpoint.completed_steps, session);
     // Its process is gone (we hold the lock): the run was interrupted.
@@ -75,8 +78,23 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
       args: sessionArgs(session),
       saved: restoredVariables(latest?.checkpoint.variable_state ?? {}, log.masker),
       session,
+      profile,
     });
     const startTime = latest?.checkpoint.execution_state.start_time ?? nowTimestamp();
     return runSteps(opts, ctx, worktree, { completed, startTime, parent: latest?.journalCheckpoint ?? null }, plan);
   });
+}
+
+/** `resume --profile NAME`: checked against the session's workflow file, then recorded, so later resumes keep it. */
+async function switchProfile(
+  manager: ResumeOptions['manager'],
+  session: UnifiedSession,
+  requested: string,
+): Promise<UnifiedSession> {
+  const file = typeof session.metadata.workflow_path === 'string' ? session.metadata.workflow_path : null;
+  if (!file)
+    throw new ProdigyError(`Session ${session.id} does not name its workflow file; --profile cannot be checked`);
+  const profile = activeProfile(loadWorkflowFile(file, sessionParameters(session.metadata)), requested);
+  if (profile === sessionProfile(session)) return session;
+  return manager.updateSession(session.id, { metadata: { profile } });
 }

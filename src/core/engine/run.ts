@@ -12,13 +12,15 @@ import { runMapReduceJob } from './mapReduce';
 import type { RunOutcome, RunWorkflowOptions } from './options';
 import { withRunScope, workflowSecrets } from './prelude';
 import { runSteps } from './steps';
+import { activeProfile } from '../steps/workflowEnv';
 
 export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome> {
   const env = opts.env ?? process.env;
   // A run always passes parameter values (none: {}), so a required parameter without one is refused here.
   const workflow = loadWorkflowFile(path.resolve(opts.workflowFile), { params: opts.parameters ?? {} });
   assertRunnable(workflow);
-  const secrets = workflowSecrets(workflow, env);
+  const profile = activeProfile(workflow, opts.profile);
+  const secrets = workflowSecrets(workflow, env, profile);
   const projectDir = path.resolve(opts.projectDir ?? process.cwd());
   if (!fs.statSync(projectDir, { throwIfNoEntry: false })?.isDirectory())
     throw new ProdigyError(`${projectDir} is not a folder`);
@@ -56,6 +58,7 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
       project_dir: projectDir,
       args: opts.args ?? [],
       worktree: useWorktree,
+      ...(profile ? { profile } : {}),
       ...(plan.iterations > 1 ? { iterations: plan.iterations } : {}),
       ...(plan.inputs.length ? { inputs: [...plan.inputs] } : {}),
       // A composed workflow's parameter values: its resume composes the same workflow (compose.ts).
@@ -116,6 +119,7 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
         git: inGit,
         secrets,
         args: opts.args ?? [],
+        profile,
       });
       if (isMapReduce) return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data!.job_id);
       return runSteps(opts, ctx, worktree, { completed: [], startTime: nowTimestamp(), parent: null }, plan);

@@ -31,7 +31,8 @@ export interface CommandResult {
 export { ClaudeNotFoundError } from './claudeCall';
 
 export function stepEnv(step: WorkflowStep, ctx: RunContext): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...ctx.env };
+  // `clear_env`: none of the workflow's or the parent's variables, but a shell still needs to find programs.
+  const env: NodeJS.ProcessEnv = step.clear_env ? { PATH: ctx.env.PATH, HOME: ctx.env.HOME } : { ...ctx.env };
   for (const [k, v] of Object.entries(step.env)) env[k] = interpolate(v, ctx.vars);
   if (step.timeout) env.PRODIGY_COMMAND_TIMEOUT = String(step.timeout);
   return env;

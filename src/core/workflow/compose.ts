@@ -1,5 +1,5 @@
 // Composable workflows (Prodigy docs, composition/): `extends`, `imports`, `template` and `parameters`, resolved
-// before the normal load. Every file taken part is read and loaded on its own (its steps keep positions in it and
+// before the normal load. Every file that takes part is read and loaded on its own (its steps keep positions in it and
 // name it), after the parameters are substituted into it; the loaded parts are then merged:
 // - extends: the child over its base, deep: maps merge key by key, a non-empty list (steps) replaces the base's,
 //   a scalar replaces; bases may extend further;
@@ -8,8 +8,6 @@
 // so the order of precedence, lowest first, is base, imports, template, the file itself (troubleshooting.md's
 // resolution order). A file that cannot be composed (a missing file, a cycle, an unknown template, a parameter
 // without a value or of the wrong type) is refused at the place that says so, never run half-composed.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { WorkflowLoadError } from './loadError';
 import { isPlainMap, show, type LoadContext, type Path, type PlainMap } from './loadContext';
@@ -21,15 +19,15 @@ import {
   type ParameterDef,
   type Resolved,
 } from './composeParameters';
-import type { CompositionInfo, Workflow, WorkflowStep } from './model';
+import { add, inherit, marked, type LoadedPart } from './composeMerge';
+import { existing, findBase, findTemplate, resolvePath } from './composeSources';
+import type { CompositionInfo } from './model';
 
 export type { ParamValue, ParamValues } from './composeParameters';
+export type { LoadedPart } from './composeMerge';
 
 /** The keys that make a file composable; none of them reaches the normal load. */
 export const COMPOSITION_KEYS = ['imports', 'extends', 'template', 'parameters', 'defaults'];
-
-/** What the normal load makes of one file's keys. */
-export type LoadedPart = Omit<Workflow, 'path' | 'format' | 'warnings' | 'hash'>;
 
 export interface ComposeHost {
   /** Reads and parses another file (never collecting: its first error is thrown, naming that file). */
@@ -84,6 +82,11 @@ interface Link {
   how: string;
 }
 
+/**
+ * The composed workflow of the root file (`ctx`, `data`): every file it brings in read through `host`, parameter values
+ * resolved and substituted, each file loaded on its own and the parts merged. Errors are thrown where they are (another
+ * file's name them; collecting for the editor, they are re-placed at the root's line that brought that file in).
+ */
 export function composeWorkflow(
   ctx: LoadContext,
   data: PlainMap,
@@ -236,68 +239,6 @@ function gather(
 }
 
 /**
- * `extends: NAME`: a path relative to the file (with or without .yml), else, for a bare name, the first of
- * bases/, templates/, workflows/ and the file's own folder (workflow-extension-inheritance.md's search order).
- */
-function findBase(ctx: LoadContext, dir: string, name: string): string {
-  const given = resolvePath(dir, name);
-  const tried = [given, `${given}.yml`, `${given}.yaml`];
-  if (!name.includes('/') && !name.includes(path.sep))
-    for (const sub of ['bases', 'templates', 'workflows', '.'])
-      for (const ext of ['.yml', '.yaml']) tried.push(path.join(dir, sub, name.replace(/\.ya?ml$/, '') + ext));
-  const found = tried.find(isFile);
-  if (!found)
-    ctx.fail(
-      ['extends'],
-      `base workflow not found: ${name} (looked for ${unique(tried)
-        .map((t) => rel(dir, t))
-        .join(', ')})`,
-    );
-  return found;
-}
-
-/**
- * `template.source`: `{file: PATH}`, a string that is a path (has a / or ends in .yml), `{registry: NAME}` or a bare
- * name. A name is looked up in `.prodigy/templates/` of the file's folder or the nearest folder above it that has one,
- * then `~/.prodigy/templates/`, then `templates/` beside the file (complete-examples.md: project templates first).
- */
-function findTemplate(ctx: LoadContext, dir: string, source: unknown): string {
-  const at = ['template', 'source'];
-  if (isPlainMap(source) && typeof source.file === 'string')
-    return existing(ctx, [...at, 'file'], resolvePath(dir, source.file), 'template file');
-  let name: string | undefined;
-  if (typeof source === 'string') name = source.trim();
-  else if (isPlainMap(source) && typeof source.registry === 'string') name = source.registry.trim();
-  if (!name)
-    ctx.fail(
-      source === undefined ? ['template'] : at,
-      `template.source must be a template name, {file: PATH} or {registry: NAME}, got ${show(source)}`,
-      source === undefined ? 'key' : 'value',
-    );
-  if (/^https?:\/\//.test(name))
-    ctx.fail(at, `templates from URLs are not loaded (as in Prodigy); download it and use {file: PATH}: ${name}`);
-  if (typeof source === 'string' && (name.includes('/') || /\.ya?ml$/.test(name)))
-    return existing(ctx, at, resolvePath(dir, name), 'template file');
-  const file = name.replace(/\.ya?ml$/, '');
-  const tried: string[] = [];
-  for (let d = dir; ; d = path.dirname(d)) {
-    const folder = path.join(d, '.prodigy', 'templates');
-    if (fs.existsSync(folder)) {
-      tried.push(path.join(folder, `${file}.yml`), path.join(folder, `${file}.yaml`));
-      break;
-    }
-    if (path.dirname(d) === d) break;
-  }
-  const home = path.join(os.homedir(), '.prodigy', 'templates');
-  tried.push(path.join(home, `${file}.yml`), path.join(home, `${file}.yaml`));
-  tried.push(path.join(dir, 'templates', `${file}.yml`), path.join(dir, 'templates', `${file}.yaml`));
-  const found = tried.find(isFile);
-  if (!found)
-    ctx.fail(at, `template not found: ${name} (looked for ${tried.filter((t) => t.endsWith('.yml')).join(', ')})`);
-  return found;
-}
-
-/**
  * `selective: [names]` keeps the imported steps whose `id:` or `name:` is listed (the imported file's named items);
  * `alias: A` namespaces the imported steps' ids as `A_id` (`${A_id.output}`: a step id is one word), so two
  * imports can name steps alike.
@@ -408,88 +349,6 @@ function loadOwn(node: Node, host: ComposeHost, values: Record<string, Resolved>
     node.ctx.warnings.length = 0;
   }
   return { part: node.root ? part : marked(part, node.file), hasSteps };
-}
-
-function marked(part: LoadedPart, file: string): LoadedPart {
-  const mark = (steps: WorkflowStep[]) => steps.map((s) => ({ ...s, file }));
-  return {
-    ...part,
-    steps: mark(part.steps),
-    ...(part.merge ? { merge: { ...part.merge, steps: mark(part.merge.steps) } } : {}),
-    ...(part.mapreduce
-      ? {
-          mapreduce: {
-            ...part.mapreduce,
-            setup: { ...part.mapreduce.setup, steps: mark(part.mapreduce.setup.steps) },
-            map: { ...part.mapreduce.map, agent_template: mark(part.mapreduce.map.agent_template) },
-            reduce: mark(part.mapreduce.reduce),
-          },
-        }
-      : {}),
-  };
-}
-
-/** imports and template: `low`'s steps run first, then `high`'s; maps merge with `high` winning. */
-function add(low: LoadedPart, high: LoadedPart): LoadedPart {
-  const out = deepMerge(low, high, 'concat') as LoadedPart;
-  return { ...out, name: high.name || low.name };
-}
-
-/** extends: the child over its base; the child's steps, when it has any, replace the base's. */
-function inherit(base: LoadedPart, child: LoadedPart, childHasSteps: boolean): LoadedPart {
-  const out = deepMerge(base, child, 'replace') as LoadedPart;
-  return {
-    ...out,
-    name: child.name || base.name,
-    shape: childHasSteps ? child.shape : base.shape,
-    steps: childHasSteps ? child.steps : base.steps,
-    ...(child.mapreduce || base.mapreduce ? { mapreduce: child.mapreduce ?? base.mapreduce } : {}),
-  };
-}
-
-/** Maps merge key by key (recursively); lists concatenate or, non-empty, replace; anything else `high` wins. */
-function deepMerge(low: unknown, high: unknown, lists: 'concat' | 'replace'): unknown {
-  if (high === undefined) return low;
-  if (Array.isArray(low) && Array.isArray(high)) {
-    if (lists === 'concat') return [...low, ...high];
-    return high.length ? high : low;
-  }
-  // Steps and their parts are whole values: only the workflow's own maps (env, secrets, merge, …) merge.
-  if (isPlainMap(low) && isPlainMap(high) && !('kind' in high)) {
-    const out: PlainMap = { ...low };
-    for (const [k, v] of Object.entries(high)) out[k] = deepMerge(low[k], v, lists);
-    return out;
-  }
-  return high;
-}
-
-// ---- Paths
-
-function resolvePath(dir: string, p: string): string {
-  const expanded = p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p;
-  return path.resolve(dir, expanded);
-}
-
-function existing(ctx: LoadContext, at: Path, file: string, what: string): string {
-  if (!isFile(file)) ctx.fail(at, `${what} not found: ${file}`);
-  return file;
-}
-
-function isFile(file: string): boolean {
-  return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
-}
-
-function unique(list: string[]): string[] {
-  return [...new Set(list)];
-}
-
-function rel(dir: string, file: string): string {
-  return path.relative(dir, file) || file;
-}
-
-/** A part's error as the root file reports it in the editor: at the reference, naming the part's place. */
-export function atReference(ctx: LoadContext, at: Path, err: WorkflowLoadError): WorkflowLoadError {
-  return ctx.errorAt(at, err.message);
 }
 
 /** The parameter values a session recorded when it started: its resume (and merge) composes the same workflow. */

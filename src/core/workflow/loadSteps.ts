@@ -63,6 +63,8 @@ const OPTION_KEYS = [
   'output_file',
   'env',
   'working_dir',
+  'clear_env',
+  'temporary',
   'on_failure',
   'on_success',
   'validate',
@@ -226,6 +228,12 @@ export function loadStep(
       step.working_dir = ctx.parse(NonEmptyStr, m.working_dir, at('working_dir'), site.base);
   });
   option(() => {
+    // environment-example.yml: `clear_env: true` gives the command only the step's env: (steps/commands.ts).
+    if (m.clear_env !== undefined) step.clear_env = ctx.parse(Bool, m.clear_env, at('clear_env'), site.base);
+    // `temporary: true` ("the environment is restored after this step"): a step's env: never outlives it anyway.
+    if (m.temporary !== undefined) ctx.parse(Bool, m.temporary, at('temporary'), site.base);
+  });
+  option(() => {
     if (onFailureRaw) step.on_failure = loadOnFailure(ctx, onFailureRaw.value, onFailureRaw.path, site);
   });
   option(() => {
@@ -306,6 +314,7 @@ function finish(step: WorkflowStep, position: { line: number; col: number }): Wo
     output_file: step.output_file,
     env: step.env,
     working_dir: step.working_dir,
+    clear_env: step.clear_env,
     on_failure: step.on_failure,
     on_success: step.on_success,
     validate: step.validate,

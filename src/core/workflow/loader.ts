@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { composeWorkflow, needsComposition, type ComposeHost, type ComposeOptions } from './compose';
 import { LoadContext, compact, isPlainMap, show, type PlainMap } from './loadContext';
-import { loadEnv, loadSecrets } from './loadEnv';
+import { loadSecrets, loadWorkflowEnv } from './loadEnv';
 import { WorkflowLoadError } from './loadError';
 import { MAPREDUCE_KEYS, loadMapReduce } from './loadMapReduce';
 import { Label, Seconds } from './loadSchemas';
@@ -20,7 +20,7 @@ export { WorkflowLoadError } from './loadError';
 export type { ComposeOptions, ParamValue, ParamValues } from './compose';
 
 const SHAPE_HINT = 'expected a list of steps, or an object with `commands:` (or `mode: mapreduce`)';
-const COMMON_KEYS = ['name', 'mode', 'env', 'secrets', 'env_files', 'profiles', 'merge'];
+const COMMON_KEYS = ['name', 'mode', 'env', 'secrets', 'env_files', 'profiles', 'active_profile', 'merge'];
 const STANDARD_KEYS = new Set([...COMMON_KEYS, 'commands', 'steps']);
 const MAPREDUCE_TOP_KEYS = new Set([...COMMON_KEYS, ...MAPREDUCE_KEYS, 'commands', 'steps']);
 // Sub-workflows (composition/sub-workflows.md): Prodigy's executor for them is a placeholder; not run here either.
@@ -248,15 +248,9 @@ function loadDocument(ctx: LoadContext, data: unknown): Loaded {
   const base = {
     shape,
     name: name ?? '',
-    env: ctx.recover(() => loadEnv(ctx, data.env, ['env']), {}),
+    ...ctx.recover(() => loadWorkflowEnv(ctx, data), { env: {} }),
     secrets: ctx.recover(() => loadSecrets(ctx, data.secrets, ['secrets']), {}),
   };
-  for (const key of ['env_files', 'profiles'])
-    if (key in data)
-      ctx.warn(
-        [key],
-        `${key}: is not supported, ignored${key === 'profiles' ? ' (Prodigy cannot activate a profile either)' : ''}`,
-      );
   for (const key of SUB_WORKFLOW_KEYS)
     if (key in data)
       ctx.warn([key], `${key}: sub-workflows are not run (Prodigy's executor for them is a placeholder); ignored`);

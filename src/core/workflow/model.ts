@@ -67,6 +67,8 @@ export interface WorkflowStep {
   output_file?: string;
   env: Record<string, string>;
   working_dir?: string;
+  /** `clear_env: true`: the command gets only the step's `env:` (with PATH and HOME, to find programs). */
+  clear_env?: boolean;
   on_failure?: OnFailure;
   on_success?: WorkflowStep;
   validate?: ValidationSpec;
@@ -92,6 +94,26 @@ export interface WorkflowStep {
 export interface SecretRef {
   provider: string;
   key: string;
+}
+
+/**
+ * A workflow `env:` (or profile) value as written: a string; `{command, cache}` (the command's output);
+ * `{condition, when_true, when_false}`; per-profile values `{default, <profile>: ...}`. `secret` masks it like
+ * `secrets:`. See loadEnv.ts for the spellings accepted and steps/workflowEnv.ts for how a run resolves them.
+ */
+export type EnvValue =
+  | { kind: 'static'; value: string; secret?: boolean }
+  | { kind: 'command'; command: string; cache: boolean; position?: SourcePosition }
+  | { kind: 'condition'; condition: string; when_true: string; when_false: string; position?: SourcePosition }
+  | { kind: 'per_profile'; values: Record<string, EnvValue>; secret?: boolean };
+
+/** `env_files:`, `profiles:`, `active_profile:` and every `env:` entry in file order (the static ones too). */
+export interface WorkflowEnvironment {
+  entries: Record<string, EnvValue>;
+  /** As written: relative paths are read from the workflow file's folder; `${...}` is resolved at run time. */
+  files: { path: string; required: boolean; position?: SourcePosition }[];
+  profiles: Record<string, { description?: string; env: Record<string, EnvValue> }>;
+  active_profile?: string;
 }
 
 export interface MergeSpec {
@@ -137,6 +159,8 @@ export interface Workflow {
   name: string;
   env: Record<string, string>;
   secrets: Record<string, SecretRef>;
+  /** Present when `env:` has more than strings, or the file has `env_files:`, `profiles:` or `active_profile:`. */
+  environment?: WorkflowEnvironment;
   /** Standard workflows: the steps. MapReduce: empty (see `mapreduce`). */
   steps: WorkflowStep[];
   merge?: MergeSpec;
