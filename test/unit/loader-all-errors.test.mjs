@@ -29,7 +29,7 @@ describe('analyzeWorkflowText: every error', () => {
       '4:14 timeout must be a number of seconds, got "soon"',
       '5:22 commit_required must be true or false, got "maybe"',
       '6:5 step 2 has no command (claude:, shell: or write_file:)',
-      '9:5 validate needs claude:, shell: or commands: (the check to run)',
+      '9:5 validate needs claude:, shell: or commands: (the check to run), or result_file:',
     ]);
     assert.deepEqual(result.warnings.map(at), ['8:5 Unknown key `colour` in step 3, ignored']);
     // A run stops at the first one it meets (commit_required is read before timeout), with the same message.

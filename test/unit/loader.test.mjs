@@ -69,7 +69,7 @@ const VALID = {
   'valid-capture.yml': { shape: 'list', steps: 9, warnings: 2 },
   'valid-legacy-steps.yml': { shape: 'list', steps: 7, warnings: 2 },
   'valid-empty-commands.yml': { shape: 'commands', steps: 0, warnings: 1 },
-  'valid-unknown-keys.yml': { shape: 'commands', steps: 3, warnings: 9 },
+  'valid-unknown-keys.yml': { shape: 'commands', steps: 3, warnings: 8 },
   'valid-mapreduce-basic.yml': { shape: 'mapreduce', phases: [0, 1, 0] },
   'valid-mapreduce-nested.yml': { shape: 'mapreduce', phases: [1, 2, 1], merge: 1, warnings: 1 },
   'valid-mapreduce-shell-only.yml': { shape: 'mapreduce', phases: [1, 2, 1] },
@@ -102,7 +102,7 @@ const MALFORMED = {
   'malformed-no-command.yml': [4, 5, 'step 2 has no command (claude:, shell: or write_file:)'],
   'malformed-two-commands.yml': [3, 3, 'step 1 has both claude: and shell:'],
   'malformed-timeout-type.yml': [5, 14, 'timeout must be a number of seconds, got "soon"'],
-  'malformed-foreach.yml': [3, 3, 'foreach: is not supported yet'],
+  'malformed-foreach.yml': [3, 3, 'step 2: foreach needs do: (the steps to run for each item, with ${item})'],
   'malformed-goal-seek.yml': [2, 3, 'goal_seek: was removed from Prodigy'],
   'malformed-bad-secrets.yml': [
     5,
@@ -466,10 +466,10 @@ describe('steps', () => {
     for (const [text, message] of cases) assert.equal(loadError(() => yaml(text)).message, message);
   });
 
-  it('foreach and goal_seek are errors at their key', () => {
+  it('a foreach without items and goal_seek are errors at their key', () => {
     assert.match(
-      loadError(() => yaml('- foreach: {foreach: [a], do: [shell: x]}\n')).message,
-      /^wf\.yml:1:3: step 1: foreach: is not supported yet; use a MapReduce workflow/,
+      loadError(() => yaml('- foreach: {do: [shell: x]}\n')).message,
+      /^wf\.yml:1:12: step 1: foreach needs its items: items: \[a, b\] \(a list\)/,
     );
     assert.match(
       loadError(() => yaml('- shell: a\n  goal_seek: {goal: x}\n')).message,
@@ -489,7 +489,6 @@ describe('steps', () => {
     const wf = load('valid-unknown-keys.yml');
     const got = wf.warnings.map((w) => `${w.line}:${w.col} ${w.message}`);
     assert.deepEqual(got, [
-      '9:1 Unknown key `description` in the workflow, ignored',
       '13:5 step 1: retry: is not supported, the step runs once (use on_failure with max_attempts to retry it)',
       '18:5 Unknown key `colour` in step 1, ignored',
       '19:5 Unknown key `timout` in step 1: did you mean `timeout`?',
@@ -663,8 +662,8 @@ describe('on_success and validate', () => {
 
   it('validate errors: no command, two commands, threshold out of range, empty on_incomplete', () => {
     assert.equal(
-      loadError(() => yaml('- shell: a\n  validate: {result_file: x}\n')).message,
-      'wf.yml:2:3: validate needs claude:, shell: or commands: (the check to run)',
+      loadError(() => yaml('- shell: a\n  validate: {threshold: 90}\n')).message,
+      'wf.yml:2:3: validate needs claude:, shell: or commands: (the check to run), or result_file:',
     );
     assert.match(
       loadError(() => yaml('- shell: a\n  validate: {claude: /x, shell: y}\n')).message,

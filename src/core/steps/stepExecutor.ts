@@ -10,7 +10,8 @@ import { errorMessage, ProdigyError } from '../errors';
 import { headCommit } from '../git';
 import { writeNewFileSync } from '../storage/fileWrite';
 import { captureStatus, captureVariables, writeOutputFile } from './capture';
-import { runStepCommand, stepCwd, type CommandResult } from './commands';
+import { stepCwd, type CommandResult } from './commands';
+import { runStepBody } from './stepBody';
 import type { WorkflowStep } from '../workflow/model';
 import type { RunContext } from './runContext';
 import { validateStep } from './validation';
@@ -195,7 +196,7 @@ async function attemptStep(
   }
   const cwd = stepCwd(step, ctx);
   const before = checkCommits ? await headCommit(cwd).catch(() => null) : null;
-  const result = await runStepCommand(step, ctx);
+  const result = await runStepBody(step, ctx, executeStep);
   if (result.aborted) return { success: false, stopped: true, result };
   if (!result.success) {
     if (step.capture) Object.assign(ctx.vars, captureStatus(step.capture, result));

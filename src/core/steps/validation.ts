@@ -19,7 +19,9 @@ interface Result {
   status: string;
   missing: unknown[];
   implemented: unknown[];
-  gaps: Record<string, unknown>;
+  gaps: Record<string, unknown> | unknown[];
+  /** The result's other keys, as written. */
+  extra: Record<string, unknown>;
 }
 
 export async function validateStep(
@@ -73,14 +75,29 @@ async function checkOnce(spec: ValidationSpec, ctx: RunContext, execute: Execute
   }
   let parsed: unknown;
   if (spec.result_file) {
-    const file = path.resolve(ctx.cwd, interpolate(spec.result_file, ctx.vars));
-    parsed = readJson(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+    parsed = readResultFile(spec.result_file, ctx);
+    // The docs: a result file that is missing or not JSON fails the validation (0%, so on_incomplete runs).
+    if (parsed === undefined) allSucceeded = false;
   } else if (spec.commands.length === 1) {
     parsed = readJson(lastOutput);
   }
   const result = toResult(parsed, allSucceeded);
   Object.assign(ctx.vars, validationVariables(result));
   return result;
+}
+
+/** The result file's JSON; undefined (with a warning naming the file) when it is missing or unreadable. */
+function readResultFile(name: string, ctx: RunContext): unknown {
+  const rel = interpolate(name, ctx.vars);
+  const file = path.resolve(ctx.cwd, rel);
+  if (!fs.existsSync(file)) {
+    ctx.log.message('warning', `Validation result file ${rel} was not written; counted as 0% complete`);
+    return undefined;
+  }
+  const parsed = readJson(fs.readFileSync(file, 'utf8'));
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed;
+  ctx.log.message('warning', `Validation result file ${rel} is not a JSON object; counted as 0% complete`);
+  return undefined;
 }
 
 function readJson(text: string): unknown {
@@ -91,7 +108,12 @@ function readJson(text: string): unknown {
   }
 }
 
-/** Prodigy's result shape; the docs' `{complete, score}` too; otherwise success decides (100 or 0). */
+/**
+ * Both documented result shapes: Prodigy's `{completion_percentage, status, implemented, missing, gaps: {…}}`
+ * and the docs' `{complete, score, gaps: […]}`. The percentage is `completion_percentage`, else `score`, else
+ * 100/0 from `complete`, else whether the commands succeeded. `gaps` may be a map or a list (a list is also
+ * `missing`); any other key of the result is `${validation.<key>}` (spec.yml's `incomplete_specs`).
+ */
 function toResult(value: unknown, succeeded: boolean): Result {
   const v = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
   const pct =
@@ -106,19 +128,32 @@ function toResult(value: unknown, succeeded: boolean): Result {
           : succeeded
             ? 100
             : 0;
-  const gaps =
-    v.gaps && typeof v.gaps === 'object' && !Array.isArray(v.gaps) ? (v.gaps as Record<string, unknown>) : {};
+  const gaps = v.gaps && typeof v.gaps === 'object' ? (v.gaps as Record<string, unknown> | unknown[]) : {};
   return {
     percentage: succeeded ? pct : Math.min(pct, 0),
     status: typeof v.status === 'string' ? v.status : pct >= 100 ? 'complete' : 'incomplete',
     missing: Array.isArray(v.missing) ? v.missing : Array.isArray(v.gaps) ? v.gaps : [],
     implemented: Array.isArray(v.implemented) ? v.implemented : [],
     gaps,
+    extra: Object.fromEntries(Object.entries(v).filter(([k]) => !RESULT_KEYS.has(k))),
   };
 }
 
+const RESULT_KEYS = new Set([
+  'completion_percentage',
+  'score',
+  'complete',
+  'status',
+  'missing',
+  'implemented',
+  'gaps',
+  'completion',
+  'missing_count',
+]);
+
 function validationVariables(r: Result): Variables {
   return {
+    ...Object.fromEntries(Object.entries(r.extra).map(([k, v]) => [`validation.${k}`, v])),
     'validation.completion': r.percentage,
     'validation.status': r.status,
     'validation.missing': r.missing,

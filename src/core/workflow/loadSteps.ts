@@ -12,6 +12,8 @@ import {
   type PlainMap,
 } from './loadContext';
 import { loadEnv } from './loadEnv';
+import { FOREACH_OPTION_KEYS, loadForeach } from './loadForeach';
+import { applyMetadata } from './loadMetadata';
 import { compileCondition } from '../expressions/condition';
 import { ExpressionSyntaxError } from '../expressions/syntaxError';
 import {
@@ -51,7 +53,7 @@ export interface StepSite {
 /** Handlers (on_failure) run a command and nothing else: claude or shell. */
 type Role = 'step' | 'handler';
 
-const COMMAND_KEYS = ['claude', 'shell', 'write_file', 'test', 'command'] as const;
+const COMMAND_KEYS = ['claude', 'shell', 'write_file', 'foreach', 'test', 'command'] as const;
 const OPTION_KEYS = [
   'name',
   'commit_required',
@@ -88,11 +90,19 @@ const UNSUPPORTED_STEP_KEYS: Record<string, string> = {
   skip_validation: notSupported('skip_validation'),
   validation_timeout: notSupported('validation_timeout'),
   ignore_validation_failure: notSupported('ignore_validation_failure'),
-  continue_on_error: notSupported('continue_on_error', 'ignored (a failing command fails its step)'),
-  options: notSupported('options', 'ignored (legacy command options)'),
-  metadata: notSupported('metadata', 'ignored (legacy command metadata)'),
+  options: 'options: is legacy command data that Prodigy never reads (write the flags in the command); ignored',
 };
-const STEP_KEYS = new Set<string>([...COMMAND_KEYS, ...OPTION_KEYS, ...Object.keys(UNSUPPORTED_STEP_KEYS), 'args']);
+// Keys Prodigy documents as descriptive only: accepted without a word.
+const DESCRIPTIVE_KEYS = ['description'];
+const STEP_KEYS = new Set<string>([
+  ...COMMAND_KEYS,
+  ...OPTION_KEYS,
+  ...Object.keys(UNSUPPORTED_STEP_KEYS),
+  ...FOREACH_OPTION_KEYS,
+  ...DESCRIPTIVE_KEYS,
+  'metadata',
+  'args',
+]);
 
 const CAPTURE_FORMATS: readonly CaptureFormat[] = ['string', 'json', 'lines', 'number', 'boolean'];
 
@@ -126,12 +136,6 @@ export function loadStep(
   // Before anything can fail: a misspelt key is named (with its fix) even when the step cannot be read.
   ctx.warnUnknownKeys(m, path, STEP_KEYS, label);
 
-  if ('foreach' in m)
-    ctx.fail(
-      at('foreach'),
-      `${label}: foreach: is not supported yet; use a MapReduce workflow (mode: mapreduce) or a loop in one shell: step`,
-      'key',
-    );
   if ('goal_seek' in m)
     ctx.fail(
       at('goal_seek'),
@@ -172,6 +176,12 @@ export function loadStep(
       step = newStep('shell', test.command);
       break;
     }
+    case 'foreach': {
+      const spec = loadForeach(ctx, m, path, label, site.base, (v, p) => commandsOf(ctx, v, p, site));
+      step = newStep('foreach', spec.command ?? shortList(spec.list ?? []));
+      step.foreach = spec;
+      break;
+    }
     case 'command':
       step = newStep('claude', slashCommand(ctx.parse(NonEmptyStr, m.command, at('command'), site.base)));
       ctx.warn(at('command'), `${label}: command: is a legacy key, read as claude: ${show(step.command)}`);
@@ -182,6 +192,11 @@ export function loadStep(
         const key = 'analyze' in m ? 'analyze' : 'analysis';
         ctx.warn(at(key), `${label}: ${key}: was removed from Prodigy (v0.3.0); the step is skipped`);
         return undefined;
+      }
+      // A standalone `- validate: {...}` (the docs' command-types page): the check is the step.
+      if (m.validate !== undefined && m.validate !== null) {
+        step = newStep('validate', '');
+        break;
       }
       if ('name' in m) {
         step = legacyName(ctx, m, site);
@@ -197,7 +212,8 @@ export function loadStep(
   const option = (load: () => void) => ctx.recover(load, undefined);
   // A `name:` next to a command key is a label (Prodigy would run `/name` instead: a quirk not kept).
   option(() => {
-    if (commandKeys.length && 'name' in m) step.name = ctx.parse(Label, m.name, at('name'), site.base);
+    if ((commandKeys.length || step.kind === 'validate') && 'name' in m)
+      step.name = ctx.parse(Label, m.name, at('name'), site.base);
   });
   option(() => {
     if (m.commit_required !== undefined)
@@ -243,6 +259,7 @@ export function loadStep(
   option(() => {
     if (m.validate !== undefined && m.validate !== null)
       step.validate = loadValidate(ctx, m.validate, at('validate'), site);
+    if (step.kind === 'validate' && step.validate) step.display = validateDisplay(step.validate);
   });
   option(() => {
     if (m.when !== undefined && m.when !== null) step.when = loadWhen(ctx, m.when, at('when'), site);
@@ -264,10 +281,23 @@ export function loadStep(
   for (const key of Object.keys(m)) {
     if (key === 'outputs' && 'id' in m) continue; // one warning for the pair
     if (UNSUPPORTED_STEP_KEYS[key]) ctx.warn(at(key), `${label}: ${UNSUPPORTED_STEP_KEYS[key]}`);
+    else if ((FOREACH_OPTION_KEYS as readonly string[]).includes(key) && step.kind !== 'foreach')
+      ctx.warn(at(key), `${label}: ${key}: is only read in a foreach: step, ignored`);
     else if (key === 'args' && !(legacy && 'name' in m))
       ctx.warn(at(key), `${label}: args: is only read with a legacy name: command, ignored`);
   }
   return finish(step, ctx.position(path));
+}
+
+/** `a, b, c` (and how many more): a list of foreach items as the step's display text. */
+function shortList(list: unknown[]): string {
+  const shown = list.slice(0, 3).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+  return list.length > 3 ? `${shown.join(', ')}, … (${list.length} items)` : shown.join(', ');
+}
+
+/** `validate: shell: cargo test` / `validate: .prodigy/result.json`: what a standalone validate step checks. */
+function validateDisplay(spec: ValidationSpec): string {
+  return `validate: ${spec.commands[0]?.display ?? spec.result_file ?? ''}`;
 }
 
 function commandList(role: Role): string {
@@ -318,6 +348,7 @@ function finish(step: WorkflowStep, position: { line: number; col: number }): Wo
     on_failure: step.on_failure,
     on_success: step.on_success,
     validate: step.validate,
+    foreach: step.foreach,
     when: step.when,
     on_exit_code: step.on_exit_code,
     allow_failure: step.allow_failure,
@@ -626,7 +657,9 @@ function loadValidate(ctx: LoadContext, value: unknown, path: Path, site: StepSi
   ctx.warnUnknownKeys(m, path, VALIDATE_KEYS, within(site, path));
   // `command:` is Prodigy's deprecated spelling of `shell:` here.
   const commands = oneCommandSource(ctx, m, path, site, ['claude', 'shell', 'command', 'commands'], undefined);
-  if (!commands.length) ctx.fail(path, `${name} needs claude:, shell: or commands: (the check to run)`, 'key');
+  // Only result_file: the step's own command writes the result (spec.yml); there is nothing else to run.
+  if (!commands.length && (m.result_file === undefined || m.result_file === null))
+    ctx.fail(path, `${name} needs claude:, shell: or commands: (the check to run), or result_file:`, 'key');
   if ('expected_schema' in m)
     ctx.warn([...path, 'expected_schema'], `${site.label}: ${relative(site, path)}.${notSupported('expected_schema')}`);
   return compact({

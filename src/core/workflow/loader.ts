@@ -20,7 +20,18 @@ export { WorkflowLoadError } from './loadError';
 export type { ComposeOptions, ParamValue, ParamValues } from './compose';
 
 const SHAPE_HINT = 'expected a list of steps, or an object with `commands:` (or `mode: mapreduce`)';
-const COMMON_KEYS = ['name', 'mode', 'env', 'secrets', 'env_files', 'profiles', 'active_profile', 'merge'];
+// `description:` is documented as descriptive only (prodigy-workflows.md §1): accepted without a word.
+const COMMON_KEYS = [
+  'name',
+  'description',
+  'mode',
+  'env',
+  'secrets',
+  'env_files',
+  'profiles',
+  'active_profile',
+  'merge',
+];
 const STANDARD_KEYS = new Set([...COMMON_KEYS, 'commands', 'steps']);
 const MAPREDUCE_TOP_KEYS = new Set([...COMMON_KEYS, ...MAPREDUCE_KEYS, 'commands', 'steps']);
 // Sub-workflows (composition/sub-workflows.md): Prodigy's executor for them is a placeholder; not run here either.

@@ -2,7 +2,8 @@
 // documented meaning of every option (prodigy-workflows.md §3, §9). The loader builds it;
 // the engine only ever sees this shape.
 
-export type StepKind = 'claude' | 'shell' | 'write_file';
+/** foreach: runs its `do:` steps per item; validate: a standalone `validate:` step (no command of its own). */
+export type StepKind = 'claude' | 'shell' | 'write_file' | 'foreach' | 'validate';
 export type CaptureFormat = 'string' | 'json' | 'lines' | 'number' | 'boolean';
 
 /** Where something was written in the workflow file (1-based), for messages. */
@@ -19,6 +20,24 @@ export interface WriteFileSpec {
   /** Octal string such as "0644". */
   mode?: string;
   create_dirs: boolean;
+}
+
+/**
+ * `foreach:` (prodigy-workflows.md §3.5, and the docs' `items:`/`input:` spellings): the `do:` steps run once per
+ * item, in the session's worktree, with `${item}`, `${index}` (0-based) and `${total}`.
+ */
+export interface ForeachSpec {
+  /** The items as written (strings, numbers or maps; strings are interpolated at run time). */
+  list?: unknown[];
+  /** Or a shell command whose stdout lines (blank ones dropped) are the items. */
+  command?: string;
+  do: WorkflowStep[];
+  /** Items at once: 1 for `false` (the default), 10 for `true`, or N. */
+  parallel: number;
+  /** Run the other items when one fails (the step then succeeds); default false: stop at the first failure. */
+  continue_on_error: boolean;
+  /** Only the first N items. */
+  max_items?: number;
 }
 
 export interface OnFailure {
@@ -40,6 +59,7 @@ export interface OnIncomplete {
 }
 
 export interface ValidationSpec {
+  /** Empty when only `result_file` is given: the step's own command writes that file. */
   commands: WorkflowStep[];
   result_file?: string;
   /** Percent, default 100. */
@@ -85,6 +105,8 @@ export interface WorkflowStep {
   on_exit_code?: Record<number, WorkflowStep>;
   /** `allow_failure: true`: when the step still fails (after on_failure and retries), it is recorded and the run goes on. */
   allow_failure?: boolean;
+  /** kind 'foreach': the items and the steps run for each. */
+  foreach?: ForeachSpec;
   position?: SourcePosition;
   /** Absolute path of the file the step was written in, when composition brought it from another file. */
   file?: string;
