@@ -21,6 +21,7 @@ function loadTestFiles(): void {
   require('./mapReduceRows.test');
   require('./decisions.test');
   require('./words.test');
+  require('./profiles.test');
   require('./composition.test');
   require('./runCommands.test');
   require('./detachedRuns.test');

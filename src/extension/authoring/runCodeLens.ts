@@ -2,13 +2,15 @@
 // what the file is (`5 steps · standard`), or why it cannot run (`✗ cannot run: <reason>`, opening the
 // Problems panel). In an untrusted workspace the Run lens is replaced by a link to the trust settings.
 import * as vscode from 'vscode';
-import type { Workflow } from '../../core';
+import { knownProfiles, type Workflow } from '../../core';
 import { Disposable } from '../lifecycle';
 import { runningFiles, type RunningFile } from '../runs/runningFiles';
 import type { Analysis, WorkflowDiagnostics } from './workflowDiagnostics';
 import type { WorkflowFileDetector } from './workflowFiles';
 
 export const RUN_COMMAND = 'prodigy.runWorkflowFile';
+/** Run Workflow… with the file given: it asks for the profile when the file has profiles. */
+export const RUN_WITH_PROFILE_COMMAND = 'prodigy.runWorkflow';
 export const PROBLEMS_COMMAND = 'workbench.actions.view.problems';
 export const MANAGE_TRUST_COMMAND = 'workbench.trust.manage';
 export const UNTRUSTED_TITLE = 'Workspace not trusted: workflows do not run here';
@@ -80,6 +82,16 @@ export function workflowLenses(
         tooltip: 'Run this workflow as a new Prodigy session',
       }),
     );
+    const profiles = knownProfiles(analysis.workflow);
+    if (profiles.length)
+      lenses.push(
+        lens({
+          title: 'Run with profile…',
+          command: RUN_WITH_PROFILE_COMMAND,
+          arguments: [document.uri],
+          tooltip: `Choose one of the workflow's profiles (${profiles.join(', ')}) and run it`,
+        }),
+      );
   }
   const workflow = analysis.workflow;
   const count = workflow.warnings.length;

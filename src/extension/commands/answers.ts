@@ -17,6 +17,8 @@ export interface RunAnswers {
   readonly inputs?: string[];
   /** Glob patterns, each matching file one input. */
   readonly map?: string[];
+  /** One of the workflow's profiles (given: no profile picker). */
+  readonly profile?: string;
   /** Values of the workflow's parameters, as typed (given: no parameter prompt). */
   readonly parameters?: Record<string, string>;
 }
@@ -29,6 +31,7 @@ export function runAnswers(arg: unknown): RunAnswers {
     iterations: field(arg, 'iterations', isNumber),
     inputs: field(arg, 'inputs', isStringArray),
     map: field(arg, 'map', isStringArray),
+    profile: field(arg, 'profile', isNonEmptyString),
     parameters: field(arg, 'parameters', isStringMap),
   };
 }

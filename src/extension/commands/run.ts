@@ -29,14 +29,18 @@ import { confirmed, runAnswers, type RunAnswers } from './answers';
 import { guarded, livenessOf, nameOf, requireTrust, type CommandContext, type CommandTable } from './context';
 import { askParameters } from './parameters';
 import { askPassOptions, passOptionsFrom } from './passOptions';
+import { askProfile } from './profiles';
 import { pickWorkflowFile, sessionIdOrPick } from './pickers';
 import { toSessionTarget, toWorkflowFileTarget } from './targets';
 
 const RESUMABLE: SessionStatus[] = ['Paused', 'Failed', 'Running', 'Initializing'];
 
 export function runCommands({ homes, runs, log }: CommandContext): CommandTable {
-  /** Runs a workflow file (picked when none is given); `askPasses`: ask for iterations or inputs unless given. */
-  async function runFile(file: vscode.Uri | undefined, answers: RunAnswers, askPasses = false) {
+  /**
+   * Runs a workflow file (picked when none is given); `askPasses`: ask for iterations or inputs unless given;
+   * `pickProfile`: a file with profiles asks which (Run Workflow…, the "Run with profile…" lens) unless given.
+   */
+  async function runFile(file: vscode.Uri | undefined, answers: RunAnswers, askPasses = false, pickProfile = false) {
     if (!requireTrust()) return undefined;
     const uri = file ?? (await pickWorkflowFile());
     if (!uri) return undefined;
@@ -51,15 +55,18 @@ export function runCommands({ homes, runs, log }: CommandContext): CommandTable 
       // A file declaring parameters: its required ones without a value are asked for (cancel: nothing runs).
       const parameters = answers.parameters ?? (await askParameters(uri.fsPath));
       if (!parameters) return undefined;
-      const request = { merge: answers.merge, progress: answers.progress, ...passes, parameters };
+      const chosen =
+        answers.profile !== undefined ? { profile: answers.profile } : pickProfile ? await askProfile(uri.fsPath) : {};
+      if (!chosen) return undefined;
+      const request = { merge: answers.merge, progress: answers.progress, ...passes, parameters, ...chosen };
       return runs.run(homes.current.manager, uri.fsPath, folder, request);
     });
   }
 
   return {
-    'prodigy.runWorkflow': (arg) => runFile(toWorkflowFileTarget(arg), runAnswers(arg)),
+    'prodigy.runWorkflow': (arg) => runFile(toWorkflowFileTarget(arg), runAnswers(arg), false, true),
 
-    'prodigy.runWorkflowWithOptions': (arg) => runFile(toWorkflowFileTarget(arg), runAnswers(arg), true),
+    'prodigy.runWorkflowWithOptions': (arg) => runFile(toWorkflowFileTarget(arg), runAnswers(arg), true, true),
 
     // The editor title, the explorer and the Run lens pass the file; the palette runs the active editor's.
     'prodigy.runWorkflowFile': (arg) =>

@@ -113,6 +113,8 @@ export interface RunRequest {
   iterations?: number;
   /** Run the step list once per input, with `${ARG}` set to it. */
   inputs?: string[];
+  /** `--profile`: one of the workflow's profiles (else its `active_profile:`). */
+  profile?: string;
   /** Values of a composable workflow's parameters, as typed (`--param NAME=VALUE`). */
   parameters?: Record<string, string>;
 }
@@ -294,6 +296,7 @@ export class RunController extends Disposable {
           worktree: settings.worktreeEnabled,
           iterations: request.iterations,
           inputs: request.inputs,
+          profile: request.profile,
           parameters: Object.fromEntries(
             Object.entries(request.parameters ?? {}).map(([k, v]) => [k, { value: v, from: 'the prompt', text: true }]),
           ),
@@ -768,6 +771,7 @@ function newRunFlags(settings: ExtensionSettings, request: RunRequest): string[]
   if (request.iterations !== undefined) flags.push('--max-iterations', String(request.iterations));
   // One input is still a pass plan in the CLI only when given as --map; --args X alone would set ${ARG} only.
   for (const input of request.inputs ?? []) flags.push('--args', input);
+  if (request.profile) flags.push('--profile', request.profile);
   for (const [name, value] of Object.entries(request.parameters ?? {})) flags.push('--param', `${name}=${value}`);
   return flags;
 }
