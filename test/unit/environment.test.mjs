@@ -172,6 +172,9 @@ describe('profiles', () => {
     assert.match(bad.stderr, /no profile named "staging"; the file's profiles are prod, dev/);
     assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
 
+    const dry = cli('run', file, '--profile', 'prod', '--dry-run');
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.match(dry.stdout, /first hi-prod/, 'the dry run shows the profile too');
     const first = cli('run', file, '--profile', 'prod', '--no-worktree');
     assert.equal(first.status, 1, first.stdout + first.stderr);
     const id = /Session: (\S+)/.exec(first.stdout)[1];

@@ -69,7 +69,12 @@ export async function runCommand(manager: SessionManager, io: Io, file: string, 
   const passes = runPasses(flags);
   const parameters = paramValues(flags.param, flags.paramFile);
   if (flags.dryRun) {
-    const { workflow, lines } = previewWorkflow(file, flags.args, { ...passes, projectDir: flags.path, parameters });
+    const { workflow, lines } = previewWorkflow(file, flags.args, {
+      ...passes,
+      projectDir: flags.path,
+      parameters,
+      profile: flags.profile,
+    });
     if (flags.json) printJson(io, { dry_run: true, workflow: workflow.path, steps: lines.slice(1) });
     else {
       for (const w of workflow.warnings) io.err(`⚠️  ${workflow.path}:${w.line}:${w.col}: ${w.message}`);

@@ -12,6 +12,7 @@ import type { ParamValues } from '../workflow/compose';
 import { loadWorkflowFile } from '../workflow/loader';
 import type { MapReduceSpec, Workflow, WorkflowStep } from '../workflow/model';
 import { startVariables } from './prelude';
+import { activeProfile } from '../steps/workflowEnv';
 
 export interface PreviewOptions {
   iterations?: number;
@@ -21,6 +22,8 @@ export interface PreviewOptions {
   env?: NodeJS.ProcessEnv;
   /** `--param`/`--param-file` values for a composable workflow (compose.ts). */
   parameters?: ParamValues;
+  /** `--profile`: one of the workflow's profiles (checked: an unknown one is an error listing them). */
+  profile?: string;
 }
 
 /** How many work items the dry run lists by name. */
@@ -36,7 +39,8 @@ export function previewWorkflow(
   const inputs = isMapReduce ? [] : (options.inputs ?? []);
   const plan = new RunPlan(workflow.steps.length, isMapReduce ? 1 : (options.iterations ?? 1), inputs);
   const cwd = path.resolve(options.projectDir ?? process.cwd());
-  const { vars } = startVariables(workflow, { cwd, args, env: options.env ?? process.env });
+  const profile = activeProfile(workflow, options.profile);
+  const { vars } = startVariables(workflow, { cwd, args, env: options.env ?? process.env, profile });
   Object.assign(vars, passVariables(plan.pass(0)));
   const out = (text: string) => `[DRY RUN] ${text}`;
   const name = workflow.name || 'default';
