@@ -8,6 +8,7 @@ import type { SessionManager } from '../sessions/sessionManager';
 import type { RunContext } from '../steps/runContext';
 import { executeStep } from '../steps/stepExecutor';
 import { conflictResolver } from '../steps/mergeConflicts';
+import { mergeGitVariables } from '../steps/gitContext';
 import { nextStepSentence } from '../nextStep';
 
 export type MergePolicy = 'ask' | 'always' | 'never';
@@ -117,7 +118,8 @@ export async function mergeBack(a: {
   }
 
   async function customMerge(commits: number): Promise<MergeOutcome> {
-    Object.assign(ctx.vars, {
+    // The git set (commits, files) first: merge.commit_count is the full count, not the capped list's length.
+    Object.assign(ctx.vars, await mergeGitVariables(worktree.repoRoot || worktree.path, target!, branch), {
       'merge.worktree': ctx.sessionId,
       'merge.source_branch': branch,
       'merge.target_branch': target,

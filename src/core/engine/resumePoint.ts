@@ -8,6 +8,7 @@ import { PASS_START_HEAD, SKIPPED_PASSES } from '../runs/workflowRun';
 import type { SessionManager } from '../sessions/sessionManager';
 import type { Variables } from '../steps/interpolation';
 import type { SecretMasker } from '../steps/secrets';
+import { WORKFLOW_START_KEYS } from '../steps/stepVariables';
 
 /**
  * Where a resume starts: our journal's head, unless Prodigy's checkpoint file is newer and records
@@ -67,7 +68,7 @@ export function completedSteps(fromFile: CompletedStep[] | undefined, session: U
 export function restoredVariables(state: Record<string, unknown>, masker: SecretMasker): Variables {
   return Object.fromEntries(
     Object.entries(masker.restoreVariables(state)).filter(
-      ([k]) => !k.startsWith('__') || k === PASS_START_HEAD || k === SKIPPED_PASSES,
+      ([k]) => !k.startsWith('__') || k === PASS_START_HEAD || k === SKIPPED_PASSES || WORKFLOW_START_KEYS.includes(k),
     ),
   );
 }

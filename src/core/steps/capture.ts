@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProdigyError, errorMessage } from '../errors';
 import type { CommandResult } from './commands';
-import type { CaptureFormat, WorkflowStep } from '../workflow/model';
+import type { CaptureFormat, CaptureStreams, WorkflowStep } from '../workflow/model';
 import type { Variables } from './interpolation';
 import { interpolate } from './interpolation';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './jsonDepth';
@@ -54,27 +54,44 @@ export function captureVariables(step: WorkflowStep, res: CommandResult): Variab
     throw new ProdigyError(
       `Step '${step.display}': output is longer than the ${MAX_KEPT / 1024 / 1024} MiB a capture can hold`,
     );
-  const text = outputText(res.stdout);
+  const text = capturedText(step, res);
   if (step.capture_output !== false) {
     out[step.capture_output === true ? `${step.kind}.output` : step.capture_output] = text;
     out.CAPTURED_OUTPUT = text;
   }
-  if (step.capture) {
-    const name = step.capture;
-    out[name] = formatCapture(text, step.capture_format, res.success, `Step '${step.display}'`);
-    Object.assign(out, captureStatus(name, res));
-  }
+  if (step.capture) out[step.capture] = formatCapture(text, step.capture_format, res.success, `Step '${step.display}'`);
+  return { ...out, ...failedCaptureStatus(step, res) };
+}
+
+/**
+ * The captured text, by `capture_streams`: stdout (the default), stderr, or both (stdout, then stderr). The docs
+ * say `stderr: true` both "includes stderr in the output" and sets `${name.stderr}`: both are done.
+ */
+function capturedText(step: WorkflowStep, res: CommandResult): string {
+  const streams = step.capture_streams;
+  if (!streams) return outputText(res.stdout);
+  const parts = [streams.stdout ? outputText(res.stdout) : '', streams.stderr ? outputText(res.stderr) : ''];
+  return parts.filter((p) => p !== '').join('\n');
+}
+
+/** The metadata of every named capture (`capture: x`, `capture_output: x`): set after a failed run too. */
+export function failedCaptureStatus(step: WorkflowStep, res: CommandResult): Variables {
+  const out: Variables = {};
+  const names = new Set([step.capture, typeof step.capture_output === 'string' ? step.capture_output : undefined]);
+  for (const name of names) if (name) Object.assign(out, captureStatus(name, res, step.capture_streams));
   return out;
 }
 
-/** `${name.exit_code}`, `.success`, `.duration`, `.stderr`: set after a failed run too (that is what they are for). */
-export function captureStatus(name: string, res: CommandResult): Variables {
-  const out: Variables = {
-    [`${name}.exit_code`]: res.exitCode,
-    [`${name}.success`]: res.success,
-    [`${name}.duration`]: Math.round(res.durationMs) / 1000,
-  };
-  if (res.stderr) out[`${name}.stderr`] = outputText(res.stderr);
+/**
+ * `${name.exit_code}`, `.success`, `.duration` (seconds), `.stderr`. Without `capture_streams` all of them (stderr when
+ * there was some); with it, the ones it turns on (exit_code, success, duration default on; stderr off).
+ */
+export function captureStatus(name: string, res: CommandResult, streams?: CaptureStreams): Variables {
+  const out: Variables = {};
+  if (streams?.exit_code ?? true) out[`${name}.exit_code`] = res.exitCode;
+  if (streams?.success ?? true) out[`${name}.success`] = res.success;
+  if (streams?.duration ?? true) out[`${name}.duration`] = Math.round(res.durationMs) / 1000;
+  if (streams ? streams.stderr : res.stderr) out[`${name}.stderr`] = outputText(res.stderr);
   return out;
 }
 

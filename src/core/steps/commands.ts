@@ -8,7 +8,7 @@ import { runProcess, type ProcessResult } from '../process/runProcess';
 import type { ClaudeCall } from '../claude/types';
 import { processDetail, runClaudeCall } from './claudeCall';
 import { writeFileAtomicSync } from '../storage/atomicFile';
-import { interpolate } from './interpolation';
+import { interpolate, type InterpolationScope } from './interpolation';
 import type { WorkflowStep } from '../workflow/model';
 import type { RunContext } from './runContext';
 
@@ -38,6 +38,11 @@ export function stepEnv(step: WorkflowStep, ctx: RunContext): NodeJS.ProcessEnv 
   return env;
 }
 
+/** Where a step's placeholders resolve (computed values: its folder, environment, workflow). */
+export function stepScope(ctx: RunContext, cwd: string, env: NodeJS.ProcessEnv, strict = false): InterpolationScope {
+  return { cwd, env, strict, workflow: { name: ctx.workflow.name || 'default', id: ctx.sessionId } };
+}
+
 export function stepCwd(step: WorkflowStep, ctx: RunContext): string {
   return step.working_dir ? path.resolve(ctx.cwd, interpolate(step.working_dir, ctx.vars)) : ctx.cwd;
 }
@@ -51,7 +56,8 @@ export async function runStepCommand(step: WorkflowStep, ctx: RunContext): Promi
   const vars = Object.keys(step.env).length
     ? { ...ctx.vars, ...Object.fromEntries(Object.keys(step.env).map((k) => [k, env[k]])) }
     : ctx.vars;
-  const text = interpolate(step.command, vars);
+  // Computed values resolve here, and a placeholder naming a variable nobody set fails the step (not the shell).
+  const text = interpolate(step.command, vars, stepScope(ctx, cwd, env, true));
   const opts = {
     cwd,
     env,
@@ -101,10 +107,12 @@ function writeFileStep(step: WorkflowStep, ctx: RunContext): CommandResult {
     timedOut: false,
     error: `Step '${step.display}' failed: ${error}`,
   });
-  const rel = interpolate(spec.path, ctx.vars);
+  const cwd = stepCwd(step, ctx);
+  const scope = stepScope(ctx, cwd, stepEnv(step, ctx));
+  const rel = interpolate(spec.path, ctx.vars, scope);
   if (rel.split(/[\\/]/).includes('..')) return fail(`path ${rel} contains '..'`);
-  const file = path.resolve(stepCwd(step, ctx), rel);
-  let content = interpolate(spec.content, ctx.vars);
+  const file = path.resolve(cwd, rel);
+  let content = interpolate(spec.content, ctx.vars, scope);
   try {
     if (spec.format === 'json') content = `${JSON.stringify(JSON.parse(content), null, 2)}\n`;
     else if (spec.format === 'yaml') content = YAML.stringify(YAML.parse(content));

@@ -3,12 +3,13 @@
 // Plain Node: never imports vscode.
 import { ProdigyError } from '../errors';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './jsonDepth';
+import { isComputed, namesProdigyVariable, PLACEHOLDER, splitDefault } from '../expressions/placeholders';
+import { applyListModifier, resolveComputed, type InterpolationScope } from './computedValues';
+
+export type { InterpolationScope } from './computedValues';
 
 /** Variables in scope for one interpolation. Values are JSON values; keys may contain dots (`map.successful`). */
 export type Variables = Record<string, unknown>;
-
-// §4.1's regex, verbatim. `[^}]+` means `${}` and `${unclosed` are not placeholders and stay as text.
-const PLACEHOLDER = /\$\{([^}]+)\}|\$([A-Za-z_][A-Za-z0-9_]*|\d+)/g;
 
 // A walkable path: a name, then `.name` or `[n]` segments. Anything else only resolves as a flat key.
 const PATH_SHAPE = /^[^.[\]]+(?:\.[^.[\]]+|\[\d+\])*$/;
@@ -26,15 +27,55 @@ interface Segment {
  * `${x:-d}` gives `d` when `x` is unresolved or renders empty (bash's `:-`; Prodigy itself only uses the default
  * when unresolved). An unresolved placeholder without default is kept, re-rendered as `${path}`, so `$FOO`
  * becomes `${FOO}`: a shell may still expand it, a prompt sees it literally. No `$$` escape exists.
+ *
+ * With a `scope` (a step about to run), the computed values resolve too (`${env.X}`, `${file:…}`, `${cmd:…}`,
+ * `${json:…}`, `${date:…}`, `${uuid}`), and with `scope.strict` an unresolved placeholder that names a Prodigy
+ * variable (a dotted or indexed path, or a computed value) throws UnresolvedPlaceholderError instead: a shell
+ * would fail on it with "Bad substitution", a prompt would carry it literally. A plain `${NAME}` stays for
+ * the shell, which expands it from the environment (or its own variables: `${f%.md}` is shell syntax).
  */
-export function interpolate(template: string, vars: Variables): string {
-  return template.replace(PLACEHOLDER, (_match, braced: string | undefined, bare: string | undefined) => {
+export function interpolate(template: string, vars: Variables, scope?: InterpolationScope): string {
+  return template.replace(PLACEHOLDER, (match: string, braced: string | undefined, bare: string | undefined) => {
     const { path, fallback } = splitDefault(braced ?? bare ?? '');
-    const hit = path ? resolveVariable(path, vars) : { found: false };
+    const hit = path ? lookup(path, vars, scope) : { found: false };
     const text = hit.found ? renderValue(hit.value) : undefined;
     if (fallback !== undefined && (text === undefined || text === '')) return fallback;
-    return text ?? `\${${path}}`;
+    if (text !== undefined) return text;
+    if (scope?.strict && braced !== undefined && namesProdigyVariable(path))
+      throw new UnresolvedPlaceholderError(match, hit.reason);
+    return `\${${path}}`;
   });
+}
+
+/** A placeholder that names a Prodigy variable no step, capture or built-in has set: the step cannot run. */
+export class UnresolvedPlaceholderError extends ProdigyError {
+  constructor(
+    readonly placeholder: string,
+    reason?: string,
+  ) {
+    super(
+      reason
+        ? `${placeholder} cannot be resolved: ${reason}`
+        : `${placeholder} is not set: no earlier step, capture, id:, env or built-in variable defines it`,
+    );
+  }
+}
+
+// A variable (flat key, nested walk), else a list with a `:modifier` (`${step.files_added:*.md}`), else a
+// computed value when a step is about to run.
+function lookup(
+  path: string,
+  vars: Variables,
+  scope: InterpolationScope | undefined,
+): { found: boolean; value?: unknown; reason?: string } {
+  const hit = resolveVariable(path, vars);
+  if (hit.found) return hit;
+  const colon = path.indexOf(':');
+  if (colon > 0 && !isComputed(path)) {
+    const list = resolveVariable(path.slice(0, colon), vars);
+    if (list.found) return { found: true, value: applyListModifier(list.value, path.slice(colon + 1)) };
+  }
+  return scope ? resolveComputed(path, vars, { ...scope, resolve: (p) => resolveVariable(p, vars) }) : hit;
 }
 
 /**
@@ -81,12 +122,6 @@ export function referencedVariables(template: string): string[] {
     if (path) seen.add(path);
   }
   return [...seen];
-}
-
-// `${x:-a:-b}` → path `x`, default `a:-b` (split at the first `:-`, as Prodigy does).
-function splitDefault(expr: string): { path: string; fallback?: string } {
-  const at = expr.indexOf(':-');
-  return at < 0 ? { path: expr } : { path: expr.slice(0, at), fallback: expr.slice(at + 2) };
 }
 
 function parsePath(path: string): Segment[] | null {

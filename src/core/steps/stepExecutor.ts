@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { errorMessage, ProdigyError } from '../errors';
 import { headCommit } from '../git';
 import { writeNewFileSync } from '../storage/fileWrite';
-import { captureStatus, captureVariables, writeOutputFile } from './capture';
+import { captureVariables, failedCaptureStatus, writeOutputFile } from './capture';
+import { beginStep, endStep, resolveOutputs } from './stepVariables';
 import { stepCwd, type CommandResult } from './commands';
 import { runStepBody } from './stepBody';
 import type { WorkflowStep } from '../workflow/model';
@@ -196,10 +197,12 @@ async function attemptStep(
   }
   const cwd = stepCwd(step, ctx);
   const before = checkCommits ? await headCommit(cwd).catch(() => null) : null;
+  const mark = await beginStep(step, ctx, cwd);
   const result = await runStepBody(step, ctx, executeStep);
   if (result.aborted) return { success: false, stopped: true, result };
+  await endStep(step, ctx, mark, result);
   if (!result.success) {
-    if (step.capture) Object.assign(ctx.vars, captureStatus(step.capture, result));
+    Object.assign(ctx.vars, failedCaptureStatus(step, result));
     return { success: false, stopped: false, error: result.error, result };
   }
   if (checkCommits) {
@@ -215,6 +218,7 @@ async function attemptStep(
   }
   try {
     Object.assign(ctx.vars, captureVariables(step, result));
+    resolveOutputs(step, ctx, mark, cwd);
     writeOutputFile(step, cwd, ctx.vars, result.stdout);
   } catch (err) {
     return {

@@ -31,6 +31,8 @@ import {
 } from './loadSchemas';
 import type {
   CaptureFormat,
+  CaptureStreams,
+  StepOutput,
   OnFailure,
   OnIncomplete,
   StepKind,
@@ -62,6 +64,8 @@ const OPTION_KEYS = [
   'capture',
   'capture_format',
   'capture_streams',
+  'id',
+  'outputs',
   'output_file',
   'env',
   'working_dir',
@@ -79,8 +83,6 @@ const OPTION_KEYS = [
 const notSupported = (key: string, instead = 'ignored') => `${key}: is not supported, ${instead}`;
 const UNSUPPORTED_STEP_KEYS: Record<string, string> = {
   retry: notSupported('retry', 'the step runs once (use on_failure with max_attempts to retry it)'),
-  id: 'id:/outputs: are not supported, ignored: ${id.output} variables are not set',
-  outputs: 'id:/outputs: are not supported, ignored: ${id.output} variables are not set',
   analyze: 'analyze: was removed from Prodigy (v0.3.0), ignored',
   analysis: 'analysis: was removed from Prodigy (v0.3.0), ignored',
   auto_commit: notSupported('auto_commit', 'ignored (commit in the command itself)'),
@@ -231,7 +233,15 @@ export function loadStep(
     if (m.capture !== undefined) step.capture = ctx.parse(NonEmptyStr, m.capture, at('capture'), site.base);
   });
   step.capture_format = captureFormat(ctx, m.capture_format, at('capture_format'), label);
-  if ('capture_streams' in m) captureStreams(ctx, m.capture_streams, at('capture_streams'), label);
+  option(() => {
+    if (m.capture_streams !== undefined && m.capture_streams !== null)
+      step.capture_streams = loadCaptureStreams(ctx, m.capture_streams, at('capture_streams'), label);
+  });
+  option(() => {
+    if (m.id !== undefined && m.id !== null) step.id = loadStepId(ctx, m.id, at('id'), site);
+    if (m.outputs !== undefined && m.outputs !== null)
+      step.outputs = loadOutputs(ctx, m.outputs, at('outputs'), site, step.id);
+  });
   option(() => {
     if (m.output_file !== undefined)
       step.output_file = ctx.parse(NonEmptyStr, m.output_file, at('output_file'), site.base);
@@ -279,7 +289,6 @@ export function loadStep(
   });
 
   for (const key of Object.keys(m)) {
-    if (key === 'outputs' && 'id' in m) continue; // one warning for the pair
     if (UNSUPPORTED_STEP_KEYS[key]) ctx.warn(at(key), `${label}: ${UNSUPPORTED_STEP_KEYS[key]}`);
     else if ((FOREACH_OPTION_KEYS as readonly string[]).includes(key) && step.kind !== 'foreach')
       ctx.warn(at(key), `${label}: ${key}: is only read in a foreach: step, ignored`);
@@ -341,6 +350,9 @@ function finish(step: WorkflowStep, position: { line: number; col: number }): Wo
     capture_output: step.capture_output,
     capture: step.capture,
     capture_format: step.capture_format,
+    capture_streams: step.capture_streams,
+    id: step.id,
+    outputs: step.outputs,
     output_file: step.output_file,
     env: step.env,
     working_dir: step.working_dir,
@@ -440,17 +452,69 @@ function captureFormat(ctx: LoadContext, value: unknown, path: Path, label: stri
   return 'string';
 }
 
-/** Both Prodigy forms parse (`stdout|stderr|both`, or a map of booleans); neither is honoured yet. */
-function captureStreams(ctx: LoadContext, value: unknown, path: Path, label: string): void {
-  const known =
-    (typeof value === 'string' && ['stdout', 'stderr', 'both'].includes(value)) ||
-    (isPlainMap(value) && Object.values(value).every((v) => typeof v === 'boolean'));
-  ctx.warn(
+const STREAM_KEYS = ['stdout', 'stderr', 'exit_code', 'success', 'duration'] as const;
+
+/**
+ * Both Prodigy forms: the standard schema's string (`stdout`, `stderr`, `both`: which streams make the captured
+ * value) and the map of booleans (the docs' form; defaults stdout, exit_code, success, duration on, stderr off).
+ */
+function loadCaptureStreams(ctx: LoadContext, value: unknown, path: Path, label: string): CaptureStreams {
+  const meta = { exit_code: true, success: true, duration: true };
+  if (typeof value === 'string') {
+    const v = value.trim().toLowerCase();
+    if (v === 'stdout' || v === 'stderr' || v === 'both')
+      return { stdout: v !== 'stderr', stderr: v !== 'stdout', ...meta };
+  } else if (isPlainMap(value)) {
+    ctx.warnUnknownKeys(value, path, new Set(STREAM_KEYS), `${label} capture_streams`);
+    const out: CaptureStreams = { stdout: true, stderr: false, ...meta };
+    for (const key of STREAM_KEYS)
+      if (value[key] !== undefined && value[key] !== null) out[key] = ctx.parse(Bool, value[key], [...path, key]);
+    return out;
+  }
+  ctx.fail(
     path,
-    known
-      ? `${label}: capture_streams: is not supported yet; the captured value is stdout`
-      : `${label}: capture_streams must be stdout, stderr, both or a map of booleans, got ${show(value)}; ignored`,
+    `${label}: capture_streams must be stdout, stderr, both or a map {stdout, stderr, exit_code, success, duration} of true/false, got ${show(value)}`,
   );
+}
+
+/** `id:` names the step's variables (`${id.output}`): a name, as the docs advise, without dots or spaces. */
+function loadStepId(ctx: LoadContext, value: unknown, path: Path, site: StepSite): string {
+  const id = ctx.parse(NonEmptyStr, value, path, site.base).trim();
+  if (!/^[A-Za-z_][\w-]*$/.test(id))
+    ctx.fail(
+      path,
+      `${site.label}: id must be letters, digits, _ and - (it is read as \${${id}.output}), got ${show(value)}`,
+    );
+  return id;
+}
+
+/** `outputs: {name: {file_pattern: "*.md"}}` (a bare string is the pattern). Needs the step's `id:`. */
+function loadOutputs(
+  ctx: LoadContext,
+  value: unknown,
+  path: Path,
+  site: StepSite,
+  id: string | undefined,
+): Record<string, StepOutput> {
+  if (!isPlainMap(value))
+    ctx.fail(path, `${site.label}: outputs must be a map {name: {file_pattern: "..."}}, got ${show(value)}`);
+  if (id === undefined)
+    ctx.fail(path, `${site.label}: outputs: needs an id: on the step (its outputs are read as \${id.name})`, 'key');
+  const out: Record<string, StepOutput> = {};
+  for (const [name, spec] of Object.entries(value)) {
+    const at = [...path, name];
+    if (typeof spec === 'string') {
+      out[name] = { file_pattern: ctx.parse(NonEmptyStr, spec, at, site.base) };
+      continue;
+    }
+    if (!isPlainMap(spec))
+      ctx.fail(at, `${site.label}: outputs.${name} must be a map {file_pattern: "..."}, got ${show(spec)}`);
+    ctx.warnUnknownKeys(spec, at, new Set(['file_pattern']), `${site.label} outputs.${name}`);
+    if (spec.file_pattern === undefined)
+      ctx.fail(at, `${site.label}: outputs.${name} needs file_pattern: (the file it names, e.g. "*-spec.md")`, 'key');
+    out[name] = { file_pattern: ctx.parse(NonEmptyStr, spec.file_pattern, [...at, 'file_pattern'], site.base) };
+  }
+  return out;
 }
 
 // ---- on_failure (§3.6) ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { composeWorkflow, needsComposition, type ComposeHost, type ComposeOptions } from './compose';
+import { warnUndefinedPlaceholders } from './loadPlaceholders';
 import { LoadContext, compact, isPlainMap, show, type PlainMap } from './loadContext';
 import { loadSecrets, loadWorkflowEnv } from './loadEnv';
 import { WorkflowLoadError } from './loadError';
@@ -133,6 +134,7 @@ function readWorkflow(text: string, file: string, collecting: boolean, options: 
     ? ctx.recover(() => composeWorkflow(ctx, data as PlainMap, composeHost, options), undefined)
     : undefined;
   const workflow = composing ? composed?.part : ctx.recover(() => loadDocument(ctx, data), undefined);
+  if (workflow && !composing) warnUndefinedPlaceholders(ctx, data);
   const warnings = ctx.warnings.sort(byPosition);
   const errors = uniqueErrors(ctx.errors).sort(byPosition);
   if (errors.length || !workflow) return { errors, warnings };

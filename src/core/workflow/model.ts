@@ -68,6 +68,20 @@ export interface ValidationSpec {
   on_incomplete?: OnIncomplete;
 }
 
+/** Which streams and metadata a capture keeps (`capture_streams`; docs: custom-variable-capture). */
+export interface CaptureStreams {
+  stdout: boolean;
+  stderr: boolean;
+  exit_code: boolean;
+  success: boolean;
+  duration: boolean;
+}
+
+/** A named output of a step with `id:` (`outputs: {spec: {file_pattern: "*.md"}}` → `${id.spec}`). */
+export interface StepOutput {
+  file_pattern: string;
+}
+
 export interface WorkflowStep {
   kind: StepKind;
   /** The claude prompt or shell command before interpolation ('' for write_file). */
@@ -84,6 +98,11 @@ export interface WorkflowStep {
   capture_output: boolean | string;
   capture?: string;
   capture_format: CaptureFormat;
+  /** Absent: stdout captured, with exit_code, success, duration (and stderr when there was some). */
+  capture_streams?: CaptureStreams;
+  /** `${id.output}`, `${id.exit_code}`, `${id.success}` and each of `outputs` as `${id.name}`. */
+  id?: string;
+  outputs?: Record<string, StepOutput>;
   output_file?: string;
   env: Record<string, string>;
   working_dir?: string;
