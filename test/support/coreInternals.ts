@@ -33,3 +33,7 @@ export { compileCondition } from '../../src/core/expressions/condition';
 export { ExpressionSyntaxError } from '../../src/core/expressions/syntaxError';
 export { runProcess } from '../../src/core/process/runProcess';
 export * from '../../src/core/claude';
+export { backoffDelay, jittered, isRetryable, runWithRetry } from '../../src/core/steps/retry';
+export { CircuitBreaker } from '../../src/core/mapreduce/circuitBreaker';
+export { ErrorReport } from '../../src/core/mapreduce/errorReport';
+export { agentTimeouts } from '../../src/core/mapreduce/timeouts';

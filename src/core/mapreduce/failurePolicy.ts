@@ -1,6 +1,8 @@
 // A MapReduce job's `error_policy` as Prodigy documents it (prodigy-workflows.md §6.8 item 9; its
 // code parses the policy and applies none of it, and §10 asks for the documented meaning): what
 // happens to a failed item, and when failures end the map phase.
+import type { ErrorPolicySpec, RetrySpec } from '../workflow/model';
+
 export type ItemFailureAction = 'dlq' | 'retry' | 'skip' | 'stop';
 
 const ACTIONS: readonly string[] = ['dlq', 'retry', 'skip', 'stop'];
@@ -17,17 +19,17 @@ export interface FailurePolicy {
   failureThreshold: number | null;
   /** An `on_item_failure` value this project does not know (treated as dlq). */
   unsupportedAction: string | null;
+  /** retry: the delays between an item's attempts (`retry_config`'s backoff; none written: run again at once). */
+  retry?: RetrySpec;
 }
 
-export function failurePolicyOf(policy: Record<string, unknown>): FailurePolicy {
+export function failurePolicyOf(policy: Record<string, unknown>, parsed?: ErrorPolicySpec): FailurePolicy {
   const raw = typeof policy.on_item_failure === 'string' ? policy.on_item_failure : 'dlq';
   const action = (ACTIONS.includes(raw) ? raw : 'dlq') as ItemFailureAction;
-  const retry = policy.retry_config as Record<string, unknown> | undefined;
-  const maxAttempts =
-    typeof retry?.max_attempts === 'number' && retry.max_attempts >= 1
-      ? Math.floor(retry.max_attempts)
-      : DEFAULT_ATTEMPTS;
+  const retry = parsed?.retry_config;
+  const maxAttempts = retry?.attempts ?? DEFAULT_ATTEMPTS;
   return {
+    ...(action === 'retry' && retry ? { retry } : {}),
     action,
     attempts: action === 'retry' ? maxAttempts : 1,
     continueOnFailure: policy.continue_on_failure !== false && action !== 'stop',

@@ -24,6 +24,10 @@ import { itemVariables, loadWorkItems, type WorkItem } from './workItems';
 import { sumCalls } from '../claude/totals';
 import type { ClaudeCall } from '../claude/types';
 import { nextStep, nextStepSentence } from '../nextStep';
+import { abortableSleep, backoffDelay, isRetryable, jittered } from '../steps/retry';
+import { CircuitBreaker } from './circuitBreaker';
+import { ErrorReport } from './errorReport';
+import { agentTimeouts, isCommandTimeout } from './timeouts';
 
 /** An agent whose steps have run (`outcome` set when it already failed or was stopped). */
 interface AgentRun {
@@ -50,6 +54,8 @@ interface AgentOutcome {
   logFile: string;
   /** Its Claude calls summed (null without any). */
   claude?: ClaudeCall | null;
+  /** It failed because a time limit ran out (agent_timeout_secs, timeout_config): timeout_action applies. */
+  timedOut?: boolean;
 }
 
 export class MapReduceRun {
@@ -63,6 +69,12 @@ export class MapReduceRun {
   private readonly attempts = new Map<string, number>();
   /** Set when the error policy ends the map phase: no new agent starts. */
   private stopping: string | null = null;
+  /** Items waiting out their retry_config backoff before they go back in the queue. */
+  private delayed: Promise<void>[] = [];
+  /** The retry waits each item has had in this run (for retry_budget). */
+  private readonly waited = new Map<string, number>();
+  private readonly errors: ErrorReport;
+  private readonly breaker: CircuitBreaker | undefined;
 
   constructor(
     private readonly manager: SessionManager,
@@ -73,7 +85,12 @@ export class MapReduceRun {
     private readonly state: JobState,
     private readonly listener: EngineListener,
   ) {
-    this.policy = failurePolicyOf(spec.error_policy);
+    this.policy = failurePolicyOf(spec.error_policy, spec.policies);
+    this.errors = new ErrorReport(spec.policies?.error_collection ?? { mode: 'aggregate' }, (text) =>
+      ctx.log.message('warning', text),
+    );
+    const breaker = spec.policies?.circuit_breaker;
+    this.breaker = breaker ? new CircuitBreaker(breaker) : undefined;
   }
 
   async execute(): Promise<LoopResult> {
@@ -266,6 +283,11 @@ export class MapReduceRun {
     const worker = async (slot: number) => {
       // A spent Claude budget starts no new agent; the ones running finish their call in flight.
       while (this.queue.length && !ctx.signal.aborted && !this.stopping && !ctx.claudeUsage.stopReason) {
+        // An open circuit breaker starts no agent until its timeout; half-open, only its trial agents.
+        if (this.breaker && !this.breaker.tryStart()) {
+          await abortableSleep(Math.min(Math.max(this.breaker.waitMs(), 50), 1_000), ctx.signal);
+          continue;
+        }
         const item = this.queue.shift()!;
         this.attempts.set(item.id, (this.attempts.get(item.id) ?? 0) + 1);
         const ran = await this.runAgent(item, slot);
@@ -285,8 +307,11 @@ export class MapReduceRun {
       do {
         await Promise.all(Array.from({ length: parallel }, (_, slot) => worker(slot)));
         await Promise.all(finishing);
+        // Items waiting out a retry backoff come back in the queue (or not, when the run is stopped meanwhile).
+        while (this.delayed.length) await Promise.all(this.delayed.splice(0));
       } while (this.queue.length && !stopped && !ctx.signal.aborted && !this.stopping && !ctx.claudeUsage.stopReason);
     } finally {
+      this.errors.flush();
       await slots.dispose();
     }
     if (stopped || ctx.signal.aborted || ctx.claudeUsage.stopReason) return this.pause();
@@ -334,8 +359,9 @@ export class MapReduceRun {
           errorType: 'WorktreeError',
         });
       }
-      // agent_timeout_secs: the agent's steps are stopped and the item fails with a Timeout.
-      const limit = this.seconds(this.spec.map.agent_timeout_secs);
+      // agent_timeout_secs / timeout_config: the agent's steps are stopped and the item fails with a Timeout.
+      const timeouts = agentTimeouts(this.spec.map, (v) => this.seconds(v));
+      const limit = timeouts.agentLimit;
       const timedOut = new AbortController();
       timer = limit ? setTimeout(() => timedOut.abort(), limit * 1000) : undefined;
       const agentCtx: RunContext = {
@@ -347,7 +373,7 @@ export class MapReduceRun {
         itemId: item.id,
         signal: limit ? AbortSignal.any([ctx.signal, timedOut.signal]) : ctx.signal,
       };
-      const steps = this.spec.map.agent_template;
+      const steps = timeouts.steps;
       for (let i = 0; i < steps.length; i++) {
         log.message('progress', `Agent ${agentId}: Executing step ${i + 1}/${steps.length}: ${steps[i].display}`);
         const r = await executeStep(steps[i], agentCtx);
@@ -357,10 +383,15 @@ export class MapReduceRun {
           return end('failed', {
             error: `Agent timed out after ${limit} seconds (agent_timeout_secs) in step ${i + 1}: ${steps[i].display}`,
             errorType: 'Timeout',
+            timedOut: true,
           });
         }
         if (r.status === 'stopped') return end('stopped');
-        if (r.status === 'failed') return end('failed', { error: r.error, errorType: 'Unknown' });
+        if (r.status === 'failed') {
+          // A step's own limit (its timeout:, or timeout_config's command_timeouts) is a timeout too.
+          const timeout = this.spec.map.timeout_config !== undefined && isCommandTimeout(r.error);
+          return end('failed', { error: r.error, errorType: timeout ? 'Timeout' : 'Unknown', timedOut: timeout });
+        }
       }
       // Files an agent changed but did not commit would vanish with its worktree: commit them.
       const status = (await runGit(run.wt.path, ['status', '--porcelain', '--ignored'], { allowFail: true })).stdout
@@ -445,12 +476,20 @@ export class MapReduceRun {
     const { ctx } = this;
     const s = this.state;
     const attempt = this.attempts.get(o.item.id) ?? 1;
-    if (o.status === 'failed' && attempt < this.policy.attempts && !this.stopping && !ctx.signal.aborted) {
+    this.recordInBreaker(o);
+    const again = o.status === 'failed' ? this.retryDelay(o, attempt) : null;
+    if (again !== null) {
       ctx.log.message(
         'warning',
-        `Item ${o.item.id} failed (attempt ${attempt} of ${this.policy.attempts}): ${ctx.masker.mask(o.error ?? 'failed')}; running it again`,
+        `Item ${o.item.id} failed (attempt ${attempt} of ${this.policy.attempts}): ${ctx.masker.mask(o.error ?? 'failed')}; running it again${again ? ` in ${(again / 1_000).toFixed(again < 10_000 ? 2 : 1)}s` : ''}`,
       );
-      this.queue.push(o.item);
+      if (!again) this.queue.push(o.item);
+      else
+        this.delayed.push(
+          abortableSleep(again, ctx.signal).then((waited) => {
+            if (waited) this.queue.push(o.item);
+          }),
+        );
       return;
     }
     const result: AgentResult = {
@@ -480,8 +519,12 @@ export class MapReduceRun {
         last_attempt: nowTimestamp(),
         worktree_info: null,
       };
-      if (this.policy.action === 'skip') {
-        ctx.log.message('warning', `Item ${o.item.id} failed: ${error} (skipped: on_item_failure is skip)`);
+      const skip =
+        this.policy.action === 'skip' || (o.timedOut && this.spec.map.timeout_config?.timeout_action === 'skip');
+      if (skip) {
+        this.errors.add(
+          `Item ${o.item.id} failed: ${error} (skipped: ${this.policy.action === 'skip' ? 'on_item_failure' : 'timeout_action'} is skip)`,
+        );
       } else {
         this.dlq.add(
           o.item.id,
@@ -498,12 +541,16 @@ export class MapReduceRun {
             ? { worktree_path: '', branch_name: o.branchKept, uncommitted_changes: null, error_logs: [o.logFile] }
             : null,
         );
-        ctx.log.message(
-          'warning',
+        this.errors.add(
           `Item ${o.item.id} failed: ${error} (in the dead-letter queue; ${nextStep({ kind: 'retry-failed-items', sessionId: ctx.sessionId })})`,
         );
       }
-      const reason = this.stopping ? null : stopReason(this.policy, s.failed_count, s.total_items);
+      const timeoutFails = o.timedOut && this.spec.map.timeout_config?.timeout_action === 'fail';
+      const reason = this.stopping
+        ? null
+        : timeoutFails
+          ? `item ${o.item.id} timed out (timeout_action: fail)`
+          : stopReason(this.policy, s.failed_count, s.total_items);
       if (reason) {
         this.stopping = reason;
         ctx.log.message('error', `Stopping the map phase: ${reason}; agents already running finish, no new one starts`);
@@ -528,6 +575,34 @@ export class MapReduceRun {
       failed: s.failed_count,
       total: s.total_items,
     });
+  }
+
+  /**
+   * The wait before a failed item runs again (0: at once), or null when it does not: on_item_failure is not
+   * retry, its attempts are used up, its error matches no retry_on entry, or the wait would pass retry_budget.
+   */
+  private retryDelay(o: AgentOutcome, attempt: number): number | null {
+    if (attempt >= this.policy.attempts || this.stopping || this.ctx.signal.aborted) return null;
+    const spec = this.policy.retry;
+    if (!spec) return 0;
+    if (!isRetryable(spec.retry_on, o.error ?? '')) return null;
+    const delay = jittered(backoffDelay(spec, attempt), spec.jitter, Math.random());
+    const waited = (this.waited.get(o.item.id) ?? 0) + delay;
+    if (spec.retry_budget !== undefined && waited > spec.retry_budget) return null;
+    this.waited.set(o.item.id, waited);
+    return delay;
+  }
+
+  private recordInBreaker(o: AgentOutcome): void {
+    const change = this.breaker?.record(o.status === 'success');
+    const spec = this.spec.policies?.circuit_breaker;
+    if (!change || !spec) return;
+    const words = {
+      open: `Circuit breaker open (${o.item.id} failed): no new agent starts for ${spec.timeout / 1_000}s`,
+      'half-open': 'Circuit breaker half-open',
+      closed: `Circuit breaker closed after ${spec.success_threshold} successful items: agents start again`,
+    };
+    this.ctx.log.message(change === 'closed' ? 'info' : 'warning', words[change]);
   }
 
   private async reduce(): Promise<LoopResult | undefined> {

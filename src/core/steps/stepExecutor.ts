@@ -19,6 +19,7 @@ import { validateStep } from './validation';
 import type { StepOutcome } from './runContext';
 import type { ClaudeCall } from '../claude/types';
 import { BudgetReachedError } from './claudeUsage';
+import { runWithRetry } from './retry';
 import { compileCondition, type Condition } from '../expressions/condition';
 import { renderValue, resolveVariable } from './interpolation';
 
@@ -49,6 +50,8 @@ export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<
     ctx.log.message('warning', `${outcome.error ?? `'${step.display}' failed`} (allow_failure: true, going on)`);
     return { ...outcome, status: 'continued' };
   }
+  // retry: runs the whole step (its on_failure included) again after a delay while it fails (steps/retry.ts).
+  if (step.retry) return runWithRetry(step, step.retry, ctx, () => executeStep({ ...step, retry: undefined }, ctx));
   const started = performance.now();
   // Every Claude call the step makes, its retries, handlers and validation included.
   const calls: ClaudeCall[] = [];

@@ -7,6 +7,7 @@ import { compileSortBy } from '../expressions/sortBy';
 import { ExpressionSyntaxError } from '../expressions/syntaxError';
 import { compact, describePath, isPlainMap, show, type LoadContext, type Path, type PlainMap } from './loadContext';
 import { ERROR_POLICY_KEYS, ERROR_POLICY_SHORTCUTS, ErrorPolicy, MapScalars, numberOrVar } from './loadSchemas';
+import { loadPolicies, loadTimeoutConfig } from './loadMapPolicies';
 import { loadStepList } from './loadSteps';
 import type { MapReduceSpec, MapSpec, WorkflowStep } from './model';
 
@@ -21,11 +22,16 @@ const UNREAD_MAP: MapSpec = { input: '', json_path: '', agent_template: [], max_
 /** `doc` is the file's top-level map, already known to say `mode: mapreduce`. */
 export function loadMapReduce(ctx: LoadContext, doc: PlainMap): MapReduceSpec {
   // Each phase fails on its own when collecting (the editor shows every error); the fallbacks are never run.
+  const errorPolicy = ctx.recover(() => loadErrorPolicy(ctx, doc), {});
+  // Where a policy key was written: at the top level (a shortcut) or in error_policy.
+  const where = (key: string): Path =>
+    (ERROR_POLICY_SHORTCUTS as readonly string[]).includes(key) && key in doc ? [key] : ['error_policy', key];
   return {
     setup: ctx.recover(() => loadSetup(ctx, doc.setup), { steps: [], capture_outputs: {} }),
     map: ctx.recover(() => loadMap(ctx, doc.map), UNREAD_MAP),
     reduce: ctx.recover(() => loadPhase(ctx, doc.reduce, ['reduce'], 'reduce '), []),
-    error_policy: ctx.recover(() => loadErrorPolicy(ctx, doc), {}),
+    error_policy: errorPolicy,
+    policies: ctx.recover(() => loadPolicies(ctx, errorPolicy, where), { error_collection: { mode: 'aggregate' } }),
   };
 }
 
@@ -50,8 +56,10 @@ function loadMap(ctx: LoadContext, value: unknown): MapSpec {
   if (!isPlainMap(value)) ctx.fail(['map'], `map must be a map {input, agent_template, ...}, got ${show(value)}`);
   // Before anything can fail: a misspelt `agent_templat:` is named even when the error is that none is there.
   ctx.warnUnknownKeys(value, ['map'], MAP_KEYS, 'map');
-  if ('timeout_config' in value)
-    ctx.warn(['map', 'timeout_config'], 'map.timeout_config: is not supported, ignored (use agent_timeout_secs)');
+  const timeoutConfig =
+    value.timeout_config === undefined || value.timeout_config === null
+      ? undefined
+      : ctx.recover(() => loadTimeoutConfig(ctx, value.timeout_config, ['map', 'timeout_config']), undefined);
   const scalars = ctx.recover(() => ctx.parse(MapScalars, value, ['map']), undefined);
   if (scalars) ctx.recover(() => checkExpressions(ctx, scalars), undefined);
   const agent = ctx.recover(() => {
@@ -74,6 +82,7 @@ function loadMap(ctx: LoadContext, value: unknown): MapSpec {
     offset: scalars.offset,
     distinct: scalars.distinct,
     agent_timeout_secs: scalars.agent_timeout_secs,
+    timeout_config: timeoutConfig,
   });
 }
 

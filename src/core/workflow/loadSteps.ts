@@ -12,6 +12,7 @@ import {
   type PlainMap,
 } from './loadContext';
 import { loadEnv } from './loadEnv';
+import { loadRetry } from './loadRetry';
 import { FOREACH_OPTION_KEYS, loadForeach } from './loadForeach';
 import { applyMetadata } from './loadMetadata';
 import { compileCondition } from '../expressions/condition';
@@ -74,6 +75,8 @@ const OPTION_KEYS = [
   'on_failure',
   'on_success',
   'validate',
+  'retry',
+  'retry_config',
   'when',
   'on_exit_code',
   'allow_failure',
@@ -82,7 +85,6 @@ const OPTION_KEYS = [
 // Keys Prodigy knows but this runner does not honour: each gets a warning saying what happens instead.
 const notSupported = (key: string, instead = 'ignored') => `${key}: is not supported, ${instead}`;
 const UNSUPPORTED_STEP_KEYS: Record<string, string> = {
-  retry: notSupported('retry', 'the step runs once (use on_failure with max_attempts to retry it)'),
   analyze: 'analyze: was removed from Prodigy (v0.3.0), ignored',
   analysis: 'analysis: was removed from Prodigy (v0.3.0), ignored',
   auto_commit: notSupported('auto_commit', 'ignored (commit in the command itself)'),
@@ -272,6 +274,13 @@ export function loadStep(
     if (step.kind === 'validate' && step.validate) step.display = validateDisplay(step.validate);
   });
   option(() => {
+    // `retry:` (the step reference) and `retry_config:` (the retry chapter) are the same option.
+    if ('retry' in m && 'retry_config' in m)
+      ctx.fail(at('retry_config'), `${label} has both retry: and retry_config: (the same option); keep one`, 'key');
+    const key = 'retry' in m ? 'retry' : 'retry_config';
+    if (m[key] !== undefined && m[key] !== null) step.retry = loadRetry(ctx, m[key], at(key), `${label}: ${key}`);
+  });
+  option(() => {
     if (m.when !== undefined && m.when !== null) step.when = loadWhen(ctx, m.when, at('when'), site);
   });
   option(() => {
@@ -361,6 +370,7 @@ function finish(step: WorkflowStep, position: { line: number; col: number }): Wo
     on_success: step.on_success,
     validate: step.validate,
     foreach: step.foreach,
+    retry: step.retry,
     when: step.when,
     on_exit_code: step.on_exit_code,
     allow_failure: step.allow_failure,

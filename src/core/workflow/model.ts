@@ -124,11 +124,46 @@ export interface WorkflowStep {
   on_exit_code?: Record<number, WorkflowStep>;
   /** `allow_failure: true`: when the step still fails (after on_failure and retries), it is recorded and the run goes on. */
   allow_failure?: boolean;
+  /** `retry:` / `retry_config:`: the step run again, after a delay, while it fails (steps/retry.ts). */
+  retry?: RetrySpec;
   /** kind 'foreach': the items and the steps run for each. */
   foreach?: ForeachSpec;
   position?: SourcePosition;
   /** Absolute path of the file the step was written in, when composition brought it from another file. */
   file?: string;
+}
+
+/**
+ * How the delay before retry n (1 = the first retry) grows, from `initial` (the retry's `initial_delay`, or the
+ * `initial:` written inside the strategy): fixed `initial`; linear `initial + (n-1)·increment`; exponential
+ * `initial·base^(n-1)`; fibonacci `initial·fib(n)`; custom `delays[n-1]`, else `max_delay`. Milliseconds.
+ */
+export type Backoff =
+  | { kind: 'fixed' }
+  | { kind: 'linear'; increment: number }
+  | { kind: 'exponential'; base: number }
+  | { kind: 'fibonacci' }
+  | { kind: 'custom'; delays: number[] };
+
+/** A `retry_on:` entry: a built-in class of errors (case-insensitive words) or a regular expression. */
+export type RetryMatcher =
+  { kind: 'network' | 'timeout' | 'server_error' | 'rate_limit' } | { kind: 'pattern'; pattern: string; flags: string };
+
+/** A step's `retry:` (or `retry_config:`), and a MapReduce job's `error_policy.retry_config`. Times in ms. */
+export interface RetrySpec {
+  /** Total runs, the first included (`attempts` or `max_attempts`). */
+  attempts: number;
+  backoff: Backoff;
+  initial_delay: number;
+  max_delay: number;
+  /** The jitter factor: each delay moves by up to ±delay·jitter/2; 0 for none. */
+  jitter: number;
+  /** Empty: every failure is retried. */
+  retry_on: RetryMatcher[];
+  /** The most time all the waits of one step may add up to. */
+  retry_budget?: number;
+  /** When the attempts are used up: the step fails (stop) or is noted and the workflow goes on (continue). */
+  on_failure: 'stop' | 'continue';
 }
 
 /** `NAME: "ENV_VAR"` or `{provider, key}`: where a secret's value comes from. */
@@ -175,6 +210,38 @@ export interface MapSpec {
   offset?: number;
   distinct?: string;
   agent_timeout_secs?: number | string;
+  timeout_config?: MapTimeoutConfig;
+}
+
+/** `map.timeout_config` (mapreduce/timeouts.ts). */
+export interface MapTimeoutConfig {
+  /** Overrides `map.agent_timeout_secs`; 600 when neither is written. */
+  agent_timeout_secs?: number | string;
+  /** per_agent: one limit for all the agent's steps; per_command: each step gets it; hybrid: per_agent. */
+  timeout_policy: 'per_agent' | 'per_command' | 'hybrid';
+  /** `claude`, `shell`, `write_file`, or `claude_0` (the first claude: step of agent_template) → seconds. */
+  command_timeouts: Record<string, number | string>;
+  timeout_action: 'dlq' | 'skip' | 'fail' | 'graceful_terminate';
+  cleanup_grace_period_secs?: number;
+  enable_monitoring: boolean;
+}
+
+/** `error_collection`: when failed items are reported in the session log. */
+export type ErrorCollection = { mode: 'aggregate' } | { mode: 'immediate' } | { mode: 'batched'; size: number };
+
+/** `error_policy.circuit_breaker`. `timeout` in ms. */
+export interface CircuitBreakerSpec {
+  failure_threshold: number;
+  success_threshold: number;
+  timeout: number;
+  half_open_requests: number;
+}
+
+/** The parts of `error_policy` read into their own shapes (mapreduce/failurePolicy.ts reads the rest). */
+export interface ErrorPolicySpec {
+  retry_config?: RetrySpec;
+  error_collection: ErrorCollection;
+  circuit_breaker?: CircuitBreakerSpec;
 }
 
 export interface MapReduceSpec {
@@ -183,6 +250,8 @@ export interface MapReduceSpec {
   reduce: WorkflowStep[];
   /** Parsed and kept; see the MapReduce engine for what is honoured. */
   error_policy: Record<string, unknown>;
+  /** retry_config, error_collection and circuit_breaker of `error_policy`, read. */
+  policies: ErrorPolicySpec;
 }
 
 export type WorkflowShape = 'list' | 'commands' | 'mapreduce';

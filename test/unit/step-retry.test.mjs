@@ -1,0 +1,311 @@
+// A step's `retry:` / `retry_config:` (Prodigy's retry chapter): every documented spelling read into one shape,
+// each backoff's delays (with a fake clock: nothing here waits for them), jitter, retry_on, the retry budget,
+// retry_config's on_failure, a Stop during a wait (Paused at once, the step runs again on resume), and the
+// positioned errors of malformed values.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { core } from './helpers/env.mjs';
+import { hermeticGit } from './helpers/git.mjs';
+import { engineEnv } from './helpers/engine.mjs';
+
+hermeticGit({ before, after });
+
+/** The loaded retry spec of the first step of a workflow file with `retryYaml` under that step. */
+function loadRetry(t, retryYaml, key = 'retry') {
+  const e = engineEnv(t, { git: false });
+  const body = retryYaml
+    .trim()
+    .split('\n')
+    .map((l) => `      ${l}`)
+    .join('\n');
+  const file = e.writeWorkflow(`commands:\n  - shell: "true"\n    ${key}:\n${body}\n`);
+  return core.loadWorkflowFile(file).steps[0].retry;
+}
+
+/** The load error of a workflow text, as the user sees it (`file:line:col: message`). */
+function loadError(t, text) {
+  const e = engineEnv(t, { git: false });
+  const file = e.writeWorkflow(text);
+  try {
+    core.loadWorkflowFile(file);
+  } catch (err) {
+    return { message: String(err.message), file };
+  }
+  assert.fail('expected a load error');
+}
+
+/** A clock whose sleeps return at once, remembering what they were asked to wait. */
+function fakeClock(random = 0.5) {
+  const slept = [];
+  let t = 0;
+  return {
+    slept,
+    now: () => t,
+    sleep: async (ms) => {
+      slept.push(ms);
+      t += ms;
+      return true;
+    },
+    random: () => random,
+  };
+}
+
+const quietCtx = () => {
+  const messages = [];
+  return { messages, signal: new AbortController().signal, log: { message: (kind, text) => messages.push(text) } };
+};
+
+/** Runs runWithRetry over outcomes given in order (the last repeats). */
+async function retryOver(spec, outcomes, clock = fakeClock(), ctx = quietCtx()) {
+  let i = 0;
+  const step = { display: 'shell: flaky', kind: 'shell', command: 'flaky' };
+  const result = await core.runWithRetry(
+    step,
+    spec,
+    ctx,
+    async () => {
+      const o = outcomes[Math.min(i++, outcomes.length - 1)];
+      return { output: '', durationMs: 1, attempts: 1, claude: [], ...o };
+    },
+    clock,
+  );
+  return { result, runs: i, clock, ctx };
+}
+
+const failing = (error = 'boom') => ({ status: 'failed', error });
+
+describe('retry: spellings', () => {
+  it('reads retry: and retry_config:, attempts and max_attempts, with the documented defaults', (t) => {
+    const a = loadRetry(t, 'attempts: 5');
+    assert.deepEqual(a, {
+      attempts: 5,
+      backoff: { kind: 'exponential', base: 2 },
+      initial_delay: 1000,
+      max_delay: 30000,
+      jitter: 0,
+      retry_on: [],
+      on_failure: 'stop',
+    });
+    const b = loadRetry(t, 'max_attempts: 4\ninitial_delay: 500ms\nmax_delay: 1m\nretry_budget: 1h30m', 'retry_config');
+    assert.equal(b.attempts, 4);
+    assert.equal(b.initial_delay, 500);
+    assert.equal(b.max_delay, 60000);
+    assert.equal(b.retry_budget, 5_400_000);
+  });
+
+  it('reads backoff as a word, a one-key map, a type: map and backoff_type:, with initial inside or beside', (t) => {
+    const forms = {
+      'backoff: fibonacci': { kind: 'fibonacci' },
+      'backoff: {exponential: {base: 3}}': { kind: 'exponential', base: 3 },
+      'backoff: {exponential: {initial: 2s, multiplier: 4}}': { kind: 'exponential', base: 4 },
+      'backoff:\n  type: linear\n  increment: 2s': { kind: 'linear', increment: 2000 },
+      'backoff_type: fixed': { kind: 'fixed' },
+      'backoff: {fixed: {delay: 5s}}': { kind: 'fixed' },
+      'backoff: {custom: {delays: ["1s", {secs: 3, nanos: 0}, 7]}}': { kind: 'custom', delays: [1000, 3000, 7000] },
+    };
+    for (const [yaml, backoff] of Object.entries(forms)) assert.deepEqual(loadRetry(t, yaml).backoff, backoff, yaml);
+    assert.equal(loadRetry(t, 'backoff: {exponential: {initial: 2s, multiplier: 4}}').initial_delay, 2000);
+    assert.equal(loadRetry(t, 'backoff: {fixed: {delay: 5s}}').initial_delay, 5000);
+  });
+
+  it('reads jitter as a flag (jitter_factor, default 0.3) or a factor, and retry_on words and patterns', (t) => {
+    assert.equal(loadRetry(t, 'jitter: true').jitter, 0.3);
+    assert.equal(loadRetry(t, 'jitter: true\njitter_factor: 0.5').jitter, 0.5);
+    assert.equal(loadRetry(t, 'jitter: 0.2').jitter, 0.2);
+    assert.deepEqual(loadRetry(t, 'retry_on: [network, {pattern: "(?i)database locked"}]').retry_on, [
+      { kind: 'network' },
+      { kind: 'pattern', pattern: 'database locked', flags: 'i' },
+    ]);
+  });
+
+  it('no longer warns that retry: is not supported', (t) => {
+    const e = engineEnv(t, { git: false });
+    const w = core.loadWorkflowFile(e.writeWorkflow('commands:\n  - shell: "true"\n    retry: {attempts: 2}\n'));
+    assert.deepEqual(w.warnings, []);
+  });
+});
+
+describe('retry: malformed values, each at its position', () => {
+  const cases = [
+    ['backoff: sideways', 3, 22, /step 1: retry\.backoff must be fixed, linear, exponential, fibonacci or a map/],
+    ['attempts: -1', 3, 23, /step 1: retry\.attempts must be a whole number \(1 or more\), got -1/],
+    ['initial_delay: soon', 3, 28, /retry\.initial_delay must be a duration such as 500ms/],
+    ['retry_on: [sometimes]', 3, 24, /retry\.retry_on entries are network, timeout/],
+    ['retry_on: [{pattern: "(unclosed"}]', 3, 34, /retry_on pattern is not a valid regular expression/],
+    ['jitter: 3', 3, 21, /retry\.jitter must be a number from 0 to 1, got 3/],
+  ];
+  for (const [yaml, line, col, message] of cases) {
+    it(yaml, (t) => {
+      const { message: got, file } = loadError(t, `commands:\n  - shell: "true"\n    retry: {${yaml}}\n`);
+      assert.match(got, message);
+      assert.ok(got.startsWith(`${file}:${line}:${col}:`), `${got} (expected column ${col})`);
+    });
+  }
+});
+
+describe('retry: delays', () => {
+  const spec = (backoff, extra = {}) => ({
+    attempts: 7,
+    backoff,
+    initial_delay: 1000,
+    max_delay: 30000,
+    jitter: 0,
+    retry_on: [],
+    on_failure: 'stop',
+    ...extra,
+  });
+  const delays = (s) => [1, 2, 3, 4, 5, 6].map((n) => core.backoffDelay(s, n));
+
+  it('fixed, linear (initial + (n-1)·increment), exponential, fibonacci and custom, capped at max_delay', () => {
+    assert.deepEqual(delays(spec({ kind: 'fixed' })), [1000, 1000, 1000, 1000, 1000, 1000]);
+    assert.deepEqual(delays(spec({ kind: 'linear', increment: 2000 })), [1000, 3000, 5000, 7000, 9000, 11000]);
+    assert.deepEqual(delays(spec({ kind: 'exponential', base: 2 })), [1000, 2000, 4000, 8000, 16000, 30000]);
+    assert.deepEqual(delays(spec({ kind: 'fibonacci' })), [1000, 1000, 2000, 3000, 5000, 8000]);
+    assert.deepEqual(
+      delays(spec({ kind: 'custom', delays: [1000, 3000, 7000] }, { max_delay: 60000 })),
+      [1000, 3000, 7000, 60000, 60000, 60000],
+    );
+  });
+
+  it('jitter moves a delay by at most ±delay·factor/2', () => {
+    assert.equal(core.jittered(10000, 0.3, 0), 8500);
+    assert.equal(core.jittered(10000, 0.3, 0.5), 10000);
+    assert.ok(core.jittered(10000, 0.3, 0.999999) <= 11500);
+    assert.equal(core.jittered(10000, 0, 0), 10000);
+  });
+
+  it('runs the step up to attempts times, waiting each backoff delay, and logs every retry with its delay', async () => {
+    const { result, runs, clock, ctx } = await retryOver(spec({ kind: 'exponential', base: 2 }, { attempts: 4 }), [
+      failing(),
+      failing(),
+      { status: 'success' },
+    ]);
+    assert.equal(result.status, 'success');
+    assert.equal(runs, 3);
+    assert.deepEqual(clock.slept, [1000, 2000]);
+    assert.match(ctx.messages[0], /Retrying 'shell: flaky' in 1s \(attempt 2\/4\): boom/);
+    assert.match(ctx.messages[1], /in 2s \(attempt 3\/4\)/);
+  });
+
+  it('fails after the last attempt, naming how many ran', async () => {
+    const { result, runs } = await retryOver(spec({ kind: 'fixed' }, { attempts: 3 }), [failing()]);
+    assert.equal(result.status, 'failed');
+    assert.equal(runs, 3);
+    assert.match(result.error, /boom after 3 attempts/);
+  });
+
+  it('on_failure: continue lets the workflow go on once the attempts are used up', async () => {
+    const { result } = await retryOver(spec({ kind: 'fixed' }, { attempts: 2, on_failure: 'continue' }), [failing()]);
+    assert.equal(result.status, 'continued');
+  });
+});
+
+describe('retry: retry_on and the budget', () => {
+  const base = { attempts: 5, backoff: { kind: 'fixed' }, initial_delay: 1000, max_delay: 30000, jitter: 0 };
+
+  it('retries an error a matcher matches, in any case for the built-in words, and not one it does not', async () => {
+    const onNetwork = { ...base, retry_on: [{ kind: 'network' }], on_failure: 'stop' };
+    const matched = await retryOver(onNetwork, [failing('Connection REFUSED by host'), { status: 'success' }]);
+    assert.equal(matched.runs, 2);
+    assert.equal(matched.result.status, 'success');
+    const unmatched = await retryOver(onNetwork, [failing('syntax error in config')]);
+    assert.equal(unmatched.runs, 1, 'not retried');
+    assert.equal(unmatched.result.status, 'failed');
+  });
+
+  it('matches a pattern case-sensitively unless it starts with (?i); the command text is not matched', () => {
+    assert.equal(core.isRetryable([{ kind: 'pattern', pattern: 'SQLITE_BUSY', flags: '' }], 'sqlite_busy'), false);
+    assert.equal(core.isRetryable([{ kind: 'pattern', pattern: 'sqlite_busy', flags: 'i' }], 'SQLITE_BUSY'), true);
+    assert.equal(core.isRetryable([{ kind: 'server_error' }], 'HTTP 503 Service Unavailable'), true);
+    assert.equal(core.isRetryable([{ kind: 'rate_limit' }], 'Too Many Requests'), true);
+    assert.equal(core.isRetryable([], 'anything'), true);
+  });
+
+  it('stops retrying when the next wait would take the waits past retry_budget', async () => {
+    const s = {
+      ...base,
+      attempts: 10,
+      backoff: { kind: 'exponential', base: 2 },
+      retry_on: [],
+      retry_budget: 8000,
+      on_failure: 'stop',
+    };
+    const { result, runs, clock } = await retryOver(s, [failing()]);
+    assert.deepEqual(clock.slept, [1000, 2000, 4000], '1+2+4 = 7s; another 8s would pass the 8s budget');
+    assert.equal(runs, 4);
+    assert.match(result.error, /retry budget of 8s exhausted/);
+  });
+});
+
+describe('retry: in a run', () => {
+  it('a flaky shell step succeeds on its third attempt; the log names each retry and its delay', async (t) => {
+    const e = engineEnv(t);
+    const counter = path.join(e.root, 'count');
+    const out = await e.runText(`commands:
+  - shell: "echo x >> ${counter}; test $(wc -l < ${counter}) -ge 3"
+    retry_config:
+      attempts: 4
+      backoff: fixed
+      initial_delay: 10ms
+`);
+    assert.equal(out.status, 'Completed', out.error ?? '');
+    assert.equal(fs.readFileSync(counter, 'utf8').trim().split('\n').length, 3);
+    const log = e.log(out);
+    assert.match(log, /Retrying 'shell: echo x .*' in 10ms \(attempt 2\/4\)/);
+    assert.match(log, /\(attempt 3\/4\)/);
+  });
+
+  it('Stop during a wait pauses at once (the step not done); resume runs the step again', async (t) => {
+    const e = engineEnv(t);
+    const counter = path.join(e.root, 'count');
+    const gate = path.join(e.root, 'fixed');
+    const file = e.writeWorkflow(`commands:
+  - shell: "echo x >> ${counter}; test -f ${gate}"
+    retry:
+      attempts: 3
+      initial_delay: 30s
+  - shell: "echo after >> ${counter}"
+`);
+    const controller = new AbortController();
+    const started = Date.now();
+    const running = e.run(file, { signal: controller.signal });
+    // The first attempt has failed once the counter has a line; then the 30 s wait begins.
+    while (!fs.existsSync(counter)) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    controller.abort();
+    const out = await running;
+    assert.ok(Date.now() - started < 10_000, 'the wait ended with the stop');
+    assert.equal(out.status, 'Paused', out.error ?? '');
+    assert.match(e.log(out), /Stopped while waiting to retry/);
+    assert.deepEqual(fs.readFileSync(counter, 'utf8').trim().split('\n'), ['x']);
+
+    fs.writeFileSync(gate, '');
+    const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: out.sessionId, merge: 'never' });
+    assert.equal(resumed.status, 'Completed', resumed.error ?? '');
+    assert.deepEqual(fs.readFileSync(counter, 'utf8').trim().split('\n'), ['x', 'x', 'after']);
+  });
+
+  it('applies in a MapReduce setup, agent and reduce step alike (one executeStep)', async (t) => {
+    const e = engineEnv(t);
+    const dir = e.root;
+    const flaky = (name) =>
+      `shell: "echo x >> ${dir}/${name}; test $(wc -l < ${dir}/${name}) -ge 2"\n    retry: {attempts: 2, initial_delay: 10ms}`;
+    const out = await e.runText(`name: retried
+mode: mapreduce
+setup:
+  - shell: "echo '[1]' > items.json && git add items.json && git commit -qm items"
+  - ${flaky('setup')}
+map:
+  input: items.json
+  agent_template:
+    - ${flaky('agent').replace('\n    ', '\n      ')}
+reduce:
+  - ${flaky('reduce')}
+`);
+    assert.equal(out.status, 'Completed', out.error ?? '');
+    for (const name of ['setup', 'agent', 'reduce'])
+      assert.equal(fs.readFileSync(path.join(dir, name), 'utf8').trim().split('\n').length, 2, name);
+  });
+});
