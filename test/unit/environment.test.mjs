@@ -308,6 +308,17 @@ describe('secret values', () => {
     assert.match(JSON.stringify(h.checkpointFile(outcome.sessionId).variable_state), /\*\*\*/);
   });
 
+  it('secrets: names its variable as ENV_VAR or the documented ${env:ENV_VAR}, ${ENV_VAR}, $ENV_VAR', () => {
+    const wf = loadWorkflowText(
+      'secrets:\n  A: "${env:SECRET_A}"\n  B: "${SECRET_B}"\n  C: $SECRET_C\n  D: SECRET_D\ncommands: ["shell: true"]\n',
+      '/w/wf.yml',
+    );
+    assert.deepEqual(
+      Object.values(wf.secrets).map((r) => r.key),
+      ['SECRET_A', 'SECRET_B', 'SECRET_C', 'SECRET_D'],
+    );
+  });
+
   it('an unset variable in a secret value stops the run naming both', async (t) => {
     const h = engineEnv(t);
     const file = h.writeWorkflow('env:\n  K: {secret: true, value: "${MISSING_SRC}"}\ncommands:\n  - shell: "true"\n');

@@ -34,7 +34,19 @@ export function loadEnv(ctx: LoadContext, value: unknown, path: Path, base = 0):
   return env;
 }
 
-/** `NAME: "ENV_VAR"` reads the value from that environment variable; `{provider, key}` names another store. */
+/**
+ * The environment variable a `secrets:` string names: `ENV_VAR`, or the docs' references to it, `${env:ENV_VAR}`
+ * (workflows/environment-example.yml), `${ENV_VAR}` and `$ENV_VAR`.
+ */
+function secretEnvName(text: string): string {
+  const ref = /^\$\{env:([^}]+)\}$|^\$\{([A-Za-z_]\w*)\}$|^\$([A-Za-z_]\w*)$/.exec(text);
+  return ref ? (ref[1] ?? ref[2] ?? ref[3]).trim() : text;
+}
+
+/**
+ * `NAME: "ENV_VAR"` (or `"${env:ENV_VAR}"`) reads the value from that environment variable; `{provider, key}` names
+ * another store.
+ */
 export function loadSecrets(ctx: LoadContext, value: unknown, path: Path): Record<string, SecretRef> {
   if (value === undefined || value === null) return {};
   if (!isPlainMap(value))
@@ -42,7 +54,7 @@ export function loadSecrets(ctx: LoadContext, value: unknown, path: Path): Recor
   const secrets: Record<string, SecretRef> = {};
   for (const [key, v] of Object.entries(value)) {
     const at = [...path, key];
-    if (typeof v === 'string' && v.trim()) secrets[key] = { provider: 'env', key: v.trim() };
+    if (typeof v === 'string' && v.trim()) secrets[key] = { provider: 'env', key: secretEnvName(v.trim()) };
     else if (isPlainMap(v)) {
       const ref = ctx.parse(SecretProviderRef, v, at);
       ctx.warnUnknownKeys(v, at, SECRET_REF_KEYS, `secrets.${key}`);
