@@ -417,6 +417,7 @@ describe('validate: with only result_file and threshold (spec.yml)', () => {
 `);
     assert.equal(o.status, 'Failed');
     assert.equal(readIn(o.worktree, 'seen.txt'), '80\n');
+    assert.match(eventText(o), /Executing step 1\/3: validate: echo '\{"completion_percentage": 80/);
     assert.match(o.error, /Validation of 'validate: shell: echo .*' incomplete: 20% complete \(threshold: 50%\)/);
     assert.equal(existsIn(o.worktree, 'seen.txt'), true);
   });

@@ -271,7 +271,11 @@ export function loadStep(
   option(() => {
     if (m.validate !== undefined && m.validate !== null)
       step.validate = loadValidate(ctx, m.validate, at('validate'), site);
-    if (step.kind === 'validate' && step.validate) step.display = validateDisplay(step.validate);
+    if (step.kind === 'validate' && step.validate) {
+      // What the log and a dry run show as the step's command: the check it runs (never run as a command).
+      step.command = step.validate.commands[0]?.command ?? step.validate.result_file ?? '';
+      step.display = validateDisplay(step.validate);
+    }
   });
   option(() => {
     // `retry:` (the step reference) and `retry_config:` (the retry chapter) are the same option.

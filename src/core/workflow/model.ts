@@ -84,7 +84,10 @@ export interface StepOutput {
 
 export interface WorkflowStep {
   kind: StepKind;
-  /** The claude prompt or shell command before interpolation ('' for write_file). */
+  /**
+   * The claude prompt or shell command before interpolation ('' for write_file). For foreach and validate steps,
+   * only what the log and a dry run show: the items (command or list) or the check; the step never runs it as is.
+   */
   command: string;
   write_file?: WriteFileSpec;
   /** A `name:` label given next to a command key. */
