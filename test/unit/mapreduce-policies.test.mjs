@@ -75,6 +75,19 @@ describe('error_policy.retry_config', () => {
   });
 });
 
+describe('error_policy.retry_config without on_item_failure: retry', () => {
+  it('is a warning at the key: the item is not run again', (t) => {
+    const e = engineEnv(t, { git: false });
+    const file = e.writeWorkflow(
+      job({ n: 1, side: '/dev/null', policy: 'error_policy:\n  retry_config: {max_attempts: 3}\n' }),
+    );
+    const got = core.loadWorkflowFile(file).warnings.map((w) => `${w.line}:${w.col} ${w.message}`);
+    assert.deepEqual(got, [
+      '12:3 error_policy.retry_config applies with on_item_failure: retry; without it a failed item is not run again',
+    ]);
+  });
+});
+
 describe('map.timeout_config', () => {
   it('command_timeouts stop a hung shell step; the item fails as a Timeout into the dead-letter queue (dlq)', async (t) => {
     const e = engineEnv(t);

@@ -92,6 +92,11 @@ export function loadTimeoutConfig(ctx: LoadContext, value: unknown, path: Path):
 
 /** error_policy's retry_config, error_collection and circuit_breaker (the top-level shortcut already merged in). */
 export function loadPolicies(ctx: LoadContext, policy: PlainMap, where: (key: string) => Path): ErrorPolicySpec {
+  if (policy.retry_config !== undefined && policy.on_item_failure !== 'retry')
+    ctx.warn(
+      where('retry_config'),
+      'error_policy.retry_config applies with on_item_failure: retry; without it a failed item is not run again',
+    );
   return {
     ...(policy.retry_config !== undefined && policy.retry_config !== null
       ? { retry_config: loadRetry(ctx, policy.retry_config, where('retry_config'), 'error_policy.retry_config') }
