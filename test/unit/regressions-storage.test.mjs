@@ -470,7 +470,7 @@ describe('b10: untrusted output is bounded and fails the step, never the run', (
     );
   });
 
-  it('a captured value that reads deeper JSON out of a string is not resolved, and the run goes on', async (t) => {
+  it('a captured value that reads deeper JSON out of a string is not resolved: the step fails naming it, nothing overflows', async (t) => {
     const e = engineEnv(t);
     const log = path.join(e.root, 'steps.log');
     const file = path.join(e.root, 'deep.json');
@@ -479,8 +479,10 @@ describe('b10: untrusted output is bounded and fails the step, never the run', (
       `name: deep\ncommands:\n  - shell: "cat '${file}'"\n    capture: text\n  - shell: "echo '\${text[0]}' | head -c 20 >> '${log}'; echo >> '${log}'"\n`,
     );
     const outcome = await e.run(wf, { worktree: false });
-    assert.equal(outcome.status, 'Completed', outcome.error ?? '');
-    assert.deepEqual(stepsRun(log), ['${text[0]}']);
+    // An unresolved placeholder fails its step by name (issue 15) rather than reaching the shell.
+    assert.equal(outcome.status, 'Failed');
+    assert.match(outcome.error, /\$\{text\[0\]\} is not set/);
+    assert.deepEqual(stepsRun(log), []);
   });
 
   it('a capture of more output than is kept fails the step instead of capturing a cut value', async (t) => {
