@@ -105,7 +105,10 @@ export async function mergeBack(a: {
       }
       if (r.status === 'up-to-date') return { status: 'up-to-date', target };
       if (r.resolved) ctx.log.message('success', `Claude resolved the conflicts in ${r.resolved.join(', ')}`);
-      ctx.log.message('success', `Merged ${r.commits} commits from ${branch} into ${target}`);
+      ctx.log.message(
+        'success',
+        `Merged ${r.commits} commit${r.commits === 1 ? '' : 's'} from ${branch} into ${target}`,
+      );
       return { status: 'merged', commits: r.commits, target };
     } catch (err) {
       const message =
