@@ -188,7 +188,7 @@ describe('capture_streams', () => {
 });
 
 describe('computed values', () => {
-  it('env., file:, cmd:, json: (both documented forms), date:, uuid, workflow.name and workflow.id', async (t) => {
+  it('env., file:, cmd:, json: (both documented forms), date:, uuid, workflow.name, workflow.id and workflow.iteration', async (t) => {
     const e = engineEnv(t, { git: false });
     const out = path.join(e.root, 'out.txt');
     fs.writeFileSync(path.join(e.repo, 'VERSION'), '1.2.3\n');
@@ -201,17 +201,18 @@ commands:
     capture_format: json
   - shell: |
       printf '%s\\n' "\${env.MY_SETTING}" "\${file:VERSION}" "\${cmd:echo from-cmd}" "\${json:a.b[1]:from:data}" \\
-        "\${json:items.0.n:package.json}" "\${date:%Y}" "\${uuid}" "\${workflow.name}" "\${workflow.id}" > ${out}
+        "\${json:items.0.n:package.json}" "\${date:%Y}" "\${uuid}" "\${workflow.name}" "\${workflow.id}" "\${workflow.iteration}" > ${out}
 `,
       { worktree: false, env: { MY_SETTING: 'on' } },
     );
     assert.equal(o.status, 'Completed', o.error);
-    const [env, file, cmd, json, jsonFile, year, uuid, name, id] = read(out).trim().split('\n');
+    const [env, file, cmd, json, jsonFile, year, uuid, name, id, iteration] = read(out).trim().split('\n');
     assert.deepEqual([env, file, cmd, json, jsonFile], ['on', '1.2.3', 'from-cmd', '20', 'first']);
     assert.equal(year, String(new Date().getFullYear()));
     assert.match(uuid, UUID);
     assert.equal(name, 'computed');
     assert.equal(id, o.sessionId);
+    assert.equal(iteration, '1');
   });
 
   it('a computed value that cannot be computed fails the step with the placeholder and the reason', async (t) => {

@@ -4,9 +4,9 @@
 /** §4.1's placeholder regex: `${path}` (group 1) or `$NAME` / `$1` (group 2). */
 export const PLACEHOLDER = /\$\{([^}]+)\}|\$([A-Za-z_][A-Za-z0-9_]*|\d+)/g;
 
-const COMPUTED = /^(?:env\.|file:|cmd:|json:|date:|uuid$|workflow\.(?:name|id)$)/;
+const COMPUTED = /^(?:env\.|file:|cmd:|json:|date:|uuid$|workflow\.(?:name|id|iteration)$)/;
 
-/** `${env.X}`, `${file:…}`, `${cmd:…}`, `${json:…}`, `${date:…}`, `${uuid}`, `${workflow.name}`, `${workflow.id}`. */
+/** `${env.X}`, `${file:…}`, `${cmd:…}`, `${json:…}`, `${date:…}`, `${uuid}`, `${workflow.name|id|iteration}`. */
 export function isComputed(expr: string): boolean {
   return COMPUTED.test(expr);
 }

@@ -31,6 +31,8 @@ const CMD_TIMEOUT_MS = 60_000;
 /** A computed value, or `found: false` (with the reason when the expression is a computed one that failed). */
 export function resolveComputed(expr: string, vars: Record<string, unknown>, scope: InterpolationScope): ComputedHit {
   if (expr === 'uuid') return { found: true, value: randomUUID() };
+  if (expr === 'workflow.iteration')
+    return vars.ITERATION === undefined ? { found: false } : { found: true, value: vars.ITERATION };
   if (expr === 'workflow.name' || expr === 'workflow.id')
     return scope.workflow
       ? { found: true, value: scope.workflow[expr === 'workflow.name' ? 'name' : 'id'] }
