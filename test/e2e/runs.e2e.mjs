@@ -415,7 +415,8 @@ test("5. Open Session Log from the palette: the log shows the steps' output", { 
     const picked = await pickQuickItemAfterScreenshot(sessionId, 'e2e-run-12-log-pick');
     console.log(`picked: ${picked}`);
 
-    const tab = await waitForEditorTab(page, new RegExp(`${sessionId}\\.log`));
+    // Its tab is named by the workflow and its start time, not by the session id.
+    const tab = await waitForEditorTab(page, /^e2e-gated \(started [^)]+\)\.log/);
     assert.ok(tab.active, `the log tab is active: ${JSON.stringify(await editorTabs(page))}`);
     const expected = [
       'step 1: wrote notes/plan.md',

@@ -228,4 +228,29 @@ describe('MapReduce rows', function () {
     assert.strictEqual(fs.readFileSync(path.join(outcome.worktree!, 'summary.txt'), 'utf8'), '4 of 4\n');
     assert.strictEqual(readRecord(home, outcome.sessionId).status, 'Completed');
   });
+
+  it('Merge Session Branch from the palette offers the kept job by its name and merges its worktree branch', async () => {
+    const offered: string[] = [];
+    const w = vscode.window as unknown as { showQuickPick: unknown };
+    const saved = w.showQuickPick;
+    w.showQuickPick = async (items: readonly (vscode.QuickPickItem & { summary: { id: string } })[]) => {
+      offered.push(...items.map((i) => i.label));
+      return items.find((i) => i.summary.id === outcome.sessionId);
+    };
+    let merged: { status: string; commits?: number } | undefined;
+    try {
+      // No argument: what the palette passes.
+      merged = await exec('prodigy.mergeSession');
+    } finally {
+      w.showQuickPick = saved;
+    }
+    assert.ok(
+      offered.some((l) => /^"rows-job" \(started [^)]+\)$/.test(l)),
+      JSON.stringify(offered),
+    );
+    assert.strictEqual(merged?.status, 'merged', JSON.stringify(merged));
+    const record = readRecord(home, outcome.sessionId);
+    assert.strictEqual(record.metadata.merge?.status, 'merged');
+    assert.ok(messages.find('info', /^Prodigy: "rows-job" \(started [^)]+\) merged into \w+ \(\d+ commits?\)\.$/));
+  });
 });
