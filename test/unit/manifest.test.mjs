@@ -100,4 +100,19 @@ describe('package.json', () => {
     const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8');
     assert.match(ignore, new RegExp(`^!${url.replace(/^\.\//, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   });
+  it('is ready for the Marketplace: a 128×128 PNG icon it ships, repository, homepage, bugs, categories, keywords, a banner', () => {
+    const icon = fs.readFileSync(path.join(ROOT, pkg.icon));
+    // PNG signature, then the IHDR chunk's width and height (big-endian).
+    assert.deepEqual([...icon.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.deepEqual([icon.readUInt32BE(16), icon.readUInt32BE(20)], [128, 128]);
+    const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8');
+    assert.match(ignore, new RegExp(`^!${pkg.icon.replace('.', '\\.')}$`, 'm'), 'the icon is packaged');
+    assert.match(pkg.repository.url, /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/);
+    assert.ok(pkg.homepage.startsWith(pkg.repository.url.replace(/\.git$/, '')));
+    assert.ok(pkg.bugs.url.startsWith(pkg.repository.url.replace(/\.git$/, '')));
+    assert.ok(pkg.categories.some((c) => c !== 'Other'), pkg.categories.join(', '));
+    assert.ok(pkg.keywords.length >= 3 && pkg.keywords.length <= 30, 'the Marketplace takes at most 30 keywords');
+    assert.match(pkg.galleryBanner.color, /^#[0-9a-fA-F]{6}$/);
+    assert.ok(['dark', 'light'].includes(pkg.galleryBanner.theme));
+  });
 });
