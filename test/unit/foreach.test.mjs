@@ -169,6 +169,71 @@ describe('foreach: the documented spellings', () => {
   });
 });
 
+describe("foreach: each item's progress is an event", () => {
+  const progress = (o) =>
+    o.events
+      .filter((ev) => ev.type === 'foreach-progress')
+      .map((ev) => `${ev.done}/${ev.total}${ev.current === undefined ? '' : ` ${ev.current}`}`);
+
+  it('as each item starts (done so far, with its label) and finishes (done + 1), in order, beside the log lines', async (t) => {
+    const e = engineEnv(t);
+    const o = await e.runText(`
+- shell: "true"
+- foreach: [x, y, z]
+  do:
+    - shell: "echo \${item}"
+`);
+    assert.equal(o.status, 'Completed', o.error ?? '');
+    assert.deepEqual(progress(o), ['0/3 x', '1/3', '1/3 y', '2/3', '2/3 z', '3/3']);
+    const first = o.events.find((ev) => ev.type === 'foreach-progress');
+    assert.equal(first.sessionId, o.sessionId);
+    assert.equal(first.step, o.events.filter((ev) => ev.type === 'step-started')[1].display);
+    assert.equal(first.itemId, null);
+    // They come between the foreach's step-started and step-finished, after each item's log line.
+    const types = o.events
+      .filter((ev) => ['step-started', 'step-finished', 'foreach-progress'].includes(ev.type))
+      .map((ev) => ev.type);
+    assert.deepEqual(types.slice(2), ['step-started', ...Array(6).fill('foreach-progress'), 'step-finished']);
+    const at = (pred) => o.events.findIndex(pred);
+    assert.ok(
+      at((ev) => ev.type === 'message' && ev.text === 'foreach 2/3: y') <
+        at((ev) => ev.type === 'foreach-progress' && ev.current === 'y'),
+    );
+  });
+
+  it('a failed item under continue_on_error counts as finished; a resume starts from the items done before', async (t) => {
+    const e = engineEnv(t);
+    const o = await e.runText(`
+- foreach: [a, b, c]
+  continue_on_error: true
+  do:
+    - shell: "test \${item} != b"
+`);
+    assert.equal(o.status, 'Completed', o.error ?? '');
+    assert.deepEqual(progress(o), ['0/3 a', '1/3', '1/3 b', '2/3', '2/3 c', '3/3']);
+
+    const side = path.join(e.root, 'side.txt');
+    const fixed = path.join(e.root, 'fixed');
+    const failed = await e.runText(`
+- foreach: [a, b, c]
+  do:
+    - shell: "echo \${item} >> ${side}; test \${item} != b || test -f ${fixed}"
+`);
+    assert.equal(failed.status, 'Failed');
+    assert.deepEqual(progress(failed), ['0/3 a', '1/3', '1/3 b', '2/3']);
+    fs.writeFileSync(fixed, '');
+    const events = [];
+    const resumed = await core.resumeWorkflow({
+      manager: e.manager,
+      sessionId: failed.sessionId,
+      merge: 'never',
+      listener: (ev) => events.push(ev),
+    });
+    assert.equal(resumed.status, 'Completed', resumed.error ?? '');
+    assert.deepEqual(progress({ events }), ['1/3 b', '2/3', '2/3 c', '3/3']);
+  });
+});
+
 describe('foreach: in every phase', () => {
   it('in a MapReduce agent_template and reduce: ${item} inside do: is the foreach item, each agent in its worktree', async (t) => {
     const e = engineEnv(t);

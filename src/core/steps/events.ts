@@ -45,6 +45,20 @@ export type EngineEvent =
     }
   /** A Claude call ended: its usage, and the session's sums with it. */
   | { type: 'claude-call'; sessionId: string; itemId: string | null; call: ClaudeCall; totals: ClaudeTotals }
+  /**
+   * A `foreach:` step's items: sent as each item starts (`current` is its label) and as each finishes. `done`
+   * counts the items finished (failed ones too, under continue_on_error; on a resume, those done before), of
+   * `total`. `itemId` names the MapReduce item whose agent runs the foreach (null in the main run).
+   */
+  | {
+      type: 'foreach-progress';
+      sessionId: string;
+      itemId: string | null;
+      step: string;
+      done: number;
+      total: number;
+      current?: string;
+    }
   | { type: 'message'; sessionId: string | null; level: MessageLevel; text: string }
   | { type: 'session-finished'; sessionId: string; status: SessionStatus; error: string | null }
   | { type: 'phase'; sessionId: string; phase: 'Setup' | 'Map' | 'Reduce' | 'Complete'; total: number }

@@ -1,6 +1,7 @@
 // A `foreach:` step (prodigy-workflows.md §3.5): its `do:` steps run once per item, each through executeStep,
 // in the session's worktree, up to `parallel` items at once. Each item that finishes is written down at once
-// (foreachProgress.ts), so a foreach stopped or killed midway resumes with only the items not done.
+// (foreachProgress.ts), so a foreach stopped or killed midway resumes with only the items not done. Each item's
+// start and end is also a `foreach-progress` event (events.ts), which the tree and the status bar show.
 import { sumCalls } from '../claude/totals';
 import { processDetail } from './claudeCall';
 import { stepCwd, stepEnv, type CommandResult } from './commands';
@@ -47,9 +48,14 @@ export async function runForeach(step: WorkflowStep, ctx: RunContext, execute: E
   const failures: Array<{ index: number; error: string }> = [];
   let stopped = false;
   let next = 0;
+  // Finished items (done or failed), counted from those a resumed foreach had done before.
+  let finished = total - pending.length;
+  const report = (current?: string) =>
+    ctx.log.foreachProgress(step.display, finished, total, current, ctx.itemId ?? null);
   const runItem = async (index: number): Promise<ItemEnd> => {
     const item = items[index];
     ctx.log.message('progress', `foreach ${index + 1}/${total}: ${itemLabel(item)}`);
+    report(itemLabel(item));
     // Each item has its own variables: parallel items never see each other's ${item} or captures.
     const itemCtx: RunContext = { ...ctx, vars: { ...ctx.vars, ...itemVariables(item, index, total) } };
     for (const s of spec.do) {
@@ -70,6 +76,10 @@ export async function runForeach(step: WorkflowStep, ctx: RunContext, execute: E
         failures.push({ index, error: end.error });
         ctx.log.message('warning', `foreach ${index + 1}/${total} failed: ${end.error}`);
       } else progress.markDone(index);
+      if (end.status !== 'stopped') {
+        finished++;
+        report();
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(spec.parallel, pending.length) }, worker));

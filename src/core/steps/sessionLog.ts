@@ -52,6 +52,19 @@ export class SessionLog {
     });
   }
 
+  /** Where a foreach is (events.ts `foreach-progress`): for listeners only, the file has its log lines. */
+  foreachProgress(step: string, done: number, total: number, current: string | undefined, itemId: string | null): void {
+    this.listener({
+      type: 'foreach-progress',
+      sessionId: this.sessionId,
+      itemId,
+      step: this.masker.mask(step),
+      done,
+      total,
+      ...(current === undefined ? {} : { current: this.masker.mask(current) }),
+    });
+  }
+
   /** A message for the file and listeners; `fileNote` is a line written just before it, to the file only. */
   message(level: MessageLevel, raw: string, fileNote?: string): void {
     const text = this.masker.mask(raw);
