@@ -6,6 +6,7 @@ import { jobProgressText, stepText, summarize, truncate, type SessionSummary } f
 import type { ProdigyHomes } from './home';
 import { Disposable } from './lifecycle';
 import type { RunController } from './runs/runController';
+import { foreachText } from './sessionsTree/statusWords';
 
 /** How long the tool Claude runs now may get in the status bar before it is cut (the bar is shared). */
 const TOOL_WIDTH = 40;
@@ -53,7 +54,8 @@ export class StatusBarController extends Disposable {
     if (active.length > 0) {
       const run = active[active.length - 1];
       const more = active.length > 1 ? ` (+${active.length - 1})` : '';
-      const progress = run.job ? jobProgressText(run.job) : stepText(Math.max(run.step, 1), run.total);
+      const step = run.job ? jobProgressText(run.job) : stepText(Math.max(run.step, 1), run.total);
+      const progress = run.foreach ? `${step} · ${foreachText(run.foreach)}` : step;
       // A command's `$(…)` would render as an icon: escaped.
       const tool = run.tool ? ` · ${truncate(run.tool, TOOL_WIDTH).replace(/\$\(/g, '\\$(')}` : '';
       item.text = `$(sync~spin) ${run.workflowName} · ${progress}${tool}${more}`;
@@ -61,7 +63,7 @@ export class StatusBarController extends Disposable {
       for (const r of active) {
         const now = r.job
           ? `${escape(jobProgressText(r.job))}, ${r.job.agents.size} agent(s) running`
-          : `${stepText(r.step, r.total)}: ${escape(r.display)}`;
+          : `${stepText(r.step, r.total)}: ${escape(r.display)}${r.foreach ? ` (${foreachText(r.foreach)})` : ''}`;
         const claude = r.tool ? `  \n$(tools) Claude: ${escape(r.tool)}` : '';
         md.appendMarkdown(`**${escape(r.workflowName)}** \`${r.sessionId}\`  \n${now}${claude}\n\n`);
       }

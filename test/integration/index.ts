@@ -23,6 +23,7 @@ function loadTestFiles(): void {
   require('./words.test');
   require('./profiles.test');
   require('./composition.test');
+  require('./foreachProgress.test');
   require('./runCommands.test');
   require('./detachedRuns.test');
   require('./perf.test');

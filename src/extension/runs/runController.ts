@@ -94,6 +94,8 @@ export interface ActiveRun {
   display: string;
   /** The tool Claude runs now in this run's step (`Bash: cargo test`), null between tools and outside Claude. */
   tool: string | null;
+  /** The running foreach step's items: how many are finished, of how many (null outside a foreach). */
+  foreach: { done: number; total: number } | null;
   startedAt: number;
   abort: AbortController;
   /** The pid of the detached process that runs it (null: the engine runs in this extension host). */
@@ -227,6 +229,11 @@ export class RunController extends Disposable {
   currentStep(id: string): { step: number; total: number } | null {
     const run = this.runs.get(id);
     return run && !run.job && run.step > 0 && run.total > 0 ? { step: run.step, total: run.total } : null;
+  }
+
+  /** The running foreach step's items in this window's run of `id` (finished, of how many), or null. */
+  currentForeach(id: string): { done: number; total: number } | null {
+    return this.runs.get(id)?.foreach ?? null;
   }
 
   /** The tool Claude runs now in this window's run of `id` (`Bash: cargo test`), or null. */
@@ -510,6 +517,7 @@ export class RunController extends Disposable {
         total: e.totalSteps,
         display: '',
         tool: null,
+        foreach: null,
         startedAt: Date.now(),
         abort: t.abort,
         runner: t.runner,
@@ -524,6 +532,7 @@ export class RunController extends Disposable {
       current.step = e.index + 1;
       current.display = e.display;
       current.tool = null;
+      current.foreach = null;
       t.report?.(`${stepText(e.index + 1, e.total)}: ${shorten(e.display)}`, e.total ? 100 / e.total : undefined);
       this.changed.fire();
     } else if (current && (e.type === 'phase' || e.type === 'agent-started' || e.type === 'agent-finished')) {
@@ -538,6 +547,14 @@ export class RunController extends Disposable {
         if (e.total) t.report?.(jobProgressText(job), 100 / e.total);
       }
       this.changed.fire();
+    } else if (e.type === 'step-finished' && current?.foreach) {
+      current.foreach = null;
+      this.activity.schedule();
+    } else if (e.type === 'foreach-progress' && current && e.itemId === null) {
+      // An agent's foreach is its own (agents run side by side); the main run's shows on its row, throttled as
+      // Claude's activity is: a foreach of quick items can finish many a second.
+      current.foreach = { done: e.done, total: e.total };
+      this.activity.schedule();
     } else if (current && (e.type === 'claude-activity' || e.type === 'claude-call') && e.itemId === null) {
       // A MapReduce job's agents run side by side: their activity goes to the output, not to one row.
       const tool = e.type === 'claude-activity' ? e.tool : null;

@@ -30,7 +30,7 @@ import {
 export type { Liveness };
 import { checkpointLabel } from './checkpointLabel';
 import { sessionIcon } from './icons';
-import { isInterrupted, sessionStatusText } from './statusWords';
+import { foreachText, isInterrupted, sessionStatusText } from './statusWords';
 import { checkpointTooltip, sessionTooltip } from './tooltips';
 
 /** How long the tool Claude runs now may get in a row's description before it is cut. */
@@ -44,6 +44,8 @@ export class SessionNode {
   tool: string | null = null;
   /** The step this window's run of it is at (its events run ahead of its record), set by the provider. */
   step: { step: number; total: number } | null = null;
+  /** The items of the foreach step this window's run of it is in (finished, of how many), set by the provider. */
+  foreach: { done: number; total: number } | null = null;
   /** A retry of its failed items runs in this window (its record keeps its status meanwhile), set by the provider. */
   retrying = false;
   /** Of which its reduce phase, run again (set by the provider with `retrying`). */
@@ -74,6 +76,7 @@ export class SessionNode {
       status,
       // A job's failed items are in the outcome ("1 of 3 items failed"): its progress would say it again.
       progress !== '-' && !s.outcome.warning ? progress : undefined,
+      this.foreach && this.liveness === 'here' && s.status === 'Running' ? foreachText(this.foreach) : undefined,
       this.tool && this.liveness === 'here' ? truncate(this.tool, TOOL_WIDTH) : undefined,
       s.cost_usd !== null ? formatCost(s.cost_usd) : undefined,
       relativeTime(s.updated_at),

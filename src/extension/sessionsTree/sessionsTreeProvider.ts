@@ -144,6 +144,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         node.liveness = this.livenessOf(node.summary);
         node.tool = this.runs.currentTool(id);
         node.step = this.runs.currentStep(id);
+        node.foreach = this.runs.currentForeach(id);
         node.retrying = this.retryingHere(node.summary);
         node.reducing = node.retrying && this.runs.runningAgain(node.summary.id) === 'reduce';
         this.changed.fire(node);
@@ -205,6 +206,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     node.liveness = this.livenessOf(s);
     node.tool = this.runs.currentTool(s.id);
     node.step = this.runs.currentStep(s.id);
+    node.foreach = this.runs.currentForeach(s.id);
     node.retrying = this.retryingHere(s);
     node.reducing = node.retrying && this.runs.runningAgain(s.id) === 'reduce';
     let claudeSessionId: string | null = null;

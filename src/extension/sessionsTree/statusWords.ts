@@ -29,6 +29,11 @@ export function sessionStatusText(s: SessionSummary, state: SessionState = {}): 
   return s.status;
 }
 
+/** `foreach 3/10`: how many items of the running foreach step are finished, in a row and the status bar. */
+export function foreachText(foreach: { done: number; total: number }): string {
+  return `foreach ${foreach.done}/${foreach.total}`;
+}
+
 /** Why a session paused, short enough for its row: the reason's first clause (`Claude budget reached`). */
 function pauseReason(error: string): string {
   const clause = error.split('\n')[0].split(/[:(]/)[0].trim();
