@@ -1,6 +1,6 @@
 // A step's `retry:` / `retry_config:` (Prodigy's retry chapter): every documented spelling read into one shape,
 // each backoff's delays (with a fake clock: nothing here waits for them), jitter, retry_on, the retry budget,
-// retry_config's on_failure, a Stop during a wait (Paused at once, the step runs again on resume), and the
+// retry_config's on_failure, a Stop during a wait (Paused at once; the resume continues the retry where it was), and the
 // positioned errors of malformed values.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -239,6 +239,111 @@ describe('retry: retry_on and the budget', () => {
   });
 });
 
+describe('retry: a retry in flight at a stop, and its resume', () => {
+  const s = (over = {}) => ({
+    attempts: 4,
+    backoff: { kind: 'fixed' },
+    initial_delay: 1000,
+    max_delay: 30000,
+    jitter: 0,
+    retry_on: [],
+    retry_budget: 10000,
+    on_failure: 'stop',
+    ...over,
+  });
+
+  /** A clock at `start` ms whose sleep number `stopAt` (1-based) is stopped, as Ctrl-C stops a wait. */
+  function stoppingClock(start, stopAt = Infinity) {
+    const slept = [];
+    let t = start;
+    return {
+      slept,
+      now: () => t,
+      sleep: async (ms) => {
+        if (slept.length + 1 >= stopAt) return false;
+        slept.push(ms);
+        t += ms;
+        return true;
+      },
+      random: () => 0.5,
+    };
+  }
+
+  /** Attempts 1 and 2 fail; the wait after attempt 2 is stopped. Returns the variables that keep the state. */
+  async function stoppedAfterTwo(spec) {
+    const ctx = { ...quietCtx(), vars: {} };
+    const { result, runs } = await retryOver(spec, [failing('flaky 503')], stoppingClock(0, 2), ctx);
+    assert.equal(result.status, 'stopped');
+    assert.equal(runs, 2);
+    return ctx.vars;
+  }
+
+  it('keeps the attempt, the waits, the budget expiry and when the next attempt was due', async () => {
+    const vars = await stoppedAfterTwo(s());
+    assert.deepEqual(vars.__retry_state, {
+      step: 'shell: flaky',
+      current_attempt: 2,
+      max_attempts: 4,
+      last_error: 'flaky 503',
+      total_delay_ms: 2000,
+      // Set at the first failure (t = 0) + 10 s, as the retry-budget page documents.
+      retry_budget_expires_at: new Date(10000).toISOString(),
+      next_attempt_at: new Date(2000).toISOString(),
+    });
+  });
+
+  it('resume continues at attempt 3/4, waits only the rest of the wait, and a success clears the state', async () => {
+    const vars = await stoppedAfterTwo(s());
+    const ctx = { ...quietCtx(), vars };
+    const clock = stoppingClock(1500);
+    const { result, runs } = await retryOver(s(), [{ status: 'success' }], clock, ctx);
+    assert.equal(result.status, 'success');
+    assert.equal(runs, 1, 'one attempt: attempt 3');
+    assert.deepEqual(clock.slept, [500], 'what was left of the 1 s wait');
+    assert.match(ctx.messages[0], /Resuming the retry of 'shell: flaky' in 500ms \(attempt 3\/4\): flaky 503/);
+    assert.equal(vars.__retry_state, undefined);
+  });
+
+  it('resume numbers the later retries on from there and fails after the 4th attempt', async () => {
+    const vars = await stoppedAfterTwo(s());
+    const ctx = { ...quietCtx(), vars };
+    const { result, runs } = await retryOver(s(), [failing('flaky 503')], stoppingClock(5000), ctx);
+    assert.equal(runs, 2, 'attempts 3 and 4');
+    assert.match(ctx.messages.join('\n'), /Retrying 'shell: flaky' in 1s \(attempt 4\/4\)/);
+    assert.match(result.error, /flaky 503 after 4 attempts/);
+    assert.equal(vars.__retry_state, undefined, 'cleared when the step failed');
+  });
+
+  it('the budget is not reset: past its kept expiry the resumed step fails without another attempt', async () => {
+    const vars = await stoppedAfterTwo(s());
+    const ctx = { ...quietCtx(), vars };
+    const { result, runs } = await retryOver(s(), [{ status: 'success' }], stoppingClock(10000), ctx);
+    assert.equal(runs, 0);
+    assert.equal(result.status, 'failed');
+    assert.match(result.error, /flaky 503 after 2 attempts \(retry budget of 10s exhausted\)/);
+    assert.equal(vars.__retry_state, undefined);
+  });
+
+  it('the budget is not reset: the waits before the stop still count against it', async () => {
+    const spec = s({ retry_budget: 2500 });
+    const vars = await stoppedAfterTwo(spec);
+    const ctx = { ...quietCtx(), vars };
+    // 2 s waited before the stop; attempt 3 fails and one more 1 s wait would pass 2.5 s.
+    const { result, runs } = await retryOver(spec, [failing('flaky 503')], stoppingClock(2000), ctx);
+    assert.equal(runs, 1);
+    assert.match(result.error, /after 3 attempts \(retry budget of 2.5s exhausted\)/);
+  });
+
+  it('a kept state of another step is not taken', async () => {
+    const vars = await stoppedAfterTwo(s());
+    vars.__retry_state.step = 'shell: other';
+    const ctx = { ...quietCtx(), vars };
+    const { runs, ctx: c } = await retryOver(s(), [failing(), { status: 'success' }], stoppingClock(0), ctx);
+    assert.equal(runs, 2);
+    assert.match(c.messages[0], /attempt 2\/4/);
+  });
+});
+
 describe('retry: in a run', () => {
   it('a flaky shell step succeeds on its third attempt; the log names each retry and its delay', async (t) => {
     const e = engineEnv(t);
@@ -257,34 +362,51 @@ describe('retry: in a run', () => {
     assert.match(log, /\(attempt 3\/4\)/);
   });
 
-  it('Stop during a wait pauses at once (the step not done); resume runs the step again', async (t) => {
+  it('Stop during the wait after attempt 2 of 4 pauses at once; resume continues at attempt 3 and clears the state', async (t) => {
     const e = engineEnv(t);
     const counter = path.join(e.root, 'count');
     const gate = path.join(e.root, 'fixed');
     const file = e.writeWorkflow(`commands:
   - shell: "echo x >> ${counter}; test -f ${gate}"
     retry:
-      attempts: 3
-      initial_delay: 30s
+      attempts: 4
+      backoff: {custom: {delays: [10ms, 3s, 10ms]}}
   - shell: "echo after >> ${counter}"
 `);
     const controller = new AbortController();
     const started = Date.now();
     const running = e.run(file, { signal: controller.signal });
-    // The first attempt has failed once the counter has a line; then the 30 s wait begins.
-    while (!fs.existsSync(counter)) await new Promise((r) => setTimeout(r, 20));
+    // Attempt 2 has failed once the counter has two lines; then the 3 s wait begins.
+    const lines = () => (fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8').trim().split('\n') : []);
+    while (lines().length < 2) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 200));
     controller.abort();
     const out = await running;
-    assert.ok(Date.now() - started < 10_000, 'the wait ended with the stop');
+    assert.ok(Date.now() - started < 2_500, 'the wait ended with the stop');
     assert.equal(out.status, 'Paused', out.error ?? '');
     assert.match(e.log(out), /Stopped while waiting to retry/);
-    assert.deepEqual(fs.readFileSync(counter, 'utf8').trim().split('\n'), ['x']);
+    assert.deepEqual(lines(), ['x', 'x']);
+    // The retry in flight is kept with the checkpoint, beside Prodigy's own variables.
+    const kept = e.checkpointFile(out.sessionId).variable_state.__retry_state;
+    assert.equal(kept.current_attempt, 2);
+    assert.equal(kept.max_attempts, 4);
+    assert.equal(kept.total_delay_ms, 3010);
+    assert.ok(Date.parse(kept.next_attempt_at) > Date.now(), 'the interrupted wait was due later');
 
     fs.writeFileSync(gate, '');
     const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: out.sessionId, merge: 'never' });
     assert.equal(resumed.status, 'Completed', resumed.error ?? '');
-    assert.deepEqual(fs.readFileSync(counter, 'utf8').trim().split('\n'), ['x', 'x', 'after']);
+    assert.deepEqual(lines(), ['x', 'x', 'x', 'after']);
+    assert.match(e.log(resumed), /Resuming the retry of 'shell: echo x .*'( in [0-9.]+m?s)? \(attempt 3\/4\)/);
+    const afterResume = e.log(resumed).split(/Resuming session/)[1];
+    assert.doesNotMatch(afterResume, /attempt [12]\/4/, 'the retry did not start over');
+    assert.equal(
+      e.checkpointFile(out.sessionId).variable_state.__retry_state,
+      undefined,
+      'cleared when the step ended',
+    );
+    const record = await e.manager.getSession(out.sessionId);
+    assert.equal(record.workflow_data.variables.__retry_state, undefined);
   });
 
   it('applies in a MapReduce setup, agent and reduce step alike (one executeStep)', async (t) => {

@@ -7,6 +7,7 @@ import { WorkflowCheckpoint, type CompletedStep } from '../model/workflowCheckpo
 import { PASS_START_HEAD, SKIPPED_PASSES } from '../runs/workflowRun';
 import type { SessionManager } from '../sessions/sessionManager';
 import type { Variables } from '../steps/interpolation';
+import { RETRY_STATE } from '../steps/retry';
 import type { SecretMasker } from '../steps/secrets';
 import { WORKFLOW_START_KEYS } from '../steps/stepVariables';
 
@@ -36,7 +37,10 @@ export async function resumePoint(
       !newer(file.checkpoint.timestamp, headCheckpoint.data.timestamp) ||
       !addsSteps(file.checkpoint, headCheckpoint.data))
   ) {
-    return { checkpoint: headCheckpoint.data, journalCheckpoint: head!.checkpoint_id };
+    return {
+      checkpoint: withRetryInFlight(headCheckpoint.data, file?.checkpoint),
+      journalCheckpoint: head!.checkpoint_id,
+    };
   }
   if (!file) return null;
   // Continuing from a file the journal does not describe (Prodigy's, or one written after the
@@ -44,6 +48,17 @@ export async function resumePoint(
   const base = `checkpoint-${randomUUID()}`;
   manager.writeCheckpointSnapshot(id, base, { ...file.checkpoint, created_at: nowTimestamp() });
   return { checkpoint: file.checkpoint, journalCheckpoint: base };
+}
+
+/**
+ * The journal's head with the retry a stop interrupted: the journal is written as steps finish, the checkpoint
+ * file also when the run stops, with the step's retry state among its variables (steps/retry.ts).
+ */
+function withRetryInFlight(head: WorkflowCheckpoint, file: WorkflowCheckpoint | undefined): WorkflowCheckpoint {
+  const state = file?.variable_state[RETRY_STATE];
+  if (!file || state === undefined || (timestampNs(file.timestamp) ?? 0n) <= (timestampNs(head.timestamp) ?? 0n))
+    return head;
+  return { ...head, variable_state: { ...head.variable_state, [RETRY_STATE]: state } };
 }
 
 /** Steps done according to the newest checkpoint file; else the record's own list. */
@@ -68,7 +83,12 @@ export function completedSteps(fromFile: CompletedStep[] | undefined, session: U
 export function restoredVariables(state: Record<string, unknown>, masker: SecretMasker): Variables {
   return Object.fromEntries(
     Object.entries(masker.restoreVariables(state)).filter(
-      ([k]) => !k.startsWith('__') || k === PASS_START_HEAD || k === SKIPPED_PASSES || WORKFLOW_START_KEYS.includes(k),
+      ([k]) =>
+        !k.startsWith('__') ||
+        k === PASS_START_HEAD ||
+        k === SKIPPED_PASSES ||
+        k === RETRY_STATE ||
+        WORKFLOW_START_KEYS.includes(k),
     ),
   );
 }

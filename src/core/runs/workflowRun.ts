@@ -17,6 +17,7 @@ import type { EngineListener } from '../steps/events';
 import { interpolate, renderValue, type Variables } from '../steps/interpolation';
 import type { LoopResult, RunContext } from '../steps/runContext';
 import { executeStep } from '../steps/stepExecutor';
+import { RETRY_STATE } from '../steps/retry';
 import { RunPlan, passVariables, type Pass } from './runPlan';
 import { sumCalls } from '../claude/totals';
 import type { ClaudeCall } from '../claude/types';
@@ -417,7 +418,7 @@ export class WorkflowRun {
   private recordVariables(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.ctx.vars)) {
-      if (k === PASS_START_HEAD || k === SKIPPED_PASSES) continue;
+      if (k === PASS_START_HEAD || k === SKIPPED_PASSES || k === RETRY_STATE) continue;
       const text = this.ctx.masker.mask(renderValue(v));
       out[k] = text.length > RECORD_VALUE_LIMIT ? `${text.slice(0, RECORD_VALUE_LIMIT)}…` : text;
     }
