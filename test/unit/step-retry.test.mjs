@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { core } from './helpers/env.mjs';
 import { hermeticGit } from './helpers/git.mjs';
-import { engineEnv } from './helpers/engine.mjs';
+import { engineEnv, mapReduceJob } from './helpers/engine.mjs';
 
 hermeticGit({ before, after });
 
@@ -407,6 +407,78 @@ describe('retry: in a run', () => {
     );
     const record = await e.manager.getSession(out.sessionId);
     assert.equal(record.workflow_data.variables.__retry_state, undefined);
+  });
+
+  /** A one-item job whose agent always fails, stopped in its wait after attempt 2 of 4 (a 3 s wait). */
+  async function itemStoppedAfterTwo(t) {
+    const e = engineEnv(t);
+    const count = path.join(e.root, 'count');
+    const lines = () => (fs.existsSync(count) ? fs.readFileSync(count, 'utf8').trim().split('\n') : []);
+    const file = e.writeWorkflow(
+      mapReduceJob({
+        items: [{ name: 'i0' }],
+        parallel: 1,
+        agent: `    - shell: "echo x >> ${count}; false"`,
+        tail: `error_policy:
+  on_item_failure: retry
+  retry_config:
+    max_attempts: 4
+    backoff: {custom: {delays: [10ms, 3s, 10ms]}}
+    retry_budget: 1h
+`,
+      }),
+    );
+    const controller = new AbortController();
+    const running = e.run(file, { signal: controller.signal });
+    while (lines().length < 2) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    controller.abort();
+    const out = await running;
+    assert.equal(out.status, 'Paused', out.error ?? '');
+    const rec = e.record(out.sessionId);
+    const dir = path.join(e.home, 'state', out.sessionId, 'mapreduce', 'jobs', rec.mapreduce_data.job_id);
+    /** The job state's newest checkpoint file. */
+    const stateFile = () =>
+      path.join(
+        dir,
+        fs
+          .readdirSync(dir)
+          .map((n) => /^checkpoint-v(\d+)\.json$/.exec(n))
+          .filter(Boolean)
+          .sort((a, b) => Number(b[1]) - Number(a[1]))[0][0],
+      );
+    const jobState = () => JSON.parse(fs.readFileSync(stateFile(), 'utf8'));
+    const resume = () => core.resumeWorkflow({ manager: e.manager, sessionId: out.sessionId, merge: 'never' });
+    return { e, out, lines, stateFile, jobState, resume };
+  }
+
+  it('a MapReduce item stopped in its retry wait after attempt 2 of 4 resumes at attempt 3', async (t) => {
+    const { e, out, lines, jobState, resume } = await itemStoppedAfterTwo(t);
+    const kept = jobState().item_retry_state.item_0;
+    assert.equal(kept.attempt, 2);
+    assert.equal(kept.total_delay_ms, 3010);
+    assert.ok(Date.parse(kept.retry_budget_expires_at) > Date.now() + 3_500_000, 'an hour from the first failure');
+
+    const resumed = await resume();
+    assert.deepEqual(lines(), ['x', 'x', 'x', 'x'], 'attempts 3 and 4 only');
+    const afterResume = e.log(resumed).split(/Resuming MapReduce session/)[1];
+    assert.match(afterResume, /Item item_0: resuming its retry \(attempt 3 of 4\)/);
+    assert.match(afterResume, /Item item_0 failed \(attempt 3 of 4\)/);
+    assert.doesNotMatch(afterResume, /attempt [12] of 4/);
+    assert.equal(jobState().item_retry_state, undefined, 'cleared when the item ended');
+    assert.equal((await core.listDeadLetters(e.manager, out.sessionId)).length, 1);
+  });
+
+  it('a MapReduce item resumed past its kept budget expiry fails without another attempt', async (t) => {
+    const { e, out, lines, stateFile, jobState, resume } = await itemStoppedAfterTwo(t);
+    const state = jobState();
+    state.item_retry_state.item_0.retry_budget_expires_at = new Date(Date.now() - 1000).toISOString();
+    fs.writeFileSync(stateFile(), JSON.stringify(state, null, 2));
+    await resume();
+    assert.deepEqual(lines(), ['x', 'x'], 'not run again');
+    const [dead] = await core.listDeadLetters(e.manager, out.sessionId);
+    assert.match(JSON.stringify(dead), /retry budget exhausted after 2 attempts/);
+    assert.equal(jobState().item_retry_state, undefined);
   });
 
   it('applies in a MapReduce setup, agent and reduce step alike (one executeStep)', async (t) => {

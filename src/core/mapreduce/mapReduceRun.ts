@@ -26,6 +26,7 @@ import type { ClaudeCall } from '../claude/types';
 import { nextStep, nextStepSentence } from '../nextStep';
 import { abortableSleep, backoffDelay, isRetryable, jittered } from '../steps/retry';
 import { CircuitBreaker } from './circuitBreaker';
+import { clearItemRetry, keepItemRetry, keptItemRetries } from './itemRetryState';
 import { ErrorReport } from './errorReport';
 import { agentTimeouts, isCommandTimeout } from './timeouts';
 
@@ -73,6 +74,10 @@ export class MapReduceRun {
   private delayed: Promise<void>[] = [];
   /** The retry waits each item has had in this run (for retry_budget). */
   private readonly waited = new Map<string, number>();
+  /** When each item's retry_budget expires (set at its first failure; a resume checks it). */
+  private readonly budgetExpiry = new Map<string, number>();
+  /** Items resumed past their kept budget expiry: not run again. */
+  private readonly budgetSpent = new Set<string>();
   private readonly errors: ErrorReport;
   private readonly breaker: CircuitBreaker | undefined;
 
@@ -275,7 +280,7 @@ export class MapReduceRun {
         'warning',
         `on_item_failure: ${this.policy.unsupportedAction} is not supported; failed items go to the dead-letter queue`,
       );
-    this.queue = [...items];
+    this.queue = await this.continueKeptRetries(items);
     const finishing: Promise<void>[] = [];
     let stopped = false;
     const slots = this.agentSlots();
@@ -479,6 +484,17 @@ export class MapReduceRun {
     this.recordInBreaker(o);
     const again = o.status === 'failed' ? this.retryDelay(o, attempt) : null;
     if (again !== null) {
+      const budget = this.policy.retry?.retry_budget;
+      if (budget !== undefined && !this.budgetExpiry.has(o.item.id))
+        this.budgetExpiry.set(o.item.id, Date.now() + budget);
+      const expiry = this.budgetExpiry.get(o.item.id);
+      keepItemRetry(s, o.item.id, {
+        attempt,
+        last_error: ctx.masker.mask(o.error ?? 'failed'),
+        total_delay_ms: this.waited.get(o.item.id) ?? 0,
+        retry_budget_expires_at: expiry === undefined ? null : new Date(expiry).toISOString(),
+        next_attempt_at: new Date(Date.now() + again).toISOString(),
+      });
       ctx.log.message(
         'warning',
         `Item ${o.item.id} failed (attempt ${attempt} of ${this.policy.attempts}): ${ctx.masker.mask(o.error ?? 'failed')}; running it again${again ? ` in ${(again / 1_000).toFixed(again < 10_000 ? 2 : 1)}s` : ''}`,
@@ -504,6 +520,7 @@ export class MapReduceRun {
       ...(o.claude ? { claude: o.claude } : {}),
     };
     s.agent_results[o.item.id] = result;
+    clearItemRetry(s, o.item.id);
     if (!s.completed_agents.includes(o.item.id)) s.completed_agents.push(o.item.id);
     s.pending_items = s.pending_items.filter((i) => i !== o.item.id);
     if (o.status === 'success') {
@@ -578,6 +595,48 @@ export class MapReduceRun {
   }
 
   /**
+   * The items to start with: those with a retry kept from a stopped run continue it (their attempt count, waits and
+   * budget expiry restored; queued after what was left of their wait); one whose kept budget expired fails now,
+   * without another attempt, as the retry-budget page documents for a resume.
+   */
+  private async continueKeptRetries(items: WorkItem[]): Promise<WorkItem[]> {
+    const { ctx } = this;
+    const kept = keptItemRetries(this.state);
+    const ready: WorkItem[] = [];
+    for (const item of items) {
+      const k = kept[item.id];
+      if (!k) {
+        ready.push(item);
+        continue;
+      }
+      this.attempts.set(item.id, k.attempt);
+      this.waited.set(item.id, k.total_delay_ms);
+      const expiry = k.retry_budget_expires_at ? Date.parse(k.retry_budget_expires_at) : undefined;
+      if (expiry !== undefined) this.budgetExpiry.set(item.id, expiry);
+      const logFile = this.manager.paths.agentLogFile(ctx.sessionId, item.id);
+      if (expiry !== undefined && Date.now() >= expiry) {
+        const error = `${k.last_error} (retry budget exhausted after ${k.attempt} attempts)`;
+        this.budgetSpent.add(item.id);
+        await this.record({ item, status: 'failed', error, durationMs: 0, commits: [], logFile });
+        continue;
+      }
+      const rest = Math.max(0, Date.parse(k.next_attempt_at) - Date.now());
+      ctx.log.message(
+        'progress',
+        `Item ${item.id}: resuming its retry (attempt ${k.attempt + 1} of ${this.policy.attempts})${rest ? ` in ${(rest / 1_000).toFixed(2)}s` : ''}`,
+      );
+      if (!rest) ready.push(item);
+      else
+        this.delayed.push(
+          abortableSleep(rest, ctx.signal).then((waited) => {
+            if (waited) this.queue.push(item);
+          }),
+        );
+    }
+    return ready;
+  }
+
+  /**
    * The wait before a failed item runs again (0: at once), or null when it does not: on_item_failure is not
    * retry, its attempts are used up, its error matches no retry_on entry, or the wait would pass retry_budget.
    */
@@ -585,7 +644,7 @@ export class MapReduceRun {
     if (attempt >= this.policy.attempts || this.stopping || this.ctx.signal.aborted) return null;
     const spec = this.policy.retry;
     if (!spec) return 0;
-    if (!isRetryable(spec.retry_on, o.error ?? '')) return null;
+    if (!isRetryable(spec.retry_on, o.error ?? '') || this.budgetSpent.has(o.item.id)) return null;
     const delay = jittered(backoffDelay(spec, attempt), spec.jitter, Math.random());
     const waited = (this.waited.get(o.item.id) ?? 0) + delay;
     if (spec.retry_budget !== undefined && waited > spec.retry_budget) return null;
