@@ -110,7 +110,10 @@ describe('package.json', () => {
     assert.match(pkg.repository.url, /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/);
     assert.ok(pkg.homepage.startsWith(pkg.repository.url.replace(/\.git$/, '')));
     assert.ok(pkg.bugs.url.startsWith(pkg.repository.url.replace(/\.git$/, '')));
-    assert.ok(pkg.categories.some((c) => c !== 'Other'), pkg.categories.join(', '));
+    assert.ok(
+      pkg.categories.some((c) => c !== 'Other'),
+      pkg.categories.join(', '),
+    );
     assert.ok(pkg.keywords.length >= 3 && pkg.keywords.length <= 30, 'the Marketplace takes at most 30 keywords');
     assert.match(pkg.galleryBanner.color, /^#[0-9a-fA-F]{6}$/);
     assert.ok(['dark', 'light'].includes(pkg.galleryBanner.theme));
