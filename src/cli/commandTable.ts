@@ -267,6 +267,18 @@ const dlqInspectCmd = defineCommand({
   run: ({ io, manager, args: [id, item] }) => dlqInspect(manager(), io, id, item),
 });
 
+/** What runs part of a MapReduce session again (dlq retry, reduce) takes: a run's options. */
+const RUN_AGAIN_OPTIONS = {
+  yes: O.yes,
+  json: O.json,
+  claudeCommand: O.claudeCommand,
+  maxCost: O.maxCost,
+  mergeConflicts: O.mergeConflicts,
+  verbose: RUN_VERBOSE,
+  events: O.events,
+  claudeArgs: O.claudeArgs,
+} as const;
+
 const dlqRetryCmd = defineCommand({
   path: ['dlq', 'retry'],
   summary: "Run a MapReduce session's failed items again",
@@ -276,14 +288,7 @@ const dlqRetryCmd = defineCommand({
   positionals: [sessionId('The MapReduce session')],
   options: {
     item: O.item,
-    yes: O.yes,
-    json: O.json,
-    claudeCommand: O.claudeCommand,
-    maxCost: O.maxCost,
-    mergeConflicts: O.mergeConflicts,
-    verbose: RUN_VERBOSE,
-    events: O.events,
-    claudeArgs: O.claudeArgs,
+    ...RUN_AGAIN_OPTIONS,
   },
   run: ({ io, manager, args: [id], opts }) => dlqRetry(manager(), io, id, opts),
 });
@@ -296,16 +301,7 @@ const reduce = defineCommand({
     '(after dlq retry made failed items succeed, the reduce that ran before them left them out); then the run ' +
     'ends as usual, merge included.',
   positionals: [sessionId('The MapReduce session')],
-  options: {
-    yes: O.yes,
-    json: O.json,
-    claudeCommand: O.claudeCommand,
-    maxCost: O.maxCost,
-    mergeConflicts: O.mergeConflicts,
-    verbose: RUN_VERBOSE,
-    events: O.events,
-    claudeArgs: O.claudeArgs,
-  },
+  options: RUN_AGAIN_OPTIONS,
   run: ({ io, manager, args: [id], opts }) => reduceAgain(manager(), io, id, opts),
 });
 
