@@ -111,4 +111,16 @@ export const OPTIONS = {
   tail: flag(
     "With --latest: print what Claude does as the stream grows, going on to each newer call's stream, until Ctrl-C",
   ),
+  // exec, batch, resume-job, resume --from-checkpoint and init: Prodigy's flags of those commands (its CLI reference).
+  retry: parsed('N', 'Run the command up to N times in all while it fails (default 1: once)', positiveWhole),
+  timeout: parsed('SECS', 'Stop the command after SECS seconds; it then fails', positiveWhole),
+  command: text('CMD', 'The command to run: "claude: /cmd …" or "shell: …"'),
+  parallel: parsed('N', 'Run up to N at a time', positiveWhole),
+  maxRetries: parsed('N', 'Run failed items again up to N more times', whole),
+  fromCheckpoint: parsed(
+    'CP',
+    'Restore this checkpoint first (as restore does: checkpoints list shows them), then resume from it',
+    safeId('checkpoint id'),
+  ),
+  commands: texts('NAME[,NAME…]', 'Only these (comma-separated, repeatable)', 'c'),
 };
