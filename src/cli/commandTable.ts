@@ -8,7 +8,7 @@ import { restoreCommand } from './commands/restore';
 import { mergeCommand, resumeCommand, runCommand } from './commands/run';
 import { sessionsClean, sessionsDelete, sessionsList, sessionsQuarantine, sessionsShow } from './commands/sessions';
 import { validateCommand } from './commands/validate';
-import { worktreeClean, worktreeList } from './commands/worktree';
+import { worktreeClean, worktreeList, worktreeMerge } from './commands/worktree';
 import { OPTIONS as O, RUN_VERBOSE } from './options';
 import { defineCommand, flag, type Command, type Group, type PositionalSpec } from './spec';
 import { safeId } from './values';
@@ -335,6 +335,24 @@ const worktreeCleanCmd = defineCommand({
   run: ({ io, manager, args: [id], opts }) => worktreeClean(manager(), io, id, opts),
 });
 
+const worktreeMergeCmd = defineCommand({
+  path: ['worktree', 'merge'],
+  summary: "Merge a completed session's worktree branch back, or every one not merged yet (--all)",
+  description:
+    "Prodigy's spelling of merge <id>: merges a completed session's branch back into the branch it started from. " +
+    '--all merges every Completed session whose work is still on its branch (kept, a conflict, a failed merge), ' +
+    'oldest first, one line each, going on past a conflict. Exit code 3 when any did not merge.',
+  positionals: [{ ...sessionId('The session (none with --all)'), optional: true }],
+  options: {
+    all: { ...O.all, help: 'Every completed session whose branch is not merged yet' },
+    json: O.json,
+    claudeCommand: O.claudeCommand,
+    mergeConflicts: O.mergeConflicts,
+    verbose: RUN_VERBOSE,
+  },
+  run: ({ io, manager, args: [id], opts }) => worktreeMerge(manager(), io, id, opts),
+});
+
 const checkpointsListCmd = defineCommand({
   path: ['checkpoints', 'list'],
   aliases: ['ls'],
@@ -379,7 +397,7 @@ export const COMMAND_TABLE: (Command | Group)[] = [
     name: 'worktree',
     summary: 'The session worktrees under the home',
     description: 'The git worktrees sessions run in, under the home.',
-    subcommands: [worktreeLsCmd, worktreeCleanCmd],
+    subcommands: [worktreeLsCmd, worktreeCleanCmd, worktreeMergeCmd],
   },
   migrate,
 ];

@@ -1,7 +1,20 @@
 // The options commands share, so that one spelling means one thing everywhere (-f is always --force,
 // -p always --path). A command picks the ones it uses and may say in its own words what they do there.
 import { count, flag, parsed, text, texts } from './spec';
-import { days, jsonStrings, mergeConflictMode, outcome, positiveWhole, safeId, status, usd, whole } from './values';
+import {
+  days,
+  duration,
+  exportFormat,
+  filterExpression,
+  jsonStrings,
+  mergeConflictMode,
+  outcome,
+  positiveWhole,
+  safeId,
+  status,
+  usd,
+  whole,
+} from './values';
 
 /** Accepted by every command, before or after its name. */
 export const GLOBAL_OPTIONS = {
@@ -89,6 +102,21 @@ export const OPTIONS = {
   notMerged: flag('Only sessions whose work is still on their branch: kept, merge conflict or merge failed'),
   limit: parsed('N', 'At most N sessions, the newest', positiveWhole),
   olderThan: parsed('DAYS', 'Only sessions last updated more than DAYS days ago (default 7; 0: any age)', days),
+  // Prodigy's job ids (mapreduce-…) on dlq and worktree clean; a session id is accepted where a job's is.
+  jobId: parsed('J', 'The MapReduce job (its job id mapreduce-…, or its session id)', safeId('job id')),
+  filter: parsed(
+    'EXPR',
+    "Only the items for which EXPR holds (the work-item filter language): item.* is the item's input, and " +
+      'error_type, error_message, attempts, exit_code, eligible, item_id can be tested, e.g. ' +
+      "'error_type == \"Timeout\"', 'attempts >= 2', 'item.priority >= 5'",
+    filterExpression,
+  ),
+  output: text('FILE', 'Write to FILE (atomically) instead of printing', 'o'),
+  format: parsed('FORMAT', 'json (default) or csv', exportFormat),
+  olderThanDays: parsed('N', "Prodigy's spelling of --older-than Nd", days),
+  allRepos: flag("Every repository in the home, not only the current folder's"),
+  mapreduce: flag("MapReduce agents' worktrees (mapreduce-agent-…) instead of sessions'"),
+  eligible: flag('Only items eligible for retry (reprocess_eligible)'),
   follow: flag('Print new lines as the run writes them, until it ends (Ctrl-C stops following)', 'F'),
   lines: parsed('N', 'Only the last N lines', whole),
   claude: flag("Print the session's last Claude call as a readable transcript (--step N: that step's call)"),
@@ -124,3 +152,10 @@ export const OPTIONS = {
   ),
   commands: texts('NAME[,NAME…]', 'Only these (comma-separated, repeatable)', 'c'),
 };
+
+/** --older-than on the commands that take Prodigy's durations (clean, worktree clean --mapreduce, dlq purge). */
+export const OLDER_THAN_DURATION = parsed(
+  'D',
+  'Only what was last changed more than D ago: 7d, 24h, 30m (a bare number is days); default any age',
+  duration,
+);

@@ -1,6 +1,14 @@
 // Turning an option's or a positional's text into the value a command needs, before the command runs.
 // Each throws a ValueError saying what it needs; the parser adds which option and what was given.
-import { isSafeId, OUTCOME_KINDS, SESSION_STATUSES, type OutcomeKind, type SessionStatus } from '../core';
+import {
+  compileFilter,
+  errorMessage,
+  isSafeId,
+  OUTCOME_KINDS,
+  SESSION_STATUSES,
+  type OutcomeKind,
+  type SessionStatus,
+} from '../core';
 import { ValueError } from './spec';
 
 /** At least 1: --limit, -n. */
@@ -22,11 +30,50 @@ function wholeOrNull(raw: string): number | null {
   return /^\s*\d+\s*$/.test(raw) && Number.isSafeInteger(n) ? n : null;
 }
 
-/** --older-than: days, fractions allowed, an optional trailing `d` (Prodigy writes `7d`). */
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/**
+ * A length of time in milliseconds, as Prodigy's --older-than writes it: a number and a unit, `7d`, `24h`,
+ * `30m`, `45s`, `500ms` (also `2w`); fractions allowed (`1.5h`); a bare number is days (our `sessions clean`
+ * took days before). One parser for every option that takes a duration.
+ */
+export function duration(raw: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h|d|w)?\s*$/i.exec(raw);
+  if (!m) throw new ValueError('needs a duration such as 7d, 24h, 30m or 45s');
+  return Number(m[1]) * DURATION_UNITS[(m[2] ?? 'd').toLowerCase()];
+}
+
+/** --older-than on `sessions clean`: days, or any duration (`7d`, `12h`), as days. */
 export function days(raw: string): number {
-  const n = Number(raw.trim().replace(/d$/i, ''));
-  if (raw.trim() === '' || !Number.isFinite(n) || n < 0) throw new ValueError('needs a number of days, 0 or more');
-  return n;
+  try {
+    return duration(raw) / DURATION_UNITS.d;
+  } catch {
+    throw new ValueError('needs a number of days, 0 or more (or a duration such as 7d or 12h)');
+  }
+}
+
+/** --filter on dlq: Prodigy's filter language (the work-item `filter:`), checked before the command runs. */
+export function filterExpression(raw: string): { text: string; test: (value: unknown) => boolean } {
+  try {
+    return { text: raw, test: compileFilter(raw) };
+  } catch (err) {
+    throw new ValueError(`needs a filter expression such as 'item.priority >= 5': ${errorMessage(err)}`);
+  }
+}
+
+/** --format on dlq export. */
+export const EXPORT_FORMATS = ['json', 'csv'] as const;
+export function exportFormat(raw: string): (typeof EXPORT_FORMATS)[number] {
+  const match = EXPORT_FORMATS.find((f) => f === raw.trim().toLowerCase());
+  if (!match) throw new ValueError(`needs ${EXPORT_FORMATS.join(' or ')}`);
+  return match;
 }
 
 /** --max-cost: US dollars above 0, `2.50` or `$2.50`. */

@@ -77,6 +77,7 @@ export {
   type JobItems,
 } from './engine/mapReduce';
 export { itemLabel, itemIndex } from './mapreduce/workItems';
+export { compileFilter } from './expressions/filter';
 export type { AgentResult } from './mapreduce/jobState';
 export { mergeSession } from './engine/merge';
 export { planRestore, restoreCheckpoint } from './engine/restore';

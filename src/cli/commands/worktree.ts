@@ -1,7 +1,11 @@
-// `worktree ls` and `worktree clean`: the session worktrees under the home, and removing the ones
-// whose sessions are done. The rules (what may go, what stays) are the core's.
+// `worktree ls`, `worktree clean` and `worktree merge`: the session worktrees under the home, removing the ones
+// whose sessions are done, and merging their branches back. The rules (what may go, what stays) are the core's.
 import {
+  NOT_MERGED,
   cleanSessionWorktrees,
+  errorMessage,
+  findSessionWorktree,
+  mergeSession,
   sessionWorktrees,
   worktreeRoots,
   type CleanDecision,
@@ -10,7 +14,10 @@ import {
   type SessionWorktreeEntry,
 } from '../../core';
 import { table } from '../format';
-import { printJson, type Io } from '../io';
+import { printJson, UsageError, type Io } from '../io';
+import type { MergeConflictMode } from '../values';
+import { mergeCommand } from './run';
+import { claudeConfig, describeMerge, mergeConflictsOf } from './runOutput';
 
 export async function worktreeList(manager: SessionManager, io: Io, opts: { json: boolean }): Promise<number> {
   const entries = await sessionWorktrees(manager);
@@ -135,4 +142,66 @@ function summary(decisions: CleanDecision[], dryRun: boolean): string {
   const why = [...kept].map(([label, ids]) => `${label}: ${ids.join(', ')}`).join('; ');
   const tail = keptCount ? `; ${dryRun ? 'would keep' : 'kept'} ${keptCount} (${why})` : '';
   return `${head}${tail}.${dryRun ? ' Dry run: nothing was removed.' : ''}`;
+}
+
+export interface WorktreeMergeFlags {
+  all: boolean;
+  json: boolean;
+  claudeCommand?: string;
+  mergeConflicts?: MergeConflictMode;
+  verbose: number;
+}
+
+/**
+ * `worktree merge <id>` is `merge <id>`; `--all` merges every Completed session whose work is still on its
+ * branch (kept, a conflict, a failed merge), one line each, going on past a conflict. Exit 3 if any did not merge.
+ */
+export async function worktreeMerge(
+  manager: SessionManager,
+  io: Io,
+  id: string | undefined,
+  flags: WorktreeMergeFlags,
+): Promise<number> {
+  if (id !== undefined && flags.all) throw new UsageError('give a session id or --all, not both');
+  if (id !== undefined) return mergeCommand(manager, io, id, flags);
+  if (!flags.all) throw new UsageError('missing <session-id> (or --all: every completed session not merged yet)');
+  const { sessions } = await manager.listSessions({ status: 'Completed', outcome: NOT_MERGED });
+  const mergeConflicts = mergeConflictsOf(flags.mergeConflicts);
+  const claude = claudeConfig(flags.claudeCommand);
+  const results: { session_id: string; status: string; merge: unknown; error: string | null }[] = [];
+  for (const s of [...sessions].reverse()) {
+    // Oldest first: a later session's branch may build on what an earlier one merged.
+    const line = (status: string, text: string, merge: unknown = null, error: string | null = null) => {
+      results.push({ session_id: s.id, status, merge, error });
+      if (!flags.json) io.out(`${s.id}: ${text}`);
+    };
+    if (!(await findSessionWorktree(worktreeRoots(manager), s.id))) {
+      line('skipped', `skipped: its worktree is gone (git merge prodigy-${s.id} by hand, if the branch is there)`);
+      continue;
+    }
+    try {
+      const outcome = await mergeSession({
+        manager,
+        sessionId: s.id,
+        claude,
+        ...(mergeConflicts ? { mergeConflicts } : {}),
+      });
+      const ok = outcome.status === 'merged' || outcome.status === 'up-to-date';
+      line(
+        ok ? 'merged' : 'not-merged',
+        `${ok ? '' : 'not merged: '}${describeMerge(outcome) ?? outcome.status}`,
+        outcome,
+      );
+    } catch (err) {
+      line('not-merged', `not merged: ${errorMessage(err).split('\n')[0]}`, null, errorMessage(err));
+    }
+  }
+  const failed = results.filter((r) => r.status === 'not-merged').length;
+  if (flags.json) printJson(io, { sessions: results });
+  else if (results.length === 0) io.out('No completed session has work left to merge.');
+  else {
+    const merged = results.filter((r) => r.status === 'merged').length;
+    io.out(`Merged ${merged} of ${results.length} session(s)${failed ? `; ${failed} did not merge (exit 3)` : ''}.`);
+  }
+  return failed ? 3 : 0;
 }
