@@ -55,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): ProdigyExtensionApi 
     new SessionLogDocuments(homes, runs),
     new ClaudeTranscriptDocuments(runs),
     vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitContentDocuments()),
-    registerCommands({ homes, tree, runs, log }),
+    registerCommands({ homes, tree, runs, log, extensionUri: context.extensionUri }),
     offerInterruptedRuns(tree.onDidListSessions, context.workspaceState),
     homes,
   );

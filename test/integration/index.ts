@@ -24,6 +24,7 @@ function loadTestFiles(): void {
   require('./profiles.test');
   require('./composition.test');
   require('./foreachProgress.test');
+  require('./demoWorkflow.test');
   require('./runCommands.test');
   require('./detachedRuns.test');
   require('./perf.test');

@@ -14,6 +14,8 @@ export interface CommandContext {
   readonly tree: SessionsTreeProvider;
   readonly runs: RunController;
   readonly log: vscode.LogOutputChannel;
+  /** The extension's folder: files it ships (the demo workflow) are read from there. */
+  readonly extensionUri: vscode.Uri;
 }
 
 /** A command's handler: it takes whatever its caller passed, and turns it into a target itself. */
