@@ -45,14 +45,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          patterns: [
-            {
-              group: ['**/core/*', '!**/core/basics'],
-              message: 'Import the core only through src/core/index.ts (or its light facade, src/core/basics.ts).',
-            },
-          ],
-        },
+        { patterns: [{ group: ['**/core/*'], message: 'Import the core only through src/core/index.ts.' }] },
       ],
     },
   },

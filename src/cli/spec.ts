@@ -31,6 +31,11 @@ export interface PositionalSpec<T = string> {
   optional?: boolean;
   /** Checks the text before the command runs (a session id that could not name a file is refused). */
   parse?: (raw: string) => T;
+  /**
+   * Names a session: a MapReduce job id given here is turned into its session's id before the command runs
+   * (SessionManager.resolveSessionId), so every command that takes a session takes a job id too.
+   */
+  session?: boolean;
 }
 
 type Option<K extends OptionKind, T = never> = OptionSpec<T> & { kind: K };
@@ -140,9 +145,23 @@ export function defineCommand<
     description: def.description,
     positionals: def.positionals,
     options: def.options,
-    invoke: (io, manager, opts, args) =>
-      def.run({ io, manager, opts: opts as OptionValues<O>, args: args as unknown as PositionalValues<P> }),
+    invoke: async (io, manager, opts, args) => {
+      const resolved = await resolveSessions(def.positionals, args, manager);
+      return def.run({ io, manager, opts: opts as OptionValues<O>, args: resolved as unknown as PositionalValues<P> });
+    },
   };
+}
+
+/** The one place where a session positional given as a job id becomes the session's id. */
+async function resolveSessions(
+  specs: readonly PositionalSpec<unknown>[],
+  args: unknown[],
+  manager: () => SessionManager,
+): Promise<unknown[]> {
+  if (!specs.some((s, i) => s.session && typeof args[i] === 'string')) return args;
+  return Promise.all(
+    args.map((a, i) => (specs[i]?.session && typeof a === 'string' ? manager().resolveSessionId(a) : a)),
+  );
 }
 
 /** `dryRun` is spelled `--dry-run`. */

@@ -60,6 +60,14 @@ export type { WorkflowAnalysis } from './workflow/loader';
 export type { ParamValue, ParamValues } from './workflow/compose';
 export type { ParameterInfo } from './workflow/model';
 export { unknownKeySuggestion } from './workflow/loadContext';
+export {
+  installProjectCommands,
+  PROJECT_COMMANDS,
+  type InstallResult,
+  type ProjectCommand,
+} from './claude/projectCommands';
+export { batchFiles, parseCommandStep, writeBatchWorkflow, writeExecWorkflow } from './workflow/generated';
+export type { CommandStep, GeneratedWorkflow, StepLimits } from './workflow/generated';
 export type { Variables } from './steps/interpolation';
 export type { EngineEvent } from './steps/events';
 export { DEFAULT_CLAUDE_CONFIG, claudeArgs, type ClaudeConfig } from './steps/runContext';

@@ -3,6 +3,8 @@ import { restoreCheckpoint, type SessionManager } from '../../core';
 import { oneLine } from '../format';
 import { printJson, type Io } from '../io';
 
+type RestoreOutcome = Awaited<ReturnType<typeof restoreCheckpoint>>;
+
 export async function restoreCommand(
   manager: SessionManager,
   io: Io,
@@ -14,7 +16,13 @@ export async function restoreCommand(
   // another process is running (or uncommitted work, without --force) before it changes anything; a plan printed
   // ahead read as if it were happening. What changed is printed from the plan it applied, under that lock.
   const outcome = await restoreCheckpoint(manager, id, checkpointId, { force: flags.force });
-  if (flags.json) {
+  if (!flags.json) {
+    printRestored(io, id, outcome);
+    io.out(
+      `Session ${id} is Paused at step ${(outcome.session.workflow_data?.current_step ?? 0) + 1}. Resume with: prodigy-vscode resume ${id}`,
+    );
+    io.out(`Undo this restore with: prodigy-vscode restore ${id} ${outcome.safetyCheckpointId}`);
+  } else {
     printJson(io, {
       session_id: id,
       checkpoint_id: checkpointId,
@@ -25,8 +33,25 @@ export async function restoreCommand(
       saved_changes: outcome.savedChanges,
       backup_dir: outcome.backupDir,
     });
-    return 0;
   }
+  return 0;
+}
+
+/** `resume --from-checkpoint`: the restore, said in a few lines (none with --json: stdout is the resume's JSON). */
+export async function restoreBeforeResume(
+  manager: SessionManager,
+  io: Io,
+  id: string,
+  checkpointId: string,
+  flags: { force: boolean; json: boolean },
+): Promise<void> {
+  const outcome = await restoreCheckpoint(manager, id, checkpointId, { force: flags.force });
+  if (flags.json) return;
+  printRestored(io, id, outcome);
+  io.out(`Undo it later with: prodigy-vscode restore ${id} ${outcome.safetyCheckpointId}`);
+}
+
+function printRestored(io: Io, id: string, outcome: RestoreOutcome): void {
   const { plan } = outcome;
   const step =
     plan.checkpoint.step_index !== null
@@ -43,9 +68,4 @@ export async function restoreCommand(
   if (outcome.savedChanges)
     io.out(`Uncommitted changes saved as a stash entry: git stash apply ${outcome.savedChanges}`);
   if (outcome.backupDir) io.out(`Untracked files that were in the way copied to ${outcome.backupDir}`);
-  io.out(
-    `Session ${id} is Paused at step ${(outcome.session.workflow_data?.current_step ?? 0) + 1}. Resume with: prodigy-vscode resume ${id}`,
-  );
-  io.out(`Undo this restore with: prodigy-vscode restore ${id} ${outcome.safetyCheckpointId}`);
-  return 0;
 }

@@ -16,6 +16,7 @@ import type { MergeConflictMode } from '../values';
 import { printJson, UsageError, type Io } from '../io';
 import { claudeSums } from './claudeUsage';
 import { paramValues } from '../params';
+import { restoreBeforeResume } from './restore';
 import { RunDetail } from './runDetail';
 import {
   claudeConfig,
@@ -116,8 +117,14 @@ export async function resumeCommand(
   manager: SessionManager,
   io: Io,
   id: string,
-  flags: TerminalFlags & { profile?: string },
+  flags: TerminalFlags & { profile?: string; fromCheckpoint?: string; force?: boolean },
 ): Promise<number> {
+  if (flags.force && flags.fromCheckpoint === undefined)
+    throw new UsageError('--force goes with --from-checkpoint (restore despite uncommitted changes)');
+  // Prodigy's `resume --from-checkpoint CP`: the restore `restore <id> <cp>` does (same core function, same refusals),
+  // then the resume, from the step after that checkpoint.
+  if (flags.fromCheckpoint !== undefined)
+    await restoreBeforeResume(manager, io, id, flags.fromCheckpoint, { force: !!flags.force, json: flags.json });
   const { outcome, code } = await inTerminal(manager, io, flags, (common) =>
     resumeWorkflow({ ...common, sessionId: id, profile: flags.profile }),
   );

@@ -3,9 +3,8 @@
 // declaration order, so parsing then stringifying writes keys the way Prodigy does.
 import * as z from 'zod';
 import { StdDuration, Timestamp, Uint, optionOf } from './serde';
-import { SESSION_STATUSES } from './sessionStatus';
 
-export { SESSION_STATUSES };
+export const SESSION_STATUSES = ['Initializing', 'Running', 'Paused', 'Completed', 'Failed', 'Cancelled'] as const;
 export const SessionStatus = z.enum(SESSION_STATUSES);
 export type SessionStatus = z.infer<typeof SessionStatus>;
 

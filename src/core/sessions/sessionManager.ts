@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
-import { SessionExistsError, SessionNotFoundError } from '../errors';
+import { ProdigyError, SessionExistsError, SessionNotFoundError } from '../errors';
 import { nowTimestamp } from '../model/serde';
 import { emptySession, type SessionType, type UnifiedSession } from '../model/session';
 import type { WorkflowCheckpoint } from '../model/workflowCheckpoint';
@@ -130,6 +130,22 @@ export class SessionManager {
 
   async getSession(id: string): Promise<UnifiedSession> {
     return this.records.readFresh(id);
+  }
+
+  /**
+   * The session an id from a person names: a session id, or a MapReduce job id (`mapreduce-…`, what Prodigy's
+   * `resume-job` and its docs use) turned into the id of the session that runs that job. An id that is neither
+   * comes back as given, so the caller's own not-found error names it (with its hints, such as `migrate`).
+   */
+  async resolveSessionId(idOrJobId: string): Promise<string> {
+    if (await this.exists(idOrJobId)) return idOrJobId;
+    const owners = this.lister.list().sessions.filter((s) => s.mapreduce?.job_id === idOrJobId);
+    // Job ids carry part of their session's id (mapReduceJobId), so two owners means hand-made files: say so.
+    if (owners.length > 1)
+      throw new ProdigyError(
+        `MapReduce job ${idOrJobId} is named by ${owners.length} sessions (${owners.map((s) => s.id).join(', ')}): use a session id`,
+      );
+    return owners[0]?.id ?? idOrJobId;
   }
 
   /**

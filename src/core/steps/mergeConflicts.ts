@@ -4,12 +4,13 @@
 // git alone (settleResolution): resolved and committed, or aborted exactly as without Claude.
 import type { ConflictResolver } from '../git';
 import { errorMessage } from '../errors';
+import { projectConflictCommand } from '../claude/projectCommands';
 import { runClaudeCall } from './claudeCall';
 import type { RunContext } from './runContext';
 
 export type MergeConflictMode = 'abort' | 'claude';
 
-/** The prompt Claude gets when no slash command is configured. */
+/** The prompt Claude gets when no slash command is configured and the project has none (`init` writes one). */
 export function conflictPrompt(a: { conflicts: string[]; branch: string; target: string }): string {
   return [
     `A git merge of branch ${a.branch} into ${a.target} is in progress in this repository and stopped on conflicts in:`,
@@ -23,9 +24,11 @@ export function conflictPrompt(a: { conflicts: string[]; branch: string; target:
 /** The resolver for a run's merges: undefined unless the run's mode is `claude`. */
 export function conflictResolver(ctx: RunContext): ConflictResolver | undefined {
   if (ctx.mergeConflicts.mode !== 'claude') return undefined;
-  const command = ctx.mergeConflicts.command?.trim();
+  const configured = ctx.mergeConflicts.command?.trim();
   return async ({ dir, conflicts, branch, target }) => {
     ctx.log.message('progress', `Merge conflict in ${conflicts.join(', ')}: asking Claude to resolve it`);
+    // The configured command, else the project's own (written by `init`, maybe edited since), else the built-in prompt.
+    const command = configured || projectConflictCommand(dir);
     const prompt = command
       ? `${command} ${branch} ${target} ${conflicts.join(' ')}`
       : conflictPrompt({ conflicts, branch, target });
