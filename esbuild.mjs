@@ -20,9 +20,32 @@ const common = {
   define: { __VERSION__: JSON.stringify(version) },
 };
 
+/**
+ * The CLI's entry (dist/cli.js) answers help and --version on its own: it holds the command table, the parser
+ * and the help, but no command body and no session core. The command bodies it names are stubbed here (it
+ * never calls them), and any other command loads dist/cli-run.js, which holds them all, each evaluated only
+ * when its command runs (they are loaded with import(), which esbuild turns into lazy module wrappers).
+ */
+const cliEntryOnly = {
+  name: 'cli-entry-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/runCommandLine$/ }, () => ({ path: './cli-run.js', external: true }));
+    build.onResolve({ filter: /^\.\/commands\// }, (args) => ({ path: args.path, namespace: 'cli-command-stub' }));
+    build.onLoad({ filter: /.*/, namespace: 'cli-command-stub' }, () => ({ contents: 'module.exports = {};' }));
+  },
+};
+
 const builds = [
   { entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
-  { entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  {
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [cliEntryOnly],
+    // import('./cli-run.js') as require(): Node's ESM loader would first scan the whole bundle for its exports.
+    supported: { 'dynamic-import': false },
+  },
+  { entryPoints: { 'cli-run': 'src/cli/runCommandLine.ts' }, outdir: 'dist' },
   { entryPoints: { core: 'src/core/index.ts' }, outdir: 'dist' },
 ];
 // The integration suite runs inside the extension host; it never ships in the .vsix.

@@ -45,7 +45,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/core/*'], message: 'Import the core only through src/core/index.ts.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/core/*', '!**/core/basics'],
+              message: 'Import the core only through src/core/index.ts (or its light facade, src/core/basics.ts).',
+            },
+          ],
+        },
       ],
     },
   },

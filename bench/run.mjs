@@ -1,7 +1,7 @@
 // `npm run bench`: builds, then measures the session core against its baselines in one run
 // and prints medians, ratios and PASS/MISS against each target. Results also go to
 // bench/results/latest.json. Options: --quick (smaller, for trying the bench itself),
-// --only=listing,update,throughput,engine,mapreduce,claude.
+// --only=listing,update,throughput,engine,mapreduce,claude,cli.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { benchThroughput } from './throughput.mjs';
 import { benchEngine } from './engine.mjs';
 import { benchMapReduce } from './mapreduce.mjs';
 import { benchClaude } from './claude.mjs';
+import { benchCli } from './cli.mjs';
 import { ms, times, verdict } from './lib/stats.mjs';
 
 const args = process.argv.slice(2);
@@ -31,6 +32,9 @@ const config = {
     : { perProcess: 250, rounds: 3, processCounts: [1, 4] },
   engine: quick ? { steps: 50, rounds: 2 } : { steps: 200, rounds: 11 },
   claude: quick ? { bytes: 5 * 1024 * 1024, rounds: 3 } : { bytes: 5 * 1024 * 1024, rounds: 9 },
+  cli: quick
+    ? { startupRounds: 5, listCount: 2_000, listRounds: 3, runSteps: 50, runRounds: 2 }
+    : { startupRounds: 21, listCount: 10_000, listRounds: 11, runSteps: 200, runRounds: 9 },
   mapreduce: quick
     ? { items: 16, parallel: 8, sleepSec: 1, overheadItems: 8, rounds: 1 }
     : { items: 64, parallel: 8, sleepSec: 1, overheadItems: 24, rounds: 3 },
@@ -144,6 +148,45 @@ function printClaude(c) {
   );
   log(
     `  → step/copy = ${times(c.ratio)} (paired: ${times(c.pairedRatioMedian)})  target ≤ ${c.target}×  ${verdict(c.pass)}`,
+  );
+}
+
+function printCli({ startup: s, list: l, run: r }) {
+  log(
+    `  node -e 0                   median ${ms(s.node.median, 1)}  (p10 ${ms(s.node.p10, 1)}, p90 ${ms(s.node.p90, 1)}, n=${s.node.n})`,
+  );
+  log(
+    `  prodigy-vscode help         median ${ms(s.help.median, 1)}  (p10 ${ms(s.help.p10, 1)}, p90 ${ms(s.help.p90, 1)})`,
+  );
+  log(
+    `  prodigy-vscode --version    median ${ms(s.version.median, 1)}  (p10 ${ms(s.version.p10, 1)}, p90 ${ms(s.version.p90, 1)})`,
+  );
+  log(
+    `  → help ${times(s.ratios.help)} (paired ${times(s.paired.help)}), --version ${times(s.ratios.version)} (paired ${times(s.paired.version)}) of node -e 0  target ≤ ${s.target}×  ${verdict(s.pass)}`,
+  );
+  log(`  ${l.count} sessions (listed ${l.listed}):`);
+  log(
+    `  readdir + stat script       median ${ms(l.stat.median, 1)}  (p10 ${ms(l.stat.p10, 1)}, p90 ${ms(l.stat.p90, 1)}, n=${l.stat.n})`,
+  );
+  log(
+    `  naive read + parse script   median ${ms(l.naive.median, 1)}  (p10 ${ms(l.naive.p10, 1)}, p90 ${ms(l.naive.p90, 1)})`,
+  );
+  log(
+    `  sessions list --json        median ${ms(l.ours.median, 1)}  (p10 ${ms(l.ours.p10, 1)}, p90 ${ms(l.ours.p90, 1)})`,
+  );
+  log(`  → naive/ours = ${times(l.ratios.naiveOverOurs)}  target ≥ ${l.targets.naive}×  ${verdict(l.pass.naive)}`);
+  log(
+    `  → ours/(readdir + stat) = ${times(l.ratios.oursOverStat)}  target ≤ ${l.targets.stat}×  ${verdict(l.pass.stat)}`,
+  );
+  log(
+    `  Node script spawning ${r.steps} × sh -c true   median ${ms(r.spawn.median, 0)}  (p10 ${ms(r.spawn.p10, 0)}, p90 ${ms(r.spawn.p90, 0)}, n=${r.spawn.n})`,
+  );
+  log(
+    `  run --no-worktree --json    median ${ms(r.inPlace.median, 0)}  (p10 ${ms(r.inPlace.p10, 0)}, p90 ${ms(r.inPlace.p90, 0)})`,
+  );
+  log(`  run --json (worktree, info) median ${ms(r.worktree.median, 0)}  → ${times(r.worktreeRatio)}`);
+  log(
+    `  → run/spawns = ${times(r.ratio)} (paired ${times(r.paired.inPlace)})  target ≤ ${r.target}×  ${verdict(r.pass)}`,
   );
 }
 
@@ -305,6 +348,57 @@ function summaryRows(r) {
       'info',
     ]);
   }
+  if (r.cli) {
+    const { startup: s, list: l, run: c } = r.cli;
+    rows.push([
+      'CLI help (whole process)',
+      ms(s.help.median, 1),
+      `node -e 0 ${ms(s.node.median, 1)}`,
+      times(s.ratios.help),
+      `≤ ${s.target}×`,
+      verdict(s.ratios.help <= s.target),
+    ]);
+    rows.push([
+      'CLI --version (whole process)',
+      ms(s.version.median, 1),
+      `node -e 0 ${ms(s.node.median, 1)}`,
+      times(s.ratios.version),
+      `≤ ${s.target}×`,
+      verdict(s.ratios.version <= s.target),
+    ]);
+    rows.push([
+      `CLI sessions list --json, ${l.count}`,
+      ms(l.ours.median, 0),
+      `naive ${ms(l.naive.median, 0)}`,
+      times(l.ratios.naiveOverOurs),
+      `≥ ${l.targets.naive}×`,
+      verdict(l.pass.naive),
+    ]);
+    rows.push([
+      `Same vs readdir + stat only`,
+      ms(l.ours.median, 0),
+      `stat ${ms(l.stat.median, 0)}`,
+      times(l.ratios.oursOverStat),
+      `≤ ${l.targets.stat}×`,
+      verdict(l.pass.stat),
+    ]);
+    rows.push([
+      `CLI run, ${c.steps} shell steps (whole process)`,
+      ms(c.inPlace.median, 0),
+      `spawns ${ms(c.spawn.median, 0)}`,
+      times(c.ratio),
+      `≤ ${c.target}×`,
+      verdict(c.pass),
+    ]);
+    rows.push([
+      `Same, in a session worktree`,
+      ms(c.worktree.median, 0),
+      `spawns ${ms(c.spawn.median, 0)}`,
+      times(c.worktreeRatio),
+      '—',
+      'info',
+    ]);
+  }
   return rows;
 }
 
@@ -387,6 +481,13 @@ if (wanted('claude')) {
   );
   results.claude = await benchClaude(config.claude, log);
   printClaude(results.claude);
+}
+
+if (wanted('cli')) {
+  settleDisk();
+  log('\n7. The command line, whole processes: start-up, sessions list, run');
+  results.cli = benchCli(config.cli, log);
+  printCli(results.cli);
 }
 
 results.durationSec = (performance.now() - started) / 1000;

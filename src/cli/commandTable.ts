@@ -1,17 +1,24 @@
 // Every command of `prodigy-vscode`: its words, what it is for, its positionals and options, and the
 // body it calls. The parser and the help both read this table.
-import { checkpointsList } from './commands/checkpoints';
-import { dlqInspect, dlqList, dlqRetry, reduceAgain } from './commands/dlq';
-import { logsCommand } from './commands/logs';
-import { migrateCommand } from './commands/migrate';
-import { restoreCommand } from './commands/restore';
-import { mergeCommand, resumeCommand, runCommand } from './commands/run';
-import { sessionsClean, sessionsDelete, sessionsList, sessionsQuarantine, sessionsShow } from './commands/sessions';
-import { validateCommand } from './commands/validate';
-import { worktreeClean, worktreeList, worktreeMerge } from './commands/worktree';
 import { OPTIONS as O, RUN_VERBOSE } from './options';
 import { defineCommand, flag, type Command, type Group, type PositionalSpec } from './spec';
 import { safeId } from './values';
+
+/**
+ * The command bodies, each loaded when its command runs: `help` and a refused argument load none, and `sessions list`
+ * loads no workflow engine (esbuild turns import() into a lazy module wrapper; see esbuild.mjs).
+ */
+const body = {
+  checkpoints: () => import('./commands/checkpoints'),
+  dlq: () => import('./commands/dlq'),
+  logs: () => import('./commands/logs'),
+  migrate: () => import('./commands/migrate'),
+  restore: () => import('./commands/restore'),
+  run: () => import('./commands/run'),
+  sessions: () => import('./commands/sessions'),
+  validate: () => import('./commands/validate'),
+  worktree: () => import('./commands/worktree'),
+};
 
 const sessionId = (help = 'The session'): PositionalSpec => ({ name: 'session-id', help, parse: safeId('session id') });
 const workflowFile: PositionalSpec = { name: 'workflow', help: 'The workflow file (YAML or JSON)' };
@@ -60,7 +67,7 @@ const run = defineCommand({
     events: O.events,
     claudeArgs: O.claudeArgs,
   },
-  run: ({ io, manager, args: [file], opts }) => runCommand(manager(), io, file, opts),
+  run: async ({ io, manager, args: [file], opts }) => (await body.run()).runCommand(manager(), io, file, opts),
 });
 
 const resume = defineCommand({
@@ -84,7 +91,7 @@ const resume = defineCommand({
     events: O.events,
     claudeArgs: O.claudeArgs,
   },
-  run: ({ io, manager, args: [id], opts }) => resumeCommand(manager(), io, id, opts),
+  run: async ({ io, manager, args: [id], opts }) => (await body.run()).resumeCommand(manager(), io, id, opts),
 });
 
 const restore = defineCommand({
@@ -102,7 +109,8 @@ const restore = defineCommand({
     force: { ...O.force, help: 'Restore despite uncommitted changes: they are saved as a stash entry first' },
     json: O.json,
   },
-  run: ({ io, manager, args: [id, checkpoint], opts }) => restoreCommand(manager(), io, id, checkpoint, opts),
+  run: async ({ io, manager, args: [id, checkpoint], opts }) =>
+    (await body.restore()).restoreCommand(manager(), io, id, checkpoint, opts),
 });
 
 const merge = defineCommand({
@@ -114,7 +122,7 @@ const merge = defineCommand({
     'merge did not happen (a conflict, a failing merge step).',
   positionals: [sessionId()],
   options: { json: O.json, claudeCommand: O.claudeCommand, mergeConflicts: O.mergeConflicts, verbose: RUN_VERBOSE },
-  run: ({ io, manager, args: [id], opts }) => mergeCommand(manager(), io, id, opts),
+  run: async ({ io, manager, args: [id], opts }) => (await body.run()).mergeCommand(manager(), io, id, opts),
 });
 
 const validate = defineCommand({
@@ -125,7 +133,7 @@ const validate = defineCommand({
     'Exit code 1 when it cannot be run.',
   positionals: [workflowFile],
   options: { json: O.json },
-  run: ({ io, args: [file], opts }) => validateCommand(io, file, opts),
+  run: async ({ io, args: [file], opts }) => (await body.validate()).validateCommand(io, file, opts),
 });
 
 const logs = defineCommand({
@@ -149,7 +157,7 @@ const logs = defineCommand({
     latest: O.latest,
     tail: O.tail,
   },
-  run: ({ io, manager, args: [id], opts }) => logsCommand(manager(), io, id, opts),
+  run: async ({ io, manager, args: [id], opts }) => (await body.logs()).logsCommand(manager(), io, id, opts),
 });
 
 const migrate = defineCommand({
@@ -164,7 +172,7 @@ const migrate = defineCommand({
     dryRun: O.dryRun,
     json: O.json,
   },
-  run: ({ io, manager, opts }) => migrateCommand(manager(), io, opts),
+  run: async ({ io, manager, opts }) => (await body.migrate()).migrateCommand(manager(), io, opts),
 });
 
 const sessionsListCmd = defineCommand({
@@ -183,7 +191,7 @@ const sessionsListCmd = defineCommand({
     limit: O.limit,
   },
   run: async ({ io, manager, opts }) => {
-    await sessionsList(manager(), io, opts);
+    await (await body.sessions()).sessionsList(manager(), io, opts);
     return 0;
   },
 });
@@ -195,7 +203,7 @@ const sessionsShowCmd = defineCommand({
   positionals: [sessionId()],
   options: { json: { ...O.json, help: 'Print the session record as stored' } },
   run: async ({ io, manager, args: [id], opts }) => {
-    await sessionsShow(manager(), io, id, opts);
+    await (await body.sessions()).sessionsShow(manager(), io, id, opts);
     return 0;
   },
 });
@@ -207,7 +215,7 @@ const sessionsDeleteCmd = defineCommand({
   positionals: [sessionId()],
   options: { force: { ...O.force, help: 'Delete a Running or Initializing session too' } },
   run: async ({ io, manager, args: [id], opts }) => {
-    await sessionsDelete(manager(), io, id, opts);
+    await (await body.sessions()).sessionsDelete(manager(), io, id, opts);
     return 0;
   },
 });
@@ -221,7 +229,7 @@ const sessionsQuarantineCmd = defineCommand({
   positionals: [],
   options: { json: O.json },
   run: async ({ io, manager, opts }) => {
-    await sessionsQuarantine(manager(), io, opts);
+    await (await body.sessions()).sessionsQuarantine(manager(), io, opts);
     return 0;
   },
 });
@@ -245,7 +253,7 @@ const sessionsCleanCmd = defineCommand({
     },
     json: O.json,
   },
-  run: ({ io, manager, opts }) => sessionsClean(manager(), io, opts),
+  run: async ({ io, manager, opts }) => (await body.sessions()).sessionsClean(manager(), io, opts),
 });
 
 const dlqListCmd = defineCommand({
@@ -255,7 +263,7 @@ const dlqListCmd = defineCommand({
   description: "Lists a MapReduce session's failed items (its dead letter queue): error, attempts, the agent's log.",
   positionals: [sessionId('The MapReduce session')],
   options: { json: O.json },
-  run: ({ io, manager, args: [id], opts }) => dlqList(manager(), io, id, opts),
+  run: async ({ io, manager, args: [id], opts }) => (await body.dlq()).dlqList(manager(), io, id, opts),
 });
 
 const dlqInspectCmd = defineCommand({
@@ -264,7 +272,7 @@ const dlqInspectCmd = defineCommand({
   description: "Prints one failed item in full as JSON: its input, every attempt's error, the agent's log.",
   positionals: [sessionId('The MapReduce session'), { name: 'item-id', help: 'The item (dlq list shows them)' }],
   options: { json: flag('Accepted; the item is always printed as JSON') },
-  run: ({ io, manager, args: [id, item] }) => dlqInspect(manager(), io, id, item),
+  run: async ({ io, manager, args: [id, item] }) => (await body.dlq()).dlqInspect(manager(), io, id, item),
 });
 
 /** What runs part of a MapReduce session again (dlq retry, reduce) takes: a run's options. */
@@ -290,7 +298,7 @@ const dlqRetryCmd = defineCommand({
     item: O.item,
     ...RUN_AGAIN_OPTIONS,
   },
-  run: ({ io, manager, args: [id], opts }) => dlqRetry(manager(), io, id, opts),
+  run: async ({ io, manager, args: [id], opts }) => (await body.dlq()).dlqRetry(manager(), io, id, opts),
 });
 
 const reduce = defineCommand({
@@ -302,7 +310,7 @@ const reduce = defineCommand({
     'ends as usual, merge included.',
   positionals: [sessionId('The MapReduce session')],
   options: RUN_AGAIN_OPTIONS,
-  run: ({ io, manager, args: [id], opts }) => reduceAgain(manager(), io, id, opts),
+  run: async ({ io, manager, args: [id], opts }) => (await body.dlq()).reduceAgain(manager(), io, id, opts),
 });
 
 const worktreeLsCmd = defineCommand({
@@ -312,7 +320,7 @@ const worktreeLsCmd = defineCommand({
   description: "Lists the session worktrees under the home, with their sessions' status.",
   positionals: [],
   options: { json: O.json },
-  run: ({ io, manager, opts }) => worktreeList(manager(), io, opts),
+  run: async ({ io, manager, opts }) => (await body.worktree()).worktreeList(manager(), io, opts),
 });
 
 const worktreeCleanCmd = defineCommand({
@@ -332,7 +340,7 @@ const worktreeCleanCmd = defineCommand({
     dryRun: { ...O.dryRun, help: 'Say what would be removed; remove nothing' },
     json: O.json,
   },
-  run: ({ io, manager, args: [id], opts }) => worktreeClean(manager(), io, id, opts),
+  run: async ({ io, manager, args: [id], opts }) => (await body.worktree()).worktreeClean(manager(), io, id, opts),
 });
 
 const worktreeMergeCmd = defineCommand({
@@ -350,7 +358,7 @@ const worktreeMergeCmd = defineCommand({
     mergeConflicts: O.mergeConflicts,
     verbose: RUN_VERBOSE,
   },
-  run: ({ io, manager, args: [id], opts }) => worktreeMerge(manager(), io, id, opts),
+  run: async ({ io, manager, args: [id], opts }) => (await body.worktree()).worktreeMerge(manager(), io, id, opts),
 });
 
 const checkpointsListCmd = defineCommand({
@@ -361,7 +369,7 @@ const checkpointsListCmd = defineCommand({
   positionals: [sessionId()],
   options: { json: O.json },
   run: async ({ io, manager, args: [id], opts }) => {
-    await checkpointsList(manager(), io, id, opts);
+    await (await body.checkpoints()).checkpointsList(manager(), io, id, opts);
     return 0;
   },
 });

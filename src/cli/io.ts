@@ -35,3 +35,9 @@ export class UsageError extends Error {
     super(message);
   }
 }
+
+/** `prodigy-vscode sessions list: --limit needs a whole number … (see prodigy-vscode sessions list --help)`. */
+export function usageErrorLine(err: UsageError, where?: string): string {
+  const name = ['prodigy-vscode', err.command ?? where].filter(Boolean).join(' ');
+  return `${name}: ${err.message} (see ${name} --help)`;
+}

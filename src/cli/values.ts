@@ -1,5 +1,6 @@
 // Turning an option's or a positional's text into the value a command needs, before the command runs.
 // Each throws a ValueError saying what it needs; the parser adds which option and what was given.
+// The core's light facade, not its index: `help` loads this file and must not load the engine.
 import {
   compileFilter,
   errorMessage,
@@ -8,7 +9,7 @@ import {
   SESSION_STATUSES,
   type OutcomeKind,
   type SessionStatus,
-} from '../core';
+} from '../core/basics';
 import { ValueError } from './spec';
 
 /** At least 1: --limit, -n. */

@@ -3,8 +3,9 @@
 // declaration order, so parsing then stringifying writes keys the way Prodigy does.
 import * as z from 'zod';
 import { StdDuration, Timestamp, Uint, optionOf } from './serde';
+import { SESSION_STATUSES } from './sessionStatus';
 
-export const SESSION_STATUSES = ['Initializing', 'Running', 'Paused', 'Completed', 'Failed', 'Cancelled'] as const;
+export { SESSION_STATUSES };
 export const SessionStatus = z.enum(SESSION_STATUSES);
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
