@@ -117,6 +117,7 @@ export const OPTIONS = {
   allRepos: flag("Every repository in the home, not only the current folder's"),
   mapreduce: flag("MapReduce agents' worktrees (mapreduce-agent-…) instead of sessions'"),
   eligible: flag('Only items eligible for retry (reprocess_eligible)'),
+  workflowId: parsed('ID', "Prodigy's spelling of the session (or job) to use", safeId('workflow id')),
   follow: flag('Print new lines as the run writes them, until it ends (Ctrl-C stops following)', 'F'),
   lines: parsed('N', 'Only the last N lines', whole),
   claude: flag("Print the session's last Claude call as a readable transcript (--step N: that step's call)"),

@@ -65,7 +65,9 @@ export function filterExpression(raw: string): { text: string; test: (value: unk
   try {
     return { text: raw, test: compileFilter(raw) };
   } catch (err) {
-    throw new ValueError(`needs a filter expression such as 'item.priority >= 5': ${errorMessage(err)}`);
+    // The parser's message repeats the expression, which the usage error shows anyway.
+    const where = errorMessage(err).replace(/^Invalid filter ".*" (?=at column)/s, '');
+    throw new ValueError(`needs a filter expression such as 'item.priority >= 5' (${where})`);
   }
 }
 

@@ -86,6 +86,17 @@ export {
 } from './engine/mapReduce';
 export { itemLabel, itemIndex } from './mapreduce/workItems';
 export { compileFilter } from './expressions/filter';
+export {
+  allDeadLetters,
+  deadLetterStats,
+  deadLetterView,
+  errorTypeName,
+  purgeDeadLetters,
+  sessionDeadLetters,
+  type DeadLetterStats,
+  type JobDeadLetters,
+} from './engine/deadLetters';
+export { writeFileAtomicSync } from './storage/atomicFile';
 export type { AgentResult } from './mapreduce/jobState';
 export { mergeSession } from './engine/merge';
 export { planRestore, restoreCheckpoint } from './engine/restore';

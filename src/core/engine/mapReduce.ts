@@ -26,11 +26,15 @@ export async function runMapReduceJob(
   worktree: SessionWorktree | null,
   jobId: string,
   /** Retry the dead-letter queue instead (`itemIds`: only these items), or run the reduce phase again. */
-  again?: { kind: 'retry'; itemIds?: readonly string[] } | { kind: 'reduce'; keepStatus: boolean },
+  again?:
+    { kind: 'retry'; itemIds?: readonly string[]; maxParallel?: number } | { kind: 'reduce'; keepStatus: boolean },
 ): Promise<RunOutcome> {
   const { manager } = opts;
   const listener = opts.listener ?? (() => undefined);
-  const spec = ctx.workflow.mapreduce!;
+  const workflowSpec = ctx.workflow.mapreduce!;
+  // `dlq retry --parallel N`: this retry's agents at once, in place of the workflow's max_parallel.
+  const parallel = again?.kind === 'retry' ? again.maxParallel : undefined;
+  const spec = parallel ? { ...workflowSpec, map: { ...workflowSpec.map, max_parallel: parallel } } : workflowSpec;
   const job = jobStores(manager, await manager.getSession(ctx.sessionId), jobId);
   const state =
     job.store.load() ??
@@ -126,7 +130,7 @@ export async function resumeMapReduce(scope: RunScope, session: UnifiedSession):
 
 /** Runs a MapReduce session's dead-letter queue again (after the cause was fixed); `itemIds`: only these. */
 export async function retryDeadLetters(
-  opts: EngineOptions & { sessionId: string; itemIds?: readonly string[] },
+  opts: EngineOptions & { sessionId: string; itemIds?: readonly string[]; maxParallel?: number },
 ): Promise<RunOutcome> {
   const id = assertSafeId(opts.sessionId, 'session id');
   return withRunScope(opts, id, async (scope) => {
@@ -141,6 +145,7 @@ export async function retryDeadLetters(
     return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data.job_id, {
       kind: 'retry',
       itemIds: opts.itemIds,
+      maxParallel: opts.maxParallel,
     });
   });
 }

@@ -120,6 +120,17 @@ export class DeadLetterQueue {
     this.writeIndex();
   }
 
+  /**
+   * Removes several items at once (`dlq purge`), then rewrites index.json once: the index names exactly the
+   * item files left. Callers hold the session's resume lock, so no run adds an item meanwhile.
+   */
+  removeMany(itemIds: readonly string[]): string[] {
+    const removed = itemIds.filter((id) => fs.existsSync(this.itemFile(id)));
+    for (const id of removed) fs.rmSync(this.itemFile(id), { force: true });
+    if (removed.length) this.writeIndex();
+    return removed;
+  }
+
   /** Makes the queue hold exactly `items` (a restore puts back the queue a checkpoint saw). */
   replace(items: DeadLetteredItem[]): void {
     const keep = new Set(items.map((i) => i.item_id));
