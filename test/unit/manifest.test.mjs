@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { ROOT } from './helpers/env.mjs';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -117,5 +118,30 @@ describe('package.json', () => {
     assert.ok(pkg.keywords.length >= 3 && pkg.keywords.length <= 30, 'the Marketplace takes at most 30 keywords');
     assert.match(pkg.galleryBanner.color, /^#[0-9a-fA-F]{6}$/);
     assert.ok(['dark', 'light'].includes(pkg.galleryBanner.theme));
+  });
+
+  it('vsce ls lists what the extension needs: the bundles, every bundle the CLI loads, the schema, media; no sources', () => {
+    const listed = execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vsce'), ['ls'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter(Boolean);
+    const loadedByCli = [
+      ...fs.readFileSync(path.join(ROOT, 'dist', 'cli.js'), 'utf8').matchAll(/require\("\.\/([\w.-]+\.js)"\)/g),
+    ];
+    assert.ok(loadedByCli.length > 0, 'dist/cli.js loads its command runner');
+    for (const [, file] of loadedByCli) assert.ok(listed.includes(`dist/${file}`), `dist/${file} is shipped`);
+    for (const file of [
+      'dist/extension.js',
+      'dist/cli.js',
+      'package.json',
+      'README.md',
+      pkg.icon,
+      'schemas/workflow.schema.json',
+    ])
+      assert.ok(listed.includes(file), `${file} is shipped`);
+    const stray = listed.filter((f) => /^(src|test|node_modules|bench|scripts)\/|\.map$|\.ts$/.test(f));
+    assert.deepEqual(stray, [], 'no sources, tests, source maps or dependencies in the .vsix');
   });
 });
