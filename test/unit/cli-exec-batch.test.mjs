@@ -176,6 +176,11 @@ describe('job ids and resume-job', () => {
         `^prodigy-vscode: Job ${job} \\(session ${id}\\) has completed, with 1 failed item\\(s\\): --force runs them again`,
       ),
     );
+    assertOneLine(
+      cli(e, ['resume-job', job, '--force', '--max-retries', '0']),
+      2,
+      /^prodigy-vscode resume-job: --force on a completed job runs its failed items again: --max-retries 0 runs none/,
+    );
     fs.writeFileSync(marker, '');
     const forced = cli(e, ['resume-job', job, '--force', '--json']);
     assert.equal(forced.code, 0, forced.stderr);
@@ -188,6 +193,7 @@ describe('job ids and resume-job', () => {
       [[]],
     );
     assert.deepEqual(json(cli(e, ['dlq', 'list', job, '--json'])).items, []);
+    assertOneLine(cli(e, ['resume-job', job, '--force']), 1, /has completed, every item done: nothing to resume$/m);
   });
 
   it('resume-job <job-id> continues a job stopped with Ctrl-C', { timeout: 60_000 }, async (t) => {
