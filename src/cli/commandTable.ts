@@ -2,7 +2,7 @@
 // body it calls. The parser and the help both read this table.
 import { OLDER_THAN_DURATION, OPTIONS as O, RUN_VERBOSE } from './options';
 import { defineCommand, flag, type Command, type Group, type PositionalSpec } from './spec';
-import { safeId } from './values';
+import { eventExportFormat, safeId } from './values';
 
 /**
  * The command bodies, each loaded when its command runs: `help` and a refused argument load none, and `sessions list`
@@ -21,6 +21,7 @@ const body = {
   sessions: () => import('./commands/sessions'),
   validate: () => import('./commands/validate'),
   worktree: () => import('./commands/worktree'),
+  events: () => import('./commands/events'),
 };
 
 /** A session id, or a MapReduce job id (resolved to its session before the command runs). */
@@ -556,6 +557,63 @@ const checkpointsListCmd = defineCommand({
   },
 });
 
+/** What events ls, follow and export select by (Prodigy's flags: --event-type, --agent-id, --file; ours: --type). */
+const EVENT_SELECTION = {
+  jobId: { ...O.jobId, help: 'Only this job: a MapReduce job id (mapreduce-…), or the session id of a run' },
+  type: O.type,
+  eventType: O.eventType,
+  agentId: O.agentId,
+  file: O.file,
+} as const;
+
+const eventsLsCmd = defineCommand({
+  path: ['events', 'ls'],
+  aliases: ['list'],
+  summary: 'List events: one line each',
+  description:
+    "Lists the events runs wrote to H/events/<repo>/<job>/events-*.jsonl (Prodigy's event log), oldest first, one " +
+    'line each: time, type, job, agent and item, and the numbers that matter (duration, counts, tokens, cost). ' +
+    "A standard run's job is its session id; a MapReduce run's is its job id. Lines that are not events are " +
+    'skipped and counted.',
+  positionals: [],
+  options: {
+    ...EVENT_SELECTION,
+    since: O.since,
+    limit: { ...O.limit, help: 'At most N events, the newest (default 100)' },
+    json: { ...O.json, help: 'Print { "events": [records as written], "total": n, "unreadable_lines": n }' },
+    outputFormat: O.outputFormat,
+  },
+  run: async ({ io, manager, opts }) => (await body.events()).eventsList(manager(), io, opts),
+});
+
+const eventsFollowCmd = defineCommand({
+  path: ['events', 'follow'],
+  summary: 'Print events as runs write them, until Ctrl-C',
+  description:
+    'Prints the events there are, then each new one as a run appends it (a new run or resume of the job too), ' +
+    'until Ctrl-C, like tail -f.',
+  positionals: [],
+  options: { ...EVENT_SELECTION, since: O.since },
+  run: async ({ io, manager, opts }) => (await body.events()).eventsFollow(manager(), io, opts),
+});
+
+const eventsExportCmd = defineCommand({
+  path: ['events', 'export'],
+  summary: 'Write events out as JSON, JSONL, CSV or Markdown',
+  description:
+    'Writes the events (oldest first) as a JSON array (default), JSONL (one record per line, as stored), CSV or a ' +
+    'Markdown table, to stdout or --output FILE (written whole or not at all; its extension picks the format ' +
+    'when --format is not given).',
+  positionals: [],
+  options: {
+    ...EVENT_SELECTION,
+    since: O.since,
+    format: { ...O.format, help: 'json (default), jsonl, csv or markdown', parse: eventExportFormat },
+    output: O.output,
+  },
+  run: async ({ io, manager, opts }) => (await body.events()).eventsExport(manager(), io, opts),
+});
+
 /** In the order the overview lists them. */
 export const COMMAND_TABLE: (Command | Group)[] = [
   run,
@@ -593,6 +651,15 @@ export const COMMAND_TABLE: (Command | Group)[] = [
     summary: 'The session worktrees under the home',
     description: 'The git worktrees sessions run in, under the home.',
     subcommands: [worktreeLsCmd, worktreeCleanCmd, worktreeMergeCmd],
+  },
+  {
+    name: 'events',
+    summary: "Prodigy's event log: jobs, agents, checkpoints, Claude usage",
+    description:
+      "The events every run, resume and dlq retry writes to H/events/<repo>/<job>/ in Prodigy's format: jobs " +
+      'started, completed, failed and paused; MapReduce agents; items sent to the dead-letter queue; checkpoints; ' +
+      'the usage of every Claude call.',
+    subcommands: [eventsLsCmd, eventsFollowCmd, eventsExportCmd],
   },
   migrate,
   init,

@@ -4,6 +4,7 @@ import { count, flag, parsed, text, texts } from './spec';
 import {
   days,
   duration,
+  eventOutputFormat,
   exportFormat,
   filterExpression,
   jsonStrings,
@@ -11,6 +12,7 @@ import {
   outcome,
   positiveWhole,
   safeId,
+  since,
   status,
   usd,
   whole,
@@ -118,6 +120,21 @@ export const OPTIONS = {
   mapreduce: flag("MapReduce agents' worktrees (mapreduce-agent-…) instead of sessions'"),
   eligible: flag('Only items eligible for retry (reprocess_eligible)'),
   workflowId: parsed('ID', "Prodigy's spelling of the session (or job) to use", safeId('workflow id')),
+  // events ls|follow|export (Prodigy's flags of those commands, and ours: --type, --since as a duration or time).
+  type: text('TYPE', 'Only events of this type: job_started, agent_failed, d_l_q_item_added … (AgentFailed too)'),
+  eventType: text('TYPE', "Prodigy's spelling of --type"),
+  since: parsed(
+    'WHEN',
+    'Only events since WHEN: a time back from now (30m, 2h, 1d; a bare number is minutes) or an ISO time',
+    since,
+  ),
+  agentId: text('AGENT', 'Only the events of this MapReduce agent (its agent id)'),
+  file: text('FILE', "Read this events file instead of the home's H/events"),
+  outputFormat: parsed(
+    'FORMAT',
+    'human (default), table (the same lines) or json (one record per line)',
+    eventOutputFormat,
+  ),
   follow: flag('Print new lines as the run writes them, until it ends (Ctrl-C stops following)', 'F'),
   lines: parsed('N', 'Only the last N lines', whole),
   claude: flag("Print the session's last Claude call as a readable transcript (--step N: that step's call)"),

@@ -132,3 +132,39 @@ export function jsonStrings(raw: string): string[] {
     throw new ValueError('needs a JSON array of strings, like ["-p","{prompt}"]');
   return value;
 }
+
+/**
+ * --since on events: a time back from now (`30m`, `2h`, `1d`; a bare number is minutes, as Prodigy's `events ls
+ * --since 30` means) or an ISO time (`2026-01-15T10:00:00Z`, `2026-01-15`). The earliest time, in ms since the epoch.
+ */
+export function since(raw: string): number {
+  const text = raw.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Date.now() - Number(text) * DURATION_UNITS.m;
+  if (/^\d{4}-\d\d-\d\d/.test(text)) {
+    const t = Date.parse(text);
+    if (Number.isFinite(t)) return t;
+  } else {
+    try {
+      return Date.now() - duration(text);
+    } catch {
+      /* the message below says both forms */
+    }
+  }
+  throw new ValueError('needs a time back from now such as 30m, 2h or 1d, or an ISO time such as 2026-01-15T10:00:00Z');
+}
+
+/** --format on events export. */
+export const EVENT_EXPORT_FORMATS = ['json', 'jsonl', 'csv', 'markdown'] as const;
+export function eventExportFormat(raw: string): (typeof EVENT_EXPORT_FORMATS)[number] {
+  const match = EVENT_EXPORT_FORMATS.find((f) => f === raw.trim().toLowerCase());
+  if (!match) throw new ValueError(`needs ${EVENT_EXPORT_FORMATS.join(', ')}`);
+  return match;
+}
+
+/** --output-format on events ls (Prodigy's): human and table print lines, json one record per line. */
+export const EVENT_OUTPUT_FORMATS = ['human', 'table', 'json'] as const;
+export function eventOutputFormat(raw: string): (typeof EVENT_OUTPUT_FORMATS)[number] {
+  const match = EVENT_OUTPUT_FORMATS.find((f) => f === raw.trim().toLowerCase());
+  if (!match) throw new ValueError(`needs ${EVENT_OUTPUT_FORMATS.join(', ')}`);
+  return match;
+}

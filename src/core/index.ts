@@ -72,6 +72,21 @@ export type { Variables } from './steps/interpolation';
 export type { EngineEvent } from './steps/events';
 export { DEFAULT_CLAUDE_CONFIG, claudeArgs, type ClaudeConfig } from './steps/runContext';
 export { inputsFromPatterns } from './runs/runPlan';
+export {
+  eventsRoot,
+  listEventFiles,
+  listEventJobs,
+  eventFilesForJob,
+  readEvents,
+  readEventsFrom,
+  durationSeconds,
+  eventTypeKey,
+  EVENT_TYPES,
+  type EventRecord,
+  type ReadEvent,
+  type EventFilter,
+  type EventFileRef,
+} from './runs/eventRecords';
 export { knownProfiles } from './steps/workflowEnv';
 export type { DeadLetteredItem } from './mapreduce/deadLetterQueue';
 export { runWorkflow } from './engine/run';

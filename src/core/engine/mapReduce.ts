@@ -142,7 +142,7 @@ export async function retryDeadLetters(
     scope.announce(workflow, 0, worktree?.path ?? null);
     const only = opts.itemIds?.length ? ` (${opts.itemIds.join(', ')})` : '';
     log.message('info', `Retrying the failed items of ${id}${only}`);
-    return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data.job_id, {
+    return runMapReduceJob(scope.opts, ctx, worktree, session.mapreduce_data.job_id, {
       kind: 'retry',
       itemIds: opts.itemIds,
       maxParallel: opts.maxParallel,
@@ -174,7 +174,7 @@ export async function rerunReduce(opts: EngineOptions & { sessionId: string }): 
       await opts.manager.updateSession(id, { status: 'Running', error: null });
     }
     scope.announce(workflow, 0, worktree?.path ?? null);
-    return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data.job_id, { kind: 'reduce', keepStatus });
+    return runMapReduceJob(scope.opts, ctx, worktree, session.mapreduce_data.job_id, { kind: 'reduce', keepStatus });
   });
 }
 

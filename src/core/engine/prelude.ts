@@ -13,6 +13,7 @@ import type { Workflow } from '../workflow/model';
 import type { UnifiedSession } from '../model/session';
 import { readTotals } from '../claude/totals';
 import { SessionClaudeUsage } from '../steps/claudeUsage';
+import { EventLog } from '../runs/eventLog';
 import { mergeBack, type MergeOutcome } from './mergeBack';
 import type { EngineOptions, RunOutcome } from './options';
 
@@ -66,18 +67,28 @@ export function startVariables(
 /**
  * One entry point's hold on a session: its resume lock (taken by `RunScope.acquire`), and once the workflow is
  * known, its secrets, masker and log. `close()` closes the log and releases the lock; `withRunScope` does it.
+ * `opts.listener` also writes Prodigy's event log (runs/eventLog.ts): entry points pass `scope.opts` on, so every
+ * run, resume and retry writes it.
  */
 export class RunScope {
   private log: SessionLog | undefined;
+  readonly opts: EngineOptions;
 
   private constructor(
-    readonly opts: EngineOptions,
+    opts: EngineOptions,
     readonly sessionId: string,
     private readonly lock: ResumeLock,
-  ) {}
+    private readonly events: EventLog,
+  ) {
+    this.opts = { ...opts, listener: events.tee(opts.listener) };
+    events.warn = (text) => this.log?.message('warning', text);
+  }
 
   static async acquire(opts: EngineOptions, sessionId: string): Promise<RunScope> {
-    return new RunScope(opts, sessionId, await acquireResumeLock(opts.manager.paths.resumeLocksDir, sessionId));
+    const lock = await acquireResumeLock(opts.manager.paths.resumeLocksDir, sessionId);
+    const events = new EventLog(opts.manager, sessionId);
+    await events.start();
+    return new RunScope(opts, sessionId, lock, events);
   }
 
   get env(): NodeJS.ProcessEnv {
@@ -106,6 +117,7 @@ export class RunScope {
     secrets = workflowSecrets(workflow, this.env),
   ): { log: SessionLog; secrets: Record<string, string> } {
     const masker = new SecretMasker(secrets);
+    this.events.describe(workflow);
     this.log = new SessionLog(
       this.sessionId,
       this.opts.manager.paths.sessionLogFile(this.sessionId),
@@ -192,7 +204,9 @@ export class RunScope {
     return err;
   }
 
-  close(): void {
+  /** `error`: the run ended by throwing it (its event log records the job as failed). */
+  close(error?: unknown): void {
+    this.events.close(error);
     this.log?.close();
     this.lock.release();
   }
@@ -205,12 +219,14 @@ export async function withRunScope<T>(
   body: (scope: RunScope) => Promise<T>,
 ): Promise<T> {
   const scope = await RunScope.acquire(opts, sessionId);
+  let failure: unknown;
   try {
     return await body(scope);
   } catch (err) {
-    throw scope.masked(err);
+    failure = scope.masked(err);
+    throw failure;
   } finally {
-    scope.close();
+    scope.close(failure);
   }
 }
 

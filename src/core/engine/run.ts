@@ -121,8 +121,9 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
         args: opts.args ?? [],
         profile,
       });
-      if (isMapReduce) return runMapReduceJob(opts, ctx, worktree, session.mapreduce_data!.job_id);
-      return runSteps(opts, ctx, worktree, { completed: [], startTime: nowTimestamp(), parent: null }, plan);
+      // scope.opts: its listener also writes the event log.
+      if (isMapReduce) return runMapReduceJob(scope.opts, ctx, worktree, session.mapreduce_data!.job_id);
+      return runSteps(scope.opts, ctx, worktree, { completed: [], startTime: nowTimestamp(), parent: null }, plan);
     });
   }
 }

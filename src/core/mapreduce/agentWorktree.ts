@@ -28,7 +28,7 @@ export class AgentSlots {
     private readonly jobId: string,
   ) {}
 
-  private slotPath(slot: number): string {
+  slotPath(slot: number): string {
     return path.join(this.worktreesDir, path.basename(this.parent), `mapreduce-agent-${this.jobId}_slot${slot}`);
   }
 

@@ -17,7 +17,7 @@ import { executeStep } from '../steps/stepExecutor';
 import { conflictResolver } from '../steps/mergeConflicts';
 import type { LoopResult } from '../steps/runContext';
 import { AgentSlots, mergeAgent, type AgentWorktree } from './agentWorktree';
-import { DeadLetterQueue, type FailureType } from './deadLetterQueue';
+import { DeadLetterQueue, type DeadLetteredItem, type FailureType } from './deadLetterQueue';
 import { failurePolicyOf, stopReason, type FailurePolicy } from './failurePolicy';
 import { JOB_SNAPSHOT_KEY, JobStore, type AgentResult, type JobSnapshot, type JobState } from './jobState';
 import { itemVariables, loadWorkItems, type WorkItem } from './workItems';
@@ -337,7 +337,15 @@ export class MapReduceRun {
     const logFile = this.manager.paths.agentLogFile(ctx.sessionId, item.id);
     const started = performance.now();
     this.running++;
-    this.listener({ type: 'agent-started', sessionId: ctx.sessionId, itemId: item.id, agentId, running: this.running });
+    this.listener({
+      type: 'agent-started',
+      sessionId: ctx.sessionId,
+      itemId: item.id,
+      agentId,
+      running: this.running,
+      attempt,
+      worktree: this.slots!.slotPath(slot),
+    });
     const log = new SessionLog(ctx.sessionId, logFile, ctx.masker, this.listener);
     const run: AgentRun = { item, agentId, logFile, started, calls: [] };
     const end = (status: AgentOutcome['status'], extra: Partial<AgentOutcome> = {}): AgentRun => {
@@ -499,6 +507,14 @@ export class MapReduceRun {
         'warning',
         `Item ${o.item.id} failed (attempt ${attempt} of ${this.policy.attempts}): ${ctx.masker.mask(o.error ?? 'failed')}; running it again${again ? ` in ${(again / 1_000).toFixed(again < 10_000 ? 2 : 1)}s` : ''}`,
       );
+      this.listener({
+        type: 'agent-retrying',
+        sessionId: ctx.sessionId,
+        itemId: o.item.id,
+        error: ctx.masker.mask(o.error ?? 'failed'),
+        attempt: attempt + 1,
+        backoffMs: again,
+      });
       if (!again) this.queue.push(o.item);
       else
         this.delayed.push(
@@ -523,6 +539,8 @@ export class MapReduceRun {
     clearItemRetry(s, o.item.id);
     if (!s.completed_agents.includes(o.item.id)) s.completed_agents.push(o.item.id);
     s.pending_items = s.pending_items.filter((i) => i !== o.item.id);
+    // Announced after the agent's own end, as Prodigy orders them (agent failed, then the item in the DLQ).
+    let deadLettered: DeadLetteredItem | undefined;
     if (o.status === 'success') {
       s.successful_count++;
       this.dlq.remove(o.item.id);
@@ -543,7 +561,7 @@ export class MapReduceRun {
           `Item ${o.item.id} failed: ${error} (skipped: ${this.policy.action === 'skip' ? 'on_item_failure' : 'timeout_action'} is skip)`,
         );
       } else {
-        this.dlq.add(
+        const added = this.dlq.add(
           o.item.id,
           o.item.data,
           {
@@ -558,6 +576,7 @@ export class MapReduceRun {
             ? { worktree_path: '', branch_name: o.branchKept, uncommitted_changes: null, error_logs: [o.logFile] }
             : null,
         );
+        deadLettered = added;
         this.errors.add(
           `Item ${o.item.id} failed: ${error} (in the dead-letter queue; ${nextStep({ kind: 'retry-failed-items', sessionId: ctx.sessionId })})`,
         );
@@ -591,7 +610,18 @@ export class MapReduceRun {
       processed: s.successful_count + s.failed_count,
       failed: s.failed_count,
       total: s.total_items,
+      durationMs: o.durationMs,
+      commits: o.commits,
+      jsonLogLocation: result.json_log_location,
     });
+    if (deadLettered)
+      this.listener({
+        type: 'dlq-item-added',
+        sessionId: ctx.sessionId,
+        itemId: o.item.id,
+        errorSignature: deadLettered.error_signature,
+        failureCount: deadLettered.failure_count,
+      });
   }
 
   /**
@@ -763,10 +793,17 @@ export class MapReduceRun {
    */
   private async checkpoint(label: string, patch?: SessionPatch): Promise<void> {
     const job: JobSnapshot = { state: structuredClone(this.state), dead_letters: this.dlq.list() };
-    await this.manager.recordCheckpoint(this.ctx.sessionId, {
+    const { summary } = await this.manager.recordCheckpoint(this.ctx.sessionId, {
       info: { label, ...this.commit() },
       snapshot: { [JOB_SNAPSHOT_KEY]: job },
       ...(patch ? { patch } : {}),
+    });
+    this.listener({
+      type: 'checkpoint-saved',
+      sessionId: this.ctx.sessionId,
+      checkpointId: summary.id,
+      label,
+      agentsCompleted: this.state.completed_agents.length,
     });
   }
 

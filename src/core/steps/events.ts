@@ -62,7 +62,17 @@ export type EngineEvent =
   | { type: 'message'; sessionId: string | null; level: MessageLevel; text: string }
   | { type: 'session-finished'; sessionId: string; status: SessionStatus; error: string | null }
   | { type: 'phase'; sessionId: string; phase: 'Setup' | 'Map' | 'Reduce' | 'Complete'; total: number }
-  | { type: 'agent-started'; sessionId: string; itemId: string; agentId: string; running: number }
+  | {
+      type: 'agent-started';
+      sessionId: string;
+      itemId: string;
+      agentId: string;
+      running: number;
+      /** This item's attempt in this run (1 the first; on_item_failure: retry counts up). */
+      attempt?: number;
+      /** The slot worktree the agent runs in. */
+      worktree?: string;
+    }
   | {
       type: 'agent-finished';
       sessionId: string;
@@ -73,6 +83,17 @@ export type EngineEvent =
       processed: number;
       failed: number;
       total: number;
-    };
+      durationMs?: number;
+      /** The commit its work ended at, when it made one. */
+      commits?: string[];
+      /** Its (last) Claude stream, else its own log. */
+      jsonLogLocation?: string | null;
+    }
+  /** An agent failed and its item runs again (on_item_failure: retry) after `backoffMs`. */
+  | { type: 'agent-retrying'; sessionId: string; itemId: string; error: string; attempt: number; backoffMs: number }
+  /** A failed item went to the dead-letter queue (its signature: a hash of the error; its failures so far). */
+  | { type: 'dlq-item-added'; sessionId: string; itemId: string; errorSignature: string; failureCount: number }
+  /** A MapReduce phase checkpoint was recorded (a standard run's step checkpoints come with `step-finished`). */
+  | { type: 'checkpoint-saved'; sessionId: string; checkpointId: string; label: string; agentsCompleted: number };
 
 export type EngineListener = (event: EngineEvent) => void;
