@@ -83,6 +83,15 @@ function printUpdate(u) {
       `median of paired ratios ${times(u.pairedRatioMedian)}`,
   );
   log(`  → target ≤ ${u.target}× floor  ${verdict(u.pass)}`);
+  if (!u.pass) {
+    const lockMs = u.lockedFloor.median - u.floor.median;
+    log(
+      `  what prevents it, measured: the lock (mkdir + rmdir) and the freshness check (stat + read) that a locked ` +
+        `update of a file other processes also write needs cost +${ms(lockMs, 3)} alone, ${times(lockMs / u.floor.median)} ` +
+        `of the floor where the target leaves ${times(u.target - 1)} for all the update's own work; ours is ` +
+        `${times(u.lockedFloorRatio)} of floor + lock`,
+    );
+  }
   log(
     `  (info) floor + the lock and freshness check any locked update needs (mkdir + stat, stat + read): ` +
       `median ${ms(u.lockedFloor.median, 3)} → ours ${times(u.lockedFloorRatio)} of it`,

@@ -2,7 +2,7 @@
 // session's (spec.ts); this continues that session as `resume` does, then runs the items that failed again, up to
 // --max-retries more times, as `dlq retry` does. A completed job is left alone unless --force.
 import { ProdigyError, SessionNotFoundError, listDeadLetters, type SessionManager } from '../../core';
-import { printJson, type Io } from '../io';
+import { printJson, UsageError, type Io } from '../io';
 import { dlqRetry } from './dlq';
 import { resumeCommand } from './run';
 import type { TerminalFlags } from './runOutput';
@@ -35,12 +35,13 @@ export async function resumeJobCommand(
   let resumed: unknown = null;
   if (session.status === 'Completed') {
     const failed = (await listDeadLetters(manager, id)).length;
+    if (failed === 0) throw new ProdigyError(`${name} has completed, every item done: nothing to resume`);
     if (!flags.force)
       throw new ProdigyError(
-        failed
-          ? `${name} has completed, with ${failed} failed item(s): --force runs them again (or prodigy-vscode dlq retry ${id})`
-          : `${name} has completed, every item done: nothing to resume`,
+        `${name} has completed, with ${failed} failed item(s): --force runs them again (or prodigy-vscode dlq retry ${id})`,
       );
+    if (rounds === 0)
+      throw new UsageError('--force on a completed job runs its failed items again: --max-retries 0 runs none');
     if (!flags.json) io.out(`${name} has completed; --force: running its ${failed} failed item(s) again`);
   } else {
     if (!flags.json) io.out(`Resuming ${name}`);
