@@ -49,7 +49,8 @@ export default tseslint.config(
           patterns: [
             {
               group: ['**/core/*', '!**/core/basics', '!**/core/store'],
-              message: 'Import the core only through src/core/index.ts (or its light facades, src/core/basics.ts, store.ts).',
+              message:
+                'Import the core only through src/core/index.ts (or its light facades, src/core/basics.ts, store.ts).',
             },
           ],
         },
