@@ -10,6 +10,7 @@ import { eventExportFormat, safeId } from './values';
  */
 const body = {
   checkpoints: () => import('./commands/checkpoints'),
+  clean: () => import('./commands/clean'),
   dlq: () => import('./commands/dlq'),
   exec: () => import('./commands/exec'),
   init: () => import('./commands/init'),
@@ -19,7 +20,6 @@ const body = {
   restore: () => import('./commands/restore'),
   run: () => import('./commands/run'),
   sessions: () => import('./commands/sessions'),
-  sessionsList: () => import('./commands/sessionsList'),
   validate: () => import('./commands/validate'),
   worktree: () => import('./commands/worktree'),
   events: () => import('./commands/events'),
@@ -303,7 +303,7 @@ const sessionsListCmd = defineCommand({
     limit: O.limit,
   },
   run: async ({ io, manager, opts }) => {
-    await (await body.sessionsList()).sessionsList(manager(), io, opts);
+    await (await body.sessions()).sessionsList(manager(), io, opts);
     return 0;
   },
 });
@@ -353,7 +353,7 @@ const sessionsCleanCmd = defineCommand({
     'Moves Completed and Cancelled sessions (-a: also Failed) last updated more than DAYS ago to ' +
     'H/vscode/deleted/ (undo by moving back). Running, Paused and Initializing sessions are never touched. ' +
     'Their worktrees stay (worktree clean <id> removes one) unless -f. Exit code 1 when a session was kept ' +
-    'because of its worktree.',
+    'because of its worktree. (clean logs|state|events|dlq removes old files of runs instead, keeping the records.)',
   positionals: [],
   options: {
     olderThan: O.olderThan,
@@ -497,6 +497,45 @@ const reduce = defineCommand({
   run: async ({ io, manager, args: [id], opts }) => (await body.dlq()).reduceAgain(manager(), io, id, opts),
 });
 
+/** `clean <kind>`: Prodigy's clean family, one command per kind with the same options. */
+function cleanCmd(kind: 'logs' | 'state' | 'events' | 'dlq' | 'all', summary: string, where: string): Command {
+  return defineCommand({
+    path: ['clean', kind],
+    summary,
+    description:
+      `Removes ${where}, for the sessions of the repository of the current folder (--all-repos: every ` +
+      "repository's, and files that name no session, such as Claude streams). Nothing belonging to a session " +
+      'that is running or resumable (Paused, Failed, interrupted) is removed: each kept file is named with why. ' +
+      '--dry-run lists what would go with its size. Asks first on a terminal; without one, -f is needed. ' +
+      'Session records stay: sessions clean moves whole finished sessions aside (undoably).',
+    positionals: [],
+    options: {
+      olderThan: OLDER_THAN_DURATION,
+      dryRun: { ...O.dryRun, help: 'List what would go, with sizes; remove nothing' },
+      force: { ...O.force, help: 'Do not ask' },
+      allRepos: O.allRepos,
+      json: O.json,
+    },
+    run: async ({ io, manager, opts }) => (await body.clean()).cleanCommand(manager(), io, kind, opts),
+  });
+}
+
+const CLEAN_COMMANDS = [
+  cleanCmd(
+    'logs',
+    'Remove old session logs and Claude streams',
+    'session logs (H/vscode/logs) and Claude logs (H/logs)',
+  ),
+  cleanCmd('state', "Remove old MapReduce jobs' state", "MapReduce jobs' state (H/state/<repo>/mapreduce)"),
+  cleanCmd('events', 'Remove old event logs', 'event logs (H/events/<repo>/<job>)'),
+  cleanCmd('dlq', 'Remove old dead-letter queues', "MapReduce jobs' dead-letter queues (H/dlq/<repo>/<job>), whole"),
+  cleanCmd(
+    'all',
+    'Remove old logs, state, events and dead-letter queues',
+    'logs, MapReduce state, event logs and dead-letter queues',
+  ),
+];
+
 const worktreeLsCmd = defineCommand({
   path: ['worktree', 'ls'],
   aliases: ['list'],
@@ -633,6 +672,14 @@ export const COMMAND_TABLE: (Command | Group)[] = [
       "A MapReduce session's dead letter queue: the items that failed, running them again, writing them out " +
       '(export), counting them (stats) and removing old ones (purge).',
     subcommands: [dlqListCmd, dlqInspectCmd, dlqRetryCmd, dlqExportCmd, dlqPurgeCmd, dlqStatsCmd],
+  },
+  {
+    name: 'clean',
+    summary: 'Remove old logs, job state, events and dead-letter queues',
+    description:
+      "Prodigy's clean family: old files under the home that no running or resumable session needs. sessions " +
+      'clean moves whole finished sessions aside; worktree clean removes worktrees.',
+    subcommands: CLEAN_COMMANDS,
   },
   {
     name: 'sessions',

@@ -19,6 +19,14 @@ export {
 export { relativeTime, progressText, checkpointStepText, stepText, jobProgressText } from './sessions/describe';
 export type { CheckpointSummary } from './sessions/checkpoints';
 export { liveLockHolder, resumeLockHolder } from './sessions/resumeLock';
+export {
+  CLEAN_KINDS,
+  planHomeCleanup,
+  removeCleanEntries,
+  type CleanEntry,
+  type CleanKind,
+  type CleanPlan,
+} from './sessions/homeCleanup';
 export { isResumable } from './lifecycle/transitions';
 export { SESSION_STATUSES, type SessionStatus } from './model/session';
 export { isSafeId } from './storage/ids';
