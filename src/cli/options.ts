@@ -130,11 +130,7 @@ export const OPTIONS = {
   ),
   agentId: text('AGENT', 'Only the events of this MapReduce agent (its agent id)'),
   file: text('FILE', "Read this events file instead of the home's H/events"),
-  outputFormat: parsed(
-    'FORMAT',
-    'human (default), table (the same lines) or json (one record per line)',
-    eventOutputFormat,
-  ),
+  outputFormat: parsed('FORMAT', 'human (default), table (the same lines) or json (as --json)', eventOutputFormat),
   follow: flag('Print new lines as the run writes them, until it ends (Ctrl-C stops following)', 'F'),
   lines: parsed('N', 'Only the last N lines', whole),
   claude: flag("Print the session's last Claude call as a readable transcript (--step N: that step's call)"),

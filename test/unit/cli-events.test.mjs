@@ -133,6 +133,17 @@ describe('events written by runs', () => {
     assert.equal(records[1].event.partial_results, 0);
   });
 
+  it('an events write that fails never fails the run: noted once in the session log, and nothing more', (t) => {
+    const e = engineEnv(t);
+    fs.writeFileSync(path.join(e.home, 'events'), 'a file where the folder should be');
+    const r = run(e, '- shell: "echo one"\n- shell: "echo two"\n');
+    assert.equal(r.code, 0, r.stderr);
+    const log = fs.readFileSync(path.join(e.home, 'vscode', 'logs', `${r.id}.log`), 'utf8');
+    assert.equal(log.split('Events are not being written').length - 1, 1, log);
+    assert.match(log, /Events are not being written \(ENOTDIR: .*\); the run goes on without them/);
+    assert.match(log, /Session workflow-\d+ completed/);
+  });
+
   it('a MapReduce run with a failing agent: agent_failed then d_l_q_item_added; dlq retry appends job_resumed', (t) => {
     const e = engineEnv(t);
     const r = run(e, MAPREDUCE);
@@ -207,12 +218,14 @@ describe('events ls, follow, export', () => {
     assert.match(lines[0], new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  job_started +${std}  -`));
     assert.ok(
       lines.some((l) =>
-        /^\S+ \S+  agent_failed +mapreduce-\S+  agent_1 item_1  Step 'shell: .*' failed with exit code 1$/.test(l),
+        /^\S+ \S+ {2}agent_failed +mapreduce-\S+ {2}agent_1 item_1 {2}Step 'shell: .*' failed with exit code 1$/.test(
+          l,
+        ),
       ),
       all.stdout,
     );
     assert.ok(lines.some((l) => /claude_token_usage .* in 100 · out 20 · cache \d+ · \$0\.25$/.test(l)));
-    assert.ok(lines.some((l) => /job_completed +mapreduce-\S+  -  \d+\.\ds · 1 ok · 1 failed$/.test(l)));
+    assert.ok(lines.some((l) => /job_completed +mapreduce-\S+ {2}- {2}\d+\.\ds · 1 ok · 1 failed$/.test(l)));
 
     const failed = cli(e, ['events', 'ls', '--event-type', 'AgentFailed']);
     assert.equal(failed.stdout.trimEnd().split('\n').length, 1, failed.stdout);
@@ -264,7 +277,7 @@ describe('events ls, follow, export', () => {
     );
     const r = cli(e, ['events', 'ls']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /claude_message +session-x  agent-default  content hi · message_type text$/m);
+    assert.match(r.stdout, /claude_message +session-x {2}agent-default {2}content hi · message_type text$/m);
     assert.equal(
       r.stderr.trim(),
       "3 lines could not be read (not an event record: another tool's or cut short); skipped",
@@ -335,7 +348,7 @@ describe('events ls, follow, export', () => {
     await new Promise((r) => setTimeout(r, 600));
     assert.doesNotMatch(out, /job_paused/, 'a line without its newline is held back');
     fs.appendFileSync(file, `${line.slice(30)}\n`);
-    await until(() => /job_paused +workflow-\d+  -  checkpoint 7$/m.test(out), 'the appended event');
+    await until(() => /job_paused +workflow-\d+ {2}- {2}checkpoint 7$/m.test(out), 'the appended event');
     child.kill('SIGINT');
     const { code } = await exited;
     assert.equal(code, 0);
