@@ -242,9 +242,10 @@ const validate = defineCommand({
   summary: 'Check a workflow file and print what it contains',
   description:
     'Loads a workflow file as run would: its shape, step count and warnings, or file:line:col: what is wrong. ' +
-    'Exit code 1 when it cannot be run.',
+    'A composable workflow is composed with the --param values given, as run would; without any, the required ' +
+    'parameters it still needs are listed. Exit code 1 when it cannot be run.',
   positionals: [workflowFile],
-  options: { json: O.json },
+  options: { json: O.json, param: O.param, paramFile: O.paramFile },
   run: async ({ io, args: [file], opts }) => (await body.validate()).validateCommand(io, file, opts),
 });
 

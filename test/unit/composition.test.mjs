@@ -310,6 +310,34 @@ describe('run --param / --param-file (the CLI)', () => {
     assert.match(usage.stderr, /--param who: expected NAME=VALUE/);
   });
 
+  it('validate lists the required parameters still needed, and with --param checks the composed workflow', (t) => {
+    const e = engineEnv(t);
+    const wf = e.writeWorkflow(WF);
+    const bare = cli(['validate', wf]);
+    assert.equal(bare.code, 0, bare.stderr);
+    assert.match(
+      bare.stdout,
+      /^ {2}needs --param who=STRING --param n=NUMBER to run \(2 required parameters without a value;/m,
+    );
+    const ok = cli(['validate', wf, '--param', 'who=ann', '--param', 'n=3']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.doesNotMatch(ok.stdout, /needs/);
+    const json = JSON.parse(cli(['validate', wf, '--json', '--param', 'who=ann', '--param', 'n=3']).stdout);
+    assert.deepEqual(
+      json.parameters.map((p) => [p.name, p.type, p.hasValue]),
+      [
+        ['who', 'String', true],
+        ['n', 'Number', true],
+      ],
+    );
+    const wrong = cli(['validate', wf, '--param', 'who=ann', '--param', 'n=three']);
+    assert.equal(wrong.code, 1);
+    assert.match(
+      wrong.stderr,
+      new RegExp(`^✗ ${wf.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:7: parameter n must be a Number`),
+    );
+  });
+
   it('a missing required parameter is refused before anything runs: no session, no step', (t) => {
     const e = engineEnv(t);
     const wf = e.writeWorkflow(WF);
