@@ -21,6 +21,9 @@ import { writeAllSync } from '../storage/fileWrite';
 import type { Workflow } from '../workflow/model';
 import { chronoDuration, newEventsFile } from './eventRecords';
 
+/** Every line's `metadata.host`: asked once. */
+const HOST = os.hostname();
+
 /** Prodigy writes `agent_id: "agent-default"` for the Claude calls of a run that is not a MapReduce agent. */
 const MAIN_AGENT = 'agent-default';
 
@@ -311,7 +314,7 @@ export class EventLog {
       // One id for all of a session's runs: its resumes and retries are the same workflow's events.
       correlation_id: this.sessionId,
       event,
-      metadata: { host: os.hostname(), pid: process.pid, session_id: this.sessionId },
+      metadata: { host: HOST, pid: process.pid, session_id: this.sessionId },
     };
     try {
       if (this.fd === null) {
@@ -333,6 +336,14 @@ async function repoName(session: UnifiedSession): Promise<string> {
   if (typeof md.repo === 'string' && md.repo) return path.basename(md.repo);
   const dir = typeof md.project_dir === 'string' ? md.project_dir : null;
   if (!dir) return 'unknown';
+  // The nearest folder with a `.git` folder is the main working tree: found without starting git (a run's start is
+  // timed). A `.git` file (a linked worktree, a submodule) asks git where the main one is.
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    const git = fs.statSync(path.join(at, '.git'), { throwIfNoEntry: false });
+    if (git?.isDirectory()) return path.basename(at);
+    if (git) break;
+    if (path.dirname(at) === at) return path.basename(dir);
+  }
   try {
     return path.basename(await mainWorktreeRoot(dir));
   } catch {
