@@ -339,4 +339,43 @@ describe('in a MapReduce job', () => {
     assert.equal(success, 'true');
     assert.match(uuid, UUID);
   });
+
+  it('${step.name} and ${step.index} in every phase: name:, else id:, else the step as shown; zero-based', async (t) => {
+    const e = engineEnv(t);
+    const out = path.join(e.root, 'out');
+    fs.mkdirSync(out);
+    const note = (file) => `shell: "echo '\${step.name}|\${step.index}' >> ${out}/${file}"`;
+    // A step shown by its command: printenv prints its name as given, without a shell reading the text.
+    const unnamed = `shell: "printenv N >> ${out}/std.txt"`;
+    const std = await e.runText(`
+- ${note('std.txt')}
+  name: first
+- ${note('std.txt')}
+  id: second
+- ${unnamed}
+  env:
+    N: "\${step.name}"
+`);
+    assert.equal(std.status, 'Completed', std.error);
+    assert.deepEqual(read(`${out}/std.txt`).trim().split('\n'), [
+      'first|0',
+      'second|1',
+      `shell: printenv N >> ${out}/std.txt`,
+    ]);
+    const job = await e.runText(
+      mapReduceJob({
+        items: [{ name: 'a' }],
+        agent: `    - shell: "true"
+    - ${note('agent.txt')}
+      name: agent-note`,
+        reduce: `  - ${note('reduce.txt')}
+    name: reduce-note`,
+      }).replace('setup:\n', `setup:\n  - ${note('setup.txt')}\n    name: setup-note\n`),
+      { merge: 'never' },
+    );
+    assert.equal(job.status, 'Completed', job.error);
+    assert.equal(read(`${out}/setup.txt`).trim(), 'setup-note|0');
+    assert.equal(read(`${out}/agent.txt`).trim(), 'agent-note|1');
+    assert.equal(read(`${out}/reduce.txt`).trim(), 'reduce-note|0');
+  });
 });

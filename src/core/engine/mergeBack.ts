@@ -7,6 +7,7 @@ import { nowTimestamp } from '../model/serde';
 import type { SessionManager } from '../sessions/sessionManager';
 import type { RunContext } from '../steps/runContext';
 import { executeStep } from '../steps/stepExecutor';
+import { enterStep } from '../steps/stepVariables';
 import { conflictResolver } from '../steps/mergeConflicts';
 import { mergeGitVariables } from '../steps/gitContext';
 import { nextStepSentence } from '../nextStep';
@@ -130,7 +131,8 @@ export async function mergeBack(a: {
       'merge.commit_count': commits,
     });
     ctx.log.message('progress', `Running the workflow's merge steps (${branch} → ${target})`);
-    for (const step of ctx.workflow.merge!.steps) {
+    for (const [index, step] of ctx.workflow.merge!.steps.entries()) {
+      enterStep(ctx, step, index);
       const r = await executeStep(step, ctx);
       if (r.status === 'failed' || r.status === 'stopped') {
         const message = `Merge step '${step.display}' ${r.status === 'stopped' ? 'was stopped' : `failed: ${r.error}`}. The session's work is intact on ${branch}.`;

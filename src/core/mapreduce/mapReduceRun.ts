@@ -14,6 +14,7 @@ import type { MapReduceSpec } from '../workflow/model';
 import type { RunContext } from '../steps/runContext';
 import { SessionLog } from '../steps/sessionLog';
 import { executeStep } from '../steps/stepExecutor';
+import { enterStep } from '../steps/stepVariables';
 import { conflictResolver } from '../steps/mergeConflicts';
 import type { LoopResult } from '../steps/runContext';
 import { AgentSlots, mergeAgent, type AgentWorktree } from './agentWorktree';
@@ -208,6 +209,7 @@ export class MapReduceRun {
       const setupCtx = { ...ctx, signal: AbortSignal.any([ctx.signal, this.setupTimedOut.signal]) };
       for (let i = 0; i < steps.length; i++) {
         ctx.log.message('progress', `Setup step ${i + 1}/${steps.length}: ${steps[i].display}`);
+        enterStep(setupCtx, steps[i], i);
         const r = await executeStep(steps[i], setupCtx);
         if (r.status === 'stopped')
           return this.setupTimedOut.signal.aborted
@@ -389,6 +391,7 @@ export class MapReduceRun {
       const steps = timeouts.steps;
       for (let i = 0; i < steps.length; i++) {
         log.message('progress', `Agent ${agentId}: Executing step ${i + 1}/${steps.length}: ${steps[i].display}`);
+        enterStep(agentCtx, steps[i], i);
         const r = await executeStep(steps[i], agentCtx);
         run.calls.push(...r.claude);
         if (r.status === 'stopped' && timedOut.signal.aborted && !ctx.signal.aborted) {
@@ -722,6 +725,7 @@ export class MapReduceRun {
     );
     for (let i = s.reduce_phase_state.executed_commands; i < steps.length; i++) {
       ctx.log.message('progress', `Reduce phase: Executing step ${i + 1}/${steps.length}: ${steps[i].display}`);
+      enterStep(ctx, steps[i], i);
       const r = await executeStep(steps[i], ctx);
       if (r.status === 'stopped') return this.pause();
       if (r.status === 'failed') {

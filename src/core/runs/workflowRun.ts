@@ -17,6 +17,7 @@ import type { EngineListener } from '../steps/events';
 import { interpolate, renderValue, type Variables } from '../steps/interpolation';
 import type { LoopResult, RunContext } from '../steps/runContext';
 import { executeStep } from '../steps/stepExecutor';
+import { enterStep } from '../steps/stepVariables';
 import { RETRY_STATE } from '../steps/retry';
 import { RunPlan, passVariables, type Pass } from './runPlan';
 import { sumCalls } from '../claude/totals';
@@ -151,6 +152,7 @@ export class WorkflowRun {
         `Executing step ${s + 1}/${steps.length}${label ? ` (${label})` : ''}: ${step.kind}: ${interpolate(step.command || step.write_file?.path || '', ctx.vars)}`,
         `--- ${new Date().toISOString()} step ${i + 1}/${total}`,
       );
+      enterStep(ctx, step, s);
       const before = { ...ctx.vars };
       const outcome = await executeStep(step, ctx);
       if (outcome.status === 'stopped') return this.pause(progress, completed, i, outcome.error);

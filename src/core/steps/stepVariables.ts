@@ -19,6 +19,16 @@ const WORKFLOW_START_UNTRACKED = '__workflow_start_untracked';
 /** The internal keys a resume keeps (it drops Prodigy's other `__*` keys). */
 export const WORKFLOW_START_KEYS: readonly string[] = [WORKFLOW_START_COMMIT, WORKFLOW_START_UNTRACKED];
 
+/**
+ * `${step.name}` (its name:, else its id:, else how it is shown: `shell: cargo test`) and `${step.index}` (zero-based,
+ * in its phase's list), as Prodigy documents them (variables/standard-variables) for every phase. Set by each phase's
+ * loop just before it runs the step; a handler (on_failure, on_exit_code) sees its step's.
+ */
+export function enterStep(ctx: RunContext, step: WorkflowStep, index: number): void {
+  ctx.vars['step.name'] = step.name ?? step.id ?? step.display;
+  ctx.vars['step.index'] = String(index);
+}
+
 /** Where a step started, in git: what `step.*` and `outputs:` are measured against. */
 export interface StepMark {
   cwd: string;
