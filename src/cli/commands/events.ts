@@ -190,7 +190,13 @@ function details(ev: EventRecord['event']): string {
   switch (ev.event_type) {
     case 'job_started':
       // 0 while a MapReduce job's items are not loaded yet (they load after setup).
-      parts.push(str(ev.workflow_name), n('total_items') ? `${n('total_items')} items` : null);
+      // A standard run is a job whose items are its steps (its config has no input).
+      parts.push(
+        str(ev.workflow_name),
+        n('total_items')
+          ? `${n('total_items')} ${str((ev.config as { input?: unknown })?.input) ? 'items' : 'steps'}`
+          : null,
+      );
       break;
     case 'job_completed':
       parts.push(secs('duration'), `${n('success_count') ?? 0} ok`, `${n('failure_count') ?? 0} failed`);
