@@ -134,6 +134,29 @@ describe('profiles', () => {
     ]);
   });
 
+  it('PRODIGY_PROFILE picks a profile over active_profile:, --profile over it; a file without profiles ignores it', async (t) => {
+    const h = engineEnv(t);
+    const text = `active_profile: development\n${PROFILED}`;
+    const env = { PRODIGY_PROFILE: 'staging' };
+    assert.deepEqual((await runPrinting(h, text, { env })).lines, [
+      'production|https://staging.example.com|staging-cluster|step-wins',
+    ]);
+    assert.deepEqual((await runPrinting(h, text, { env, profile: 'development' })).lines, [
+      'development|https://api.example.com|dev-server|step-wins',
+    ]);
+    const plain = await runPrinting(h, 'commands:\n  - shell: echo plain > out.txt', { env });
+    assert.equal(plain.outcome.status, 'Completed', plain.outcome.error);
+    assert.deepEqual(plain.lines, ['plain']);
+    const file = h.writeWorkflow(PROFILED);
+    await assert.rejects(h.run(file, { env: { PRODIGY_PROFILE: 'prod' }, worktree: false }), (err) => {
+      assert.equal(
+        err.message,
+        `${file}: no profile named "prod"; the file's profiles are development, staging (PRODIGY_PROFILE=prod in the environment)`,
+      );
+      return true;
+    });
+  });
+
   it('an unknown profile is refused before anything runs, listing the known ones', async (t) => {
     const h = engineEnv(t);
     const file = h.writeWorkflow(PROFILED);

@@ -39,7 +39,7 @@ export function previewWorkflow(
   const inputs = isMapReduce ? [] : (options.inputs ?? []);
   const plan = new RunPlan(workflow.steps.length, isMapReduce ? 1 : (options.iterations ?? 1), inputs);
   const cwd = path.resolve(options.projectDir ?? process.cwd());
-  const profile = activeProfile(workflow, options.profile);
+  const profile = activeProfile(workflow, options.profile, options.env ?? process.env);
   const { vars } = startVariables(workflow, { cwd, args, env: options.env ?? process.env, profile });
   Object.assign(vars, passVariables(plan.pass(0)));
   const out = (text: string) => `[DRY RUN] ${text}`;

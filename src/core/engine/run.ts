@@ -19,7 +19,7 @@ export async function runWorkflow(opts: RunWorkflowOptions): Promise<RunOutcome>
   // A run always passes parameter values (none: {}), so a required parameter without one is refused here.
   const workflow = loadWorkflowFile(path.resolve(opts.workflowFile), { params: opts.parameters ?? {} });
   assertRunnable(workflow);
-  const profile = activeProfile(workflow, opts.profile);
+  const profile = activeProfile(workflow, opts.profile, env);
   const secrets = workflowSecrets(workflow, env, profile);
   const projectDir = path.resolve(opts.projectDir ?? process.cwd());
   if (!fs.statSync(projectDir, { throwIfNoEntry: false })?.isDirectory())

@@ -38,18 +38,25 @@ export function knownProfiles(workflow: Workflow): string[] {
  * The profile a run uses: `requested` (`--profile`, the picker, the one a resumed session started with), else
  * the file's `active_profile:`; none when neither. A name the file does not know is an error listing those it does.
  */
-export function activeProfile(workflow: Workflow, requested?: string): string | undefined {
-  const name = requested?.trim() || workflow.environment?.active_profile;
+export function activeProfile(workflow: Workflow, requested?: string, env?: NodeJS.ProcessEnv): string | undefined {
+  // PRODIGY_PROFILE (the docs' environment-profiles page) picks one for a file that has profiles, when --profile
+  // does not; a file without profiles ignores it, so an exported value does not break other workflows.
+  const fromEnv = !requested?.trim() && knownProfiles(workflow).length > 0 ? env?.[PROFILE_ENV]?.trim() : undefined;
+  const name = requested?.trim() || fromEnv || workflow.environment?.active_profile;
   if (!name) return undefined;
   const known = knownProfiles(workflow);
   if (!known.includes(name))
     throw new ProdigyError(
-      known.length
+      (known.length
         ? `${workflow.path}: no profile named "${name}"; the file's profiles are ${known.join(', ')}`
-        : `${workflow.path}: no profile named "${name}"; the file has no profiles:`,
+        : `${workflow.path}: no profile named "${name}"; the file has no profiles:`) +
+        (fromEnv ? ` (${PROFILE_ENV}=${fromEnv} in the environment)` : ''),
     );
   return name;
 }
+
+/** The environment variable that picks a profile when no --profile is given. */
+export const PROFILE_ENV = 'PRODIGY_PROFILE';
 
 /** The env files' variables, in order (a later file wins). A missing file is skipped unless `required: true`. */
 export function envFileValues(
