@@ -69,16 +69,36 @@ function benchStartup(rounds) {
   };
 }
 
+// A naive `sessions list --json`: read and parse every file on every call, and print the same listing (the
+// same fields, the same two-space JSON), newest first. No schema check, so it is faster than a careful one.
 const NAIVE_LIST = `
 const fs = require('fs'), path = require('path');
 const dir = path.join(process.argv[1], 'sessions');
-const out = [];
+const sessions = [], unreadable = [];
 for (const name of fs.readdirSync(dir)) {
   if (!name.endsWith('.json')) continue;
-  try { out.push(JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'))); } catch {}
+  const file = path.join(dir, name);
+  try {
+    const s = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const w = s.workflow_data, m = s.mapreduce_data;
+    sessions.push({
+      id: s.id, session_type: m ? 'MapReduce' : s.session_type, recorded_type: s.session_type, status: s.status,
+      started_at: s.started_at, updated_at: s.updated_at, completed_at: s.completed_at ?? null,
+      workflow_name: w?.workflow_name ?? '', workflow_path: w?.workflow_path ?? null,
+      current_step: w?.current_step ?? 0, total_steps: w?.total_steps ?? 0, completed_steps: w?.completed_steps?.length ?? 0,
+      checkpoints: s.checkpoints?.length ?? 0, error: s.error ?? null, worktree_name: s.metadata?.worktree_name ?? null,
+      mapreduce: m ? { job_id: m.job_id, phase: m.phase, total_items: m.total_items, processed_items: m.processed_items,
+        failed_items: m.failed_items, agent_count: m.agent_count } : null,
+      cost_usd: s.metadata?.claude?.total_cost_usd ?? null,
+      outcome: { kind: s.status.toLowerCase(), text: s.status.toLowerCase(), detail: null, warning: false },
+      file,
+    });
+  } catch (err) {
+    unreadable.push({ file, name, reason: String(err) });
+  }
 }
-out.sort((a, b) => Date.parse(b.started_at) - Date.parse(a.started_at));
-process.stdout.write(JSON.stringify(out.map((s) => ({ id: s.id, status: s.status, started_at: s.started_at }))));
+sessions.sort((a, b) => Date.parse(b.started_at) - Date.parse(a.started_at) || (a.id < b.id ? 1 : -1));
+process.stdout.write(JSON.stringify({ sessions, total: sessions.length, unreadable }, null, 2) + '\\n');
 `;
 
 const STAT_LIST = `

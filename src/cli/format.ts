@@ -1,6 +1,6 @@
 // Plain-text rendering for people; `--json` output never goes through here.
 import { oneLine } from './terminalText';
-export { relativeTime, progressText as progress } from '../core';
+export { relativeTime, progressText as progress } from '../core/store';
 export { oneLine } from './terminalText';
 
 /** Columns padded to their widest cell; a cell is one line (a tab or newline in a name is shown escaped). */

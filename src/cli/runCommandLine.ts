@@ -2,7 +2,8 @@
 // loads this file (dist/cli-run.js) for everything else, so those answers never load the session core. Reads the
 // command line again (parse.ts, against commandTable.ts), runs the command, and turns what went wrong into one
 // line and an exit code.
-import { ProdigyError, SessionManager, WORDING_ENV, errorMessage, setWording, wordingFromEnv } from '../core';
+// The store facade, not the index: a reading command (sessions list) then loads no workflow engine.
+import { ProdigyError, SessionManager, WORDING_ENV, errorMessage, setWording, wordingFromEnv } from '../core/store';
 import { UsageError, usageErrorLine, type Io } from './io';
 import { parseCommandLine, type Invocation } from './parse';
 

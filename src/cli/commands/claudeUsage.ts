@@ -47,10 +47,7 @@ export function tokenBreakdown(t: ClaudeTotals | ClaudeCall): string {
   ].join(' · ');
 }
 
-/** A table cell: `$0.38`, or `–` for a session that made no Claude call (or ran them in print mode). */
-export function costCell(usd: number | null | undefined): string {
-  return typeof usd === 'number' ? formatCost(usd) : '–';
-}
+export { costCell } from './sessionsList';
 
 /** `Bash 5, Edit 2` (most used first), or `–`. */
 export function toolsText(toolUses: Record<string, number>): string {
