@@ -48,8 +48,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/core/*', '!**/core/basics'],
-              message: 'Import the core only through src/core/index.ts (or its light facade, src/core/basics.ts).',
+              group: ['**/core/*', '!**/core/basics', '!**/core/store'],
+              message:
+                'Import the core only through src/core/index.ts (or its light facades, src/core/basics.ts, store.ts).',
             },
           ],
         },

@@ -20,6 +20,7 @@ const body = {
   restore: () => import('./commands/restore'),
   run: () => import('./commands/run'),
   sessions: () => import('./commands/sessions'),
+  sessionsList: () => import('./commands/sessionsList'),
   validate: () => import('./commands/validate'),
   worktree: () => import('./commands/worktree'),
   events: () => import('./commands/events'),
@@ -304,7 +305,7 @@ const sessionsListCmd = defineCommand({
     limit: O.limit,
   },
   run: async ({ io, manager, opts }) => {
-    await (await body.sessions()).sessionsList(manager(), io, opts);
+    await (await body.sessionsList()).sessionsList(manager(), io, opts);
     return 0;
   },
 });

@@ -9,6 +9,31 @@ import * as path from 'node:path';
 import { DIST_CLI } from './helpers/env.mjs';
 
 const DIST = path.dirname(DIST_CLI);
+const ROOT = path.dirname(DIST);
+
+/** Value imports (not `import type`, not `import()`) of a TypeScript file. */
+const VALUE_IMPORT = /^(?:import|export)\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms;
+
+/** Every file and package a file loads as it is evaluated, following value imports (import() loads later). */
+function staticGraph(entry) {
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    if (!file.endsWith('.ts')) return;
+    for (const [, spec] of fs.readFileSync(file, 'utf8').matchAll(VALUE_IMPORT)) {
+      if (!spec.startsWith('.')) {
+        seen.add(spec);
+        continue;
+      }
+      const base = path.resolve(path.dirname(file), spec);
+      const target = [`${base}.ts`, path.join(base, 'index.ts')].find((f) => fs.existsSync(f));
+      if (target) visit(target);
+    }
+  };
+  visit(path.join(ROOT, entry));
+  return [...seen].map((f) => (path.isAbsolute(f) ? path.relative(ROOT, f) : f));
+}
 
 /** The core files the entry may hold: the light facade (src/core/basics.ts) and what it re-exports. */
 const ENTRY_CORE = new Set([
@@ -60,6 +85,21 @@ describe('CLI start-up', () => {
     const outside = sources.filter((s) => !s.startsWith('src/cli/') && !ENTRY_CORE.has(s));
     assert.deepEqual(outside, [], 'bundled into dist/cli.js besides the CLI and src/core/basics.ts');
     assert.ok(!sources.some((s) => s.startsWith('src/cli/commands/')), 'no command body in the entry');
+  });
+
+  it('the command runner and `sessions list` load no workflow loader, YAML, steps, runs or engine', () => {
+    const heavy = /^src\/core\/(engine|workflow|steps|runs|mapreduce)\/|^yaml$|^src\/core\/index\.ts$/;
+    for (const entry of ['src/cli/runCommandLine.ts', 'src/cli/commands/sessionsList.ts']) {
+      const graph = staticGraph(entry);
+      assert.ok(graph.includes('src/core/sessions/sessionManager.ts') || entry.endsWith('runCommandLine.ts'), entry);
+      assert.deepEqual(
+        graph.filter((f) => heavy.test(f)),
+        [],
+        `${entry} loads these as it starts`,
+      );
+    }
+    // The check sees through facades: the full index would bring them all.
+    assert.ok(staticGraph('src/cli/commands/sessions.ts').some((f) => heavy.test(f)));
   });
 
   it('help and --version load the entry alone; a command loads dist/cli-run.js', (t) => {

@@ -14,8 +14,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
  * The layers, lowest first. A folder (or a file directly in src/core, by its name) may import only from a
  * strictly lower layer, or from inside itself. `model` sits just below `errors`, because errors name model
  * types (an illegal transition names two statuses). `nextStep` (how a message words what to do next) is a
- * leaf beside `model`, so that every layer, errors included, may word a next step. `basics` is the light facade
- * beside the index: what the CLI's start path needs, without schemas, YAML or the engine.
+ * leaf beside `model`, so that every layer, errors included, may word a next step. `basics` and `store`
+ * are light facades beside the index: what the CLI's start path needs (no schemas, YAML or engine), and what its
+ * reading commands need (session records, no workflow loader or engine).
  */
 export const LAYERS = [
   ['model', 'nextStep'],
@@ -28,7 +29,7 @@ export const LAYERS = [
   ['steps'],
   ['runs', 'mapreduce'],
   ['engine', 'migration'],
-  ['index', 'basics'],
+  ['index', 'basics', 'store'],
 ];
 
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)'([^']+)'/gm;
@@ -111,7 +112,7 @@ export function layerFaults(coreDir, layers = LAYERS) {
   return faults;
 }
 
-/** Files outside the core that import a core file other than its index (or its light facade, basics.ts). */
+/** Files outside the core that import a core file other than its index (or its light facades, basics.ts, store.ts). */
 export function facadeFaults(dirs, coreDir) {
   const faults = [];
   for (const dir of dirs) {
@@ -119,10 +120,10 @@ export function facadeFaults(dirs, coreDir) {
       for (const { spec, line } of importsOf(file)) {
         if (!spec.startsWith('.')) continue;
         const target = resolveLocal(file, spec);
-        const facades = [path.join(coreDir, 'index.ts'), path.join(coreDir, 'basics.ts')];
+        const facades = ['index.ts', 'basics.ts', 'store.ts'].map((f) => path.join(coreDir, f));
         if (target && target.startsWith(coreDir + path.sep) && !facades.includes(target)) {
           faults.push(
-            `${path.relative(ROOT, file)}:${line}: imports ${path.relative(ROOT, target)}; use src/core/index.ts (or basics.ts)`,
+            `${path.relative(ROOT, file)}:${line}: imports ${path.relative(ROOT, target)}; use src/core/index.ts (or basics.ts, store.ts)`,
           );
         }
       }
@@ -180,7 +181,7 @@ describe('layering: this project', () => {
     assert.deepEqual(layerFaults(path.join(ROOT, 'src', 'core')), []);
   });
 
-  it('the extension and the CLI import the core only through src/core/index.ts (or basics.ts)', () => {
+  it('the extension and the CLI import the core only through src/core/index.ts (or basics.ts, store.ts)', () => {
     const coreDir = path.join(ROOT, 'src', 'core');
     assert.deepEqual(facadeFaults([path.join(ROOT, 'src', 'extension'), path.join(ROOT, 'src', 'cli')], coreDir), []);
   });
