@@ -554,7 +554,8 @@ const worktreeCleanCmd = defineCommand({
   description:
     'Removes the worktrees of Completed and Cancelled sessions, or the one named. Session records stay, and a ' +
     "branch goes only if it is merged. A Paused session's worktree stays unless named with -f; uncommitted " +
-    'changes refuse without -f.',
+    "changes refuse without -f. --mapreduce: MapReduce agents' worktrees instead (as clean-orphaned does), " +
+    'filtered by --job-id and --older-than.',
   positionals: [{ ...sessionId('Only this session'), optional: true }],
   options: {
     all: { ...O.all, help: 'Also Failed sessions and worktrees without a session record' },
@@ -564,8 +565,35 @@ const worktreeCleanCmd = defineCommand({
     },
     dryRun: { ...O.dryRun, help: 'Say what would be removed; remove nothing' },
     json: O.json,
+    mapreduce: O.mapreduce,
+    olderThan: {
+      ...OLDER_THAN_DURATION,
+      help: 'With --mapreduce: only agent worktrees unchanged for D (7d, 24h, 30m)',
+    },
+    jobId: { ...O.jobId, help: "With --mapreduce: only this job's agent worktrees (a job or session id)" },
   },
   run: async ({ io, manager, args: [id], opts }) => (await body.worktree()).worktreeClean(manager(), io, id, opts),
+});
+
+const worktreeCleanOrphanedCmd = defineCommand({
+  path: ['worktree', 'clean-orphaned'],
+  summary: 'Remove the MapReduce agent worktrees a crash left behind',
+  description:
+    'Removes MapReduce agent worktrees (mapreduce-agent-…) left behind by a run that was killed or crashed, or ' +
+    "listed in Prodigy's orphaned registry (H/orphaned_worktrees/<repo>/<job>.json, also under ~/.prodigy), or " +
+    'still in git worktree list with their folder gone; their registry entries go with them. One whose job is ' +
+    'running stays; uncommitted changes refuse without -f; an agent branch goes only when its commits are on ' +
+    'another branch. Exit code 1 when one was kept for its uncommitted changes.',
+  positionals: [
+    { name: 'job-id', help: 'Only this job (its job id or session id)', parse: safeId('job id'), optional: true },
+  ],
+  options: {
+    dryRun: { ...O.dryRun, help: 'Say what would be removed; remove nothing' },
+    force: { ...O.force, help: 'Also worktrees with uncommitted changes' },
+    json: O.json,
+  },
+  run: async ({ io, manager, args: [job], opts }) =>
+    (await body.worktree()).worktreeCleanOrphaned(manager(), io, job, opts),
 });
 
 const worktreeMergeCmd = defineCommand({
@@ -700,7 +728,7 @@ export const COMMAND_TABLE: (Command | Group)[] = [
     name: 'worktree',
     summary: 'The session worktrees under the home',
     description: 'The git worktrees sessions run in, under the home.',
-    subcommands: [worktreeLsCmd, worktreeCleanCmd, worktreeMergeCmd],
+    subcommands: [worktreeLsCmd, worktreeCleanCmd, worktreeMergeCmd, worktreeCleanOrphanedCmd],
   },
   {
     name: 'events',

@@ -59,6 +59,7 @@ export {
   sessionsToCleanUp,
   type DiscardResult,
 } from './worktrees/cleanup';
+export { cleanAgentWorktrees, type AgentCleanReport, type AgentWorktreeDecision } from './worktrees/agentWorktrees';
 export type { RestorePlan, RestoreOutcome } from './worktrees/restore';
 
 // ---- workflows and runs

@@ -2,12 +2,14 @@
 // whose sessions are done, and merging their branches back. The rules (what may go, what stays) are the core's.
 import {
   NOT_MERGED,
+  cleanAgentWorktrees,
   cleanSessionWorktrees,
   errorMessage,
   findSessionWorktree,
   mergeSession,
   sessionWorktrees,
   worktreeRoots,
+  type AgentCleanReport,
   type CleanDecision,
   type KeepReason,
   type SessionManager,
@@ -55,8 +57,30 @@ export async function worktreeClean(
   manager: SessionManager,
   io: Io,
   id: string | undefined,
-  opts: { all: boolean; force: boolean; dryRun: boolean; json: boolean },
+  opts: {
+    all: boolean;
+    force: boolean;
+    dryRun: boolean;
+    json: boolean;
+    mapreduce: boolean;
+    olderThan?: number;
+    jobId?: string;
+  },
 ): Promise<number> {
+  if (opts.mapreduce) {
+    if (id !== undefined)
+      throw new UsageError('--mapreduce cleans agent worktrees: name a job with --job-id, not a session');
+    if (opts.all) throw new UsageError('--all is for session worktrees; --mapreduce takes --job-id and --older-than');
+    const report = await cleanAgentWorktrees(manager, {
+      jobId: opts.jobId,
+      olderThanMs: opts.olderThan,
+      force: opts.force,
+      dryRun: opts.dryRun,
+    });
+    return reportAgents(manager, io, report, opts.json);
+  }
+  if (opts.olderThan !== undefined || opts.jobId !== undefined)
+    throw new UsageError('--older-than and --job-id go with --mapreduce (agent worktrees)');
   const report = await cleanSessionWorktrees(manager, {
     sessionId: id,
     all: opts.all,
@@ -204,4 +228,77 @@ export async function worktreeMerge(
     io.out(`Merged ${merged} of ${results.length} session(s)${failed ? `; ${failed} did not merge (exit 3)` : ''}.`);
   }
   return failed ? 3 : 0;
+}
+
+/** `worktree clean-orphaned [<job-id>]`: the agent worktrees a crashed or killed MapReduce run left behind. */
+export async function worktreeCleanOrphaned(
+  manager: SessionManager,
+  io: Io,
+  jobId: string | undefined,
+  opts: { dryRun: boolean; force: boolean; json: boolean },
+): Promise<number> {
+  const report = await cleanAgentWorktrees(manager, { jobId, force: opts.force, dryRun: opts.dryRun });
+  return reportAgents(manager, io, report, opts.json);
+}
+
+/** Each agent worktree removed or kept, with why; exit 1 when one stays against the wish (uncommitted) or git failed. */
+function reportAgents(manager: SessionManager, io: Io, report: AgentCleanReport, json: boolean): number {
+  const gone = report.decisions.filter((d) => !d.kept && !d.error);
+  const failed = report.decisions.some((d) => d.kept?.refused || d.error);
+  if (json) {
+    printJson(io, {
+      dry_run: report.dryRun,
+      removed: gone.map((d) => ({
+        path: d.path,
+        job_id: d.jobId,
+        session_id: d.sessionId,
+        branch: d.branch,
+        branch_deleted: d.branchResult?.deleted ?? false,
+        registered: d.registry !== null,
+      })),
+      kept: report.decisions
+        .filter((d) => d.kept || d.error)
+        .map((d) => ({
+          path: d.path,
+          job_id: d.jobId,
+          session_id: d.sessionId,
+          reason: d.kept?.reason ?? 'error',
+          message: d.kept?.message ?? d.error,
+        })),
+      newer: report.newer,
+    });
+    return failed ? 1 : 0;
+  }
+  if (report.decisions.length === 0) {
+    const newer = report.newer ? ` (${report.newer} newer than --older-than)` : '';
+    io.out(`No MapReduce agent worktrees left behind under ${worktreeRoots(manager).join(' or ')}${newer}.`);
+    return 0;
+  }
+  const verb = report.dryRun ? 'Would remove' : 'Removed';
+  for (const d of report.decisions) {
+    const whose = [
+      d.jobId && `job ${d.jobId}`,
+      d.sessionId && `session ${d.sessionId}${d.status ? `, ${d.status}` : ''}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const what = `${d.path}${whose ? ` (${whose})` : ''}`;
+    if (d.error) io.err(`prodigy-vscode: could not remove ${what}: ${d.error}`);
+    else if (d.kept)
+      (d.kept.refused ? io.err : io.out)(
+        `${d.kept.refused ? 'prodigy-vscode: not removing' : 'Kept'} ${what}: ${d.kept.message}`,
+      );
+    else {
+      const branch = d.branchResult
+        ? `; ${report.dryRun ? d.branchResult.message.replace(/^deleted/, 'would delete') : d.branchResult.message}`
+        : '';
+      if (d.exists) io.out(`${verb} ${what}${branch}`);
+      else io.out(`${report.dryRun ? 'Would drop' : 'Dropped'} ${what}: its folder was already gone${branch}`);
+    }
+  }
+  const kept = report.decisions.length - gone.length;
+  io.out(
+    `${verb} ${gone.length} agent worktree(s)${kept ? `; kept ${kept}` : ''}.${report.dryRun ? ' Dry run: nothing was removed.' : ''}`,
+  );
+  return failed ? 1 : 0;
 }
