@@ -373,7 +373,7 @@ const sessionsCleanCmd = defineCommand({
 const dlqListCmd = defineCommand({
   path: ['dlq', 'list'],
   aliases: ['ls'],
-  summary: "A MapReduce session's failed items (every session's when none is named)",
+  summary: "A MapReduce session's failed items (no id: every session's)",
   description:
     "Lists a MapReduce session's failed items (its dead letter queue): error, attempts, the agent's log. Without " +
     "a session or --job-id: every MapReduce session's.",
@@ -452,7 +452,7 @@ const dlqExportCmd = defineCommand({
 
 const dlqPurgeCmd = defineCommand({
   path: ['dlq', 'purge'],
-  summary: 'Remove failed items from the queue (those last tried more than D ago)',
+  summary: 'Remove failed items last tried more than D ago',
   description:
     "Removes failed items from a MapReduce session's dead-letter queue (every session's when none is named): " +
     'those last tried more than --older-than D ago (default: any age) and matching --filter. They are removed ' +
@@ -474,7 +474,7 @@ const dlqPurgeCmd = defineCommand({
 
 const dlqStatsCmd = defineCommand({
   path: ['dlq', 'stats'],
-  summary: 'Failed items counted: by error type, by attempts, oldest and newest',
+  summary: 'Failed items counted by error type and attempts',
   description:
     "Counts a MapReduce session's failed items (every session with failed items when none is named): by error " +
     'type, by attempts, retry-eligible and needing manual review, the oldest first attempt and newest last attempt.',
@@ -598,7 +598,7 @@ const worktreeCleanOrphanedCmd = defineCommand({
 
 const worktreeMergeCmd = defineCommand({
   path: ['worktree', 'merge'],
-  summary: "Merge a completed session's worktree branch back, or every one not merged yet (--all)",
+  summary: "Merge a completed session's branch back (--all: every one)",
   description:
     "Prodigy's spelling of merge <id>: merges a completed session's branch back into the branch it started from. " +
     '--all merges every Completed session whose work is still on its branch (kept, a conflict, a failed merge), ' +

@@ -56,7 +56,7 @@ export function days(raw: string): number {
   try {
     return duration(raw) / DURATION_UNITS.d;
   } catch {
-    throw new ValueError('needs a number of days, 0 or more (or a duration such as 7d or 12h)');
+    throw new ValueError('needs a number of days, 0 or more');
   }
 }
 

@@ -31,7 +31,7 @@ async function commandsOfOverview() {
     .split('\n')
     .filter((l) => /^ {2}\S/.test(l))
     .map((l) => l.trim().split(/ {2,}/)[0].split(' '))
-    .map((words) => words.filter((w) => /^[a-z]+$/.test(w)))
+    .map((words) => words.filter((w) => /^[a-z][a-z-]*$/.test(w)))
     .filter((words) => words[0] !== 'help');
 }
 
