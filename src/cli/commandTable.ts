@@ -304,6 +304,7 @@ const sessionsListCmd = defineCommand({
     notMerged: O.notMerged,
     limit: O.limit,
   },
+  runner: 'read',
   run: async ({ io, manager, opts }) => {
     await (await body.sessionsList()).sessionsList(manager(), io, opts);
     return 0;

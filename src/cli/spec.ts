@@ -110,6 +110,8 @@ export interface Command {
   description: string;
   positionals: readonly PositionalSpec<unknown>[];
   options: Record<string, OptionSpec>;
+  /** 'read': its body only reads the home (the core's store facade), so it runs from the small dist/cli-read.js. */
+  runner?: 'read';
   invoke(io: Io, manager: () => SessionManager, opts: RawValues, args: unknown[]): Promise<number>;
 }
 
@@ -136,6 +138,7 @@ export function defineCommand<
   description: string;
   positionals: P;
   options: O;
+  runner?: 'read';
   run(ctx: CommandContext<O, P>): Promise<number>;
 }): Command {
   return {
@@ -145,6 +148,7 @@ export function defineCommand<
     description: def.description,
     positionals: def.positionals,
     options: def.options,
+    runner: def.runner,
     invoke: async (io, manager, opts, args) => {
       const resolved = await resolveSessions(def.positionals, args, manager);
       return def.run({ io, manager, opts: opts as OptionValues<O>, args: resolved as unknown as PositionalValues<P> });

@@ -89,7 +89,11 @@ describe('CLI start-up', () => {
 
   it('the command runner and `sessions list` load no workflow loader, YAML, steps, runs or engine', () => {
     const heavy = /^src\/core\/(engine|workflow|steps|runs|mapreduce)\/|^yaml$|^src\/core\/index\.ts$/;
-    for (const entry of ['src/cli/runCommandLine.ts', 'src/cli/commands/sessionsList.ts']) {
+    for (const entry of [
+      'src/cli/runCommandLine.ts',
+      'src/cli/readCommandLine.ts',
+      'src/cli/commands/sessionsList.ts',
+    ]) {
       const graph = staticGraph(entry);
       assert.ok(graph.includes('src/core/sessions/sessionManager.ts') || entry.endsWith('runCommandLine.ts'), entry);
       assert.deepEqual(
@@ -102,10 +106,23 @@ describe('CLI start-up', () => {
     assert.ok(staticGraph('src/cli/commands/sessions.ts').some((f) => heavy.test(f)));
   });
 
+  it('dist/cli-read.js, which runs sessions list, bundles no workflow loader, YAML, steps, runs or engine', () => {
+    const sources = bundledSources(path.join(DIST, 'cli-read.js'));
+    assert.ok(sources.includes('src/cli/commands/sessionsList.ts'), 'the sessions list body is in it');
+    assert.ok(sources.includes('src/core/sessions/sessionManager.ts'));
+    assert.deepEqual(
+      sources.filter((s) => /^src\/core\/(engine|workflow|steps|runs|mapreduce)\/|^node_modules\/yaml\//.test(s)),
+      [],
+    );
+    // The other bodies are left out: loading one there fails with a message naming the bundle.
+    assert.ok(!sources.includes('src/cli/commands/run.ts'));
+  });
+
   it('help and --version load the entry alone; a command loads dist/cli-run.js', (t) => {
     assert.deepEqual(loadedBundles(t, ['help']), ['cli.js']);
     assert.deepEqual(loadedBundles(t, ['--version']), ['cli.js']);
     assert.deepEqual(loadedBundles(t, ['sessions', 'list', '--help']), ['cli.js']);
-    assert.deepEqual(loadedBundles(t, ['sessions', 'list']), ['cli-run.js', 'cli.js']);
+    assert.deepEqual(loadedBundles(t, ['sessions', 'list']), ['cli-read.js', 'cli.js']);
+    assert.deepEqual(loadedBundles(t, ['worktree', 'ls']), ['cli-run.js', 'cli.js']);
   });
 });
