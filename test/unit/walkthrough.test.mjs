@@ -101,7 +101,7 @@ describe('the demo workflow', () => {
     assert.match(r.stdout, /Skipping 'Ask Claude': when: \$\{ASK_CLAUDE\} == true is false/);
     const id = /^Session: (\S+)$/m.exec(r.stdout)?.[1];
     const worktree = path.join(home, 'worktrees', path.basename(repo), id);
-    assert.equal(fs.readFileSync(path.join(worktree, 'demo', 'report.md'), 'utf8'), 'The repository has 2 files.\n');
+    assert.equal(fs.readFileSync(path.join(worktree, 'demo', 'report.md'), 'utf8'), 'Files in the repository: 2\n');
     assert.match(fs.readFileSync(path.join(worktree, 'demo', 'plan.md'), 'utf8'), /^# Plan\n\n1\. count the files/);
     assert.deepEqual(git(worktree, 'log', '--format=%s', 'main..HEAD').split('\n'), [
       'demo: write the report',

@@ -77,6 +77,9 @@ export function demoCommands({ extensionUri }: CommandContext): CommandTable {
           preview: false,
           viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active,
         });
+        // Ticks the walkthrough's first step (a folder is open): VS Code sees a folder opened with the window only
+        // as a context already true, which never completes a step.
+        await vscode.commands.executeCommand('setContext', 'prodigy.demoWorkflowOpened', true);
         const missing = await missingForRun(folder);
         if (missing && answers.initRepository !== false) {
           const init = async () => {
