@@ -133,6 +133,8 @@ describe('dlq export / stats / purge', () => {
       [[id, jobId, 'item_2', 'worse']],
     );
     assert.equal(rows[0].failure_history.length, 1);
+    const byJob = cli([...home, 'dlq', 'export', jobId, '--filter', 'item.name == "worse"']);
+    assert.equal(byJob.stdout, json.stdout, 'a job id names its session');
 
     const csvFile = path.join(e.root, 'dlq.csv');
     const csv = cli([...home, 'dlq', 'export', id, '--output', csvFile, '--format', 'csv']);

@@ -7,6 +7,7 @@ import {
   allDeadLetters,
   deadLetterStats,
   deadLetterView,
+  isSafeId,
   listDeadLetters,
   purgeDeadLetters,
   rerunReduce,
@@ -34,16 +35,12 @@ interface Target {
   sessionId?: string;
 }
 
-/**
- * The session a --job-id names: the MapReduce session running that job (or a session id). One small lookup over
- * the listing, to give way to the core's job-id resolver (SessionManager) once every command has it.
- */
+/** The session a --job-id names: the MapReduce session running that job (or a session id), through the core's resolver. */
 async function jobSession(manager: SessionManager, jobId: string): Promise<string> {
-  const { sessions } = await manager.listSessions();
-  const owner = sessions.find((s) => s.mapreduce?.job_id === jobId) ?? sessions.find((s) => s.id === jobId);
-  if (!owner)
+  const id = await manager.resolveSessionId(jobId);
+  if (!(await manager.exists(id)))
     throw new ProdigyError(`No MapReduce job or session ${jobId} in ${manager.home} (sessions list shows them)`);
-  return owner.id;
+  return id;
 }
 
 /** <session-id> and --job-id name one session; neither: every session. */
@@ -234,17 +231,16 @@ export async function dlqExport(
   positional: string | undefined,
   flags: DlqExportFlags,
 ): Promise<number> {
-  let id = positional;
+  // The positional is a session or job id, or (Prodigy's form) the file to write.
+  const named =
+    positional !== undefined && isSafeId(positional) ? await manager.resolveSessionId(positional) : undefined;
+  let id = named ?? positional;
   let output = flags.output;
-  if (
-    positional !== undefined &&
-    flags.jobId !== undefined &&
-    (await jobSession(manager, flags.jobId)) !== positional
-  ) {
+  if (positional !== undefined && flags.jobId !== undefined && (await jobSession(manager, flags.jobId)) !== id) {
     if (output !== undefined) throw new UsageError(`two places to write: ${positional} and --output ${output}`);
     output = positional;
     id = undefined;
-  } else if (positional !== undefined && !(await manager.exists(positional)) && /[./]/.test(positional)) {
+  } else if (positional !== undefined && !(named && (await manager.exists(named))) && /[./]/.test(positional)) {
     // `dlq export dlq-items.json`: Prodigy's form, every job's items into that file.
     if (output !== undefined) throw new UsageError(`two places to write: ${positional} and --output ${output}`);
     output = positional;
