@@ -102,7 +102,8 @@ describe('MapReduce', () => {
       'manual_review_required',
     ]);
     assert.deepEqual(dlqItem.item_data, { name: 'bad' });
-    assert.equal(dlqItem.failure_history[0].error_type, 'Unknown');
+    // A command that exited non-zero, typed as Prodigy types it (formats §9.3 FailureDetail.error_type).
+    assert.deepEqual(dlqItem.failure_history[0].error_type, { CommandFailed: { exit_code: 1 } });
     // FailureDetail in Prodigy's field order (formats §9.3).
     assert.deepEqual(Object.keys(dlqItem.failure_history[0]), [
       'attempt_number',

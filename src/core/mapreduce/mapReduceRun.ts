@@ -406,7 +406,13 @@ export class MapReduceRun {
         if (r.status === 'failed') {
           // A step's own limit (its timeout:, or timeout_config's command_timeouts) is a timeout too.
           const timeout = this.spec.map.timeout_config !== undefined && isCommandTimeout(r.error);
-          return end('failed', { error: r.error, errorType: timeout ? 'Timeout' : 'Unknown', timedOut: timeout });
+          // Prodigy's DLQ types a command that exited non-zero {"CommandFailed": {"exit_code": n}}.
+          const errorType: FailureType = timeout
+            ? 'Timeout'
+            : r.exitCode !== undefined && r.exitCode !== 0
+              ? { CommandFailed: { exit_code: r.exitCode } }
+              : 'Unknown';
+          return end('failed', { error: r.error, errorType, timedOut: timeout });
         }
       }
       // Files an agent changed but did not commit would vanish with its worktree: commit them.

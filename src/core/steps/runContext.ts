@@ -104,4 +104,6 @@ export interface StepOutcome {
   attempts: number;
   /** The Claude calls the step made (its retries and handlers included), in order. */
   claude: ClaudeCall[];
+  /** The exit code of the step's last attempt, when its command ran to an exit (not stopped, not timed out). */
+  exitCode?: number;
 }

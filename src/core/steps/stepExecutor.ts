@@ -62,6 +62,7 @@ export async function executeStep(step: WorkflowStep, ctx: RunContext): Promise<
     durationMs: performance.now() - started,
     attempts,
     claude: calls,
+    exitCode: a.result && !a.result.aborted && !a.result.timedOut ? a.result.exitCode : undefined,
   });
   const nested = async (s: WorkflowStep): Promise<StepOutcome> => {
     const o = await executeStep(s, ctx);
