@@ -29,7 +29,8 @@ export const LAYERS = [
   ['steps'],
   ['runs', 'mapreduce'],
   ['engine', 'migration'],
-  ['index', 'basics', 'store'],
+  ['basics'],
+  ['index', 'store'],
 ];
 
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)'([^']+)'/gm;
