@@ -11,6 +11,7 @@ import {
   type ClaudeTotals,
   type SessionManager,
 } from '../../core';
+import { plural } from '../format';
 
 type Session = Awaited<ReturnType<SessionManager['getSession']>>;
 
@@ -132,8 +133,4 @@ function str(v: unknown): string | null {
 
 function num(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -21,6 +21,7 @@ import {
   type SessionManager,
 } from '../../core';
 import { jsonText } from '../terminalText';
+import { plural } from '../format';
 import { printJson, UsageError, type Io } from '../io';
 
 export interface EventSelection {
@@ -52,7 +53,7 @@ export async function eventsList(
     return 0;
   }
   if (refs.length === 0) io.out(`No events yet: runs write them to ${eventsRoot(manager.home)} as they go.`);
-  else if (events.length === 0) io.out(`No events match (${refs.length} events ${plural(refs.length, 'file')} read).`);
+  else if (events.length === 0) io.out(`No events match (${plural(refs.length, 'events file')} read).`);
   for (const e of shown) io.out(eventLine(e));
   if (shown.length < events.length)
     io.out(`(the last ${shown.length} of ${events.length} events; --limit N shows more)`);
@@ -121,7 +122,7 @@ export async function eventsExport(
     if (fs.statSync(out, { throwIfNoEntry: false })?.isDirectory())
       throw new UsageError(`--output ${flags.output} is a folder; name a file`, 'events export');
     writeFileAtomicSync(out, text);
-    io.err(`Wrote ${events.length} ${plural(events.length, 'event')} to ${out} (${format})`);
+    io.err(`Wrote ${plural(events.length, 'event')} to ${out} (${format})`);
   } else (io.data ?? io.out)(text.replace(/\n$/, ''));
   noteUnreadable(io, unreadable);
   return 0;
@@ -194,7 +195,7 @@ function details(ev: EventRecord['event']): string {
       parts.push(
         str(ev.workflow_name),
         n('total_items')
-          ? `${n('total_items')} ${str((ev.config as { input?: unknown })?.input) ? 'items' : 'steps'}`
+          ? plural(n('total_items') ?? 0, str((ev.config as { input?: unknown })?.input) ? 'item' : 'step')
           : null,
       );
       break;
@@ -306,13 +307,7 @@ function render(records: EventRecord[], format: 'json' | 'jsonl' | 'csv' | 'mark
 
 function noteUnreadable(io: Io, count: number): void {
   if (count > 0)
-    io.err(
-      `${count} ${plural(count, 'line')} could not be read (not an event record: another tool's or cut short); skipped`,
-    );
-}
-
-function plural(n: number, word: string): string {
-  return n === 1 ? word : `${word}s`;
+    io.err(`${plural(count, 'line')} could not be read (not an event record: another tool's or cut short); skipped`);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -18,7 +18,7 @@ import {
   ProdigyError,
 } from '../../core';
 import * as fs from 'node:fs';
-import { oneLine, relativeTime, table, truncate } from '../format';
+import { oneLine, plural, relativeTime, table, truncate } from '../format';
 import { printJson, type Io } from '../io';
 import { claudeSums, costCell, itemCalls, stepCalls, tokenBreakdown, toolsText } from './claudeUsage';
 
@@ -330,8 +330,4 @@ function indent(text: string): string {
     .split('\n')
     .map((l) => `  ${l}`)
     .join('\n');
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -2,6 +2,7 @@
 // Warnings are printed in the `file:line:col:` form editors and terminals link to. A composable workflow is checked
 // with the --param values given (as run would compose it); without any, its required parameters are listed.
 import { loadWorkflowFile, WorkflowLoadError, type ParameterInfo, type Workflow } from '../../core';
+import { plural } from '../format';
 import { printJson, type Io } from '../io';
 import { paramValues } from '../params';
 
@@ -72,8 +73,4 @@ function phaseCounts(workflow: Workflow): Record<string, number> {
     : { steps: workflow.steps.length };
   if (workflow.merge) counts.merge = workflow.merge.steps.length;
   return counts;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
