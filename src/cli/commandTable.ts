@@ -393,7 +393,10 @@ const dlqInspectCmd = defineCommand({
   path: ['dlq', 'inspect'],
   summary: 'One failed item in full, as JSON',
   description: "Prints one failed item in full as JSON: its input, every attempt's error, the agent's log.",
-  positionals: [sessionId('The MapReduce session'), { name: 'item-id', help: 'The item (dlq list shows them)' }],
+  positionals: [
+    sessionId('The MapReduce session, or its job id'),
+    { name: 'item-id', help: 'The item (dlq list shows them)' },
+  ],
   options: { json: flag('Accepted; the item is always printed as JSON') },
   run: async ({ io, manager, args: [id, item] }) => (await body.dlq()).dlqInspect(manager(), io, id, item),
 });
