@@ -532,6 +532,8 @@ stage(
     await waitForEditorTab(page, /^Restore prodigy-demo to After 1 · Write the plan/);
     const action = page.locator('.part.editor .editor-actions [aria-label^="Restore to Here"]').first();
     await action.waitFor({ state: 'visible', timeout: 15_000 });
+    // The same offer as a notification (the keyboard's way), once it has slid in.
+    await settled(await waitForNotification(page, /^Prodigy: restore "prodigy-demo" .*\?/));
     await wb.screenshot('e2e-walkthrough-11-restore-diff');
     const wt = worktreeOf(sessionId);
     assert.ok(fs.existsSync(path.join(wt, 'demo', 'report.md')), 'nothing restored before Restore to Here');
