@@ -108,7 +108,7 @@ function write(
   base = uniqueBase(kind),
 ): GeneratedWorkflow {
   const file = path.join(workflowsDir(paths), `${base}.yml`);
-  const header = `# Made by prodigy-vscode ${kind}; the session that runs it reads it again on resume.\n`;
+  const header = `# Made by the command line's ${kind} (Prodigy for VS Code); its session reads it again on resume.\n`;
   writeFileAtomicSync(file, header + YAML.stringify(workflow, { lineWidth: 0 }));
   return { file, name: String(workflow.name) };
 }
