@@ -81,7 +81,7 @@ describe('exec', () => {
   it('a command without claude: or shell:, or with nothing after it, is a usage error (exit 2), nothing run', (t) => {
     const e = engineEnv(t);
     assertOneLine(cli(e, ['exec', 'echo hi']), 2, /^prodigy-vscode exec: "echo hi" needs a claude: or shell: prefix/);
-    assertOneLine(cli(e, ['exec', 'shell:  ']), 2, /^prodigy-vscode exec: "shell:  " has nothing after shell:/);
+    assertOneLine(cli(e, ['exec', 'shell:  ']), 2, /^prodigy-vscode exec: "shell: {2}" has nothing after shell:/);
     assertOneLine(cli(e, ['exec', 'shell: true', '--retry', '0']), 2, /--retry needs a whole number of at least 1/);
     assert.equal(fs.existsSync(path.join(e.home, 'sessions')), false);
   });

@@ -81,7 +81,13 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
       profile,
     });
     const startTime = latest?.checkpoint.execution_state.start_time ?? nowTimestamp();
-    return runSteps(scope.opts, ctx, worktree, { completed, startTime, parent: latest?.journalCheckpoint ?? null }, plan);
+    return runSteps(
+      scope.opts,
+      ctx,
+      worktree,
+      { completed, startTime, parent: latest?.journalCheckpoint ?? null },
+      plan,
+    );
   });
 }
 
