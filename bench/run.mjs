@@ -84,12 +84,14 @@ function printUpdate(u) {
   );
   log(`  → target ≤ ${u.target}× floor  ${verdict(u.pass)}`);
   if (!u.pass) {
-    const lockMs = u.lockedFloor.median - u.floor.median;
+    const share = (x) => times(x / u.floor.median);
     log(
-      `  what prevents it, measured: the lock (mkdir + rmdir) and the freshness check (stat + read) that a locked ` +
-        `update of a file other processes also write needs cost +${ms(lockMs, 3)} alone, ${times(lockMs / u.floor.median)} ` +
-        `of the floor where the target leaves ${times(u.target - 1)} for all the update's own work; ours is ` +
-        `${times(u.lockedFloorRatio)} of floor + lock`,
+      `  what prevents it, measured: a locked update needs more than the floor's write. Its lock (mkdir + rmdir, ` +
+        `as proper-lockfile takes it) costs ${ms(u.lockMs, 3)} = ${share(u.lockMs)} of the floor, and reading, ` +
+        `parsing and serializing the record ${ms(u.readModifyMs, 3)} = ${share(u.readModifyMs)}: together ` +
+        `${share(u.lockMs + u.readModifyMs)} of the ${times(u.target - 1)} the target leaves above the floor. The ` +
+        `rest (${ms(u.extraMs - u.lockMs - u.readModifyMs, 3)}) is the freshness check, the schema check and the ` +
+        `session index`,
     );
   }
   log(
