@@ -121,6 +121,8 @@ function benchList(count, rounds) {
         stat: () => wall(['-e', STAT_LIST, home]).ms,
         naive: () => wall(['-e', NAIVE_LIST, home]).ms,
         ours: () => ours().ms,
+        // Info: the same work but printing one session, to see what printing all of them costs.
+        oursOne: () => wall([CLI, '--home', home, 'sessions', 'list', '--json', '--limit', '1']).ms,
       },
       rounds,
     );
@@ -132,6 +134,7 @@ function benchList(count, rounds) {
       stat: r.stats.stat,
       naive: r.stats.naive,
       ours: r.stats.ours,
+      oursOne: r.stats.oursOne,
       ratios: { naiveOverOurs, oursOverStat },
       targets: { naive: TARGETS.listNaive, stat: TARGETS.listStat },
       pass: { naive: naiveOverOurs >= TARGETS.listNaive, stat: oursOverStat <= TARGETS.listStat },
@@ -166,11 +169,16 @@ function benchRun(steps, rounds) {
     fs.writeFileSync(workflow, `name: trivial\ncommands:\n${'  - shell: "true"\n'.repeat(steps)}`);
     const env = { ...process.env, PRODIGY_HOME: home };
     const run = (...extra) => wall([CLI, 'run', workflow, '--json', ...extra], { cwd: repo, env }).ms;
+    // Info: a one-step run, to split the run into a fixed cost and a cost per step.
+    const oneStep = path.join(home, 'one.yml');
+    fs.writeFileSync(oneStep, 'name: trivial\ncommands:\n  - shell: "true"\n');
     const r = alternate(
       {
         spawn: () => wall(['-e', SPAWN_ALL, repo, String(steps), 'true'], { cwd: repo }).ms,
         inPlace: () => run('--no-worktree'),
         worktree: () => run(),
+        oneStep: () => wall([CLI, 'run', oneStep, '--json', '--no-worktree'], { cwd: repo, env }).ms,
+        spawnOne: () => wall(['-e', SPAWN_ALL, repo, '1', 'true'], { cwd: repo }).ms,
       },
       rounds,
     );
@@ -180,6 +188,8 @@ function benchRun(steps, rounds) {
       spawn: r.stats.spawn,
       inPlace: r.stats.inPlace,
       worktree: r.stats.worktree,
+      oneStep: r.stats.oneStep,
+      spawnOne: r.stats.spawnOne,
       ratio,
       worktreeRatio: r.stats.worktree.median / r.stats.spawn.median,
       paired: r.paired,

@@ -189,6 +189,16 @@ function printCli({ startup: s, list: l, run: r }) {
   log(
     `  → ours/(readdir + stat) = ${times(l.ratios.oursOverStat)}  target ≤ ${l.targets.stat}×  ${verdict(l.pass.stat)}`,
   );
+  if (!l.pass.naive || !l.pass.stat) {
+    const printing = l.ours.median - l.oursOne.median;
+    log(
+      `  where ours goes, measured: Node's start ${ms(s.node.median, 0)}; --limit 1 (loading, the index, a stat of ` +
+        `every file, no printing) ${ms(l.oursOne.median, 0)}; printing all ${l.listed} as JSON ${ms(printing, 0)}. ` +
+        `The stat script's ${ms(l.stat.median, 0)} is a floor ours shares (the index is trusted only for files whose ` +
+        `stat is unchanged), so the ${l.targets.stat}× goal leaves ${ms(l.stat.median * (l.targets.stat - 1), 0)} ` +
+        `for loading, the index and the printing`,
+    );
+  }
   log(
     `  Node script spawning ${r.steps} × sh -c true   median ${ms(r.spawn.median, 0)}  (p10 ${ms(r.spawn.p10, 0)}, p90 ${ms(r.spawn.p90, 0)}, n=${r.spawn.n})`,
   );
@@ -199,6 +209,16 @@ function printCli({ startup: s, list: l, run: r }) {
   log(
     `  → run/spawns = ${times(r.ratio)} (paired ${times(r.paired.inPlace)})  target ≤ ${r.target}×  ${verdict(r.pass)}`,
   );
+  if (!r.pass) {
+    const perStep = (r.inPlace.median - r.oneStep.median) / (r.steps - 1);
+    const perSpawn = (r.spawn.median - r.spawnOne.median) / (r.steps - 1);
+    log(
+      `  where ours goes, measured: a one-step run takes ${ms(r.oneStep.median, 0)} (the script spawning once: ` +
+        `${ms(r.spawnOne.median, 0)}): start-up, loading the engine, the session, its lock and its end; then ` +
+        `${ms(perStep, 2)} per step against ${ms(perSpawn, 2)} per bare spawn: each step's checkpoint (the record, ` +
+        `Prodigy's checkpoint file and a snapshot, each written atomically with fsync) and its process-group record`,
+    );
+  }
 }
 
 function summaryRows(r) {
