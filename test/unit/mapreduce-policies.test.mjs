@@ -109,6 +109,28 @@ describe('map.timeout_config', () => {
     assert.match(dead.failure_history[0].error_message, /timed out after 1 seconds/);
   });
 
+  it('cleanup_grace_period_secs is the time the processes of a timed-out agent get between SIGTERM and SIGKILL', async (t) => {
+    const e = engineEnv(t);
+    const run = async (grace) => {
+      const side = path.join(e.root, `side-${grace}.txt`);
+      const cleaned = path.join(e.root, `cleaned-${grace}.txt`);
+      // On SIGTERM the step cleans up for 0.3 s; SIGKILL before that leaves no trace of it.
+      const out = await e.runText(
+        job({
+          n: 1,
+          side,
+          then: `trap 'sleep 0.3; echo cleaned > ${cleaned}; exit 1' TERM; sleep 30 & wait`,
+          mapExtra: `  timeout_config:\n    agent_timeout_secs: 1\n    cleanup_grace_period_secs: ${grace}\n`,
+        }),
+      );
+      assert.equal(out.status, 'Completed', out.error ?? '');
+      assert.equal((await dlq(e, out.sessionId))[0].failure_history[0].error_type, 'Timeout');
+      return fs.existsSync(cleaned);
+    };
+    assert.equal(await run(10), true, 'with 10 s of grace the clean-up finished');
+    assert.equal(await run(0), false, 'with none it was killed at once');
+  });
+
   it('agent_timeout_secs with timeout_action: skip: the timed-out item is counted failed, not queued', async (t) => {
     const e = engineEnv(t);
     const side = path.join(e.root, 'side.txt');

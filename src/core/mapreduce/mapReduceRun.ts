@@ -376,6 +376,7 @@ export class MapReduceRun {
       }
       // agent_timeout_secs / timeout_config: the agent's steps are stopped and the item fails with a Timeout.
       const timeouts = agentTimeouts(this.spec.map, (v) => this.seconds(v));
+      const grace = this.spec.map.timeout_config?.cleanup_grace_period_secs;
       const limit = timeouts.agentLimit;
       const timedOut = new AbortController();
       timer = limit ? setTimeout(() => timedOut.abort(), limit * 1000) : undefined;
@@ -387,6 +388,8 @@ export class MapReduceRun {
         env: { ...ctx.env, PRODIGY_WORKTREE: run.wt.path },
         itemId: item.id,
         signal: limit ? AbortSignal.any([ctx.signal, timedOut.signal]) : ctx.signal,
+        // timeout_config.cleanup_grace_period_secs: what a stopped agent's processes get to clean up.
+        killGraceMs: grace === undefined ? ctx.killGraceMs : grace * 1000,
       };
       const steps = timeouts.steps;
       for (let i = 0; i < steps.length; i++) {

@@ -26,6 +26,8 @@ export interface RunProcessOptions {
   timeoutMs?: number;
   /** Aborting stops the process group (SIGTERM, then SIGKILL). */
   signal?: AbortSignal;
+  /** How long a stopped group has between SIGTERM and SIGKILL to clean up (default 3 s). */
+  killGraceMs?: number;
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
   /** false: stdout is handed to `onLine` only, not kept (a Claude stream is kept in its own file). */
   keepStdout?: boolean;
@@ -153,7 +155,7 @@ export function runProcess(command: string, args: string[], options: RunProcessO
     const stop = () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       killGroup(child.pid, 'SIGTERM');
-      killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+      killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), options.killGraceMs ?? KILL_GRACE_MS);
     };
     const timer = options.timeoutMs
       ? setTimeout(() => {

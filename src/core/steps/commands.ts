@@ -63,6 +63,7 @@ export async function runStepCommand(step: WorkflowStep, ctx: RunContext): Promi
     env,
     timeoutMs: step.timeout ? step.timeout * 1000 : undefined,
     signal: ctx.signal,
+    killGraceMs: ctx.killGraceMs,
     groups: ctx.groups,
   };
   if (step.kind === 'shell') {

@@ -112,6 +112,7 @@ async function itemsOf(
     cwd: stepCwd(step, ctx),
     env: stepEnv(step, ctx),
     signal: ctx.signal,
+    killGraceMs: ctx.killGraceMs,
     groups: ctx.groups,
   });
   if (res.aborted) return { aborted: true };

@@ -71,6 +71,9 @@ export interface RunContext {
   masker: SecretMasker;
   log: SessionLog;
   signal: AbortSignal;
+  /** How long a stopped step's processes get between SIGTERM and SIGKILL (a MapReduce agent: timeout_config's
+   * cleanup_grace_period_secs); absent: 3 s. */
+  killGraceMs?: number;
   /** Where the run records its steps' process groups (beside its resume lock), so a kill -9 leaves no unseen orphan. */
   groups: ProcessGroups;
   claude: ClaudeConfig;
