@@ -346,6 +346,36 @@ commands:
     expectedAfterResume(side);
   });
 
+  it("a restore forgets a stopped foreach's progress: the resume runs every item again", async (t) => {
+    const e = engineEnv(t);
+    const side = path.join(e.root, 'side.txt');
+    const gate = path.join(e.root, 'gate');
+    const stop = new AbortController();
+    const running = e.run(e.writeWorkflow(tenItems(side, gate)), { signal: stop.signal });
+    await until(() => lines(side).includes('start i3'));
+    stop.abort();
+    const paused = await running;
+    assert.equal(paused.status, 'Paused', paused.error ?? '');
+    const [afterFirst] = e.record(paused.sessionId).checkpoints;
+    await core.restoreCheckpoint(e.manager, paused.sessionId, afterFirst.id);
+
+    fs.writeFileSync(gate, '');
+    const events = [];
+    const resumed = await core.resumeWorkflow({
+      manager: e.manager,
+      sessionId: paused.sessionId,
+      merge: 'never',
+      listener: (ev) => events.push(ev),
+    });
+    assert.equal(resumed.status, 'Completed', resumed.error ?? '');
+    assert.deepEqual(
+      lines(side).filter((l) => l.endsWith(' i1')),
+      ['start i1', 'end i1', 'start i1', 'end i1'],
+      'item 1 ran again: its work before the restore was undone',
+    );
+    assert.doesNotMatch(eventText({ events }), /items were done before/);
+  });
+
   it('a foreach that failed at an item resumes (after the fix) with that item and the ones after it', async (t) => {
     const e = engineEnv(t);
     const side = path.join(e.root, 'side.txt');

@@ -11,6 +11,7 @@ import {
   type RestorePlan,
   type StateRollback,
 } from '../worktrees/restore';
+import { clearForeachProgress } from '../steps/foreachProgress';
 import { sessionJobStores } from './mapReduce';
 
 export function planRestore(manager: SessionManager, sessionId: string, checkpointId: string): Promise<RestorePlan> {
@@ -26,7 +27,7 @@ export function restoreCheckpoint(
   return restoreFiles(manager, sessionId, checkpointId, { ...opts, rollback: jobRollback(manager) });
 }
 
-/** A MapReduce session's job state goes back with its files; other sessions have none. */
+/** A MapReduce session's job state goes back with its files; a foreach's progress is forgotten in any session. */
 function jobRollback(manager: SessionManager): StateRollback {
   return {
     refusal(session, snapshot) {
@@ -41,6 +42,8 @@ function jobRollback(manager: SessionManager): StateRollback {
       return { [JOB_SNAPSHOT_KEY]: job };
     },
     rollBack(session: UnifiedSession, snapshot) {
+      // A foreach stopped midway kept which items it had done; those items' work is undone now.
+      clearForeachProgress(manager.paths, session.id);
       const job = jobSnapshotOf(snapshot);
       const stores = sessionJobStores(manager, session);
       if (!job || !stores) return;

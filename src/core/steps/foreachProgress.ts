@@ -45,6 +45,22 @@ export class ForeachProgress {
 }
 
 /**
+ * Forgets every foreach's progress of a session: a restore takes the files back to before those items ran, so a
+ * resume must run them again rather than skip them as done.
+ */
+export function clearForeachProgress(paths: HomePaths, sessionId: string): void {
+  const dir = paths.snapshotsDir(sessionId);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return; // no snapshots folder: nothing kept
+  }
+  for (const name of names)
+    if (/^foreach-[0-9a-f]+\.json$/.test(name)) fs.rmSync(path.join(dir, name), { force: true });
+}
+
+/**
  * H/state/{id}/snapshots/foreach-{key}.json. The home is the one the run keeps its Claude streams in
  * (H/logs/claude-streaming), the one path of the home every run context carries.
  */
