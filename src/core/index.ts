@@ -65,6 +65,7 @@ export type { RestorePlan, RestoreOutcome } from './worktrees/restore';
 // ---- workflows and runs
 export type { Workflow } from './workflow/model';
 export { analyzeWorkflowText, loadWorkflowFile, loadWorkflowText, WorkflowLoadError } from './workflow/loader';
+export { workflowUsesClaude } from './workflow/claudeSteps';
 export type { WorkflowAnalysis } from './workflow/loader';
 export type { ParamValue, ParamValues } from './workflow/compose';
 export type { ParameterInfo } from './workflow/model';

@@ -19,6 +19,7 @@ import {
   liveLockHolder,
   resumeLockHolder,
   loadWorkflowFile,
+  workflowUsesClaude,
   resumeWorkflow,
   rerunReduce,
   retryDeadLetters,
@@ -276,12 +277,7 @@ export class RunController extends Disposable {
     const workflow = loadWorkflowFile(file);
     const already = runningFiles.get(file);
     if (already && !request.again && !(await confirmSecondRun(already))) return undefined;
-    if (
-      !this.claudeAvailable(
-        workflow.steps.some((s) => s.kind === 'claude' || s.on_failure?.handlers.some((h) => h.kind === 'claude')),
-      )
-    )
-      return undefined;
+    if (!this.claudeAvailable(workflowUsesClaude(workflow))) return undefined;
     const settings = readSettings();
     const title = runProgressTitle(workflow.name || path.basename(file));
     if (detachedRuns())
