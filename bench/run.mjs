@@ -192,8 +192,9 @@ function printCli({ startup: s, list: l, run: r }) {
   if (!l.pass.naive || !l.pass.stat) {
     const printing = l.ours.median - l.oursOne.median;
     log(
-      `  where ours goes, measured: Node's start ${ms(s.node.median, 0)}; --limit 1 (loading, the index, a stat of ` +
-        `every file, no printing) ${ms(l.oursOne.median, 0)}; printing all ${l.listed} as JSON ${ms(printing, 0)}. ` +
+      `  where ours goes, measured: Node's start ${ms(s.node.median, 0)}; --status Initializing --limit 1 (loading, ` +
+        `the index, a stat of every file, printing one) ${ms(l.oursOne.median, 0)}; printing all ${l.listed} as JSON ` +
+        `${ms(printing, 0)}. ` +
         `The stat script's ${ms(l.stat.median, 0)} is a floor ours shares (the index is trusted only for files whose ` +
         `stat is unchanged), so the ${l.targets.stat}× goal leaves ${ms(l.stat.median * (l.targets.stat - 1), 0)} ` +
         `for loading, the index and the printing`,
