@@ -532,7 +532,11 @@ const CLEAN_COMMANDS = [
     'Remove old session logs and Claude streams',
     'session logs (H/vscode/logs) and Claude logs (H/logs)',
   ),
-  cleanCmd('state', "Remove old MapReduce jobs' state", "MapReduce jobs' state (H/state/<repo>/mapreduce)"),
+  cleanCmd(
+    'state',
+    "Remove old MapReduce jobs' state",
+    "MapReduce jobs' state (H/state/<repo>/mapreduce; a finished job without it can no longer dlq retry or reduce)",
+  ),
   cleanCmd('events', 'Remove old event logs', 'event logs (H/events/<repo>/<job>)'),
   cleanCmd('dlq', 'Remove old dead-letter queues', "MapReduce jobs' dead-letter queues (H/dlq/<repo>/<job>), whole"),
   cleanCmd(
