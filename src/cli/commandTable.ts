@@ -392,13 +392,15 @@ const dlqListCmd = defineCommand({
 const dlqInspectCmd = defineCommand({
   path: ['dlq', 'inspect'],
   summary: 'One failed item in full, as JSON',
-  description: "Prints one failed item in full as JSON: its input, every attempt's error, the agent's log.",
+  description:
+    "Prints one failed item in full as JSON: its input, every attempt's error, the agent's log. Prodigy's form, " +
+    "dlq inspect <item-id> [--job-id J], finds the item in every job's dead-letter queue (or J's).",
   positionals: [
-    sessionId('The MapReduce session, or its job id'),
-    { name: 'item-id', help: 'The item (dlq list shows them)' },
+    sessionId('The MapReduce session, or its job id (alone: the item, as Prodigy writes it)'),
+    { name: 'item-id', help: 'The item (dlq list shows them)', optional: true },
   ],
-  options: { json: flag('Accepted; the item is always printed as JSON') },
-  run: async ({ io, manager, args: [id, item] }) => (await body.dlq()).dlqInspect(manager(), io, id, item),
+  options: { jobId: O.jobId, json: flag('Accepted; the item is always printed as JSON') },
+  run: async ({ io, manager, args: [id, item], opts }) => (await body.dlq()).dlqInspect(manager(), io, id, item, opts),
 });
 
 /** What runs part of a MapReduce session again (dlq retry, reduce) takes: a run's options. */

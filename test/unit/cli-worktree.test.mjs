@@ -274,6 +274,35 @@ describe('dlq inspect', () => {
     );
   });
 
+  it("Prodigy's form: dlq inspect <item-id> [--job-id J] finds the item in every job's queue", (t) => {
+    const e = engineEnv(t);
+    const { id } = run(e, ONE_FAILS);
+    const byItem = cli(['--home', e.home, 'dlq', 'inspect', 'item_1']);
+    assert.equal(byItem.code, 0, byItem.stderr);
+    assert.equal(JSON.parse(byItem.stdout).item_id, 'item_1');
+    const jobId = e.record(id).mapreduce_data.job_id;
+    assert.deepEqual(
+      JSON.parse(cli(['--home', e.home, 'dlq', 'inspect', 'item_1', '--job-id', jobId]).stdout),
+      JSON.parse(byItem.stdout),
+    );
+    const none = cli(['--home', e.home, 'dlq', 'inspect', 'item_9']);
+    assert.equal(none.code, 1);
+    assert.equal(
+      none.stderr,
+      "prodigy-vscode: No failed item item_9 in any job's dead-letter queue (dlq list shows them)\n",
+    );
+
+    // A second job with the same item id: which one must be said.
+    run(e, ONE_FAILS);
+    const both = cli(['--home', e.home, 'dlq', 'inspect', 'item_1']);
+    assert.equal(both.code, 2);
+    assert.match(
+      both.stderr,
+      /^prodigy-vscode dlq inspect: 2 jobs have a failed item item_1 \(.*\): name one with --job-id J/,
+    );
+    assert.equal(cli(['--home', e.home, 'dlq', 'inspect', 'item_1', '--job-id', jobId]).code, 0);
+  });
+
   it('a session that is not MapReduce is one line, exit 1', (t) => {
     const e = engineEnv(t);
     const { id } = run(e, GATED);

@@ -122,7 +122,42 @@ export async function dlqList(
 }
 
 /** One dead-lettered item as pretty JSON (Prodigy's `dlq inspect`), with or without --json. */
-export async function dlqInspect(manager: SessionManager, io: Io, id: string, itemId: string): Promise<number> {
+/**
+ * `dlq inspect <session-id> <item-id>`, or Prodigy's `dlq inspect <item-id> [--job-id J]`, which finds the item in
+ * every job's queue (or J's).
+ */
+export async function dlqInspect(
+  manager: SessionManager,
+  io: Io,
+  first: string,
+  second: string | undefined,
+  flags: { jobId?: string },
+): Promise<number> {
+  if (second !== undefined) {
+    const { sessionId } = await target(manager, first, flags.jobId);
+    return inspectIn(manager, io, sessionId ?? first, second);
+  }
+  const t = await target(manager, undefined, flags.jobId);
+  const found = (await queues(manager, t)).flatMap((q) =>
+    q.items.filter((i) => i.item_id === first).map((item) => ({ jobId: q.jobId, item })),
+  );
+  if (found.length === 1) {
+    printJson(io, found[0].item);
+    return 0;
+  }
+  if (found.length > 1)
+    throw new UsageError(
+      `${found.length} jobs have a failed item ${first} (${found.map((f) => f.jobId).join(', ')}): name one with --job-id J`,
+    );
+  // No such item: a session's id with its item left out is the likelier mistake.
+  if (t.sessionId === undefined && (await manager.getSession(first).then(Boolean, () => false)))
+    throw new UsageError('missing <item-id>');
+  throw new ProdigyError(
+    `No failed item ${first} in ${t.sessionId ? `the dead-letter queue of ${t.sessionId}` : "any job's dead-letter queue"} (dlq list shows them)`,
+  );
+}
+
+async function inspectIn(manager: SessionManager, io: Io, id: string, itemId: string): Promise<number> {
   const items = await listDeadLetters(manager, id);
   const item = items.find((i) => i.item_id === itemId);
   if (!item) {
