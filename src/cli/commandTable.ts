@@ -42,6 +42,16 @@ const CLAUDE_NOTE =
   '14s); each stream is kept in H/logs/claude-streaming (logs <id> --claude prints it). ' +
   'PRODIGY_CLAUDE_STREAMING=false runs Claude in print mode instead.';
 
+/** What every command that runs the engine takes (run, exec, batch, resume, resume-job, dlq retry, reduce). */
+const ENGINE_OPTIONS = {
+  claudeCommand: O.claudeCommand,
+  maxCost: O.maxCost,
+  mergeConflicts: O.mergeConflicts,
+  verbose: RUN_VERBOSE,
+  events: O.events,
+  claudeArgs: O.claudeArgs,
+} as const;
+
 const run = defineCommand({
   path: ['run'],
   summary: 'Run a workflow file as a new session',
@@ -72,12 +82,7 @@ const run = defineCommand({
     json: { ...O.json, help: 'Print the outcome as JSON at the end (no step output, no merge question)' },
     resume: O.resume,
     failFast: O.failFast,
-    claudeCommand: O.claudeCommand,
-    maxCost: O.maxCost,
-    mergeConflicts: O.mergeConflicts,
-    verbose: RUN_VERBOSE,
-    events: O.events,
-    claudeArgs: O.claudeArgs,
+    ...ENGINE_OPTIONS,
   },
   run: async ({ io, manager, args: [file], opts }) => (await body.run()).runCommand(manager(), io, file, opts),
 });
@@ -97,12 +102,7 @@ const resume = defineCommand({
     yes: O.yes,
     profile: O.profile,
     json: { ...O.json, help: 'Print the outcome as JSON at the end (no step output, no merge question)' },
-    claudeCommand: O.claudeCommand,
-    maxCost: O.maxCost,
-    mergeConflicts: O.mergeConflicts,
-    verbose: RUN_VERBOSE,
-    events: O.events,
-    claudeArgs: O.claudeArgs,
+    ...ENGINE_OPTIONS,
     fromCheckpoint: O.fromCheckpoint,
     force: {
       ...O.force,
@@ -117,12 +117,7 @@ const ONE_COMMAND_RUN_OPTIONS = {
   path: O.path,
   yes: O.yes,
   json: { ...O.json, help: 'Print the outcome as JSON at the end (no step output, no merge question)' },
-  claudeCommand: O.claudeCommand,
-  maxCost: O.maxCost,
-  mergeConflicts: O.mergeConflicts,
-  verbose: RUN_VERBOSE,
-  events: O.events,
-  claudeArgs: O.claudeArgs,
+  ...ENGINE_OPTIONS,
 } as const;
 
 const exec = defineCommand({
@@ -179,12 +174,7 @@ const resumeJob = defineCommand({
     path: { ...O.path, help: "Accepted for Prodigy; the job's session knows its repository" },
     yes: O.yes,
     json: { ...O.json, help: 'Print { job_id, session_id, resume, retries } at the end (no step output)' },
-    claudeCommand: O.claudeCommand,
-    maxCost: O.maxCost,
-    mergeConflicts: O.mergeConflicts,
-    verbose: RUN_VERBOSE,
-    events: O.events,
-    claudeArgs: O.claudeArgs,
+    ...ENGINE_OPTIONS,
   },
   run: async ({ io, manager, args: [id], opts }) => (await body.resumeJob()).resumeJobCommand(manager(), io, id, opts),
 });
@@ -407,12 +397,7 @@ const dlqInspectCmd = defineCommand({
 const RUN_AGAIN_OPTIONS = {
   yes: O.yes,
   json: O.json,
-  claudeCommand: O.claudeCommand,
-  maxCost: O.maxCost,
-  mergeConflicts: O.mergeConflicts,
-  verbose: RUN_VERBOSE,
-  events: O.events,
-  claudeArgs: O.claudeArgs,
+  ...ENGINE_OPTIONS,
 } as const;
 
 const dlqRetryCmd = defineCommand({

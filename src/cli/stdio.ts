@@ -42,3 +42,26 @@ export async function exitWhenDrained(code: number): Promise<never> {
   await Promise.all([drained(process.stdout), drained(process.stderr)]);
   process.exit(code);
 }
+
+/**
+ * For a command that follows a file until told to stop (`logs -F`, `events follow`): aborted by Ctrl-C, SIGTERM,
+ * or a reader that went away (`… | head`: EPIPE), as `tail -f` ends. `dispose` takes the listeners off again.
+ */
+export function stopOnInterrupt(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  const onStdoutError = (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') stop();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.stdout.on('error', onStdoutError);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.stdout.off('error', onStdoutError);
+    },
+  };
+}

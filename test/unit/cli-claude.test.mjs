@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { DIST_CLI } from './helpers/env.mjs';
 import { hermeticGit } from './helpers/git.mjs';
-import { engineEnv, FAKE_CLAUDE } from './helpers/engine.mjs';
+import { engineEnv, FAKE_CLAUDE, fakeClaudeCliEnv } from './helpers/engine.mjs';
 
 hermeticGit({ before, after });
 
@@ -28,18 +28,7 @@ function cli(e, args, env = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function claudeEnv(e, env = {}) {
-  return {
-    ...process.env,
-    PRODIGY_HOME: '',
-    PRODIGY_DEBUG: '',
-    PRODIGY_MERGE_CONFLICTS: '',
-    PRODIGY_CLAUDE_STREAMING: '',
-    PRODIGY_CLAUDE_COMMAND: FAKE_CLAUDE,
-    FAKE_CLAUDE_LOG: e.claudeLog,
-    ...env,
-  };
-}
+const claudeEnv = fakeClaudeCliEnv;
 
 /** Runs `text` as a workflow (no merge question: stdin is not a terminal); returns the result and the session id. */
 function run(e, text, extra = []) {

@@ -9,23 +9,13 @@ import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { DIST_CLI } from './helpers/env.mjs';
 import { hermeticGit } from './helpers/git.mjs';
-import { engineEnv, FAKE_CLAUDE } from './helpers/engine.mjs';
+import { engineEnv, fakeClaudeCliEnv } from './helpers/engine.mjs';
 
 hermeticGit({ before, after });
 
 function env(e, extra = {}) {
-  return {
-    ...process.env,
-    PRODIGY_HOME: '',
-    PRODIGY_DEBUG: '',
-    PRODIGY_MERGE_CONFLICTS: '',
-    PRODIGY_CLAUDE_STREAMING: '',
-    PRODIGY_CLAUDE_COMMAND: FAKE_CLAUDE,
-    FAKE_CLAUDE_LOG: e.claudeLog,
-    // Item "b" fails until this file exists (the cause fixed before a dlq retry).
-    FIXED: path.join(e.root, 'fixed'),
-    ...extra,
-  };
+  // Item "b" fails until this file exists (the cause fixed before a dlq retry).
+  return fakeClaudeCliEnv(e, { FIXED: path.join(e.root, 'fixed'), ...extra });
 }
 
 function cli(e, args) {

@@ -14,6 +14,7 @@ import {
   type SessionManager,
 } from '../../core';
 import type { Io } from '../io';
+import { stopOnInterrupt } from '../stdio';
 import { stepCalls } from './claudeUsage';
 
 /** How often --tail looks for a stream to appear when there is none yet. */
@@ -52,15 +53,8 @@ export function latestTranscript(manager: SessionManager, io: Io, flags: { lines
  */
 export async function tailLatest(manager: SessionManager, io: Io, flags: { lines?: number }): Promise<number> {
   const dir = manager.paths.claudeStreamDir;
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  // `logs --latest --tail | head`: a closed pipe ends the follow quietly.
-  const onStdoutError = (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') stop();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  process.stdout.on('error', onStdoutError);
+  // Ctrl-C, or a reader that went away (`… | head`), ends the follow quietly.
+  const interrupt = stopOnInterrupt();
   const followed = new Set<string>();
   /** The newest stream not followed yet, or null. */
   const next = () => {
@@ -70,9 +64,9 @@ export async function tailLatest(manager: SessionManager, io: Io, flags: { lines
   try {
     let file = next();
     if (!file) io.err(`${noStreamYet(dir)}; waiting for one (Ctrl-C stops)`);
-    while (!controller.signal.aborted) {
+    while (!interrupt.signal.aborted) {
       if (!file) {
-        await sleep(POLL_MS, controller.signal);
+        await sleep(POLL_MS, interrupt.signal);
         file = next();
         continue;
       }
@@ -87,7 +81,7 @@ export async function tailLatest(manager: SessionManager, io: Io, flags: { lines
       for (const line of first && flags.lines !== undefined ? lastOf(backlog, flags.lines) : backlog) io.out(line);
       await followFile(file, {
         from: start.offset,
-        signal: controller.signal,
+        signal: interrupt.signal,
         onLines: (lines) => readable(lines).forEach((line) => io.out(line)),
         finished: () => next() !== null,
       });
@@ -95,9 +89,7 @@ export async function tailLatest(manager: SessionManager, io: Io, flags: { lines
     }
     return 0;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    process.stdout.off('error', onStdoutError);
+    interrupt.dispose();
   }
 }
 

@@ -23,6 +23,7 @@ import {
 import { jsonText } from '../terminalText';
 import { plural } from '../format';
 import { printJson, UsageError, type Io } from '../io';
+import { stopOnInterrupt } from '../stdio';
 
 export interface EventSelection {
   jobId?: string;
@@ -69,20 +70,14 @@ export async function eventsFollow(manager: SessionManager, io: Io, flags: Event
   const filter = filterOf(flags);
   // Checked now, so an unknown job id is one line, not a silent wait.
   await selectFiles(manager, flags);
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  const onStdoutError = (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') stop();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  process.stdout.on('error', onStdoutError);
+  // Ctrl-C, or a reader that went away (`… | head`), ends the follow quietly.
+  const interrupt = stopOnInterrupt();
   const offsets = new Map<string, number>();
   let unreadable = 0;
   try {
     io.err(`Following ${flags.file ?? describeWhere(manager, flags.jobId)} (Ctrl-C stops)`);
     let first = true;
-    while (!controller.signal.aborted) {
+    while (!interrupt.signal.aborted) {
       const refs = await selectFiles(manager, flags);
       const batch: ReadEvent[] = [];
       for (const ref of refs) {
@@ -94,14 +89,12 @@ export async function eventsFollow(manager: SessionManager, io: Io, flags: Event
       if (first) batch.sort((a, b) => Date.parse(a.record.timestamp) - Date.parse(b.record.timestamp));
       first = false;
       for (const e of batch) io.out(eventLine(e));
-      await sleep(POLL_MS, controller.signal);
+      await sleep(POLL_MS, interrupt.signal);
     }
     noteUnreadable(io, unreadable);
     return 0;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    process.stdout.off('error', onStdoutError);
+    interrupt.dispose();
   }
 }
 

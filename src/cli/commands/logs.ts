@@ -14,6 +14,7 @@ import {
   type SessionStatus,
 } from '../../core';
 import { UsageError, type Io } from '../io';
+import { stopOnInterrupt } from '../stdio';
 import { latestTranscript, sessionTranscript, tailLatest } from './claudeLogs';
 
 export interface LogsFlags {
@@ -88,23 +89,14 @@ async function sessionLog(manager: SessionManager, io: Io, id: string, flags: Lo
   }
   if (!flags.follow) return 0;
 
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  // `logs -F … | head`: a closed pipe ends the follow quietly.
-  const onStdoutError = (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') stop();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  process.stdout.on('error', onStdoutError);
+  // Ctrl-C, or a reader that went away (`… | head`), ends the follow quietly.
+  const interrupt = stopOnInterrupt();
   try {
-    const result = await followSessionLog(manager, id, { from: offset, signal: controller.signal, onLines: print });
+    const result = await followSessionLog(manager, id, { from: offset, signal: interrupt.signal, onLines: print });
     if (result.reason === 'finished') io.out(result.final);
     return 0;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    process.stdout.off('error', onStdoutError);
+    interrupt.dispose();
   }
 }
 

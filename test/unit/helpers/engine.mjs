@@ -176,3 +176,20 @@ ${extraMap}  agent_template:
 ${agent}
 ${reduce ? `reduce:\n${reduce}\n` : ''}${tail}`;
 }
+
+/**
+ * The environment of a CLI child process run against `e` with the fake Claude: none of the machine's PRODIGY_*
+ * settings, the fake's calls logged to `e.claudeLog`; `extra` on top.
+ */
+export function fakeClaudeCliEnv(e, extra = {}) {
+  return {
+    ...process.env,
+    PRODIGY_HOME: '',
+    PRODIGY_DEBUG: '',
+    PRODIGY_MERGE_CONFLICTS: '',
+    PRODIGY_CLAUDE_STREAMING: '',
+    PRODIGY_CLAUDE_COMMAND: FAKE_CLAUDE,
+    FAKE_CLAUDE_LOG: e.claudeLog,
+    ...extra,
+  };
+}
