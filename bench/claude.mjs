@@ -1,6 +1,7 @@
 // 6. A Claude step's stream through the engine: a `claude:` step whose command replays a 5 MB stream-json
 // stream (mostly partial-message lines, as `--include-partial-messages` prints them), against copying the same
-// bytes from the same kind of child process to a file. The engine keeps the stream verbatim, parses every line,
+// bytes from the same kind of child process to a file. The engine keeps the stream verbatim (the child's stdout is
+// the kept file: the engine reads it back as it lands), parses every line,
 // writes readable activity to the session log and listeners, and records the call's usage in the session
 // record. Compared: the step's own duration (the step-finished event's) against the plain copy; the whole run
 // (session, checkpoint, record) is printed for information. Also counted: the UI events and record writes the
@@ -13,6 +14,7 @@ import { median, summary } from './lib/stats.mjs';
 import { makeTempHome, removeTempHome } from './lib/tempHome.mjs';
 
 const TARGET_RATIO = 1.5;
+const WARM_UP_ROUNDS = 3;
 
 /** A synthetic stream with the shape of a real one (FORMAT.md): many small stream_event lines per message. */
 export function makeStream(bytes) {
@@ -174,10 +176,12 @@ export async function benchClaude({ bytes, rounds }, log) {
       return { wall, stepMs };
     };
     const target = path.join(home, 'copy.jsonl');
-    // Warm-up.
-    await copyOnce(source, target);
-    await floorOnce(source, target);
-    await runEngine();
+    // Warm-up: each of the three a few times, so every round measures code the JIT has already compiled.
+    for (let w = 0; w < WARM_UP_ROUNDS; w++) {
+      await copyOnce(source, target);
+      await floorOnce(source, target);
+      await runEngine();
+    }
     const copy = [];
     const floor = [];
     const step = [];

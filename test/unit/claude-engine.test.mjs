@@ -89,6 +89,30 @@ describe('Claude steps stream', () => {
     assert.equal(o.events.filter((ev) => ev.type === 'claude-call').length, 1);
   });
 
+  it('activity is live: a tool call shows while the call still runs, and the kept file grows as Claude prints', async (t) => {
+    const e = engineEnv(t);
+    const gate = path.join(e.home, 'gate');
+    let seenWhileRunning = null;
+    // The fake shows a Bash call, then runs until the gate exists: only a listener that hears the call live
+    // opens it. Read only at the end, the call would run into its timeout and fail.
+    const o = await e.runText(`- claude: "/wait-for ${gate}"\n  timeout: 20\n`, {
+      claude: STREAMING,
+      listener: (ev) => {
+        if (ev.type !== 'claude-activity' || ev.kind !== 'tool' || fs.existsSync(gate)) return;
+        const [kept] = streams(e);
+        seenWhileRunning = { text: ev.text, tool: ev.tool, kept: fs.readFileSync(kept, 'utf8') };
+        fs.writeFileSync(gate, '');
+      },
+    });
+    assert.equal(o.status, 'Completed', o.error ?? '');
+    assert.ok(seenWhileRunning, 'the tool call was heard while the call ran');
+    assert.match(seenWhileRunning.tool, /^Bash/);
+    assert.match(seenWhileRunning.text, /Bash: wait for the gate/);
+    assert.doesNotMatch(seenWhileRunning.kept, /"type":"result"/, 'the kept file had no result yet');
+    const kept = fs.readFileSync(streams(e)[0], 'utf8');
+    assert.match(kept.trim().split('\n').pop(), /"type":"result"/);
+  });
+
   it('PRODIGY_CLAUDE_STREAMING=false keeps print mode: no stream, no usage', async (t) => {
     const e = engineEnv(t);
     const o = await e.runText(`- claude: "/echo plain"\n`, {

@@ -828,7 +828,7 @@ describe('kept streams', () => {
     assert.notEqual(core.streamLogName(), core.streamLogName());
   });
 
-  it('StreamLogWriter keeps the bytes verbatim, a character split across chunks included, private to the user', (t) => {
+  it('StreamLogWriter keeps the bytes verbatim, in order, a character split across chunks included, private to the user', async (t) => {
     const dir = path.join(tmp(t), 'logs', 'claude-streaming');
     const writer = core.StreamLogWriter.open(dir);
     assert.equal(path.dirname(writer.path), dir);
@@ -838,29 +838,36 @@ describe('kept streams', () => {
     const chunks = [bytes.subarray(0, arrow + 1), bytes.subarray(arrow + 1, arrow + 2), bytes.subarray(arrow + 2)];
     for (const c of chunks) writer.write(c);
     writer.write(Buffer.alloc(0));
-    writer.close();
+    // Many chunks handed over while a write is under way are written together, in order.
+    const many = Array.from({ length: 500 }, (_, i) => Buffer.from(`line ${i}\n`));
+    for (const c of many) writer.write(c);
+    await writer.close();
     assert.equal(writer.failure, undefined);
-    assert.deepEqual(fs.readFileSync(writer.path), bytes);
+    const all = Buffer.concat([bytes, ...many]);
+    assert.deepEqual(fs.readFileSync(writer.path), all);
     assert.equal(fs.statSync(writer.path).mode & 0o777, 0o600);
     writer.write(Buffer.from('after close'));
-    assert.deepEqual(fs.readFileSync(writer.path), bytes);
+    await writer.flushed();
+    assert.deepEqual(fs.readFileSync(writer.path), all);
   });
 
-  it('StreamLogWriter never throws: a folder it cannot make or a failed write is remembered', (t) => {
+  it('StreamLogWriter never throws: a folder it cannot make or a failed write is remembered', async (t) => {
     const root = tmp(t);
     fs.writeFileSync(path.join(root, 'file'), 'x');
     const blocked = core.StreamLogWriter.open(path.join(root, 'file', 'logs'));
     assert.match(blocked.failure, /could not create .*file/);
     blocked.write(Buffer.from('x'));
-    blocked.close();
+    await blocked.close();
     const writer = core.StreamLogWriter.open(root);
     writer.write(Buffer.from('first\n'));
+    await writer.flushed();
     fs.closeSync(writer.fd);
     // The descriptor is gone (as after EBADF, EIO): the write fails and is remembered, not thrown.
     writer.write(Buffer.from('second\n'));
+    await writer.flushed();
     assert.match(writer.failure, /EBADF|bad file descriptor/i);
     writer.write(Buffer.from('third\n'));
-    writer.close();
+    await writer.close();
     assert.equal(fs.readFileSync(writer.path, 'utf8'), 'first\n');
   });
 

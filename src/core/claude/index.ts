@@ -18,4 +18,4 @@ export { ClaudeCallTracker, resultError, type Activity } from './callTracker';
 export { emptyTotals, addCall, sumCalls, readTotals } from './totals';
 export { renderTranscript, claudeCodeTranscriptPath, type Transcript, type TranscriptLink } from './transcript';
 export { clipLines } from './toolDetails';
-export { streamLogDir, streamLogName, StreamLogWriter, latestStreamLog } from './streamLog';
+export { streamLogDir, streamLogName, StreamLogWriter, StreamLogTail, latestStreamLog } from './streamLog';

@@ -1,11 +1,11 @@
 // Prodigy's kept Claude streams: each call's stdout, byte for byte, in H/logs/claude-streaming/
-// <YYYYmmdd_HHMMSS>-<uuid>.jsonl (the place and name real Prodigy uses), written as the bytes arrive so a
+// <YYYYmmdd_HHMMSS>-<uuid>.jsonl (the place and name real Prodigy uses), written as the bytes arrive (by the
+// Claude process itself, its stdout being the file, or here for a masked stream) so a
 // killed call still leaves what it printed. Keeping the log is a convenience, never a reason to fail a run:
 // a write that fails is remembered (`failure`) and the log stops there.
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeAllSync } from '../storage/fileWrite';
 
 /** `<home>/logs/claude-streaming`, `home` being Prodigy's home (H). */
 export function streamLogDir(home: string): string {
@@ -27,9 +27,19 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * One call's kept stream. Writes go to the file in the background, in order (the reader of Claude's pipe never
+ * waits on the disk, as a plain copy with a write stream does not), chunks that arrive while a write is under
+ * way going together in the next one. `close()` resolves once every byte handed over is in the file.
+ */
 export class StreamLogWriter {
   private fd: number | null;
   private failed: string | undefined;
+  /** Chunks handed over while a write was under way: the next write's. */
+  private queued: Buffer[] = [];
+  private writing = false;
+  private closed = false;
+  private waiting: (() => void)[] = [];
 
   private constructor(
     readonly path: string,
@@ -48,7 +58,8 @@ export class StreamLogWriter {
     const file = path.join(dir, streamLogName());
     try {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      return new StreamLogWriter(file, fs.openSync(file, 'a', 0o600), undefined);
+      // Readable too: a stream the Claude process writes itself is tailed through it (StreamLogTail).
+      return new StreamLogWriter(file, fs.openSync(file, 'a+', 0o600), undefined);
     } catch (err) {
       return new StreamLogWriter(file, null, `could not create ${file}: ${errorText(err)}`);
     }
@@ -59,18 +70,34 @@ export class StreamLogWriter {
     return this.failed;
   }
 
-  /** Appends `chunk` as is (a chunk may end inside a line or a character; the file is the bytes). */
-  write(chunk: Buffer): void {
-    if (this.fd === null || chunk.length === 0) return;
-    try {
-      writeAllSync(this.fd, chunk, this.path);
-    } catch (err) {
-      this.failed = errorText(err);
-      this.closeQuietly();
-    }
+  /**
+   * The open file (append and read), for a child process to write its stdout to directly, or null when there is
+   * none (it could not be made, or it failed).
+   */
+  get descriptor(): number | null {
+    return this.fd;
   }
 
-  close(): void {
+  /**
+   * Appends `chunk` as is (a chunk may end inside a line or a character; the file is the bytes). The chunk is
+   * kept until written: the caller must not change it afterwards.
+   */
+  write(chunk: Buffer): void {
+    if (this.fd === null || this.closed || chunk.length === 0) return;
+    this.queued.push(chunk);
+    if (!this.writing) this.writeQueued();
+  }
+
+  /** Resolves when every chunk handed over so far is written (or the log has failed). */
+  flushed(): Promise<void> {
+    if (!this.writing) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Writes what is queued, then closes the file. Never rejects: a failure is in `failure`. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flushed();
     if (this.fd === null) return;
     const fd = this.fd;
     this.fd = null;
@@ -82,12 +109,124 @@ export class StreamLogWriter {
     }
   }
 
+  private writeQueued(): void {
+    const fd = this.fd;
+    if (fd === null || this.queued.length === 0) {
+      this.writing = false;
+      this.queued = [];
+      for (const resolve of this.waiting.splice(0)) resolve();
+      return;
+    }
+    this.writing = true;
+    const chunks = this.queued;
+    this.queued = [];
+    writeAll(fd, chunks, (err) => {
+      if (err) {
+        this.failed = errorText(err);
+        this.closeQuietly();
+      }
+      this.writeQueued();
+    });
+  }
+
   private closeQuietly(): void {
     if (this.fd === null) return;
     try {
       fs.closeSync(this.fd);
     } catch {}
     this.fd = null;
+  }
+}
+
+/** Writes every byte of `chunks` to `fd` in the background (write(2) may take fewer than asked). */
+function writeAll(fd: number, chunks: Buffer[], done: (err: Error | null) => void): void {
+  fs.writev(fd, chunks, (err, written) => {
+    if (err) return done(err);
+    let rest = written;
+    while (chunks.length > 0 && rest >= chunks[0].length) rest -= chunks.shift()!.length;
+    if (chunks.length === 0) return done(null);
+    if (written === 0) return done(new Error(`no more bytes could be written to ${fd}`));
+    chunks[0] = chunks[0].subarray(rest);
+    writeAll(fd, chunks, done);
+  });
+}
+
+/** How often a tail looks at its file when the file system sends no change notices (some network file systems). */
+const TAIL_POLL_MS = 250;
+const TAIL_READ_SIZE = 1024 * 1024;
+
+/**
+ * Follows a kept stream that the Claude process writes itself (its stdout is the file): hands the bytes to
+ * `onBytes` as they land, woken by the file system's change notices, and by a slow poll where it sends none.
+ * `onBytes` gets a view of a buffer that is reused: it must copy what it keeps. The last bytes are read by
+ * `stop()`, once the process has ended.
+ */
+export class StreamLogTail {
+  private position = 0;
+  private readonly buffer = Buffer.allocUnsafe(TAIL_READ_SIZE);
+  private watcher: fs.FSWatcher | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private scheduled = false;
+  private stopped = false;
+  private failed: string | undefined;
+
+  constructor(
+    private readonly fd: number,
+    file: string,
+    private readonly onBytes: (chunk: Buffer) => void,
+  ) {
+    try {
+      this.watcher = fs.watch(file, { persistent: false }, () => this.schedule());
+      this.watcher.on('error', () => this.closeWatcher());
+    } catch {
+      // No notices here (no inotify watches left, say): the poll reads it.
+    }
+    this.timer = setInterval(() => this.read(), TAIL_POLL_MS);
+    this.timer.unref();
+  }
+
+  /** Why the stream could not be read (it stays in its file), or undefined. */
+  get failure(): string | undefined {
+    return this.failed;
+  }
+
+  /** Reads what is left, then stops following the file (which stays open: its writer closes it). */
+  stop(): void {
+    this.read();
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.closeWatcher();
+  }
+
+  /** Notices come a write at a time: one read takes all that landed meanwhile. */
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.read();
+    });
+  }
+
+  private read(): void {
+    if (this.stopped || this.failed !== undefined) return;
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(this.fd, this.buffer, 0, this.buffer.length, this.position);
+      } catch (err) {
+        this.failed = errorText(err);
+        return;
+      }
+      if (n <= 0) return;
+      this.position += n;
+      this.onBytes(this.buffer.subarray(0, n));
+    }
+  }
+
+  private closeWatcher(): void {
+    this.watcher?.close();
+    this.watcher = null;
   }
 }
 

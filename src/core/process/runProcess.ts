@@ -35,6 +35,11 @@ export interface RunProcessOptions {
   stdoutBytesOnly?: boolean;
   /** stdout's bytes as they arrive, before decoding (a kept Claude stream is these bytes verbatim). */
   onStdoutBytes?: (chunk: Buffer) => void;
+  /**
+   * stdout goes straight to this open file (a Claude stream, kept by the process itself and tailed by the caller):
+   * nothing of it passes through here, so `stdout` is empty.
+   */
+  stdoutFd?: number;
   /** Told the process group as it starts and ends: the run keeps a record, for after a kill -9 (stepGroups.ts). */
   groups?: ProcessGroups;
 }
@@ -109,14 +114,15 @@ export function runProcess(command: string, args: string[], options: RunProcessO
       reject(new SpawnError(command, 'ENOENT', `${command}: command not found`));
       return;
     }
+    const stdout = options.stdoutFd ?? 'pipe';
     const child = gated
       ? spawn('sh', gatedArgs(command, args), {
           cwd: options.cwd,
           env: options.env,
-          stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+          stdio: ['ignore', stdout, 'pipe', 'pipe'],
           detached: true,
         })
-      : spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      : spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', stdout, 'pipe'], detached: true });
     trackGroup(child.pid);
     if (gated) {
       const gate = child.stdio[3] as Writable;
@@ -132,7 +138,9 @@ export function runProcess(command: string, args: string[], options: RunProcessO
     }
     const out = collector('stdout', options.onLine, options.keepStdout !== false);
     const err = collector('stderr', options.onLine);
-    if (options.onStdoutBytes && options.stdoutBytesOnly) {
+    if (!child.stdout) {
+      // stdout is the file the caller gave (stdoutFd).
+    } else if (options.onStdoutBytes && options.stdoutBytesOnly) {
       // The caller splits the bytes itself (a Claude stream, mostly lines it never decodes).
       child.stdout!.on('data', options.onStdoutBytes);
     } else if (options.onStdoutBytes) {

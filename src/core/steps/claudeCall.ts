@@ -1,11 +1,11 @@
 // One Claude call: `claude -p --output-format stream-json --verbose …` (or print mode), its stream kept verbatim
-// as it arrives in H/logs/claude-streaming/<ts>-<uuid>.jsonl, read line by line into readable activity for the
+// as it arrives in H/logs/claude-streaming/<ts>-<uuid>.jsonl (the process's own stdout), read line by line into readable activity for the
 // log and listeners, and summed up (turns, tokens, cost, tools, files) when it ends. A `result` with
 // is_error fails the call with the result's own message, whatever the exit code says.
 import * as fs from 'node:fs';
 import { ClaudeCallTracker, isStreamEventLine } from '../claude/callTracker';
 import { usageLine } from '../claude/format';
-import { StreamLogWriter } from '../claude/streamLog';
+import { StreamLogTail, StreamLogWriter } from '../claude/streamLog';
 import type { ClaudeCall } from '../claude/types';
 import {
   MAX_KEPT,
@@ -86,25 +86,36 @@ export async function runClaudeCall(
   // `result` line has the call's usage, and a stream that ends without one has them read back from its file.
   // A masked stream is kept line by line, so each of its lines is decoded.
   const lines = new ByteLines(onStdoutLine, verbatim ? isStreamEventLine : null);
+  // Kept as printed, as it arrives: a verbatim stream is the Claude process's own stdout, written by it straight
+  // to its file (which keeps it whole even if this process dies) and read back from there as it lands. A
+  // workflow with secrets has its stream piped here and kept line by line, masked: no file under the home holds
+  // a secret's value.
+  const fd = verbatim ? writer.descriptor : null;
+  const tail = fd === null ? null : new StreamLogTail(fd, writer.path, (chunk) => lines.push(chunk));
   let res: ProcessResult;
   try {
     res = await spawnClaude(command, argv, {
       ...opts,
       env,
       keepStdout: false,
-      stdoutBytesOnly: true,
-      // Kept as printed, as it arrives. A workflow with secrets has its stream kept line by line, masked: no file
-      // under the home holds a secret's value.
-      onStdoutBytes: (chunk: Buffer) => {
-        if (verbatim) writer.write(chunk);
-        lines.push(chunk);
-      },
+      ...(fd !== null
+        ? { stdoutFd: fd }
+        : {
+            stdoutBytesOnly: true,
+            onStdoutBytes: (chunk: Buffer) => {
+              if (verbatim) writer.write(chunk);
+              lines.push(chunk);
+            },
+          }),
       onLine: (_stream, line) => ctx.log.output('stderr', line),
     });
+    tail?.stop();
     lines.end();
   } finally {
-    writer.close();
+    tail?.stop();
+    await writer.close();
   }
+  if (tail?.failure) ctx.log.message('warning', `The Claude stream could not be read back: ${tail.failure}`);
   if (writer.failure) ctx.log.message('warning', `The Claude stream could not be kept: ${writer.failure}`);
   else if (verbatim && !tracker.hasResult) await readStreamUsage(writer.path, tracker);
   const call = tracker.summary();
