@@ -82,6 +82,57 @@ describe('fail, fix, resume', () => {
     assert.deepEqual(git(wt, 'log', '--format=%s').split('\n').slice(0, 3), ['three', 'two', 'one']);
   });
 
+  it("an interrupted run's git locks (a commit killed with -9) are removed on resume, so its steps can commit again", async (t) => {
+    const e = engineEnv(t);
+    const side = path.join(e.root, 'side.txt');
+    const gate = path.join(e.root, 'fixed');
+    const first = await e.runText(sideEffectWorkflow(side, gate));
+    assert.equal(first.status, 'Failed');
+    const wt = e.worktreePath(first.sessionId);
+    // What a run killed with -9 in the middle of step 2's `git commit` leaves: the record still Running, and
+    // git's locks on the worktree's index and on the session branch, from before the resume.
+    await e.manager.updateSession(first.sessionId, { status: 'Running', error: null });
+    const gitDir = git(wt, 'rev-parse', '--absolute-git-dir');
+    const branchLock = path.join(
+      git(wt, 'rev-parse', '--path-format=absolute', '--git-common-dir'),
+      `${git(wt, 'symbolic-ref', 'HEAD')}.lock`,
+    );
+    const locks = [path.join(gitDir, 'index.lock'), branchLock];
+    const past = new Date(Date.now() - 60_000);
+    for (const lock of locks) {
+      fs.writeFileSync(lock, '');
+      fs.utimesSync(lock, past, past);
+    }
+    // A lock of another branch is not the session's: it stays.
+    const other = path.join(path.dirname(branchLock), 'someone-else.lock');
+    fs.writeFileSync(other, '');
+    fs.utimesSync(other, past, past);
+    fs.writeFileSync(gate, '');
+    const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: first.sessionId, merge: 'never' });
+    assert.equal(resumed.status, 'Completed', resumed.error ?? '');
+    for (const lock of locks) assert.ok(!fs.existsSync(lock), `${lock} was removed`);
+    assert.ok(fs.existsSync(other), "another branch's lock is left alone");
+    assert.deepEqual(git(wt, 'log', '--format=%s').split('\n').slice(0, 3), ['three', 'two', 'one']);
+    const log = e.log(resumed);
+    for (const lock of locks)
+      assert.ok(log.includes(`Removed ${lock}: a git lock the interrupted run left behind`), log);
+  });
+
+  it('a Failed session (its run ended on its own) has no lock removed: one there is not its', async (t) => {
+    const e = engineEnv(t);
+    const side = path.join(e.root, 'side.txt');
+    const gate = path.join(e.root, 'fixed');
+    const first = await e.runText(sideEffectWorkflow(side, gate));
+    const wt = e.worktreePath(first.sessionId);
+    const lock = path.join(git(wt, 'rev-parse', '--absolute-git-dir'), 'index.lock');
+    fs.writeFileSync(lock, '');
+    fs.writeFileSync(gate, '');
+    const resumed = await core.resumeWorkflow({ manager: e.manager, sessionId: first.sessionId, merge: 'never' });
+    assert.equal(resumed.status, 'Failed');
+    assert.match(resumed.error, /index\.lock/);
+    assert.ok(fs.existsSync(lock));
+  });
+
   it('refuses to resume a Completed or Cancelled session, with a clear message', async (t) => {
     const e = engineEnv(t);
     const ok = await e.runText('- shell: "true"\n');

@@ -3,9 +3,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProdigyError } from '../errors';
-import { createSessionWorktree, runGit, type SessionWorktree } from '../git';
+import { createSessionWorktree, removeLeftGitLocks, runGit, type SessionWorktree } from '../git';
 import type { UnifiedSession } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
+import type { SessionLog } from '../steps/sessionLog';
 import type { Workflow } from '../workflow/model';
 import { findSessionFolder, worktreeRoots } from '../worktrees/sessionFolder';
 
@@ -75,4 +76,19 @@ export async function folderOrThrow(
   throw new ProdigyError(
     `Cannot resume session ${session.id}: its worktree was not found under ${worktreeRoots(manager).join(' or ')}`,
   );
+}
+
+/**
+ * A session still Running when its resume holds its lock was interrupted: its process is gone. The git locks its
+ * killed steps left in the session's own worktree (git/leftLocks.ts) would fail the steps that run again, so they
+ * go, each named in the log.
+ */
+export async function removeInterruptedGitLocks(
+  session: UnifiedSession,
+  worktree: SessionWorktree | null,
+  log: SessionLog,
+): Promise<void> {
+  if (session.status !== 'Running' || !worktree) return;
+  for (const file of await removeLeftGitLocks(worktree.path, Date.now()))
+    log.message('warning', `Removed ${file}: a git lock the interrupted run left behind`);
 }

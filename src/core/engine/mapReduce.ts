@@ -14,7 +14,7 @@ import { assertSafeId } from '../storage/ids';
 import { sessionArgs } from '../worktrees/sessionFolder';
 import { sessionParameters } from '../workflow/compose';
 import { loadWorkflowFile } from '../workflow/loader';
-import { folderOrThrow } from './checks';
+import { folderOrThrow, removeInterruptedGitLocks } from './checks';
 import { activeProfile } from '../steps/workflowEnv';
 import type { EngineOptions, RetryReport, RunOutcome } from './options';
 import { finishRun, sessionProfile, withRunScope, workflowSecrets, type RunScope } from './prelude';
@@ -121,6 +121,7 @@ async function reopenMapReduce(scope: RunScope, session: UnifiedSession) {
 export async function resumeMapReduce(scope: RunScope, session: UnifiedSession): Promise<RunOutcome> {
   const { manager } = scope.opts;
   const { ctx, worktree, workflow, log } = await reopenMapReduce(scope, session);
+  await removeInterruptedGitLocks(session, worktree, log);
   if (session.status === 'Running') await manager.pauseSession(session.id);
   await manager.updateSession(session.id, { status: 'Running', error: null });
   scope.announce(workflow, 0, worktree?.path ?? null);

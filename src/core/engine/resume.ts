@@ -9,7 +9,7 @@ import { assertSafeId } from '../storage/ids';
 import { sessionArgs } from '../worktrees/sessionFolder';
 import { sessionParameters } from '../workflow/compose';
 import { loadWorkflowFile } from '../workflow/loader';
-import { assertRunnable, folderOrThrow } from './checks';
+import { assertRunnable, folderOrThrow, removeInterruptedGitLocks } from './checks';
 import { resumeMapReduce } from './mapReduce';
 import type { ResumeOptions, RunOutcome } from './options';
 import { sessionProfile, withRunScope, workflowSecrets } from './prelude';
@@ -57,6 +57,7 @@ export async function resumeWorkflow(opts: ResumeOptions): Promise<RunOutcome> {
     if (session.status === 'Running') await manager.pauseSession(id);
     const { log } = scope.open(workflow, secrets);
     log.note(`=== ${new Date().toISOString()} resume ${workflow.path} in ${cwd}`);
+    await removeInterruptedGitLocks(session, worktree, log);
     if (
       latest &&
       latest.checkpoint.workflow_hash !== workflow.hash &&

@@ -54,3 +54,4 @@ export {
 } from './changes';
 export { mergeBranch, settleResolution, type ConflictResolver, type MergeResult } from './merge';
 export { withWorktreeAdmin } from './worktreeAdmin';
+export { removeLeftGitLocks } from './leftLocks';
