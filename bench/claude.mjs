@@ -102,7 +102,8 @@ const STREAM_EVENT = Buffer.from('{"type":"stream_event",');
 /**
  * The floor (information, not the target's baseline): the same copy, plus the least any reader of the stream has
  * to do to know what Claude did: split the bytes into lines and JSON.parse every line that is not a partial message.
- * No validation, no activity, no log, no record. What the engine costs beyond this is its own.
+ * No validation, no activity, no log, no record. The engine can come in under it: its child writes the kept file
+ * itself (no byte passes through this process on the way there), and the engine reads it back to parse.
  */
 function floorOnce(source, target) {
   return new Promise((resolve, reject) => {

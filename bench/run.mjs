@@ -150,7 +150,7 @@ function printClaude(c) {
     `  copy to a file        median ${ms(c.copy.median, 1)}  (p10 ${ms(c.copy.p10, 1)}, p90 ${ms(c.copy.p90, 1)}, n=${c.copy.n})`,
   );
   log(
-    `  floor (info)          median ${ms(c.floor.median, 1)}  = ${times(c.floorRatio)} the copy: the same copy, its lines split and every non-partial line JSON.parsed, nothing else`,
+    `  floor (info)          median ${ms(c.floor.median, 1)}  = ${times(c.floorRatio)} the copy: the same copy through this process, its lines split and every non-partial line JSON.parsed, nothing else (the engine's child writes the file itself)`,
   );
   log(`  Claude step (engine)  median ${ms(c.step.median, 1)}  (p10 ${ms(c.step.p10, 1)}, p90 ${ms(c.step.p90, 1)})`);
   log(`  whole run (info)      median ${ms(c.wall.median, 0)}  (session, checkpoint, record)`);
