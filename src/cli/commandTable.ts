@@ -12,6 +12,7 @@ const body = {
   checkpoints: () => import('./commands/checkpoints'),
   clean: () => import('./commands/clean'),
   dlq: () => import('./commands/dlq'),
+  dlqAnalyze: () => import('./commands/dlqAnalyze'),
   exec: () => import('./commands/exec'),
   init: () => import('./commands/init'),
   resumeJob: () => import('./commands/resumeJob'),
@@ -412,10 +413,10 @@ const dlqRetryCmd = defineCommand({
     item: O.item,
     jobId: O.jobId,
     filter: O.filter,
-    parallel: { ...O.parallel, help: "Run at most N agents at once (default: the workflow's max_parallel)" },
+    parallel: { ...O.parallel, help: 'Run at most N agents at once (default 10, as Prodigy)' },
     maxRetries: {
       ...O.maxRetries,
-      help: 'Run the items still failing again, up to N rounds in all (default 1: once; Prodigy says 3)',
+      help: 'Run the items still failing again, up to N rounds in all (default 3, as Prodigy; 1: once)',
     },
     ...RUN_AGAIN_OPTIONS,
   },
@@ -476,6 +477,42 @@ const dlqStatsCmd = defineCommand({
     json: O.json,
   },
   run: async ({ io, manager, args: [id], opts }) => (await body.dlq()).dlqStats(manager(), io, id, opts),
+});
+
+const dlqAnalyzeCmd = defineCommand({
+  path: ['dlq', 'analyze'],
+  summary: 'Failed items grouped into patterns, by error type and over time',
+  description:
+    "Groups a MapReduce session's failed items (every session's when none is named) into patterns: the same " +
+    'error type with the same first line once what differs from item to item (numbers, ids, paths, quoted ' +
+    'values) is set aside, most frequent first, with their items. Then the counts by error type, and by the hour ' +
+    '(or day) of the last attempt. --export FILE writes it as JSON (pattern_groups, error_distribution, ' +
+    'temporal_distribution), as Prodigy documents.',
+  positionals: [{ ...sessionId('The MapReduce session, or its job id (none: every session)'), optional: true }],
+  options: {
+    jobId: O.jobId,
+    export: { ...O.export, help: 'Write the analysis to FILE as JSON (atomically)' },
+    json: O.json,
+  },
+  run: async ({ io, manager, args: [id], opts }) => (await body.dlqAnalyze()).dlqAnalyze(manager(), io, id, opts),
+});
+
+const dlqClearCmd = defineCommand({
+  path: ['dlq', 'clear'],
+  summary: "Remove every failed item of one session's queue",
+  description:
+    "Removes every item from one MapReduce session's dead-letter queue (dlq purge of that session, at any " +
+    "age): through the queue's own index, holding the session's lock. Asks first on a terminal; without one, -y " +
+    'is needed.',
+  positionals: [{ ...sessionId('The MapReduce session, or its job id (or --job-id)'), optional: true }],
+  options: {
+    jobId: O.jobId,
+    dryRun: { ...O.dryRun, help: 'List what would be removed; remove nothing' },
+    yes: { ...O.yes, help: 'Do not ask' },
+    force: { ...O.force, help: 'The same as -y' },
+    json: O.json,
+  },
+  run: async ({ io, manager, args: [id], opts }) => (await body.dlq()).dlqClear(manager(), io, id, opts),
 });
 
 const reduce = defineCommand({
@@ -694,9 +731,18 @@ export const COMMAND_TABLE: (Command | Group)[] = [
     name: 'dlq',
     summary: "A MapReduce session's failed items",
     description:
-      "A MapReduce session's dead letter queue: the items that failed, running them again, writing them out " +
-      '(export), counting them (stats) and removing old ones (purge).',
-    subcommands: [dlqListCmd, dlqInspectCmd, dlqRetryCmd, dlqExportCmd, dlqPurgeCmd, dlqStatsCmd],
+      "A MapReduce session's dead letter queue: the items that failed, their failure patterns (analyze), running " +
+      'them again, writing them out (export), counting them (stats) and removing them (clear, purge).',
+    subcommands: [
+      dlqListCmd,
+      dlqInspectCmd,
+      dlqAnalyzeCmd,
+      dlqRetryCmd,
+      dlqExportCmd,
+      dlqClearCmd,
+      dlqPurgeCmd,
+      dlqStatsCmd,
+    ],
   },
   {
     name: 'clean',

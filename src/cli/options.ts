@@ -115,6 +115,7 @@ export const OPTIONS = {
   ),
   output: text('FILE', 'Write to FILE (atomically) instead of printing', 'o'),
   format: parsed('FORMAT', 'json (default) or csv', exportFormat),
+  export: text('FILE', 'Write the result to FILE as JSON (atomically)'),
   olderThanDays: parsed('N', "Prodigy's spelling of --older-than Nd", days),
   allRepos: flag("Every repository in the home, not only the current folder's"),
   mapreduce: flag("MapReduce agents' worktrees (mapreduce-agent-…) instead of sessions'"),

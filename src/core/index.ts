@@ -121,6 +121,12 @@ export {
   type DeadLetterStats,
   type JobDeadLetters,
 } from './engine/deadLetters';
+export {
+  analyzeDeadLetters,
+  errorPattern,
+  type DeadLetterAnalysis,
+  type PatternGroup,
+} from './engine/deadLetterAnalysis';
 export { writeFileAtomicSync } from './storage/atomicFile';
 export type { AgentResult } from './mapreduce/jobState';
 export { mergeSession } from './engine/merge';

@@ -1,4 +1,4 @@
-// `dlq list|retry|export|purge|stats` with Prodigy's flags (--job-id, --filter, --parallel, --max-retries,
+// `dlq list|analyze|retry|export|clear|purge|stats` with Prodigy's flags (--job-id, --filter, --parallel, --max-retries,
 // --older-than, --format, --output), on a real MapReduce run (real git, real processes) in a temp home whose agents
 // fail for two of three items; and the one-line errors of bad input.
 import { describe, it, before, after } from 'node:test';
@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { DIST_CLI } from './helpers/env.mjs';
+import { DIST_CLI, core } from './helpers/env.mjs';
 import { hermeticGit } from './helpers/git.mjs';
 import { engineEnv } from './helpers/engine.mjs';
 
@@ -239,5 +239,92 @@ describe('dlq export / stats / purge', () => {
 
     oneLine(cli([...home, 'dlq', 'purge', id, '--older-than', 'soon']), 2);
     oneLine(cli([...home, 'dlq', 'purge', id, '--older-than', '1d', '--older-than-days', '2']), 2);
+  });
+
+  it("clear: one session's whole queue, asking first; --dry-run lists; no id is a usage error", (t) => {
+    const e = engineEnv(t);
+    const { id, jobId, home } = failedJob(e);
+    const queued = () => ids(JSON.parse(cli([...home, 'dlq', 'list', id, '--json']).stdout).items);
+    const noId = cli([...home, 'dlq', 'clear']);
+    oneLine(noId, 2);
+    assert.match(noId.stderr, /missing <session-id> \(or --job-id J\): clear empties one queue/);
+    const dry = cli([...home, 'dlq', 'clear', id, '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /Would remove 2 item\(s\)\. Dry run: nothing was removed\./);
+    const refused = cli([...home, 'dlq', 'clear', id]);
+    oneLine(refused, 1);
+    assert.deepEqual(queued(), ['item_1', 'item_2']);
+    const cleared = cli([...home, 'dlq', 'clear', '--job-id', jobId, '--yes']);
+    assert.equal(cleared.code, 0, cleared.stderr);
+    assert.match(cleared.stdout, /Removed 2 item\(s\) from the dead-letter queue\./);
+    assert.deepEqual(queued(), []);
+  });
+});
+
+describe('dlq analyze', () => {
+  it('groups the failures into patterns, counts them by error type and hour; --json and --export say the same', (t) => {
+    const e = engineEnv(t);
+    const { id, jobId, home } = failedJob(e);
+    const json = cli([...home, 'dlq', 'analyze', id, '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    const a = JSON.parse(json.stdout);
+    assert.equal(a.session_id, id);
+    assert.equal(a.job_id, jobId);
+    assert.equal(a.total, 2);
+    // Both agents failed the same step: one pattern.
+    assert.equal(a.pattern_groups.length, 1, JSON.stringify(a.pattern_groups));
+    const [g] = a.pattern_groups;
+    assert.equal(g.error_type, 'CommandFailed');
+    assert.equal(g.count, 2);
+    assert.deepEqual(g.item_ids, ['item_1', 'item_2']);
+    assert.match(g.pattern, /^Step "…" failed with exit code <n>/);
+    assert.equal(
+      g.example,
+      "Step 'shell: test ${item.name} = ok && echo done > ${item.name}.txt' failed with exit code 1",
+    );
+    assert.deepEqual(a.error_distribution, { CommandFailed: 2 });
+    assert.equal(a.temporal_distribution.bucket, 'hour');
+    assert.deepEqual(Object.values(a.temporal_distribution.counts), [2]);
+    const text = cli([...home, 'dlq', 'analyze', '--job-id', jobId]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^2 failed items in session ${id}, in 1 pattern:`));
+    assert.match(text.stdout, /\n {2}2 {2}CommandFailed {2}Step "…" failed with exit code <n>/);
+    assert.match(text.stdout, /items: item_1, item_2\n/);
+    assert.match(text.stdout, /By error type: CommandFailed 2\n/);
+    assert.match(text.stdout, /By hour of the last attempt \(UTC\):\n {2}\d{4}-\d\d-\d\d \d\d:00 {2}█+ 2/);
+    const file = path.join(e.root, 'analysis.json');
+    const exported = cli([...home, 'dlq', 'analyze', id, '--export', file]);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.equal(exported.stdout, `Wrote the analysis of 2 failed items to ${file}\n`);
+    assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), a);
+    const every = JSON.parse(cli([...home, 'dlq', 'analyze', '--json']).stdout);
+    assert.equal(every.jobs, 1);
+    assert.equal(every.total, 2);
+  });
+
+  it('errorPattern sets aside what differs from item to item', () => {
+    assert.equal(
+      core.errorPattern("Step 'shell: cargo test -p a' failed with exit code 101\nmore"),
+      'Step "…" failed with exit code <n>',
+    );
+    assert.equal(core.errorPattern('cannot open /home/u/repo/src/lib.rs: 2 errors'), 'cannot open <path>: <n> errors');
+    assert.equal(core.errorPattern('session 5e55f00d-0000-4000-8000-000000000000 at 3f2a9c1d'), 'session <id> at <id>');
+    assert.equal(core.errorPattern(''), '(no message)');
+  });
+
+  it('retry without --max-retries runs an item still failing up to 3 rounds, as Prodigy documents', (t) => {
+    const e = engineEnv(t);
+    const { id, home } = failedJob(e);
+    const r = cli([...home, 'dlq', 'retry', id, '--filter', 'item.priority >= 7', '-y']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /round 3 of 3/);
+    const items = JSON.parse(cli([...home, 'dlq', 'list', id, '--json']).stdout).items;
+    assert.deepEqual(
+      items.map((i) => [i.item_id, i.failure_count]),
+      [
+        ['item_1', 1],
+        ['item_2', 4],
+      ],
+    );
   });
 });

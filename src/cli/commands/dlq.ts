@@ -44,7 +44,11 @@ async function jobSession(manager: SessionManager, jobId: string): Promise<strin
 }
 
 /** <session-id> and --job-id name one session; neither: every session. */
-async function target(manager: SessionManager, id: string | undefined, jobId: string | undefined): Promise<Target> {
+export async function target(
+  manager: SessionManager,
+  id: string | undefined,
+  jobId: string | undefined,
+): Promise<Target> {
   if (jobId === undefined) return { sessionId: id };
   const fromJob = await jobSession(manager, jobId);
   if (id !== undefined && id !== fromJob)
@@ -52,7 +56,7 @@ async function target(manager: SessionManager, id: string | undefined, jobId: st
   return { sessionId: fromJob };
 }
 
-async function queues(manager: SessionManager, t: Target): Promise<JobDeadLetters[]> {
+export async function queues(manager: SessionManager, t: Target): Promise<JobDeadLetters[]> {
   return t.sessionId !== undefined ? [await sessionDeadLetters(manager, t.sessionId)] : allDeadLetters(manager);
 }
 
@@ -171,6 +175,9 @@ async function inspectIn(manager: SessionManager, io: Io, id: string, itemId: st
   return 0;
 }
 
+/** Prodigy's documented default for `dlq retry --max-retries` (docs/mapreduce/dlq/commands.md); --parallel's is the core's. */
+export const DEFAULT_MAX_RETRIES = 3;
+
 export interface DlqRetryFlags extends TerminalFlags {
   item?: string[];
   jobId?: string;
@@ -210,7 +217,7 @@ export async function dlqRetry(
         `No failed item of ${id} matches --filter ${flags.filter.text} (dlq list ${id} shows them)`,
       );
   }
-  const rounds = flags.maxRetries ?? 1;
+  const rounds = flags.maxRetries ?? DEFAULT_MAX_RETRIES;
   let outcome;
   let code = 0;
   let left: DeadLetteredItem[] = [];
@@ -396,6 +403,18 @@ export async function dlqPurge(
     io.out(`Removed ${removed.length} item(s) from the dead-letter queue.`);
   }
   return 0;
+}
+
+/** `dlq clear <session-id> [--yes]`: Prodigy's name for purging every item of one session, whatever its age. */
+export async function dlqClear(
+  manager: SessionManager,
+  io: Io,
+  id: string | undefined,
+  flags: Pick<DlqPurgeFlags, 'jobId' | 'dryRun' | 'force' | 'yes' | 'json'>,
+): Promise<number> {
+  const t = await target(manager, id, flags.jobId);
+  if (t.sessionId === undefined) throw new UsageError('missing <session-id> (or --job-id J): clear empties one queue');
+  return dlqPurge(manager, io, t.sessionId, { ...flags, jobId: undefined });
 }
 
 export interface DlqStatsFlags {

@@ -129,7 +129,13 @@ export async function resumeMapReduce(scope: RunScope, session: UnifiedSession):
   return runMapReduceJob(scope.opts, ctx, worktree, session.mapreduce_data!.job_id);
 }
 
-/** Runs a MapReduce session's dead-letter queue again (after the cause was fixed); `itemIds`: only these. */
+/** How many agents a dead-letter retry runs at once unless told (Prodigy's documented `dlq retry --parallel`). */
+export const DLQ_RETRY_PARALLEL = 10;
+
+/**
+ * Runs a MapReduce session's dead-letter queue again (after the cause was fixed); `itemIds`: only these, with at
+ * most `maxParallel` agents at once (default DLQ_RETRY_PARALLEL).
+ */
 export async function retryDeadLetters(
   opts: EngineOptions & { sessionId: string; itemIds?: readonly string[]; maxParallel?: number },
 ): Promise<RunOutcome> {
@@ -146,7 +152,7 @@ export async function retryDeadLetters(
     return runMapReduceJob(scope.opts, ctx, worktree, session.mapreduce_data.job_id, {
       kind: 'retry',
       itemIds: opts.itemIds,
-      maxParallel: opts.maxParallel,
+      maxParallel: opts.maxParallel ?? DLQ_RETRY_PARALLEL,
     });
   });
 }

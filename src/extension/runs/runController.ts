@@ -345,7 +345,9 @@ export class RunController extends Disposable {
   ): Promise<RunOutcome | undefined> {
     const title = retryProgressTitle(await nameOf(manager, sessionId));
     const only = (itemIds ?? []).flatMap((i) => ['--item', i]);
-    return this.runAgain('retry', manager, sessionId, title, request, ['dlq', 'retry', sessionId, ...only], (engine) =>
+    // One round, as the in-process retry runs: a click retries once, and shows what still fails.
+    const args = ['dlq', 'retry', sessionId, ...only, '--max-retries', '1'];
+    return this.runAgain('retry', manager, sessionId, title, request, args, (engine) =>
       retryDeadLetters({ ...engine, manager, sessionId, itemIds }),
     );
   }
