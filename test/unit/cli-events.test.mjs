@@ -134,7 +134,7 @@ describe('events written by runs', () => {
     assert.match(log, /Session workflow-\d+ completed/);
   });
 
-  it('a MapReduce run with a failing agent: agent_failed then d_l_q_item_added; dlq retry appends job_resumed', (t) => {
+  it('a MapReduce run with a failing agent: agent_failed then d_l_q_item_added; dlq retry appends job_resumed … d_l_q_items_reprocessed', (t) => {
     const e = engineEnv(t);
     const r = run(e, MAPREDUCE);
     assert.equal(r.code, 0, r.stderr);
@@ -156,6 +156,8 @@ describe('events written by runs', () => {
     assert.equal(records.length, 2 + 3 + 4 + 3);
     const ev = (type, i = 0) => records.filter((x) => x.event.event_type === type)[i].event;
     assert.equal(ev('job_started').config.input, 'items.json');
+    assert.equal(ev('job_started').total_items, 2, 'the items setup made, counted');
+    assert.ok(records[0].timestamp <= records[1].timestamp, 'the held setup lines keep their order and times');
     assert.equal(ev('agent_started').item_id, 'item_0');
     assert.equal(ev('agent_started').attempt, 1);
     assert.match(ev('agent_started').worktree, /mapreduce-agent-.*_slot0$/);
@@ -179,9 +181,17 @@ describe('events written by runs', () => {
     const after = eventsOf(e, job).records.slice(records.length);
     assert.deepEqual(
       after.map((x) => x.event.event_type),
-      ['job_resumed', 'agent_started', 'claude_token_usage', 'agent_completed', 'job_completed'],
+      [
+        'job_resumed',
+        'agent_started',
+        'claude_token_usage',
+        'agent_completed',
+        'd_l_q_items_reprocessed',
+        'job_completed',
+      ],
     );
     assert.equal(after[0].event.pending_items, 0);
+    assert.deepEqual(after[4].event, { event_type: 'd_l_q_items_reprocessed', job_id: job, count: 1 });
     for (const x of after) checkRecord(x, r.id);
   });
 });

@@ -146,6 +146,7 @@ export async function retryDeadLetters(
       throw new ProdigyError(`Session ${id} is not a MapReduce run; it has no dead-letter queue`);
     const { ctx, worktree, workflow, log } = await reopenMapReduce(scope, session);
     // The record keeps its status (Completed, Failed) during a retry: the event is what shows the run live.
+    scope.markRetry();
     scope.announce(workflow, 0, worktree?.path ?? null);
     const only = opts.itemIds?.length ? ` (${opts.itemIds.join(', ')})` : '';
     log.message('info', `Retrying the failed items of ${id}${only}`);

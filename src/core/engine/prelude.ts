@@ -99,6 +99,11 @@ export class RunScope {
     return this.opts.listener ?? (() => undefined);
   }
 
+  /** This run is a dlq retry (its event log ends with how many items it reprocessed). */
+  markRetry(): void {
+    this.events.markRetry();
+  }
+
   /** Tells listeners the run has started (a row, a progress bar); `totalSteps` is 0 for a MapReduce job. */
   announce(workflow: Workflow, totalSteps: number, worktree: string | null): void {
     this.listener({

@@ -45,6 +45,13 @@ export class EventLog {
   private steps = { ok: 0, failed: 0 };
   private items: { processed: number; failed: number } | null = null;
   private checkpoints = 0;
+  /**
+   * A new MapReduce job's job_started waits for its item count, known once setup has run: meanwhile the lines of
+   * its setup are held (in order, with their own times) and follow it.
+   */
+  private startHeld: { workflowName: string; timestamp: string; lines: string[] } | null = null;
+  /** Set for a dlq retry: how many items succeeded, for its d_l_q_items_reprocessed. */
+  private reprocessed: number | null = null;
   /** Where the first write error is reported (the session log, once it is open). */
   warn: ((text: string) => void) | undefined;
 
@@ -76,6 +83,11 @@ export class EventLog {
     this.workflow = workflow;
   }
 
+  /** This run is a dlq retry: its end says how many items were reprocessed (d_l_q_items_reprocessed). */
+  markRetry(): void {
+    this.reprocessed = 0;
+  }
+
   /** Writes what the engine reports, then passes it on to `next`. */
   tee(next: EngineListener | undefined): EngineListener {
     return (e) => {
@@ -86,6 +98,7 @@ export class EventLog {
 
   /** The run is over (`error`: it ended by throwing): a job that started and did not end is recorded as failed. */
   close(error?: unknown): void {
+    this.releaseStart();
     if (this.started !== null && !this.ended && this.job)
       this.write({
         event_type: 'job_failed',
@@ -111,12 +124,14 @@ export class EventLog {
       case 'session-created':
         if (this.started !== null) return;
         this.started = Date.now();
-        if (job.fresh)
+        if (job.fresh && this.workflow?.shape === 'mapreduce')
+          this.startHeld = { workflowName: e.workflowName, timestamp: nowTimestamp(), lines: [] };
+        else if (job.fresh)
           this.write({
             event_type: 'job_started',
             job_id: job.id,
             config: this.config(),
-            total_items: job.session.mapreduce_data?.total_items ?? e.totalSteps,
+            total_items: e.totalSteps,
             timestamp: nowTimestamp(),
             workflow_name: e.workflowName,
           });
@@ -183,6 +198,7 @@ export class EventLog {
         return;
       case 'agent-finished': {
         this.items = { processed: e.processed, failed: e.failed };
+        if (e.success && this.reprocessed !== null) this.reprocessed++;
         const seen = this.agents.get(e.itemId);
         if (e.success)
           this.write({
@@ -231,6 +247,9 @@ export class EventLog {
         });
         return;
       }
+      case 'phase':
+        if (e.phase === 'Map') this.releaseStart(e.total);
+        return;
       case 'session-finished':
         this.finish(e.status, e.error);
         return;
@@ -242,6 +261,9 @@ export class EventLog {
   private finish(status: string, error: string | null): void {
     const job = this.job!;
     if (this.started === null) return;
+    this.releaseStart();
+    if (this.reprocessed !== null)
+      this.write({ event_type: 'd_l_q_items_reprocessed', job_id: job.id, count: this.reprocessed });
     const isMapReduce = job.session.mapreduce_data !== null;
     if (status === 'Completed') {
       const success = isMapReduce ? (this.items?.processed ?? 0) - (this.items?.failed ?? 0) : this.steps.ok;
@@ -306,23 +328,49 @@ export class EventLog {
     };
   }
 
-  private write(event: Record<string, unknown> & { event_type: string }): void {
+  /** Writes a held job_started (`total`: its item count, else the record's), then the lines held after it. */
+  private releaseStart(total?: number): void {
+    const held = this.startHeld;
+    if (!held || !this.job) return;
+    this.startHeld = null;
+    this.write(
+      {
+        event_type: 'job_started',
+        job_id: this.job.id,
+        config: this.config(),
+        total_items: total ?? this.job.session.mapreduce_data?.total_items ?? 0,
+        timestamp: held.timestamp,
+        workflow_name: held.workflowName,
+      },
+      held.timestamp,
+    );
+    for (const line of held.lines) this.append(line);
+  }
+
+  private write(event: Record<string, unknown> & { event_type: string }, timestamp = nowTimestamp()): void {
     if (this.broken || !this.job) return;
     const record = {
       id: randomUUID(),
-      timestamp: nowTimestamp(),
+      timestamp,
       // One id for all of a session's runs: its resumes and retries are the same workflow's events.
       correlation_id: this.sessionId,
       event,
       metadata: { host: HOST, pid: process.pid, session_id: this.sessionId },
     };
+    const line = `${JSON.stringify(record)}\n`;
+    if (this.startHeld) this.startHeld.lines.push(line);
+    else this.append(line);
+  }
+
+  private append(line: string): void {
+    if (this.broken || !this.job) return;
     try {
       if (this.fd === null) {
         this.file = newEventsFile(this.manager.home, this.job.repo, this.job.id);
         fs.mkdirSync(path.dirname(this.file), { recursive: true });
         this.fd = fs.openSync(this.file, 'a');
       }
-      writeAllSync(this.fd, `${JSON.stringify(record)}\n`, this.file!);
+      writeAllSync(this.fd, line, this.file!);
     } catch (err) {
       this.broken = true;
       this.warn?.(`Events are not being written (${errorMessage(err)}); the run goes on without them`);
