@@ -37,3 +37,4 @@ export { backoffDelay, jittered, isRetryable, runWithRetry } from '../../src/cor
 export { CircuitBreaker } from '../../src/core/mapreduce/circuitBreaker';
 export { ErrorReport } from '../../src/core/mapreduce/errorReport';
 export { agentTimeouts } from '../../src/core/mapreduce/timeouts';
+export { EventLog } from '../../src/core/runs/eventLog';

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { DIST_CLI } from './helpers/env.mjs';
+import * as zlib from 'node:zlib';
+import { DIST_CLI, core } from './helpers/env.mjs';
 import { hermeticGit } from './helpers/git.mjs';
 import { engineEnv, fakeClaudeCliEnv } from './helpers/engine.mjs';
 
@@ -357,5 +358,62 @@ describe('events ls, follow, export', () => {
     const unknown = cli(e, ['events', 'follow', '--job-id', 'mapreduce-nope']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^prodigy-vscode: No events for job mapreduce-nope/);
+  });
+});
+
+describe('events rotation', () => {
+  it("a full file is rotated as Prodigy's writer does (….{stamp}.jsonl.gz, plain text); events ls reads every piece, a gzipped one too", async (t) => {
+    const e = engineEnv(t);
+    const s = await e.manager.createSession({ type: 'Workflow', workflowName: 'rotating', totalSteps: 40 });
+    // Rotated at 1,500 bytes instead of 100 MB: a few checkpoint lines per file.
+    const log = new core.EventLog(e.manager, s.id, 1500);
+    await log.start();
+    const listener = log.tee(undefined);
+    listener({
+      type: 'session-created',
+      sessionId: s.id,
+      workflowName: 'rotating',
+      workflowPath: 'x.yml',
+      totalSteps: 40,
+      worktree: null,
+    });
+    for (let i = 0; i < 40; i++)
+      listener({
+        type: 'step-finished',
+        sessionId: s.id,
+        index: i,
+        total: 40,
+        display: `step ${i}`,
+        success: true,
+        durationMs: 1,
+        checkpointId: `cp-${i}`,
+      });
+    listener({ type: 'session-finished', sessionId: s.id, status: 'Completed', error: null });
+    log.close();
+    // A session that names no repository is filed under 'unknown'.
+    const dir = path.join(e.home, 'events', 'unknown', s.id);
+    const names = fs.readdirSync(dir).sort();
+    const current = names.filter((n) => /^events-\d{8}_\d{6}\.jsonl$/.test(n));
+    const rotated = names.filter((n) => /^events-\d{8}_\d{6}\.\d{8}_\d{6}\.jsonl\.gz$/.test(n));
+    assert.equal(current.length, 1, names.join(' '));
+    assert.ok(rotated.length >= 3, names.join(' '));
+    assert.equal(current.length + rotated.length, names.length);
+    for (const n of names) {
+      const text = fs.readFileSync(path.join(dir, n), 'utf8');
+      assert.ok(
+        Buffer.byteLength(text) <= 1500 || text.trimEnd().split('\n').length === 1,
+        `${n} stays under the size`,
+      );
+      for (const line of text.trimEnd().split('\n')) JSON.parse(line);
+    }
+    // One piece compressed for real (as a user's logrotate would): still read.
+    const gz = path.join(dir, rotated[0]);
+    fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(gz)));
+    const ls = cli(e, ['events', 'ls', '--job-id', s.id, '--json', '--limit', '1000']);
+    assert.equal(ls.code, 0, ls.stderr);
+    const types = JSON.parse(ls.stdout).events.map((x) => x.event.event_type);
+    assert.equal(types.length, 42, ls.stdout.slice(0, 400));
+    assert.deepEqual([types[0], types[41]], ['job_started', 'job_completed']);
+    assert.equal(types.filter((x) => x === 'checkpoint_created').length, 40);
   });
 });

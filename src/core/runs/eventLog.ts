@@ -19,7 +19,7 @@ import type { SessionManager } from '../sessions/sessionManager';
 import type { EngineEvent, EngineListener } from '../steps/events';
 import { writeAllSync } from '../storage/fileWrite';
 import type { Workflow } from '../workflow/model';
-import { chronoDuration, newEventsFile } from './eventRecords';
+import { EVENTS_ROTATE_BYTES, chronoDuration, newEventsFile, rotatedEventsFile } from './eventRecords';
 
 /** Every line's `metadata.host`: asked once. */
 const HOST = os.hostname();
@@ -55,9 +55,14 @@ export class EventLog {
   /** Where the first write error is reported (the session log, once it is open). */
   warn: ((text: string) => void) | undefined;
 
+  /** Bytes in the file being appended to. */
+  private size = 0;
+
   constructor(
     private readonly manager: SessionManager,
     private readonly sessionId: string,
+    /** At this size the file is rotated, as Prodigy's writer does (EVENTS_ROTATE_BYTES). */
+    private readonly rotateBytes = EVENTS_ROTATE_BYTES,
   ) {}
 
   /** Reads the session: its job id, its repository, and whether this is its first run. Never throws. */
@@ -362,15 +367,27 @@ export class EventLog {
     else this.append(line);
   }
 
+  /** The full file becomes Prodigy's rotated piece (`….{stamp}.jsonl.gz`, plain text); a new one takes its name. */
+  private rotate(): void {
+    fs.closeSync(this.fd!);
+    this.fd = null;
+    fs.renameSync(this.file!, rotatedEventsFile(this.file!));
+    this.fd = fs.openSync(this.file!, 'a');
+    this.size = 0;
+  }
+
   private append(line: string): void {
     if (this.broken || !this.job) return;
     try {
+      const bytes = Buffer.byteLength(line);
       if (this.fd === null) {
         this.file = newEventsFile(this.manager.home, this.job.repo, this.job.id);
         fs.mkdirSync(path.dirname(this.file), { recursive: true });
         this.fd = fs.openSync(this.file, 'a');
-      }
-      writeAllSync(this.fd, line, this.file!);
+        this.size = fs.fstatSync(this.fd).size;
+      } else if (this.size > 0 && this.size + bytes > this.rotateBytes) this.rotate();
+      writeAllSync(this.fd!, line, this.file!);
+      this.size += bytes;
     } catch (err) {
       this.broken = true;
       this.warn?.(`Events are not being written (${errorMessage(err)}); the run goes on without them`);

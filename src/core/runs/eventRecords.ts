@@ -4,6 +4,7 @@
 // a record is counted, never fatal.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { ProdigyError } from '../errors';
 import { isSafeId } from '../storage/ids';
 import { readLinesFrom } from '../storage/fileTail';
@@ -42,10 +43,35 @@ export function eventsRoot(home: string): string {
   return path.join(home, 'events');
 }
 
+/** `YYYYMMDD_HHMMSS` in UTC, as Prodigy stamps its event files. */
+function fileStamp(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '_');
+}
+
 /** The file a run that starts now appends to. */
 export function newEventsFile(home: string, repo: string, id: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '_');
-  return path.join(eventsRoot(home), safeSegment(repo), id, `events-${stamp}.jsonl`);
+  return path.join(eventsRoot(home), safeSegment(repo), id, `events-${fileStamp(now)}.jsonl`);
+}
+
+/** Where Prodigy's writer rotates an events file at 100 MB: `events-X.{YYYYMMDD_HHMMSS}.jsonl.gz`, plain text. */
+export const EVENTS_ROTATE_BYTES = 100 * 1024 * 1024;
+export function rotatedEventsFile(file: string, now = new Date()): string {
+  // Never over an earlier piece: a second rotation within the same second takes the next free second's name.
+  for (let t = now.getTime(); ; t += 1000) {
+    const name = file.replace(/\.jsonl$/, `.${fileStamp(new Date(t))}.jsonl.gz`);
+    if (!fs.existsSync(name)) return name;
+  }
+}
+
+/** The lines of a rotated file that is really compressed (gzip's magic bytes), or null for a plain one. */
+function gzippedLines(file: string): string[] | null {
+  try {
+    const data = fs.readFileSync(file);
+    if (data.length < 2 || data[0] !== 0x1f || data[1] !== 0x8b) return null;
+    return zlib.gunzipSync(data).toString('utf8').split('\n');
+  } catch {
+    return null;
+  }
 }
 
 /** A repository's folder name as a path segment (it comes from the disk, but never leaves the events folder). */
@@ -94,7 +120,8 @@ export function listEventFiles(home: string, job?: string): EventFileRef[] {
       const dir = path.join(eventsRoot(home), repo, j);
       let names: string[];
       try {
-        names = fs.readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
+        // Rotated pieces (`events-X.{stamp}.jsonl.gz`) sort before the file they came from (`events-X.jsonl`).
+        names = fs.readdirSync(dir).filter((n) => n.endsWith('.jsonl') || n.endsWith('.jsonl.gz'));
       } catch {
         continue;
       }
@@ -173,6 +200,12 @@ export function readEventsFrom(
       else if (matchesFilter(record, filter)) onEvent({ record, repo: ref.repo, job: ref.job, file: ref.file });
     }
   };
+  const unpacked = ref.file.endsWith('.gz') && offset === 0 ? gzippedLines(ref.file) : null;
+  if (unpacked) {
+    // A compressed rotated file is whole: read at once (its size as the offset, so it is not read again).
+    take(unpacked);
+    return { offset: fs.statSync(ref.file).size, unreadable };
+  }
   const r = readLinesFrom(ref.file, offset, take);
   let end = r.offset;
   if (final && r.partial.length) {
