@@ -871,6 +871,39 @@ describe('kept streams', () => {
     assert.equal(fs.readFileSync(writer.path, 'utf8'), 'first\n');
   });
 
+  it('StreamLogTail hands over what lands as it lands, a few MB a turn of the event loop, and the rest at stop', async (t) => {
+    const file = path.join(tmp(t), 'stream.jsonl');
+    const fd = fs.openSync(file, 'a+');
+    t.after(() => fs.closeSync(fd));
+    // A turn counter the event loop moves on, so each handed-over chunk says in which turn it came.
+    let turn = 0;
+    let turning = true;
+    const tick = () => {
+      turn++;
+      if (turning) setImmediate(tick);
+    };
+    tick();
+    const seen = [];
+    const tail = new core.StreamLogTail(fd, file, (chunk) => seen.push({ turn, bytes: chunk.length, first: chunk[0] }));
+    const size = 12 * 1024 * 1024;
+    fs.writeSync(fd, Buffer.alloc(size, 0x61));
+    const landed = () => seen.reduce((n, c) => n + c.bytes, 0);
+    for (let waited = 0; landed() < size && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    turning = false;
+    assert.equal(landed(), size, 'all that landed was handed over while the writer was still going');
+    assert.ok(
+      new Set(seen.map((c) => c.turn)).size >= 3,
+      `spread over turns: ${JSON.stringify(seen.map((c) => c.turn))}`,
+    );
+    fs.writeSync(fd, Buffer.from('b\n'));
+    tail.stop();
+    assert.equal(landed(), size + 2, 'stop reads the last bytes');
+    assert.equal(seen[seen.length - 1].first, 0x62);
+    fs.writeSync(fd, Buffer.from('after\n'));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(landed(), size + 2, 'nothing after stop');
+  });
+
   it('latestStreamLog: newest by the time in the name, then by modification time', (t) => {
     const dir = tmp(t);
     assert.equal(core.latestStreamLog(path.join(dir, 'missing')), null);

@@ -154,6 +154,8 @@ function writeAll(fd: number, chunks: Buffer[], done: (err: Error | null) => voi
 /** How often a tail looks at its file when the file system sends no change notices (some network file systems). */
 const TAIL_POLL_MS = 250;
 const TAIL_READ_SIZE = 1024 * 1024;
+/** What a tail reads in one turn of the event loop while the call runs (the rest in the next turns). */
+const TAIL_TURN_BYTES = 4 * TAIL_READ_SIZE;
 
 /**
  * Follows a kept stream that the Claude process writes itself (its stdout is the file): hands the bytes to
@@ -181,7 +183,7 @@ export class StreamLogTail {
     } catch {
       // No notices here (no inotify watches left, say): the poll reads it.
     }
-    this.timer = setInterval(() => this.read(), TAIL_POLL_MS);
+    this.timer = setInterval(() => this.schedule(), TAIL_POLL_MS);
     this.timer.unref();
   }
 
@@ -198,30 +200,36 @@ export class StreamLogTail {
     this.closeWatcher();
   }
 
-  /** Notices come a write at a time: one read takes all that landed meanwhile. */
+  /**
+   * Notices come a write at a time: one read takes all that landed meanwhile, up to TAIL_TURN_BYTES a turn, so a
+   * stream written faster than it is read (no pipe holds the writer back) never keeps the event loop to itself.
+   */
   private schedule(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.read();
+      if (this.read(TAIL_TURN_BYTES)) this.schedule();
     });
   }
 
-  private read(): void {
-    if (this.stopped || this.failed !== undefined) return;
-    for (;;) {
+  /** Reads to the end of what is there, or `limit` bytes; true when it stopped at the limit. */
+  private read(limit = Infinity): boolean {
+    if (this.stopped || this.failed !== undefined) return false;
+    for (let taken = 0; taken < limit;) {
       let n: number;
       try {
         n = fs.readSync(this.fd, this.buffer, 0, this.buffer.length, this.position);
       } catch (err) {
         this.failed = errorText(err);
-        return;
+        return false;
       }
-      if (n <= 0) return;
+      if (n <= 0) return false;
       this.position += n;
+      taken += n;
       this.onBytes(this.buffer.subarray(0, n));
     }
+    return true;
   }
 
   private closeWatcher(): void {
