@@ -1,0 +1,74 @@
+// The events group: Prodigy's event log of runs (ls, follow, export).
+import { OPTIONS as O } from '../options';
+import { defineCommand, type Group } from '../spec';
+import { eventExportFormat } from '../values';
+import type { CommandBodies } from './shared';
+
+/** What events ls, follow and export select by (Prodigy's flags: --event-type, --agent-id, --file; ours: --type). */
+const EVENT_SELECTION = {
+  jobId: { ...O.jobId, help: 'Only this job: a MapReduce job id (mapreduce-…), or the session id of a run' },
+  type: O.type,
+  eventType: O.eventType,
+  agentId: O.agentId,
+  file: O.file,
+} as const;
+
+export function eventCommands(body: Pick<CommandBodies, 'events'>): Group {
+  const eventsLsCmd = defineCommand({
+    path: ['events', 'ls'],
+    aliases: ['list'],
+    summary: 'List events: one line each',
+    description:
+      "Lists the events runs wrote to H/events/<repo>/<job>/events-*.jsonl (Prodigy's event log), oldest first, one " +
+      'line each: time, type, job, agent and item, and the numbers that matter (duration, counts, tokens, cost). ' +
+      "A standard run's job is its session id; a MapReduce run's is its job id. Lines that are not events are " +
+      'skipped and counted.',
+    positionals: [],
+    options: {
+      ...EVENT_SELECTION,
+      since: O.since,
+      limit: { ...O.limit, help: 'At most N events, the newest (default 100)' },
+      json: { ...O.json, help: 'Print { "events": [records as written], "total": n, "unreadable_lines": n }' },
+      outputFormat: O.outputFormat,
+    },
+    run: async ({ io, manager, opts }) => (await body.events()).eventsList(manager(), io, opts),
+  });
+
+  const eventsFollowCmd = defineCommand({
+    path: ['events', 'follow'],
+    summary: 'Print events as runs write them, until Ctrl-C',
+    description:
+      'Prints the events there are, then each new one as a run appends it (a new run or resume of the job too), ' +
+      'until Ctrl-C, like tail -f.',
+    positionals: [],
+    options: { ...EVENT_SELECTION, since: O.since },
+    run: async ({ io, manager, opts }) => (await body.events()).eventsFollow(manager(), io, opts),
+  });
+
+  const eventsExportCmd = defineCommand({
+    path: ['events', 'export'],
+    summary: 'Write events out as JSON, JSONL, CSV or Markdown',
+    description:
+      'Writes the events (oldest first) as a JSON array (default), JSONL (one record per line, as stored), CSV or a ' +
+      'Markdown table, to stdout or --output FILE (written whole or not at all; its extension picks the format ' +
+      'when --format is not given).',
+    positionals: [],
+    options: {
+      ...EVENT_SELECTION,
+      since: O.since,
+      format: { ...O.format, help: 'json (default), jsonl, csv or markdown', parse: eventExportFormat },
+      output: O.output,
+    },
+    run: async ({ io, manager, opts }) => (await body.events()).eventsExport(manager(), io, opts),
+  });
+
+  return {
+    name: 'events',
+    summary: "Prodigy's event log: jobs, agents, checkpoints, Claude usage",
+    description:
+      "The events every run, resume and dlq retry writes to H/events/<repo>/<job>/ in Prodigy's format: jobs " +
+      'started, completed, failed and paused; MapReduce agents; items sent to the dead-letter queue; checkpoints; ' +
+      'the usage of every Claude call.',
+    subcommands: [eventsLsCmd, eventsFollowCmd, eventsExportCmd],
+  };
+}
