@@ -109,8 +109,9 @@ export function runProcess(command: string, args: string[], options: RunProcessO
       return;
     }
     const gated = options.groups !== undefined;
-    if (gated && !findExecutable(command, options.env)) {
-      // The gate's shell would start and then fail to find it: say so as spawning it directly would.
+    if (gated && command !== 'sh' && !findExecutable(command, options.env)) {
+      // The gate's shell would start and then fail to find it: say so as spawning it directly would. (`sh` is the
+      // gate itself: spawning it says so, and a PATH search for every shell step is a cost each step paid.)
       reject(new SpawnError(command, 'ENOENT', `${command}: command not found`));
       return;
     }
