@@ -3,7 +3,10 @@
 // session core, the workflow engine, its schemas or YAML; any other command is run by runCommandLine.ts, loaded
 // only then (esbuild.mjs builds it as dist/cli-run.js, and as dist/cli-read.js with only the bodies of the
 // commands marked `runner: 'read'`). It ends the process only once its output has drained (stdio.ts).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { errorMessage } from '../core/basics';
+import { requireWithCodeCache } from './codeCache';
 import { isGroup } from './commandTable';
 import { commandHelp, groupHelp, overviewHelp } from './help';
 import { terminalIo, UsageError, usageErrorLine, type Io } from './io';
@@ -34,10 +37,19 @@ export async function main(argv: string[], given: Io = processIo): Promise<numbe
     io.err(usageErrorLine(err));
     return 2;
   }
-  const { runCommandLine, takeWordingFromEnv } =
-    runner === 'read' ? await import('./readCommandLine') : await import('./runCommandLine');
+  const { runCommandLine, takeWordingFromEnv } = await loadRunner(runner);
   if (require.main === module) takeWordingFromEnv();
   return runCommandLine(argv, io);
+}
+
+/**
+ * dist/cli-read.js for a command that only reads the home, else dist/cli-run.js, beside this bundle, through V8's
+ * code cache (codeCache.ts). Run from the sources (no bundles beside), the runner modules themselves.
+ */
+async function loadRunner(runner: Command['runner']): Promise<typeof import('./runCommandLine')> {
+  const bundle = path.join(__dirname, runner === 'read' ? 'cli-read.js' : 'cli-run.js');
+  if (fs.existsSync(bundle)) return requireWithCodeCache(bundle) as typeof import('./runCommandLine');
+  return runner === 'read' ? import('./readCommandLine') : import('./runCommandLine');
 }
 
 declare const __VERSION__: string | undefined;

@@ -125,4 +125,36 @@ describe('CLI start-up', () => {
     assert.deepEqual(loadedBundles(t, ['sessions', 'list']), ['cli-read.js', 'cli.js']);
     assert.deepEqual(loadedBundles(t, ['worktree', 'ls']), ['cli-run.js', 'cli.js']);
   });
+
+  it("a command's bundle is loaded through V8's code cache: kept on the first run, used after, a bad one replaced", (t) => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-cache-'));
+    t.after(() => fs.rmSync(cache, { recursive: true, force: true }));
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-cache-home-'));
+    t.after(() => fs.rmSync(home, { recursive: true, force: true }));
+    const list = () => {
+      const r = spawnSync(process.execPath, [DIST_CLI, '--home', home, 'sessions', 'list', '--json'], {
+        env: { ...process.env, XDG_CACHE_HOME: cache },
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    const dir = path.join(cache, 'prodigy-vscode', 'v8');
+    const first = list();
+    const kept = fs.readdirSync(dir);
+    assert.equal(kept.length, 1, kept.join(' '));
+    assert.match(kept[0], new RegExp(`^cli-read-\\d+-\\d+-${process.version}-.+-${process.arch}\\.bin$`));
+    const file = path.join(dir, kept[0]);
+    const stamp = fs.statSync(file).mtimeMs;
+    assert.equal(list(), first, 'the same answer from the cache');
+    assert.equal(fs.statSync(file).mtimeMs, stamp, 'a good cache is used, not written again');
+    // A cache V8 will not take (torn, another build's) is only a slower start: compiled again, and replaced.
+    fs.writeFileSync(file, 'not compiled code');
+    assert.equal(list(), first);
+    assert.notEqual(fs.readFileSync(file, 'utf8'), 'not compiled code');
+    // A cache folder that cannot be made changes nothing either.
+    fs.rmSync(path.join(cache, 'prodigy-vscode'), { recursive: true });
+    fs.writeFileSync(path.join(cache, 'prodigy-vscode'), 'a file where the folder would be');
+    assert.equal(list(), first);
+  });
 });
