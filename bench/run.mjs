@@ -10,8 +10,8 @@ import { benchUpdateLatency } from './updateLatency.mjs';
 import { benchThroughput } from './throughput.mjs';
 import { benchEngine } from './engine.mjs';
 import { benchMapReduce } from './mapreduce.mjs';
-import { benchClaude } from './claude.mjs';
 import { benchCli } from './cli.mjs';
+import { runWorker } from './lib/child.mjs';
 import { ms, times, verdict } from './lib/stats.mjs';
 
 const args = process.argv.slice(2);
@@ -509,9 +509,9 @@ if (wanted('mapreduce')) {
 if (wanted('claude')) {
   settleDisk();
   log(
-    `\n6. A Claude step replaying a ${config.claude.bytes / 1024 / 1024} MB stream-json stream vs copying it to a file`,
+    `\n6. A Claude step replaying a ${config.claude.bytes / 1024 / 1024} MB stream-json stream vs copying it to a file (in a process of its own)`,
   );
-  results.claude = await benchClaude(config.claude, log);
+  results.claude = await runWorker('claudeStep.mjs', [JSON.stringify(config.claude)]);
   printClaude(results.claude);
 }
 
