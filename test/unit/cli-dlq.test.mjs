@@ -312,6 +312,32 @@ describe('dlq analyze', () => {
     assert.equal(core.errorPattern(''), '(no message)');
   });
 
+  it('retry leaves out items marked not eligible for retry, naming them, unless --force', (t) => {
+    const e = engineEnv(t);
+    const { id, home } = failedJob(e);
+    const itemFile = path.join(e.record(id).metadata.dlq_dir, 'items', 'item_2.json');
+    const item = JSON.parse(fs.readFileSync(itemFile, 'utf8'));
+    fs.writeFileSync(itemFile, JSON.stringify({ ...item, reprocess_eligible: false }, null, 2));
+    const counts = () =>
+      JSON.parse(cli([...home, 'dlq', 'list', id, '--json']).stdout).items.map((i) => [i.item_id, i.failure_count]);
+    const r = cli([...home, 'dlq', 'retry', id, '--max-retries', '1', '-y']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /Leaving out 1 item\(s\) marked not eligible for retry: item_2 \(--force runs them too\)/);
+    assert.deepEqual(counts(), [
+      ['item_1', 2],
+      ['item_2', 1],
+    ]);
+    const refused = cli([...home, 'dlq', 'retry', id, '--item', 'item_2']);
+    oneLine(refused, 1);
+    assert.match(refused.stderr, /is marked not eligible for retry \(item_2\); --force runs them anyway/);
+    const forced = cli([...home, 'dlq', 'retry', id, '--item', 'item_2', '--force', '--max-retries', '1', '-y']);
+    assert.equal(forced.code, 1, forced.stderr);
+    assert.deepEqual(counts(), [
+      ['item_1', 2],
+      ['item_2', 2],
+    ]);
+  });
+
   it('retry without --max-retries runs an item still failing up to 3 rounds, as Prodigy documents', (t) => {
     const e = engineEnv(t);
     const { id, home } = failedJob(e);

@@ -184,6 +184,7 @@ export interface DlqRetryFlags extends TerminalFlags {
   filter?: ItemFilter;
   parallel?: number;
   maxRetries?: number;
+  force?: boolean;
 }
 
 /**
@@ -217,6 +218,7 @@ export async function dlqRetry(
         `No failed item of ${id} matches --filter ${flags.filter.text} (dlq list ${id} shows them)`,
       );
   }
+  if (!flags.force) itemIds = eligibleOnly(io, id, queued, itemIds, flags.json);
   const rounds = flags.maxRetries ?? DEFAULT_MAX_RETRIES;
   let outcome;
   let code = 0;
@@ -251,6 +253,33 @@ export async function dlqRetry(
   if (outcome.retry?.reduce_stale && !flags.json)
     io.out(`The reduce phase ran before they succeeded; run it again with: prodigy-vscode reduce ${id}`);
   return code === 0 && left.length ? 1 : code;
+}
+
+/**
+ * The chosen items (all the queue's when none were picked) without those marked not eligible for retry
+ * (`reprocess_eligible: false`, as Prodigy's reprocessing leaves them out), which are named; undefined when none
+ * is left out. Refused when every chosen item is.
+ */
+function eligibleOnly(
+  io: Io,
+  id: string,
+  queued: DeadLetteredItem[],
+  chosen: string[] | undefined,
+  json: boolean,
+): string[] | undefined {
+  const pool = chosen ? queued.filter((d) => chosen.includes(d.item_id)) : queued;
+  const ineligible = pool.filter((d) => d.reprocess_eligible === false).map((d) => d.item_id);
+  if (ineligible.length === 0) return chosen;
+  const eligible = pool.filter((d) => d.reprocess_eligible !== false).map((d) => d.item_id);
+  if (eligible.length === 0)
+    throw new ProdigyError(
+      `Every chosen failed item of ${id} is marked not eligible for retry (${ineligible.join(', ')}); --force runs them anyway`,
+    );
+  if (!json)
+    io.out(
+      `Leaving out ${ineligible.length} item(s) marked not eligible for retry: ${ineligible.join(', ')} (--force runs them too)`,
+    );
+  return eligible;
 }
 
 // ---- export, purge, stats

@@ -51,12 +51,14 @@ export function dlqCommands(body: Pick<CommandBodies, 'dlq' | 'dlqAnalyze'>) {
     description:
       "Runs a MapReduce session's failed items again (after you fixed the cause); those that succeed leave the " +
       'queue. --filter picks items, --parallel N runs N agents at once, --max-retries N runs those still failing ' +
-      'again, up to N rounds in all. Exit code 1 while some still fail.',
+      'again, up to N rounds in all. Items marked not eligible for retry (reprocess_eligible: false) are left ' +
+      'out unless --force. Exit code 1 while some still fail.',
     positionals: [{ ...sessionId('The MapReduce session, or its job id (or --job-id)'), optional: true }],
     options: {
       item: O.item,
       jobId: O.jobId,
       filter: O.filter,
+      force: { ...O.force, help: 'Run items marked not eligible for retry too (reprocess_eligible: false)' },
       parallel: { ...O.parallel, help: 'Run at most N agents at once (default 10, as Prodigy)' },
       maxRetries: {
         ...O.maxRetries,

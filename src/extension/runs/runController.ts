@@ -345,8 +345,9 @@ export class RunController extends Disposable {
   ): Promise<RunOutcome | undefined> {
     const title = retryProgressTitle(await nameOf(manager, sessionId));
     const only = (itemIds ?? []).flatMap((i) => ['--item', i]);
-    // One round, as the in-process retry runs: a click retries once, and shows what still fails.
-    const args = ['dlq', 'retry', sessionId, ...only, '--max-retries', '1'];
+    // One round, as the in-process retry runs: a click retries once, and shows what still fails. What the user
+    // picked runs, eligible for retry or not, as in-process.
+    const args = ['dlq', 'retry', sessionId, ...only, '--max-retries', '1', '--force'];
     return this.runAgain('retry', manager, sessionId, title, request, args, (engine) =>
       retryDeadLetters({ ...engine, manager, sessionId, itemIds }),
     );
