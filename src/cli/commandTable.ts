@@ -30,6 +30,7 @@ const body: CommandBodies = {
   validate: () => import('./commands/validate'),
   worktree: () => import('./commands/worktree'),
   events: () => import('./commands/events'),
+  eventsQuery: () => import('./commands/eventsQuery'),
 };
 
 const { run, resume, exec, batch, resumeJob, init, merge, validate } = runCommands(body);

@@ -4,8 +4,10 @@ import { count, flag, parsed, text, texts } from './spec';
 import {
   days,
   duration,
+  eventGroup,
   eventOutputFormat,
   exportFormat,
+  fieldList,
   filterExpression,
   jsonStrings,
   mergeConflictMode,
@@ -131,6 +133,12 @@ export const OPTIONS = {
   ),
   agentId: text('AGENT', 'Only the events of this MapReduce agent (its agent id)'),
   file: text('FILE', "Read this events file instead of the home's H/events"),
+  groupBy: parsed('FIELD', 'Count by event_type (default), job_id or agent_id', eventGroup),
+  fields: parsed(
+    'A,B',
+    'Search only these fields of the event (e.g. error,item_id); default the whole record',
+    fieldList,
+  ),
   outputFormat: parsed('FORMAT', 'human (default), table (the same lines) or json (as --json)', eventOutputFormat),
   follow: flag('Print new lines as the run writes them, until it ends (Ctrl-C stops following)', 'F'),
   lines: parsed('N', 'Only the last N lines', whole),

@@ -168,3 +168,21 @@ export function eventOutputFormat(raw: string): (typeof EVENT_OUTPUT_FORMATS)[nu
   if (!match) throw new ValueError(`needs ${EVENT_OUTPUT_FORMATS.join(', ')}`);
   return match;
 }
+
+/** `events stats --group-by` (Prodigy's): what the events are counted by. */
+export const EVENT_GROUPS = ['event_type', 'job_id', 'agent_id'] as const;
+export function eventGroup(raw: string): (typeof EVENT_GROUPS)[number] {
+  const match = EVENT_GROUPS.find((g) => g === raw.trim().toLowerCase().replace(/-/g, '_'));
+  if (!match) throw new ValueError(`needs ${EVENT_GROUPS.join(', ')}`);
+  return match;
+}
+
+/** `events search --fields error,description`: the event's fields to search, at least one. */
+export function fieldList(raw: string): string[] {
+  const fields = raw
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  if (fields.length === 0) throw new ValueError('needs one field name or more, comma-separated');
+  return fields;
+}

@@ -320,6 +320,56 @@ describe('events ls, follow, export', () => {
     assert.match(folder.stderr, /--output .* is a folder; name a file/);
   });
 
+  it('stats counts by type, job or agent; search finds records by a regular expression, in the whole record or some fields', (t) => {
+    const { e, std, job } = twoRuns(t);
+    const stats = JSON.parse(cli(e, ['events', 'stats', '--json']).stdout);
+    assert.equal(stats.group_by, 'event_type');
+    assert.equal(stats.total, 17);
+    const byType = Object.fromEntries(stats.groups.map((g) => [g.event_type, g.count]));
+    assert.equal(byType.job_started, 2);
+    assert.equal(byType.agent_failed, 1);
+    assert.equal(byType.claude_token_usage, 3);
+    assert.equal(
+      stats.groups.reduce((n, g) => n + g.count, 0),
+      17,
+    );
+    assert.ok(
+      stats.groups.every((g, i) => i === 0 || stats.groups[i - 1].count >= g.count),
+      'most first',
+    );
+    const byJob = JSON.parse(cli(e, ['events', 'stats', '--group-by', 'job_id', '--json']).stdout);
+    assert.deepEqual(
+      byJob.groups.map((g) => [g.job_id, g.count]).sort(),
+      [
+        [job, 12],
+        [std, 5],
+      ].sort(),
+    );
+    const text = cli(e, ['events', 'stats', '--group-by', 'agent-id']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^AGENT_ID +EVENTS +FIRST +LAST\n/);
+    assert.match(text.stdout, /\n17 events in 2 events files\n$/);
+    const bad = cli(e, ['events', 'stats', '--group-by', 'color']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--group-by needs event_type, job_id, agent_id/);
+
+    const hits = JSON.parse(cli(e, ['events', 'search', '"cost_usd":0\\.25|exit code 1', '--json']).stdout);
+    assert.deepEqual(hits.events.map((r) => r.event.event_type).sort(), ['agent_failed', 'claude_token_usage']);
+    const inError = cli(e, ['events', 'search', 'EXIT CODE', '--fields', 'error']);
+    assert.equal(inError.code, 0, inError.stderr);
+    assert.equal(inError.stdout.trimEnd().split('\n').length, 1, inError.stdout);
+    assert.match(inError.stdout, /agent_failed .* failed with exit code 1\n$/);
+    const bySession = JSON.parse(cli(e, ['events', 'search', std, '--json']).stdout);
+    assert.equal(bySession.total, 5, "a session's correlation id finds its events");
+    const none = cli(e, ['events', 'search', 'no such thing here']);
+    assert.equal(none.code, 0);
+    assert.match(none.stdout, /^No event matches \/no such thing here\/i \(17 events searched\)\./);
+    const notRe = cli(e, ['events', 'search', '(']);
+    assert.equal(notRe.code, 2);
+    assert.equal(notRe.stderr.trim().split('\n').length, 1);
+    assert.match(notRe.stderr, /<pattern> is not a regular expression/);
+  });
+
   it('follow: prints what is there, then lines as they are appended (a torn one once whole); Ctrl-C ends it', async (t) => {
     const { e, std } = twoRuns(t);
     const file = path.join(e.home, 'events', 'repo', std, fs.readdirSync(path.join(e.home, 'events', 'repo', std))[0]);

@@ -1,4 +1,4 @@
-// `events ls|follow|export`: Prodigy's event log (H/events/{repo}/{job}/events-*.jsonl, written by every run, resume
+// `events ls|follow|export` (and, in eventsQuery.ts, `stats|search`): Prodigy's event log (H/events/{repo}/{job}/events-*.jsonl, written by every run, resume
 // and dlq retry), read loosely: files from other Prodigy versions may hold lines of other shapes, and the last line
 // of a file a run is writing may be cut short, so a line that is not an event is counted, never fatal.
 import * as fs from 'node:fs';
@@ -123,7 +123,7 @@ export async function eventsExport(
 
 // ---- selecting ---------------------------------------------------------------------------
 
-function filterOf(flags: EventSelection): EventFilter {
+export function filterOf(flags: EventSelection): EventFilter {
   if (
     flags.type !== undefined &&
     flags.eventType !== undefined &&
@@ -138,7 +138,7 @@ function filterOf(flags: EventSelection): EventFilter {
   return { type, since: flags.since, agentId: flags.agentId };
 }
 
-async function selectFiles(manager: SessionManager, flags: EventSelection): Promise<EventFileRef[]> {
+export async function selectFiles(manager: SessionManager, flags: EventSelection): Promise<EventFileRef[]> {
   if (flags.file !== undefined) {
     const file = path.resolve(flags.file);
     if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new ProdigyError(`No events file ${file}`);
@@ -298,7 +298,7 @@ function render(records: EventRecord[], format: 'json' | 'jsonl' | 'csv' | 'mark
 
 // ---- small things ------------------------------------------------------------------------
 
-function noteUnreadable(io: Io, count: number): void {
+export function noteUnreadable(io: Io, count: number): void {
   if (count > 0)
     io.err(`${plural(count, 'line')} could not be read (not an event record: another tool's or cut short); skipped`);
 }

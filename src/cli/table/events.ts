@@ -1,4 +1,4 @@
-// The events group: Prodigy's event log of runs (ls, follow, export).
+// The events group: Prodigy's event log of runs (ls, follow, export, stats, search).
 import { OPTIONS as O } from '../options';
 import { defineCommand, type Group } from '../spec';
 import { eventExportFormat } from '../values';
@@ -13,7 +13,7 @@ const EVENT_SELECTION = {
   file: O.file,
 } as const;
 
-export function eventCommands(body: Pick<CommandBodies, 'events'>): Group {
+export function eventCommands(body: Pick<CommandBodies, 'events' | 'eventsQuery'>): Group {
   const eventsLsCmd = defineCommand({
     path: ['events', 'ls'],
     aliases: ['list'],
@@ -62,6 +62,36 @@ export function eventCommands(body: Pick<CommandBodies, 'events'>): Group {
     run: async ({ io, manager, opts }) => (await body.events()).eventsExport(manager(), io, opts),
   });
 
+  const eventsStatsCmd = defineCommand({
+    path: ['events', 'stats'],
+    summary: 'Count events by type, job or agent',
+    description:
+      'Counts the events (with the same selection as events ls) by event type, or with --group-by by job or by ' +
+      'agent, most first, with the first and last time of each.',
+    positionals: [],
+    options: { ...EVENT_SELECTION, since: O.since, groupBy: O.groupBy, json: O.json },
+    run: async ({ io, manager, opts }) => (await body.eventsQuery()).eventsStats(manager(), io, opts),
+  });
+
+  const eventsSearchCmd = defineCommand({
+    path: ['events', 'search'],
+    summary: 'Find events matching a regular expression',
+    description:
+      'Prints the events (oldest first, with the same selection as events ls) whose record matches PATTERN, a ' +
+      'regular expression taken without regard to case: anywhere in the record as written, or with --fields only ' +
+      "in those fields of the event, e.g. --fields error,item_id. A correlation id finds a session's events.",
+    positionals: [{ name: 'pattern', help: 'A regular expression, e.g. "error|failed" or "timeout"' }],
+    options: {
+      ...EVENT_SELECTION,
+      since: O.since,
+      fields: O.fields,
+      limit: { ...O.limit, help: 'At most N events, the newest' },
+      json: { ...O.json, help: 'Print { "events": [records as written], "total": n, "unreadable_lines": n }' },
+    },
+    run: async ({ io, manager, args: [pattern], opts }) =>
+      (await body.eventsQuery()).eventsSearch(manager(), io, pattern, opts),
+  });
+
   return {
     name: 'events',
     summary: "Prodigy's event log: jobs, agents, checkpoints, Claude usage",
@@ -69,6 +99,6 @@ export function eventCommands(body: Pick<CommandBodies, 'events'>): Group {
       "The events every run, resume and dlq retry writes to H/events/<repo>/<job>/ in Prodigy's format: jobs " +
       'started, completed, failed and paused; MapReduce agents; items sent to the dead-letter queue; checkpoints; ' +
       'the usage of every Claude call.',
-    subcommands: [eventsLsCmd, eventsFollowCmd, eventsExportCmd],
+    subcommands: [eventsLsCmd, eventsFollowCmd, eventsExportCmd, eventsStatsCmd, eventsSearchCmd],
   };
 }

@@ -29,6 +29,7 @@ export interface CommandBodies {
   validate: Load<typeof import('../commands/validate')>;
   worktree: Load<typeof import('../commands/worktree')>;
   events: Load<typeof import('../commands/events')>;
+  eventsQuery: Load<typeof import('../commands/eventsQuery')>;
 }
 
 /** A session id, or a MapReduce job id (resolved to its session before the command runs). */
