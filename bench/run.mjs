@@ -216,8 +216,10 @@ function printCli({ startup: s, list: l, run: r }) {
     log(
       `  where ours goes, measured: a one-step run takes ${ms(r.oneStep.median, 0)} (the script spawning once: ` +
         `${ms(r.spawnOne.median, 0)}): start-up, loading the engine, the session, its lock and its end; then ` +
-        `${ms(perStep, 2)} per step against ${ms(perSpawn, 2)} per bare spawn: each step's checkpoint (the record, ` +
-        `Prodigy's checkpoint file and a snapshot, each written atomically with fsync) and its process-group record`,
+        `${ms(perStep, 2)} per step against ${ms(perSpawn, 2)} per bare spawn: each step's journal line (the resume ` +
+        `point, on disk before the next step starts), its process group recorded as it starts and ends, its session ` +
+        `log and event lines, and its share of the record and Prodigy's checkpoint file (written with fsync at most ` +
+        `every 500 ms for steps this short)`,
     );
   }
 }
