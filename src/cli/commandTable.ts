@@ -18,6 +18,7 @@ const body: CommandBodies = {
   clean: () => import('./commands/clean'),
   dlq: () => import('./commands/dlq'),
   dlqAnalyze: () => import('./commands/dlqAnalyze'),
+  dlqQueue: () => import('./commands/dlqQueue'),
   exec: () => import('./commands/exec'),
   init: () => import('./commands/init'),
   resumeJob: () => import('./commands/resumeJob'),

@@ -11,7 +11,7 @@ const RUN_AGAIN_OPTIONS = {
   ...ENGINE_OPTIONS,
 } as const;
 
-export function dlqCommands(body: Pick<CommandBodies, 'dlq' | 'dlqAnalyze'>) {
+export function dlqCommands(body: Pick<CommandBodies, 'dlq' | 'dlqAnalyze' | 'dlqQueue'>) {
   const dlqListCmd = defineCommand({
     path: ['dlq', 'list'],
     aliases: ['ls'],
@@ -85,7 +85,7 @@ export function dlqCommands(body: Pick<CommandBodies, 'dlq' | 'dlqAnalyze'>) {
       },
     ],
     options: { jobId: O.jobId, output: O.output, format: O.format, filter: O.filter },
-    run: async ({ io, manager, args: [id], opts }) => (await body.dlq()).dlqExport(manager(), io, id, opts),
+    run: async ({ io, manager, args: [id], opts }) => (await body.dlqQueue()).dlqExport(manager(), io, id, opts),
   });
 
   const dlqPurgeCmd = defineCommand({
@@ -107,7 +107,7 @@ export function dlqCommands(body: Pick<CommandBodies, 'dlq' | 'dlqAnalyze'>) {
       yes: { ...O.yes, help: "Prodigy's spelling of -f" },
       json: O.json,
     },
-    run: async ({ io, manager, args: [id], opts }) => (await body.dlq()).dlqPurge(manager(), io, id, opts),
+    run: async ({ io, manager, args: [id], opts }) => (await body.dlqQueue()).dlqPurge(manager(), io, id, opts),
   });
 
   const dlqStatsCmd = defineCommand({
@@ -122,7 +122,7 @@ export function dlqCommands(body: Pick<CommandBodies, 'dlq' | 'dlqAnalyze'>) {
       workflowId: O.workflowId,
       json: O.json,
     },
-    run: async ({ io, manager, args: [id], opts }) => (await body.dlq()).dlqStats(manager(), io, id, opts),
+    run: async ({ io, manager, args: [id], opts }) => (await body.dlqQueue()).dlqStats(manager(), io, id, opts),
   });
 
   const dlqAnalyzeCmd = defineCommand({
@@ -158,7 +158,7 @@ export function dlqCommands(body: Pick<CommandBodies, 'dlq' | 'dlqAnalyze'>) {
       force: { ...O.force, help: 'The same as -y' },
       json: O.json,
     },
-    run: async ({ io, manager, args: [id], opts }) => (await body.dlq()).dlqClear(manager(), io, id, opts),
+    run: async ({ io, manager, args: [id], opts }) => (await body.dlqQueue()).dlqClear(manager(), io, id, opts),
   });
 
   const reduce = defineCommand({

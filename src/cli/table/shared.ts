@@ -17,6 +17,7 @@ export interface CommandBodies {
   clean: Load<typeof import('../commands/clean')>;
   dlq: Load<typeof import('../commands/dlq')>;
   dlqAnalyze: Load<typeof import('../commands/dlqAnalyze')>;
+  dlqQueue: Load<typeof import('../commands/dlqQueue')>;
   exec: Load<typeof import('../commands/exec')>;
   init: Load<typeof import('../commands/init')>;
   resumeJob: Load<typeof import('../commands/resumeJob')>;
