@@ -20,11 +20,11 @@ export function requireWithCodeCache(file: string): unknown {
   const known = require.cache[file];
   if (known) return known.exports;
   const source = fs.readFileSync(file, 'utf8');
+  const name = path.basename(file, '.js');
   let cacheFile: string | null = null;
   let cached: Buffer | undefined;
   try {
     const st = fs.statSync(file);
-    const name = path.basename(file, '.js');
     cacheFile = path.join(
       cacheDir(),
       `${name}-${st.size}-${Math.trunc(st.mtimeMs)}-${process.version}-${process.versions.v8}-${process.arch}.bin`,
@@ -41,8 +41,7 @@ export function requireWithCodeCache(file: string): unknown {
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
   mod.loaded = true;
-  if (cacheFile && (cached === undefined || script.cachedDataRejected))
-    keep(cacheFile, `${path.basename(file, '.js')}-`, script);
+  if (cacheFile && (cached === undefined || script.cachedDataRejected)) keep(cacheFile, `${name}-`, script);
   return mod.exports;
 }
 

@@ -295,7 +295,8 @@ commands:
     );
   };
 
-  it('Stop at item 3 of 10: Paused; resume runs items 3..10 only, then the rest of the workflow', async (t) => {
+  /** A run of the ten items stopped (Stop) while item 3 runs: Paused, its gate still closed. */
+  const stoppedAtItem3 = async (t) => {
     const e = engineEnv(t);
     const side = path.join(e.root, 'side.txt');
     const gate = path.join(e.root, 'gate');
@@ -305,6 +306,11 @@ commands:
     stop.abort();
     const paused = await running;
     assert.equal(paused.status, 'Paused', paused.error ?? '');
+    return { e, side, gate, paused };
+  };
+
+  it('Stop at item 3 of 10: Paused; resume runs items 3..10 only, then the rest of the workflow', async (t) => {
+    const { e, side, gate, paused } = await stoppedAtItem3(t);
     assert.deepEqual(e.record(paused.sessionId).workflow_data.completed_steps, [0]);
     assert.match(eventText(paused), /foreach 3\/10: i3/);
 
@@ -347,15 +353,7 @@ commands:
   });
 
   it("a restore forgets a stopped foreach's progress: the resume runs every item again", async (t) => {
-    const e = engineEnv(t);
-    const side = path.join(e.root, 'side.txt');
-    const gate = path.join(e.root, 'gate');
-    const stop = new AbortController();
-    const running = e.run(e.writeWorkflow(tenItems(side, gate)), { signal: stop.signal });
-    await until(() => lines(side).includes('start i3'));
-    stop.abort();
-    const paused = await running;
-    assert.equal(paused.status, 'Paused', paused.error ?? '');
+    const { e, side, gate, paused } = await stoppedAtItem3(t);
     const [afterFirst] = e.record(paused.sessionId).checkpoints;
     await core.restoreCheckpoint(e.manager, paused.sessionId, afterFirst.id);
 

@@ -122,9 +122,8 @@ export async function dlqList(
   return 0;
 }
 
-/** One dead-lettered item as pretty JSON (Prodigy's `dlq inspect`), with or without --json. */
 /**
- * `dlq inspect <session-id> <item-id>`, or Prodigy's `dlq inspect <item-id> [--job-id J]`, which finds the item in
+ * One dead-lettered item as pretty JSON, with or without --json: `dlq inspect <session-id> <item-id>`, or Prodigy's `dlq inspect <item-id> [--job-id J]`, which finds the item in
  * every job's queue (or J's).
  */
 export async function dlqInspect(

@@ -139,24 +139,24 @@ export function runProcess(command: string, args: string[], options: RunProcessO
     }
     const out = collector('stdout', options.onLine, options.keepStdout !== false);
     const err = collector('stderr', options.onLine);
-    if (!child.stdout) {
-      // stdout is the file the caller gave (stdoutFd).
-    } else if (options.onStdoutBytes && options.stdoutBytesOnly) {
+    // Null when stdout is the file the caller gave (stdoutFd): nothing of it passes through here.
+    const childOut = child.stdout;
+    if (childOut && options.onStdoutBytes && options.stdoutBytesOnly) {
       // The caller splits the bytes itself (a Claude stream, mostly lines it never decodes).
-      child.stdout!.on('data', options.onStdoutBytes);
-    } else if (options.onStdoutBytes) {
+      childOut.on('data', options.onStdoutBytes);
+    } else if (childOut && options.onStdoutBytes) {
       const decoder = new StringDecoder('utf8');
       const onBytes = options.onStdoutBytes;
-      child.stdout!.on('data', (chunk: Buffer) => {
+      childOut.on('data', (chunk: Buffer) => {
         onBytes(chunk);
         const text = decoder.write(chunk);
         if (text) out.push(text);
       });
-      child.stdout!.on('end', () => {
+      childOut.on('end', () => {
         const rest = decoder.end();
         if (rest) out.push(rest);
       });
-    } else child.stdout!.setEncoding('utf8').on('data', out.push);
+    } else childOut?.setEncoding('utf8').on('data', out.push);
     child.stderr!.setEncoding('utf8').on('data', err.push);
     let timedOut = false;
     let aborted = false;

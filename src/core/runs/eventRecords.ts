@@ -63,12 +63,20 @@ export function rotatedEventsFile(file: string, now = new Date()): string {
   }
 }
 
-/** The lines of a rotated file that is really compressed (gzip's magic bytes), or null for a plain one. */
+/**
+ * The lines of a rotated file that is really compressed (gzip's magic bytes), or null for a plain one, as Prodigy
+ * leaves them: only its first two bytes are read to tell, and a plain one is then read as any other.
+ */
 function gzippedLines(file: string): string[] | null {
   try {
-    const data = fs.readFileSync(file);
-    if (data.length < 2 || data[0] !== 0x1f || data[1] !== 0x8b) return null;
-    return zlib.gunzipSync(data).toString('utf8').split('\n');
+    const magic = Buffer.alloc(2);
+    const fd = fs.openSync(file, 'r');
+    try {
+      if (fs.readSync(fd, magic, 0, 2, 0) < 2 || magic[0] !== 0x1f || magic[1] !== 0x8b) return null;
+    } finally {
+      fs.closeSync(fd);
+    }
+    return zlib.gunzipSync(fs.readFileSync(file)).toString('utf8').split('\n');
   } catch {
     return null;
   }

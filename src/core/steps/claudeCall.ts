@@ -1,7 +1,7 @@
 // One Claude call: `claude -p --output-format stream-json --verbose …` (or print mode), its stream kept verbatim
-// as it arrives in H/logs/claude-streaming/<ts>-<uuid>.jsonl (the process's own stdout), read line by line into readable activity for the
-// log and listeners, and summed up (turns, tokens, cost, tools, files) when it ends. A `result` with
-// is_error fails the call with the result's own message, whatever the exit code says.
+// as it arrives in H/logs/claude-streaming/<ts>-<uuid>.jsonl (the process's own stdout), read line by line into
+// readable activity for the log and listeners, and summed up (turns, tokens, cost, tools, files) when it ends. A
+// `result` with is_error fails the call with the result's own message, whatever the exit code says.
 import * as fs from 'node:fs';
 import { ClaudeCallTracker, isStreamEventLine } from '../claude/callTracker';
 import { usageLine } from '../claude/format';
@@ -101,11 +101,9 @@ export async function runClaudeCall(
       ...(fd !== null
         ? { stdoutFd: fd }
         : {
+            // Masked line by line as it is read (onStdoutLine); or, with no file to write to, only read.
             stdoutBytesOnly: true,
-            onStdoutBytes: (chunk: Buffer) => {
-              if (verbatim) writer.write(chunk);
-              lines.push(chunk);
-            },
+            onStdoutBytes: (chunk: Buffer) => lines.push(chunk),
           }),
       onLine: (_stream, line) => ctx.log.output('stderr', line),
     });

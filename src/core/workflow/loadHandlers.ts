@@ -4,6 +4,7 @@
 import { describePath, isPlainMap, show, type LoadContext, type Path } from './loadContext';
 import { Bool, Count, NonEmptyStr, PositiveInt } from './loadSchemas';
 import {
+  commitRequiredOf,
   finish,
   nested,
   newStep,
@@ -67,10 +68,7 @@ export function loadOnFailure(
 
   const m = value;
   ctx.warnUnknownKeys(m, path, ON_FAILURE_KEYS, within(site, path));
-  const commitRequired =
-    m.commit_required !== undefined
-      ? ctx.parse(Bool, m.commit_required, [...path, 'commit_required'], site.base)
-      : undefined;
+  const commitRequired = commitRequiredOf(ctx, m, path, site);
   const handlers: WorkflowStep[] = [];
   // claude:/shell: run in the order they are written, before any commands: list.
   for (const key of Object.keys(m)) {

@@ -1,7 +1,8 @@
 // The pieces every part of the step loader shares: where a step sits (`StepSite`), a new step and its
 // finished form, the names of a map inside a step for messages, and the type of the step loader itself, which
 // the parts holding nested steps (handlers, validate:) are given rather than import back.
-import { compact, describePath, type LoadContext, type Path } from './loadContext';
+import { compact, describePath, type LoadContext, type Path, type PlainMap } from './loadContext';
+import { Bool } from './loadSchemas';
 import type { StepKind, WorkflowStep, WriteFileSpec } from './model';
 
 /**
@@ -82,4 +83,11 @@ export function within(site: StepSite, path: Path): string {
 
 export function nested(site: StepSite, path: Path): StepSite {
   return { path, label: `${site.label} ${describePath(path.slice(site.base))}`, base: site.base };
+}
+
+/** A handler's or validation's own `commit_required:` (undefined when not given), for each step it runs. */
+export function commitRequiredOf(ctx: LoadContext, m: PlainMap, path: Path, site: StepSite): boolean | undefined {
+  return m.commit_required !== undefined
+    ? ctx.parse(Bool, m.commit_required, [...path, 'commit_required'], site.base)
+    : undefined;
 }

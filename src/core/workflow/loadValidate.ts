@@ -3,7 +3,16 @@
 import { compact, describePath, isPlainMap, show, type LoadContext, type Path, type PlainMap } from './loadContext';
 import { Bool, NonEmptyStr, Percent, PositiveInt, Seconds, Str } from './loadSchemas';
 import { commandsOf } from './loadHandlers';
-import { finish, newStep, notSupported, relative, within, type StepLoader, type StepSite } from './loadStepParts';
+import {
+  commitRequiredOf,
+  finish,
+  newStep,
+  notSupported,
+  relative,
+  within,
+  type StepLoader,
+  type StepSite,
+} from './loadStepParts';
 import type { OnIncomplete, ValidationSpec, WorkflowStep } from './model';
 
 const VALIDATE_KEYS = new Set([
@@ -85,10 +94,7 @@ function loadOnIncomplete(
     ctx.fail(path, `${name} must be a map with claude:, shell: or commands:, or a list of steps; got ${show(value)}`);
   const m = value;
   ctx.warnUnknownKeys(m, path, ON_INCOMPLETE_KEYS, within(site, path));
-  const commitRequired =
-    m.commit_required !== undefined
-      ? ctx.parse(Bool, m.commit_required, [...path, 'commit_required'], site.base)
-      : undefined;
+  const commitRequired = commitRequiredOf(ctx, m, path, site);
   const commands = oneCommandSource(ctx, m, path, site, ['claude', 'shell', 'commands'], commitRequired, loadStep);
   const prompt = m.prompt !== undefined ? ctx.parse(Str, m.prompt, [...path, 'prompt'], site.base) : undefined;
   if (!commands.length && prompt === undefined)
