@@ -10,13 +10,20 @@
 // A failing test layer does not stop the later ones; a failing setup skips integration and e2e, a failing
 // build skips all tests. Exit code 0 only if every layer passed.
 // Each layer has a backstop timeout (the integration and e2e runners also have their own).
+// The unit and e2e layers also keep their failures in brief (test/host/failureDigest.mjs), printed after the
+// summary, so that the end of the log says which tests failed and what they threw.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const MIN = 60_000;
+/** The most lines of one layer's failures printed after the summary. */
+const DIGEST_LINES = 80;
+
+const digestOf = (layer) => path.join(REPO_ROOT, 'test-results', `${layer.name}-failures.txt`);
 
 const layers = [
   { name: 'setup', cmd: process.execPath, args: ['scripts/setup-test-host.mjs'], timeout: 30 * MIN },
@@ -48,7 +55,13 @@ function runLayer(layer) {
       `\n${'='.repeat(100)}\n[test-all] ${layer.name}: ${[path.basename(layer.cmd), ...layer.args].join(' ')}\n${'='.repeat(100)}`,
     );
     // Own process group, so a timeout stops the layer and everything it started.
-    const child = spawn(layer.cmd, layer.args, { cwd: REPO_ROOT, stdio: 'inherit', detached: true });
+    fs.rmSync(digestOf(layer), { force: true });
+    const child = spawn(layer.cmd, layer.args, {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+      detached: true,
+      env: { ...process.env, PRODIGY_TEST_DIGEST: digestOf(layer) },
+    });
     current = child;
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -101,5 +114,17 @@ for (const [name, r] of results) {
   );
 }
 console.log(`  total ${((Date.now() - tAll) / 1000).toFixed(1)} s: ${ok ? 'ALL PASSED' : 'FAILED'}`);
+for (const layer of layers) {
+  if (results.get(layer.name)?.status !== 'FAIL') continue;
+  let lines;
+  try {
+    lines = fs.readFileSync(digestOf(layer), 'utf8').trimEnd().split('\n');
+  } catch {
+    continue; // a layer that keeps none, or failed before any test
+  }
+  console.log(`  ${layer.name} failures (${path.relative(REPO_ROOT, digestOf(layer))}):`);
+  for (const line of lines.slice(0, DIGEST_LINES)) console.log(`    ${line}`);
+  if (lines.length > DIGEST_LINES) console.log(`    … ${lines.length - DIGEST_LINES} more lines`);
+}
 console.log('='.repeat(100));
 process.exit(ok ? 0 : 1);

@@ -1,7 +1,8 @@
 // E2E: a `claude:` step run by the REAL Claude Code CLI (the pinned devDependency), offline against a scripted
 // local Anthropic API (test/support/anthropicApi.mjs), seen through the real UI (code-server + headless Chromium):
-//   1. Run Workflow… from the palette; while Claude's Bash tool (`sleep 8 && echo hi`) runs, the session row and
-//      the status bar name that tool, and the Prodigy output shows Claude's activity as readable lines;
+//   1. Run Workflow… from the palette; while Claude's Bash tool (`sh build.sh && echo hi`, which waits until the
+//      test opens its gate) runs, the session row and the status bar name that tool, and the Prodigy output shows
+//      Claude's activity as readable lines;
 //   2. once the run completes, Show Claude Transcript from the row's context menu opens the transcript: the Bash
 //      call and its output, the Write of notes.md (a link), Claude's answer, the usage line; no JSON;
 //   3. the row's tooltip shows what the session's Claude calls cost (calls, cost, tokens, tool uses).
@@ -36,7 +37,9 @@ import { CLAUDE_BIN, claudeEnv } from '../unit/helpers/realClaude.mjs';
 const WORKFLOW = 'e2e-claude';
 const WORKFLOW_FILE = 'claude.workflow.yml';
 const STEP_NAME = 'Make the greeting friendlier';
-const BASH = 'sleep 8 && echo hi';
+const BASH = 'sh build.sh && echo hi';
+/** build.sh waits for this file: the tool runs until the test has seen it running, however slow the host. */
+let gate;
 
 let wb;
 let api;
@@ -74,6 +77,7 @@ const SCRIPT = [
 
 before(
   async () => {
+    gate = path.join(makeTempDir('prodigy-claude-gate-'), 'open');
     api = await startScriptedApi(SCRIPT);
     env = claudeEnv(api.url);
     // `prodigy.claude.command`: the real Claude, with the offline environment (its own HOME, the scripted API).
@@ -87,6 +91,7 @@ before(
         initGitRepo(dir, {
           'README.md': '# e2e workspace\n',
           'greeting.txt': 'hi\n',
+          'build.sh': `while [ ! -e '${gate}' ]; do sleep 0.2; done\n`,
           [`workflows/${WORKFLOW_FILE}`]:
             `name: ${WORKFLOW}\ncommands:\n  - name: Prepare\n    shell: "echo preparing"\n` +
             `  - name: ${STEP_NAME}\n    claude: "Make greeting.txt friendlier and explain it in notes.md"\n` +
@@ -101,6 +106,7 @@ before(
 );
 
 after(async () => {
+  if (gate) fs.writeFileSync(gate, ''); // a test that failed before opening it leaves no tool waiting
   await wb?.close();
   await api?.close();
   if (env?.HOME) fs.rmSync(env.HOME, { recursive: true, force: true });
@@ -208,6 +214,7 @@ test(
       assert.ok((await rowTexts(page)).some((t) => t.includes(`Bash: ${BASH}`)));
       await page.mouse.move(900, 600);
       await wb.screenshot('e2e-claude-01-running');
+      fs.writeFileSync(gate, '');
 
       // Then the call ends, the last step runs, the run completes: no tool on the row, its cost instead.
       const done = await waitForRowText(

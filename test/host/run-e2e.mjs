@@ -47,12 +47,25 @@ function main() {
   const runTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prodigy-e2e-run-'));
   const t0 = Date.now();
   // Own process group, so a timeout can signal the runner and every test file process at once.
-  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-    detached: true,
-    env: { ...process.env, TMPDIR: runTmp },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--test',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      // The failures, in brief, for `npm test` to print at the end (PRODIGY_TEST_DIGEST).
+      '--test-reporter=./test/host/failureDigest.mjs',
+      '--test-reporter-destination=stdout',
+      '--test-concurrency=1',
+      ...files,
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+      detached: true,
+      env: { ...process.env, TMPDIR: runTmp },
+    },
+  );
 
   let timedOut = false;
   let stopping = null;

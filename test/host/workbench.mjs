@@ -501,11 +501,12 @@ export async function activeEditorLines(page) {
 
 /**
  * Focus the active text editor, jump to its end (Ctrl+End) and return the highest line number shown, i.e. the
- * document's line count. Moves the cursor.
+ * document's line count. Moves the cursor. The editor's input element is focused directly, not clicked: a click
+ * can land on whatever covers the editor for a moment (a toast sliding in, a closing picker).
  */
 export async function activeEditorLineCount(page) {
   const editor = page.locator('.part.editor .editor-group-container.active .monaco-editor').first();
-  await editor.locator('.view-lines').click({ position: { x: 5, y: 5 } });
+  await editor.locator('.native-edit-context, textarea.inputarea').first().focus();
   await page.keyboard.press('Control+End');
   await page.waitForTimeout(100); // one frame for monaco to render the scrolled lines
   return editor
