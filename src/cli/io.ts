@@ -7,6 +7,14 @@ export interface Io {
   err(text: string): void;
   /** Output for programs (JSON), written as given; `out` when absent. */
   data?(text: string): void;
+  /** Bytes of output for programs, written as they are (a kept listing); `data` decoded when absent. */
+  bytes?(data: Buffer): void;
+}
+
+/** Prints bytes kept from an earlier printJson (which end in its newline) exactly as that printed them. */
+export function printBytes(io: Io, data: Buffer): void {
+  if (io.bytes) io.bytes(data);
+  else (io.data ?? io.out)(data.toString('utf8').replace(/\n$/, ''));
 }
 
 export function printJson(io: Io, value: unknown): void {
@@ -22,6 +30,7 @@ export function terminalIo(io: Io): Io {
     out: (text) => io.out(terminalSafe(text)),
     err: (text) => io.err(terminalSafe(text)),
     data: io.data ?? ((text) => io.out(text)),
+    bytes: io.bytes,
   };
 }
 

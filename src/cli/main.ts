@@ -29,8 +29,11 @@ export async function main(argv: string[], given: Io = processIo): Promise<numbe
       case 'help':
         io.out(isGroup(invocation.target) ? groupHelp(invocation.target) : commandHelp(invocation.target));
         return 0;
-      case 'command':
-        runner = invocation.command.runner;
+      case 'command': {
+        const { command, values } = invocation;
+        if (command.fromCache?.(io, values, typeof values.home === 'string' ? values.home : undefined)) return 0;
+        runner = command.runner;
+      }
     }
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;

@@ -112,6 +112,11 @@ export interface Command {
   options: Record<string, OptionSpec>;
   /** 'read': its body only reads the home (the core's store facade), so it runs from the small dist/cli-read.js. */
   runner?: 'read';
+  /**
+   * Answers from a cache the entry can read without loading the core (`sessions list --json` unchanged), printing
+   * to `io` and returning true; false: run the command. `home` is the --home given, if any.
+   */
+  fromCache?(io: Io, opts: RawValues, home: string | undefined): boolean;
   invoke(io: Io, manager: () => SessionManager, opts: RawValues, args: unknown[]): Promise<number>;
 }
 
@@ -139,8 +144,10 @@ export function defineCommand<
   positionals: P;
   options: O;
   runner?: 'read';
+  fromCache?(io: Io, opts: OptionValues<O>, home: string | undefined): boolean;
   run(ctx: CommandContext<O, P>): Promise<number>;
 }): Command {
+  const fromCache = def.fromCache;
   return {
     path: def.path,
     aliases: def.aliases ?? [],
@@ -149,6 +156,7 @@ export function defineCommand<
     positionals: def.positionals,
     options: def.options,
     runner: def.runner,
+    fromCache: fromCache && ((io, opts, home) => fromCache(io, opts as OptionValues<O>, home)),
     invoke: async (io, manager, opts, args) => {
       const resolved = await resolveSessions(def.positionals, args, manager);
       return def.run({ io, manager, opts: opts as OptionValues<O>, args: resolved as unknown as PositionalValues<P> });

@@ -13,7 +13,13 @@ function writer(stream: NodeJS.WriteStream): (text: string) => void {
   };
 }
 
-export const processIo: Io = { out: writer(process.stdout), err: writer(process.stderr) };
+export const processIo: Io = {
+  out: writer(process.stdout),
+  err: writer(process.stderr),
+  bytes: (data) => {
+    if (!gone.has(process.stdout)) process.stdout.write(data);
+  },
+};
 
 /**
  * Once, at start: an error on stdout or stderr (EPIPE when the reader exits, or the terminal going

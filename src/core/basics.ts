@@ -7,5 +7,7 @@ export { compileFilter } from './expressions/filter';
 export { SESSION_STATUSES } from './model/sessionStatus';
 export { WORDING_ENV, setWording, wordingFromEnv } from './nextStep';
 export { OUTCOME_KINDS, type OutcomeKind } from './sessions/outcome';
+export { readRenderedListing } from './sessions/renderedListing';
 export { isSafeId } from './storage/ids';
+export { HomePaths, resolveHome } from './storage/paths';
 export type { SessionStatus } from './model/session';

@@ -10,7 +10,9 @@ import {
   type SessionStatus,
 } from '../../core/store';
 import { oneLine, progress, relativeTime, table, truncate } from '../format';
-import { printJson, type Io } from '../io';
+import type { Io } from '../io';
+import { isKeptListing, listingRenderKey } from '../listingCache';
+import { jsonText } from '../terminalText';
 
 export async function sessionsList(
   manager: SessionManager,
@@ -21,7 +23,7 @@ export async function sessionsList(
   const outcome = opts.notMerged ? NOT_MERGED : opts.outcome;
   const listing = await manager.listSessions({ status, outcome, limit });
   if (opts.json) {
-    printJson(io, {
+    const text = jsonText({
       sessions: listing.sessions.map((s) => ({
         id: s.id,
         session_type: s.session_type,
@@ -46,6 +48,10 @@ export async function sessionsList(
       total: listing.total,
       unreadable: listing.unreadable,
     });
+    (io.data ?? io.out)(text);
+    // The full listing is printed again as it is while no session file changes (listingCache.ts).
+    const key = isKeptListing(opts) ? listingRenderKey() : null;
+    if (key !== null) manager.keepRenderedListing(key, `${text}\n`);
     return;
   }
   if (listing.sessions.length === 0 && listing.unreadable.length === 0) {

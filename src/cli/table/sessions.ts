@@ -1,5 +1,6 @@
 // The commands on the sessions of the home and their checkpoints: restore, logs, migrate, the sessions group
 // (list, show, delete, quarantine, clean) and the checkpoints group.
+import { isKeptListing, printKeptListing } from '../listingCache';
 import { OPTIONS as O } from '../options';
 import { defineCommand, type Group } from '../spec';
 import { safeId } from '../values';
@@ -82,6 +83,7 @@ export function sessionCommands(
       limit: O.limit,
     },
     runner: 'read',
+    fromCache: (io, opts, home) => isKeptListing(opts) && printKeptListing(io, home),
     run: async ({ io, manager, opts }) => {
       await (await body.sessionsList()).sessionsList(manager(), io, opts);
       return 0;

@@ -171,6 +171,11 @@ export class SessionIndex {
     return { sessions, unreadable, names };
   }
 
+  /** Each file of the last scan with its identity when its summary (or problem) was read: what a listing came from. */
+  *identities(): IterableIterator<[string, FileIdentity]> {
+    for (const [name, e] of this.entries) yield [name, e];
+  }
+
   /** What the index holds for a session now (undefined: not listed, or unreadable). */
   summaryOf(id: string): SessionSummary | undefined {
     return this.entries.get(`${id}.json`)?.summary;

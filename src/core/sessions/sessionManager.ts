@@ -19,6 +19,7 @@ import { SessionLister, type SessionListing } from './listing';
 import { applyLifecycle, applyPatch, validPatch, type SessionUpdate } from './patch';
 import { quarantineFiles, type QuarantineResult } from './quarantine';
 import { RecordStore, type SessionChange } from './recordStore';
+import { keepRenderedListing } from './renderedListing';
 import { SessionIndex } from './sessionIndex';
 import type { SessionSummary, UnreadableFile } from './summary';
 
@@ -316,6 +317,20 @@ export class SessionManager {
 
   async listSessions(filter: SessionFilter = {}): Promise<SessionListing> {
     return this.lister.list(filter);
+  }
+
+  /**
+   * Keeps `listing`, what `key` (a command's build) printed from the last full listing, for readRenderedListing to
+   * print again while no session file changes (renderedListing.ts).
+   */
+  keepRenderedListing(key: string, listing: string): void {
+    keepRenderedListing(
+      this.paths.renderedListingFile,
+      this.paths.sessionsDir,
+      key,
+      this.records.index.identities(),
+      listing,
+    );
   }
 
   async getActiveSessions(): Promise<SessionSummary[]> {

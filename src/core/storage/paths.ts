@@ -31,6 +31,8 @@ export class HomePaths {
   readonly ownDir: string;
   readonly locksDir: string;
   readonly indexFile: string;
+  /** The last `sessions list --json` as printed, with the files it came from (sessions/renderedListing.ts). */
+  readonly renderedListingFile: string;
   readonly quarantineDir: string;
   readonly trashDir: string;
   readonly resumeLocksDir: string;
@@ -48,6 +50,7 @@ export class HomePaths {
     this.ownDir = path.join(home, OWN_DIR);
     this.locksDir = path.join(this.ownDir, 'locks');
     this.indexFile = path.join(this.ownDir, 'session-index.json');
+    this.renderedListingFile = path.join(this.ownDir, 'sessions-list.cache');
     this.quarantineDir = path.join(home, 'quarantine');
     this.trashDir = path.join(this.ownDir, 'deleted');
     this.resumeLocksDir = path.join(home, 'resume_locks');
