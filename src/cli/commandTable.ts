@@ -32,6 +32,7 @@ const body: CommandBodies = {
   worktree: () => import('./commands/worktree'),
   events: () => import('./commands/events'),
   eventsQuery: () => import('./commands/eventsQuery'),
+  eventsClean: () => import('./commands/eventsClean'),
 };
 
 const { run, resume, exec, batch, resumeJob, init, merge, validate } = runCommands(body);

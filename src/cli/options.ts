@@ -2,6 +2,7 @@
 // -p always --path). A command picks the ones it uses and may say in its own words what they do there.
 import { count, flag, parsed, text, texts } from './spec';
 import {
+  byteSize,
   days,
   duration,
   eventGroup,
@@ -140,6 +141,16 @@ export const OPTIONS = {
     fieldList,
   ),
   outputFormat: parsed('FORMAT', 'human (default), table (the same lines) or json (as --json)', eventOutputFormat),
+  // events clean (Prodigy's flags): what goes from inside events files, and where it is kept.
+  maxEvents: parsed('N', 'Per events file, keep only the newest N events', positiveWhole),
+  maxSize: parsed(
+    'SIZE',
+    'Per events file, remove the oldest events until the file is at most SIZE: 100MB, 1GB, 500KB or bytes',
+    byteSize,
+  ),
+  archive: flag('Write the removed events to a gzip archive first (H/events/archive unless --archive-path)'),
+  archivePath: text('DIR', 'Archive the removed events in DIR (implies --archive)'),
+  allJobs: flag("Every repository's jobs, not only the current folder's"),
   follow: flag('Print new lines as the run writes them, until it ends (Ctrl-C stops following)', 'F'),
   lines: parsed('N', 'Only the last N lines', whole),
   claude: flag("Print the session's last Claude call as a readable transcript (--step N: that step's call)"),

@@ -60,6 +60,20 @@ export function days(raw: string): number {
   }
 }
 
+const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/**
+ * A size in bytes, as Prodigy's `events clean --max-size` writes it: `100MB`, `1GB`, `500KB`, `2.5M` or bare bytes,
+ * any case; a KB is 1024 bytes (KiB, MiB … are taken too). At least 1 byte.
+ */
+export function byteSize(raw: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(?:([kmgt])(?:i?b)?|b|bytes?)?\s*$/i.exec(raw);
+  const bytes = m ? Math.floor(Number(m[1]) * SIZE_UNITS[(m[2] ?? 'b').toLowerCase()]) : 0;
+  if (!m || !Number.isSafeInteger(bytes) || bytes < 1)
+    throw new ValueError('needs a size of at least 1 byte such as 100MB, 1GB, 500KB or a number of bytes');
+  return bytes;
+}
+
 /** --filter on dlq: Prodigy's filter language (the work-item `filter:`), checked before the command runs. */
 export function filterExpression(raw: string): { text: string; test: (value: unknown) => boolean } {
   try {

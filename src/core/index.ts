@@ -97,6 +97,17 @@ export {
   type EventFilter,
   type EventFileRef,
 } from './runs/eventRecords';
+export {
+  applyEventsRetention,
+  defaultEventsArchiveDir,
+  planEventsRetention,
+  retentionPolicyOf,
+  DEFAULT_RETENTION_POLICY,
+  type RetentionFile,
+  type RetentionKept,
+  type RetentionPlan,
+  type RetentionPolicy,
+} from './runs/eventsRetention';
 export { knownProfiles } from './steps/workflowEnv';
 export type { DeadLetteredItem } from './mapreduce/deadLetterQueue';
 export { runWorkflow } from './engine/run';

@@ -22,8 +22,8 @@ export interface CleanFlags {
   json: boolean;
 }
 
-/** Prodigy's {repo} for the current folder: its base name. */
-function currentRepo(): string {
+/** Prodigy's {repo} for the current folder: its base name (`events clean` scopes by it too). */
+export function currentRepo(): string {
   let dir = process.cwd();
   try {
     dir = fs.realpathSync(dir);

@@ -1,5 +1,5 @@
-// The events group: Prodigy's event log of runs (ls, follow, export, stats, search).
-import { OPTIONS as O } from '../options';
+// The events group: Prodigy's event log of runs (ls, follow, export, stats, search, clean).
+import { OLDER_THAN_DURATION, OPTIONS as O } from '../options';
 import { defineCommand, type Group } from '../spec';
 import { eventExportFormat } from '../values';
 import type { CommandBodies } from './shared';
@@ -13,7 +13,7 @@ const EVENT_SELECTION = {
   file: O.file,
 } as const;
 
-export function eventCommands(body: Pick<CommandBodies, 'events' | 'eventsQuery'>): Group {
+export function eventCommands(body: Pick<CommandBodies, 'events' | 'eventsQuery' | 'eventsClean'>): Group {
   const eventsLsCmd = defineCommand({
     path: ['events', 'ls'],
     aliases: ['list'],
@@ -92,13 +92,41 @@ export function eventCommands(body: Pick<CommandBodies, 'events' | 'eventsQuery'
       (await body.eventsQuery()).eventsSearch(manager(), io, pattern, opts),
   });
 
+  const eventsCleanCmd = defineCommand({
+    path: ['events', 'clean'],
+    summary: 'Remove old events from inside events files (by age, count or size)',
+    description:
+      "Prodigy's retention: removes events from inside the events files of the current folder's repository " +
+      '(--all-jobs: every repository; --job-id: one job; --file: one file), rotated pieces too (a gzipped one stays ' +
+      'gzipped): those older than --older-than, all but the newest --max-events of each file, and the oldest until ' +
+      "each file fits --max-size. With none of the three, Prodigy's defaults: older than 30d, the newest 100000 per " +
+      'file. Lines that are not events stay as they are; a file whose session is running is left alone; each file ' +
+      'is rewritten atomically, and --archive first writes what it removes to a new gzip archive. Asks first on a ' +
+      'terminal; without one, -f (or PRODIGY_AUTOMATION=true) is needed. clean events removes whole files instead.',
+    positionals: [],
+    options: {
+      olderThan: { ...OLDER_THAN_DURATION, help: 'Remove events older than D: 30d, 12h, 2w (a bare number is days)' },
+      maxEvents: O.maxEvents,
+      maxSize: O.maxSize,
+      dryRun: { ...O.dryRun, help: 'Say what would be removed from each file; change nothing' },
+      archive: O.archive,
+      archivePath: O.archivePath,
+      allJobs: O.allJobs,
+      jobId: { ...O.jobId, help: 'Only this job: a MapReduce job id (mapreduce-…), or the session id of a run' },
+      file: { ...O.file, help: 'Only this events file' },
+      json: O.json,
+      force: { ...O.force, help: 'Do not ask' },
+    },
+    run: async ({ io, manager, opts }) => (await body.eventsClean()).eventsClean(manager(), io, opts),
+  });
+
   return {
     name: 'events',
     summary: "Prodigy's event log: jobs, agents, checkpoints, Claude usage",
     description:
       "The events every run, resume and dlq retry writes to H/events/<repo>/<job>/ in Prodigy's format: jobs " +
       'started, completed, failed and paused; MapReduce agents; items sent to the dead-letter queue; checkpoints; ' +
-      'the usage of every Claude call.',
-    subcommands: [eventsLsCmd, eventsFollowCmd, eventsExportCmd, eventsStatsCmd, eventsSearchCmd],
+      'the usage of every Claude call. events clean removes old ones from inside the files.',
+    subcommands: [eventsLsCmd, eventsFollowCmd, eventsExportCmd, eventsStatsCmd, eventsSearchCmd, eventsCleanCmd],
   };
 }

@@ -31,6 +31,7 @@ export interface CommandBodies {
   worktree: Load<typeof import('../commands/worktree')>;
   events: Load<typeof import('../commands/events')>;
   eventsQuery: Load<typeof import('../commands/eventsQuery')>;
+  eventsClean: Load<typeof import('../commands/eventsClean')>;
 }
 
 /** A session id, or a MapReduce job id (resolved to its session before the command runs). */
