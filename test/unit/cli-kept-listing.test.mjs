@@ -80,6 +80,19 @@ describe('sessions list --json: the kept listing', () => {
     assert.equal(list(t, home).stdout, removed.stdout);
   });
 
+  it('stays good while other commands read the home (the folder is measured once, not probed by each process)', (t) => {
+    const home = homeWithSessions(t);
+    const dir = path.join(home, 'sessions');
+    const first = list(t, home);
+    const mtime = fs.statSync(dir).mtimeMs;
+    assert.deepEqual(list(t, home, '--status', 'Running').loaded, MADE);
+    runLoading(t, ['sessions', 'show', JSON.parse(first.stdout).sessions[0].id], home);
+    assert.equal(fs.statSync(dir).mtimeMs, mtime, 'a reading command wrote into the sessions folder');
+    const again = list(t, home);
+    assert.deepEqual(again.loaded, KEPT);
+    assert.equal(again.stdout, first.stdout);
+  });
+
   it('is only the full listing: a filter or a limit lists from the core', (t) => {
     const home = homeWithSessions(t);
     list(t, home);

@@ -10,7 +10,7 @@ import {
   type SessionStatus,
 } from '../../core/store';
 import { oneLine, progress, relativeTime, table, truncate } from '../format';
-import type { Io } from '../io';
+import { printBytes, type Io } from '../io';
 import { isKeptListing, listingRenderKey } from '../listingCache';
 import { jsonText } from '../terminalText';
 
@@ -48,10 +48,15 @@ export async function sessionsList(
       total: listing.total,
       unreadable: listing.unreadable,
     });
-    (io.data ?? io.out)(text);
     // The full listing is printed again as it is while no session file changes (listingCache.ts).
     const key = isKeptListing(opts) ? listingRenderKey() : null;
-    if (key !== null) manager.keepRenderedListing(key, `${text}\n`);
+    if (key === null) {
+      (io.data ?? io.out)(text);
+      return;
+    }
+    const bytes = Buffer.from(`${text}\n`); // encoded once, for the output and the kept listing
+    printBytes(io, bytes);
+    manager.keepRenderedListing(key, bytes);
     return;
   }
   if (listing.sessions.length === 0 && listing.unreadable.length === 0) {

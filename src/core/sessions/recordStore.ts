@@ -60,7 +60,7 @@ export class RecordStore {
     const problem = notRegularReason(stat);
     if (problem) throw new CorruptFileError(file, problem);
     const cached = this.cache.get(id);
-    if (cached && canReuse(cached, stat, racyWindowFor(this.paths.sessionsDir)))
+    if (cached && canReuse(cached, stat, racyWindowFor(this.paths.sessionsDir, this.paths.timestampsFile)))
       return JSON.parse(cached.text) as UnifiedSession;
     const text = readRegularTextSync(file, 'session file');
     if (cached?.text === text) {

@@ -60,6 +60,8 @@ export class SessionIndex {
   constructor(
     private readonly sessionsDir: string,
     private readonly indexFile: string,
+    /** Where the folder's timestamp measurement is kept (HomePaths.timestampsFile). */
+    private readonly timestampsFile?: string,
   ) {}
 
   /** Record a session we just wrote, so the next scan need not read it again. */
@@ -88,7 +90,7 @@ export class SessionIndex {
       names = [];
     }
     const firstScan = !this.scanned;
-    const racyWindow = racyWindowFor(this.sessionsDir);
+    const racyWindow = racyWindowFor(this.sessionsDir, this.timestampsFile);
     const changed: string[] = [];
     const sessions: SessionSummary[] = [];
     const unreadable: UnreadableFile[] = [];
@@ -183,7 +185,7 @@ export class SessionIndex {
 
   /** Re-checks these sessions' files now; returns whether any of them changed. */
   verify(ids: string[]): boolean {
-    const racyWindow = racyWindowFor(this.sessionsDir);
+    const racyWindow = racyWindowFor(this.sessionsDir, this.timestampsFile);
     let changed = false;
     for (const id of ids) {
       const name = `${id}.json`;

@@ -57,7 +57,10 @@ export class SessionManager {
   constructor(options: SessionManagerOptions = {}) {
     this.home = resolveHome(options);
     this.paths = new HomePaths(this.home);
-    this.records = new RecordStore(this.paths, new SessionIndex(this.paths.sessionsDir, this.paths.indexFile));
+    this.records = new RecordStore(
+      this.paths,
+      new SessionIndex(this.paths.sessionsDir, this.paths.indexFile, this.paths.timestampsFile),
+    );
     this.checkpoints = new CheckpointStore(this.records);
     this.lister = new SessionLister(this.records);
   }
@@ -323,7 +326,7 @@ export class SessionManager {
    * Keeps `listing`, what `key` (a command's build) printed from the last full listing, for readRenderedListing to
    * print again while no session file changes (renderedListing.ts).
    */
-  keepRenderedListing(key: string, listing: string): void {
+  keepRenderedListing(key: string, listing: Buffer): void {
     keepRenderedListing(
       this.paths.renderedListingFile,
       this.paths.sessionsDir,

@@ -50,7 +50,7 @@ export function writeFileAtomicSync(file: string, data: string | Buffer): fs.Sta
  * record's durable write. A power cut in that instant can lose them, never the record; one
  * fsync per step instead of three keeps checkpoints cheap (see bench/engine).
  */
-export function writeTempFileSync(file: string, data: string): string {
+export function writeTempFileSync(file: string, data: string | Buffer): string {
   const tmp = tempPathFor(file);
   try {
     writeNewFileSync(tmp, data, 'wx');

@@ -7,7 +7,6 @@
 // verified by reading. Which one a folder has is measured once per process.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 /** How long after its mtime a copy stays unverifiable on a coarse-timestamp filesystem. */
 export const COARSE_RACY_WINDOW_MS = 2_000;
@@ -36,22 +35,62 @@ export function canReuse(known: FileIdentity | undefined, stat: fs.Stats, racyWi
 
 const measured = new Map<string, number>();
 
-/** The racy window for files in `dir`: 0 where rewrites always move the mtime. */
-export function racyWindowFor(dir: string): number {
+/**
+ * The racy window for files in `dir`: 0 where rewrites always move the mtime. Measured once per process, or with
+ * `memoFile` (H/vscode/timestamps.json) once per folder: a measurement writes a probe file into `dir`, which moves
+ * the folder's mtime (a kept listing is checked against it), so it is kept there for as long as the folder is the
+ * same one (its device and inode).
+ */
+export function racyWindowFor(dir: string, memoFile?: string): number {
   // For filesystems that report fine timestamps but do not keep them (some network mounts).
   if (process.env.PRODIGY_COARSE_TIMESTAMPS === '1') return COARSE_RACY_WINDOW_MS;
   let window = measured.get(dir);
-  if (window === undefined) {
+  if (window !== undefined) return window;
+  const folder = fs.statSync(dir, { throwIfNoEntry: false });
+  // An unreadable folder is measured again once it exists.
+  if (!folder) return hasFineGrainedTimestamps(dir) ? 0 : COARSE_RACY_WINDOW_MS;
+  const memo = memoFile === undefined ? {} : readMemo(memoFile);
+  const known = memo[dir];
+  if (known && known.dev === folder.dev && known.ino === folder.ino && typeof known.windowMs === 'number') {
+    window = known.windowMs;
+  } else {
     window = hasFineGrainedTimestamps(dir) ? 0 : COARSE_RACY_WINDOW_MS;
-    // An unreadable folder is measured again once it exists.
-    if (fs.existsSync(dir)) measured.set(dir, window);
+    if (memoFile !== undefined) {
+      memo[dir] = { dev: folder.dev, ino: folder.ino, windowMs: window };
+      writeMemo(memoFile, memo);
+    }
   }
+  measured.set(dir, window);
   return window;
+}
+
+type Memo = Record<string, { dev: number; ino: number; windowMs: number } | undefined>;
+
+function readMemo(file: string): Memo {
+  try {
+    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Memo) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Only a memo: written whole (temp file, rename) or not at all. */
+function writeMemo(file: string, memo: Memo): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(tmp, JSON.stringify(memo));
+    fs.renameSync(tmp, file);
+  } catch {
+    fs.rmSync(tmp, { force: true });
+  }
 }
 
 /** Rewrites one small file back to back, as fast as possible: do the mtimes all differ? */
 function hasFineGrainedTimestamps(dir: string): boolean {
-  const probe = path.join(dir, `.mtime-probe.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // The pid keeps it apart from other processes' probes (no crypto: loading it costs the CLI's entry 3 ms).
+  const probe = path.join(dir, `.mtime-probe.${process.pid}.${Date.now().toString(36)}.tmp`);
   try {
     fs.writeFileSync(probe, 'a');
     let previous = fs.statSync(probe, { bigint: true }).mtimeNs;

@@ -31,6 +31,8 @@ export class HomePaths {
   readonly ownDir: string;
   readonly locksDir: string;
   readonly indexFile: string;
+  /** Whether the sessions folder's timestamps can be trusted, measured once (storage/fileIdentity.ts). */
+  readonly timestampsFile: string;
   /** The last `sessions list --json` as printed, with the files it came from (sessions/renderedListing.ts). */
   readonly renderedListingFile: string;
   readonly quarantineDir: string;
@@ -51,6 +53,7 @@ export class HomePaths {
     this.locksDir = path.join(this.ownDir, 'locks');
     this.indexFile = path.join(this.ownDir, 'session-index.json');
     this.renderedListingFile = path.join(this.ownDir, 'sessions-list.cache');
+    this.timestampsFile = path.join(this.ownDir, 'timestamps.json');
     this.quarantineDir = path.join(home, 'quarantine');
     this.trashDir = path.join(this.ownDir, 'deleted');
     this.resumeLocksDir = path.join(home, 'resume_locks');
