@@ -1,6 +1,7 @@
 // Runs one child process for a step: its own process group (so a stop or a timeout ends
 // everything it started), output collected in full and handed over line by line as it comes.
 import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { ProdigyError } from '../errors';
@@ -70,6 +71,24 @@ const GATE = `${WAIT_FOR_GO}; exec "$@"`;
  */
 const SHELL_GATE = `${WAIT_FOR_GO}; __prodigy_step=$1; shift; eval "$__prodigy_step"`;
 
+/** `sh` as found on each PATH a step had: looked up once, not by the kernel's PATH search before every step. */
+const shells = new Map<string, string>();
+
+/**
+ * The gate's shell for `env`: `sh` as its PATH finds it, remembered per PATH; plain `sh` (spawn searches PATH and
+ * reports a missing one) when it is not found or the PATH has a relative part (which depends on the step's folder).
+ */
+function shellFor(env: NodeJS.ProcessEnv): string {
+  const search = env.PATH ?? '';
+  let shell = shells.get(search);
+  if (shell === undefined) {
+    const relative = search.split(path.delimiter).some((dir) => !path.isAbsolute(dir));
+    shell = (!relative && findExecutable('sh', env)) || 'sh';
+    shells.set(search, shell);
+  }
+  return shell;
+}
+
 /** The gated command line for `command args`. */
 function gatedArgs(command: string, args: string[]): string[] {
   if (command === 'sh' && args.length === 2 && args[0] === '-c') return ['-c', SHELL_GATE, 'sh', args[1]];
@@ -117,7 +136,8 @@ export function runProcess(command: string, args: string[], options: RunProcessO
     }
     const stdout = options.stdoutFd ?? 'pipe';
     const child = gated
-      ? spawn('sh', gatedArgs(command, args), {
+      ? spawn(shellFor(options.env), gatedArgs(command, args), {
+          argv0: 'sh',
           cwd: options.cwd,
           env: options.env,
           stdio: ['ignore', stdout, 'pipe', 'pipe'],
