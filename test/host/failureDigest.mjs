@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-const MESSAGE_LINES = 6;
+const MESSAGE_LINES = 12;
 const LINE_WIDTH = 300;
 
 /** What a failure threw: node wraps a test's own error in one whose `cause` it is. */
