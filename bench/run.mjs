@@ -188,7 +188,7 @@ function printCli({ startup: s, list: l, run: r }) {
   log(
     `  the same after one session changed (info) median ${ms(l.oursChanged.median, 1)}: the listing printed last is ` +
       `kept with the identity of each file and printed again while none changed; after a change it is made anew ` +
-      `(${times(l.naive.median / l.oursChanged.median)} faster than naive, ${times(l.oursChanged.median / l.stat.median)} of the stat script)`,
+      `(naive/this = ${times(l.naive.median / l.oursChanged.median)}, this/stat = ${times(l.oursChanged.median / l.stat.median)})`,
   );
   log(`  → naive/ours = ${times(l.ratios.naiveOverOurs)}  target ≥ ${l.targets.naive}×  ${verdict(l.pass.naive)}`);
   log(
