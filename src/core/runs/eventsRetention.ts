@@ -11,17 +11,10 @@ import { planHomeCleanup } from '../sessions/homeCleanup';
 import { liveLockHolder } from '../sessions/resumeLock';
 import type { SessionManager } from '../sessions/sessionManager';
 import { writeFileAtomicSync } from '../storage/atomicFile';
+import { sameIdentity, type FileIdentity } from '../storage/fileIdentity';
 import { writeAllSync, writeFailure } from '../storage/fileWrite';
 import { eventsRoot, type EventFileRef } from './eventRecords';
-import {
-  identity,
-  onDisk,
-  readEventsFile,
-  sameFile,
-  trim,
-  type FileIdentity,
-  type RetentionPolicy,
-} from './eventsTrim';
+import { onDisk, readEventsFile, trim, type RetentionPolicy } from './eventsTrim';
 
 export type { RetentionPolicy } from './eventsTrim';
 
@@ -148,7 +141,7 @@ export function applyEventsRetention(
     try {
       if (leftAlone(f, manager)) continue;
       const read = readEventsFile(f.file);
-      if (!sameFile(read.seen, f.seen)) {
+      if (!sameIdentity(read.seen, f.seen)) {
         f.kept = changedMeanwhile(f.file);
         continue;
       }
@@ -185,7 +178,7 @@ function leftAlone(f: RetentionFile, manager: SessionManager): boolean {
     return true;
   }
   const now = fs.statSync(f.file, { throwIfNoEntry: false });
-  if (!now || !sameFile(identity(now), f.seen)) {
+  if (!now || !sameIdentity(now, f.seen)) {
     f.kept = changedMeanwhile(f.file);
     return true;
   }

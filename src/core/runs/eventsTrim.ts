@@ -3,6 +3,7 @@
 // them. A line that is not an event is never dropped.
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
+import { identityOf, type FileIdentity } from '../storage/fileIdentity';
 import { systemReason } from '../storage/fileWrite';
 import { parseEventLine } from './eventRecords';
 
@@ -16,13 +17,6 @@ export interface RetentionPolicy {
   maxSizeBytes: number | null;
 }
 
-/** What identifies the file as it was read: it is rewritten only if it is still so. */
-export interface FileIdentity {
-  size: number;
-  mtimeMs: number;
-  ino: number;
-}
-
 /** What a policy leaves of one file's content: the bytes that stay, the lines that go, and the counts. */
 export interface Trimmed {
   kept: Buffer;
@@ -31,7 +25,10 @@ export interface Trimmed {
   otherLines: number;
 }
 
-/** The file's content (gunzipped when it is really gzip: a rotated piece may be either) and what it was. */
+/**
+ * The file's content (gunzipped when it is really gzip: a rotated piece may be either) and its identity as read: it
+ * is rewritten only if it is still that file.
+ */
 export function readEventsFile(file: string): { content: Buffer; gzipped: boolean; seen: FileIdentity } {
   let raw: Buffer;
   let seen: FileIdentity;
@@ -39,7 +36,7 @@ export function readEventsFile(file: string): { content: Buffer; gzipped: boolea
     const fd = fs.openSync(file, 'r');
     try {
       // Measured on the descriptor that is read, so the size and time are those of these bytes.
-      seen = identity(fs.fstatSync(fd));
+      seen = identityOf(fs.fstatSync(fd));
       raw = fs.readFileSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -55,14 +52,6 @@ export function readEventsFile(file: string): { content: Buffer; gzipped: boolea
   } catch (err) {
     throw new Error(`it is not a whole gzip file (${systemReason(err)})`);
   }
-}
-
-export function identity(st: fs.Stats): FileIdentity {
-  return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
-}
-
-export function sameFile(a: FileIdentity, b: FileIdentity): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 }
 
 /** The bytes to write for `content`: itself, or gzipped for a gzipped file. */

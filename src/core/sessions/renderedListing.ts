@@ -9,7 +9,7 @@
 // each (ino, size, mtimeMs, seenAt); then the listing's `bytes` bytes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeTempFileSync } from '../storage/atomicFile';
+import { replaceFileSync } from '../storage/atomicFile';
 import { canReuse, COARSE_RACY_WINDOW_MS, racyWindowFor, type FileIdentity } from '../storage/fileIdentity';
 
 const VERSION = 3;
@@ -133,7 +133,6 @@ export function keepRenderedListing(
     names.push(name);
     numbers.push(id.ino, id.size, id.mtimeMs, id.seenAt);
   }
-  let tmp: string | undefined;
   try {
     // Measured already by the listing's scan (once a process), so no probe moves the folder's mtime after this.
     const racyWindowMs = racyWindowFor(sessionsDir);
@@ -152,11 +151,9 @@ export function keepRenderedListing(
       identitiesBytes: identitiesLine.length,
       bytes: listing.length,
     };
-    fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
     const data = Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), namesLine, identitiesLine, listing]);
-    tmp = writeTempFileSync(cacheFile, data);
-    fs.renameSync(tmp, cacheFile);
+    replaceFileSync(cacheFile, data);
   } catch {
-    if (tmp) fs.rmSync(tmp, { force: true });
+    // not kept: the next listing is made anew
   }
 }

@@ -64,6 +64,21 @@ export function writeTempFileSync(file: string, data: string | Buffer): string {
 }
 
 /**
+ * Replaces `file` with `data` whole (temp file, rename; its folder made if missing), without fsync: for caches, of
+ * which any complete version will do, so that a process crash never leaves a torn one. Throws as
+ * writeTempFileSync does; the temp file never stays behind.
+ */
+export function replaceFileSync(file: string, data: string | Buffer): void {
+  const tmp = writeTempFileSync(file, data);
+  try {
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw writeFailure(file, err);
+  }
+}
+
+/**
  * A leftover temp file of a dead writer (EEXIST), or a folder that did not exist (ENOENT): made here, or by
  * another process since our open failed (several runs starting in a new home at once), so the retry opens.
  */

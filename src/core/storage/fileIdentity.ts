@@ -7,6 +7,7 @@
 // verified by reading. Which one a folder has is measured once per process.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { replaceFileSync } from './atomicFile';
 
 /** How long after its mtime a copy stays unverifiable on a coarse-timestamp filesystem. */
 export const COARSE_RACY_WINDOW_MS = 2_000;
@@ -23,12 +24,17 @@ export function identityOf(stat: fs.Stats, seenAt = Date.now()): FileIdentity {
   return { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, seenAt };
 }
 
+type Identifying = Pick<FileIdentity, 'ino' | 'size' | 'mtimeMs'>;
+
+/** The same file, unchanged as far as a stat tells: inode, size and mtime (of an identity or a stat). */
+export function sameIdentity(a: Identifying, b: Identifying): boolean {
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
 export function canReuse(known: FileIdentity | undefined, stat: fs.Stats, racyWindowMs: number): boolean {
   return (
     known !== undefined &&
-    known.ino === stat.ino &&
-    known.size === stat.size &&
-    known.mtimeMs === stat.mtimeMs &&
+    sameIdentity(known, stat) &&
     (racyWindowMs === 0 || known.seenAt - stat.mtimeMs > racyWindowMs)
   );
 }
@@ -75,15 +81,12 @@ function readMemo(file: string): Memo {
   }
 }
 
-/** Only a memo: written whole (temp file, rename) or not at all. */
+/** Only a memo: written whole or not at all. */
 function writeMemo(file: string, memo: Memo): void {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, JSON.stringify(memo));
-    fs.renameSync(tmp, file);
+    replaceFileSync(file, JSON.stringify(memo));
   } catch {
-    fs.rmSync(tmp, { force: true });
+    // not kept: the next process measures again
   }
 }
 
