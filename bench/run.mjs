@@ -31,7 +31,7 @@ const config = {
     ? { perProcess: 50, rounds: 1, processCounts: [1, 4] }
     : { perProcess: 250, rounds: 3, processCounts: [1, 4] },
   engine: quick ? { steps: 50, rounds: 2 } : { steps: 200, rounds: 11 },
-  claude: quick ? { bytes: 5 * 1024 * 1024, rounds: 3 } : { bytes: 5 * 1024 * 1024, rounds: 9 },
+  claude: quick ? { bytes: 5 * 1024 * 1024, rounds: 5 } : { bytes: 5 * 1024 * 1024, rounds: 41 },
   cli: quick
     ? { startupRounds: 5, listCount: 2_000, listRounds: 3, runSteps: 50, runRounds: 2 }
     : { startupRounds: 21, listCount: 10_000, listRounds: 11, runSteps: 200, runRounds: 9 },

@@ -117,7 +117,7 @@ describe('next step: what a run writes to its session log', () => {
     const keptLog = e.log(kept);
     assert.match(
       keptLog,
-      /Kept branch prodigy-\S+ \(1 new commits\)\. Merge it later with Merge on its row in the Sessions view/,
+      /Kept branch prodigy-\S+ \(1 new commit\)\. Merge it later with Merge on its row in the Sessions view/,
     );
     assert.doesNotMatch(keptLog, /prodigy-vscode/);
   });

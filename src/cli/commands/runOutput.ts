@@ -14,6 +14,7 @@ import {
   type SessionManager,
 } from '../../core';
 import type { Io } from '../io';
+import { plural } from '../format';
 import { mergeConflictMode, MERGE_CONFLICT_MODES, type MergeConflictMode } from '../values';
 import { ValueError } from '../spec';
 import { EventsFile } from './eventsFile';
@@ -89,7 +90,7 @@ export function mergeQuestion(
       stop.quiet(true);
       try {
         const answer = (
-          await rl.question(`Merge ${q.branch} (${q.commits} new commits) into ${q.target}? [Y/n] `, {
+          await rl.question(`Merge ${q.branch} (${plural(q.commits, 'new commit')}) into ${q.target}? [Y/n] `, {
             signal: AbortSignal.any([typed.signal, stop.signal]),
           })
         )

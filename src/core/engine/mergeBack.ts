@@ -85,7 +85,7 @@ export async function mergeBack(a: {
     if (decision === 'keep') {
       ctx.log.message(
         'info',
-        `Kept branch ${branch} (${commits} new commits). ${nextStepSentence({ kind: 'merge', sessionId: ctx.sessionId })}`,
+        `Kept branch ${branch} (${commits} new commit${commits === 1 ? '' : 's'}). ${nextStepSentence({ kind: 'merge', sessionId: ctx.sessionId })}`,
       );
       return { status: 'kept', branch, target, commits };
     }
