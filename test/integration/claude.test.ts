@@ -506,7 +506,7 @@ map:
       await waitFor('the open transcript to follow the call to its end', () =>
         /^✓ 6 turns · 41\.2k tokens · \$0\.38 · 2m 14s$/m.test(doc.getText()),
       );
-      assert.match(doc.getText(), /^ {2}⎿ test result: ok\. 12 passed$/m);
+      assert.match(doc.getText(), /^ {2}└ test result: ok\. 12 passed$/m);
       // The row no longer shows a tool; it shows the cost.
       const done = await sessionRow(a, id);
       assert.ok(done);

@@ -737,7 +737,7 @@ describe('renderTranscript', () => {
     const total = result.content.replace(/\n+$/, '').split('\n').length;
     const at = t.lines.indexOf('🔧 Read package.json');
     assert.ok(at > 0);
-    assert.ok(t.lines[at + 1].startsWith('  ⎿ '), t.lines[at + 1]);
+    assert.ok(t.lines[at + 1].startsWith('  └ '), t.lines[at + 1]);
     assert.equal(t.lines[at + 6], `    … ${total - 5} more lines (see the full log)`);
   });
 
@@ -795,9 +795,9 @@ describe('renderTranscript', () => {
     ].join('\n');
     const t = core.renderTranscript(stream);
     const lines = t.text.split('\n');
-    assert.ok(lines.includes('  ⎿ shot'));
+    assert.ok(lines.includes('  └ shot'));
     assert.ok(lines.includes('    [image]'));
-    assert.ok(lines.includes('  ⎿ ✗ exit 1'));
+    assert.ok(lines.includes('  └ ✗ exit 1'));
     assert.ok(lines.includes('✗ Credit balance is too low'));
     assert.ok(lines.includes('plain output'));
     assert.deepEqual(t.links, [

@@ -50,7 +50,9 @@ const DEFAULT_LIMITS: ClipLimits = { maxLines: 20, maxChars: 2000 };
 /** A subagent's lines sit this much deeper than the main thread's. */
 const NEST = '    ';
 const DETAIL = '    ';
-const RESULT = '  ⎿ ';
+/** A tool's result, under its call. `└` (box drawing) is in every monospace font; Claude Code's `⎿` is not in
+ * Linux's usual ones (DejaVu, Noto Color Emoji), where it showed as a box. */
+const RESULT = '  └ ';
 const RESULT_MORE = '    ';
 
 /** Claude Code's own transcript of a session: `~/.claude/projects/<cwd, sanitised>/<session>.jsonl`. */
