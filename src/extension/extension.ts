@@ -12,7 +12,7 @@ import { GIT_SCHEME, GitContentDocuments } from './documents/gitContentDocuments
 import { SessionLogDocuments } from './documents/sessionLogDocuments';
 import { ProdigyHomes } from './home';
 import { createLog } from './log';
-import { logMessagesTo } from './messages';
+import { logMessagesTo } from './messages/notify';
 import { offerInterruptedRuns } from './runs/interruptedRuns';
 import { RunController } from './runs/runController';
 import { SessionsTreeProvider } from './sessionsTree/sessionsTreeProvider';

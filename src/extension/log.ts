@@ -1,4 +1,4 @@
-// The extension's one output channel, "Prodigy": run output, notifications (messages.ts) and errors.
+// The extension's one output channel, "Prodigy": run output, notifications (messages/notify.ts) and errors.
 import * as vscode from 'vscode';
 
 /** A LogOutputChannel: its level follows "Developer: Set Log Level…". */

@@ -2,7 +2,7 @@
 // other commands (`{ confirm: true }`, `{ merge: 'keep', progress: false }`). A tree row, an id or a Uri
 // carries none, so every command asks then. A field of the wrong type reads as not given.
 import { SESSION_STATUSES, type SessionStatus } from '../../core';
-import type { MergeAnswer } from '../messages';
+import type { MergeAnswer } from '../messages/runs';
 import { field, isArgs, isNonEmptyString, isString, isStringArray } from './targets';
 
 const STATUS_NAMES: ReadonlySet<string> = new Set(SESSION_STATUSES);

@@ -19,13 +19,8 @@ import {
 } from '../../core';
 import { readSettings } from '../config';
 import { transcriptUri, type TranscriptSource } from '../documents/claudeTranscriptDocuments';
-import {
-  describeSession,
-  showContinuingInClaude,
-  showNoClaudeSession,
-  showNoTranscript,
-  showTranscriptGone,
-} from '../messages';
+import { showContinuingInClaude, showNoClaudeSession, showNoTranscript, showTranscriptGone } from '../messages/claude';
+import { describeSession } from '../messages/words';
 import type { RunController } from '../runs/runController';
 import { guarded, livenessOf, nameOf, requireTrust, type CommandContext, type CommandTable } from './context';
 import { orList, sessionIdOrPick } from './pickers';

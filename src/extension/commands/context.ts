@@ -3,7 +3,8 @@
 import * as vscode from 'vscode';
 import type { HomePaths, SessionManager, SessionSummary } from '../../core';
 import type { ProdigyHomes } from '../home';
-import { describeSession, showCommandFailed, showUntrusted } from '../messages';
+import { showCommandFailed, showUntrusted } from '../messages/commands';
+import { describeSession } from '../messages/words';
 import type { RunController } from '../runs/runController';
 import type { Liveness } from '../sessionsTree/contextValues';
 import type { SessionsTreeProvider } from '../sessionsTree/sessionsTreeProvider';

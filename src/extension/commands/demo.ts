@@ -10,7 +10,7 @@ import {
   showDemoNeedsFolder,
   showDemoNeedsRepository,
   showDemoRepositoryReady,
-} from '../messages';
+} from '../messages/demo';
 import { guarded, type CommandContext, type CommandTable } from './context';
 import { field, isNonEmptyString } from './targets';
 

@@ -15,7 +15,6 @@ import {
   askCleanUp,
   askDeleteSessions,
   askQuarantine,
-  describeSession,
   showCleanedUp,
   showMigrated,
   showNothingToCleanUp,
@@ -24,7 +23,8 @@ import {
   showSessionsDeleted,
   showSessionsUndeleted,
   type SessionToDelete,
-} from '../messages';
+} from '../messages/housekeeping';
+import { describeSession } from '../messages/words';
 import { branchOf } from '../runs/mergeDecision';
 import { confirmed, olderThanDaysAnswer, projectPathAnswer, removeWorktreeAnswer } from './answers';
 import { guarded, type CommandContext, type CommandTable } from './context';

@@ -12,7 +12,8 @@ import {
   type SessionSummary,
   type SessionStatus,
 } from '../../core';
-import { describeSession, showNoCheckpoints, showNoSessionsToPick, showNoWorkflowFiles } from '../messages';
+import { showNoCheckpoints, showNoSessionsToPick, showNoWorkflowFiles } from '../messages/pickers';
+import { describeSession } from '../messages/words';
 import { checkpointLabel } from '../sessionsTree/checkpointLabel';
 import type { Liveness } from '../sessionsTree/contextValues';
 import { sessionStatusText } from '../sessionsTree/statusWords';

@@ -15,14 +15,13 @@ import {
 } from '../../core';
 import { changeRow, fromRestoreDiffUri, restoreDiffUri } from '../documents/gitContentDocuments';
 import {
-  describeSession,
   offerRestore,
   showRestoreBlocked,
   showRestored,
   showRestoreMovedOn,
   showStepChangedNothing,
-  type SessionWords,
-} from '../messages';
+} from '../messages/restore';
+import { describeSession, type SessionWords } from '../messages/words';
 import { checkpointLabel } from '../sessionsTree/checkpointLabel';
 import { restoreAnswers } from './answers';
 import { guarded, livenessOf, nameOf, requireTrust, type CommandContext, type CommandTable } from './context';

@@ -18,11 +18,11 @@ import { readSettings } from '../config';
 import {
   askAbandonSession,
   askDiscardWork,
-  describeSession,
   showMergeOutcome,
   showNotRunning,
   showWorkDiscarded,
-} from '../messages';
+} from '../messages/commands';
+import { describeSession } from '../messages/words';
 import { askMergeDecision, branchOf, keepBranch, reviewBranchChanges } from '../runs/mergeDecision';
 import type { RunController } from '../runs/runController';
 import { confirmed, runAnswers, type RunAnswers } from './answers';

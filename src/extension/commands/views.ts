@@ -4,7 +4,8 @@
 import * as vscode from 'vscode';
 import { findSessionWorktree, NOT_MERGED, worktreeRoots, type SessionStatus } from '../../core';
 import { agentLogUri, sessionLogUri } from '../documents/sessionLogDocuments';
-import { logTitle, showNoWorktree, showWorktree } from '../messages';
+import { showNoWorktree, showWorktree } from '../messages/commands';
+import { logTitle } from '../messages/words';
 import { filterAnswers } from './answers';
 import { livenessOf, nameOf, openLog, type CommandContext, type CommandTable } from './context';
 import { pickFilter, sessionIdOrPick } from './pickers';

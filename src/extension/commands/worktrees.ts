@@ -10,7 +10,8 @@ import {
   type SessionManager,
   type SessionWorktreeEntry,
 } from '../../core';
-import { askRemoveDirtyWorktrees, describeSession, showNoWorktreesLeft, showWorktreesCleaned } from '../messages';
+import { describeSession } from '../messages/words';
+import { askRemoveDirtyWorktrees, showNoWorktreesLeft, showWorktreesCleaned } from '../messages/worktrees';
 import { confirmed } from './answers';
 import { guarded, requireTrust, type CommandContext, type CommandTable } from './context';
 

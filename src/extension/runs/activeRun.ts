@@ -9,7 +9,7 @@ import {
   type RunOutcome,
   type SessionManager,
 } from '../../core';
-import type { MergeAnswer } from '../messages';
+import type { MergeAnswer } from '../messages/runs';
 
 export interface ActiveRun {
   sessionId: string;

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SessionSummary } from '../../core';
-import { offerResumeInterrupted } from '../messages';
+import { offerResumeInterrupted } from '../messages/runs';
 import type { SessionNode } from '../sessionsTree/nodes';
 
 const OFFERED_KEY = 'prodigy.offeredInterruptedRuns';

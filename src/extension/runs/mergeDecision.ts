@@ -15,7 +15,8 @@ import {
   type SessionWorktree,
 } from '../../core';
 import { changeRow } from '../documents/gitContentDocuments';
-import { describeSession, offerMergeDecision, showBranchKept, showNoBranchChanges } from '../messages';
+import { offerMergeDecision, showBranchKept, showNoBranchChanges } from '../messages/runs';
+import { describeSession } from '../messages/words';
 
 /** Marks a kept branch as waiting for the user's decision (nothing if its merge record is not `kept`). */
 export async function markAwaitingDecision(manager: SessionManager, id: string): Promise<void> {

@@ -28,7 +28,7 @@ import {
 } from '../../core';
 import { readSettings } from '../config';
 import { Disposable, toDisposable } from '../lifecycle';
-import { resumeProgressTitle, reduceProgressTitle, retryProgressTitle, runProgressTitle } from '../messages';
+import { resumeProgressTitle, reduceProgressTitle, retryProgressTitle, runProgressTitle } from '../messages/runs';
 import type { Liveness } from '../sessionsTree/contextValues';
 import { Throttle } from '../throttle';
 import {

@@ -5,7 +5,6 @@ import * as vscode from 'vscode';
 import { findExecutable, type EngineEvent, type RunOutcome, type SessionManager } from '../../core';
 import { readSettings } from '../config';
 import {
-  describeSession,
   showBudgetReached,
   showClaudeNotFound,
   showReduceStale,
@@ -13,7 +12,8 @@ import {
   showRunFailed,
   showRunNotMerged,
   showRunStopped,
-} from '../messages';
+} from '../messages/runs';
+import { describeSession } from '../messages/words';
 import type { Tracking } from './activeRun';
 import { askMergeDecision, markAwaitingDecision } from './mergeDecision';
 import type { RunningFile } from './runningFiles';
