@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { nowTimestamp, timestampNs } from '../model/serde';
 import type { UnifiedSession } from '../model/session';
 import { WorkflowCheckpoint, type CompletedStep } from '../model/workflowCheckpoint';
-import { PASS_START_HEAD, SKIPPED_PASSES } from '../runs/workflowRun';
+import { PASS_START_HEAD, SKIPPED_PASSES } from '../runs/passProgress';
 import type { SessionManager } from '../sessions/sessionManager';
 import type { Variables } from '../steps/interpolation';
 import { RETRY_STATE } from '../steps/retry';

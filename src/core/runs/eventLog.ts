@@ -4,22 +4,18 @@
 // session id for a standard one (Prodigy names its folder after a fresh `session-{uuid}` no other file knows), so
 // `events ls --job-id` finds both. Each run or resume appends to a file of its own start time.
 //
-// A line is one write(2) through one O_APPEND descriptor: whole lines never interleave with another writer's, and a
-// crash loses at most the line in flight (readers skip a torn last line). Writing events never fails a run: the
-// first error is noted in the session log, and from then on the log is off.
-import * as fs from 'node:fs';
+// The lines go to the file through eventsAppender.ts. Writing events never fails a run: the first error is noted in
+// the session log, and from then on the log is off.
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../errors';
-import { mainWorktreeRoot } from '../git';
 import { nowTimestamp } from '../model/serde';
 import type { UnifiedSession } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
 import type { EngineEvent, EngineListener } from '../steps/events';
-import { writeAllSync } from '../storage/fileWrite';
 import type { Workflow } from '../workflow/model';
-import { EVENTS_ROTATE_BYTES, chronoDuration, newEventsFile, rotatedEventsFile } from './eventRecords';
+import { EVENTS_ROTATE_BYTES, chronoDuration } from './eventRecords';
+import { EventsAppender, repoName } from './eventsAppender';
 
 /** Every line's `metadata.host`: asked once. */
 const HOST = os.hostname();
@@ -33,8 +29,8 @@ interface AgentSeen {
 }
 
 export class EventLog {
-  private fd: number | null = null;
-  private file: string | null = null;
+  /** Set by `start`, with the job: where the lines go. */
+  private out: EventsAppender | null = null;
   /** Set by `start`: null when the session could not be read (nothing is written then). */
   private job: { id: string; repo: string; fresh: boolean; session: UnifiedSession } | null = null;
   private broken = false;
@@ -55,9 +51,6 @@ export class EventLog {
   /** Where the first write error is reported (the session log, once it is open). */
   warn: ((text: string) => void) | undefined;
 
-  /** Bytes in the file being appended to. */
-  private size = 0;
-
   constructor(
     private readonly manager: SessionManager,
     private readonly sessionId: string,
@@ -75,6 +68,7 @@ export class EventLog {
         fresh: session.status === 'Initializing',
         session,
       };
+      this.out = new EventsAppender(this.manager.home, this.job.repo, this.job.id, this.rotateBytes);
       this.checkpoints = session.checkpoints.length;
       const md = session.mapreduce_data;
       if (md) this.items = { processed: md.processed_items, failed: md.failed_items };
@@ -112,14 +106,7 @@ export class EventLog {
         partial_results: this.partialResults(),
       });
     this.ended = true;
-    if (this.fd !== null) {
-      try {
-        fs.closeSync(this.fd);
-      } catch {
-        /* nothing was lost: every line was written whole */
-      }
-      this.fd = null;
-    }
+    this.out?.close();
   }
 
   private handle(e: EngineEvent): void {
@@ -367,51 +354,13 @@ export class EventLog {
     else this.append(line);
   }
 
-  /** The full file becomes Prodigy's rotated piece (`….{stamp}.jsonl.gz`, plain text); a new one takes its name. */
-  private rotate(): void {
-    fs.closeSync(this.fd!);
-    this.fd = null;
-    fs.renameSync(this.file!, rotatedEventsFile(this.file!));
-    this.fd = fs.openSync(this.file!, 'a');
-    this.size = 0;
-  }
-
   private append(line: string): void {
-    if (this.broken || !this.job) return;
+    if (this.broken || !this.out) return;
     try {
-      const bytes = Buffer.byteLength(line);
-      if (this.fd === null) {
-        this.file = newEventsFile(this.manager.home, this.job.repo, this.job.id);
-        fs.mkdirSync(path.dirname(this.file), { recursive: true });
-        this.fd = fs.openSync(this.file, 'a');
-        this.size = fs.fstatSync(this.fd).size;
-      } else if (this.size > 0 && this.size + bytes > this.rotateBytes) this.rotate();
-      writeAllSync(this.fd!, line, this.file!);
-      this.size += bytes;
+      this.out.append(line);
     } catch (err) {
       this.broken = true;
       this.warn?.(`Events are not being written (${errorMessage(err)}); the run goes on without them`);
     }
-  }
-}
-
-/** The repository's folder name (as the session worktrees name it), else the project folder's. */
-async function repoName(session: UnifiedSession): Promise<string> {
-  const md = session.metadata;
-  if (typeof md.repo === 'string' && md.repo) return path.basename(md.repo);
-  const dir = typeof md.project_dir === 'string' ? md.project_dir : null;
-  if (!dir) return 'unknown';
-  // The nearest folder with a `.git` folder is the main working tree: found without starting git (a run's start is
-  // timed). A `.git` file (a linked worktree, a submodule) asks git where the main one is.
-  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
-    const git = fs.statSync(path.join(at, '.git'), { throwIfNoEntry: false });
-    if (git?.isDirectory()) return path.basename(at);
-    if (git) break;
-    if (path.dirname(at) === at) return path.basename(dir);
-  }
-  try {
-    return path.basename(await mainWorktreeRoot(dir));
-  } catch {
-    return path.basename(dir);
   }
 }

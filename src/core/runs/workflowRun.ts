@@ -19,7 +19,8 @@ import type { LoopResult, RunContext } from '../steps/runContext';
 import { executeStep } from '../steps/stepExecutor';
 import { enterStep } from '../steps/stepVariables';
 import { RETRY_STATE } from '../steps/retry';
-import { RunPlan, passVariables, type Pass } from './runPlan';
+import { RunPlan, type Pass } from './runPlan';
+import { PASS_START_HEAD, PassProgress, SKIPPED_PASSES } from './passProgress';
 import { sumCalls } from '../claude/totals';
 import type { ClaudeCall } from '../claude/types';
 import { nextStep, nextStepSentence } from '../nextStep';
@@ -33,10 +34,6 @@ export interface RunProgress {
 
 const RECORD_VALUE_LIMIT = 2_000;
 const OUTPUT_LIMIT = 64 * 1024;
-
-/** Kept with the variables (Prodigy's `__*` internal keys), so a resume continues the same plan. */
-export const PASS_START_HEAD = '__pass_start_head';
-export const SKIPPED_PASSES = '__skipped_passes';
 
 /**
  * A run that failed and could not even record that (the disk is full): the record still reads Running.
@@ -74,8 +71,8 @@ function claudeInfo(step: CompletedStep | undefined): { claude_cost_usd?: number
 
 export class WorkflowRun {
   private readonly captured: Record<string, string> = {};
-  /** Passes an early stop skipped. */
-  private readonly skipped = new Set<number>();
+  /** Each pass's variables, and the passes an early stop skipped. */
+  private readonly passes: PassProgress;
   private readonly recorder: ProgressRecorder;
   private readonly journal: CheckpointJournal;
   private parent: string | null = null;
@@ -94,8 +91,7 @@ export class WorkflowRun {
     private readonly checkpointFileName: string,
     private readonly plan: RunPlan = new RunPlan(ctx.workflow.steps.length),
   ) {
-    const skipped = ctx.vars[SKIPPED_PASSES];
-    if (Array.isArray(skipped)) for (const p of skipped) if (typeof p === 'number') this.skipped.add(p);
+    this.passes = new PassProgress(ctx, plan);
     this.recorder = new ProgressRecorder(manager, ctx.sessionId, checkpointFileName);
     this.journal = manager.openCheckpointJournal(ctx.sessionId);
     this.reserve = new SpaceReserve(manager.paths.spaceReserveDir, ctx.sessionId);
@@ -131,13 +127,13 @@ export class WorkflowRun {
     const { completed } = this;
     let current: Pass | null = null;
     for (let i = 0; i < total; i++) {
-      if (done.has(i) || this.skipped.has(Math.floor(i / plan.stepsPerPass))) continue;
+      if (done.has(i) || this.passes.skips(i)) continue;
       if (ctx.signal.aborted) return this.pause(progress, completed, i);
       this.recorder.throwIfFailed();
       const s = plan.stepOf(i);
       const step = steps[s];
       const pass = plan.passOf(i);
-      if (current?.index !== pass.index) current = this.enterPass(pass, s === 0);
+      if (current?.index !== pass.index) current = this.passes.enter(pass, s === 0);
       const label = plan.label(current);
       const display = step.name ?? step.display;
       this.listener({
@@ -172,7 +168,7 @@ export class WorkflowRun {
         ...claudeOfStep(outcome.claude, step.name ?? step.display),
       });
       // Decided before the checkpoint, so a resume after it knows what was skipped.
-      if (s === steps.length - 1) this.leavePass(current);
+      if (s === steps.length - 1) this.passes.leave(current);
       const checkpointId = await this.checkpoint(progress, completed, i);
       this.listener({
         type: 'step-finished',
@@ -191,30 +187,6 @@ export class WorkflowRun {
     );
     this.markWorktree('completed');
     return { status: 'Completed', error: null };
-  }
-
-  /** The variables of a pass; at its first step, the commit it starts from (to see whether it changed anything). */
-  private enterPass(pass: Pass, atStart: boolean): Pass {
-    const { ctx, plan } = this;
-    Object.assign(ctx.vars, passVariables(pass));
-    if (atStart) {
-      if (plan.iterations > 1 && ctx.git) ctx.vars[PASS_START_HEAD] = readHeadSync(ctx.cwd) ?? '';
-      if (plan.inputs.length > 1 && pass.iteration === 1)
-        ctx.log.message('info', `Processing input ${pass.inputNumber}/${plan.inputs.length}: ${pass.input}`);
-      if (plan.iterations > 1) ctx.log.message('info', `Starting iteration ${pass.iteration}/${plan.iterations}`);
-    }
-    return pass;
-  }
-
-  /** `-n`: an iteration that made no commit ends its input's iterations (§6.5, as documented). */
-  private leavePass(pass: Pass): void {
-    const { ctx, plan } = this;
-    if (plan.iterations <= 1 || pass.iteration >= plan.iterations || !ctx.git) return;
-    const start = ctx.vars[PASS_START_HEAD];
-    if (typeof start !== 'string' || !start || readHeadSync(ctx.cwd) !== start) return;
-    for (const p of plan.laterIterationsOf(pass)) this.skipped.add(p);
-    ctx.vars[SKIPPED_PASSES] = [...this.skipped];
-    ctx.log.message('info', `Stopping: no changes were made in iteration ${pass.iteration}/${plan.iterations}`);
   }
 
   /** Captured outputs so far (strings, masked): Prodigy keeps them per completed step. */
@@ -237,7 +209,7 @@ export class WorkflowRun {
       total_steps: total,
       completed_steps: completed.map((c) => c.step_index),
       variables: this.recordVariables(),
-      ...(plan.single ? {} : { iterations_completed: this.passesCompleted(completed) }),
+      ...(plan.single ? {} : { iterations_completed: this.passes.completed(completed) }),
     };
     const current = this.recordData ?? (await this.manager.getSession(ctx.sessionId)).workflow_data;
     this.recordData = current ? { ...current, ...workflowData } : null;
@@ -392,19 +364,8 @@ export class WorkflowRun {
   private nextStep(completed: CompletedStep[]): number {
     const done = completedIndices(completed);
     const { plan } = this;
-    for (let i = 0; i < plan.totalSteps; i++)
-      if (!done.has(i) && !this.skipped.has(Math.floor(i / plan.stepsPerPass))) return i;
+    for (let i = 0; i < plan.totalSteps; i++) if (!done.has(i) && !this.passes.skips(i)) return i;
     return plan.totalSteps;
-  }
-
-  /** Passes whose every step is done (Prodigy's `iterations_completed`). */
-  private passesCompleted(completed: CompletedStep[]): number {
-    const perPass = new Map<number, number>();
-    for (const c of completed) {
-      const pass = Math.floor(c.step_index / this.plan.stepsPerPass);
-      perPass.set(pass, (perPass.get(pass) ?? 0) + 1);
-    }
-    return [...perPass.values()].filter((n) => n >= this.plan.stepsPerPass).length;
   }
 
   private workflowId(): string {
