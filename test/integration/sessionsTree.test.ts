@@ -90,10 +90,20 @@ describe('Sessions tree', () => {
     );
     const running = sessions.find(({ item }) => item.id === 'session:workflow-1736937000123')!.item;
     assert.strictEqual(label(running), 'implement-feature');
-    assert.match(String(running.description), /^Running · step 1\/3 · /);
-    assert.strictEqual((running.iconPath as vscode.ThemeIcon).id, 'sync~spin');
+    // Prodigy's record says Running, but it was last written a year ago and no process here runs it: it keeps its
+    // status (with a "?") and its actions, and its row stops looking busy.
+    assert.match(String(running.description), /^Running\? · step 1\/3 · /);
+    assert.strictEqual((running.iconPath as vscode.ThemeIcon).id, 'question');
     assert.match(running.contextValue ?? '', /;running;/);
     assert.match(running.contextValue ?? '', /;resumable;/);
+    const runningNode = sessions.find(({ item }) => item.id === 'session:workflow-1736937000123')!.node;
+    const stale = plain(
+      (await (await api()).tree.resolveTreeItem(running, runningNode)).tooltip as vscode.MarkdownString,
+    );
+    assert.match(
+      stale,
+      /Its record says Running, but it was last updated \d+ y ago, and no process this window can see/,
+    );
 
     const completed = sessions.find(({ item }) => item.id === 'session:workflow-1736937999999')!.item;
     assert.match(String(completed.description), /^Completed · step 3\/3/);
@@ -179,7 +189,11 @@ describe('Sessions tree', () => {
     const created = items.find(({ item }) => item.id === 'session:workflow-2000000000000');
     assert.ok(created, 'the new session is not in the tree');
     assert.strictEqual(label(created.item), 'from-another-process');
-    assert.match(String(created.item.description), /^Running/);
+    // Just written, by a process this window cannot see: Running, and busy, for all it knows.
+    assert.match(String(created.item.description), /^Running · /);
+    assert.strictEqual((created.item.iconPath as vscode.ThemeIcon).id, 'sync~spin');
+    const fresh = plain((await a.tree.resolveTreeItem(created.item, created.node)).tooltip as vscode.MarkdownString);
+    assert.doesNotMatch(fresh, /last updated/);
   });
 
   it('updates a row when another process changes that session', async () => {

@@ -30,7 +30,7 @@ import {
 export type { Liveness };
 import { checkpointLabel } from './checkpointLabel';
 import { sessionIcon } from './icons';
-import { foreachText, isInterrupted, sessionStatusText } from './statusWords';
+import { foreachText, isInterrupted, isStale, sessionStatusText } from './statusWords';
 import { checkpointTooltip, sessionTooltip } from './tooltips';
 
 /** How long the tool Claude runs now may get in a row's description before it is cut. */
@@ -57,6 +57,11 @@ export class SessionNode {
   /** Running with no process behind it (a crash, a closed window): shown as Interrupted, resumable. */
   get interrupted(): boolean {
     return isInterrupted({ liveness: this.liveness });
+  }
+
+  /** Running by its record, no process seen, and no update for hours: its row stops looking busy. */
+  get stale(): boolean {
+    return isStale(this.summary, { liveness: this.liveness });
   }
 
   get id(): string {
@@ -87,7 +92,9 @@ export class SessionNode {
       ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.orange'))
       : this.retrying
         ? new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'))
-        : sessionIcon(s);
+        : this.stale
+          ? new vscode.ThemeIcon('question', new vscode.ThemeColor('list.warningForeground'))
+          : sessionIcon(s);
     item.contextValue = sessionContextValue(s, this.liveness, this.claudeSessionId !== null, this.retrying);
     item.resourceUri = undefined;
     item.accessibilityInformation = { label: `${displayName(s)}, ${item.description}` };
@@ -96,7 +103,7 @@ export class SessionNode {
 
   /** `claude`: the session's Claude usage, read from its record on hover (null: none). */
   tooltip(claude: ClaudeTotals | null = null): vscode.MarkdownString {
-    return sessionTooltip(this.summary, this.interrupted, claude);
+    return sessionTooltip(this.summary, { interrupted: this.interrupted, stale: this.stale }, claude);
   }
 }
 

@@ -6,6 +6,7 @@ import {
   formatCost,
   formatTokens,
   progressText,
+  relativeTime,
   type CheckpointSummary,
   type ClaudeTotals,
   type SessionSummary,
@@ -19,7 +20,7 @@ function when(iso: string | null): string {
 
 export function sessionTooltip(
   s: SessionSummary,
-  interrupted = false,
+  { interrupted = false, stale = false }: { interrupted?: boolean; stale?: boolean } = {},
   claude: ClaudeTotals | null = null,
 ): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
@@ -48,6 +49,13 @@ export function sessionTooltip(
     md.appendMarkdown(
       '\n---\n\n$(debug-disconnect) The process running this session is gone (a crash or a closed window). ' +
         'Nothing is lost: resume it where it stopped.\n',
+    );
+  }
+  if (stale) {
+    md.appendMarkdown(
+      `\n---\n\n$(question) Its record says ${s.status}, but it was last updated ${relativeTime(s.updated_at)}, ` +
+        'and no process this window can see runs it (the `prodigy` CLI records none). ' +
+        'It was most likely cut off: if no `prodigy` process runs it any more, resume it where it stopped.\n',
     );
   }
   if (claude) appendClaudeUsage(md, claude);
