@@ -19,6 +19,7 @@ export {
 export { relativeTime, progressText, checkpointStepText, stepText, jobProgressText } from './sessions/describe';
 export type { CheckpointSummary } from './sessions/checkpoints';
 export { liveLockHolder, resumeLockHolder } from './sessions/resumeLock';
+export { isStale, livenessStatus, recordedLiveness, STALE_AFTER_MS, type Liveness } from './sessions/liveness';
 export {
   CLEAN_KINDS,
   planHomeCleanup,

@@ -5,7 +5,9 @@ import {
   displayName,
   errorMessage,
   findSessionWorktree,
+  livenessStatus,
   NOT_MERGED,
+  recordedLiveness,
   readTotals,
   sessionOutcome,
   sessionsToCleanUp,
@@ -36,6 +38,7 @@ export async function sessionsShow(
   const { checkpoints, unreadable } = await manager.listCheckpoints(id);
   const wf = session.workflow_data;
   const mr = session.mapreduce_data;
+  const status = statusText(manager, session);
   const rows: [string, string][] = [
     ['Session', session.id],
     [
@@ -46,8 +49,12 @@ export async function sessionsShow(
       'Type',
       `${mr ? 'MapReduce' : wf ? 'Workflow' : session.session_type}${mr && session.session_type !== 'MapReduce' ? ` (recorded as ${session.session_type})` : ''}`,
     ],
-    ['Status', session.status],
-    ['Outcome', outcomeText(session.id, sessionOutcome(session))],
+    ['Status', status],
+    // "running" would contradict an interrupted or stale run's status.
+    [
+      'Outcome',
+      status === session.status ? outcomeText(session.id, sessionOutcome(session)) : 'none yet (not finished)',
+    ],
     ['Started', `${session.started_at} (${relativeTime(session.started_at)})`],
     ['Updated', `${session.updated_at} (${relativeTime(session.updated_at)})`],
     ['Completed', session.completed_at ?? '-'],
@@ -135,6 +142,21 @@ export async function sessionsShow(
   for (const u of unreadable) io.out(`  unreadable ${oneLine(u.file)}: ${u.reason}`);
 }
 
+/**
+ * The record's status, and for a Running one with no process behind it what the Sessions view says of it:
+ * interrupted (our engine's run, its lock free) or stale (no update for hours, no process to be seen).
+ */
+function statusText(manager: SessionManager, s: { id: string; status: SessionStatus; updated_at: string }): string {
+  if (s.status !== 'Running' && s.status !== 'Initializing') return s.status;
+  const liveness = recordedLiveness(manager.paths, s.id);
+  const word = livenessStatus(s, liveness);
+  const resume = `prodigy-vscode resume ${s.id}`;
+  if (word === 'Interrupted')
+    return `${s.status}, but no process runs it any more: interrupted (resume with: ${resume})`;
+  if (word !== s.status)
+    return `${word} (not updated for ${relativeTime(s.updated_at).replace(/ ago$/, '')}, and no process holds its lock; if no prodigy process runs it any more, resume with: ${resume})`;
+  return s.status;
+}
 export async function sessionsDelete(
   manager: SessionManager,
   io: Io,

@@ -1,12 +1,11 @@
 // What every command file shares: the objects the commands act on, and the helpers that keep handlers to
 // their point (trust before anything runs, a failure as one message, a log opened as a document).
 import * as vscode from 'vscode';
-import type { HomePaths, SessionManager, SessionSummary } from '../../core';
+import type { HomePaths, Liveness, SessionManager, SessionSummary } from '../../core';
 import type { ProdigyHomes } from '../home';
 import { showCommandFailed, showUntrusted } from '../messages/commands';
 import { describeSession } from '../messages/words';
 import type { RunController } from '../runs/runController';
-import type { Liveness } from '../sessionsTree/contextValues';
 import type { SessionsTreeProvider } from '../sessionsTree/sessionsTreeProvider';
 
 export interface CommandContext {

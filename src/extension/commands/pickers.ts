@@ -11,11 +11,11 @@ import {
   type SessionManager,
   type SessionSummary,
   type SessionStatus,
+  type Liveness,
 } from '../../core';
 import { showNoCheckpoints, showNoSessionsToPick, showNoWorkflowFiles } from '../messages/pickers';
 import { describeSession } from '../messages/words';
 import { checkpointLabel } from '../sessionsTree/checkpointLabel';
-import type { Liveness } from '../sessionsTree/contextValues';
 import { sessionStatusText } from '../sessionsTree/statusWords';
 import { nameOf } from './context';
 import { toSessionTarget } from './targets';

@@ -8,11 +8,10 @@
 // session logic lives here.
 // It outlives a Prodigy home: each call names the home's manager (or paths) it is about, and a run
 // keeps the manager it started with, so it finishes on its home even if `prodigy.home` changes.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  liveLockHolder,
+  recordedLiveness,
   resumeLockHolder,
   loadWorkflowFile,
   workflowUsesClaude,
@@ -23,13 +22,13 @@ import {
   type EngineEvent,
   type EngineOptions,
   type HomePaths,
+  type Liveness,
   type RunOutcome,
   type SessionManager,
 } from '../../core';
 import { readSettings } from '../config';
 import { Disposable, toDisposable } from '../lifecycle';
 import { resumeProgressTitle, reduceProgressTitle, retryProgressTitle, runProgressTitle } from '../messages/runs';
-import type { Liveness } from '../sessionsTree/contextValues';
 import { Throttle } from '../throttle';
 import {
   applyEvent,
@@ -136,20 +135,9 @@ export class RunController extends Disposable {
     return [...this.runs.keys(), ...(this.lastSessionId ? [this.lastSessionId] : [])];
   }
 
-  /**
-   * Whether a Running session has a live process: this window, another process holding its resume
-   * lock, or none. Our engine always holds the lock while it runs, so a session it ran (it has a
-   * log here) without a live holder was interrupted. Real prodigy takes no lock while running:
-   * its sessions stay 'unknown'.
-   */
+  /** Whether a Running session has a live process: this window's, or what the files say (recordedLiveness). */
   liveness(id: string, paths: HomePaths): Liveness {
-    if (this.runs.has(id)) return 'here';
-    try {
-      if (liveLockHolder(paths.resumeLocksDir, id) !== null) return 'elsewhere';
-      return fs.existsSync(paths.sessionLogFile(id)) ? 'interrupted' : 'unknown';
-    } catch {
-      return 'unknown';
-    }
+    return this.runs.has(id) ? 'here' : recordedLiveness(paths, id);
   }
 
   async run(

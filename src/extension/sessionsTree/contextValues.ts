@@ -2,10 +2,7 @@
 // `claude`: the row has a Claude transcript to show; `claude-resumable`: its Claude Code session can be
 // continued (`claude --resume`). `awaiting`: the end-of-run merge question waits for an answer (inline Merge, Keep,
 // Discard). A merged or discarded session has no branch left to act on: no `worktree`, `mergeable`, `discardable`.
-import { isResumable, type CheckpointSummary, type SessionSummary } from '../../core';
-
-/** For Running sessions: is a process running it, here or elsewhere, or was it interrupted (gone)? */
-export type Liveness = 'here' | 'elsewhere' | 'interrupted' | 'unknown';
+import { isResumable, type CheckpointSummary, type Liveness, type SessionSummary } from '../../core';
 
 export function sessionContextValue(
   s: SessionSummary,

@@ -12,6 +12,7 @@ import {
   type CheckpointSummary,
   type ClaudeTotals,
   type DeadLetteredItem,
+  type Liveness,
   type SessionSummary,
   type UnreadableFile,
 } from '../../core';
@@ -24,10 +25,7 @@ import {
   checkpointContextValue,
   deadLetterContextValue,
   sessionContextValue,
-  type Liveness,
 } from './contextValues';
-
-export type { Liveness };
 import { checkpointLabel } from './checkpointLabel';
 import { sessionIcon } from './icons';
 import { foreachText, isInterrupted, isStale, sessionStatusText } from './statusWords';

@@ -20,6 +20,7 @@ import {
   type SessionFilter,
   type SessionManager,
   type SessionSummary,
+  type Liveness,
 } from '../../core';
 import { readSettings } from '../config';
 import { ContextKeys, setContext } from '../contextKeys';
@@ -36,7 +37,6 @@ import {
   SucceededGroupNode,
   UndoneGroupNode,
   UnreadableNode,
-  type Liveness,
   type TreeNode,
 } from './nodes';
 import { appendWorkflowFileCheckpoint } from './tooltips';

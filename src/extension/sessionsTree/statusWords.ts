@@ -1,7 +1,6 @@
 // How a session's status reads, in the tree's words: a row's description and every session picker say the same
 // thing ("Interrupted" for a run whose process is gone, not the "Running" its record still says).
-import { truncate, type SessionSummary } from '../../core';
-import type { Liveness } from './contextValues';
+import { isStale as isStaleRun, livenessStatus, truncate, type Liveness, type SessionSummary } from '../../core';
 
 /** What the window knows of a session beyond its record: who runs it, and a retry of its items going on here. */
 export interface SessionState {
@@ -18,31 +17,15 @@ export function isInterrupted(state: SessionState): boolean {
   return state.liveness === 'interrupted';
 }
 
-/**
- * A run whose record says Running has gone this long without an update before its row stops looking busy. Prodigy
- * writes its record at every step, but a long Claude step can keep it quiet for an hour or more.
- */
-export const STALE_AFTER_MS = 6 * 60 * 60 * 1000;
-
-/**
- * Running or starting by its record, with no process this window can see (the `prodigy` CLI takes no lock while it
- * runs), and not updated for STALE_AFTER_MS: most likely a run that was cut off. It may still run, so it keeps its
- * status (with a "?") and its actions; only its row stops looking busy.
- */
-export function isStale(
-  s: Pick<SessionSummary, 'status' | 'updated_at'>,
-  state: SessionState,
-  now: number = Date.now(),
-): boolean {
-  if (state.liveness !== 'unknown' || (s.status !== 'Running' && s.status !== 'Initializing')) return false;
-  const updated = Date.parse(s.updated_at);
-  return Number.isFinite(updated) && now - updated > STALE_AFTER_MS;
+/** Running by its record, no process to be seen, and no update for hours (the core's rule): not busy-looking. */
+export function isStale(s: Pick<SessionSummary, 'status' | 'updated_at'>, state: SessionState): boolean {
+  return isStaleRun(s, state.liveness);
 }
 
 /** "Interrupted", "Running (another process)", "Paused (Claude budget reached)", "Completed · merged into main"… */
 export function sessionStatusText(s: SessionSummary, state: SessionState = {}): string {
-  if (isInterrupted(state)) return 'Interrupted';
-  if (isStale(s, state)) return `${s.status}?`;
+  const word = livenessStatus(s, state.liveness);
+  if (word !== s.status) return word;
   if (state.reducing) return 'Running · reduce phase again';
   if (state.retrying) return 'Running · retrying failed items';
   if (state.liveness === 'elsewhere' && s.status === 'Running') return 'Running (another process)';
