@@ -1,6 +1,6 @@
 // Plain-text rendering for people; `--json` output never goes through here.
 import { oneLine } from './terminalText';
-export { relativeTime, progressText as progress } from '../core/store';
+export { plural, relativeTime, progressText as progress } from '../core/store';
 export { oneLine } from './terminalText';
 
 /** Columns padded to their widest cell; a cell is one line (a tab or newline in a name is shown escaped). */
@@ -17,9 +17,4 @@ export function table(headers: string[], raw: string[][]): string {
 
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-/** `1 step`, `3 steps`. */
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -16,7 +16,7 @@ export {
   type OutcomeKind,
   type SessionOutcome,
 } from './sessions/outcome';
-export { relativeTime, progressText, checkpointStepText, stepText, jobProgressText } from './sessions/describe';
+export { relativeTime, plural, progressText, checkpointStepText, stepText, jobProgressText } from './sessions/describe';
 export type { CheckpointSummary } from './sessions/checkpoints';
 export { liveLockHolder, resumeLockHolder } from './sessions/resumeLock';
 export { isStale, livenessStatus, recordedLiveness, STALE_AFTER_MS, type Liveness } from './sessions/liveness';

@@ -6,7 +6,7 @@ export * from './basics';
 export { countUnimported } from './migration/migrate';
 export { formatCost } from './claude/format';
 export { NOT_MERGED } from './sessions/outcome';
-export { progressText, relativeTime } from './sessions/describe';
+export { plural, progressText, relativeTime } from './sessions/describe';
 export { livenessStatus, recordedLiveness } from './sessions/liveness';
 export { SessionManager } from './sessions/sessionManager';
 export type { SessionSummary } from './sessions/summary';

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { jobProgressText, stepText, summarize, truncate, type SessionSummary } from '../core';
 import type { ProdigyHomes } from './home';
 import { Disposable } from './lifecycle';
+import { plural } from './messages/words';
 import type { RunController } from './runs/runController';
 import { foreachText } from './sessionsTree/statusWords';
 
@@ -62,7 +63,7 @@ export class StatusBarController extends Disposable {
       const md = new vscode.MarkdownString(undefined, true);
       for (const r of active) {
         const now = r.job
-          ? `${escape(jobProgressText(r.job))}, ${r.job.agents.size} agent(s) running`
+          ? `${escape(jobProgressText(r.job))}, ${plural(r.job.agents.size, 'agent')} running`
           : `${stepText(r.step, r.total)}: ${escape(r.display)}${r.foreach ? ` (${foreachText(r.foreach)})` : ''}`;
         const claude = r.tool ? `  \n$(tools) Claude: ${escape(r.tool)}` : '';
         md.appendMarkdown(`**${escape(r.workflowName)}** \`${r.sessionId}\`  \n${now}${claude}\n\n`);

@@ -194,7 +194,7 @@ describe('Decisions', function () {
     assert.deepStrictEqual(await exec('prodigy.deleteSession', await node(id)), [id]);
     const question = messages.find('warning', /^Delete "delete-me" \(started [^)]+\)\?/);
     assert.ok(question?.modal, JSON.stringify(messages.messages));
-    assert.match(question.text, new RegExp(`Its branch prodigy-${id} has 2 unmerged commit\\(s\\)\\.`));
+    assert.match(question.text, new RegExp(`Its branch prodigy-${id} has 2 unmerged commits\\.`));
     const done = messages.find('info', /^Prodigy: deleted "delete-me" \(started [^)]+\)\.$/);
     assert.deepStrictEqual(done?.items, ['Undo']);
     // Undo (clicked as the toast appeared): the record is back, and so is its row; the trash holds nothing of it.
@@ -247,6 +247,6 @@ describe('Decisions', function () {
     assert.ok(!fs.existsSync(wt), 'the worktree is gone');
     const branches = execFileSync('git', ['branch', '--list', `prodigy-${id}`], { cwd: repo, encoding: 'utf8' });
     assert.match(branches, new RegExp(`prodigy-${id}`), 'the unmerged branch stays, with its commits');
-    assert.ok(messages.find('info', /^Prodigy: removed 1 worktree\(s\); 1 unmerged branch\(es\) kept/));
+    assert.ok(messages.find('info', /^Prodigy: removed 1 worktree; 1 unmerged branch kept, with its commits/));
   });
 });

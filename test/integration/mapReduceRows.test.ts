@@ -210,7 +210,7 @@ describe('MapReduce rows', function () {
     assert.ok(offer, `no Run Reduce Again offer; messages: ${JSON.stringify(messages.messages)}`);
     assert.match(
       offer.text,
-      /^Prodigy: "rows-job" \(started .*\): 1 of 1 retried item\(s\) succeeded\. The reduce phase ran before them/,
+      /^Prodigy: "rows-job" \(started .*\): 1 of 1 retried item succeeded\. The reduce phase ran before them/,
     );
   });
 

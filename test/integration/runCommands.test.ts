@@ -642,7 +642,7 @@ commands:
     assert.strictEqual(readRecord(home, id).status, 'Completed');
     const offer = messages.find(
       'warning',
-      /^Prodigy: restore "restore-diff" \(started [^)]+\) to After 1 · .*\? 2 file\(s\) go back/,
+      /^Prodigy: restore "restore-diff" \(started [^)]+\) to After 1 · .*\? 2 files go back/,
     );
     assert.ok(offer, JSON.stringify(messages.messages));
     assert.strictEqual(offer.modal, false);
@@ -811,7 +811,7 @@ commands:
     assert.deepStrictEqual(await exec('prodigy.deleteSession', node), [keepWt.id]);
     const asked = messages.find('warning', /^Delete "three-commits" \(started [^)]+\)\?/);
     assert.ok(asked?.modal, JSON.stringify(messages.messages));
-    assert.match(asked.text, /has 3 unmerged commit\(s\)/);
+    assert.match(asked.text, /has 3 unmerged commits\./);
     assert.ok(!fs.existsSync(path.join(home, 'sessions', `${keepWt.id}.json`)));
     assert.ok(fs.existsSync(keepWt.wt), 'plain Delete removed the worktree');
   });
@@ -833,9 +833,9 @@ commands:
     assert.ok(!fs.existsSync(old.wt), 'the old worktree is still there');
     assert.ok(fs.existsSync(path.join(home, 'sessions', `${recent.id}.json`)));
     assert.ok(fs.existsSync(recent.wt));
-    assert.ok(messages.find('info', /cleaned up 1 session\(s\)/));
+    assert.ok(messages.find('info', /cleaned up 1 session\./));
     assert.deepStrictEqual(await exec('prodigy.cleanUpSessions', { olderThanDays: 7, confirm: true }), []);
-    assert.ok(messages.find('info', /no completed sessions older than 7 day\(s\)/));
+    assert.ok(messages.find('info', /no completed sessions older than 7 days\./));
   });
 
   it('offers once to resume a recent run of this workspace that stopped without finishing (its window closed)', async () => {

@@ -71,10 +71,10 @@ describe('worktree clean-orphaned / clean --mapreduce', () => {
       dry.stdout,
       new RegExp(`^Would drop ${path.join(e.root, 'gone')} .*: its folder was already gone$`, 'm'),
     );
-    assert.match(dry.stdout, /Would remove 2 agent worktree\(s\); kept 1\. Dry run: nothing was removed\.\n$/);
+    assert.match(dry.stdout, /Would remove 2 agent worktrees; kept 1\. Dry run: nothing was removed\.\n$/);
     assert.equal(
       dry.stderr,
-      `prodigy-vscode: not removing ${slot(1)} (job ${jobId}, session ${id}, Completed): 1 uncommitted file(s): dirty.txt; pass --force to remove it anyway\n`,
+      `prodigy-vscode: not removing ${slot(1)} (job ${jobId}, session ${id}, Completed): 1 uncommitted file: dirty.txt; pass --force to remove it anyway\n`,
     );
     assert.ok(fs.existsSync(slot(0)) && fs.existsSync(registry));
 

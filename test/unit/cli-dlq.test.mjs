@@ -101,7 +101,7 @@ describe('dlq list / retry with Prodigy flags', () => {
       '-y',
     ]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stdout, /1 item\(s\) still failing; running them again \(round 2 of 2\)/);
+    assert.match(r.stdout, /1 item still failing; running it again \(round 2 of 2\)/);
     const items = JSON.parse(cli([...home, 'dlq', 'list', id, '--json']).stdout).items;
     assert.deepEqual(
       items.map((i) => [i.item_id, i.failure_count]),
@@ -139,7 +139,7 @@ describe('dlq export / stats / purge', () => {
     const csvFile = path.join(e.root, 'dlq.csv');
     const csv = cli([...home, 'dlq', 'export', id, '--output', csvFile, '--format', 'csv']);
     assert.equal(csv.code, 0, csv.stderr);
-    assert.equal(csv.stdout, `Wrote 2 item(s) as CSV to ${csvFile}\n`);
+    assert.equal(csv.stdout, `Wrote 2 items as CSV to ${csvFile}\n`);
     const lines = fs.readFileSync(csvFile, 'utf8').split('\r\n');
     assert.equal(lines[0].split(',').slice(0, 4).join(','), 'session_id,job_id,item_id,failure_count');
     assert.equal(lines.length, 4, 'header, two rows, a final line end');
@@ -186,7 +186,7 @@ describe('dlq export / stats / purge', () => {
     assert.match(
       text.stdout,
       new RegExp(
-        `^Session ${id} \\(job ${jobId}\\): 2 failed item\\(s\\)\\n  By error type: \\w+ 2\\n  By attempts:   1× 2\\n`,
+        `^Session ${id} \\(job ${jobId}\\): 2 failed items\\n  By error type: \\w+ 2\\n  By attempts:   1× 2\\n`,
       ),
     );
 
@@ -220,7 +220,7 @@ describe('dlq export / stats / purge', () => {
     assert.match(
       dry.stdout,
       new RegExp(
-        `^Would remove ${id} item_2 \\(1 attempt\\(s\\), last just now\\)\\nWould remove 1 item\\(s\\)\\. Dry run: nothing was removed\\.\\n$`,
+        `^Would remove ${id} item_2 \\(1 attempt, last just now\\)\\nWould remove 1 item\\. Dry run: nothing was removed\\.\\n$`,
       ),
     );
     assert.deepEqual(indexOf().item_ids, ['item_1', 'item_2']);
@@ -250,13 +250,13 @@ describe('dlq export / stats / purge', () => {
     assert.match(noId.stderr, /missing <session-id> \(or --job-id J\): clear empties one queue/);
     const dry = cli([...home, 'dlq', 'clear', id, '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
-    assert.match(dry.stdout, /Would remove 2 item\(s\)\. Dry run: nothing was removed\./);
+    assert.match(dry.stdout, /Would remove 2 items\. Dry run: nothing was removed\./);
     const refused = cli([...home, 'dlq', 'clear', id]);
     oneLine(refused, 1);
     assert.deepEqual(queued(), ['item_1', 'item_2']);
     const cleared = cli([...home, 'dlq', 'clear', '--job-id', jobId, '--yes']);
     assert.equal(cleared.code, 0, cleared.stderr);
-    assert.match(cleared.stdout, /Removed 2 item\(s\) from the dead-letter queue\./);
+    assert.match(cleared.stdout, /Removed 2 items from the dead-letter queue\./);
     assert.deepEqual(queued(), []);
   });
 });
@@ -322,7 +322,7 @@ describe('dlq analyze', () => {
       JSON.parse(cli([...home, 'dlq', 'list', id, '--json']).stdout).items.map((i) => [i.item_id, i.failure_count]);
     const r = cli([...home, 'dlq', 'retry', id, '--max-retries', '1', '-y']);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stdout, /Leaving out 1 item\(s\) marked not eligible for retry: item_2 \(--force runs them too\)/);
+    assert.match(r.stdout, /Leaving out 1 item marked not eligible for retry: item_2 \(--force runs it too\)/);
     assert.deepEqual(counts(), [
       ['item_1', 2],
       ['item_2', 1],

@@ -102,7 +102,7 @@ describe('batch', () => {
       e.repo,
     ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^Batch: 3 file\(s\) matching \*\.txt, 2 at a time$/m);
+    assert.match(r.stdout, /^Batch: 3 files matching \*\.txt, 2 at a time$/m);
     assert.match(r.stdout, /did a\.txt/);
     assert.match(r.stdout, /did src\/b\.txt/, 'a name glob matches in every folder, as find -name does');
     assert.match(r.stdout, /batch: 2 of 3 files done, 1 failed/);
@@ -173,7 +173,7 @@ describe('job ids and resume-job', () => {
       cli(e, ['resume-job', job]),
       1,
       new RegExp(
-        `^prodigy-vscode: Job ${job} \\(session ${id}\\) has completed, with 1 failed item\\(s\\): --force runs them again`,
+        `^prodigy-vscode: Job ${job} \\(session ${id}\\) has completed, with 1 failed item: --force runs it again`,
       ),
     );
     assertOneLine(

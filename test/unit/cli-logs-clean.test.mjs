@@ -500,7 +500,7 @@ describe('sessions clean', () => {
     assert.match(
       r.stderr,
       new RegExp(
-        `^prodigy-vscode: kept session ${id}: the worktree ${re(e.worktreePath(id))} of session ${id} has 1 uncommitted file\\(s\\): README.md; \`prodigy-vscode worktree clean ${id} -f\` removes it anyway$`,
+        `^prodigy-vscode: kept session ${id}: the worktree ${re(e.worktreePath(id))} of session ${id} has 1 uncommitted file: README.md; \`prodigy-vscode worktree clean ${id} -f\` removes it anyway$`,
         'm',
       ),
     );

@@ -45,10 +45,10 @@ describe('worktree merge', () => {
     assert.equal(r.code, 3, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 4, r.stdout);
-    assert.match(lines[0], new RegExp(`^${a}: Merged 2 commit\\(s\\) into main$`));
+    assert.match(lines[0], new RegExp(`^${a}: Merged 2 commits into main$`));
     assert.match(lines[1], new RegExp(`^${b}: not merged: .*one\\.txt`));
-    assert.match(lines[2], new RegExp(`^${c}: Merged 1 commit\\(s\\) into main$`));
-    assert.equal(lines[3], 'Merged 2 of 3 session(s); 1 did not merge (exit 3).');
+    assert.match(lines[2], new RegExp(`^${c}: Merged 1 commit into main$`));
+    assert.equal(lines[3], 'Merged 2 of 3 sessions; 1 did not merge (exit 3).');
     const files = git(e.repo, 'ls-tree', '--name-only', 'main').split('\n');
     assert.ok(files.includes('c.txt') && files.includes('two.txt'), files.join(','));
     assert.equal(git(e.repo, 'status', '--porcelain'), '', 'the conflict was undone in the repository');

@@ -225,7 +225,7 @@ describe('worktree clean', () => {
     assert.match(
       r.stderr,
       new RegExp(
-        `not removing ${e.worktreePath(id)}: ${id} has 2 uncommitted file\\(s\\): README.md, hello.txt; pass --force`,
+        `not removing ${e.worktreePath(id)}: ${id} has 2 uncommitted files: README.md, hello.txt; pass --force`,
       ),
     );
     assert.match(r.stdout, new RegExp(`Removed 0 worktrees; kept 1 \\(uncommitted changes: ${id}\\)`));

@@ -227,7 +227,7 @@ describe('sessions show / delete / quarantine, checkpoints list', () => {
     const r = await run(['--home', h.home, 'sessions', 'quarantine']);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.stdout.includes(`Moved ${badFile}`), r.stdout);
-    assert.match(r.stdout, /1 file\(s\) quarantined in .*quarantine/);
+    assert.match(r.stdout, /1 file quarantined in .*quarantine/);
     assert.equal(fs.existsSync(badFile), false);
     const list = JSON.parse((await run(['--home', h.home, 'sessions', 'list', '--json'])).stdout);
     assert.deepEqual(list.unreadable, []);

@@ -136,7 +136,7 @@ describe('validate and the dry run', () => {
     assert.match(text, /4 after distinct score/);
     assert.match(text, /3 after offset 1/);
     assert.match(text, /2 after max_items 2/);
-    assert.match(text, /Would run 2 item\(s\), up to 10 agents at a time; the first 2:/);
+    assert.match(text, /Would run 2 items, up to 10 agents at a time; the first 2:/);
     // distinct keeps the first 9 (f0), offset 1 drops it: 8 (f3), then 6 (f4).
     assert.match(text, /item_0: \{"file":"f3\.rs","score":8,"kind":"debt"\}/);
     assert.match(text, /item_1: \{"file":"f4\.rs","score":6,"kind":"debt"\}/);

@@ -11,6 +11,7 @@ import {
   type CleanKind,
   type SessionManager,
 } from '../../core';
+import { plural } from '../format';
 import { printJson, type Io } from '../io';
 import { confirmDeletion, formatAge, formatBytes } from './confirm';
 
@@ -46,7 +47,7 @@ export async function cleanCommand(
   const bytes = going.reduce((n, e) => n + e.bytes, 0);
   const what = kind === 'all' ? 'logs, state, events and dlq' : kind;
   if (!flags.dryRun && going.length) {
-    const question = `Remove ${going.length} item(s) of ${what} (${formatBytes(bytes)}) from ${manager.home}?`;
+    const question = `Remove ${plural(going.length, 'item')} of ${what} (${formatBytes(bytes)}) from ${manager.home}?`;
     if (!(await confirmDeletion(io, question, flags.force))) return 1;
   }
   const removed = flags.dryRun ? going : removeCleanEntries(manager, plan);
@@ -71,7 +72,9 @@ export async function cleanCommand(
   for (const e of failed) io.err(`prodigy-vscode: could not remove ${e.path}: ${e.error}`);
   const total = removed.reduce((n, e) => n + e.bytes, 0);
   const parts = [
-    removed.length ? `${verb} ${removed.length} item(s) of ${what}, ${formatBytes(total)}` : `No ${what} to remove`,
+    removed.length
+      ? `${verb} ${plural(removed.length, 'item')} of ${what}, ${formatBytes(total)}`
+      : `No ${what} to remove`,
   ];
   if (kept.length) parts.push(`kept ${kept.length} of running or resumable sessions`);
   if (plan.newer) parts.push(`left ${plan.newer} changed within ${formatAge(flags.olderThan ?? 0)}`);

@@ -13,7 +13,7 @@ import {
   type JobDeadLetters,
   type SessionManager,
 } from '../../core';
-import { oneLine, relativeTime, table, truncate } from '../format';
+import { oneLine, plural, relativeTime, table, truncate } from '../format';
 import { printJson, UsageError, type Io } from '../io';
 import { inTerminal, noteKeptBranch, type TerminalFlags } from './runOutput';
 
@@ -228,7 +228,9 @@ export async function dlqRetry(
     const again = only ? left.filter((i) => only.includes(i.item_id)) : left;
     if (code !== 0 || again.length === 0 || round >= rounds) break;
     if (!flags.json)
-      io.out(`${again.length} item(s) still failing; running them again (round ${round + 1} of ${rounds})`);
+      io.out(
+        `${plural(again.length, 'item')} still failing; running ${again.length === 1 ? 'it' : 'them'} again (round ${round + 1} of ${rounds})`,
+      );
     itemIds = again.map((i) => i.item_id);
   }
   if (flags.json) {
@@ -243,7 +245,7 @@ export async function dlqRetry(
   } else
     io.out(
       left.length
-        ? `${left.length} item(s) still failing: ${left.map((i) => i.item_id).join(', ')}`
+        ? `${plural(left.length, 'item')} still failing: ${left.map((i) => i.item_id).join(', ')}`
         : 'Every failed item succeeded.',
     );
   if (outcome.retry?.reduce_stale && !flags.json)
@@ -273,7 +275,7 @@ function eligibleOnly(
     );
   if (!json)
     io.out(
-      `Leaving out ${ineligible.length} item(s) marked not eligible for retry: ${ineligible.join(', ')} (--force runs them too)`,
+      `Leaving out ${plural(ineligible.length, 'item')} marked not eligible for retry: ${ineligible.join(', ')} (--force runs ${ineligible.length === 1 ? 'it' : 'them'} too)`,
     );
   return eligible;
 }

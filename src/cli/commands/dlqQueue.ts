@@ -11,7 +11,7 @@ import {
   type DeadLetterStats,
   type SessionManager,
 } from '../../core';
-import { relativeTime } from '../format';
+import { plural, relativeTime } from '../format';
 import { printJson, UsageError, type Io } from '../io';
 import { confirmDeletion, formatAge } from './confirm';
 import { jobSession, queues, select, target, type ItemFilter } from './dlq';
@@ -59,7 +59,7 @@ export async function dlqExport(
     return 0;
   }
   writeFileAtomicSync(path.resolve(output), text);
-  io.out(`Wrote ${rows.length} item(s) as ${format.toUpperCase()} to ${output}`);
+  io.out(`Wrote ${plural(rows.length, 'item')} as ${format.toUpperCase()} to ${output}`);
   return 0;
 }
 
@@ -131,7 +131,8 @@ export async function dlqPurge(
   }
   const lines = found.flatMap((q) =>
     q.chosen.map(
-      (i) => `${q.sessionId} ${i.item_id} (${i.failure_count} attempt(s), last ${relativeTime(i.last_attempt)})`,
+      (i) =>
+        `${q.sessionId} ${i.item_id} (${plural(i.failure_count, 'attempt')}, last ${relativeTime(i.last_attempt)})`,
     ),
   );
   if (flags.dryRun) {
@@ -142,12 +143,16 @@ export async function dlqPurge(
       });
     else {
       for (const l of lines) io.out(`Would remove ${l}`);
-      io.out(`Would remove ${count} item(s). Dry run: nothing was removed.`);
+      io.out(`Would remove ${plural(count, 'item')}. Dry run: nothing was removed.`);
     }
     return 0;
   }
   if (
-    !(await confirmDeletion(io, `Remove ${count} failed item(s) from the dead-letter queue?`, flags.force || flags.yes))
+    !(await confirmDeletion(
+      io,
+      `Remove ${plural(count, 'failed item')} from the dead-letter queue?`,
+      flags.force || flags.yes,
+    ))
   )
     return 1;
   const removed: { session_id: string; item_id: string }[] = [];
@@ -160,7 +165,7 @@ export async function dlqPurge(
   if (flags.json) printJson(io, { dry_run: false, removed });
   else {
     for (const r of removed) io.out(`Removed ${r.session_id} ${r.item_id}`);
-    io.out(`Removed ${removed.length} item(s) from the dead-letter queue.`);
+    io.out(`Removed ${plural(removed.length, 'item')} from the dead-letter queue.`);
   }
   return 0;
 }
@@ -208,10 +213,11 @@ export async function dlqStats(
   }
   shown.forEach((j, n) => {
     if (n) io.out('');
-    io.out(`Session ${j.session_id} (job ${j.job_id}): ${j.total} failed item(s)`);
+    io.out(`Session ${j.session_id} (job ${j.job_id}): ${plural(j.total, 'failed item')}`);
     if (j.total) io.out(statsLines(j).join('\n'));
   });
-  if (t.sessionId === undefined) io.out(`\nTotal: ${total.total} failed item(s) in ${shown.length} job(s)`);
+  if (t.sessionId === undefined)
+    io.out(`\nTotal: ${plural(total.total, 'failed item')} in ${plural(shown.length, 'job')}`);
   return 0;
 }
 

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { batchFiles, parseCommandStep, writeBatchWorkflow, writeExecWorkflow, type SessionManager } from '../../core';
+import { plural } from '../format';
 import { UsageError, type Io } from '../io';
 import { runCommand } from './run';
 import type { TerminalFlags } from './runOutput';
@@ -47,7 +48,9 @@ export async function batchCommand(
     parallel: flags.parallel ?? DEFAULT_PARALLEL,
   });
   if (!flags.json)
-    io.out(`Batch: ${files.length} file(s) matching ${pattern}, ${flags.parallel ?? DEFAULT_PARALLEL} at a time`);
+    io.out(
+      `Batch: ${plural(files.length, 'file')} matching ${pattern}, ${flags.parallel ?? DEFAULT_PARALLEL} at a time`,
+    );
   return runGenerated(manager, io, workflow.file, flags);
 }
 

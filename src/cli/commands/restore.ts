@@ -1,6 +1,6 @@
 // `restore <id> <checkpoint>`: rewind a session and its worktree, then say what changed and how to undo it.
 import { restoreCheckpoint, type SessionManager } from '../../core';
-import { oneLine } from '../format';
+import { oneLine, plural } from '../format';
 import { printJson, type Io } from '../io';
 
 type RestoreOutcome = Awaited<ReturnType<typeof restoreCheckpoint>>;
@@ -60,7 +60,7 @@ function printRestored(io: Io, id: string, outcome: RestoreOutcome): void {
   io.out(`Restored session ${id} to ${step}`);
   if (plan.cwd && plan.targetCommit) {
     io.out(
-      `Files in ${plan.cwd} went back to ${plan.targetCommit.slice(0, 10)}: ${plan.changes.length} file(s) changed`,
+      `Files in ${plan.cwd} went back to ${plan.targetCommit.slice(0, 10)}: ${plural(plan.changes.length, 'file')} changed`,
     );
     for (const c of plan.changes.slice(0, 20)) io.out(`  ${c.status} ${oneLine(c.path)}`);
     if (plan.changes.length > 20) io.out(`  … and ${plan.changes.length - 20} more`);

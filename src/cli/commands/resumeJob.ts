@@ -2,6 +2,7 @@
 // session's (spec.ts); this continues that session as `resume` does, then runs the items that failed again, up to
 // --max-retries more times, as `dlq retry` does. A completed job is left alone unless --force.
 import { ProdigyError, SessionNotFoundError, listDeadLetters, type SessionManager } from '../../core';
+import { plural } from '../format';
 import { printJson, UsageError, type Io } from '../io';
 import { dlqRetry } from './dlq';
 import { resumeCommand } from './run';
@@ -38,11 +39,11 @@ export async function resumeJobCommand(
     if (failed === 0) throw new ProdigyError(`${name} has completed, every item done: nothing to resume`);
     if (!flags.force)
       throw new ProdigyError(
-        `${name} has completed, with ${failed} failed item(s): --force runs them again (or prodigy-vscode dlq retry ${id})`,
+        `${name} has completed, with ${plural(failed, 'failed item')}: --force runs ${failed === 1 ? 'it' : 'them'} again (or prodigy-vscode dlq retry ${id})`,
       );
     if (rounds === 0)
       throw new UsageError('--force on a completed job runs its failed items again: --max-retries 0 runs none');
-    if (!flags.json) io.out(`${name} has completed; --force: running its ${failed} failed item(s) again`);
+    if (!flags.json) io.out(`${name} has completed; --force: running its ${plural(failed, 'failed item')} again`);
   } else {
     if (!flags.json) io.out(`Resuming ${name}`);
     code = await resumeCommand(manager, part, id, { ...flags, force: false });
@@ -52,7 +53,7 @@ export async function resumeJobCommand(
     const now = await manager.getSession(id);
     const failed = await listDeadLetters(manager, id);
     if (now.status !== 'Completed' || failed.length === 0) break;
-    if (!flags.json) io.out(`Retry ${round} of ${rounds}: ${failed.length} failed item(s)`);
+    if (!flags.json) io.out(`Retry ${round} of ${rounds}: ${plural(failed.length, 'failed item')}`);
     code = await dlqRetry(manager, part, id, flags);
   }
   if (flags.json) printJson(io, { job_id: jobId, session_id: id, resume: resumed, retries: parts });

@@ -155,7 +155,7 @@ export function describeMerge(m: MergeOutcome | undefined): string | null {
   if (!m) return null;
   switch (m.status) {
     case 'merged':
-      return `Merged ${m.commits} commit(s) into ${m.target}`;
+      return `Merged ${plural(m.commits, 'commit')} into ${m.target}`;
     case 'up-to-date':
       return `Nothing to merge into ${m.target}`;
     case 'kept':

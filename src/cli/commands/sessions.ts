@@ -184,14 +184,14 @@ export async function sessionsQuarantine(manager: SessionManager, io: Io, opts: 
     return;
   }
   if (result.removedTempFiles.length)
-    io.out(`Removed ${result.removedTempFiles.length} temp file(s) left by writers that died mid-write.`);
+    io.out(`Removed ${plural(result.removedTempFiles.length, 'temp file')} left by writers that died mid-write.`);
   if (result.moved.length === 0 && result.skipped.length === 0) {
     io.out('No unreadable session files.');
     return;
   }
   for (const m of result.moved) io.out(`Moved ${m.from} → ${m.to}\n  (${m.reason})`);
   for (const s of result.skipped) io.out(`Left ${s.file}: ${s.reason}`);
-  if (result.moved.length) io.out(`\n${result.moved.length} file(s) quarantined in ${result.folder}.`);
+  if (result.moved.length) io.out(`\n${plural(result.moved.length, 'file')} quarantined in ${result.folder}.`);
 }
 
 export interface CleanFlags {

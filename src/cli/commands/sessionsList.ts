@@ -11,7 +11,7 @@ import {
   type SessionManager,
   type SessionStatus,
 } from '../../core/store';
-import { oneLine, progress, relativeTime, table, truncate } from '../format';
+import { oneLine, plural, progress, relativeTime, table, truncate } from '../format';
 import { printBytes, type Io } from '../io';
 import { isKeptListing, listingRenderKey } from '../listingCache';
 import { jsonText } from '../terminalText';
@@ -97,7 +97,9 @@ export async function sessionsList(
   }
   const orphans = countUnimported(manager);
   if (orphans > 0)
-    io.out(`\n${orphans} run(s) have checkpoint files but no session record: \`prodigy-vscode migrate\` imports them.`);
+    io.out(
+      `\n${plural(orphans, 'run')} ${orphans === 1 ? 'has' : 'have'} checkpoint files but no session record: \`prodigy-vscode migrate\` imports them.`,
+    );
 }
 
 /** A table cell: `$0.38`, or `–` for a session that made no Claude call (or ran them in print mode). */

@@ -15,7 +15,7 @@ import {
   type SessionManager,
   type SessionWorktreeEntry,
 } from '../../core';
-import { table } from '../format';
+import { plural, table } from '../format';
 import { printJson, UsageError, type Io } from '../io';
 import type { MergeConflictMode } from '../values';
 import { mergeCommand } from './run';
@@ -225,7 +225,9 @@ export async function worktreeMerge(
   else if (results.length === 0) io.out('No completed session has work left to merge.');
   else {
     const merged = results.filter((r) => r.status === 'merged').length;
-    io.out(`Merged ${merged} of ${results.length} session(s)${failed ? `; ${failed} did not merge (exit 3)` : ''}.`);
+    io.out(
+      `Merged ${merged} of ${plural(results.length, 'session')}${failed ? `; ${failed} did not merge (exit 3)` : ''}.`,
+    );
   }
   return failed ? 3 : 0;
 }
@@ -298,7 +300,7 @@ function reportAgents(manager: SessionManager, io: Io, report: AgentCleanReport,
   }
   const kept = report.decisions.length - gone.length;
   io.out(
-    `${verb} ${gone.length} agent worktree(s)${kept ? `; kept ${kept}` : ''}.${report.dryRun ? ' Dry run: nothing was removed.' : ''}`,
+    `${verb} ${plural(gone.length, 'agent worktree')}${kept ? `; kept ${kept}` : ''}.${report.dryRun ? ' Dry run: nothing was removed.' : ''}`,
   );
   return failed ? 1 : 0;
 }

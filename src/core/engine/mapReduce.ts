@@ -8,6 +8,7 @@ import type { UnifiedSession } from '../model/session';
 import { DeadLetterQueue, type DeadLetteredItem } from '../mapreduce/deadLetterQueue';
 import { JobStore, type AgentResult } from '../mapreduce/jobState';
 import { MapReduceRun } from '../mapreduce/mapReduceRun';
+import { plural } from '../sessions/describe';
 import type { SessionManager } from '../sessions/sessionManager';
 import type { LoopResult, RunContext } from '../steps/runContext';
 import { assertSafeId } from '../storage/ids';
@@ -51,7 +52,7 @@ export async function runMapReduceJob(
     const r = await run.retryFailed(again.itemIds);
     ctx.log.message(
       r.failed ? 'warning' : 'success',
-      `Retried ${r.retried} item(s): ${r.succeeded} succeeded, ${r.failed} still failing`,
+      `Retried ${plural(r.retried, 'item')}: ${r.succeeded} succeeded, ${r.failed} still failing`,
     );
     const session = await manager.getSession(ctx.sessionId);
     result = {

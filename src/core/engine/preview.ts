@@ -7,6 +7,7 @@ import { errorMessage } from '../errors';
 import { planItems } from '../mapreduce/workItems';
 import { parseWorkItemsFile } from '../mapreduce/workItemsInput';
 import { RunPlan, passVariables } from '../runs/runPlan';
+import { plural } from '../sessions/describe';
 import { interpolate, type Variables } from '../steps/interpolation';
 import type { ParamValues } from '../workflow/compose';
 import { loadWorkflowFile } from '../workflow/loader';
@@ -106,7 +107,7 @@ function itemPlan(spec: MapReduceSpec, vars: Variables, cwd: string): string[] {
   for (const s of plan.stages) lines.push(`  ${String(s.items).padStart(width)} after ${s.stage} ${s.setting}`);
   const shown = plan.items.slice(0, SHOWN_ITEMS);
   lines.push(
-    `Would run ${plan.items.length} item(s), up to ${map.max_parallel} agents at a time` +
+    `Would run ${plural(plan.items.length, 'item')}, up to ${map.max_parallel} agents at a time` +
       (shown.length ? `; the first ${shown.length}:` : ''),
   );
   shown.forEach((item, i) => lines.push(`  item_${i}: ${shorten(JSON.stringify(item) ?? 'null', 100)}`));

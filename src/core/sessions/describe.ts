@@ -26,6 +26,14 @@ export function relativeTime(iso: string | null, now = Date.now()): string {
   return label;
 }
 
+/**
+ * `1 item`, `3 items`, `2 uncommitted files`: a count with its noun, for messages; `many` for a noun that takes more
+ * than an s (`2 unmerged branches`). The one plural of the core, the CLI and the extension.
+ */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
 /** `step 3/7`: the one spelling of where a run is (1-based), in the tree, the status bar and progress. */
 export function stepText(step: number, total: number): string {
   return `step ${step}/${total}`;

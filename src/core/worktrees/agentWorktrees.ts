@@ -12,6 +12,7 @@ import { branchExists, mainWorktreeRoot, runGit, uncommittedFiles, withWorktreeA
 import type { SessionStatus } from '../model/session';
 import { writeFileAtomicSync } from '../storage/atomicFile';
 import { liveLockHolder } from '../sessions/resumeLock';
+import { plural } from '../sessions/describe';
 import type { SessionManager } from '../sessions/sessionManager';
 import { fileList } from './sessionWorktrees';
 import { worktreeRoots } from './sessionFolder';
@@ -214,7 +215,7 @@ export async function cleanAgentWorktrees(
       if (files.length && !opts.force) {
         d.kept = {
           reason: 'uncommitted',
-          message: `${files.length} uncommitted file(s): ${fileList(files)}; pass --force to remove it anyway`,
+          message: `${plural(files.length, 'uncommitted file')}: ${fileList(files)}; pass --force to remove it anyway`,
           refused: true,
         };
         continue;

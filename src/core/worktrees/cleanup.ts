@@ -13,6 +13,7 @@ import { fileList, worktreeBranchMerged } from './sessionWorktrees';
 import type { SessionStatus } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
 import { liveLockHolder } from '../sessions/resumeLock';
+import { plural } from '../sessions/describe';
 import { worktreeRoots } from './sessionFolder';
 import { nextStep } from '../nextStep';
 
@@ -108,7 +109,7 @@ async function refuseUncommitted(id: string, wt: SessionWorktree): Promise<void>
   const files = await uncommittedFiles(wt.path);
   if (files.length === 0) return;
   throw new ProdigyError(
-    `the worktree ${wt.path} of session ${id} has ${files.length} uncommitted file(s): ${fileList(files)}; ${nextStep({ kind: 'force-remove-worktree', sessionId: id })}`,
+    `the worktree ${wt.path} of session ${id} has ${plural(files.length, 'uncommitted file')}: ${fileList(files)}; ${nextStep({ kind: 'force-remove-worktree', sessionId: id })}`,
   );
 }
 

@@ -16,6 +16,7 @@ import {
 import type { SessionStatus } from '../model/session';
 import type { SessionManager } from '../sessions/sessionManager';
 import { liveLockHolder } from '../sessions/resumeLock';
+import { plural } from '../sessions/describe';
 import { worktreeRoots } from './sessionFolder';
 
 export interface SessionWorktreeEntry {
@@ -171,7 +172,7 @@ async function decide(
   if (files.length && !opts.force) {
     return keep(
       'uncommitted',
-      `${id} has ${files.length} uncommitted file(s): ${fileList(files)}; pass --force to remove it anyway`,
+      `${id} has ${plural(files.length, 'uncommitted file')}: ${fileList(files)}; pass --force to remove it anyway`,
       true,
       files,
     );

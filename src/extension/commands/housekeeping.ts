@@ -24,7 +24,7 @@ import {
   showSessionsUndeleted,
   type SessionToDelete,
 } from '../messages/housekeeping';
-import { describeSession } from '../messages/words';
+import { describeSession, plural } from '../messages/words';
 import { branchOf } from '../runs/mergeDecision';
 import { confirmed, olderThanDaysAnswer, projectPathAnswer, removeWorktreeAnswer } from './answers';
 import { guarded, type CommandContext, type CommandTable } from './context';
@@ -137,7 +137,7 @@ export function housekeepingCommands({ homes, tree, log }: CommandContext): Comm
       if (!confirmed(arg) && !(await askQuarantine(listing.unreadable, manager.paths.quarantineDir))) return undefined;
       const result = await guarded('could not quarantine files', () => manager.quarantineUnreadable());
       if (!result) return undefined;
-      log.info(`Quarantined ${result.moved.length} file(s) into ${result.folder}`);
+      log.info(`Quarantined ${plural(result.moved.length, 'file')} into ${result.folder}`);
       for (const s of result.skipped) log.warn(`Left ${s.file}: ${s.reason}`);
       if (result.moved.length) showQuarantined(result.moved.length, result.folder);
       tree.refresh();

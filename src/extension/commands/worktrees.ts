@@ -10,7 +10,7 @@ import {
   type SessionManager,
   type SessionWorktreeEntry,
 } from '../../core';
-import { describeSession } from '../messages/words';
+import { describeSession, plural } from '../messages/words';
 import { askRemoveDirtyWorktrees, showNoWorktreesLeft, showWorktreesCleaned } from '../messages/worktrees';
 import { confirmed } from './answers';
 import { guarded, requireTrust, type CommandContext, type CommandTable } from './context';
@@ -42,7 +42,7 @@ async function picks(manager: SessionManager): Promise<WorktreePick[]> {
       entry,
       dirty,
       label: s ? describeSession(s) : `Deleted session · ${entry.worktree.branch ?? entry.sessionId}`,
-      description: [why, dirty ? `${dirty} uncommitted file(s)` : undefined].filter(Boolean).join(' · '),
+      description: [why, dirty ? plural(dirty, 'uncommitted file') : undefined].filter(Boolean).join(' · '),
       detail: entry.worktree.path,
       picked: dirty === 0,
     });

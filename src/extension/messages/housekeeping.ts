@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { MigrationReport, UnreadableFile } from '../../core';
 import { command, show } from './notify';
+import { commits, plural } from './words';
 
 /** A session Delete asks about: its words, and the commits on its branch not merged anywhere (0: none). */
 export interface SessionToDelete {
@@ -23,10 +24,10 @@ export async function askDeleteSessions(
   // The unmerged work leads: it is what a careless Delete with Worktrees loses for good.
   const warning = one
     ? one.unmerged > 0
-      ? ` Its branch${one.branch ? ` ${one.branch}` : ''} has ${one.unmerged} unmerged commit(s).`
+      ? ` Its branch${one.branch ? ` ${one.branch}` : ''} has ${commits(one.unmerged, 'unmerged ')}.`
       : ''
     : unmerged.length > 0
-      ? ` ${unmerged.length} of them have unmerged commits (${unmerged.map((s) => s.who).join(', ')}).`
+      ? ` ${unmerged.length} of them ${unmerged.length === 1 ? 'has' : 'have'} unmerged commits (${unmerged.map((s) => s.who).join(', ')}).`
       : '';
   const choice = await show({
     level: 'warning',
@@ -59,14 +60,14 @@ export function showSessionsUndeleted(names: readonly string[]): void {
 }
 
 export function showNothingToCleanUp(days: number): void {
-  void show({ level: 'info', text: `no completed sessions older than ${days} day(s).` });
+  void show({ level: 'info', text: `no completed sessions older than ${plural(days, 'day')}.` });
 }
 
 export async function askCleanUp(count: number, days: number, trashDir: string): Promise<boolean> {
   const go = 'Clean Up';
   const choice = await show({
     level: 'warning',
-    text: `Remove ${count} completed session(s) older than ${days} day(s), with their worktrees and branches?`,
+    text: `Remove ${plural(count, 'completed session')} older than ${plural(days, 'day')}, with ${count === 1 ? 'its worktree and branch' : 'their worktrees and branches'}?`,
     modal: {
       detail: `Records move to ${trashDir}. The age is the \`prodigy.cleanUp.olderThanDays\` setting.`,
     },
@@ -76,7 +77,7 @@ export async function askCleanUp(count: number, days: number, trashDir: string):
 }
 
 export function showCleanedUp(count: number): void {
-  void show({ level: 'info', text: `cleaned up ${count} session(s).` });
+  void show({ level: 'info', text: `cleaned up ${plural(count, 'session')}.` });
 }
 
 export function showMigrated(report: MigrationReport): void {
@@ -85,7 +86,7 @@ export function showMigrated(report: MigrationReport): void {
   void show({
     level: 'info',
     text: total
-      ? `found ${report.found.workflow} workflow and ${report.found.mapreduce} MapReduce session(s); ` +
+      ? `found ${plural(report.found.workflow, 'workflow session')} and ${plural(report.found.mapreduce, 'MapReduce session')}; ` +
         `imported ${total}${skipped}.`
       : 'no legacy or record-less sessions to import.',
   });
@@ -99,7 +100,7 @@ export async function askQuarantine(unreadable: readonly UnreadableFile[], quara
   const go = 'Move Aside';
   const choice = await show({
     level: 'warning',
-    text: `Move ${unreadable.length} unreadable session file(s) to ${quarantineDir}?`,
+    text: `Move ${plural(unreadable.length, 'unreadable session file')} to ${quarantineDir}?`,
     modal: {
       detail:
         unreadable.map((u) => `${u.name}: ${u.reason}`).join('\n') +
@@ -113,7 +114,7 @@ export async function askQuarantine(unreadable: readonly UnreadableFile[], quara
 export function showQuarantined(count: number, folder: string): void {
   void show({
     level: 'info',
-    text: `moved ${count} unreadable file(s) to ${folder}.`,
+    text: `moved ${plural(count, 'unreadable file')} to ${folder}.`,
     actions: [command('Reveal Folder', 'revealFileInOS', vscode.Uri.file(folder))],
   });
 }

@@ -2,7 +2,7 @@
 // with its Undo, an Undo come too late, and a step that changed nothing to restore.
 import type { RestoreOutcome, RestorePlan } from '../../core';
 import { resumeAction, show } from './notify';
-import { sessionWords, type SessionWords } from './words';
+import { plural, sessionWords, type SessionWords } from './words';
 
 /**
  * Restore or not, beside the diff of what it changes (not over it): a notification that stays out of the diff's
@@ -18,7 +18,7 @@ export function offerRestore(
   const where =
     plan.cwd && plan.targetCommit
       ? plan.changes.length > 0
-        ? `${plan.changes.length} file(s) go back to ${plan.targetCommit.slice(0, 7)} (the diff shows how).`
+        ? `${plural(plan.changes.length, 'file')} ${plan.changes.length === 1 ? 'goes' : 'go'} back to ${plan.targetCommit.slice(0, 7)} (the diff shows how).`
         : `No committed file changes; the session goes back to ${plan.targetCommit.slice(0, 7)}.`
       : 'No commit is recorded: only the session state goes back; no file is touched.';
   const blocked = plan.blocker

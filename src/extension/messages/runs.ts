@@ -3,7 +3,7 @@
 // resume the runs a closed window or process left Running.
 import { progressText, type SessionSummary } from '../../core';
 import { command, openSettingAction, PREFIX, resumeAction, show, showLogAction } from './notify';
-import { commits, describeSession } from './words';
+import { commits, describeSession, plural } from './words';
 
 /** The progress notification's title while a run goes. */
 export function runProgressTitle(workflowName: string): string {
@@ -67,7 +67,7 @@ export function showReduceStale(
   void show({
     level: 'info',
     text:
-      `${who}: ${retry.succeeded} of ${retry.retried} retried item(s) succeeded${still}. ` +
+      `${who}: ${retry.succeeded} of ${plural(retry.retried, 'retried item')} succeeded${still}. ` +
       'The reduce phase ran before them; run it again to include them?',
     actions: [{ title: 'Run Reduce Again', run: runAgain }, showLogAction(sessionId)],
   });

@@ -1,4 +1,7 @@
-// How messages, pickers and tab titles name a session (`"fix-tests" (started 14:02)`) and count its commits.
+// How messages, pickers and tab titles name a session (`"fix-tests" (started 14:02)`) and count its commits,
+// and how they count anything else (`1 item`, `3 items`).
+import { plural } from '../../core';
+export { plural };
 /**
  * What a message calls a session: its workflow and start time (`"fix-tests" (started 14:02)`). A record carries
  * the name in `workflow_data`, a listing's summary in `workflow_name`: either will do.
@@ -19,7 +22,7 @@ export function describeSession(s: SessionWords): string {
 
 /** "1 commit", "3 new commits". */
 export function commits(n: number, adjective = ''): string {
-  return `${n} ${adjective}commit${n === 1 ? '' : 's'}`;
+  return plural(n, `${adjective}commit`);
 }
 
 /** A session log's tab title from `describeSession`: `fix-tests (started 14:02)`, without the quotes. */

@@ -1,5 +1,6 @@
 // The messages of cleaning up the session worktrees left behind (those no session in the Sessions view owns).
 import { show } from './notify';
+import { plural } from './words';
 
 export function showNoWorktreesLeft(): void {
   void show({
@@ -12,7 +13,7 @@ export function showNoWorktreesLeft(): void {
 export async function askRemoveDirtyWorktrees(names: readonly string[]): Promise<boolean> {
   const answer = await show({
     level: 'warning',
-    text: `Remove ${names.length} worktree(s) with uncommitted changes?`,
+    text: `Remove ${plural(names.length, 'worktree')} with uncommitted changes?`,
     modal: {
       detail: `${names.join('\n')}\n\nTheir uncommitted changes are lost; their commits stay on their branches.`,
     },
@@ -22,6 +23,8 @@ export async function askRemoveDirtyWorktrees(names: readonly string[]): Promise
 }
 
 export function showWorktreesCleaned(removed: number, branchesKept: number): void {
-  const kept = branchesKept ? `; ${branchesKept} unmerged branch(es) kept, with their commits` : '';
-  void show({ level: 'info', text: `removed ${removed} worktree(s)${kept}.` });
+  const kept = branchesKept
+    ? `; ${plural(branchesKept, 'unmerged branch', 'unmerged branches')} kept, with ${branchesKept === 1 ? 'its' : 'their'} commits`
+    : '';
+  void show({ level: 'info', text: `removed ${plural(removed, 'worktree')}${kept}.` });
 }

@@ -29,6 +29,7 @@ import {
 import { readSettings } from '../config';
 import { Disposable, toDisposable } from '../lifecycle';
 import { resumeProgressTitle, reduceProgressTitle, retryProgressTitle, runProgressTitle } from '../messages/runs';
+import { plural } from '../messages/words';
 import { Throttle } from '../throttle';
 import {
   applyEvent,
@@ -287,7 +288,8 @@ export class RunController extends Disposable {
         );
       } else if (olderThan(eventsFileOf(paths, id), STALE_EVENTS_MS)) removeQuietly(eventsFileOf(paths, id));
     }
-    if (attached.length) this.log.info(`Attached to ${attached.length} run(s) still going: ${attached.join(', ')}`);
+    if (attached.length)
+      this.log.info(`Attached to ${plural(attached.length, 'run')} still going: ${attached.join(', ')}`);
     return attached;
   }
 

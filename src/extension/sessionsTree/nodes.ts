@@ -27,6 +27,7 @@ import {
   sessionContextValue,
 } from './contextValues';
 import { checkpointLabel } from './checkpointLabel';
+import { plural } from '../messages/words';
 import { sessionIcon } from './icons';
 import { foreachText, isInterrupted, isStale, sessionStatusText } from './statusWords';
 import { checkpointTooltip, sessionTooltip } from './tooltips';
@@ -306,7 +307,7 @@ export class DeadLetterNode {
 
   tooltip(): vscode.MarkdownString {
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${this.label}** failed ${this.item.failure_count} time(s)\n\n`);
+    md.appendMarkdown(`**${this.label}** failed ${plural(this.item.failure_count, 'time')}\n\n`);
     md.appendText(`Item ${this.item.item_id}\n\n`);
     md.appendCodeblock(JSON.stringify(this.item.item_data, null, 2).slice(0, 1000), 'json');
     md.appendText(`\n${this.lastFailure?.error_message ?? ''}\n\n`);
