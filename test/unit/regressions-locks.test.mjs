@@ -312,6 +312,33 @@ describe('b19: a resume lock is stale when its process is not the one that took 
     }
   });
 
+  it('a lock whose holder was killed but not yet reaped (a zombie) is taken over', async (t) => {
+    const h = tempHome(t);
+    const locks = path.join(h.home, 'resume_locks');
+    const file = path.join(locks, 'workflow-zombie.lock');
+    // `sleep 0` ends at once, but its parent execs `sleep 30`, which never waits for it: a zombie for 30 s.
+    const parent = h.track(
+      spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] }),
+    );
+    const zombie = Number((await new Promise((resolve) => parent.stdout.once('data', resolve))).toString().trim());
+    const state = () => {
+      const stat = fs.readFileSync(`/proc/${zombie}/stat`, 'utf8');
+      return stat.charAt(stat.lastIndexOf(')') + 2);
+    };
+    for (let i = 0; i < 100 && state() !== 'Z'; i++) await sleep(20);
+    assert.equal(state(), 'Z', 'the holder is a zombie');
+    process.kill(zombie, 0); // which kill -0 alone takes for a live process
+    writeLock(file, {
+      job_id: 'workflow-zombie',
+      process_id: zombie,
+      hostname: os.hostname(),
+      acquired_at: new Date(Date.now() - 1_000).toISOString(),
+    });
+    const lock = await core.acquireResumeLock(locks, 'workflow-zombie');
+    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).process_id, process.pid);
+    lock.release();
+  });
+
   it('a lock held by a live process is refused, naming the holder and the lock file', async (t) => {
     const h = tempHome(t);
     const holder = await lockWorker(h, 'workflow-held');
