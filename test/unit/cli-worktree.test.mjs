@@ -64,6 +64,9 @@ describe('worktree ls', () => {
     const failed = run(e, GATED, { gate: false, expect: 'Failed' }).id;
     const orphan = run(e, GATED).id;
     fs.renameSync(e.sessionFile(orphan), path.join(e.root, 'moved.json'));
+    // A run whose process died mid-step (kill -9): its record still says Running, its lock is free.
+    const cut = run(e, GATED).id;
+    fs.writeFileSync(e.sessionFile(cut), JSON.stringify({ ...e.record(cut), status: 'Running', completed_at: null }));
 
     const r = cli(['--home', e.home, 'worktree', 'ls']);
     assert.equal(r.code, 0, r.stderr);
@@ -73,7 +76,8 @@ describe('worktree ls', () => {
     assert.match(row(done), new RegExp(`^${done}\\s+repo\\s+prodigy-${done}\\s+Completed\\s+${e.worktreePath(done)}$`));
     assert.match(row(failed), /\sFailed\s/);
     assert.match(row(orphan), /\sno session\s/);
-    assert.equal(lines.length, 4);
+    assert.match(row(cut), /\sInterrupted\s/, 'as sessions list says it');
+    assert.equal(lines.length, 5);
     assert.deepEqual(cli(['--home', e.home, 'worktree', 'list']).stdout, r.stdout, '`list` is an alias of `ls`');
   });
 

@@ -6,7 +6,9 @@ import {
   cleanSessionWorktrees,
   errorMessage,
   findSessionWorktree,
+  livenessStatus,
   mergeSession,
+  recordedLiveness,
   sessionWorktrees,
   worktreeRoots,
   type AgentCleanReport,
@@ -47,7 +49,13 @@ export async function worktreeList(manager: SessionManager, io: Io, opts: { json
   io.out(
     table(
       ['SESSION', 'REPO', 'BRANCH', 'STATUS', 'PATH'],
-      entries.map((e) => [e.sessionId, e.worktree.repoName, e.worktree.branch, statusText(e), e.worktree.path]),
+      entries.map((e) => [
+        e.sessionId,
+        e.worktree.repoName,
+        e.worktree.branch,
+        statusText(manager, e),
+        e.worktree.path,
+      ]),
     ),
   );
   return 0;
@@ -121,7 +129,7 @@ export async function worktreeClean(
     else if (d.kept && d.refused) io.err(`prodigy-vscode: not removing ${d.entry.worktree.path}: ${d.kept.message}`);
     else if (!d.kept)
       io.out(
-        `${report.dryRun ? 'Would remove' : 'Removed'} ${d.entry.worktree.path} (session ${d.entry.sessionId}, ${statusText(d.entry)}); ${branchText(d, report.dryRun)}`,
+        `${report.dryRun ? 'Would remove' : 'Removed'} ${d.entry.worktree.path} (session ${d.entry.sessionId}, ${statusText(manager, d.entry)}); ${branchText(d, report.dryRun)}`,
       );
   }
   // One named worktree: its line says it all.
@@ -129,8 +137,11 @@ export async function worktreeClean(
   return failed ? 1 : 0;
 }
 
-function statusText(e: SessionWorktreeEntry): string {
-  return e.status ?? (e.recordProblem ? 'unreadable record' : 'no session');
+/** The session's status as `sessions list` says it ("Interrupted", "Running?"), or why there is none. */
+function statusText(manager: SessionManager, e: SessionWorktreeEntry): string {
+  if (e.status === null) return e.recordProblem ? 'unreadable record' : 'no session';
+  if ((e.status !== 'Running' && e.status !== 'Initializing') || e.updatedAt === null) return e.status;
+  return livenessStatus({ status: e.status, updated_at: e.updatedAt }, recordedLiveness(manager.paths, e.sessionId));
 }
 
 function branchText(d: CleanDecision, dryRun: boolean): string {

@@ -24,6 +24,8 @@ export interface SessionWorktreeEntry {
   worktree: SessionWorktree;
   /** The session record's status; null when there is no record or it cannot be read (`recordProblem`). */
   status: SessionStatus | null;
+  /** The record's `updated_at` (null with `status`), to tell a stale Running session (sessions/liveness.ts). */
+  updatedAt: string | null;
   recordProblem: string | null;
   /** Prodigy's worktree metadata (formats §8); null when the file is missing or unreadable. */
   metadata: { status: WorktreeStatus; merged: boolean } | null;
@@ -38,9 +40,10 @@ export async function sessionWorktrees(manager: SessionManager): Promise<Session
   for (const wt of await listSessionWorktrees(worktreeRoots(manager))) {
     const sessionId = path.basename(wt.path);
     let status: SessionStatus | null = null;
+    let updatedAt: string | null = null;
     let recordProblem: string | null = null;
     try {
-      status = (await manager.getSession(sessionId)).status;
+      ({ status, updated_at: updatedAt } = await manager.getSession(sessionId));
     } catch (err) {
       if (!(err instanceof SessionNotFoundError)) recordProblem = reasonOf(err);
     }
@@ -55,6 +58,7 @@ export async function sessionWorktrees(manager: SessionManager): Promise<Session
       sessionId,
       worktree: wt,
       status,
+      updatedAt,
       recordProblem,
       metadata,
       inHome: path.dirname(path.dirname(wt.path)) === ownRoot,
