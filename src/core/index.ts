@@ -19,7 +19,15 @@ export {
 export { relativeTime, plural, progressText, checkpointStepText, stepText, jobProgressText } from './sessions/describe';
 export type { CheckpointSummary } from './sessions/checkpoints';
 export { liveLockHolder, resumeLockHolder } from './sessions/resumeLock';
-export { isStale, livenessStatus, recordedLiveness, STALE_AFTER_MS, type Liveness } from './sessions/liveness';
+export {
+  isStale,
+  livenessStatus,
+  recordedLiveness,
+  runsByRecord,
+  STALE_AFTER_MS,
+  statusFromFiles,
+  type Liveness,
+} from './sessions/liveness';
 export {
   CLEAN_KINDS,
   planHomeCleanup,

@@ -7,6 +7,6 @@ export { countUnimported } from './migration/migrate';
 export { formatCost } from './claude/format';
 export { NOT_MERGED } from './sessions/outcome';
 export { plural, progressText, relativeTime } from './sessions/describe';
-export { livenessStatus, recordedLiveness } from './sessions/liveness';
+export { statusFromFiles } from './sessions/liveness';
 export { SessionManager } from './sessions/sessionManager';
 export type { SessionSummary } from './sessions/summary';

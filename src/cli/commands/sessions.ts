@@ -5,9 +5,10 @@ import {
   displayName,
   errorMessage,
   findSessionWorktree,
-  livenessStatus,
+  isStale,
   NOT_MERGED,
   recordedLiveness,
+  runsByRecord,
   readTotals,
   sessionOutcome,
   sessionsToCleanUp,
@@ -147,16 +148,16 @@ export async function sessionsShow(
  * interrupted (our engine's run, its lock free) or stale (no update for hours, no process to be seen).
  */
 function statusText(manager: SessionManager, s: { id: string; status: SessionStatus; updated_at: string }): string {
-  if (s.status !== 'Running' && s.status !== 'Initializing') return s.status;
+  if (!runsByRecord(s.status)) return s.status;
   const liveness = recordedLiveness(manager.paths, s.id);
-  const word = livenessStatus(s, liveness);
   const resume = `prodigy-vscode resume ${s.id}`;
-  if (word === 'Interrupted')
+  if (liveness === 'interrupted')
     return `${s.status}, but no process runs it any more: interrupted (resume with: ${resume})`;
-  if (word !== s.status)
-    return `${word} (not updated for ${relativeTime(s.updated_at).replace(/ ago$/, '')}, and no process holds its lock; if no prodigy process runs it any more, resume with: ${resume})`;
+  if (isStale(s, liveness))
+    return `${s.status}? (not updated for ${relativeTime(s.updated_at).replace(/ ago$/, '')}, and no process holds its lock; if no prodigy process runs it any more, resume with: ${resume})`;
   return s.status;
 }
+
 export async function sessionsDelete(
   manager: SessionManager,
   io: Io,

@@ -4,9 +4,8 @@
 import {
   countUnimported,
   formatCost,
-  livenessStatus,
   NOT_MERGED,
-  recordedLiveness,
+  statusFromFiles,
   type OutcomeKind,
   type SessionManager,
   type SessionStatus,
@@ -75,7 +74,7 @@ export async function sessionsList(
           s.id,
           truncate(oneLine(s.workflow_name || '-'), 28),
           s.session_type,
-          statusCell(manager, s),
+          statusFromFiles(manager.paths, s),
           // The status says it for a session that has not completed (stopped, failed…): only a completion is split.
           s.outcome.detail ?? '-',
           progress(s),
@@ -105,13 +104,4 @@ export async function sessionsList(
 /** A table cell: `$0.38`, or `–` for a session that made no Claude call (or ran them in print mode). */
 export function costCell(usd: number | null | undefined): string {
   return typeof usd === 'number' ? formatCost(usd) : '–';
-}
-
-/**
- * The record's status, or as the Sessions view says it of a run with no process behind it: "Interrupted" (our
- * engine's, its lock free) or "Running?" (no update for hours, no process to be seen). `--json` keeps the record's.
- */
-function statusCell(manager: SessionManager, s: { id: string; status: SessionStatus; updated_at: string }): string {
-  if (s.status !== 'Running' && s.status !== 'Initializing') return s.status;
-  return livenessStatus(s, recordedLiveness(manager.paths, s.id));
 }

@@ -6,9 +6,8 @@ import {
   cleanSessionWorktrees,
   errorMessage,
   findSessionWorktree,
-  livenessStatus,
   mergeSession,
-  recordedLiveness,
+  statusFromFiles,
   sessionWorktrees,
   worktreeRoots,
   type AgentCleanReport,
@@ -140,8 +139,7 @@ export async function worktreeClean(
 /** The session's status as `sessions list` says it ("Interrupted", "Running?"), or why there is none. */
 function statusText(manager: SessionManager, e: SessionWorktreeEntry): string {
   if (e.status === null) return e.recordProblem ? 'unreadable record' : 'no session';
-  if ((e.status !== 'Running' && e.status !== 'Initializing') || e.updatedAt === null) return e.status;
-  return livenessStatus({ status: e.status, updated_at: e.updatedAt }, recordedLiveness(manager.paths, e.sessionId));
+  return statusFromFiles(manager.paths, { id: e.sessionId, status: e.status, updated_at: e.updatedAt ?? '' });
 }
 
 function branchText(d: CleanDecision, dryRun: boolean): string {

@@ -17,14 +17,21 @@ export function processAlive(pid: number): boolean {
 
 /** Linux: the process has ended and waits to be reaped (Z) or is being torn down (X). Elsewhere: not known. */
 function ended(pid: number): boolean {
-  if (process.platform !== 'linux') return false;
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return false;
-  }
-  // "pid (comm) state …": comm may hold spaces and parentheses, so the state follows the last ')'.
-  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  const state = procStatFields(pid)?.[0];
   return state === 'Z' || state === 'X';
+}
+
+/**
+ * Linux: the fields of /proc/<pid>/stat from field 3 (the state) on, so field N is at index N - 3; null when the
+ * process is gone or this is not Linux. "pid (comm) state …": comm may hold spaces and parentheses, so the fields
+ * count from the last ')'.
+ */
+export function procStatFields(pid: number): string[] | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
 }

@@ -3,6 +3,7 @@
 // alive" does not say it is the one that took a lock or ran a step; its start time does.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { procStatFields } from './alive';
 
 /** Linux reports start times in clock ticks of 1/USER_HZ s; USER_HZ is 100 on every architecture Node runs on. */
 const TICKS_PER_SECOND = 100;
@@ -16,15 +17,10 @@ export function processStartMs(pid: number): number | null {
 let bootMs: number | null | undefined;
 
 function procStartMs(pid: number): number | null {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // "pid (comm) state ppid …": comm may hold spaces and parentheses, so fields count from the last ')'.
-  // starttime is field 22; the text after ") " starts at field 3.
-  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const fields = procStatFields(pid);
+  if (!fields) return null;
+  // starttime is field 22.
+  const ticks = Number(fields[22 - 3]);
   bootMs ??= readBootMs();
   return bootMs === null || !Number.isFinite(ticks) ? null : bootMs + (ticks * 1000) / TICKS_PER_SECOND;
 }

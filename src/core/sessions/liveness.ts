@@ -25,6 +25,11 @@ export function recordedLiveness(paths: HomePaths, id: string): 'elsewhere' | 'i
   }
 }
 
+/** Running or Initializing by its record: the statuses whose process the files can tell of. */
+export function runsByRecord(status: SessionStatus): boolean {
+  return status === 'Running' || status === 'Initializing';
+}
+
 /**
  * A run whose record says Running has gone this long without an update before it stops looking busy. Prodigy
  * writes its record at every step, but a long Claude step can keep it quiet for an hour or more.
@@ -40,7 +45,7 @@ export function isStale(
   liveness: Liveness | undefined,
   now: number = Date.now(),
 ): boolean {
-  if (liveness !== 'unknown' || (s.status !== 'Running' && s.status !== 'Initializing')) return false;
+  if (liveness !== 'unknown' || !runsByRecord(s.status)) return false;
   const updated = Date.parse(s.updated_at);
   return Number.isFinite(updated) && now - updated > STALE_AFTER_MS;
 }
@@ -51,7 +56,15 @@ export function livenessStatus(
   liveness: Liveness | undefined,
   now: number = Date.now(),
 ): string {
-  if (liveness === 'interrupted' && (s.status === 'Running' || s.status === 'Initializing')) return 'Interrupted';
+  if (liveness === 'interrupted' && runsByRecord(s.status)) return 'Interrupted';
   if (isStale(s, liveness, now)) return `${s.status}?`;
   return s.status;
+}
+
+/** `livenessStatus` from the files alone (the CLI): they are read only for a session that runs by its record. */
+export function statusFromFiles(
+  paths: HomePaths,
+  s: { readonly id: string; readonly status: SessionStatus; readonly updated_at: string },
+): string {
+  return runsByRecord(s.status) ? livenessStatus(s, recordedLiveness(paths, s.id)) : s.status;
 }

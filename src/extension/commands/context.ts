@@ -1,7 +1,7 @@
 // What every command file shares: the objects the commands act on, and the helpers that keep handlers to
 // their point (trust before anything runs, a failure as one message, a log opened as a document).
 import * as vscode from 'vscode';
-import type { HomePaths, Liveness, SessionManager, SessionSummary } from '../../core';
+import { runsByRecord, type HomePaths, type Liveness, type SessionManager, type SessionSummary } from '../../core';
 import type { ProdigyHomes } from '../home';
 import { showCommandFailed, showUntrusted } from '../messages/commands';
 import { describeSession } from '../messages/words';
@@ -49,7 +49,7 @@ export async function nameOf(manager: SessionManager, id: string): Promise<strin
 
 /** Who runs a Running session (this window, another process, nobody: interrupted), as its row works it out. */
 export function livenessOf(runs: RunController, paths: HomePaths): (s: SessionSummary) => Liveness | undefined {
-  return (s) => (s.status === 'Running' || s.status === 'Initializing' ? runs.liveness(s.id, paths) : undefined);
+  return (s) => (runsByRecord(s.status) ? runs.liveness(s.id, paths) : undefined);
 }
 
 /** A log as a read-only document with log highlighting. */

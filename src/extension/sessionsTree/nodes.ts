@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import {
   displayName,
   formatCost,
+  isStale,
   itemLabel,
   progressText,
   stepText,
@@ -29,7 +30,7 @@ import {
 import { checkpointLabel } from './checkpointLabel';
 import { plural } from '../messages/words';
 import { sessionIcon } from './icons';
-import { foreachText, isInterrupted, isStale, sessionStatusText } from './statusWords';
+import { foreachText, isInterrupted, sessionStatusText } from './statusWords';
 import { checkpointTooltip, sessionTooltip } from './tooltips';
 
 /** How long the tool Claude runs now may get in a row's description before it is cut. */
@@ -60,7 +61,7 @@ export class SessionNode {
 
   /** Running by its record, no process seen, and no update for hours: its row stops looking busy. */
   get stale(): boolean {
-    return isStale(this.summary, { liveness: this.liveness });
+    return isStale(this.summary, this.liveness);
   }
 
   get id(): string {

@@ -14,6 +14,7 @@ import {
   listDeadLetters,
   listJobItems,
   readTotals,
+  runsByRecord,
   type CheckpointSummary,
   type ClaudeTotals,
   type SessionChange,
@@ -153,14 +154,12 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   private livenessOf(summary: SessionSummary): Liveness | undefined {
-    const active = summary.status === 'Running' || summary.status === 'Initializing';
-    return active ? this.runs.liveness(summary.id, this.manager.paths) : undefined;
+    return runsByRecord(summary.status) ? this.runs.liveness(summary.id, this.manager.paths) : undefined;
   }
 
   /** A retry of its failed items runs here: its record keeps its status (Completed, Failed) meanwhile. */
   private retryingHere(summary: SessionSummary): boolean {
-    const active = summary.status === 'Running' || summary.status === 'Initializing';
-    return !active && this.runs.isRetrying(summary.id);
+    return !runsByRecord(summary.status) && this.runs.isRetrying(summary.id);
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {

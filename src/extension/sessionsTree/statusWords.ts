@@ -1,6 +1,6 @@
 // How a session's status reads, in the tree's words: a row's description and every session picker say the same
 // thing ("Interrupted" for a run whose process is gone, not the "Running" its record still says).
-import { isStale as isStaleRun, livenessStatus, truncate, type Liveness, type SessionSummary } from '../../core';
+import { livenessStatus, truncate, type Liveness, type SessionSummary } from '../../core';
 
 /** What the window knows of a session beyond its record: who runs it, and a retry of its items going on here. */
 export interface SessionState {
@@ -15,11 +15,6 @@ export interface SessionState {
 /** Running with no process behind it (a crash, a closed window): shown as Interrupted, resumable. */
 export function isInterrupted(state: SessionState): boolean {
   return state.liveness === 'interrupted';
-}
-
-/** Running by its record, no process to be seen, and no update for hours (the core's rule): not busy-looking. */
-export function isStale(s: Pick<SessionSummary, 'status' | 'updated_at'>, state: SessionState): boolean {
-  return isStaleRun(s, state.liveness);
 }
 
 /** "Interrupted", "Running (another process)", "Paused (Claude budget reached)", "Completed · merged into main"… */
